@@ -1,0 +1,252 @@
+package dag
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// DAG is one pipeline definition: a set of tasks and the dependencies between them. The YAML
+// loader and the Go SDK both produce a *DAG; the engine only ever sees this model.
+type DAG struct {
+	// ID names the DAG. In YAML it defaults to the file name without its extension. It must
+	// match [A-Za-z0-9_.-]+.
+	ID string `json:"dag_id"`
+	// Description is free text shown by `weir dags list`.
+	Description string `json:"description,omitempty"`
+	// Schedule is a cron expression or preset ("@daily"); empty means manual only. The engine
+	// core does not schedule; `weir server` (a later issue) does.
+	Schedule string `json:"schedule,omitempty"`
+	// Tags are free labels for filtering.
+	Tags []string `json:"tags,omitempty"`
+	// Params are the run parameters, each with a JSON schema and an optional default.
+	// Values given when a run is triggered are validated against the schemas.
+	Params map[string]Param `json:"params,omitempty"`
+	// Defaults are task options applied to every task that does not set them.
+	Defaults TaskOptions `json:"defaults,omitempty"`
+	// Tasks lists the tasks, each with its fully qualified ID (group prefix included).
+	Tasks []*Task `json:"tasks"`
+	// Groups lists the task groups by fully qualified ID.
+	Groups []*Group `json:"groups,omitempty"`
+	// RunTimeout fails a run that lasts longer than this (Airflow's dagrun_timeout). Zero
+	// means no limit.
+	RunTimeout Duration `json:"run_timeout,omitempty"`
+	// OnFailure, OnSuccess are DAG-level callbacks fired when a run ends in that state.
+	OnFailure []Callback `json:"on_failure,omitempty"`
+	OnSuccess []Callback `json:"on_success,omitempty"`
+	// MaxActiveTasks caps the task instances of one run running at once; 0 means no cap
+	// beyond the executor's parallelism.
+	MaxActiveTasks int `json:"max_active_tasks,omitempty"`
+
+	// Source is where the DAG was defined: a YAML file path, or "go:<package>" for the SDK.
+	Source string `json:"source,omitempty"`
+}
+
+// Param is one DAG run parameter.
+type Param struct {
+	// Schema is a JSON schema (draft 2020-12) the value must satisfy. It may hold "default"
+	// and "description" like any JSON schema.
+	Schema map[string]any `json:"schema"`
+}
+
+// Default returns the schema's "default" value and whether it has one.
+func (p Param) Default() (any, bool) {
+	v, ok := p.Schema["default"]
+	return v, ok
+}
+
+// Group is a task group: a namespace for task IDs that other tasks and groups can depend on
+// as a whole. Depending on a group means depending on its leaves (its tasks with no
+// downstream inside the group); a group's upstreams become upstreams of its roots.
+type Group struct {
+	// ID is the fully qualified group ID ("outer.inner").
+	ID string `json:"group_id"`
+	// Tasks are the fully qualified IDs of the tasks directly or indirectly in this group.
+	Tasks []string `json:"tasks"`
+	// Upstream lists the tasks or groups (fully qualified) this group depends on.
+	Upstream []string `json:"upstream,omitempty"`
+}
+
+// Kind names of the built-in task kinds.
+const (
+	KindCommand = "command"
+	KindHTTP    = "http"
+	KindGo      = "go"
+)
+
+// Task is one node of a DAG.
+type Task struct {
+	// ID is the fully qualified task ID: group IDs joined by dots, then the task's own ID.
+	ID string `json:"task_id"`
+	// Group is the fully qualified ID of the innermost group holding the task, or "".
+	Group string `json:"group,omitempty"`
+	// Kind selects the executor implementation: "command", "http", "go" now; more kinds
+	// join through the executor's kind registry.
+	Kind string `json:"kind"`
+	// Upstream lists fully qualified task IDs this task depends on (groups are already
+	// expanded to their leaves by the loader).
+	Upstream []string `json:"upstream,omitempty"`
+	// TriggerRule decides when the task runs given its upstream states; default all_success.
+	TriggerRule TriggerRule `json:"trigger_rule,omitempty"`
+
+	// Command is the spec of a "command" task.
+	Command *CommandSpec `json:"command,omitempty"`
+	// HTTP is the spec of an "http" task.
+	HTTP *HTTPSpec `json:"http,omitempty"`
+	// Go is the spec of a "go" task.
+	Go *GoSpec `json:"go,omitempty"`
+
+	// TaskOptions holds the options that DAG defaults can also set.
+	TaskOptions
+
+	// Pos is where the task is defined (YAML only), for error messages.
+	Pos Pos `json:"-"`
+}
+
+// TaskOptions are the per-task options that a DAG's defaults may provide. A nil pointer or a
+// zero value means "not set here"; Resolve applies the DAG defaults then the built-in ones.
+type TaskOptions struct {
+	// Retries is how many times a failed try is retried (0 by default).
+	Retries *int `json:"retries,omitempty"`
+	// RetryDelay is the wait before the first retry (default 300 s, as in Airflow).
+	RetryDelay *Duration `json:"retry_delay,omitempty"`
+	// RetryExponentialBackoff doubles the delay for each further try (delay × 2^(try−1)).
+	RetryExponentialBackoff *bool `json:"retry_exponential_backoff,omitempty"`
+	// MaxRetryDelay caps the backoff delay (default 24 h).
+	MaxRetryDelay *Duration `json:"max_retry_delay,omitempty"`
+	// Timeout limits each try; a try past it is killed (its whole process group) and fails,
+	// and may be retried. Zero means no limit.
+	Timeout *Duration `json:"timeout,omitempty"`
+	// Pool is the named pool whose slots the task takes while running ("default_pool").
+	Pool string `json:"pool,omitempty"`
+	// PoolSlots is how many slots of the pool one instance takes (default 1).
+	PoolSlots *int `json:"pool_slots,omitempty"`
+	// PriorityWeight orders ready tasks competing for slots, higher first (default 1).
+	PriorityWeight *int `json:"priority_weight,omitempty"`
+	// WeightRule is how the effective priority is computed from PriorityWeight: "downstream"
+	// (default: own weight plus all downstream weights), "upstream", or "absolute".
+	WeightRule string `json:"weight_rule,omitempty"`
+	// OnFailure, OnRetry, OnSuccess are callbacks fired after the transition is committed.
+	OnFailure []Callback `json:"on_failure,omitempty"`
+	OnRetry   []Callback `json:"on_retry,omitempty"`
+	OnSuccess []Callback `json:"on_success,omitempty"`
+	// OutputLimit is the maximum size in bytes of the task's JSON output (default 1 MiB).
+	OutputLimit *int `json:"output_limit,omitempty"`
+}
+
+// CommandSpec runs a program or a shell script in a subprocess. Exactly one of Argv and
+// Script is set. Every string is a template.
+type CommandSpec struct {
+	// Argv is the program and its arguments, run without a shell.
+	Argv []string `json:"argv,omitempty"`
+	// Script is a shell script run with Shell (default "bash -euo pipefail -c" when bash
+	// exists, else "sh -e -c").
+	Script string `json:"script,omitempty"`
+	// Shell overrides the interpreter for Script, e.g. ["python3", "-c"].
+	Shell []string `json:"shell,omitempty"`
+	// Env adds environment variables to the inherited environment.
+	Env map[string]string `json:"env,omitempty"`
+	// Dir is the working directory, relative to the DAG file's folder (default: that folder).
+	Dir string `json:"dir,omitempty"`
+	// SkipExitCodes makes the task skipped when the process exits with one of these
+	// (default [99], as Airflow's BashOperator).
+	SkipExitCodes []int `json:"skip_exit_codes,omitempty"`
+	// FailFastExitCodes makes the task fail without further retries (default [98]).
+	FailFastExitCodes []int `json:"fail_fast_exit_codes,omitempty"`
+}
+
+// HTTPSpec sends one HTTP request. URL, header values and Body are templates.
+type HTTPSpec struct {
+	// Method is the HTTP method (default GET).
+	Method string `json:"method,omitempty"`
+	// URL is the absolute request URL.
+	URL string `json:"url"`
+	// Headers are request headers.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Body is the request body.
+	Body string `json:"body,omitempty"`
+	// ExpectStatus lists the status codes that count as success (default: any 2xx).
+	ExpectStatus []int `json:"expect_status,omitempty"`
+}
+
+// GoSpec calls a Go function registered through the SDK.
+type GoSpec struct {
+	// Func is the registered function name.
+	Func string `json:"func"`
+	// Args is the function's input, as JSON-compatible values; string leaves are templates,
+	// and a string that is exactly one "{{ expr }}" keeps the expression's typed value.
+	Args any `json:"args,omitempty"`
+}
+
+// Callback is a command or a webhook fired on a task or run event. Exactly one is set.
+type Callback struct {
+	// Command is run with the event as JSON on stdin and WEIR_EVENT_* variables.
+	Command []string `json:"command,omitempty"`
+	// Webhook receives the event as a JSON POST.
+	Webhook string `json:"webhook,omitempty"`
+}
+
+// Pos is a position in a source file, 1-based.
+type Pos struct {
+	File   string
+	Line   int
+	Column int
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string ("1m30s") in
+// YAML and JSON, and also accepts a number of seconds.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes the duration as a string like "1m30s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "1m30s" or a number of seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s any
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// TriggerRule is one of Airflow's trigger rules.
+type TriggerRule string
+
+// The trigger rules, with Airflow's names and meanings.
+const (
+	AllSuccess              TriggerRule = "all_success"
+	AllFailed               TriggerRule = "all_failed"
+	AllDone                 TriggerRule = "all_done"
+	AllDoneMinOneSuccess    TriggerRule = "all_done_min_one_success"
+	AllSkipped              TriggerRule = "all_skipped"
+	OneSuccess              TriggerRule = "one_success"
+	OneFailed               TriggerRule = "one_failed"
+	OneDone                 TriggerRule = "one_done"
+	NoneFailed              TriggerRule = "none_failed"
+	NoneFailedMinOneSuccess TriggerRule = "none_failed_min_one_success"
+	NoneSkipped             TriggerRule = "none_skipped"
+	Always                  TriggerRule = "always"
+	AllDoneSetupSuccess     TriggerRule = "all_done_setup_success"
+)
+
+// TriggerRules lists every valid trigger rule.
+var TriggerRules = []TriggerRule{AllSuccess, AllFailed, AllDone, AllDoneMinOneSuccess, AllSkipped,
+	OneSuccess, OneFailed, OneDone, NoneFailed, NoneFailedMinOneSuccess, NoneSkipped, Always,
+	AllDoneSetupSuccess}
+
+// Valid reports whether r is one of TriggerRules.
+func (r TriggerRule) Valid() bool {
+	for _, v := range TriggerRules {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Domain errors. Drivers translate their own errors into these once, at the boundary.
+var (
+	// ErrNotFound means the requested row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists means a row with the same key exists.
+	ErrAlreadyExists = errors.New("already exists")
+)
+
+// RunState is the state of a DAG run.
+type RunState string
+
+// DAG run states, as Airflow's.
+const (
+	RunQueued  RunState = "queued"
+	RunRunning RunState = "running"
+	RunSuccess RunState = "success"
+	RunFailed  RunState = "failed"
+)
+
+// Finished reports whether the run reached a final state.
+func (s RunState) Finished() bool { return s == RunSuccess || s == RunFailed }
+
+// TIState is the state of a task instance, as Airflow's. The empty string is Airflow's
+// "none": created, no decision made yet.
+type TIState string
+
+// Task instance states.
+const (
+	TINone            TIState = ""
+	TIScheduled       TIState = "scheduled"
+	TIQueued          TIState = "queued"
+	TIRunning         TIState = "running"
+	TISuccess         TIState = "success"
+	TIFailed          TIState = "failed"
+	TISkipped         TIState = "skipped"
+	TIUpstreamFailed  TIState = "upstream_failed"
+	TIUpForRetry      TIState = "up_for_retry"
+	TIUpForReschedule TIState = "up_for_reschedule"
+	TIRemoved         TIState = "removed"
+)
+
+// Finished reports whether the state is final for the current clearing of the instance:
+// success, failed, skipped, upstream_failed or removed (Airflow's "done").
+func (s TIState) Finished() bool {
+	switch s {
+	case TISuccess, TIFailed, TISkipped, TIUpstreamFailed, TIRemoved:
+		return true
+	}
+	return false
+}
+
+// String returns the state name, "none" for the empty state.
+func (s TIState) String() string {
+	if s == TINone {
+		return "none"
+	}
+	return string(s)
+}
+
+// DAGRun is one run of a DAG.
+type DAGRun struct {
+	// DAGID and RunID together are the key.
+	DAGID string
+	RunID string
+	// LogicalDate is the run's logical date (Airflow's execution date), UTC.
+	LogicalDate time.Time
+	// RunType says how the run was triggered: "manual", "scheduled", "backfill", "dataset".
+	RunType string
+	// State is the run's state.
+	State RunState
+	// Conf is the JSON object given when the run was triggered, or nil.
+	Conf json.RawMessage
+	// Params is the JSON object of resolved param values (defaults overridden by conf).
+	Params json.RawMessage
+	// DAG is the JSON snapshot of the DAG definition the run executes (a dag.DAG), so a
+	// resumed run uses the definition it started with.
+	DAG json.RawMessage
+	// QueuedAt, StartedAt, EndedAt are the run's times; the zero time means unset.
+	QueuedAt  time.Time
+	StartedAt time.Time
+	EndedAt   time.Time
+	// Owner identifies the process executing the run, "host:pid", or "" when none does.
+	Owner string
+	// HeartbeatAt is when the owner last said it was alive.
+	HeartbeatAt time.Time
+}
+
+// TaskInstance is one task of one run, at one map index.
+type TaskInstance struct {
+	// DAGID, RunID, TaskID and MapIndex together are the key. MapIndex is −1 for an
+	// unmapped task.
+	DAGID    string
+	RunID    string
+	TaskID   string
+	MapIndex int
+	// State is the instance's state.
+	State TIState
+	// TryNumber counts the tries started so far (0 before the first).
+	TryNumber int
+	// MaxTries is retries + 1.
+	MaxTries int
+	// Pool and PoolSlots say which slots the instance takes while running.
+	Pool      string
+	PoolSlots int
+	// PriorityWeight is the effective priority; higher runs first.
+	PriorityWeight int
+	// QueuedAt, StartedAt, EndedAt are the current try's times; zero means unset.
+	QueuedAt  time.Time
+	StartedAt time.Time
+	EndedAt   time.Time
+	// NextTryAt is when an up_for_retry instance may run again.
+	NextTryAt time.Time
+	// Hostname and PID say where the current try runs (PID of the task's process for
+	// command tasks, of the weir process otherwise).
+	Hostname string
+	PID      int
+	// Output is the task's JSON output (Airflow's return-value XCom), nil when none.
+	Output json.RawMessage
+	// Error is the last try's error message, "" when none.
+	Error string
+}
+
+// TaskTry is the record of one try of a task instance.
+type TaskTry struct {
+	DAGID     string
+	RunID     string
+	TaskID    string
+	MapIndex  int
+	TryNumber int
+	State     TIState
+	StartedAt time.Time
+	EndedAt   time.Time
+	Hostname  string
+	PID       int
+	Error     string
+}
+
+// Pool is a named set of slots shared by every task that names it, across DAGs and runs.
+type Pool struct {
+	// Name is the key. "default_pool" always exists.
+	Name string
+	// Slots is the number of slots; −1 means unlimited.
+	Slots int
+	// Description is free text.
+	Description string
+}
+
+// DefaultPool is the pool of tasks that name none.
+const DefaultPool = "default_pool"
+
+// ListRunsParams filters ListRuns. Zero fields do not filter.
+type ListRunsParams struct {
+	DAGID  string
+	RunID  string
+	States []RunState
+	// Limit caps the number of runs returned (default 100); newest first.
+	Limit int
+}
+
+// ListTIParams filters ListTaskInstances. Zero fields do not filter.
+type ListTIParams struct {
+	DAGID   string
+	RunID   string
+	TaskIDs []string
+	States  []TIState
+}
+
+// Batch is a set of writes committed in one transaction. Runs and task instances are
+// upserted whole (by key); tries are upserted by (run, task, map index, try number).
+type Batch struct {
+	Runs  []*DAGRun
+	TIs   []*TaskInstance
+	Tries []*TaskTry
+}
+
+// Empty reports whether the batch holds no writes.
+func (b *Batch) Empty() bool { return len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 }
+
+// Store is weir's metadata store. Every method is safe for concurrent use. Times are stored
+// with microsecond precision and returned in UTC.
+type Store interface {
+	// CreateRun inserts a run and its initial task instances in one transaction. It returns
+	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
+	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error
+	// GetRun returns one run or ErrNotFound.
+	GetRun(ctx context.Context, dagID, runID string) (*DAGRun, error)
+	// ListRuns returns runs matching the filter, newest (by QueuedAt) first.
+	ListRuns(ctx context.Context, p ListRunsParams) ([]*DAGRun, error)
+	// ListTaskInstances returns task instances matching the filter, ordered by DAG ID,
+	// run ID, task ID and map index.
+	ListTaskInstances(ctx context.Context, p ListTIParams) ([]*TaskInstance, error)
+	// GetTaskInstance returns one task instance or ErrNotFound.
+	GetTaskInstance(ctx context.Context, dagID, runID, taskID string, mapIndex int) (*TaskInstance, error)
+	// ListTries returns the tries of one task instance, oldest first.
+	ListTries(ctx context.Context, dagID, runID, taskID string, mapIndex int) ([]*TaskTry, error)
+	// Apply commits a batch of writes atomically: all of it or none.
+	Apply(ctx context.Context, b *Batch) error
+	// ListPools returns every pool, by name.
+	ListPools(ctx context.Context) ([]*Pool, error)
+	// GetPool returns one pool or ErrNotFound.
+	GetPool(ctx context.Context, name string) (*Pool, error)
+	// UpsertPool creates or updates a pool.
+	UpsertPool(ctx context.Context, p *Pool) error
+	// DeletePool removes a pool; ErrNotFound if missing. The default pool cannot be deleted.
+	DeletePool(ctx context.Context, name string) error
+	// Close releases the store's resources.
+	Close() error
+}
