@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""Generate scikit-learn reference fixtures for weir's ML library.
+
+Run with Debian's python and python3-sklearn (1.2.x):
+
+    /usr/bin/python3 ml/testdata/gen_fixtures.py
+
+It writes the bundled data sets as CSV to ml/testdata/data/ and the
+reference values as JSON to ml/testdata/*.json. The Go tests read only these
+files, so they need no Python. The data sets ship inside scikit-learn (no
+download); see ml/testdata/README.md for their licenses.
+"""
+import json
+import os
+
+import numpy as np
+import sklearn
+from sklearn import datasets, metrics
+from sklearn.cluster import KMeans
+from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
+                              HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+                              RandomForestClassifier, RandomForestRegressor)
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def dump(name, obj):
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump(obj, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+
+
+def tolist(a):
+    return np.asarray(a).tolist()
+
+
+def write_csv(name, X, y, feature_names, target="target"):
+    path = os.path.join(HERE, "data", name + ".csv")
+    cols = [c.replace(" ", "_") for c in feature_names] + [target]
+    with open(path, "w") as f:
+        f.write(",".join(cols) + "\n")
+        for row, t in zip(X, y):
+            f.write(",".join(repr(float(v)) for v in row) + "," + (repr(int(t)) if float(t).is_integer() and target == "target_class" else repr(float(t))) + "\n")
+    return cols
+
+
+def load_sets():
+    out = {}
+    d = datasets.load_diabetes()
+    write_csv("diabetes", d.data, d.target, d.feature_names)
+    out["diabetes"] = (d.data, d.target)
+    for name, loader in [("iris", datasets.load_iris), ("breast_cancer", datasets.load_breast_cancer), ("wine", datasets.load_wine)]:
+        d = loader()
+        write_csv(name, d.data, d.target, d.feature_names, target="target_class")
+        out[name] = (d.data, d.target.astype(int))
+    X, y = datasets.make_regression(n_samples=300, n_features=8, n_informative=5, noise=10.0, random_state=42)
+    write_csv("synth_regression", X, y, ["x%d" % i for i in range(X.shape[1])])
+    out["synth_regression"] = (X, y)
+    X, y = datasets.make_classification(n_samples=3000, n_features=20, n_informative=8, n_redundant=4,
+                                        n_classes=3, random_state=7)
+    write_csv("synth_classification", X, y, ["x%d" % i for i in range(X.shape[1])], target="target_class")
+    out["synth_classification"] = (X, y)
+    X, y = datasets.make_regression(n_samples=3000, n_features=20, n_informative=10, noise=5.0, random_state=11)
+    y = y + 0.02 * X[:, 0] ** 2 * 30  # a little non-linearity for the trees
+    write_csv("synth_regression_big", X, y, ["x%d" % i for i in range(X.shape[1])])
+    out["synth_regression_big"] = (X, y)
+    X, y = datasets.make_blobs(n_samples=1500, centers=5, n_features=4, cluster_std=1.5, random_state=3)
+    write_csv("synth_blobs", X, y, ["x%d" % i for i in range(X.shape[1])], target="target_class")
+    out["synth_blobs"] = (X, y)
+    return out
+
+
+def gen_metrics():
+    rng = np.random.RandomState(0)
+    yt = rng.normal(10, 3, 200)
+    yp = yt + rng.normal(0, 1.5, 200)
+    reg = dict(y_true=tolist(yt), y_pred=tolist(yp),
+               mse=metrics.mean_squared_error(yt, yp),
+               rmse=metrics.mean_squared_error(yt, yp, squared=False),
+               mae=metrics.mean_absolute_error(yt, yp),
+               r2=metrics.r2_score(yt, yp),
+               mape=metrics.mean_absolute_percentage_error(yt, yp))
+    ct = rng.randint(0, 4, 300)
+    cp = np.where(rng.rand(300) < 0.6, ct, rng.randint(0, 4, 300))
+    cp[cp == 3] = np.where(rng.rand((cp == 3).sum()) < 0.5, 3, 2)
+    clf = dict(y_true=tolist(ct), y_pred=tolist(cp),
+               accuracy=metrics.accuracy_score(ct, cp),
+               confusion=tolist(metrics.confusion_matrix(ct, cp)))
+    for avg in ["macro", "micro", "weighted"]:
+        clf["precision_" + avg] = metrics.precision_score(ct, cp, average=avg, zero_division=0)
+        clf["recall_" + avg] = metrics.recall_score(ct, cp, average=avg, zero_division=0)
+        clf["f1_" + avg] = metrics.f1_score(ct, cp, average=avg, zero_division=0)
+    bt = rng.randint(0, 2, 250)
+    score = np.round(bt * 0.8 + rng.normal(0, 0.6, 250), 1)  # rounded: ties
+    bp = (score > 0.4).astype(int)
+    binary = dict(y_true=tolist(bt), score=tolist(score), y_pred=tolist(bp),
+                  roc_auc=metrics.roc_auc_score(bt, score),
+                  precision=metrics.precision_score(bt, bp), recall=metrics.recall_score(bt, bp),
+                  f1=metrics.f1_score(bt, bp))
+    raw = rng.rand(300, 4) + np.eye(4)[ct] * 1.5
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    proba[0] = [1.0, 0.0, 0.0, 0.0]  # exercises clipping
+    multi = dict(y_true=tolist(ct), proba=tolist(proba),
+                 log_loss=metrics.log_loss(ct, proba),
+                 roc_auc_ovr=metrics.roc_auc_score(ct, proba, multi_class="ovr", average="macro"))
+    dump("metrics.json", dict(sklearn=sklearn.__version__, regression=reg, classification=clf, binary=binary, multi=multi))
+
+
+def gen_preprocess(sets):
+    X = sets["wine"][0]
+    out = dict(sklearn=sklearn.__version__, dataset="wine")
+    for name, s in [("standard", StandardScaler()), ("minmax", MinMaxScaler()), ("robust", RobustScaler())]:
+        out[name] = tolist(s.fit_transform(X)[:20])
+    dump("preprocess.json", out)
+
+
+def gen_linear(sets):
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    for ds in ["diabetes", "synth_regression"]:
+        X, y = sets[ds]
+        for name, m, params in [
+            ("ols", LinearRegression(), {}),
+            ("ridge", Ridge(alpha=1.0), {"alpha": 1.0}),
+            ("ridge_nointercept", Ridge(alpha=0.5, fit_intercept=False), {"alpha": 0.5, "fit_intercept": False}),
+            ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=1000000), {"alpha": 0.1}),
+            ("lasso_strong", Lasso(alpha=1.0, tol=1e-12, max_iter=1000000), {"alpha": 1.0}),
+            ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=1000000), {"alpha": 0.1, "l1_ratio": 0.5}),
+        ]:
+            m.fit(X, y)
+            out["cases"].append(dict(dataset=ds, model=name, params=params, coef=tolist(m.coef_),
+                                     intercept=float(m.intercept_), pred=tolist(m.predict(X[:25]))))
+    dump("linear.json", out)
+
+
+def gen_logistic(sets):
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    for ds, C in [("breast_cancer", 1.0), ("iris", 1.0), ("wine", 0.5), ("synth_classification", 1.0)]:
+        X, y = sets[ds]
+        X = StandardScaler().fit_transform(X)
+        m = LogisticRegression(C=C, tol=1e-10, max_iter=10000).fit(X, y)
+        out["cases"].append(dict(dataset=ds, standardize=True, C=C, coef=tolist(m.coef_), intercept=tolist(m.intercept_),
+                                 pred=tolist(m.predict(X)), proba=tolist(m.predict_proba(X))))
+    dump("logistic.json", out)
+
+
+def gen_trees(sets):
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    def split(ds, y, strat):
+        idx = np.arange(len(y))
+        tr, te = train_test_split(idx, test_size=0.3, random_state=0, stratify=y if strat else None)
+        return tr, te
+    for ds in ["breast_cancer", "wine", "synth_classification"]:
+        X, y = sets[ds]
+        tr, te = split(ds, y, True)
+        for name, m, params in [
+            ("tree", DecisionTreeClassifier(random_state=0), {}),
+            ("tree_depth4", DecisionTreeClassifier(max_depth=4, random_state=0), {"max_depth": 4}),
+            ("forest", RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=2), {"n_estimators": 100}),
+            ("gbt", GradientBoostingClassifier(n_estimators=100, max_depth=3, learning_rate=0.1, random_state=0),
+             {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1}),
+            ("hgbt", HistGradientBoostingClassifier(max_iter=100, max_depth=6, learning_rate=0.1, early_stopping=False, random_state=0),
+             {"n_estimators": 100, "max_depth": 6, "learning_rate": 0.1}),
+        ]:
+            m.fit(X[tr], y[tr])
+            out["cases"].append(dict(dataset=ds, task="classification", model=name, params=params,
+                                     train=tolist(tr), test=tolist(te), score=metrics.accuracy_score(y[te], m.predict(X[te]))))
+    for ds in ["diabetes", "synth_regression_big"]:
+        X, y = sets[ds]
+        tr, te = split(ds, y, False)
+        for name, m, params in [
+            ("tree_depth4", DecisionTreeRegressor(max_depth=4, random_state=0), {"max_depth": 4}),
+            ("forest", RandomForestRegressor(n_estimators=100, random_state=0, n_jobs=2), {"n_estimators": 100}),
+            ("gbt", GradientBoostingRegressor(n_estimators=100, max_depth=3, learning_rate=0.1, random_state=0),
+             {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1}),
+            ("hgbt", HistGradientBoostingRegressor(max_iter=100, max_depth=6, learning_rate=0.1, early_stopping=False, random_state=0),
+             {"n_estimators": 100, "max_depth": 6, "learning_rate": 0.1}),
+        ]:
+            m.fit(X[tr], y[tr])
+            out["cases"].append(dict(dataset=ds, task="regression", model=name, params=params,
+                                     train=tolist(tr), test=tolist(te), score=metrics.r2_score(y[te], m.predict(X[te]))))
+    dump("trees.json", out)
+
+
+def gen_kmeans(sets):
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    for ds, k, std in [("iris", 3, False), ("wine", 3, True), ("synth_blobs", 5, False), ("synth_blobs", 8, False)]:
+        X = sets[ds][0]
+        if std:
+            X = StandardScaler().fit_transform(X)
+        m = KMeans(n_clusters=k, n_init=10, random_state=0).fit(X)
+        out["cases"].append(dict(dataset=ds, k=k, standardize=std, inertia=float(m.inertia_)))
+    dump("kmeans.json", out)
+
+
+def main():
+    sets = load_sets()
+    gen_metrics()
+    gen_preprocess(sets)
+    gen_linear(sets)
+    gen_logistic(sets)
+    gen_trees(sets)
+    gen_kmeans(sets)
+
+
+if __name__ == "__main__":
+    main()
