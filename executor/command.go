@@ -101,8 +101,13 @@ func (Command) Run(ctx context.Context, job *Job) Result {
 	for k, v := range spec.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Stdout = job.Log
-	cmd.Stderr = job.Log
+	cmd.Stdout, cmd.Stderr = job.Log, job.Log
+	if lf, ok := job.Log.(interface{ File() (*os.File, error) }); ok {
+		// Hand the log file itself to the process: no pipe, no copying goroutine.
+		if f, err := lf.File(); err == nil {
+			cmd.Stdout, cmd.Stderr = f, f
+		}
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// Kill the whole process group: the shell and everything it started.

@@ -36,6 +36,9 @@ type Job struct {
 	Log io.Writer
 	// OutputLimit is the maximum output size in bytes.
 	OutputLimit int
+	// Timeout limits the try; zero means no limit. When it passes, the kind's context is
+	// cancelled (a command's whole process group is killed) and the try fails.
+	Timeout time.Duration
 	// Env holds extra environment variables for subprocesses (for example the tracking
 	// server's address in a later issue).
 	Env map[string]string
@@ -138,11 +141,7 @@ func (r *Registry) Run(ctx context.Context, job *Job) Result {
 	if !ok {
 		return Result{Outcome: FailedNoRetry, Err: fmt.Errorf("unknown task kind %q (known: %v)", job.Task.Kind, r.Names())}
 	}
-	var timeout time.Duration
-	if job.Task.Timeout != nil {
-		timeout = job.Task.Timeout.D()
-	}
-	if timeout > 0 {
+	if timeout := job.Timeout; timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, &TimeoutError{Timeout: timeout})
 		defer cancel()

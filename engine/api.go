@@ -1,0 +1,337 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/store"
+)
+
+// TriggerOptions describe a new run.
+type TriggerOptions struct {
+	// RunID names the run; default "<run type>__<logical date, RFC 3339 with ms>".
+	RunID string
+	// RunType says how it was triggered: "manual" (default), "scheduled", "backfill",
+	// "dataset".
+	RunType string
+	// LogicalDate is the run's logical date; default now.
+	LogicalDate time.Time
+	// Conf is the run's configuration object (Airflow's dag_run.conf); keys naming declared
+	// params override their defaults.
+	Conf map[string]any
+	// Params override params by name (the CLI's --param k=v); strings are coerced to the
+	// param's schema type.
+	Params map[string]any
+}
+
+// ErrRunOwned is returned when a run is being executed by another live process.
+var ErrRunOwned = errors.New("run is being executed by another live process")
+
+// ErrRunFinished is returned when resuming a run that has nothing left to do.
+var ErrRunFinished = errors.New("run already finished")
+
+// Trigger validates the params, creates a run of d with its task instances, and starts it.
+// A bad param value creates nothing and returns an error naming the param.
+func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*store.DAGRun, error) {
+	params, err := d.ResolveParams(o.Conf, o.Params)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	if o.RunType == "" {
+		o.RunType = "manual"
+	}
+	if o.LogicalDate.IsZero() {
+		o.LogicalDate = now
+	}
+	o.LogicalDate = o.LogicalDate.UTC().Truncate(time.Microsecond)
+	if o.RunID == "" {
+		o.RunID = o.RunType + "__" + o.LogicalDate.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	snapshot, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot dag %s: %w", d.ID, err)
+	}
+	paramsJSON, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("encode params: %w", err)
+	}
+	var conf json.RawMessage
+	if o.Conf != nil {
+		if conf, err = json.Marshal(o.Conf); err != nil {
+			return nil, fmt.Errorf("encode conf: %w", err)
+		}
+	}
+	run := &store.DAGRun{
+		DAGID: d.ID, RunID: o.RunID, LogicalDate: o.LogicalDate, RunType: o.RunType,
+		State: store.RunQueued, Conf: conf, Params: paramsJSON, DAG: snapshot, QueuedAt: now,
+	}
+	tis := make([]*store.TaskInstance, 0, len(d.Tasks))
+	for _, t := range d.Tasks {
+		opts := Effective(d, t)
+		tis = append(tis, &store.TaskInstance{
+			DAGID: d.ID, RunID: o.RunID, TaskID: t.ID, MapIndex: -1,
+			MaxTries: opts.Retries + 1, Pool: opts.Pool, PoolSlots: opts.PoolSlots,
+			PriorityWeight: opts.PriorityWeight,
+		})
+	}
+	rs, err := newRunState(run, d, tis)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range rs.order {
+		n.ti.PriorityWeight = n.priority
+	}
+	if err := e.cfg.Store.CreateRun(ctx, run, tis); err != nil {
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id", o.RunID, d.ID)
+		}
+		return nil, fmt.Errorf("create run: %w", err)
+	}
+	out := *run
+	return &out, e.start(rs)
+}
+
+func (e *Engine) start(rs *runState) error {
+	done := make(chan error, 1)
+	if err := e.send(evStart{rs: rs, done: done}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-e.loopDone:
+		return errors.New("engine: stopped")
+	}
+}
+
+// Recovered describes a try that was running when the process executing the run died.
+type Recovered struct {
+	TaskID    string
+	MapIndex  int
+	TryNumber int
+	// State is what the instance became: up_for_retry or failed.
+	State store.TIState
+	// Killed says whether the try's orphaned process group was still alive and was killed.
+	Killed bool
+}
+
+// Resume takes over a run whose process died (or that was cleared) and continues it from
+// the store's state. Tries that were running are counted as failed tries — their orphaned
+// process groups are killed first — and retried or failed by their retry policy; finished
+// instances do not run again. It returns ErrRunOwned if the run's owner is alive, and
+// ErrRunFinished if nothing is left to do.
+func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun, []Recovered, error) {
+	run, err := e.cfg.Store.GetRun(ctx, dagID, runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if run.Owner != "" && run.Owner != e.owner && OwnerAlive(run.Owner) {
+		return nil, nil, fmt.Errorf("%w: %s (heartbeat %s); wait for it to end or stop it first",
+			ErrRunOwned, describeOwner(run.Owner), run.HeartbeatAt.Local().Format(time.RFC3339))
+	}
+	tis, err := e.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID})
+	if err != nil {
+		return nil, nil, err
+	}
+	var d dag.DAG
+	if err := json.Unmarshal(run.DAG, &d); err != nil {
+		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+	}
+	if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
+		return nil, nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
+	}
+	now := e.now()
+	var b store.Batch
+	var recovered []Recovered
+	for _, ti := range tis {
+		if ti.State != store.TIRunning {
+			continue
+		}
+		killed := ti.Hostname == e.host && killOrphanGroup(ti.PID)
+		ti.EndedAt = now
+		ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(run.Owner))
+		if ti.TryNumber < ti.MaxTries {
+			ti.State = store.TIUpForRetry
+			t := taskByID(&d, ti.TaskID)
+			if t != nil {
+				ti.NextTryAt = now.Add(RetryDelay(Effective(&d, t), dagID, ti.TaskID, run.LogicalDate, ti.TryNumber))
+			} else {
+				ti.NextTryAt = now
+			}
+		} else {
+			ti.State = store.TIFailed
+		}
+		b.TIs = append(b.TIs, ti)
+		b.Tries = append(b.Tries, &store.TaskTry{
+			DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+			TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: now,
+			Hostname: ti.Hostname, PID: ti.PID, Error: ti.Error,
+		})
+		recovered = append(recovered, Recovered{TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State, Killed: killed})
+	}
+	run.Owner = e.owner
+	run.HeartbeatAt = now
+	b.Runs = append(b.Runs, run)
+	if err := e.cfg.Store.Apply(ctx, &b); err != nil {
+		return nil, nil, fmt.Errorf("recover run %s: %w", runID, err)
+	}
+	rs, err := newRunState(run, &d, tis)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := *run
+	return &out, recovered, e.start(rs)
+}
+
+// Wait blocks until the run ends (or ctx is done, or the engine stops) and returns it as
+// stored.
+func (e *Engine) Wait(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	ch := make(chan error, 1)
+	if err := e.send(evWait{key: runKey{dagID, runID}, ch: ch}); err != nil {
+		return nil, err
+	}
+	select {
+	case err := <-ch:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return e.cfg.Store.GetRun(ctx, dagID, runID)
+}
+
+// ClearOptions select the instances Clear resets.
+type ClearOptions struct {
+	// TaskIDs are the tasks to clear; empty means every task.
+	TaskIDs []string
+	// Downstream also clears every task downstream of those.
+	Downstream bool
+	// OnlyFailed clears only failed and upstream_failed instances among those selected.
+	OnlyFailed bool
+}
+
+// Clear resets task instances of a finished or abandoned run to state none, so a Resume
+// runs them again, as Airflow's clear does: each cleared instance gets its full retries
+// again, its output is dropped; the run goes back to queued. It returns the cleared task
+// IDs. It refuses a run whose owner is alive (ErrRunOwned).
+func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
+	run, err := st.GetRun(ctx, dagID, runID)
+	if err != nil {
+		return nil, err
+	}
+	if run.Owner != "" && OwnerAlive(run.Owner) {
+		return nil, fmt.Errorf("%w: %s; wait for it to end first", ErrRunOwned, describeOwner(run.Owner))
+	}
+	var d dag.DAG
+	if err := json.Unmarshal(run.DAG, &d); err != nil {
+		return nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+	}
+	selected := map[string]bool{}
+	for _, id := range o.TaskIDs {
+		if taskByID(&d, id) == nil {
+			return nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
+		}
+		selected[id] = true
+	}
+	if len(o.TaskIDs) == 0 {
+		for _, t := range d.Tasks {
+			selected[t.ID] = true
+		}
+	}
+	if o.Downstream {
+		down := map[string][]string{}
+		for _, t := range d.Tasks {
+			for _, u := range t.Upstream {
+				down[u] = append(down[u], t.ID)
+			}
+		}
+		stack := make([]string, 0, len(selected))
+		for id := range selected {
+			stack = append(stack, id)
+		}
+		for len(stack) > 0 {
+			id := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, c := range down[id] {
+				if !selected[c] {
+					selected[c] = true
+					stack = append(stack, c)
+				}
+			}
+		}
+	}
+	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID})
+	if err != nil {
+		return nil, err
+	}
+	var b store.Batch
+	var cleared []string
+	for _, ti := range tis {
+		if !selected[ti.TaskID] {
+			continue
+		}
+		if o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed {
+			continue
+		}
+		t := taskByID(&d, ti.TaskID)
+		if t == nil {
+			continue
+		}
+		ti.State = store.TINone
+		ti.MaxTries = ti.TryNumber + Effective(&d, t).Retries + 1
+		ti.Output = nil
+		ti.Error = ""
+		ti.NextTryAt = time.Time{}
+		ti.QueuedAt, ti.StartedAt, ti.EndedAt = time.Time{}, time.Time{}, time.Time{}
+		b.TIs = append(b.TIs, ti)
+		cleared = append(cleared, ti.TaskID)
+	}
+	if len(cleared) == 0 {
+		return nil, nil
+	}
+	run.State = store.RunQueued
+	run.EndedAt = time.Time{}
+	run.Owner = ""
+	b.Runs = append(b.Runs, run)
+	if err := st.Apply(ctx, &b); err != nil {
+		return nil, err
+	}
+	return cleared, nil
+}
+
+func taskByID(d *dag.DAG, id string) *dag.Task {
+	for _, t := range d.Tasks {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// describeOwner turns "host:pid:start" into "pid N on host H".
+func describeOwner(owner string) string {
+	var host string
+	var pid int
+	var start uint64
+	if _, err := fmt.Sscanf(replaceColons(owner), "%s %d %d", &host, &pid, &start); err != nil {
+		return owner
+	}
+	return fmt.Sprintf("weir process %d on %s", pid, host)
+}
+
+func replaceColons(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == ':' {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}

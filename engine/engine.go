@@ -1,0 +1,343 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/store"
+)
+
+// Config configures an Engine. Zero fields take the documented defaults.
+type Config struct {
+	// Store is the metadata store. Required.
+	Store store.Store
+	// Kinds runs task instances. Default: executor.NewRegistry(nil) (no Go functions).
+	Kinds *executor.Registry
+	// Home is weir's home folder; task logs go under Home/logs. Default ".weir".
+	Home string
+	// Parallelism is the number of task instances that may run at once, across all runs
+	// and pools (Airflow's core.parallelism). Default 32.
+	Parallelism int
+	// Logger receives the engine's own logs. Default: discard.
+	Logger *slog.Logger
+	// Clock returns the current time. Default time.Now.
+	Clock func() time.Time
+	// OnEvent, when set, is called from the engine loop after every committed transition of
+	// a task instance or run. It must return quickly.
+	OnEvent func(Event)
+	// HeartbeatInterval is how often the engine records that it is alive in the runs it
+	// owns. Default 5 s.
+	HeartbeatInterval time.Duration
+	// PoolRefreshInterval is how often pool sizes are re-read from the store. Default 10 s.
+	PoolRefreshInterval time.Duration
+	// CallbackTimeout bounds each callback delivery. Default 30 s.
+	CallbackTimeout time.Duration
+	// TaskEnv adds environment variables to every command task.
+	TaskEnv map[string]string
+}
+
+func (c *Config) validate() error {
+	if c.Store == nil {
+		return errors.New("engine: Config.Store is required")
+	}
+	if c.Kinds == nil {
+		c.Kinds = executor.NewRegistry(nil)
+	}
+	if c.Home == "" {
+		c.Home = ".weir"
+	}
+	if c.Parallelism <= 0 {
+		c.Parallelism = 32
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.PoolRefreshInterval <= 0 {
+		c.PoolRefreshInterval = 10 * time.Second
+	}
+	if c.CallbackTimeout <= 0 {
+		c.CallbackTimeout = 30 * time.Second
+	}
+	return nil
+}
+
+// Event reports one committed transition. For a run transition TaskID is "".
+type Event struct {
+	Time     time.Time
+	DAGID    string
+	RunID    string
+	TaskID   string
+	MapIndex int
+	// TryNumber is the instance's try number after the transition.
+	TryNumber int
+	// State is the instance's new state (task events).
+	State store.TIState
+	// RunState is the run's new state (run events).
+	RunState store.RunState
+	// Duration is how long the try or run took, for final states.
+	Duration time.Duration
+	// NextTryAt is when an up_for_retry instance will run again.
+	NextTryAt time.Time
+	// Err is the failure or skip reason, "" when none.
+	Err string
+}
+
+// Engine runs DAG runs. Create it with New, then Start it; Trigger and Resume hand it runs.
+type Engine struct {
+	cfg    Config
+	owner  string
+	host   string
+	events chan any
+
+	// Loop-owned state.
+	runs     map[runKey]*runState
+	ready    readyQueue
+	seq      uint64
+	slots    int
+	pools    map[string]*store.Pool
+	poolUsed map[string]int
+	cancels  map[*store.TaskInstance]context.CancelFunc
+	retrying map[*node]*runState
+	batch    store.Batch
+	touched  map[*store.TaskInstance]struct{}
+	emitted  []Event
+	after    []func()
+	fatal    error
+
+	startOnce sync.Once
+	stopOnce  sync.Once
+	ctx       context.Context
+	cancel    context.CancelFunc
+	loopDone  chan struct{}
+	tasks     sync.WaitGroup
+	callbacks sync.WaitGroup
+}
+
+// New returns an engine; it does nothing until Start.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return &Engine{
+		cfg:      cfg,
+		host:     host,
+		owner:    SelfOwner(),
+		events:   make(chan any, 4096),
+		runs:     map[runKey]*runState{},
+		pools:    map[string]*store.Pool{},
+		poolUsed: map[string]int{},
+		cancels:  map[*store.TaskInstance]context.CancelFunc{},
+		retrying: map[*node]*runState{},
+		loopDone: make(chan struct{}),
+	}, nil
+}
+
+// Start starts the engine loop. It returns at once; the loop runs until Stop or until ctx is
+// done.
+func (e *Engine) Start(ctx context.Context) error {
+	err := errors.New("engine: already started")
+	e.startOnce.Do(func() {
+		err = nil
+		e.ctx, e.cancel = context.WithCancel(ctx)
+		if lerr := e.loadPools(e.ctx); lerr != nil {
+			err = lerr
+			close(e.loopDone)
+			return
+		}
+		go e.loop()
+	})
+	return err
+}
+
+// Stop stops the loop and cancels running tries. Tries cut short this way are not
+// committed as failed: their instances stay running in the store, owned by this process,
+// and Resume in a later process recovers them. Stop waits for callbacks in flight up to the
+// callback timeout. It is idempotent.
+func (e *Engine) Stop() {
+	e.stopOnce.Do(func() {
+		if e.cancel == nil {
+			return
+		}
+		e.cancel()
+		<-e.loopDone
+		e.tasks.Wait()
+		done := make(chan struct{})
+		go func() { e.callbacks.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(e.cfg.CallbackTimeout):
+		}
+	})
+}
+
+// send hands an event to the loop.
+func (e *Engine) send(ev any) error {
+	select {
+	case e.events <- ev:
+		return nil
+	case <-e.loopDone:
+		return errors.New("engine: stopped")
+	}
+}
+
+// Event types of the loop.
+type (
+	evStart struct {
+		rs   *runState
+		done chan error
+	}
+	evResult struct {
+		key     runKey
+		ti      *store.TaskInstance
+		try     int
+		res     executor.Result
+		endedAt time.Time
+	}
+	evPID struct {
+		key runKey
+		ti  *store.TaskInstance
+		try int
+		pid int
+	}
+	evWait struct {
+		key runKey
+		ch  chan error
+	}
+)
+
+func (e *Engine) loop() {
+	defer close(e.loopDone)
+	heartbeat := time.NewTicker(e.cfg.HeartbeatInterval)
+	defer heartbeat.Stop()
+	poolRefresh := time.NewTicker(e.cfg.PoolRefreshInterval)
+	defer poolRefresh.Stop()
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			e.shutdown()
+			return
+		case ev := <-e.events:
+			e.handle(ev)
+		drain:
+			for i := 0; i < 4096; i++ {
+				select {
+				case ev := <-e.events:
+					e.handle(ev)
+				default:
+					break drain
+				}
+			}
+		case <-wake.C:
+		case <-heartbeat.C:
+			now := e.cfg.Clock().UTC()
+			for _, rs := range e.runs {
+				rs.run.HeartbeatAt = now
+				e.batch.Runs = append(e.batch.Runs, rs.run)
+			}
+		case <-poolRefresh.C:
+			if err := e.loadPools(e.ctx); err != nil {
+				e.cfg.Logger.Warn("refresh pools", "err", err)
+			}
+		}
+		e.step()
+		if e.fatal != nil {
+			e.shutdown()
+			return
+		}
+		wake.Reset(e.nextWake())
+	}
+}
+
+// shutdown cancels running tries and releases waiters when the loop ends.
+func (e *Engine) shutdown() {
+	for _, cancel := range e.cancels {
+		cancel()
+	}
+	err := e.fatal
+	if err == nil {
+		err = errors.New("engine stopped before the run finished")
+	}
+	for _, rs := range e.runs {
+		for _, ch := range rs.done {
+			ch <- err
+		}
+		rs.done = nil
+	}
+}
+
+func (e *Engine) handle(ev any) {
+	switch ev := ev.(type) {
+	case evStart:
+		if _, dup := e.runs[ev.rs.key]; dup {
+			ev.done <- fmt.Errorf("run %s of dag %s is already active in this engine", ev.rs.key.runID, ev.rs.key.dagID)
+			return
+		}
+		e.adopt(ev.rs)
+		ev.done <- nil
+	case evResult:
+		e.onResult(ev)
+	case evPID:
+		rs := e.runs[ev.key]
+		if rs != nil && ev.ti.State == store.TIRunning && ev.ti.TryNumber == ev.try {
+			ev.ti.PID = ev.pid
+			e.batch.TIs = append(e.batch.TIs, ev.ti)
+		}
+	case evWait:
+		rs := e.runs[ev.key]
+		if rs == nil {
+			ev.ch <- nil // not active here: finished, or never started
+			return
+		}
+		rs.done = append(rs.done, ev.ch)
+	}
+}
+
+// nextWake returns how long until the earliest retry or run deadline.
+func (e *Engine) nextWake() time.Duration {
+	now := e.cfg.Clock()
+	next := now.Add(time.Hour)
+	for _, rs := range e.runs {
+		if !rs.deadline.IsZero() && rs.deadline.Before(next) {
+			next = rs.deadline
+		}
+	}
+	for n := range e.retrying {
+		if n.ti.NextTryAt.Before(next) {
+			next = n.ti.NextTryAt
+		}
+	}
+	d := next.Sub(now)
+	if d < time.Millisecond {
+		d = time.Millisecond
+	}
+	return d
+}
+
+// loadPools reads pool sizes from the store.
+func (e *Engine) loadPools(ctx context.Context) error {
+	pools, err := e.cfg.Store.ListPools(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: load pools: %w", err)
+	}
+	m := make(map[string]*store.Pool, len(pools))
+	for _, p := range pools {
+		m[p.Name] = p
+	}
+	e.pools = m
+	return nil
+}

@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/store"
+)
+
+// LogPath returns the log file of one try: HOME/logs/DAG/RUN/TASK[/map-I]/try-N.log.
+func LogPath(home, dagID, runID, taskID string, mapIndex, try int) string {
+	p := filepath.Join(home, "logs", dagID, runID, taskID)
+	if mapIndex >= 0 {
+		p = filepath.Join(p, "map-"+strconv.Itoa(mapIndex))
+	}
+	return filepath.Join(p, "try-"+strconv.Itoa(try)+".log")
+}
+
+// prepared is what a try needs, captured in the loop when the instance is dispatched.
+type prepared struct {
+	job     *executor.Job
+	tctx    *dag.TemplateContext
+	logPath string
+	ti      *store.TaskInstance
+	key     runKey
+	try     int
+}
+
+// prepare captures, in the loop, everything a try reads from the run's state.
+func (e *Engine) prepare(rs *runState, n *node) *prepared {
+	ti := n.ti
+	job := &executor.Job{
+		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+		TryNumber: ti.TryNumber, LogicalDate: rs.run.LogicalDate, Task: n.task,
+		Params: rs.params, Dir: rs.dir, OutputLimit: n.opts.OutputLimit,
+		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv,
+	}
+	if len(n.up) > 0 {
+		job.Inputs = make(map[string]json.RawMessage, len(n.up))
+		for _, u := range n.up {
+			if u.ti.Output != nil {
+				job.Inputs[u.task.ID] = u.ti.Output
+			}
+		}
+	}
+	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber,
+		logPath: LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)}
+	if n.templated {
+		outputs := map[string]any{}
+		from := n.up
+		if n.readsAncestors {
+			from = ancestors(n)
+		}
+		for _, u := range from {
+			if u.ti.State == store.TISuccess && u.ti.Output != nil {
+				outputs[u.task.ID] = u.outputValue()
+			}
+		}
+		p.tctx = &dag.TemplateContext{
+			DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, LogicalDate: rs.run.LogicalDate,
+			TryNumber: ti.TryNumber, MapIndex: ti.MapIndex, Params: rs.params, Conf: rs.conf,
+			Outputs: outputs,
+		}
+	}
+	return p
+}
+
+// launch starts a try in its own goroutine; its result comes back to the loop.
+func (e *Engine) launch(rs *runState, n *node, p *prepared) {
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.cancels[p.ti] = cancel
+	e.tasks.Add(1)
+	go func() {
+		defer e.tasks.Done()
+		defer cancel()
+		res := e.runTry(ctx, p)
+		if ctx.Err() != nil && e.ctx.Err() != nil {
+			return // the engine is stopping: the try stays running in the store, for Resume
+		}
+		_ = e.send(evResult{key: p.key, ti: p.ti, try: p.try, res: res, endedAt: e.cfg.Clock()})
+	}()
+}
+
+// runTry renders the task, opens its log and runs it.
+func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
+	job := p.job
+	log := &lazyFile{path: p.logPath, eager: job.Task.Kind == dag.KindCommand}
+	defer log.Close()
+	if log.eager {
+		fmt.Fprintf(log, "[weir] %s try %d of %s/%s/%s\n", time.Now().UTC().Format(time.RFC3339Nano), job.TryNumber, job.DAGID, job.RunID, job.TaskID)
+	}
+	if log.err != nil {
+		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", log.err)}
+	}
+	if p.tctx != nil {
+		rendered, err := dag.RenderTask(job.Task, p.tctx)
+		if err != nil {
+			fmt.Fprintf(log, "[weir] template error: %v\n", err)
+			return executor.Result{Outcome: executor.FailedNoRetry, Err: err}
+		}
+		job.Task = rendered
+	}
+	job.Log = log
+	job.Started = func(pid int) {
+		_ = e.send(evPID{key: p.key, ti: p.ti, try: p.try, pid: pid})
+	}
+	res := e.cfg.Kinds.Run(ctx, job)
+	if res.Err != nil || log.eager {
+		outcome := [...]string{"success", "failed", "failed (no retry)", "skipped"}[res.Outcome]
+		if res.Err != nil {
+			fmt.Fprintf(log, "[weir] try %d ended: %s: %v\n", job.TryNumber, outcome, res.Err)
+		} else {
+			fmt.Fprintf(log, "[weir] try %d ended: %s\n", job.TryNumber, outcome)
+		}
+	}
+	return res
+}
+
+// lazyFile is a log file created on first write, so tries that log nothing (most no-op Go
+// tasks) cost no file. With eager set it is created at once (command tasks need a real
+// file for their stdout and stderr).
+type lazyFile struct {
+	path  string
+	eager bool
+	mu    sync.Mutex
+	f     *os.File
+	err   error
+}
+
+var _ io.Writer = (*lazyFile)(nil)
+
+func (l *lazyFile) open() {
+	if l.f != nil || l.err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
+		l.err = err
+		return
+	}
+	l.f, l.err = os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+// Write appends to the file, creating it first if needed.
+func (l *lazyFile) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open()
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.f.Write(b)
+}
+
+// File returns the underlying file, creating it; subprocesses write to it directly.
+func (l *lazyFile) File() (*os.File, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open()
+	return l.f, l.err
+}
+
+// Close closes the file if it was created.
+func (l *lazyFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
+}

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// SelfOwner returns the owner string of this process: "host:pid:start", where start is the
+// process start time in clock ticks since boot (from /proc), so a reused pid is not
+// mistaken for the owner.
+func SelfOwner() string {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	return fmt.Sprintf("%s:%d:%d", host, pid, procStart(pid))
+}
+
+// procStart returns a process's start time in clock ticks since boot, 0 if unknown.
+func procStart(pid int) uint64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	// The command name may hold spaces and parentheses: fields follow the last ")".
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	// After ")": state is field 3 of stat, starttime is field 22, so index 22-3 = 19.
+	if len(f) < 20 {
+		return 0
+	}
+	v, _ := strconv.ParseUint(f[19], 10, 64)
+	return v
+}
+
+// procGroup returns a process's process group id, or -1.
+func procGroup(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return -1
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 3 {
+		return -1
+	}
+	g, err := strconv.Atoi(f[2])
+	if err != nil {
+		return -1
+	}
+	return g
+}
+
+// OwnerAlive reports whether the process named by an owner string is alive: same host, the
+// pid exists, and it started at the recorded time. An owner on another host is assumed
+// alive (only its heartbeat can tell; see the server's lease in a later issue).
+func OwnerAlive(owner string) bool {
+	if owner == "" {
+		return false
+	}
+	parts := strings.Split(owner, ":")
+	if len(parts) != 3 {
+		return false
+	}
+	host, _ := os.Hostname()
+	if parts[0] != host {
+		return true
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && err != syscall.EPERM {
+		return false
+	}
+	start, _ := strconv.ParseUint(parts[2], 10, 64)
+	return start == 0 || procStart(pid) == start
+}
+
+// killOrphanGroup kills the process group led by pid, if pid still leads a group. It is how
+// a resumed run stops the tries a dead owner left running.
+func killOrphanGroup(pid int) bool {
+	if pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	if procGroup(pid) != pid {
+		return false
+	}
+	return syscall.Kill(-pid, syscall.SIGKILL) == nil
+}

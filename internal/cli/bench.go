@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/sqlite"
+)
+
+// benchResult is one benchmark's figures.
+type benchResult struct {
+	Name      string  `json:"name"`
+	Tasks     int     `json:"tasks"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"tasks_per_second"`
+	HopP50Us  float64 `json:"hop_p50_us,omitempty"`
+	HopP99Us  float64 `json:"hop_p99_us,omitempty"`
+	PeakRSSMi float64 `json:"peak_rss_mib"`
+	Goal      string  `json:"goal"`
+}
+
+func benchCommand(a *app) *cobra.Command {
+	var only, output string
+	var chainN, fanN, cmdN, parallelism int
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure the engine on the SQLite store: hop latency, go tasks/s, command tasks/s, peak memory",
+		Long: `Runs three benchmarks, each in its own process on a fresh SQLite store (every state
+transition committed, surviving kill -9):
+  chain    a chain of 1,000 no-op go tasks: median and p99 latency from one task's start to the next's
+  fanout   10,000 independent no-op go tasks: tasks per second
+  command  1,000 command tasks running 'true': tasks per second
+and reports each process's peak resident memory (VmHWM).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if only != "" {
+				res, err := runBench(cmd.Context(), only, chainN, fanN, cmdN, parallelism)
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(a.out).Encode(res)
+			}
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			var results []benchResult
+			for _, name := range []string{"chain", "fanout", "command"} {
+				fmt.Fprintf(a.errOut, "running %s…\n", name)
+				args := []string{"bench", "--only", name, "--chain", strconv.Itoa(chainN), "--fanout", strconv.Itoa(fanN), "--commands", strconv.Itoa(cmdN), "--parallelism", strconv.Itoa(parallelism)}
+				out, err := exec.CommandContext(cmd.Context(), self, args...).Output()
+				if err != nil {
+					return fmt.Errorf("benchmark %s: %w", name, err)
+				}
+				var r benchResult
+				if err := json.Unmarshal(out, &r); err != nil {
+					return fmt.Errorf("benchmark %s: %w: %s", name, err, out)
+				}
+				results = append(results, r)
+			}
+			if output == "json" {
+				return writeJSON(a.out, results)
+			}
+			var rows [][]string
+			for _, r := range results {
+				fig := fmt.Sprintf("%.0f tasks/s", r.PerSecond)
+				if r.Name == "chain" {
+					fig = fmt.Sprintf("hop p50 %.0f µs, p99 %.0f µs", r.HopP50Us, r.HopP99Us)
+				}
+				rows = append(rows, []string{r.Name, strconv.Itoa(r.Tasks), fmt.Sprintf("%.2fs", r.Seconds), fig, fmt.Sprintf("%.0f MiB", r.PeakRSSMi), r.Goal})
+			}
+			fmt.Fprintf(a.out, "weir bench — %s, %d CPUs, %s, SQLite store, parallelism %d\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version(), parallelism)
+			table(a.out, []string{"BENCHMARK", "TASKS", "WALL", "FIGURE", "PEAK RSS", "GOAL"}, rows)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&only, "only", "", "run one benchmark in this process and print JSON: chain, fanout or command")
+	c.Flags().IntVar(&chainN, "chain", 1000, "tasks in the chain")
+	c.Flags().IntVar(&fanN, "fanout", 10000, "independent go tasks")
+	c.Flags().IntVar(&cmdN, "commands", 1000, "command tasks")
+	c.Flags().IntVar(&parallelism, "parallelism", 32, "engine parallelism")
+	addOutputFlag(c, &output)
+	return c
+}
+
+// runBench runs one benchmark in this process.
+func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism int) (*benchResult, error) {
+	home, err := os.MkdirTemp("", "weir-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(home)
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if err := st.UpsertPool(ctx, &store.Pool{Name: store.DefaultPool, Slots: -1}); err != nil {
+		return nil, err
+	}
+	funcs := executor.NewFuncs()
+	var mu sync.Mutex
+	var starts []time.Time
+	_ = funcs.Register("noop", func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, nil })
+	_ = funcs.Register("stamp", func(context.Context, json.RawMessage) (json.RawMessage, error) {
+		now := time.Now()
+		mu.Lock()
+		starts = append(starts, now)
+		mu.Unlock()
+		return nil, nil
+	})
+	d := &dag.DAG{ID: "bench_" + name, Source: "go:bench"}
+	res := &benchResult{Name: name}
+	switch name {
+	case "chain":
+		res.Goal = "hop ≤ 1 ms"
+		for i := 0; i < chainN; i++ {
+			t := &dag.Task{ID: fmt.Sprintf("t%04d", i), Kind: dag.KindGo, Go: &dag.GoSpec{Func: "stamp"}}
+			if i > 0 {
+				t.Upstream = []string{fmt.Sprintf("t%04d", i-1)}
+			}
+			d.Tasks = append(d.Tasks, t)
+		}
+	case "fanout":
+		res.Goal = "≥ 10,000 tasks/s, < 200 MiB"
+		for i := 0; i < fanN; i++ {
+			d.Tasks = append(d.Tasks, &dag.Task{ID: fmt.Sprintf("t%05d", i), Kind: dag.KindGo, Go: &dag.GoSpec{Func: "noop"}})
+		}
+	case "command":
+		res.Goal = "≥ 500 tasks/s"
+		for i := 0; i < cmdN; i++ {
+			d.Tasks = append(d.Tasks, &dag.Task{ID: fmt.Sprintf("t%04d", i), Kind: dag.KindCommand, Command: &dag.CommandSpec{Argv: []string{"true"}}})
+		}
+	default:
+		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout or command", name)
+	}
+	res.Tasks = len(d.Tasks)
+	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: parallelism})
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer eng.Stop()
+	begin := time.Now()
+	run, err := eng.Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	final, err := eng.Wait(ctx, run.DAGID, run.RunID)
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(begin)
+	if final.State != store.RunSuccess {
+		return nil, fmt.Errorf("benchmark run ended %s", final.State)
+	}
+	res.Seconds = elapsed.Seconds()
+	res.PerSecond = float64(res.Tasks) / elapsed.Seconds()
+	if name == "chain" && len(starts) > 1 {
+		hops := make([]float64, 0, len(starts)-1)
+		for i := 1; i < len(starts); i++ {
+			hops = append(hops, float64(starts[i].Sub(starts[i-1]).Microseconds()))
+		}
+		sort.Float64s(hops)
+		res.HopP50Us = hops[len(hops)/2]
+		res.HopP99Us = hops[len(hops)*99/100]
+	}
+	res.PeakRSSMi = peakRSSMiB()
+	return res, nil
+}
+
+// peakRSSMiB reads this process's peak resident set size (VmHWM) from /proc.
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,374 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/store"
+)
+
+// runJSON is the JSON form of a run in listings.
+type runJSON struct {
+	DAGID       string          `json:"dag_id"`
+	RunID       string          `json:"run_id"`
+	State       string          `json:"state"`
+	RunType     string          `json:"run_type"`
+	LogicalDate time.Time       `json:"logical_date"`
+	QueuedAt    *time.Time      `json:"queued_at"`
+	StartedAt   *time.Time      `json:"start_date"`
+	EndedAt     *time.Time      `json:"end_date"`
+	Conf        json.RawMessage `json:"conf,omitempty"`
+	Params      json.RawMessage `json:"params,omitempty"`
+}
+
+// tiJSON is the JSON form of a task instance in listings.
+type tiJSON struct {
+	DAGID     string          `json:"dag_id"`
+	RunID     string          `json:"run_id"`
+	TaskID    string          `json:"task_id"`
+	MapIndex  int             `json:"map_index"`
+	State     string          `json:"state"`
+	TryNumber int             `json:"try_number"`
+	MaxTries  int             `json:"max_tries"`
+	StartedAt *time.Time      `json:"start_date"`
+	EndedAt   *time.Time      `json:"end_date"`
+	Duration  *float64        `json:"duration"`
+	Pool      string          `json:"pool"`
+	Priority  int             `json:"priority_weight"`
+	Hostname  string          `json:"hostname,omitempty"`
+	PID       int             `json:"pid,omitempty"`
+	Output    json.RawMessage `json:"output,omitempty"`
+	Error     string          `json:"error,omitempty"`
+}
+
+func tp(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (a *app) runsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "runs", Short: "Inspect DAG runs"}
+	var output, dagID, state string
+	var limit int
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List DAG runs, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p := store.ListRunsParams{DAGID: dagID, Limit: limit}
+			if state != "" {
+				p.States = []store.RunState{store.RunState(state)}
+			}
+			runs, err := st.ListRuns(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				out := []runJSON{}
+				for _, r := range runs {
+					out = append(out, runJSON{r.DAGID, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
+				}
+				return writeJSON(a.out, out)
+			}
+			color := colors(a.out)
+			var rows [][]string
+			for _, r := range runs {
+				rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
+			}
+			table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "STARTED", "DURATION"}, rows)
+			return nil
+		},
+	}
+	list.Flags().StringVar(&dagID, "dag", "", "only runs of this DAG")
+	list.Flags().StringVar(&state, "state", "", "only runs in this state (queued, running, success, failed)")
+	list.Flags().IntVar(&limit, "limit", 50, "at most this many runs")
+	addOutputFlag(list, &output)
+	c.AddCommand(list)
+	return c
+}
+
+func (a *app) tasksCmd() *cobra.Command {
+	c := &cobra.Command{Use: "tasks", Short: "Inspect task instances"}
+	var output, dagID string
+	list := &cobra.Command{
+		Use:   "list RUN_ID",
+		Short: "List the task instances of a run",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			run, err := findRun(ctx, st, dagID, args[0])
+			if err != nil {
+				return err
+			}
+			tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				out := []tiJSON{}
+				for _, ti := range tis {
+					var dur *float64
+					if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
+						s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
+						dur = &s
+					}
+					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.State.String(), ti.TryNumber, ti.MaxTries,
+						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error})
+				}
+				return writeJSON(a.out, out)
+			}
+			color := colors(a.out)
+			var rows [][]string
+			for _, ti := range tis {
+				out := "-"
+				if ti.Output != nil {
+					out = oneLine(string(ti.Output), 40)
+				}
+				rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), out, oneLine(ti.Error, 60)})
+			}
+			fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
+			table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "OUTPUT", "ERROR"}, rows)
+			return nil
+		},
+	}
+	list.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
+	addOutputFlag(list, &output)
+	c.AddCommand(list)
+	return c
+}
+
+func (a *app) logsCmd() *cobra.Command {
+	var dagID string
+	var try, mapIndex int
+	c := &cobra.Command{
+		Use:   "logs RUN_ID TASK [--try N]",
+		Short: "Print the log of a task's try (stdout and stderr); the latest try by default",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			run, err := findRun(ctx, st, dagID, args[0])
+			if err != nil {
+				return err
+			}
+			ti, err := st.GetTaskInstance(ctx, run.DAGID, run.RunID, args[1], mapIndex)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("run %s of %s has no task %q (see `weir tasks list %s`)", run.RunID, run.DAGID, args[1], run.RunID)
+			}
+			if err != nil {
+				return err
+			}
+			n := try
+			if n == 0 {
+				n = ti.TryNumber
+			}
+			if n <= 0 {
+				return fmt.Errorf("task %s has not run yet (state %s)", args[1], ti.State)
+			}
+			if n > ti.TryNumber {
+				return fmt.Errorf("task %s has %d tr%s; --try %d does not exist", args[1], ti.TryNumber, plural(ti.TryNumber, "y", "ies"), n)
+			}
+			path := engine.LogPath(a.home, run.DAGID, run.RunID, args[1], mapIndex, n)
+			f, err := os.Open(path)
+			if errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(a.errOut, "try %d of %s wrote no log\n", n, args[1])
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(a.out, f)
+			return err
+		},
+	}
+	c.Flags().IntVar(&try, "try", 0, "the try number (default: the latest)")
+	c.Flags().IntVar(&mapIndex, "map-index", -1, "the map index of a mapped task")
+	c.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
+	return c
+}
+
+func (a *app) clearCmd() *cobra.Command {
+	var dagID string
+	var downstream, onlyFailed, noRun, quiet bool
+	c := &cobra.Command{
+		Use:   "clear RUN_ID [TASK]...",
+		Short: "Reset tasks of a run (all by default) and run them again in the foreground",
+		Long: `Reset task instances of a finished run to 'none', with their retries renewed and their
+outputs dropped, then continue the run in the foreground (as weir run --resume does).
+With --downstream the tasks downstream of those named are reset too; with --failed only
+failed and upstream_failed ones; with --no-run the run is only reset.`,
+		Example: `  weir clear manual__2026-11-24T20:40:00.123Z train --downstream
+  weir clear manual__2026-11-24T20:40:00.123Z --failed`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			run, err := findRun(ctx, st, dagID, args[0])
+			if err != nil {
+				st.Close()
+				return err
+			}
+			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], Downstream: downstream, OnlyFailed: onlyFailed})
+			st.Close()
+			if err != nil {
+				return err
+			}
+			if len(cleared) == 0 {
+				fmt.Fprintln(a.out, "nothing to clear")
+				return nil
+			}
+			fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
+			if noRun {
+				fmt.Fprintf(a.out, "continue the run with: weir run --resume %s\n", run.RunID)
+				return nil
+			}
+			rc := a.runCmd()
+			rc.SetContext(ctx)
+			flags := []string{"--resume", run.RunID, "--dag", run.DAGID}
+			if quiet {
+				flags = append(flags, "--quiet")
+			}
+			if err := rc.ParseFlags(flags); err != nil {
+				return err
+			}
+			return rc.RunE(rc, nil)
+		},
+	}
+	c.Flags().BoolVar(&downstream, "downstream", false, "also clear every task downstream of those named")
+	c.Flags().BoolVar(&onlyFailed, "failed", false, "only clear failed and upstream_failed tasks")
+	c.Flags().BoolVar(&noRun, "no-run", false, "only reset; do not run")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the final table")
+	c.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
+	return c
+}
+
+func (a *app) poolsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs"}
+	var output string
+	list := &cobra.Command{
+		Use: "list", Short: "List pools", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			pools, err := st.ListPools(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				type row struct {
+					Name        string `json:"name"`
+					Slots       int    `json:"slots"`
+					Description string `json:"description,omitempty"`
+				}
+				out := []row{}
+				for _, p := range pools {
+					out = append(out, row{p.Name, p.Slots, p.Description})
+				}
+				return writeJSON(a.out, out)
+			}
+			var rows [][]string
+			for _, p := range pools {
+				slots := strconv.Itoa(p.Slots)
+				if p.Slots < 0 {
+					slots = "unlimited"
+				}
+				rows = append(rows, []string{p.Name, slots, p.Description})
+			}
+			table(a.out, []string{"POOL", "SLOTS", "DESCRIPTION"}, rows)
+			return nil
+		},
+	}
+	addOutputFlag(list, &output)
+	var desc string
+	set := &cobra.Command{
+		Use: "set NAME SLOTS", Short: "Create or resize a pool (SLOTS -1 means unlimited)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			slots, err := strconv.Atoi(args[1])
+			if err != nil || slots < -1 {
+				return fmt.Errorf("SLOTS %q: want a whole number ≥ 0, or -1 for unlimited", args[1])
+			}
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.UpsertPool(cmd.Context(), &store.Pool{Name: args[0], Slots: slots, Description: desc}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "pool %s: %d slots\n", args[0], slots)
+			return nil
+		},
+	}
+	set.Flags().StringVar(&desc, "description", "", "what the pool is for")
+	del := &cobra.Command{
+		Use: "delete NAME", Short: "Delete a pool", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.DeletePool(cmd.Context(), args[0]); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no pool %q (see `weir pools list`)", args[0])
+				}
+				return err
+			}
+			fmt.Fprintf(a.out, "pool %s deleted\n", args[0])
+			return nil
+		},
+	}
+	c.AddCommand(list, set, del)
+	return c
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use: "version", Short: "Print weir's version", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintf(a.out, "weir %s\n", a.opts.Version) },
+	}
+}
+
+func (a *app) benchCmd() *cobra.Command {
+	return benchCommand(a)
+}

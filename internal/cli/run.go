@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/store"
+)
+
+func (a *app) runCmd() *cobra.Command {
+	var (
+		confJSON    string
+		params      []string
+		resume      string
+		runID       string
+		dagFlag     string
+		parallelism int
+		quiet       bool
+	)
+	c := &cobra.Command{
+		Use:   "run DAG [--conf JSON] [--param k=v]...",
+		Short: "Run a DAG in the foreground, with live progress; exit 0 if the run succeeded, 1 if it failed",
+		Long: `Run one DAG run in the foreground on the local store, printing each task's progress,
+then a table of task states and durations. The exit code is 0 if the run succeeded and 1 if
+it failed, with the tail of the failed tasks' logs.
+
+If weir is killed (even with kill -9), nothing is lost: 'weir run --resume RUN_ID'
+continues the run; tasks that were running count as failed tries and are retried by their
+retry policy; finished tasks do not run again.`,
+		Example: `  weir run train_model --param epochs=20
+  weir run train_model --conf '{"epochs": 20, "note": "baseline"}'
+  weir run --resume manual__2026-11-24T20:40:00.123Z`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if resume != "" {
+				return cobra.MaximumNArgs(1)(cmd, args)
+			}
+			if len(args) != 1 {
+				return errors.New("name the DAG to run: weir run DAG (see `weir dags list`), or pass --resume RUN_ID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p := newPrinter(a.out, quiet)
+			eng, err := engine.New(engine.Config{
+				Store:       st,
+				Kinds:       executor.NewRegistry(a.opts.Funcs),
+				Home:        a.home,
+				Parallelism: parallelism,
+				OnEvent:     p.event,
+				Logger:      slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			})
+			if err != nil {
+				return err
+			}
+			// The engine outlives an interrupt of ctx: Stop ends it, leaving the run resumable.
+			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			defer eng.Stop()
+
+			var run *store.DAGRun
+			if resume != "" {
+				dagID := dagFlag
+				if len(args) == 1 {
+					dagID = args[0]
+				}
+				found, err := findRun(ctx, st, dagID, resume)
+				if err != nil {
+					return err
+				}
+				var rec []engine.Recovered
+				run, rec, err = eng.Resume(ctx, found.DAGID, found.RunID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "Resuming run %s of %s\n", run.RunID, run.DAGID)
+				for _, r := range rec {
+					killed := ""
+					if r.Killed {
+						killed = "; its orphaned process group was killed"
+					}
+					fmt.Fprintf(a.out, "  %s was running (try %d) when weir died: counted as a failed try, now %s%s\n", r.TaskID, r.TryNumber, r.State, killed)
+				}
+			} else {
+				d, err := a.findDAG(args[0])
+				if err != nil {
+					return err
+				}
+				opts := engine.TriggerOptions{RunID: runID}
+				if confJSON != "" {
+					if err := json.Unmarshal([]byte(confJSON), &opts.Conf); err != nil {
+						return fmt.Errorf("--conf: not a JSON object: %v (example: --conf '{\"epochs\": 20}')", err)
+					}
+				}
+				if len(params) > 0 {
+					opts.Params = map[string]any{}
+					for _, kv := range params {
+						k, v, ok := strings.Cut(kv, "=")
+						if !ok || k == "" {
+							return fmt.Errorf("--param %q: use --param name=value", kv)
+						}
+						opts.Params[k] = v
+					}
+				}
+				fmt.Fprintf(a.out, "Running %s (%d tasks)\n", d.ID, len(d.Tasks))
+				run, err = eng.Trigger(ctx, d, opts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "run id %s\n", run.RunID)
+			}
+			final, err := eng.Wait(ctx, run.DAGID, run.RunID)
+			if err != nil {
+				if ctx.Err() != nil {
+					eng.Stop()
+					fmt.Fprintf(a.errOut, "\ninterrupted: the run is saved; continue it with\n  weir run --resume %s\n", run.RunID)
+					return &ExitError{Code: 130}
+				}
+				return fmt.Errorf("%w\nthe run is saved; continue it with: weir run --resume %s", err, run.RunID)
+			}
+			p.flush()
+			return a.report(ctx, st, final)
+		},
+	}
+	c.Flags().StringVar(&confJSON, "conf", "", "run configuration, a JSON object; keys naming params set them")
+	c.Flags().StringArrayVarP(&params, "param", "p", nil, "set a param: name=value (repeatable)")
+	c.Flags().StringVar(&resume, "resume", "", "continue the run RUN_ID after a crash or a clear")
+	c.Flags().StringVar(&runID, "run-id", "", "run id (default manual__<time>)")
+	c.Flags().StringVar(&dagFlag, "dag", "", "with --resume: the run's DAG, when the run id is ambiguous")
+	c.Flags().IntVar(&parallelism, "parallelism", 32, "how many tasks may run at once")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the final table")
+	return c
+}
+
+// report prints the final table and, for a failed run, the failed tasks' log tails; it
+// returns an ExitError with code 1 for a failed run.
+func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) error {
+	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	if err != nil {
+		return err
+	}
+	color := colors(a.out)
+	fmt.Fprintln(a.out)
+	var rows [][]string
+	for _, ti := range tis {
+		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), oneLine(ti.Error, 70)})
+	}
+	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "ERROR"}, rows)
+	fmt.Fprintf(a.out, "\nrun %s of %s: %s in %s\n", run.RunID, run.DAGID, paint(color, string(run.State)), fmtDur(run.StartedAt, run.EndedAt))
+	if run.State == store.RunSuccess {
+		return nil
+	}
+	for _, ti := range tis {
+		if ti.State != store.TIFailed || ti.TryNumber == 0 {
+			continue
+		}
+		path := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", taskLabel(ti), ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
+		tail := logTail(path, 20)
+		if tail != "" {
+			fmt.Fprintf(a.out, "last lines of its log (weir logs %s %s --try %d):\n%s", ti.RunID, ti.TaskID, ti.TryNumber, tail)
+		}
+	}
+	return &ExitError{Code: 1}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func taskLabel(ti *store.TaskInstance) string {
+	if ti.MapIndex >= 0 {
+		return fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+	}
+	return ti.TaskID
+}
+
+func oneLine(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > n {
+		s = s[:n-1] + "…"
+	}
+	return s
+}
+
+// logTail returns the last n lines of a file, indented.
+func logTail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("  │ " + l + "\n")
+	}
+	return b.String()
+}
+
+// printer prints live progress lines from engine events.
+type printer struct {
+	mu    sync.Mutex
+	w     io.Writer
+	quiet bool
+	color bool
+}
+
+func newPrinter(w io.Writer, quiet bool) *printer {
+	return &printer{w: w, quiet: quiet, color: colors(w)}
+}
+
+func (p *printer) event(ev engine.Event) {
+	if p.quiet || ev.TaskID == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ts := ev.Time.Local().Format("15:04:05.000")
+	id := ev.TaskID
+	if ev.MapIndex >= 0 {
+		id = fmt.Sprintf("%s[%d]", id, ev.MapIndex)
+	}
+	state := paint(p.color, ev.State.String())
+	switch ev.State {
+	case store.TIRunning:
+		fmt.Fprintf(p.w, "%s  ▶ %-28s %s (try %d)\n", ts, id, state, ev.TryNumber)
+	case store.TISuccess:
+		fmt.Fprintf(p.w, "%s  ✓ %-28s %s in %s\n", ts, id, state, roundDur(ev.Duration))
+	case store.TIUpForRetry:
+		fmt.Fprintf(p.w, "%s  ↻ %-28s %s: try %d failed: %s; next try in %s\n", ts, id, state, ev.TryNumber, oneLine(ev.Err, 80), roundDur(time.Until(ev.NextTryAt)))
+	case store.TIFailed:
+		fmt.Fprintf(p.w, "%s  ✗ %-28s %s (try %d): %s\n", ts, id, state, ev.TryNumber, oneLine(ev.Err, 80))
+	case store.TISkipped, store.TIUpstreamFailed:
+		reason := ""
+		if ev.Err != "" {
+			reason = ": " + oneLine(ev.Err, 80)
+		}
+		fmt.Fprintf(p.w, "%s  - %-28s %s%s\n", ts, id, state, reason)
+	}
+}
+
+func (p *printer) flush() {}
