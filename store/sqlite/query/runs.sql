@@ -1,0 +1,44 @@
+-- Queries on dag_runs. Column order is the order of scanRun (runs.go).
+
+-- name: InsertRun
+INSERT INTO dag_runs (
+    dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+    queued_at, started_at, ended_at, owner, heartbeat_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: UpsertRun
+INSERT INTO dag_runs (
+    dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+    queued_at, started_at, ended_at, owner, heartbeat_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (dag_id, run_id) DO UPDATE SET
+    logical_date = excluded.logical_date,
+    run_type     = excluded.run_type,
+    state        = excluded.state,
+    conf         = excluded.conf,
+    params       = excluded.params,
+    dag          = excluded.dag,
+    queued_at    = excluded.queued_at,
+    started_at   = excluded.started_at,
+    ended_at     = excluded.ended_at,
+    owner        = excluded.owner,
+    heartbeat_at = excluded.heartbeat_at;
+
+-- name: GetRun
+SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+       queued_at, started_at, ended_at, owner, heartbeat_at
+FROM dag_runs
+WHERE dag_id = ? AND run_id = ?;
+
+-- name: ListRuns
+-- A text/template: the filters present select the variant (and so the index) used.
+-- Unset queued_at (NULL) sorts last, as the oldest.
+SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+       queued_at, started_at, ended_at, owner, heartbeat_at
+FROM dag_runs
+WHERE true
+{{- if .DAGID}} AND dag_id = :dag_id{{end}}
+{{- if .RunID}} AND run_id = :run_id{{end}}
+{{- if .States}} AND state IN (SELECT value FROM json_each(:states)){{end}}
+ORDER BY queued_at DESC, dag_id, run_id
+LIMIT :limit;

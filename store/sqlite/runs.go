@@ -1,0 +1,169 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/weirhq/weir/store"
+)
+
+// defaultListLimit is ListRuns' limit when the caller sets none.
+const defaultListLimit = 100
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// runArgs returns the columns of r in the order of the run queries.
+func runArgs(r *store.DAGRun) []any {
+	return []any{
+		r.DAGID, r.RunID, timeArg(r.LogicalDate), r.RunType, string(r.State),
+		jsonArg(r.Conf), jsonArg(r.Params), jsonArg(r.DAG),
+		timeArg(r.QueuedAt), timeArg(r.StartedAt), timeArg(r.EndedAt), r.Owner, timeArg(r.HeartbeatAt),
+	}
+}
+
+func scanRun(sc scanner) (*store.DAGRun, error) {
+	r := new(store.DAGRun)
+	err := sc.Scan(&r.DAGID, &r.RunID, timeCol{&r.LogicalDate}, &r.RunType, (*string)(&r.State),
+		jsonCol{&r.Conf}, jsonCol{&r.Params}, jsonCol{&r.DAG},
+		timeCol{&r.QueuedAt}, timeCol{&r.StartedAt}, timeCol{&r.EndedAt}, &r.Owner, timeCol{&r.HeartbeatAt})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func validateRun(r *store.DAGRun) error {
+	if r == nil {
+		return errors.New("sqlite: nil run")
+	}
+	if r.DAGID == "" || r.RunID == "" {
+		return fmt.Errorf("sqlite: run %q/%q: DAG ID and run ID must not be empty", r.DAGID, r.RunID)
+	}
+	return nil
+}
+
+func validateTI(ti *store.TaskInstance) error {
+	if ti == nil {
+		return errors.New("sqlite: nil task instance")
+	}
+	if ti.DAGID == "" || ti.RunID == "" || ti.TaskID == "" {
+		return fmt.Errorf("sqlite: task instance %q: DAG ID, run ID and task ID must not be empty",
+			tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex))
+	}
+	return nil
+}
+
+// CreateRun implements store.Store. Every task instance must belong to run (same DAG ID and
+// run ID). It fails with store.ErrAlreadyExists if the run, or one of the task instances,
+// exists; then nothing is written.
+func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error {
+	if err := validateRun(run); err != nil {
+		return err
+	}
+	for _, ti := range tis {
+		if err := validateTI(ti); err != nil {
+			return err
+		}
+		if ti.DAGID != run.DAGID || ti.RunID != run.RunID {
+			return fmt.Errorf("sqlite: create run %s/%s: task instance %s belongs to another run",
+				run.DAGID, run.RunID, tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex))
+		}
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, s.insertRun).ExecContext(ctx, runArgs(run)...); err != nil {
+			return fmt.Errorf("run %s/%s: %w", run.DAGID, run.RunID, interpretError(err))
+		}
+		if len(tis) == 0 {
+			return nil
+		}
+		st := tx.StmtContext(ctx, s.insertTI)
+		for _, ti := range tis {
+			if _, err := st.ExecContext(ctx, tiArgs(ti)...); err != nil {
+				return fmt.Errorf("task instance %s: %w",
+					tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), interpretError(err))
+			}
+		}
+		return nil
+	})
+}
+
+// GetRun implements store.Store.
+func (s *Store) GetRun(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	r, err := scanRun(s.getRun.QueryRowContext(ctx, dagID, runID))
+	if err != nil {
+		return nil, fmt.Errorf("run %s/%s: %w", dagID, runID, interpretError(err))
+	}
+	return r, nil
+}
+
+// ListRuns implements store.Store. A Limit of zero or less means the default, 100. Runs with
+// equal QueuedAt are ordered by DAG ID, then run ID; runs with no QueuedAt come last.
+func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*store.DAGRun, error) {
+	f := runFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", States: len(p.States) > 0}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	args := []any{sql.Named("limit", int64(limit))}
+	if f.DAGID {
+		args = append(args, sql.Named("dag_id", p.DAGID))
+	}
+	if f.RunID {
+		args = append(args, sql.Named("run_id", p.RunID))
+	}
+	if f.States {
+		args = append(args, sql.Named("states", jsonList(p.States)))
+	}
+	rows, err := s.listRuns[f.index()].QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", interpretError(err))
+	}
+	defer rows.Close()
+	out := make([]*store.DAGRun, 0, min(limit, 16))
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+// jsonList encodes a list of strings as a JSON array, for json_each.
+func jsonList[S ~string](l []S) string {
+	b, err := json.Marshal(l)
+	if err != nil {
+		panic(err) // a []string always encodes
+	}
+	return string(b)
+}
+
+// index returns the position of f's variant in Store.listRuns.
+func (f runFilter) index() int {
+	i := 0
+	if f.DAGID {
+		i |= 1
+	}
+	if f.RunID {
+		i |= 2
+	}
+	if f.States {
+		i |= 4
+	}
+	return i
+}
+
+// runFilterOf is the inverse of runFilter.index.
+func runFilterOf(i int) runFilter {
+	return runFilter{DAGID: i&1 != 0, RunID: i&2 != 0, States: i&4 != 0}
+}

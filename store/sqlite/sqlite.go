@@ -1,0 +1,252 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/weirhq/weir/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Config tunes a Store. The zero value is valid: every zero field takes its default.
+type Config struct {
+	// BusyTimeout is how long a statement waits for a lock another process holds (another
+	// weir process or a CLI on the same file) before failing with SQLITE_BUSY. Writers of
+	// one Store never wait on each other this way: they queue for its single write
+	// connection. Default 5 s; it is rounded down to whole milliseconds.
+	BusyTimeout time.Duration
+	// MaxReadConns is the size of the read connection pool, the number of reads that run
+	// in parallel; further reads wait for a free connection. Default 4.
+	MaxReadConns int
+	// JournalSizeLimit caps the size, in bytes, to which the write-ahead log file is
+	// truncated after a checkpoint; the log may grow past it between checkpoints. Default
+	// 64 MiB.
+	JournalSizeLimit int64
+}
+
+// Defaults of Config's fields.
+const (
+	DefaultBusyTimeout      = 5 * time.Second
+	DefaultMaxReadConns     = 4
+	DefaultJournalSizeLimit = 64 << 20
+)
+
+// withDefaults returns a copy of c (nil means the zero Config) with zero fields set to
+// their defaults, or an error for a value out of range.
+func (c *Config) withDefaults() (Config, error) {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.BusyTimeout == 0 {
+		out.BusyTimeout = DefaultBusyTimeout
+	}
+	if out.MaxReadConns == 0 {
+		out.MaxReadConns = DefaultMaxReadConns
+	}
+	if out.JournalSizeLimit == 0 {
+		out.JournalSizeLimit = DefaultJournalSizeLimit
+	}
+	return out, out.validate()
+}
+
+func (c *Config) validate() error {
+	if c.BusyTimeout < 0 {
+		return fmt.Errorf("sqlite: BusyTimeout %v is negative", c.BusyTimeout)
+	}
+	if c.MaxReadConns < 0 {
+		return fmt.Errorf("sqlite: MaxReadConns %d is negative", c.MaxReadConns)
+	}
+	if c.JournalSizeLimit < 0 {
+		return fmt.Errorf("sqlite: JournalSizeLimit %d is negative", c.JournalSizeLimit)
+	}
+	return nil
+}
+
+// Store is the SQLite implementation of store.Store. It is safe for concurrent use; see the
+// package documentation for its concurrency model and durability guarantees.
+type Store struct {
+	path string
+	// w is the write pool: one connection, whose transactions begin IMMEDIATE.
+	w *sql.DB
+	// r is the read pool, whose connections are query-only.
+	r *sql.DB
+
+	// Write statements, prepared on w's connection once and reused by every transaction.
+	insertRun, upsertRun, insertTI, upsertTI, upsertTry *sql.Stmt
+	upsertPool, deletePool                              *sql.Stmt
+
+	// Read statements, prepared on r; each read connection prepares them on first use.
+	getRun, getTI, listTries, getPool, listPools *sql.Stmt
+	listRuns                                     [8]*sql.Stmt  // indexed by runFilter.index
+	listTIs                                      [16]*sql.Stmt // indexed by tiFilter.index
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating the file and its parent directories if
+// missing, and brings its schema up to date (see package documentation). cfg may be nil
+// for the defaults. The context bounds the opening only, not the Store's life. Close the
+// Store when done.
+func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: path %q: want a file path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	s := &Store{path: abs}
+	if err := s.open(ctx, c); err != nil {
+		_ = s.closeDBs()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) open(ctx context.Context, c Config) error {
+	busy := strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10)
+	var err error
+	// The writer: WAL so readers never block it nor it them; synchronous=NORMAL, which in
+	// WAL mode syncs only at checkpoints, so a commit is a write(2) to the log (it survives
+	// the process dying, not the machine losing power); BEGIN IMMEDIATE so a transaction
+	// takes the write lock at its start, never failing to upgrade a read lock midway.
+	s.w, err = sql.Open("sqlite", dsn(s.path, url.Values{
+		"_busy_timeout": {busy},
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"NORMAL"},
+		"_foreign_keys": {"1"},
+		"_txlock":       {"immediate"},
+		"_pragma":       {"journal_size_limit=" + strconv.FormatInt(c.JournalSizeLimit, 10)},
+	}))
+	if err != nil {
+		return err
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, s.w); err != nil {
+		return err
+	}
+
+	// Readers are opened after the migration switched the file to WAL.
+	s.r, err = sql.Open("sqlite", dsn(s.path, url.Values{
+		"_busy_timeout": {busy},
+		"_query_only":   {"1"},
+	}))
+	if err != nil {
+		return err
+	}
+	s.r.SetMaxOpenConns(c.MaxReadConns)
+	s.r.SetMaxIdleConns(c.MaxReadConns)
+	s.r.SetConnMaxLifetime(0)
+	s.r.SetConnMaxIdleTime(0)
+	return s.prepare(ctx)
+}
+
+// dsn returns the data source name of the database file at the absolute path abs, with the
+// driver parameters q.
+func dsn(abs string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	var err error
+	prep := func(db *sql.DB, dst **sql.Stmt, sqlText string) {
+		if err != nil {
+			return
+		}
+		*dst, err = db.PrepareContext(ctx, sqlText)
+	}
+	prep(s.w, &s.insertRun, query("InsertRun"))
+	prep(s.w, &s.upsertRun, query("UpsertRun"))
+	prep(s.w, &s.insertTI, query("InsertTI"))
+	prep(s.w, &s.upsertTI, query("UpsertTI"))
+	prep(s.w, &s.upsertTry, query("UpsertTry"))
+	prep(s.w, &s.upsertPool, query("UpsertPool"))
+	prep(s.w, &s.deletePool, query("DeletePool"))
+	prep(s.r, &s.getRun, query("GetRun"))
+	prep(s.r, &s.getTI, query("GetTI"))
+	prep(s.r, &s.listTries, query("ListTries"))
+	prep(s.r, &s.getPool, query("GetPool"))
+	prep(s.r, &s.listPools, query("ListPools"))
+	for i := range s.listRuns {
+		f := runFilterOf(i)
+		var q string
+		if q, err = renderQuery("ListRuns", f); err != nil {
+			return err
+		}
+		prep(s.r, &s.listRuns[i], q)
+	}
+	for i := range s.listTIs {
+		f := tiFilterOf(i)
+		var q string
+		if q, err = renderQuery("ListTIs", f); err != nil {
+			return err
+		}
+		prep(s.r, &s.listTIs[i], q)
+	}
+	return err
+}
+
+// Close runs PRAGMA optimize and closes the connections. It is idempotent; calls after the
+// first return the first's result. Methods called after Close fail.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		// Best effort: a failure to refresh statistics must not keep the store open.
+		_, _ = s.w.Exec(query("Optimize"))
+		s.closeErr = s.closeDBs()
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// writeTx runs fn in a write transaction and commits it, or rolls it back if fn fails.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}

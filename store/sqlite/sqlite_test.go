@@ -1,0 +1,375 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/storetest"
+)
+
+// openTest opens the store at path and closes it when the test ends.
+func openTest(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// setup returns a store on a fresh database in a temporary directory.
+func setup(t *testing.T) *Store {
+	t.Helper()
+	return openTest(t, filepath.Join(t.TempDir(), "weir.db"))
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return setup(t) })
+	storetest.RunPersistence(t, func(t *testing.T) storetest.Opener {
+		path := filepath.Join(t.TempDir(), "sub", "dir", "weir.db") // parents are created
+		return func(t *testing.T) store.Store {
+			s, err := Open(t.Context(), path, nil)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		}
+	})
+}
+
+// pragma returns the value of a one-row, one-column query on db.
+func pragma(t *testing.T, db *sql.DB, name string) string {
+	t.Helper()
+	var v string
+	if err := db.QueryRowContext(t.Context(), query(name)).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+func TestPragmas(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	for _, c := range []struct {
+		db         *sql.DB
+		name, want string
+	}{
+		{s.w, "JournalMode", "wal"},
+		{s.r, "JournalMode", "wal"},
+		{s.w, "Synchronous", "1"}, // NORMAL
+		{s.w, "ForeignKeys", "1"},
+		{s.w, "BusyTimeout", "5000"},
+		{s.r, "BusyTimeout", "5000"},
+	} {
+		if got := pragma(t, c.db, c.name); got != c.want {
+			t.Errorf("%s = %s, want %s", c.name, got, c.want)
+		}
+	}
+	// The WAL file exists next to the database once something was written.
+	if _, err := os.Stat(s.Path() + "-wal"); err != nil {
+		t.Errorf("no write-ahead log: %v", err)
+	}
+	// Read connections are query-only.
+	if _, err := s.r.ExecContext(t.Context(), query("DeletePool"), "x"); err == nil {
+		t.Errorf("a write through the read pool succeeded")
+	}
+}
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "weir.db")
+	s, err := Open(t.Context(), path, &Config{BusyTimeout: 1500 * 1e6, MaxReadConns: 1})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if got := pragma(t, s.r, "BusyTimeout"); got != "1500" {
+		t.Errorf("busy_timeout = %s, want 1500", got)
+	}
+	if got := s.r.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("read pool size = %d, want 1", got)
+	}
+	if got := s.w.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("write pool size = %d, want 1", got)
+	}
+	for _, bad := range []*Config{{BusyTimeout: -1}, {MaxReadConns: -1}, {JournalSizeLimit: -1}} {
+		if s, err := Open(t.Context(), path, bad); err == nil {
+			s.Close()
+			t.Errorf("Open(%+v) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte(strings.Repeat("not a database\n", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", ":memory:", "file:x.db", filepath.Join(file, "weir.db"), file} {
+		if s, err := Open(t.Context(), path, nil); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+func TestOddPath(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "we ir?#%41", "weir.db")
+	s := openTest(t, path)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database not at %s: %v", path, err)
+	}
+	if _, err := s.GetPool(t.Context(), store.DefaultPool); err != nil {
+		t.Fatalf("GetPool: %v", err)
+	}
+}
+
+func TestClose(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "weir.db"), nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := s.GetPool(t.Context(), store.DefaultPool); err == nil {
+		t.Fatalf("GetPool after Close succeeded")
+	}
+	if err := s.Apply(t.Context(), &store.Batch{Runs: []*store.DAGRun{{DAGID: "d", RunID: "r"}}}); err == nil {
+		t.Fatalf("Apply after Close succeeded")
+	}
+}
+
+// appliedMigrations returns the versions recorded in the database at path.
+func appliedMigrations(t *testing.T, s *Store) []int {
+	t.Helper()
+	rows, err := s.r.QueryContext(t.Context(), query("ListMigrations"))
+	if err != nil {
+		t.Fatalf("ListMigrations: %v", err)
+	}
+	defer rows.Close()
+	var vs []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	t.Parallel()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatalf("migrations: %v", err)
+	}
+	if len(ms) == 0 || ms[0].Version != 1 {
+		t.Fatalf("migrations = %+v, want them to start at 1", ms)
+	}
+	path := filepath.Join(t.TempDir(), "weir.db")
+	ctx := t.Context()
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if got := appliedMigrations(t, s); len(got) != len(ms) {
+		t.Fatalf("applied %v, want %d migrations", got, len(ms))
+	}
+	// A change to what a migration created must survive reopening: no migration runs twice.
+	if err := s.UpsertPool(ctx, &store.Pool{Name: store.DefaultPool, Slots: 3}); err != nil {
+		t.Fatalf("UpsertPool: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for range 2 {
+		s = openTest(t, path)
+		if got := appliedMigrations(t, s); len(got) != len(ms) {
+			t.Fatalf("after reopening, applied %v, want %d migrations", got, len(ms))
+		}
+		p, err := s.GetPool(ctx, store.DefaultPool)
+		if err != nil || p.Slots != 3 {
+			t.Fatalf("default pool after reopening = %+v, %v; want 3 slots", p, err)
+		}
+	}
+}
+
+func TestMigrationsConcurrentOpen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "weir.db")
+	const n = 4
+	stores := make([]*Store, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			s, err := Open(t.Context(), path, nil)
+			if err != nil {
+				t.Errorf("Open: %v", err)
+				return
+			}
+			stores[i] = s
+		})
+	}
+	wg.Wait()
+	for _, s := range stores {
+		if s == nil {
+			continue
+		}
+		if got := appliedMigrations(t, s); len(got) != 1 {
+			t.Errorf("applied %v, want one migration", got)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+func TestMigrationsNewerSchema(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	if _, err := s.w.ExecContext(t.Context(), query("InsertMigration"), 999, "future", 0); err != nil {
+		t.Fatalf("InsertMigration: %v", err)
+	}
+	_, err := Open(t.Context(), s.Path(), nil)
+	if err == nil || !strings.Contains(err.Error(), "newer weir") {
+		t.Fatalf("Open of a database from a newer weir = %v, want an error saying so", err)
+	}
+}
+
+func TestParseQueries(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		files   map[string]string
+		want    map[string]string
+		wantErr string
+	}{
+		{
+			name: "split",
+			files: map[string]string{
+				"q/a.sql": "-- header\n\n-- name: A\nSELECT 1;\n\n-- name: B\n-- comment\nSELECT 2\nFROM t;\n",
+				"q/b.txt": "-- name: C\nSELECT 3;\n",
+			},
+			want: map[string]string{"A": "SELECT 1;", "B": "-- comment\nSELECT 2\nFROM t;"},
+		},
+		{
+			name:    "duplicate",
+			files:   map[string]string{"q/a.sql": "-- name: A\nSELECT 1;\n", "q/b.sql": "-- name: A\nSELECT 2;\n"},
+			wantErr: "defined twice",
+		},
+		{
+			name:    "empty",
+			files:   map[string]string{"q/a.sql": "-- name: A\n\n-- name: B\nSELECT 1;"},
+			wantErr: "empty",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			fsys := fstest.MapFS{}
+			for name, body := range c.files {
+				fsys[name] = &fstest.MapFile{Data: []byte(body)}
+			}
+			got, err := parseQueries(fsys, "q")
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+			for k, v := range c.want {
+				if got[k] != v {
+					t.Errorf("query %s = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestQueryPlans checks that the frequent lists read an index rather than the whole table.
+func TestQueryPlans(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	plan := func(q string, args ...any) string {
+		t.Helper()
+		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("EXPLAIN: %v", err)
+		}
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, detail)
+		}
+		return strings.Join(lines, "; ")
+	}
+	render := func(name string, f any) string {
+		q, err := renderQuery(name, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	lim := sql.Named("limit", 10)
+	for _, c := range []struct {
+		name, plan, want string
+	}{
+		{"ListRuns", plan(render("ListRuns", runFilter{}), lim), "dag_runs_queued_at"},
+		{"ListRuns by DAG", plan(render("ListRuns", runFilter{DAGID: true}), lim, sql.Named("dag_id", "d")), "dag_runs_dag_id"},
+		{"ListRuns by run ID", plan(render("ListRuns", runFilter{RunID: true}), lim, sql.Named("run_id", "r")), "dag_runs_run_id"},
+		{"ListRuns by DAG and run ID", plan(render("ListRuns", runFilter{DAGID: true, RunID: true}), lim, sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "INDEX"},
+		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), lim, sql.Named("states", `["running"]`)), "INDEX"},
+		{"ListTIs by run", plan(render("ListTIs", tiFilter{DAGID: true, RunID: true}), sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_task_instances_1"},
+		{"ListTries", plan(query("ListTries"), "d", "r", "t", -1), "sqlite_autoindex_task_tries_1"},
+	} {
+		if !strings.Contains(c.plan, c.want) || strings.Contains(c.plan, "SCAN dag_runs") && !strings.Contains(c.plan, "USING") {
+			t.Errorf("%s: plan %q does not use %s", c.name, c.plan, c.want)
+		}
+	}
+}
+
+func TestInterpretError(t *testing.T) {
+	t.Parallel()
+	if err := interpretError(sql.ErrNoRows); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("interpretError(ErrNoRows) = %v", err)
+	}
+	other := errors.New("other")
+	if err := interpretError(other); err != other {
+		t.Errorf("interpretError(other) = %v", err)
+	}
+}

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/weirhq/weir/store"
+)
+
+// tiArgs returns the columns of ti in the order of the task instance queries.
+func tiArgs(ti *store.TaskInstance) []any {
+	return []any{
+		ti.DAGID, ti.RunID, ti.TaskID, int64(ti.MapIndex), string(ti.State),
+		int64(ti.TryNumber), int64(ti.MaxTries), ti.Pool, int64(ti.PoolSlots), int64(ti.PriorityWeight),
+		timeArg(ti.QueuedAt), timeArg(ti.StartedAt), timeArg(ti.EndedAt), timeArg(ti.NextTryAt),
+		ti.Hostname, int64(ti.PID), jsonArg(ti.Output), ti.Error,
+	}
+}
+
+func scanTI(sc scanner, ti *store.TaskInstance) error {
+	return sc.Scan(&ti.DAGID, &ti.RunID, &ti.TaskID, intCol{&ti.MapIndex}, (*string)(&ti.State),
+		intCol{&ti.TryNumber}, intCol{&ti.MaxTries}, &ti.Pool, intCol{&ti.PoolSlots}, intCol{&ti.PriorityWeight},
+		timeCol{&ti.QueuedAt}, timeCol{&ti.StartedAt}, timeCol{&ti.EndedAt}, timeCol{&ti.NextTryAt},
+		&ti.Hostname, intCol{&ti.PID}, jsonCol{&ti.Output}, &ti.Error)
+}
+
+// tryArgs returns the columns of t in the order of the try queries.
+func tryArgs(t *store.TaskTry) []any {
+	return []any{
+		t.DAGID, t.RunID, t.TaskID, int64(t.MapIndex), int64(t.TryNumber), string(t.State),
+		timeArg(t.StartedAt), timeArg(t.EndedAt), t.Hostname, int64(t.PID), t.Error,
+	}
+}
+
+func scanTry(sc scanner) (*store.TaskTry, error) {
+	t := new(store.TaskTry)
+	err := sc.Scan(&t.DAGID, &t.RunID, &t.TaskID, intCol{&t.MapIndex}, intCol{&t.TryNumber}, (*string)(&t.State),
+		timeCol{&t.StartedAt}, timeCol{&t.EndedAt}, &t.Hostname, intCol{&t.PID}, &t.Error)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// GetTaskInstance implements store.Store.
+func (s *Store) GetTaskInstance(ctx context.Context, dagID, runID, taskID string, mapIndex int) (*store.TaskInstance, error) {
+	ti := new(store.TaskInstance)
+	if err := scanTI(s.getTI.QueryRowContext(ctx, dagID, runID, taskID, int64(mapIndex)), ti); err != nil {
+		return nil, fmt.Errorf("task instance %s: %w", tiKey(dagID, runID, taskID, mapIndex), interpretError(err))
+	}
+	return ti, nil
+}
+
+// ListTaskInstances implements store.Store. Listing by DAG ID and run ID reads the primary
+// key's range; other filters alone scan the table.
+func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]*store.TaskInstance, error) {
+	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0}
+	var args []any
+	if f.DAGID {
+		args = append(args, sql.Named("dag_id", p.DAGID))
+	}
+	if f.RunID {
+		args = append(args, sql.Named("run_id", p.RunID))
+	}
+	if f.TaskIDs {
+		args = append(args, sql.Named("task_ids", jsonList(p.TaskIDs)))
+	}
+	if f.States {
+		args = append(args, sql.Named("states", jsonList(p.States)))
+	}
+	rows, err := s.listTIs[f.index()].QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list task instances: %w", interpretError(err))
+	}
+	defer rows.Close()
+	var out []*store.TaskInstance
+	// Allocate instances in chunks: one allocation per 64 rows instead of one per row.
+	var chunk []store.TaskInstance
+	for rows.Next() {
+		if len(chunk) == 0 {
+			chunk = make([]store.TaskInstance, 64)
+		}
+		ti := &chunk[0]
+		chunk = chunk[1:]
+		if err := scanTI(rows, ti); err != nil {
+			return nil, fmt.Errorf("list task instances: %w", err)
+		}
+		out = append(out, ti)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list task instances: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+// ListTries implements store.Store. It returns an empty list, not an error, for a task
+// instance that does not exist.
+func (s *Store) ListTries(ctx context.Context, dagID, runID, taskID string, mapIndex int) ([]*store.TaskTry, error) {
+	rows, err := s.listTries.QueryContext(ctx, dagID, runID, taskID, int64(mapIndex))
+	if err != nil {
+		return nil, fmt.Errorf("tries of %s: %w", tiKey(dagID, runID, taskID, mapIndex), interpretError(err))
+	}
+	defer rows.Close()
+	var out []*store.TaskTry
+	for rows.Next() {
+		t, err := scanTry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("tries of %s: %w", tiKey(dagID, runID, taskID, mapIndex), err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tries of %s: %w", tiKey(dagID, runID, taskID, mapIndex), interpretError(err))
+	}
+	return out, nil
+}
+
+// Apply implements store.Store. Within the transaction it upserts the batch's runs first,
+// then its task instances, then its tries, so a batch may create a run together with its
+// task instances. A task instance whose run does not exist, or a try whose task instance
+// does not exist, fails the batch with an error wrapping store.ErrNotFound. An empty batch
+// is a no-op that does not touch the database.
+func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
+	if b == nil || b.Empty() {
+		return nil
+	}
+	for _, r := range b.Runs {
+		if err := validateRun(r); err != nil {
+			return err
+		}
+	}
+	for _, ti := range b.TIs {
+		if err := validateTI(ti); err != nil {
+			return err
+		}
+	}
+	for _, t := range b.Tries {
+		if t == nil {
+			return errors.New("sqlite: nil task try")
+		}
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		if len(b.Runs) > 0 {
+			st := tx.StmtContext(ctx, s.upsertRun)
+			for _, r := range b.Runs {
+				if _, err := st.ExecContext(ctx, runArgs(r)...); err != nil {
+					return fmt.Errorf("run %s/%s: %w", r.DAGID, r.RunID, interpretError(err))
+				}
+			}
+		}
+		if len(b.TIs) > 0 {
+			st := tx.StmtContext(ctx, s.upsertTI)
+			for _, ti := range b.TIs {
+				if _, err := st.ExecContext(ctx, tiArgs(ti)...); err != nil {
+					err = interpretError(err)
+					if errors.Is(err, store.ErrNotFound) {
+						// The only foreign key of a task instance is its run.
+						return fmt.Errorf("task instance %s: run %s/%s: %w",
+							tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), ti.DAGID, ti.RunID, err)
+					}
+					return fmt.Errorf("task instance %s: %w", tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), err)
+				}
+			}
+		}
+		if len(b.Tries) > 0 {
+			st := tx.StmtContext(ctx, s.upsertTry)
+			for _, t := range b.Tries {
+				if _, err := st.ExecContext(ctx, tryArgs(t)...); err != nil {
+					err = interpretError(err)
+					key := tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex)
+					if errors.Is(err, store.ErrNotFound) {
+						return fmt.Errorf("try %d of %s: task instance: %w", t.TryNumber, key, err)
+					}
+					return fmt.Errorf("try %d of %s: %w", t.TryNumber, key, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// index returns the position of f's variant in Store.listTIs.
+func (f tiFilter) index() int {
+	i := 0
+	if f.DAGID {
+		i |= 1
+	}
+	if f.RunID {
+		i |= 2
+	}
+	if f.TaskIDs {
+		i |= 4
+	}
+	if f.States {
+		i |= 8
+	}
+	return i
+}
+
+// tiFilterOf is the inverse of tiFilter.index.
+func tiFilterOf(i int) tiFilter {
+	return tiFilter{DAGID: i&1 != 0, RunID: i&2 != 0, TaskIDs: i&4 != 0, States: i&8 != 0}
+}

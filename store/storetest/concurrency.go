@@ -1,0 +1,227 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/store"
+)
+
+func testConcurrency(t *testing.T, setup setupFunc) {
+	t.Run("Apply", func(t *testing.T) {
+		ctx, s := setup(t)
+		const writers, batches = 8, 25
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning))
+
+		// Readers list until the writers are done, so reads overlap writes.
+		done := make(chan struct{})
+		var readers sync.WaitGroup
+		var reads atomic.Int64
+		for range 2 {
+			readers.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					if _, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"}); err != nil {
+						t.Errorf("ListTaskInstances: %v", err)
+						return
+					}
+					if _, err := s.GetRun(ctx, "d", "r"); err != nil {
+						t.Errorf("GetRun: %v", err)
+						return
+					}
+					reads.Add(1)
+				}
+			})
+		}
+
+		// Each writer creates its own task instances, runs them to success with a try each,
+		// and touches the shared run's heartbeat in every batch.
+		var writersWG sync.WaitGroup
+		for w := range writers {
+			writersWG.Go(func() {
+				task := fmt.Sprintf("w%d", w)
+				for i := range batches {
+					run := minimalRun("d", "r", store.RunRunning)
+					run.HeartbeatAt = at(time.Duration(w*batches+i) * time.Second)
+					x := ti("d", "r", task, i, store.TIRunning)
+					x.TryNumber = 1
+					if err := s.Apply(ctx, &store.Batch{Runs: []*store.DAGRun{run}, TIs: []*store.TaskInstance{x}}); err != nil {
+						t.Errorf("Apply: %v", err)
+						return
+					}
+					fin := *x
+					fin.State = store.TISuccess
+					try := &store.TaskTry{DAGID: "d", RunID: "r", TaskID: task, MapIndex: i, TryNumber: 1, State: store.TISuccess}
+					if err := s.Apply(ctx, &store.Batch{TIs: []*store.TaskInstance{&fin}, Tries: []*store.TaskTry{try}}); err != nil {
+						t.Errorf("Apply: %v", err)
+						return
+					}
+				}
+			})
+		}
+		writersWG.Wait()
+		close(done)
+		readers.Wait()
+		if t.Failed() {
+			return
+		}
+
+		tis, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"})
+		if err != nil {
+			t.Fatalf("ListTaskInstances: %v", err)
+		}
+		if len(tis) != writers*batches {
+			t.Fatalf("%d task instances, want %d", len(tis), writers*batches)
+		}
+		for _, x := range tis {
+			if x.State != store.TISuccess {
+				t.Fatalf("%s[%d] is %s, want success", x.TaskID, x.MapIndex, x.State)
+			}
+			tries, err := s.ListTries(ctx, "d", "r", x.TaskID, x.MapIndex)
+			if err != nil || len(tries) != 1 {
+				t.Fatalf("ListTries(%s[%d]) = %d tries, %v; want 1", x.TaskID, x.MapIndex, len(tries), err)
+			}
+		}
+	})
+
+	t.Run("CreateRunRace", func(t *testing.T) {
+		ctx, s := setup(t)
+		const racers = 8
+		var created, exists atomic.Int64
+		var wg sync.WaitGroup
+		for g := range racers {
+			wg.Go(func() {
+				tis := []*store.TaskInstance{ti("d", "r", fmt.Sprintf("by-%d", g), -1, store.TINone)}
+				err := s.CreateRun(ctx, minimalRun("d", "r", store.RunQueued), tis)
+				switch {
+				case err == nil:
+					created.Add(1)
+				case errors.Is(err, store.ErrAlreadyExists):
+					exists.Add(1)
+				default:
+					t.Errorf("CreateRun: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if created.Load() != 1 || exists.Load() != racers-1 {
+			t.Fatalf("%d CreateRun succeeded and %d found the run, want 1 and %d", created.Load(), exists.Load(), racers-1)
+		}
+		tis, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"})
+		if err != nil || len(tis) != 1 {
+			t.Fatalf("ListTaskInstances = %v, %v; want the winner's one instance", tiKeys(tis), err)
+		}
+	})
+
+	t.Run("Pools", func(t *testing.T) {
+		ctx, s := setup(t)
+		const n = 8
+		var wg sync.WaitGroup
+		for g := range n {
+			wg.Go(func() {
+				name := fmt.Sprintf("p%d", g)
+				for i := range 10 {
+					if err := s.UpsertPool(ctx, &store.Pool{Name: name, Slots: i}); err != nil {
+						t.Errorf("UpsertPool: %v", err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		pools, err := s.ListPools(ctx)
+		if err != nil || len(pools) != n+1 {
+			t.Fatalf("ListPools = %d pools, %v; want %d", len(pools), err, n+1)
+		}
+		for _, p := range pools {
+			if p.Name != store.DefaultPool && p.Slots != 9 {
+				t.Errorf("pool %s has %d slots, want 9", p.Name, p.Slots)
+			}
+		}
+	})
+}
+
+// testPersistence writes through one store, closes it, and checks the data through the
+// next store on the same database; twice, so that the second store's writes persist too.
+func testPersistence(t *testing.T, open Opener) {
+	ctx := t.Context()
+	openStore := func() (store.Store, func()) {
+		s := open(t)
+		var once sync.Once
+		closeStore := func() {
+			once.Do(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+		}
+		t.Cleanup(closeStore)
+		return s, closeStore
+	}
+	check := func(s store.Store, run *store.DAGRun, tis []*store.TaskInstance, try *store.TaskTry, pool *store.Pool) {
+		t.Helper()
+		got, err := s.GetRun(ctx, run.DAGID, run.RunID)
+		if err != nil {
+			t.Fatalf("GetRun after reopening: %v", err)
+		}
+		checkRun(t, got, run)
+		list, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+		if err != nil {
+			t.Fatalf("ListTaskInstances after reopening: %v", err)
+		}
+		checkTIs(t, list, tis)
+		tries, err := s.ListTries(ctx, try.DAGID, try.RunID, try.TaskID, try.MapIndex)
+		if err != nil || len(tries) != 1 {
+			t.Fatalf("ListTries after reopening = %d tries, %v; want 1", len(tries), err)
+		}
+		checkTry(t, tries[0], try)
+		p, err := s.GetPool(ctx, pool.Name)
+		if err != nil {
+			t.Fatalf("GetPool after reopening: %v", err)
+		}
+		checkStruct(t, "pool", p, pool)
+	}
+
+	s1, close1 := openStore()
+	run := fullRun("d", "r1", t0)
+	tis := []*store.TaskInstance{fullTI("d", "r1", "a", -1), fullTI("d", "r1", "b", 0), fullTI("d", "r1", "b", 1)}
+	mustCreateRun(ctx, t, s1, run, tis...)
+	run.State, run.EndedAt = store.RunSuccess, at(time.Hour)
+	tis[0].State = store.TISuccess
+	try := fullTry("d", "r1", "a", -1, 1)
+	mustApply(ctx, t, s1, &store.Batch{Runs: []*store.DAGRun{run}, TIs: tis[:1], Tries: []*store.TaskTry{try}})
+	pool := &store.Pool{Name: store.DefaultPool, Slots: 7, Description: "changed"}
+	if err := s1.UpsertPool(ctx, pool); err != nil {
+		t.Fatalf("UpsertPool: %v", err)
+	}
+	close1()
+
+	s2, close2 := openStore()
+	check(s2, run, tis, try, pool)
+	run2 := minimalRun("d", "r2", store.RunQueued)
+	tis2 := []*store.TaskInstance{ti("d", "r2", "a", -1, store.TINone)}
+	try2 := fullTry("d", "r2", "a", -1, 1)
+	mustCreateRun(ctx, t, s2, run2, tis2...)
+	mustApply(ctx, t, s2, &store.Batch{Tries: []*store.TaskTry{try2}})
+	pool2 := &store.Pool{Name: "gpu", Slots: 1}
+	if err := s2.UpsertPool(ctx, pool2); err != nil {
+		t.Fatalf("UpsertPool: %v", err)
+	}
+	close2()
+
+	s3, _ := openStore()
+	check(s3, run, tis, try, pool)
+	check(s3, run2, tis2, try2, pool2)
+	runs, err := s3.ListRuns(ctx, store.ListRunsParams{})
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("ListRuns after reopening = %v, %v; want 2 runs", runKeys(runs), err)
+	}
+}

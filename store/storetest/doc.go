@@ -1,0 +1,35 @@
+// Package storetest is the conformance suite of store.Store: one set of tests, written only
+// against the interface, that every driver (store/sqlite, and PostgreSQL later) runs against
+// a real database, so that they behave alike.
+//
+// A driver's test calls Run with a function returning a fresh, empty store (one whose only
+// row is the default pool), and RunPersistence with a function returning an opener of one
+// fresh database, so the suite can close a store and reopen its data:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store {
+//			s := open(t, filepath.Join(t.TempDir(), "weir.db"))
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// Every subtest runs in parallel with its own store. A change to the behaviour of stores
+// extends this suite first.
+//
+// Besides what store.Store documents, the suite holds drivers to these rules, which callers
+// may rely on:
+//   - Times come back in UTC, truncated to the microsecond (times before 1970 are truncated
+//     towards the past); the zero time comes back as the zero time.
+//   - JSON documents come back equal as JSON values (not necessarily byte for byte); a nil
+//     json.RawMessage comes back nil, and a non-nil one non-nil, even the JSON literal null.
+//   - Strings compare bytewise: ListTaskInstances orders task IDs as Go compares strings.
+//   - ListRuns returns runs without QueuedAt last; its default Limit is 100.
+//   - A write naming a missing parent (a task instance whose run does not exist, a try
+//     whose task instance does not exist) fails with an error wrapping store.ErrNotFound,
+//     and its whole batch is rolled back. CreateRun rejects task instances of another run.
+//   - ListTries of a task instance that does not exist returns no tries and no error.
+//   - The default pool has 128 slots when a database is created; it can be updated but not
+//     deleted (DeletePool returns an error other than ErrNotFound).
+//   - Keys (DAG ID, run ID, task ID, pool name) must not be empty.
+package storetest

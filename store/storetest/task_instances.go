@@ -1,0 +1,398 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/store"
+)
+
+func testTaskInstances(t *testing.T, setup setupFunc) {
+	// seed creates task instances over three runs of two DAGs, in shuffled order, and
+	// returns them in ListTaskInstances' order. Task IDs and map indexes are chosen so that
+	// bytewise and numeric order differ from naive ones: "B" < "a", "t10" < "t2",
+	// "g.x" < "g_x", map index 2 < 10.
+	seed := func(ctx context.Context, t *testing.T, s store.Store) []*store.TaskInstance {
+		t.Helper()
+		var all []*store.TaskInstance
+		states := []store.TIState{store.TINone, store.TIQueued, store.TISuccess, store.TIFailed}
+		for _, k := range [][2]string{{"b", "r1"}, {"a", "r2"}, {"a", "r1"}} {
+			var tis []*store.TaskInstance
+			n := 0
+			add := func(task string, mapIndex int) {
+				x := fullTI(k[0], k[1], task, mapIndex)
+				x.State = states[n%len(states)]
+				n++
+				tis = append(tis, x)
+			}
+			for _, task := range []string{"t2", "g_x", "t10", "B", "a", "g.x"} {
+				add(task, -1)
+			}
+			for _, i := range []int{10, 0, 2, 1} {
+				add("mapped", i)
+			}
+			mustCreateRun(ctx, t, s, minimalRun(k[0], k[1], store.RunRunning), tis...)
+			all = append(all, tis...)
+		}
+		sortTIs(all)
+		return all
+	}
+	list := func(ctx context.Context, t *testing.T, s store.Store, p store.ListTIParams) []*store.TaskInstance {
+		t.Helper()
+		tis, err := s.ListTaskInstances(ctx, p)
+		if err != nil {
+			t.Fatalf("ListTaskInstances(%+v): %v", p, err)
+		}
+		return tis
+	}
+	filter := func(tis []*store.TaskInstance, keep func(ti *store.TaskInstance) bool) []*store.TaskInstance {
+		var out []*store.TaskInstance
+		for _, ti := range tis {
+			if keep(ti) {
+				out = append(out, ti)
+			}
+		}
+		return out
+	}
+
+	t.Run("Order", func(t *testing.T) {
+		ctx, s := setup(t)
+		all := seed(ctx, t, s)
+		got := list(ctx, t, s, store.ListTIParams{})
+		checkTIs(t, got, all)
+		var order []string
+		for _, ti := range got[:10] {
+			order = append(order, fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex))
+		}
+		const want = "B[-1] a[-1] g.x[-1] g_x[-1] mapped[0] mapped[1] mapped[2] mapped[10] t10[-1] t2[-1]"
+		if strings.Join(order, " ") != want {
+			t.Fatalf("order = %s, want %s", strings.Join(order, " "), want)
+		}
+	})
+
+	t.Run("Filters", func(t *testing.T) {
+		ctx, s := setup(t)
+		all := seed(ctx, t, s)
+		in := func(v string, set ...string) bool {
+			for _, x := range set {
+				if v == x {
+					return true
+				}
+			}
+			return false
+		}
+		cases := []struct {
+			p    store.ListTIParams
+			keep func(ti *store.TaskInstance) bool
+		}{
+			{store.ListTIParams{DAGID: "a"}, func(ti *store.TaskInstance) bool { return ti.DAGID == "a" }},
+			{store.ListTIParams{RunID: "r1"}, func(ti *store.TaskInstance) bool { return ti.RunID == "r1" }},
+			{store.ListTIParams{DAGID: "a", RunID: "r1"}, func(ti *store.TaskInstance) bool { return ti.DAGID == "a" && ti.RunID == "r1" }},
+			{store.ListTIParams{DAGID: "a", RunID: "missing"}, func(ti *store.TaskInstance) bool { return false }},
+			{store.ListTIParams{TaskIDs: []string{"mapped", "B", "missing"}}, func(ti *store.TaskInstance) bool { return in(ti.TaskID, "mapped", "B") }},
+			{store.ListTIParams{States: []store.TIState{store.TINone}}, func(ti *store.TaskInstance) bool { return ti.State == store.TINone }},
+			{store.ListTIParams{States: []store.TIState{store.TIQueued, store.TIFailed}}, func(ti *store.TaskInstance) bool {
+				return ti.State == store.TIQueued || ti.State == store.TIFailed
+			}},
+			{store.ListTIParams{DAGID: "b", TaskIDs: []string{"t2"}}, func(ti *store.TaskInstance) bool { return ti.DAGID == "b" && ti.TaskID == "t2" }},
+			{store.ListTIParams{RunID: "r2", States: []store.TIState{store.TISuccess}}, func(ti *store.TaskInstance) bool {
+				return ti.RunID == "r2" && ti.State == store.TISuccess
+			}},
+			{store.ListTIParams{DAGID: "a", RunID: "r1", TaskIDs: []string{"mapped", "a"}, States: []store.TIState{store.TINone, store.TISuccess}}, func(ti *store.TaskInstance) bool {
+				return ti.DAGID == "a" && ti.RunID == "r1" && in(ti.TaskID, "mapped", "a") && in(string(ti.State), "", "success")
+			}},
+		}
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%+v", c.p), func(t *testing.T) {
+				want := filter(all, c.keep)
+				checkTIs(t, list(ctx, t, s, c.p), want)
+			})
+		}
+	})
+
+	t.Run("GetNotFound", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunQueued), ti("d", "r", "t", -1, store.TINone))
+		for _, k := range []struct {
+			dag, run, task string
+			mapIndex       int
+		}{{"d", "r", "missing", -1}, {"d", "r", "t", 0}, {"d", "missing", "t", -1}, {"missing", "r", "t", -1}} {
+			got, err := s.GetTaskInstance(ctx, k.dag, k.run, k.task, k.mapIndex)
+			wantErrIs(t, fmt.Sprintf("GetTaskInstance(%+v)", k), err, store.ErrNotFound)
+			if got != nil {
+				t.Errorf("GetTaskInstance(%+v) returned a task instance with its error", k)
+			}
+		}
+	})
+}
+
+func testApply(t *testing.T, setup setupFunc) {
+	getRun := func(ctx context.Context, t *testing.T, s store.Store, dagID, runID string) *store.DAGRun {
+		t.Helper()
+		r, err := s.GetRun(ctx, dagID, runID)
+		if err != nil {
+			t.Fatalf("GetRun: %v", err)
+		}
+		return r
+	}
+	getTI := func(ctx context.Context, t *testing.T, s store.Store, dagID, runID, taskID string, mapIndex int) *store.TaskInstance {
+		t.Helper()
+		x, err := s.GetTaskInstance(ctx, dagID, runID, taskID, mapIndex)
+		if err != nil {
+			t.Fatalf("GetTaskInstance: %v", err)
+		}
+		return x
+	}
+
+	t.Run("EmptyBatch", func(t *testing.T) {
+		ctx, s := setup(t)
+		if err := s.Apply(ctx, &store.Batch{}); err != nil {
+			t.Fatalf("Apply(empty): %v", err)
+		}
+	})
+
+	t.Run("CreateRunWithTIsAndTries", func(t *testing.T) {
+		ctx, s := setup(t)
+		run := fullRun("d", "r", t0)
+		x := fullTI("d", "r", "t", -1)
+		try := fullTry("d", "r", "t", -1, 1)
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{run}, TIs: []*store.TaskInstance{x}, Tries: []*store.TaskTry{try}})
+		checkRun(t, getRun(ctx, t, s, "d", "r"), run)
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), x)
+		tries, err := s.ListTries(ctx, "d", "r", "t", -1)
+		if err != nil || len(tries) != 1 {
+			t.Fatalf("ListTries = %d tries, %v; want 1", len(tries), err)
+		}
+		checkTry(t, tries[0], try)
+	})
+
+	t.Run("UpdateRunWhole", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, fullRun("d", "r", t0))
+		// Every field changes, and fields that were set become unset: upserts replace the
+		// whole row.
+		upd := &store.DAGRun{
+			DAGID:       "d",
+			RunID:       "r",
+			LogicalDate: at(-48 * time.Hour),
+			RunType:     "backfill",
+			State:       store.RunSuccess,
+			Conf:        nil,
+			Params:      json.RawMessage(`{"epochs": 20}`),
+			DAG:         nil,
+			QueuedAt:    at(time.Hour),
+			EndedAt:     at(2 * time.Hour),
+		}
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{upd}})
+		checkRun(t, getRun(ctx, t, s, "d", "r"), upd)
+	})
+
+	t.Run("UpdateTIWhole", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning), fullTI("d", "r", "t", -1), fullTI("d", "r", "other", -1))
+		upd := &store.TaskInstance{
+			DAGID: "d", RunID: "r", TaskID: "t", MapIndex: -1,
+			State: store.TIUpForRetry, TryNumber: 3, MaxTries: 5, Pool: store.DefaultPool, PoolSlots: 1,
+			NextTryAt: at(10 * time.Minute), Error: "boom",
+		}
+		mustApply(ctx, t, s, &store.Batch{TIs: []*store.TaskInstance{upd}})
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), upd)
+		checkTI(t, getTI(ctx, t, s, "d", "r", "other", -1), fullTI("d", "r", "other", -1))
+
+		// Back from nil output to a value, and one state after another in one batch.
+		upd2 := *upd
+		upd2.State, upd2.Output = store.TIRunning, json.RawMessage(`[1,2,3]`)
+		upd3 := upd2
+		upd3.State = store.TISuccess
+		mustApply(ctx, t, s, &store.Batch{TIs: []*store.TaskInstance{&upd2, &upd3}})
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), &upd3)
+	})
+
+	t.Run("InsertMappedTIs", func(t *testing.T) {
+		ctx, s := setup(t)
+		up := ti("d", "r", "produce", -1, store.TIRunning)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning), up, ti("d", "r", "consume", -1, store.TINone))
+		// The upstream succeeds and its output expands "consume" into three instances.
+		done := *up
+		done.State, done.Output = store.TISuccess, json.RawMessage(`["x","y","z"]`)
+		b := &store.Batch{TIs: []*store.TaskInstance{&done}}
+		for i := range 3 {
+			b.TIs = append(b.TIs, ti("d", "r", "consume", i, store.TIScheduled))
+		}
+		removed := ti("d", "r", "consume", -1, store.TIRemoved)
+		b.TIs = append(b.TIs, removed)
+		mustApply(ctx, t, s, b)
+		got, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"})
+		if err != nil {
+			t.Fatalf("ListTaskInstances: %v", err)
+		}
+		want := []*store.TaskInstance{removed, b.TIs[1], b.TIs[2], b.TIs[3], &done}
+		checkTIs(t, got, want)
+	})
+
+	t.Run("AtomicMissingRun", func(t *testing.T) {
+		ctx, s := setup(t)
+		run := fullRun("d", "r", t0)
+		x := fullTI("d", "r", "t", -1)
+		mustCreateRun(ctx, t, s, run, x)
+
+		runUpd := *run
+		runUpd.State = store.RunFailed
+		xUpd := *x
+		xUpd.State = store.TIFailed
+		err := s.Apply(ctx, &store.Batch{
+			Runs: []*store.DAGRun{&runUpd, minimalRun("d", "new", store.RunQueued)},
+			TIs: []*store.TaskInstance{
+				&xUpd,
+				ti("d", "r", "new", -1, store.TINone),
+				ti("d", "missing", "t", -1, store.TINone), // fails: no such run
+				ti("d", "r", "after", -1, store.TINone),
+			},
+			Tries: []*store.TaskTry{fullTry("d", "r", "t", -1, 1)},
+		})
+		wantErrIs(t, "Apply of a task instance of a missing run", err, store.ErrNotFound)
+
+		checkRun(t, getRun(ctx, t, s, "d", "r"), run)
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), x)
+		_, err = s.GetRun(ctx, "d", "new")
+		wantErrIs(t, "run of the failed batch", err, store.ErrNotFound)
+		for _, task := range []string{"new", "after"} {
+			_, err = s.GetTaskInstance(ctx, "d", "r", task, -1)
+			wantErrIs(t, "task instance of the failed batch", err, store.ErrNotFound)
+		}
+		if tries, err := s.ListTries(ctx, "d", "r", "t", -1); err != nil || len(tries) != 0 {
+			t.Fatalf("ListTries = %d tries, %v; want none", len(tries), err)
+		}
+	})
+
+	t.Run("AtomicMissingTI", func(t *testing.T) {
+		ctx, s := setup(t)
+		x := fullTI("d", "r", "t", -1)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning), x)
+		xUpd := *x
+		xUpd.State = store.TISuccess
+		err := s.Apply(ctx, &store.Batch{
+			TIs:   []*store.TaskInstance{&xUpd},
+			Tries: []*store.TaskTry{fullTry("d", "r", "t", -1, 1), fullTry("d", "r", "t", 0, 1)}, // map index 0 does not exist
+		})
+		wantErrIs(t, "Apply of a try of a missing task instance", err, store.ErrNotFound)
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), x)
+		if tries, err := s.ListTries(ctx, "d", "r", "t", -1); err != nil || len(tries) != 0 {
+			t.Fatalf("ListTries = %d tries, %v; want none", len(tries), err)
+		}
+	})
+
+	t.Run("CanceledContext", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunQueued))
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		err := s.Apply(canceled, &store.Batch{Runs: []*store.DAGRun{minimalRun("d", "r", store.RunRunning)}})
+		wantErrIs(t, "Apply with a canceled context", err, context.Canceled)
+		if r := getRun(ctx, t, s, "d", "r"); r.State != store.RunQueued {
+			t.Fatalf("state = %s after a canceled Apply, want queued", r.State)
+		}
+	})
+
+	t.Run("EmptyKey", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunQueued))
+		for _, b := range []*store.Batch{
+			{Runs: []*store.DAGRun{minimalRun("d", "", store.RunQueued)}},
+			{TIs: []*store.TaskInstance{ti("d", "r", "", -1, store.TINone)}},
+		} {
+			if err := s.Apply(ctx, b); err == nil {
+				t.Errorf("Apply of an empty key succeeded, want an error")
+			}
+		}
+	})
+
+	t.Run("LargeOutput", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning), ti("d", "r", "t", -1, store.TIRunning))
+		// About 1 MiB of JSON: an array of 16 Ki strings of 60 bytes.
+		var b strings.Builder
+		b.WriteString(`{"rows":[`)
+		for i := range 16 << 10 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"%058d"`, i)
+		}
+		b.WriteString(`]}`)
+		x := fullTI("d", "r", "t", -1)
+		x.Output = json.RawMessage(b.String())
+		x.Error = strings.Repeat("e", 64<<10)
+		mustApply(ctx, t, s, &store.Batch{TIs: []*store.TaskInstance{x}})
+		checkTI(t, getTI(ctx, t, s, "d", "r", "t", -1), x)
+		list, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"})
+		if err != nil {
+			t.Fatalf("ListTaskInstances: %v", err)
+		}
+		checkTIs(t, list, []*store.TaskInstance{x})
+	})
+
+	t.Run("SpecialStrings", func(t *testing.T) {
+		ctx, s := setup(t)
+		odd := []string{"with space", "quote'\"", "slash/and\\back", "ünïcödé-✓-😀", "line\nbreak", "%_*?[]", strings.Repeat("k", 1000)}
+		for i, key := range odd {
+			run := fullRun(key, key, at(time.Duration(i)*time.Second))
+			run.Owner = key
+			x := fullTI(key, key, key, i)
+			x.Hostname, x.Error, x.Pool = key, key, key
+			mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{run}, TIs: []*store.TaskInstance{x}})
+			checkRun(t, getRun(ctx, t, s, key, key), run)
+			checkTI(t, getTI(ctx, t, s, key, key, key, i), x)
+			runs, err := s.ListRuns(ctx, store.ListRunsParams{RunID: key})
+			if err != nil || len(runs) != 1 {
+				t.Fatalf("ListRuns(RunID: %q) = %d runs, %v; want 1", key, len(runs), err)
+			}
+		}
+	})
+}
+
+func testTries(t *testing.T, setup setupFunc) {
+	t.Run("RoundTripAndOrder", func(t *testing.T) {
+		ctx, s := setup(t)
+		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning),
+			ti("d", "r", "t", 3, store.TIRunning), ti("d", "r", "t", 4, store.TIRunning), ti("d", "r", "u", 3, store.TIRunning))
+		t3, t1, t2 := fullTry("d", "r", "t", 3, 3), fullTry("d", "r", "t", 3, 1), fullTry("d", "r", "t", 3, 2)
+		t3.State, t3.EndedAt, t3.Error, t3.Hostname, t3.PID = store.TIRunning, time.Time{}, "", "", 0
+		mustApply(ctx, t, s, &store.Batch{Tries: []*store.TaskTry{t3, t1}})
+		mustApply(ctx, t, s, &store.Batch{Tries: []*store.TaskTry{
+			t2, fullTry("d", "r", "t", 4, 1), fullTry("d", "r", "u", 3, 1), fullTry("d", "r", "u", 3, 2),
+		}})
+		check := func(want ...*store.TaskTry) {
+			t.Helper()
+			got, err := s.ListTries(ctx, "d", "r", "t", 3)
+			if err != nil {
+				t.Fatalf("ListTries: %v", err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("ListTries returned %d tries, want %d", len(got), len(want))
+			}
+			for i := range want {
+				checkTry(t, got[i], want[i])
+			}
+		}
+		check(t1, t2, t3)
+
+		// The running try ends.
+		t3End := *t3
+		t3End.State, t3End.EndedAt, t3End.Hostname, t3End.PID = store.TISuccess, at(time.Hour), "h", 9
+		mustApply(ctx, t, s, &store.Batch{Tries: []*store.TaskTry{&t3End}})
+		check(t1, t2, &t3End)
+	})
+
+	t.Run("MissingTI", func(t *testing.T) {
+		ctx, s := setup(t)
+		tries, err := s.ListTries(ctx, "d", "r", "t", -1)
+		if err != nil || len(tries) != 0 {
+			t.Fatalf("ListTries of a missing task instance = %d tries, %v; want none and no error", len(tries), err)
+		}
+	})
+}
