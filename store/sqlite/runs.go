@@ -120,7 +120,11 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*store.
 	if f.States {
 		args = append(args, sql.Named("states", jsonList(p.States)))
 	}
-	rows, err := s.listRuns[f.index()].QueryContext(ctx, args...)
+	st, err := s.listRuns[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListRuns", f) })
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", interpretError(err))
 	}
@@ -161,9 +165,4 @@ func (f runFilter) index() int {
 		i |= 4
 	}
 	return i
-}
-
-// runFilterOf is the inverse of runFilter.index.
-func runFilterOf(i int) runFilter {
-	return runFilter{DAGID: i&1 != 0, RunID: i&2 != 0, States: i&4 != 0}
 }

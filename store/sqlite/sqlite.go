@@ -87,8 +87,9 @@ type Store struct {
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
 	getRun, getTI, listTries, getPool, listPools *sql.Stmt
-	listRuns                                     [8]*sql.Stmt  // indexed by runFilter.index
-	listTIs                                      [16]*sql.Stmt // indexed by tiFilter.index
+	// The variants of the list queries, prepared on first use (most are never used).
+	listRuns [8]lazyStmt  // indexed by runFilter.index
+	listTIs  [16]lazyStmt // indexed by tiFilter.index
 
 	closeOnce sync.Once
 	closeErr  error
@@ -194,23 +195,31 @@ func (s *Store) prepare(ctx context.Context) error {
 	prep(s.r, &s.listTries, query("ListTries"))
 	prep(s.r, &s.getPool, query("GetPool"))
 	prep(s.r, &s.listPools, query("ListPools"))
-	for i := range s.listRuns {
-		f := runFilterOf(i)
-		var q string
-		if q, err = renderQuery("ListRuns", f); err != nil {
-			return err
-		}
-		prep(s.r, &s.listRuns[i], q)
-	}
-	for i := range s.listTIs {
-		f := tiFilterOf(i)
-		var q string
-		if q, err = renderQuery("ListTIs", f); err != nil {
-			return err
-		}
-		prep(s.r, &s.listTIs[i], q)
-	}
 	return err
+}
+
+// lazyStmt is a statement prepared on first use.
+type lazyStmt struct {
+	mu   sync.Mutex
+	stmt *sql.Stmt
+}
+
+// get returns the statement, preparing it on db with the SQL text sqlText returns if it is
+// not yet. A failed preparation is retried by the next call.
+func (l *lazyStmt) get(ctx context.Context, db *sql.DB, sqlText func() (string, error)) (*sql.Stmt, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stmt != nil {
+		return l.stmt, nil
+	}
+	q, err := sqlText()
+	if err != nil {
+		return nil, err
+	}
+	if l.stmt, err = db.PrepareContext(ctx, q); err != nil {
+		return nil, err
+	}
+	return l.stmt, nil
 }
 
 // Close runs PRAGMA optimize and closes the connections. It is idempotent; calls after the

@@ -373,3 +373,38 @@ func TestInterpretError(t *testing.T) {
 		t.Errorf("interpretError(other) = %v", err)
 	}
 }
+
+// TestListVariants prepares every variant of the list queries: each combination of filters
+// is valid SQL.
+func TestListVariants(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	ctx := t.Context()
+	bools := []bool{false, true}
+	for _, d := range bools {
+		for _, r := range bools {
+			for _, st := range bools {
+				f := runFilter{DAGID: d, RunID: r, States: st}
+				if _, err := s.listRuns[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListRuns", f) }); err != nil {
+					t.Errorf("ListRuns %+v: %v", f, err)
+				}
+				for _, ids := range bools {
+					f := tiFilter{DAGID: d, RunID: r, TaskIDs: ids, States: st}
+					if _, err := s.listTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListTIs", f) }); err != nil {
+						t.Errorf("ListTIs %+v: %v", f, err)
+					}
+				}
+			}
+		}
+	}
+	for i := range s.listRuns {
+		if s.listRuns[i].stmt == nil {
+			t.Errorf("ListRuns variant %d not prepared", i)
+		}
+	}
+	for i := range s.listTIs {
+		if s.listTIs[i].stmt == nil {
+			t.Errorf("ListTIs variant %d not prepared", i)
+		}
+	}
+}

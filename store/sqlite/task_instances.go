@@ -70,7 +70,11 @@ func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]
 	if f.States {
 		args = append(args, sql.Named("states", jsonList(p.States)))
 	}
-	rows, err := s.listTIs[f.index()].QueryContext(ctx, args...)
+	st, err := s.listTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListTIs", f) })
+	if err != nil {
+		return nil, fmt.Errorf("list task instances: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list task instances: %w", interpretError(err))
 	}
@@ -197,9 +201,4 @@ func (f tiFilter) index() int {
 		i |= 8
 	}
 	return i
-}
-
-// tiFilterOf is the inverse of tiFilter.index.
-func tiFilterOf(i int) tiFilter {
-	return tiFilter{DAGID: i&1 != 0, RunID: i&2 != 0, TaskIDs: i&4 != 0, States: i&8 != 0}
 }

@@ -14,21 +14,15 @@ import (
 func testConcurrency(t *testing.T, setup setupFunc) {
 	t.Run("Apply", func(t *testing.T) {
 		ctx, s := setup(t)
-		const writers, batches = 8, 25
+		const writers, batches = 8, 15
 		mustCreateRun(ctx, t, s, minimalRun("d", "r", store.RunRunning))
 
-		// Readers list until the writers are done, so reads overlap writes.
-		done := make(chan struct{})
+		// Readers read while the writers write: each of them a fixed number of times, started
+		// together with the writers.
 		var readers sync.WaitGroup
-		var reads atomic.Int64
 		for range 2 {
 			readers.Go(func() {
-				for {
-					select {
-					case <-done:
-						return
-					default:
-					}
+				for range 20 {
 					if _, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"}); err != nil {
 						t.Errorf("ListTaskInstances: %v", err)
 						return
@@ -37,7 +31,6 @@ func testConcurrency(t *testing.T, setup setupFunc) {
 						t.Errorf("GetRun: %v", err)
 						return
 					}
-					reads.Add(1)
 				}
 			})
 		}
@@ -68,7 +61,6 @@ func testConcurrency(t *testing.T, setup setupFunc) {
 			})
 		}
 		writersWG.Wait()
-		close(done)
 		readers.Wait()
 		if t.Failed() {
 			return

@@ -158,7 +158,7 @@ func testCreateRun(t *testing.T, setup setupFunc) {
 
 	t.Run("ManyTIs", func(t *testing.T) {
 		ctx, s := setup(t)
-		const n = 2000
+		const n = 500
 		tis := make([]*store.TaskInstance, 0, n)
 		for i := range n {
 			tis = append(tis, ti("d", "r", fmt.Sprintf("task-%04d", i/10), i%10, store.TINone))
