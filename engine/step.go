@@ -172,6 +172,13 @@ func (e *Engine) dispatch() {
 			continue // stale: the run ended or the instance changed meanwhile
 		}
 		p := e.pools[n.opts.Pool]
+		if p == nil {
+			// The pool may have been created since the last refresh.
+			if err := e.loadPools(e.ctx); err != nil {
+				e.cfg.Logger.Warn("refresh pools", "err", err)
+			}
+			p = e.pools[n.opts.Pool]
+		}
 		switch {
 		case p == nil:
 			e.failNow(rs, n, fmt.Errorf("pool %q does not exist: create it with `weir pools set %s SLOTS`", n.opts.Pool, n.opts.Pool))

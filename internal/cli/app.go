@@ -105,7 +105,7 @@ func envOr(k, def string) string {
 // openStore opens the SQLite store under the home folder.
 func (a *app) openStore(ctx context.Context) (store.Store, error) {
 	path := filepath.Join(a.home, "weir.db")
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(ctx, path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("open the store %s: %w", path, err)
 	}

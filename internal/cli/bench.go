@@ -109,7 +109,7 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 		return nil, err
 	}
 	defer os.RemoveAll(home)
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
 	if err != nil {
 		return nil, err
 	}

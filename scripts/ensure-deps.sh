@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what weir's examples and tests need on a fresh Debian machine: Go must already be
+# on PATH; python3 (for the example pipelines' scripts) comes from Debian's packages.
+set -euo pipefail
+need=()
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v bash >/dev/null 2>&1 || need+=(bash)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${need[@]}"
+fi
+command -v go >/dev/null 2>&1 || { echo "Go is required: https://go.dev/doc/install (go 1.26 or newer)" >&2; exit 1; }
