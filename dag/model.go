@@ -9,7 +9,7 @@ import (
 // loader and the Go SDK both produce a *DAG; the engine only ever sees this model.
 type DAG struct {
 	// ID names the DAG. In YAML it defaults to the file name without its extension. It must
-	// match [A-Za-z0-9_.-]+.
+	// match [A-Za-z0-9_-]+ (no dots: dots separate group IDs from task IDs).
 	ID string `json:"dag_id"`
 	// Description is free text shown by `weir dags list`.
 	Description string `json:"description,omitempty"`

@@ -1,0 +1,100 @@
+package dag
+
+import (
+	"maps"
+	"slices"
+)
+
+// Clone returns a deep copy of t: no slice, map or pointer is shared with t.
+func (t *Task) Clone() *Task {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	c.Upstream = slices.Clone(t.Upstream)
+	if t.Command != nil {
+		cmd := *t.Command
+		cmd.Argv = slices.Clone(t.Command.Argv)
+		cmd.Shell = slices.Clone(t.Command.Shell)
+		cmd.Env = maps.Clone(t.Command.Env)
+		cmd.SkipExitCodes = slices.Clone(t.Command.SkipExitCodes)
+		cmd.FailFastExitCodes = slices.Clone(t.Command.FailFastExitCodes)
+		c.Command = &cmd
+	}
+	if t.HTTP != nil {
+		h := *t.HTTP
+		h.Headers = maps.Clone(t.HTTP.Headers)
+		h.ExpectStatus = slices.Clone(t.HTTP.ExpectStatus)
+		c.HTTP = &h
+	}
+	if t.Go != nil {
+		g := *t.Go
+		g.Args = cloneValue(t.Go.Args)
+		c.Go = &g
+	}
+	c.TaskOptions = t.TaskOptions.clone()
+	return &c
+}
+
+// clone returns a deep copy of o.
+func (o TaskOptions) clone() TaskOptions {
+	c := o
+	c.Retries = clonePtr(o.Retries)
+	c.RetryDelay = clonePtr(o.RetryDelay)
+	c.RetryExponentialBackoff = clonePtr(o.RetryExponentialBackoff)
+	c.MaxRetryDelay = clonePtr(o.MaxRetryDelay)
+	c.Timeout = clonePtr(o.Timeout)
+	c.PoolSlots = clonePtr(o.PoolSlots)
+	c.PriorityWeight = clonePtr(o.PriorityWeight)
+	c.OutputLimit = clonePtr(o.OutputLimit)
+	c.OnFailure = cloneCallbacks(o.OnFailure)
+	c.OnRetry = cloneCallbacks(o.OnRetry)
+	c.OnSuccess = cloneCallbacks(o.OnSuccess)
+	return c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func cloneCallbacks(cbs []Callback) []Callback {
+	if cbs == nil {
+		return nil
+	}
+	out := make([]Callback, len(cbs))
+	for i, cb := range cbs {
+		out[i] = Callback{Command: slices.Clone(cb.Command), Webhook: cb.Webhook}
+	}
+	return out
+}
+
+// cloneValue deep-copies a JSON-like value: maps and lists are copied, other values are
+// returned as they are.
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = cloneValue(e)
+		}
+		return m
+	case []any:
+		if x == nil {
+			return x
+		}
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = cloneValue(e)
+		}
+		return l
+	default:
+		return v
+	}
+}

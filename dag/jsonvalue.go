@@ -1,0 +1,203 @@
+package dag
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// Free-form values (param schemas, go task args) use canonical JSON types: nil, bool, string,
+// int64 for numbers written without a fraction or exponent, float64 for the others, []any and
+// map[string]any. The YAML loader produces them, and Param and GoSpec keep the int64/float64
+// distinction through a JSON round trip by writing integral float64 values as "2.0".
+
+// MarshalJSON writes the param with integral floats marked as floats ("2.0").
+func (p Param) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Schema any `json:"schema"`
+	}{jsonMarked(p.Schema)})
+}
+
+// UnmarshalJSON reads a param, giving numbers their canonical type (int64 or float64).
+func (p *Param) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Schema map[string]any `json:"schema"`
+	}
+	if err := unmarshalNumbers(b, &raw); err != nil {
+		return err
+	}
+	schema, _ := fromJSONNumbers(raw.Schema).(map[string]any)
+	p.Schema = schema
+	return nil
+}
+
+// MarshalJSON writes the spec with integral floats in Args marked as floats ("2.0").
+func (g GoSpec) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Func string `json:"func"`
+		Args any    `json:"args,omitempty"`
+	}{g.Func, jsonMarked(g.Args)})
+}
+
+// UnmarshalJSON reads a spec, giving numbers in Args their canonical type.
+func (g *GoSpec) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Func string `json:"func"`
+		Args any    `json:"args"`
+	}
+	if err := unmarshalNumbers(b, &raw); err != nil {
+		return err
+	}
+	g.Func, g.Args = raw.Func, fromJSONNumbers(raw.Args)
+	return nil
+}
+
+func unmarshalNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// jsonMarked returns v with every integral float replaced by a json.Number ending in ".0",
+// so that fromJSONNumbers reads it back as a float64.
+func jsonMarked(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+			return json.Number(strconv.FormatFloat(x, 'f', -1, 64) + ".0")
+		}
+		return x
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = jsonMarked(e)
+		}
+		return m
+	case []any:
+		if x == nil {
+			return x
+		}
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = jsonMarked(e)
+		}
+		return l
+	default:
+		return v
+	}
+}
+
+// fromJSONNumbers replaces json.Number values by int64 (no fraction or exponent, in range),
+// uint64 (larger integers) or float64.
+func fromJSONNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return numberValue(string(x))
+	case map[string]any:
+		for k, e := range x {
+			x[k] = fromJSONNumbers(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = fromJSONNumbers(e)
+		}
+		return x
+	default:
+		return v
+	}
+}
+
+// numberValue converts the text of a JSON number to its canonical type.
+func numberValue(s string) any {
+	if !strings.ContainsAny(s, ".eE") {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i
+		}
+		if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return u
+		}
+	}
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
+}
+
+// canonical converts a Go value built by hand (ints, float32, typed slices and maps) to the
+// canonical JSON types. Values it does not know are returned unchanged.
+func canonical(v any) any {
+	switch x := v.(type) {
+	case nil, bool, string, int64, float64:
+		return v
+	case int:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case uint:
+		return canonicalUint(uint64(x))
+	case uint8:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint64:
+		return canonicalUint(x)
+	case float32:
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		return f
+	case json.Number:
+		return numberValue(string(x))
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = canonical(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = canonical(e)
+		}
+		return l
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			return []any(nil)
+		}
+		l := make([]any, rv.Len())
+		for i := range l {
+			l[i] = canonical(rv.Index(i).Interface())
+		}
+		return l
+	case reflect.Map:
+		if rv.Type().Key().Kind() != reflect.String {
+			return v
+		}
+		m := make(map[string]any, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			m[iter.Key().String()] = canonical(iter.Value().Interface())
+		}
+		return m
+	}
+	return v
+}
+
+func canonicalUint(u uint64) any {
+	if u <= math.MaxInt64 {
+		return int64(u)
+	}
+	return u
+}

@@ -1,0 +1,608 @@
+package dag
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+)
+
+// LoadOptions tune loading and validation.
+type LoadOptions struct {
+	// GoFuncs reports whether a Go function is registered under name. When it is set, a
+	// "go" task naming an unregistered function is an error; when nil, go function names are
+	// not checked (the plain weir binary cannot know the functions of users' Go programs).
+	GoFuncs func(name string) bool
+}
+
+// idPattern is what DAG, group and task IDs (a task's own part, without its groups) match.
+// Dots are reserved: they separate group IDs from task IDs.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// LoadFile reads, expands and validates the DAG defined in the YAML file at path (the format
+// is described in docs/dag-yaml.md). On any problem it returns a nil DAG and a List with
+// every problem found, each with its file:line:col.
+func LoadFile(path string, opts LoadOptions) (*DAG, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, List{{Pos: Pos{File: path}, Msg: err.Error()}}
+	}
+	return LoadBytes(path, src, opts)
+}
+
+// LoadBytes is LoadFile on the content src of the file at path: path names the file in
+// errors and in DAG.Source, gives the default DAG ID and anchors relative command dirs.
+func LoadBytes(path string, src []byte, opts LoadOptions) (*DAG, error) {
+	r, errs := decodeFile(path, src)
+	if r == nil {
+		return nil, errs.err()
+	}
+	v := newValidator(r.dag, opts, r.locate, r.skipSpec)
+	v.skipID = r.skipID
+	v.run()
+	errs = append(errs, v.errs...)
+	if len(errs) > 0 {
+		return nil, errs.err()
+	}
+	return r.dag, nil
+}
+
+// LoadDir loads every *.yaml and *.yml file directly in dir (not in subfolders; names
+// starting with "." are skipped), one DAG per file. It returns the DAGs that loaded, sorted
+// by ID, and a List of every problem of every file; two files defining the same DAG ID is a
+// problem of the second (in name order), whose DAG is left out.
+func LoadDir(dir string, opts LoadOptions) ([]*DAG, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, List{{Pos: Pos{File: dir}, Msg: err.Error()}}
+	}
+	var dags []*DAG
+	var all List
+	seen := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		ext := filepath.Ext(name)
+		if e.IsDir() || strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		d, err := LoadFile(path, opts)
+		if err != nil {
+			var l List
+			if errors.As(err, &l) {
+				all = append(all, l...)
+			} else {
+				all = append(all, &Error{Pos: Pos{File: path}, Msg: err.Error()})
+			}
+			continue
+		}
+		if first, dup := seen[d.ID]; dup {
+			all = append(all, &Error{Pos: Pos{File: path, Line: 1, Column: 1}, Field: "dag_id",
+				Msg: fmt.Sprintf("dag %q is already defined in %s", d.ID, first)})
+			continue
+		}
+		seen[d.ID] = path
+		dags = append(dags, d)
+	}
+	slices.SortFunc(dags, func(a, b *DAG) int { return strings.Compare(a.ID, b.ID) })
+	return dags, all.err()
+}
+
+// parse runs the YAML parser, turning a panic of the parser on odd input into an error.
+func parse(src []byte) (f *ast.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("yaml parser failed: %v", p)
+		}
+	}()
+	return parser.ParseBytes(src, 0)
+}
+
+// decodeFile parses src and decodes its one document into a raw DAG with its dependencies
+// resolved and groups expanded. It returns a nil raw DAG when nothing could be decoded.
+func decodeFile(path string, src []byte) (*rawDAG, List) {
+	f, err := parse(src)
+	if err != nil {
+		return nil, List{yamlError(path, err)}
+	}
+	d := &decoder{file: path}
+	var body ast.Node
+	for _, doc := range f.Docs {
+		if doc == nil || doc.Body == nil {
+			continue
+		}
+		if body != nil {
+			d.errs = append(d.errs, &Error{Pos: d.pos(doc.Body), Msg: "a DAG file holds one YAML document; remove this one or move it to its own file"})
+			break
+		}
+		body = doc.Body
+	}
+	if body == nil {
+		return nil, List{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: "empty file: a DAG file holds a mapping with tasks (see docs/dag-yaml.md)"}}
+	}
+	d.collectAnchors(body)
+	r := &rawDAG{dec: d, path: path, body: body}
+	r.decode()
+	r.build()
+	return r, d.errs
+}
+
+// yamlError converts a parser error to an *Error with the position of the offending token.
+func yamlError(path string, err error) *Error {
+	e := &Error{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: "yaml: " + err.Error()}
+	var te interface {
+		GetMessage() string
+	}
+	if errors.As(err, &te) {
+		e.Msg = "yaml: " + te.GetMessage()
+	}
+	var tk interface{ GetToken() *token.Token }
+	if errors.As(err, &tk) {
+		if t := tk.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
+			e.Pos.Line, e.Pos.Column = t.Position.Line, max(t.Position.Column, 1)
+		}
+	}
+	return e
+}
+
+// dagFields, taskFields, groupFields, ... are the keys each YAML item accepts.
+var (
+	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
+		"run_timeout", "max_active_tasks", "on_failure", "on_success", "tasks", "groups"}
+	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
+		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
+		"on_success", "output_limit"}
+	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
+		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args"},
+		optionFields...)
+	groupFields    = []string{"id", "upstream", "tasks", "groups"}
+	httpFields     = []string{"method", "url", "headers", "body", "expect_status"}
+	callbackFields = []string{"command", "webhook"}
+	// actionFields are the task fields that give a task its kind; a task has exactly one.
+	actionFields = []string{"command", "script", "http", "go"}
+	// Kinds lists the task kinds a DAG file may use.
+	kinds = []string{KindCommand, KindHTTP, KindGo}
+)
+
+// rawDAG is a DAG being decoded: the model plus the YAML nodes errors point to.
+type rawDAG struct {
+	dec    *decoder
+	path   string
+	body   ast.Node
+	dag    *DAG
+	scope  *scope
+	idNode ast.Node
+	tasks  []*rawTask  // every task, in document order
+	groups []*rawGroup // every group, parents before children
+	// byTask and byGroup index the kept items by fully qualified ID.
+	byTask   map[string]*rawTask
+	byGroup  map[string]*rawGroup
+	broken   map[string]bool // IDs of items dropped after an error: references to them are not reported again
+	skipSpec map[string]bool // tasks whose kind or action already had an error
+	skipID   bool            // the DAG ID already had an error
+}
+
+type rawTask struct {
+	task    *Task
+	local   string
+	scope   *scope
+	idNode  ast.Node
+	ups     []ref
+	group   *rawGroup
+	dropped bool
+	badSpec bool // the kind or action had an error: the validator does not check them again
+}
+
+type rawGroup struct {
+	group   *Group
+	local   string
+	scope   *scope
+	node    ast.Node
+	idNode  ast.Node
+	ups     []ref
+	parent  *rawGroup
+	dropped bool
+	depth   int
+}
+
+// ref is one name in an upstream list, as written.
+type ref struct {
+	name  string
+	node  ast.Node
+	field string
+}
+
+// decode reads the top-level mapping.
+func (r *rawDAG) decode() {
+	s := r.dec.newScope()
+	r.scope = s
+	r.dag = &DAG{Source: r.path}
+	r.skipSpec = map[string]bool{}
+	d := r.dag
+	es, ok := s.mapping(r.body, "dag")
+	if !ok {
+		return
+	}
+	for _, e := range es {
+		s.record(e.key, e.valNode)
+		switch e.key {
+		case "dag_id":
+			d.ID, _ = s.str(e.valNode, e.key, false)
+			r.idNode = e.valNode
+		case "description":
+			d.Description, _ = s.str(e.valNode, e.key, false)
+		case "schedule":
+			d.Schedule, _ = s.str(e.valNode, e.key, false)
+		case "tags":
+			d.Tags, _ = s.strList(e.valNode, e.key, true, true)
+		case "params":
+			d.Params = r.decodeParams(e.valNode)
+		case "defaults":
+			des, _ := s.mapping(e.valNode, "defaults")
+			for _, de := range des {
+				if !s.option(de, &d.Defaults) {
+					s.unknownField(de, "defaults", optionFields)
+				}
+			}
+		case "run_timeout":
+			d.RunTimeout, _ = s.duration(e.valNode, e.key)
+		case "max_active_tasks":
+			d.MaxActiveTasks, _ = s.integer(e.valNode, e.key)
+		case "on_failure":
+			d.OnFailure = s.callbacks(e.valNode, e.key)
+		case "on_success":
+			d.OnSuccess = s.callbacks(e.valNode, e.key)
+		case "tasks":
+			items, _ := s.list(e.valNode, e.key, false)
+			for _, it := range items {
+				r.decodeTask(it, nil)
+			}
+		case "groups":
+			items, _ := s.list(e.valNode, e.key, false)
+			for _, it := range items {
+				r.decodeGroup(it, nil)
+			}
+		default:
+			s.unknownField(e, "dag", dagFields)
+		}
+	}
+	if r.idNode == nil {
+		base := filepath.Base(r.path)
+		d.ID = strings.TrimSuffix(base, filepath.Ext(base))
+		if !idPattern.MatchString(d.ID) {
+			s.errorf(r.body, "dag_id", "the file name gives the invalid DAG id %q (use letters, digits, _ and -); set dag_id", d.ID)
+			r.skipID = true
+		}
+	}
+}
+
+// decodeParams reads the params mapping: each value is a JSON schema, or a plain value
+// taken as the default of a schema without type.
+func (r *rawDAG) decodeParams(n ast.Node) map[string]Param {
+	s := r.scope
+	es, _ := s.mapping(n, "params")
+	var out map[string]Param
+	for _, e := range es {
+		v, ok := s.value(e.valNode, e.valField)
+		if !ok {
+			continue
+		}
+		schema, isMap := v.(map[string]any)
+		if !isMap {
+			schema = map[string]any{"default": v}
+		}
+		if out == nil {
+			out = map[string]Param{}
+		}
+		out[e.key] = Param{Schema: schema}
+	}
+	return out
+}
+
+// option reads one TaskOptions field; it returns false when the key is not an option.
+func (s *scope) option(e entry, o *TaskOptions) bool {
+	n, f := e.valNode, e.valField
+	setInt := func(p **int) {
+		if v, ok := s.integer(n, f); ok {
+			*p = &v
+		}
+	}
+	setDur := func(p **Duration) {
+		if v, ok := s.duration(n, f); ok {
+			*p = &v
+		}
+	}
+	switch e.key {
+	case "retries":
+		setInt(&o.Retries)
+	case "retry_delay":
+		setDur(&o.RetryDelay)
+	case "retry_exponential_backoff":
+		if v, ok := s.boolean(n, f); ok {
+			o.RetryExponentialBackoff = &v
+		}
+	case "max_retry_delay":
+		setDur(&o.MaxRetryDelay)
+	case "timeout":
+		setDur(&o.Timeout)
+	case "pool":
+		o.Pool, _ = s.str(n, f, false)
+	case "pool_slots":
+		setInt(&o.PoolSlots)
+	case "priority_weight":
+		setInt(&o.PriorityWeight)
+	case "weight_rule":
+		o.WeightRule, _ = s.str(n, f, false)
+	case "on_failure":
+		o.OnFailure = s.callbacks(n, f)
+	case "on_retry":
+		o.OnRetry = s.callbacks(n, f)
+	case "on_success":
+		o.OnSuccess = s.callbacks(n, f)
+	case "output_limit":
+		setInt(&o.OutputLimit)
+	default:
+		return false
+	}
+	return true
+}
+
+// callbacks reads a list of {command: [...]} or {webhook: url} items.
+func (s *scope) callbacks(n ast.Node, field string) []Callback {
+	items, _ := s.list(n, field, false)
+	var out []Callback
+	for i, it := range items {
+		f := index(field, i)
+		s.record(f, it)
+		es, ok := s.mapping(it, f)
+		if !ok {
+			continue
+		}
+		var cb Callback
+		for _, e := range es {
+			switch e.key {
+			case "command":
+				cb.Command, _ = s.strList(e.valNode, e.valField, true, false)
+			case "webhook":
+				cb.Webhook, _ = s.str(e.valNode, e.valField, false)
+			default:
+				s.unknownField(e, f, callbackFields)
+			}
+		}
+		out = append(out, cb)
+	}
+	return out
+}
+
+// decodeTask reads one task mapping.
+func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
+	s := r.dec.newScope()
+	es, ok := s.mapping(n, "task")
+	if !ok {
+		return
+	}
+	t := &Task{Pos: r.dec.pos(n)}
+	rt := &rawTask{task: t, scope: s, group: g}
+	r.tasks = append(r.tasks, rt)
+	var kindNode ast.Node
+	present := map[string]entry{} // action and kind-specific fields, by key
+	var cmd CommandSpec
+	var args any
+	var specErr bool
+	for _, e := range es {
+		s.record(e.key, e.valNode)
+		n, f := e.valNode, e.valField
+		errs := len(r.dec.errs)
+		switch e.key {
+		case "id":
+			rt.local, _ = s.str(n, f, false)
+			rt.idNode = n
+		case "kind":
+			kindNode = n
+			t.Kind, _ = s.str(n, f, false)
+		case "upstream":
+			rt.ups = s.refs(n, f)
+		case "trigger_rule":
+			rule, _ := s.str(n, f, false)
+			t.TriggerRule = TriggerRule(rule)
+		case "command":
+			if _, isStr := s.deref(n, f).(*ast.StringNode); isStr {
+				s.errorf(n, f, "got a string, want a list (the program and its arguments); for a shell command line use script")
+			} else {
+				cmd.Argv, _ = s.strList(n, f, true, false)
+			}
+		case "script":
+			cmd.Script, _ = s.str(n, f, false)
+		case "shell":
+			cmd.Shell, _ = s.strList(n, f, true, false)
+		case "env":
+			cmd.Env, _ = s.strMap(n, f)
+		case "dir":
+			cmd.Dir, _ = s.str(n, f, false)
+		case "skip_exit_codes":
+			cmd.SkipExitCodes, _ = s.intList(n, f)
+		case "fail_fast_exit_codes":
+			cmd.FailFastExitCodes, _ = s.intList(n, f)
+		case "http":
+			t.HTTP = s.httpSpec(n, f)
+		case "go":
+			name, _ := s.str(n, f, false)
+			t.Go = &GoSpec{Func: name}
+		case "args":
+			args, _ = s.value(n, f)
+		default:
+			if !s.option(e, &t.TaskOptions) {
+				s.unknownField(e, "task", taskFields)
+			}
+		}
+		if slices.Contains([]string{"command", "script", "shell", "env", "dir", "skip_exit_codes",
+			"fail_fast_exit_codes", "http", "go", "args"}, e.key) {
+			present[e.key] = e
+			specErr = specErr || len(r.dec.errs) > errs
+		}
+	}
+	if rt.idNode == nil {
+		s.errorf(n, "id", "missing: every task needs an id")
+	}
+	r.decodeKind(rt, kindNode, present, cmd, args)
+	rt.badSpec = rt.badSpec || specErr
+}
+
+// decodeKind sets the task's kind and action from the kind field and the action fields
+// present, reporting conflicts.
+func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]entry, cmd CommandSpec, args any) {
+	s, t := rt.scope, rt.task
+	var actions []string
+	for _, a := range actionFields {
+		if _, ok := present[a]; ok {
+			actions = append(actions, a)
+		}
+	}
+	kindOf := map[string]string{"command": KindCommand, "script": KindCommand, "http": KindHTTP, "go": KindGo}
+	bad := func() { rt.badSpec = true }
+	switch {
+	case kindNode != nil && t.Kind != "" && !slices.Contains(kinds, t.Kind):
+		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+		bad()
+	case len(actions) == 0:
+		if kindNode != nil && t.Kind != "" {
+			s.errorf(kindNode, "kind", "a %s task needs %s", t.Kind, map[string]string{
+				KindCommand: "command (a list) or script", KindHTTP: "http", KindGo: "go (a function name)"}[t.Kind])
+		} else {
+			s.errorf(rt.scopeNode(), "task", "no action: a task needs exactly one of command, script, http, go")
+		}
+		bad()
+	case len(actions) > 1:
+		s.errorf(present[actions[1]].keyNode, actions[1], "a task has exactly one of command, script, http, go; this one has %s", strings.Join(actions, " and "))
+		bad()
+	case kindNode != nil && t.Kind != "" && t.Kind != kindOf[actions[0]]:
+		s.errorf(kindNode, "kind", "kind %s does not match %s (a %s task)", t.Kind, actions[0], kindOf[actions[0]])
+		bad()
+	default:
+		t.Kind = kindOf[actions[0]]
+	}
+	only := func(kind, what string, keys ...string) {
+		for _, k := range keys {
+			if e, ok := present[k]; ok && t.Kind != kind {
+				s.errorf(e.keyNode, k, "applies to %s only", what)
+			}
+		}
+	}
+	if t.Kind != "" {
+		only(KindCommand, "command and script tasks", "shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes")
+		only(KindGo, "go tasks", "args")
+	}
+	_, hasCommand := present["command"]
+	_, hasScript := present["script"]
+	if t.Kind == KindCommand || hasCommand || hasScript {
+		t.Command = &cmd
+	}
+	if t.Go != nil {
+		t.Go.Args = args
+	}
+}
+
+// scopeNode returns a node for errors about the task as a whole.
+func (rt *rawTask) scopeNode() ast.Node {
+	if rt.idNode != nil {
+		return rt.idNode
+	}
+	for _, n := range rt.scope.nodes {
+		return n
+	}
+	return nil
+}
+
+// refs reads an upstream list (or a single name).
+func (s *scope) refs(n ast.Node, field string) []ref {
+	items, _ := s.list(n, field, true)
+	var out []ref
+	for i, it := range items {
+		f := index(field, i)
+		if len(items) == 1 && s.deref(n, field) == it {
+			f = field
+		}
+		name, ok := s.str(it, f, false)
+		if ok {
+			out = append(out, ref{name: name, node: it, field: f})
+		}
+	}
+	return out
+}
+
+// httpSpec reads the http mapping of a task.
+func (s *scope) httpSpec(n ast.Node, field string) *HTTPSpec {
+	es, ok := s.mapping(n, field)
+	if !ok {
+		return nil
+	}
+	h := &HTTPSpec{}
+	for _, e := range es {
+		s.record(e.valField, e.valNode)
+		switch e.key {
+		case "method":
+			h.Method, _ = s.str(e.valNode, e.valField, false)
+		case "url":
+			h.URL, _ = s.str(e.valNode, e.valField, false)
+		case "headers":
+			h.Headers, _ = s.strMap(e.valNode, e.valField)
+		case "body":
+			h.Body, _ = s.str(e.valNode, e.valField, true)
+		case "expect_status":
+			h.ExpectStatus, _ = s.intList(e.valNode, e.valField)
+		default:
+			s.unknownField(e, field, httpFields)
+		}
+	}
+	return h
+}
+
+// decodeGroup reads one group mapping and, recursively, its tasks and groups.
+func (r *rawDAG) decodeGroup(n ast.Node, parent *rawGroup) {
+	s := r.dec.newScope()
+	es, ok := s.mapping(n, "group")
+	if !ok {
+		return
+	}
+	rg := &rawGroup{group: &Group{}, scope: s, node: n, parent: parent}
+	if parent != nil {
+		rg.depth = parent.depth + 1
+	}
+	if rg.depth > maxDepth {
+		s.errorf(n, "group", "groups nested too deeply")
+		return
+	}
+	r.groups = append(r.groups, rg)
+	for _, e := range es {
+		s.record(e.key, e.valNode)
+		switch e.key {
+		case "id":
+			rg.local, _ = s.str(e.valNode, e.key, false)
+			rg.idNode = e.valNode
+		case "upstream":
+			rg.ups = s.refs(e.valNode, e.key)
+		case "tasks":
+			items, _ := s.list(e.valNode, e.key, false)
+			for _, it := range items {
+				r.decodeTask(it, rg)
+			}
+		case "groups":
+			items, _ := s.list(e.valNode, e.key, false)
+			for _, it := range items {
+				r.decodeGroup(it, rg)
+			}
+		default:
+			s.unknownField(e, "group", groupFields)
+		}
+	}
+	if rg.idNode == nil {
+		s.errorf(n, "id", "missing: every group needs an id")
+	}
+}

@@ -1,0 +1,379 @@
+package dag
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+)
+
+// TemplateVars lists the variables a template expression can use:
+//
+//   - params: the run's resolved params (ResolveParams); conf: the run's free-form conf.
+//   - run_id, dag_id, task_id: strings; map_index (-1 when unmapped) and try_number: ints.
+//   - logical_date, ts: the run's logical date as RFC 3339 ("2024-01-31T00:00:00Z");
+//     ds: "2024-01-31"; ds_nodash: "20240131"; ts_nodash: "20240131T000000".
+//   - outputs: upstream outputs by task ID: outputs.extract, outputs["prep.scale"], and
+//     also nested by group, outputs.prep.scale.
+var TemplateVars = []string{"conf", "dag_id", "ds", "ds_nodash", "logical_date", "map_index",
+	"outputs", "params", "run_id", "task_id", "try_number", "ts", "ts_nodash"}
+
+// compileEnv declares the variables and their types to the expression compiler; rendering
+// passes values of the same types.
+var compileEnv = map[string]any{
+	"params": map[string]any{}, "conf": map[string]any{}, "outputs": map[string]any{},
+	"run_id": "", "dag_id": "", "task_id": "", "logical_date": "", "ds": "", "ds_nodash": "",
+	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0,
+}
+
+// segment is a part of a template: literal text, or the source of an expression.
+type segment struct {
+	text string
+	expr bool
+	off  int // byte offset of text in the template
+}
+
+// templateError is a problem at a byte offset of a template.
+type templateError struct {
+	off int
+	msg string
+}
+
+func (e *templateError) Error() string { return e.msg }
+
+// isTemplate reports whether s has a "{{" and so is evaluated as a template.
+func isTemplate(s string) bool { return strings.Contains(s, "{{") }
+
+// parseTemplate splits s into literal text and "{{ expr }}" expressions. A "}}" inside a
+// quoted string or closing a map literal of the expression does not end it.
+func parseTemplate(s string) ([]segment, *templateError) {
+	var segs []segment
+	i := 0
+	for i < len(s) {
+		j := strings.Index(s[i:], "{{")
+		if j < 0 {
+			segs = append(segs, segment{text: s[i:], off: i})
+			break
+		}
+		if j > 0 {
+			segs = append(segs, segment{text: s[i : i+j], off: i})
+		}
+		open := i + j
+		end := exprEnd(s, open+2)
+		if end < 0 {
+			return nil, &templateError{off: open, msg: `unclosed "{{": end the expression with "}}"`}
+		}
+		raw := s[open+2 : end]
+		src := strings.TrimSpace(raw)
+		off := open + 2 + strings.Index(raw, src)
+		if src == "" {
+			return nil, &templateError{off: open, msg: `empty expression "{{ }}"`}
+		}
+		segs = append(segs, segment{text: src, expr: true, off: off})
+		i = end + 2
+	}
+	return segs, nil
+}
+
+// exprEnd returns the offset of the "}}" ending the expression starting at from, or -1.
+func exprEnd(s string, from int) int {
+	depth := 0
+	var quote byte
+	for k := from; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote != '`' {
+				k++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'' || c == '`':
+			quote = c
+		case c == '{':
+			depth++
+		case c == '}':
+			if depth == 0 && k+1 < len(s) && s[k+1] == '}' {
+				return k
+			}
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return -1
+}
+
+// compiled is a cached compilation result.
+type compiled struct {
+	prog *vm.Program
+	err  error
+}
+
+// programs caches compiled expressions by source, for validation and rendering alike.
+var programs sync.Map
+
+// compileExpr compiles an expression once and caches the program (or the error).
+func compileExpr(src string) (*vm.Program, error) {
+	if c, ok := programs.Load(src); ok {
+		return c.(*compiled).prog, c.(*compiled).err
+	}
+	prog, err := expr.Compile(src, expr.Env(compileEnv))
+	c, _ := programs.LoadOrStore(src, &compiled{prog: prog, err: err})
+	return c.(*compiled).prog, c.(*compiled).err
+}
+
+// exprMessage returns an expr error's message without its source snippet, and the rune
+// offset it points at (-1 if none).
+func exprMessage(err error) (string, int) {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return fe.Message, fe.From
+	}
+	return err.Error(), -1
+}
+
+// byteOffset converts a rune offset in s to a byte offset.
+func byteOffset(s string, runes int) int {
+	if runes <= 0 {
+		return 0
+	}
+	n := 0
+	for i := range s {
+		if n == runes {
+			return i
+		}
+		n++
+	}
+	return len(s)
+}
+
+// eachTemplatable calls fn with the field path and value of every string field of t that
+// is evaluated as a template: command argv items, script, env values, dir; http url, header
+// values and body; and the string leaves of go args.
+func eachTemplatable(t *Task, fn func(field, s string)) {
+	if c := t.Command; c != nil {
+		for i, a := range c.Argv {
+			fn(index("command", i), a)
+		}
+		fn("script", c.Script)
+		for _, k := range sortedMapKeys(c.Env) {
+			fn("env."+k, c.Env[k])
+		}
+		fn("dir", c.Dir)
+	}
+	if h := t.HTTP; h != nil {
+		fn("http.url", h.URL)
+		for _, k := range sortedMapKeys(h.Headers) {
+			fn("http.headers."+k, h.Headers[k])
+		}
+		fn("http.body", h.Body)
+	}
+	if g := t.Go; g != nil {
+		eachArg("args", g.Args, fn)
+	}
+}
+
+func eachArg(field string, v any, fn func(field, s string)) {
+	switch x := v.(type) {
+	case string:
+		fn(field, x)
+	case map[string]any:
+		for _, k := range sortedMapKeys(x) {
+			eachArg(field+"."+k, x[k], fn)
+		}
+	case []any:
+		for i, e := range x {
+			eachArg(index(field, i), e, fn)
+		}
+	}
+}
+
+// templates checks every template of t: syntax, variables, params and outputs references,
+// and compilation (which caches the programs for rendering).
+func (v *validator) templates(t *Task) {
+	eachTemplatable(t, func(field, s string) {
+		if !isTemplate(s) {
+			return
+		}
+		segs, terr := parseTemplate(s)
+		if terr != nil {
+			v.add(t.ID, "", field, terr.off, "%s", terr.msg)
+			return
+		}
+		for _, seg := range segs {
+			if seg.expr {
+				v.expression(t, field, seg)
+			}
+		}
+	})
+}
+
+// expression checks one "{{ expr }}" of a field of t.
+func (v *validator) expression(t *Task, field string, seg segment) {
+	report := func(runeOff int, msg string) {
+		off := seg.off
+		if runeOff > 0 {
+			off += byteOffset(seg.text, runeOff)
+		}
+		v.add(t.ID, "", field, off, "{{ %s }}: %s", seg.text, msg)
+	}
+	tree, err := parser.Parse(seg.text)
+	if err != nil {
+		msg, at := exprMessage(err)
+		report(at, msg)
+		return
+	}
+	problems := v.references(t, tree.Node)
+	for _, p := range problems {
+		report(p.at, p.msg)
+	}
+	if len(problems) > 0 {
+		return
+	}
+	if _, err := compileExpr(seg.text); err != nil {
+		msg, at := exprMessage(err)
+		report(at, msg)
+	}
+}
+
+// problem is an error at a rune offset of an expression.
+type problem struct {
+	at  int
+	msg string
+}
+
+// refCollector gathers what the reference checks need in one walk.
+type refCollector struct {
+	idents  []*ast.IdentifierNode
+	members []*ast.MemberNode
+	inner   map[ast.Node]bool // member nodes that are part of a longer chain
+	locals  map[string]bool   // names declared with let
+}
+
+func (c *refCollector) Visit(n *ast.Node) {
+	switch x := (*n).(type) {
+	case *ast.IdentifierNode:
+		c.idents = append(c.idents, x)
+	case *ast.MemberNode:
+		c.members = append(c.members, x)
+		if _, ok := x.Node.(*ast.MemberNode); ok {
+			c.inner[x.Node] = true
+		}
+		if ch, ok := x.Node.(*ast.ChainNode); ok {
+			c.inner[ch.Node] = true
+		}
+	case *ast.VariableDeclaratorNode:
+		c.locals[x.Name] = true
+	}
+}
+
+// references checks the variables an expression uses: each must be one of TemplateVars,
+// params.X must be a declared param, and outputs.X must name an upstream of t.
+func (v *validator) references(t *Task, root ast.Node) []problem {
+	c := &refCollector{inner: map[ast.Node]bool{}, locals: map[string]bool{}}
+	ast.Walk(&root, c)
+	var out []problem
+	for _, id := range c.idents {
+		name := id.Value
+		if c.locals[name] || name == "$env" || slices.Contains(TemplateVars, name) {
+			continue
+		}
+		out = append(out, problem{id.Location().From, fmt.Sprintf("unknown variable %q%s; valid: %s",
+			name, didYouMean(name, TemplateVars), strings.Join(TemplateVars, ", "))})
+	}
+	for _, m := range c.members {
+		if c.inner[m] {
+			continue
+		}
+		root, props := memberChain(m)
+		if root == nil || len(props) == 0 || c.locals[root.Value] {
+			continue
+		}
+		at := root.Location().From
+		switch root.Value {
+		case "params":
+			if _, ok := v.d.Params[props[0]]; !ok {
+				declared := sortedMapKeys(v.d.Params)
+				list := "none"
+				if len(declared) > 0 {
+					list = strings.Join(declared, ", ")
+				}
+				out = append(out, problem{at, fmt.Sprintf("unknown param %q%s; declared: %s", props[0], didYouMean(props[0], declared), list)})
+			}
+		case "outputs":
+			if msg := v.outputRef(t, props); msg != "" {
+				out = append(out, problem{at, msg})
+			}
+		}
+	}
+	return out
+}
+
+// memberChain returns the identifier a member chain starts from and the leading constant
+// property names: outputs.prep["scale"].rows gives outputs, [prep scale rows].
+func memberChain(m *ast.MemberNode) (*ast.IdentifierNode, []string) {
+	var propsRev []ast.Node
+	var n ast.Node = m
+	for {
+		switch x := n.(type) {
+		case *ast.MemberNode:
+			propsRev = append(propsRev, x.Property)
+			n = x.Node
+			continue
+		case *ast.ChainNode:
+			n = x.Node
+			continue
+		case *ast.IdentifierNode:
+			var props []string
+			for i := len(propsRev) - 1; i >= 0; i-- {
+				s, ok := propsRev[i].(*ast.StringNode)
+				if !ok {
+					break
+				}
+				props = append(props, s.Value)
+			}
+			return x, props
+		}
+		return nil, nil
+	}
+}
+
+// outputRef checks a reference outputs.<props...>: the longest leading props that name a
+// task (or a group, when the chain ends there) must be upstream of t.
+func (v *validator) outputRef(t *Task, props []string) string {
+	anc := v.anc.of(t.ID)
+	id := ""
+	for k := 1; k <= len(props); k++ {
+		id = strings.Join(props[:k], ".")
+		if v.tasks[id] != nil {
+			switch {
+			case id == t.ID:
+				return fmt.Sprintf("task %s cannot read its own output", id)
+			case !anc[id]:
+				return fmt.Sprintf("outputs.%s is not upstream of task %s; add %q to upstream", id, t.ID, id)
+			}
+			return ""
+		}
+		g := v.groups[id]
+		if g == nil {
+			break
+		}
+		if k == len(props) {
+			for _, member := range g.Tasks {
+				if !anc[member] {
+					return fmt.Sprintf("outputs.%s: task %s of group %s is not upstream of task %s; add %q to upstream", id, member, id, t.ID, id)
+				}
+			}
+			return ""
+		}
+	}
+	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, didYouMean(id, sortedMapKeys(v.tasks)))
+}

@@ -1,0 +1,425 @@
+package dag
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Validate checks a DAG, whether loaded from YAML or built in Go, and returns a List of
+// every problem found, or nil. It checks IDs (format, duplicates), kinds and their specs,
+// task options and DAG defaults, callbacks, trigger and weight rules, that upstream IDs name
+// tasks, that there is no cycle, the param schemas and their defaults, and every template:
+// its syntax, its variables, that params.X is declared and that outputs.X names an upstream
+// (direct or transitive) of the task. Group references in Task.Upstream must have been
+// expanded (ExpandGroups). Templates compiled here are cached for rendering.
+//
+// Errors point at Task.Pos when the DAG was loaded from YAML; LoadFile's own errors are
+// finer (the exact field), since it keeps the YAML nodes.
+func Validate(d *DAG, opts LoadOptions) error {
+	if d == nil {
+		return List{{Msg: "nil DAG"}}
+	}
+	v := newValidator(d, opts, nil, nil)
+	v.run()
+	return v.errs.err()
+}
+
+// locateFunc maps an error to its source position: the field of a task, group or the DAG
+// (both IDs empty), and a byte offset inside the field's string value or -1.
+type locateFunc func(task, group, field string, off int) Pos
+
+type validator struct {
+	d        *DAG
+	opts     LoadOptions
+	locate   locateFunc
+	skipSpec map[string]bool
+	// skipID is set when the loader already reported the DAG ID.
+	skipID bool
+	errs   List
+	tasks  map[string]*Task
+	groups map[string]*Group
+	anc    *ancestry
+}
+
+func newValidator(d *DAG, opts LoadOptions, locate locateFunc, skipSpec map[string]bool) *validator {
+	v := &validator{d: d, opts: opts, locate: locate, skipSpec: skipSpec,
+		tasks: map[string]*Task{}, groups: map[string]*Group{}}
+	for _, t := range d.Tasks {
+		if t != nil {
+			if _, dup := v.tasks[t.ID]; !dup {
+				v.tasks[t.ID] = t
+			}
+		}
+	}
+	for _, g := range d.Groups {
+		if g != nil {
+			if _, dup := v.groups[g.ID]; !dup {
+				v.groups[g.ID] = g
+			}
+		}
+	}
+	v.anc = newAncestry(d)
+	return v
+}
+
+// add records an error about a field of a task (task != ""), a group (group != "") or the
+// DAG; off is a byte offset inside the field's string value, or -1.
+func (v *validator) add(task, group, field string, off int, format string, args ...any) {
+	e := &Error{DAG: v.d.ID, Task: task, Group: group, Field: field, Msg: fmt.Sprintf(format, args...)}
+	switch {
+	case v.locate != nil:
+		e.Pos = v.locate(task, group, field, off)
+	case task != "" && v.tasks[task] != nil:
+		e.Pos = v.tasks[task].Pos
+	}
+	v.errs = append(v.errs, e)
+}
+
+func (v *validator) run() {
+	d := v.d
+	switch {
+	case v.skipID:
+	case d.ID == "":
+		v.add("", "", "dag_id", -1, "missing: every DAG needs an id")
+	case !idPattern.MatchString(d.ID):
+		v.add("", "", "dag_id", -1, "invalid DAG id %q: use letters, digits, _ and -", d.ID)
+	}
+	if d.MaxActiveTasks < 0 {
+		v.add("", "", "max_active_tasks", -1, "must not be negative, got %d", d.MaxActiveTasks)
+	}
+	if d.RunTimeout < 0 {
+		v.add("", "", "run_timeout", -1, "must not be negative, got %s", d.RunTimeout.D())
+	}
+	v.callbacks("", "on_failure", d.OnFailure)
+	v.callbacks("", "on_success", d.OnSuccess)
+	v.params()
+	v.options("", "defaults.", d.Defaults)
+	v.ids()
+	for _, t := range d.Tasks {
+		if t == nil {
+			v.add("", "", "tasks", -1, "nil task")
+			continue
+		}
+		if !v.skipSpec[t.ID] {
+			v.spec(t)
+		}
+		if t.TriggerRule != "" && !t.TriggerRule.Valid() {
+			v.add(t.ID, "", "trigger_rule", -1, "unknown trigger rule %q%s; valid: %s", t.TriggerRule,
+				didYouMean(string(t.TriggerRule), ruleNames()), strings.Join(ruleNames(), ", "))
+		}
+		v.options(t.ID, "", t.TaskOptions)
+	}
+	v.graph()
+	for _, t := range d.Tasks {
+		if t != nil {
+			v.templates(t)
+		}
+	}
+}
+
+func ruleNames() []string {
+	names := make([]string, len(TriggerRules))
+	for i, r := range TriggerRules {
+		names[i] = string(r)
+	}
+	return names
+}
+
+// ids checks task and group IDs: format, uniqueness across tasks and groups, and that each
+// task's Group is the prefix of its ID.
+func (v *validator) ids() {
+	seen := map[string]string{}
+	for _, g := range v.d.Groups {
+		if g == nil {
+			continue
+		}
+		if !validQualified(g.ID) {
+			v.add("", g.ID, "id", -1, "invalid group id %q: use letters, digits, _ and -, with dots between nested groups", g.ID)
+		}
+		if what, dup := seen[g.ID]; dup {
+			v.add("", g.ID, "id", -1, "duplicate id %q: already used by a %s", g.ID, what)
+		}
+		seen[g.ID] = "group"
+		if i := strings.LastIndexByte(g.ID, '.'); i > 0 && v.groups[g.ID[:i]] == nil {
+			v.add("", g.ID, "id", -1, "group %s is nested in group %s, which is not defined", g.ID, g.ID[:i])
+		}
+		for _, id := range g.Tasks {
+			if v.tasks[id] == nil {
+				v.add("", g.ID, "tasks", -1, "unknown task %q", id)
+			} else if !strings.HasPrefix(id, g.ID+".") {
+				v.add("", g.ID, "tasks", -1, "task %s does not have the group's prefix %q", id, g.ID+".")
+			}
+		}
+		for _, u := range g.Upstream {
+			if v.tasks[u] == nil && v.groups[u] == nil {
+				v.add("", g.ID, "upstream", -1, "unknown task or group %q", u)
+			}
+		}
+	}
+	for _, t := range v.d.Tasks {
+		if t == nil {
+			continue
+		}
+		local := t.ID
+		if t.Group != "" {
+			if !strings.HasPrefix(t.ID, t.Group+".") {
+				v.add(t.ID, "", "id", -1, "task id %q does not start with its group %q", t.ID, t.Group+".")
+			} else {
+				local = t.ID[len(t.Group)+1:]
+			}
+			if v.groups[t.Group] == nil {
+				v.add(t.ID, "", "group", -1, "unknown group %q", t.Group)
+			} else if !slices.Contains(v.groups[t.Group].Tasks, t.ID) {
+				v.add(t.ID, "", "group", -1, "group %s does not list the task in its tasks", t.Group)
+			}
+		}
+		switch {
+		case t.ID == "":
+			v.add("", "", "tasks", -1, "a task has no id")
+		case !idPattern.MatchString(local):
+			v.add(t.ID, "", "id", -1, "invalid task id %q: use letters, digits, _ and - (dots separate groups)", local)
+		}
+		if what, dup := seen[t.ID]; dup && t.ID != "" {
+			v.add(t.ID, "", "id", -1, "duplicate id %q: already used by a %s", t.ID, what)
+		}
+		seen[t.ID] = "task"
+	}
+}
+
+// validQualified reports whether id is dot-separated valid IDs.
+func validQualified(id string) bool {
+	for _, part := range strings.Split(id, ".") {
+		if !idPattern.MatchString(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// spec checks the kind of t and the spec of that kind.
+func (v *validator) spec(t *Task) {
+	id := t.ID
+	specs := map[string]bool{KindCommand: t.Command != nil, KindHTTP: t.HTTP != nil, KindGo: t.Go != nil}
+	switch {
+	case t.Kind == "":
+		v.add(id, "", "kind", -1, "missing: set kind or one of command, script, http, go")
+		return
+	case !slices.Contains(kinds, t.Kind):
+		v.add(id, "", "kind", -1, "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+		return
+	case !specs[t.Kind]:
+		v.add(id, "", "kind", -1, "a %s task needs its %s spec", t.Kind, t.Kind)
+		return
+	}
+	for _, k := range kinds {
+		if specs[k] && k != t.Kind {
+			v.add(id, "", k, -1, "a %s task cannot also have a %s spec", t.Kind, k)
+		}
+	}
+	switch t.Kind {
+	case KindCommand:
+		v.command(t)
+	case KindHTTP:
+		v.http(t)
+	case KindGo:
+		switch {
+		case t.Go.Func == "":
+			v.add(id, "", "go", -1, "missing function name")
+		case v.opts.GoFuncs != nil && !v.opts.GoFuncs(t.Go.Func):
+			v.add(id, "", "go", -1, "go function %q is not registered", t.Go.Func)
+		}
+	}
+}
+
+func (v *validator) command(t *Task) {
+	c, id := t.Command, t.ID
+	switch {
+	case len(c.Argv) > 0 && c.Script != "":
+		v.add(id, "", "script", -1, "a task has either command (argv) or script, not both")
+	case len(c.Argv) == 0 && strings.TrimSpace(c.Script) == "":
+		if c.Script != "" {
+			v.add(id, "", "script", -1, "empty script")
+		} else {
+			v.add(id, "", "command", -1, "empty command: give the program and its arguments")
+		}
+	case len(c.Argv) > 0 && c.Argv[0] == "":
+		v.add(id, "", "command[0]", -1, "empty program name")
+	}
+	if len(c.Shell) > 0 {
+		if len(c.Argv) > 0 {
+			v.add(id, "", "shell", -1, "applies to script only: command runs its program without a shell")
+		} else if c.Shell[0] == "" {
+			v.add(id, "", "shell[0]", -1, "empty program name")
+		}
+	}
+	for _, k := range sortedMapKeys(c.Env) {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			v.add(id, "", "env."+k, -1, "invalid environment variable name %q", k)
+		}
+	}
+	for i, code := range c.SkipExitCodes {
+		if code < 0 || code > 255 {
+			v.add(id, "", index("skip_exit_codes", i), -1, "exit code %d out of range 0-255", code)
+		}
+	}
+	for i, code := range c.FailFastExitCodes {
+		if code < 0 || code > 255 {
+			v.add(id, "", index("fail_fast_exit_codes", i), -1, "exit code %d out of range 0-255", code)
+		}
+	}
+}
+
+func (v *validator) http(t *Task) {
+	h, id := t.HTTP, t.ID
+	if h.Method != "" && strings.Trim(h.Method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
+		v.add(id, "", "http.method", -1, "invalid HTTP method %q", h.Method)
+	}
+	switch {
+	case h.URL == "":
+		v.add(id, "", "http.url", -1, "missing: the request URL is required")
+	case !isTemplate(h.URL):
+		if msg := checkURL(h.URL); msg != "" {
+			v.add(id, "", "http.url", -1, "%s", msg)
+		}
+	}
+	for _, k := range sortedMapKeys(h.Headers) {
+		if k == "" || strings.ContainsAny(k, " :\r\n") {
+			v.add(id, "", "http.headers."+k, -1, "invalid header name %q", k)
+		}
+	}
+	for i, code := range h.ExpectStatus {
+		if code < 100 || code > 599 {
+			v.add(id, "", index("http.expect_status", i), -1, "invalid HTTP status %d: want 100-599", code)
+		}
+	}
+}
+
+// checkURL returns why u is not an absolute http(s) URL, or "".
+func checkURL(u string) string {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("invalid URL %q: %v", u, err)
+	case p.Scheme != "http" && p.Scheme != "https":
+		return fmt.Sprintf("%q is not an absolute http:// or https:// URL", u)
+	case p.Host == "":
+		return fmt.Sprintf("URL %q has no host", u)
+	}
+	return ""
+}
+
+// options checks TaskOptions of a task, or the DAG defaults (task "", prefix "defaults.").
+func (v *validator) options(task, prefix string, o TaskOptions) {
+	neg := func(field string, p *int) {
+		if p != nil && *p < 0 {
+			v.add(task, "", prefix+field, -1, "must not be negative, got %d", *p)
+		}
+	}
+	negDur := func(field string, p *Duration) {
+		if p != nil && *p < 0 {
+			v.add(task, "", prefix+field, -1, "must not be negative, got %s", p.D())
+		}
+	}
+	neg("retries", o.Retries)
+	negDur("retry_delay", o.RetryDelay)
+	negDur("max_retry_delay", o.MaxRetryDelay)
+	negDur("timeout", o.Timeout)
+	if o.PoolSlots != nil && *o.PoolSlots < 1 {
+		v.add(task, "", prefix+"pool_slots", -1, "must be at least 1, got %d", *o.PoolSlots)
+	}
+	if o.OutputLimit != nil && *o.OutputLimit < 1 {
+		v.add(task, "", prefix+"output_limit", -1, "must be at least 1 byte, got %d", *o.OutputLimit)
+	}
+	if o.WeightRule != "" && !slices.Contains(WeightRules, o.WeightRule) {
+		v.add(task, "", prefix+"weight_rule", -1, "unknown weight rule %q%s; valid: %s", o.WeightRule,
+			didYouMean(o.WeightRule, WeightRules), strings.Join(WeightRules, ", "))
+	}
+	v.callbacks(task, prefix+"on_failure", o.OnFailure)
+	v.callbacks(task, prefix+"on_retry", o.OnRetry)
+	v.callbacks(task, prefix+"on_success", o.OnSuccess)
+}
+
+func (v *validator) callbacks(task, field string, cbs []Callback) {
+	for i, cb := range cbs {
+		f := index(field, i)
+		switch {
+		case len(cb.Command) > 0 && cb.Webhook != "":
+			v.add(task, "", f, -1, "a callback has either command or webhook, not both")
+		case len(cb.Command) == 0 && cb.Webhook == "":
+			v.add(task, "", f, -1, "a callback needs command or webhook")
+		case len(cb.Command) > 0 && cb.Command[0] == "":
+			v.add(task, "", f+".command[0]", -1, "empty program name")
+		case cb.Webhook != "":
+			if msg := checkURL(cb.Webhook); msg != "" {
+				v.add(task, "", f+".webhook", -1, "%s", msg)
+			}
+		}
+	}
+}
+
+// params checks that every param schema compiles and that defaults satisfy their schema.
+func (v *validator) params() {
+	for _, name := range sortedMapKeys(v.d.Params) {
+		p := v.d.Params[name]
+		field := "params." + name
+		if name == "" {
+			v.add("", "", "params", -1, "empty param name")
+			continue
+		}
+		if t, ok := p.Schema["type"].(string); ok && !slices.Contains(jsonTypes, t) {
+			v.add("", "", field+".type", -1, "unknown type %q%s; valid: %s", t, didYouMean(t, jsonTypes), strings.Join(jsonTypes, ", "))
+			continue
+		}
+		sch, err := compileSchema(p.Schema)
+		if err != nil {
+			f := field
+			var se *schemaError
+			if errors.As(err, &se) && se.at != "" {
+				f += "." + se.at
+			}
+			v.add("", "", f, -1, "invalid schema: %v", err)
+			continue
+		}
+		if def, ok := p.Default(); ok {
+			if msg := validationMessage(sch, canonical(def)); msg != "" {
+				v.add("", "", field+".default", -1, "default does not satisfy the schema: %s", msg)
+			}
+		}
+	}
+}
+
+// graph checks that upstream IDs name tasks and that there is no cycle.
+func (v *validator) graph() {
+	for _, t := range v.d.Tasks {
+		if t == nil {
+			continue
+		}
+		for i, u := range t.Upstream {
+			switch {
+			case v.tasks[u] != nil:
+			case v.groups[u] != nil:
+				v.add(t.ID, "", index("upstream", i), -1, "%q is a group: expand groups first (ExpandGroups)", u)
+			default:
+				v.add(t.ID, "", index("upstream", i), -1, "unknown task %q%s", u, didYouMean(u, sortedMapKeys(v.tasks)))
+			}
+		}
+	}
+	if _, cycle := topo(v.d, taskIndex(v.d)); cycle != nil {
+		v.add(cycle[0], "", "upstream", -1, "%v", &CycleError{Cycle: cycle})
+	}
+}
+
+// jsonTypes are the types a JSON schema's "type" names.
+var jsonTypes = []string{"array", "boolean", "integer", "null", "number", "object", "string"}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
