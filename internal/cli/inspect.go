@@ -126,7 +126,7 @@ func (a *app) tasksCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+			tis, err := runTIs(ctx, st, run)
 			if err != nil {
 				return err
 			}

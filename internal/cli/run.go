@@ -9,12 +9,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/store"
@@ -154,7 +156,7 @@ retry policy; finished tasks do not run again.`,
 // report prints the final table and, for a failed run, the failed tasks' log tails; it
 // returns an ExitError with code 1 for a failed run.
 func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) error {
-	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	tis, err := runTIs(ctx, st, run)
 	if err != nil {
 		return err
 	}
@@ -162,9 +164,13 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 	fmt.Fprintln(a.out)
 	var rows [][]string
 	for _, ti := range tis {
-		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), oneLine(ti.Error, 70)})
+		out := ""
+		if ti.Output != nil {
+			out = oneLine(string(ti.Output), 40)
+		}
+		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), out, oneLine(ti.Error, 60)})
 	}
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "ERROR"}, rows)
+	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "OUTPUT", "ERROR"}, rows)
 	fmt.Fprintf(a.out, "\nrun %s of %s: %s in %s\n", run.RunID, run.DAGID, paint(color, string(run.State)), fmtDur(run.StartedAt, run.EndedAt))
 	if run.State == store.RunSuccess {
 		return nil
@@ -226,6 +232,35 @@ func logTail(path string, n int) string {
 		b.WriteString("  │ " + l + "\n")
 	}
 	return b.String()
+}
+
+// runTIs lists a run's task instances in the DAG's topological order (definition order
+// among independent tasks), which reads like the pipeline.
+func runTIs(ctx context.Context, st store.Store, run *store.DAGRun) ([]*store.TaskInstance, error) {
+	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	if err != nil {
+		return nil, err
+	}
+	var d dag.DAG
+	if json.Unmarshal(run.DAG, &d) != nil {
+		return tis, nil
+	}
+	order, err := dag.Topo(&d)
+	if err != nil {
+		return tis, nil
+	}
+	rank := make(map[string]int, len(order))
+	for i, id := range order {
+		rank[id] = i
+	}
+	sort.SliceStable(tis, func(i, j int) bool {
+		ri, rj := rank[tis[i].TaskID], rank[tis[j].TaskID]
+		if ri != rj {
+			return ri < rj
+		}
+		return tis[i].MapIndex < tis[j].MapIndex
+	})
+	return tis, nil
 }
 
 // printer prints live progress lines from engine events.
