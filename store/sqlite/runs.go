@@ -75,16 +75,16 @@ func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.T
 				run.DAGID, run.RunID, tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex))
 		}
 	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.StmtContext(ctx, s.insertRun).ExecContext(ctx, runArgs(run)...); err != nil {
+	return s.writeTx(ctx, func(w *writer) error {
+		if err := w.exec(w.stmt(s.insertRun), runArgs(run)...); err != nil {
 			return fmt.Errorf("run %s/%s: %w", run.DAGID, run.RunID, interpretError(err))
 		}
 		if len(tis) == 0 {
 			return nil
 		}
-		st := tx.StmtContext(ctx, s.insertTI)
+		st := w.stmt(s.insertTI)
 		for _, ti := range tis {
-			if _, err := st.ExecContext(ctx, tiArgs(ti)...); err != nil {
+			if err := w.exec(st, tiArgs(ti)...); err != nil {
 				return fmt.Errorf("task instance %s: %w",
 					tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), interpretError(err))
 			}

@@ -244,13 +244,30 @@ func (s *Store) closeDBs() error {
 	return errors.Join(errs...)
 }
 
-// writeTx runs fn in a write transaction and commits it, or rolls it back if fn fails.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// writeTx runs fn in a transaction on the write connection and commits it, or rolls it
+// back if fn fails or ctx ends first.
+//
+// Only the wait for the write connection watches ctx directly. Statements run under a
+// context that is never canceled, because the driver watches a cancelable context with a
+// goroutine per statement, which would double the cost of a small Apply; w.exec checks ctx
+// between statements instead, and writeTx checks it again before committing. Each statement
+// is one row, so cancellation takes effect within microseconds.
+func (s *Store) writeTx(ctx context.Context, fn func(w *writer) error) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	defer conn.Close()
+	nc := context.WithoutCancel(ctx)
+	tx, err := conn.BeginTx(nc, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(&writer{ctx: ctx, nc: nc, tx: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -258,4 +275,24 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil
+}
+
+// writer runs the statements of one write transaction.
+type writer struct {
+	ctx context.Context // the caller's, checked before each statement
+	nc  context.Context // ctx without its cancellation, given to the driver
+	tx  *sql.Tx
+}
+
+// stmt returns the transaction's instance of a statement prepared on the write pool; it
+// reuses the connection's prepared statement.
+func (w *writer) stmt(st *sql.Stmt) *sql.Stmt { return w.tx.StmtContext(w.nc, st) }
+
+// exec executes st with args unless the caller's context ended.
+func (w *writer) exec(st *sql.Stmt, args ...any) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	_, err := st.ExecContext(w.nc, args...)
+	return err
 }

@@ -145,19 +145,19 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			return errors.New("sqlite: nil task try")
 		}
 	}
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(w *writer) error {
 		if len(b.Runs) > 0 {
-			st := tx.StmtContext(ctx, s.upsertRun)
+			st := w.stmt(s.upsertRun)
 			for _, r := range b.Runs {
-				if _, err := st.ExecContext(ctx, runArgs(r)...); err != nil {
+				if err := w.exec(st, runArgs(r)...); err != nil {
 					return fmt.Errorf("run %s/%s: %w", r.DAGID, r.RunID, interpretError(err))
 				}
 			}
 		}
 		if len(b.TIs) > 0 {
-			st := tx.StmtContext(ctx, s.upsertTI)
+			st := w.stmt(s.upsertTI)
 			for _, ti := range b.TIs {
-				if _, err := st.ExecContext(ctx, tiArgs(ti)...); err != nil {
+				if err := w.exec(st, tiArgs(ti)...); err != nil {
 					err = interpretError(err)
 					if errors.Is(err, store.ErrNotFound) {
 						// The only foreign key of a task instance is its run.
@@ -169,9 +169,9 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			}
 		}
 		if len(b.Tries) > 0 {
-			st := tx.StmtContext(ctx, s.upsertTry)
+			st := w.stmt(s.upsertTry)
 			for _, t := range b.Tries {
-				if _, err := st.ExecContext(ctx, tryArgs(t)...); err != nil {
+				if err := w.exec(st, tryArgs(t)...); err != nil {
 					err = interpretError(err)
 					key := tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex)
 					if errors.Is(err, store.ErrNotFound) {
