@@ -270,7 +270,9 @@ func (r *rawDAG) decode() {
 				r.decodeGroup(it, nil)
 			}
 		default:
-			s.unknownField(e, "dag", dagFields)
+			if !strings.HasPrefix(e.key, "x-") {
+				s.unknownField(e, "dag", dagFields)
+			}
 		}
 	}
 	if r.idNode == nil {
@@ -440,6 +442,8 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		default:
 			if !s.option(e, &t.TaskOptions) {
 				s.unknownField(e, "task", taskFields)
+				// A misspelt action ("comand") must not also report a missing action.
+				rt.badSpec = rt.badSpec || slices.Contains(actionFields, closest(e.key, taskFields))
 			}
 		}
 		if slices.Contains([]string{"command", "script", "shell", "env", "dir", "skip_exit_codes",
@@ -471,6 +475,7 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 	case kindNode != nil && t.Kind != "" && !slices.Contains(kinds, t.Kind):
 		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
 		bad()
+	case len(actions) == 0 && rt.badSpec:
 	case len(actions) == 0:
 		if kindNode != nil && t.Kind != "" {
 			s.errorf(kindNode, "kind", "a %s task needs %s", t.Kind, map[string]string{
