@@ -120,6 +120,7 @@ type Engine struct {
 	stopOnce  sync.Once
 	ctx       context.Context
 	cancel    context.CancelFunc
+	tmpDir    string
 	loopDone  chan struct{}
 	tasks     sync.WaitGroup
 	callbacks sync.WaitGroup
@@ -157,6 +158,12 @@ func (e *Engine) Start(ctx context.Context) error {
 			close(e.loopDone)
 			return
 		}
+		// One folder for the input and output files of every try of this engine.
+		if e.tmpDir, err = os.MkdirTemp("", "weir-engine-"); err != nil {
+			err = fmt.Errorf("engine: create a temporary folder: %w", err)
+			close(e.loopDone)
+			return
+		}
 		go e.loop()
 	})
 	return err
@@ -174,6 +181,9 @@ func (e *Engine) Stop() {
 		e.cancel()
 		<-e.loopDone
 		e.tasks.Wait()
+		if e.tmpDir != "" {
+			os.RemoveAll(e.tmpDir)
+		}
 		done := make(chan struct{})
 		go func() { e.callbacks.Wait(); close(done) }()
 		select {

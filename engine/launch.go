@@ -16,13 +16,14 @@ import (
 	"github.com/weirhq/weir/store"
 )
 
-// LogPath returns the log file of one try: HOME/logs/DAG/RUN/TASK[/map-I]/try-N.log.
+// LogPath returns the log file of one try: HOME/logs/DAG/RUN/TASK[.map-I].try-N.log. One
+// folder per run keeps the cost of a try's log to one file creation.
 func LogPath(home, dagID, runID, taskID string, mapIndex, try int) string {
-	p := filepath.Join(home, "logs", dagID, runID, taskID)
+	name := taskID
 	if mapIndex >= 0 {
-		p = filepath.Join(p, "map-"+strconv.Itoa(mapIndex))
+		name += ".map-" + strconv.Itoa(mapIndex)
 	}
-	return filepath.Join(p, "try-"+strconv.Itoa(try)+".log")
+	return filepath.Join(home, "logs", dagID, runID, name+".try-"+strconv.Itoa(try)+".log")
 }
 
 // prepared is what a try needs, captured in the loop when the instance is dispatched.
@@ -42,7 +43,7 @@ func (e *Engine) prepare(rs *runState, n *node) *prepared {
 		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
 		TryNumber: ti.TryNumber, LogicalDate: rs.run.LogicalDate, Task: n.task,
 		Params: rs.params, Dir: rs.dir, OutputLimit: n.opts.OutputLimit,
-		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv,
+		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv, TempDir: e.tmpDir,
 	}
 	if len(n.up) > 0 {
 		job.Inputs = make(map[string]json.RawMessage, len(n.up))

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -21,6 +22,9 @@ var (
 	// DefaultFailFastExitCodes make a command task fail without retries.
 	DefaultFailFastExitCodes = []int{98}
 )
+
+// trySeq numbers the temporary files of tries.
+var trySeq atomic.Uint64
 
 // Command runs command tasks as subprocesses, each in its own process group.
 type Command struct{}
@@ -54,13 +58,18 @@ func (Command) Run(ctx context.Context, job *Job) Result {
 		return Result{Outcome: FailedNoRetry, Err: fmt.Errorf("task %s: command has neither argv nor script", job.TaskID)}
 	}
 
-	tmp, err := os.MkdirTemp("", "weir-try-")
-	if err != nil {
-		return Result{Outcome: Failed, Err: fmt.Errorf("create the task's temporary folder: %w", err)}
+	tmp := job.TempDir
+	if tmp == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "weir-try-"); err != nil {
+			return Result{Outcome: Failed, Err: fmt.Errorf("create the task's temporary folder: %w", err)}
+		}
+		defer os.RemoveAll(tmp)
 	}
-	defer os.RemoveAll(tmp)
-	outPath := filepath.Join(tmp, "output.json")
-	inPath := filepath.Join(tmp, "inputs.json")
+	prefix := filepath.Join(tmp, fmt.Sprintf("try-%d-%d", os.Getpid(), trySeq.Add(1)))
+	outPath := prefix + ".output.json"
+	inPath := prefix + ".inputs.json"
+	defer os.Remove(outPath)
 	inputs := job.Inputs
 	if inputs == nil {
 		inputs = map[string]json.RawMessage{}
@@ -72,6 +81,7 @@ func (Command) Run(ctx context.Context, job *Job) Result {
 	if err := os.WriteFile(inPath, inJSON, 0o600); err != nil {
 		return Result{Outcome: Failed, Err: fmt.Errorf("write inputs: %w", err)}
 	}
+	defer os.Remove(inPath)
 	params, _ := json.Marshal(job.Params)
 
 	dir := job.Dir

@@ -39,6 +39,9 @@ type Job struct {
 	// Timeout limits the try; zero means no limit. When it passes, the kind's context is
 	// cancelled (a command's whole process group is killed) and the try fails.
 	Timeout time.Duration
+	// TempDir, when set, is an existing folder where the try's input and output files are
+	// created (and removed after the try); otherwise each try makes its own temporary folder.
+	TempDir string
 	// Env holds extra environment variables for subprocesses (for example the tracking
 	// server's address in a later issue).
 	Env map[string]string

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,7 +37,7 @@ type benchResult struct {
 }
 
 func benchCommand(a *app) *cobra.Command {
-	var only, output string
+	var only, output, cpuProfile string
 	var chainN, fanN, cmdN, parallelism int
 	c := &cobra.Command{
 		Use:   "bench",
@@ -50,6 +51,17 @@ and reports each process's peak resident memory (VmHWM).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if only != "" {
+				if cpuProfile != "" {
+					f, err := os.Create(cpuProfile)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					if err := pprof.StartCPUProfile(f); err != nil {
+						return err
+					}
+					defer pprof.StopCPUProfile()
+				}
 				res, err := runBench(cmd.Context(), only, chainN, fanN, cmdN, parallelism)
 				if err != nil {
 					return err
@@ -98,6 +110,7 @@ and reports each process's peak resident memory (VmHWM).`,
 	c.Flags().IntVar(&fanN, "fanout", 10000, "independent go tasks")
 	c.Flags().IntVar(&cmdN, "commands", 1000, "command tasks")
 	c.Flags().IntVar(&parallelism, "parallelism", 32, "engine parallelism")
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "with --only: write a CPU profile to this file")
 	addOutputFlag(c, &output)
 	return c
 }
