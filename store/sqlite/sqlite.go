@@ -35,8 +35,11 @@ type Config struct {
 
 // Defaults of Config's fields.
 const (
-	DefaultBusyTimeout      = 5 * time.Second
-	DefaultMaxReadConns     = 4
+	// DefaultBusyTimeout is Config.BusyTimeout's default, 5 s.
+	DefaultBusyTimeout = 5 * time.Second
+	// DefaultMaxReadConns is Config.MaxReadConns' default, 4 connections.
+	DefaultMaxReadConns = 4
+	// DefaultJournalSizeLimit is Config.JournalSizeLimit's default, 64 MiB.
 	DefaultJournalSizeLimit = 64 << 20
 )
 

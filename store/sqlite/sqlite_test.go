@@ -72,6 +72,7 @@ func TestPragmas(t *testing.T) {
 		{s.w, "Synchronous", "1"}, // NORMAL
 		{s.w, "ForeignKeys", "1"},
 		{s.w, "BusyTimeout", "5000"},
+		{s.w, "JournalSizeLimit", "67108864"},
 		{s.r, "BusyTimeout", "5000"},
 	} {
 		if got := pragma(t, c.db, c.name); got != c.want {
@@ -352,12 +353,13 @@ func TestQueryPlans(t *testing.T) {
 		{"ListRuns", plan(render("ListRuns", runFilter{}), lim), "dag_runs_queued_at"},
 		{"ListRuns by DAG", plan(render("ListRuns", runFilter{DAGID: true}), lim, sql.Named("dag_id", "d")), "dag_runs_dag_id"},
 		{"ListRuns by run ID", plan(render("ListRuns", runFilter{RunID: true}), lim, sql.Named("run_id", "r")), "dag_runs_run_id"},
-		{"ListRuns by DAG and run ID", plan(render("ListRuns", runFilter{DAGID: true, RunID: true}), lim, sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "INDEX"},
-		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), lim, sql.Named("states", `["running"]`)), "INDEX"},
+		{"ListRuns by DAG and run ID", plan(render("ListRuns", runFilter{DAGID: true, RunID: true}), lim, sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_dag_runs_1"},
+		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), lim, sql.Named("states", `["running"]`)), "dag_runs_state"},
 		{"ListTIs by run", plan(render("ListTIs", tiFilter{DAGID: true, RunID: true}), sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_task_instances_1"},
 		{"ListTries", plan(query("ListTries"), "d", "r", "t", -1), "sqlite_autoindex_task_tries_1"},
 	} {
-		if !strings.Contains(c.plan, c.want) || strings.Contains(c.plan, "SCAN dag_runs") && !strings.Contains(c.plan, "USING") {
+		t.Logf("%s: %s", c.name, c.plan)
+		if !strings.Contains(c.plan, c.want) {
 			t.Errorf("%s: plan %q does not use %s", c.name, c.plan, c.want)
 		}
 	}

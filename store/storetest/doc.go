@@ -22,7 +22,8 @@
 //   - Times come back in UTC, truncated to the microsecond (times before 1970 are truncated
 //     towards the past); the zero time comes back as the zero time.
 //   - JSON documents come back equal as JSON values (not necessarily byte for byte); a nil
-//     json.RawMessage comes back nil, and a non-nil one non-nil, even the JSON literal null.
+//     json.RawMessage comes back nil, and a document non-nil, even the JSON literal null.
+//     (An empty, non-nil json.RawMessage is no JSON document; drivers may store it as nil.)
 //   - Strings compare bytewise: ListTaskInstances orders task IDs as Go compares strings.
 //   - ListRuns returns runs without QueuedAt last; its default Limit is 100.
 //   - A write naming a missing parent (a task instance whose run does not exist, a try

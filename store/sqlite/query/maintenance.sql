@@ -19,3 +19,6 @@ PRAGMA foreign_keys;
 
 -- name: BusyTimeout
 PRAGMA busy_timeout;
+
+-- name: JournalSizeLimit
+PRAGMA journal_size_limit;
