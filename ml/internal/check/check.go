@@ -1,0 +1,100 @@
+// Package check validates the inputs of the model packages, so that every
+// model reports bad data with the same clear errors instead of panicking.
+package check
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// ErrEmpty is returned (wrapped) for a training set without rows.
+var ErrEmpty = errors.New("empty training set")
+
+// X checks that X is non-nil, has rows and columns, and holds only finite
+// values; the error names the 0-based column and 1-based row of the first
+// bad value.
+func X(x *mat.Dense) error {
+	if x == nil || x.IsEmpty() {
+		return fmt.Errorf("%w: X has no rows", ErrEmpty)
+	}
+	r, c := x.Dims()
+	if r == 0 || c == 0 {
+		return fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
+	}
+	raw := x.RawMatrix()
+	for i := 0; i < r; i++ {
+		row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+		for j, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+			}
+		}
+	}
+	return nil
+}
+
+// Features checks X for prediction: valid, and with the number of columns
+// the model was fitted on (0 means the model is not fitted).
+func Features(x *mat.Dense, want int) error {
+	if want == 0 {
+		return errors.New("model is not fitted")
+	}
+	if err := X(x); err != nil {
+		return err
+	}
+	if _, c := x.Dims(); c != want {
+		return fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
+	}
+	return nil
+}
+
+// XY checks X and a regression target y of the same length, finite.
+func XY(x *mat.Dense, y []float64) error {
+	if err := X(x); err != nil {
+		return err
+	}
+	if r, _ := x.Dims(); r != len(y) {
+		return fmt.Errorf("X has %d rows but y has %d values", r, len(y))
+	}
+	for i, v := range y {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("y row %d: value %v is not finite", i+1, v)
+		}
+	}
+	return nil
+}
+
+// Classes checks X and a class target y of the same length with at least
+// two classes, and returns the sorted classes and y as class indexes.
+func Classes(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
+	if err := X(x); err != nil {
+		return nil, nil, err
+	}
+	if r, _ := x.Dims(); r != len(y) {
+		return nil, nil, fmt.Errorf("X has %d rows but y has %d values", r, len(y))
+	}
+	seen := map[int]bool{}
+	for _, v := range y {
+		if !seen[v] {
+			seen[v] = true
+			classes = append(classes, v)
+		}
+	}
+	slices.Sort(classes)
+	if len(classes) < 2 {
+		return nil, nil, fmt.Errorf("y has only one class (%d); a classifier needs at least two", classes[0])
+	}
+	index := make(map[int]int, len(classes))
+	for k, c := range classes {
+		index[c] = k
+	}
+	yi = make([]int, len(y))
+	for i, v := range y {
+		yi[i] = index[v]
+	}
+	return classes, yi, nil
+}

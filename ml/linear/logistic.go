@@ -1,0 +1,293 @@
+package linear
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/weirhq/weir/ml/internal/check"
+)
+
+// LogisticRegression is L2-penalised logistic regression fitted by L-BFGS,
+// scikit-learn's LogisticRegression(solver="lbfgs"): binomial for two
+// classes, multinomial (softmax over all classes) for more.
+type LogisticRegression struct {
+	// C is the inverse of the penalty strength; 0 means 1.
+	C float64 `json:"c"`
+	// NoIntercept fits no intercept.
+	NoIntercept bool `json:"no_intercept,omitempty"`
+	// Tol stops when the largest gradient component falls below it; 0
+	// means 1e-4.
+	Tol float64 `json:"tol,omitempty"`
+	// MaxIter is the maximum number of L-BFGS iterations; 0 means 100.
+	MaxIter int `json:"max_iter,omitempty"`
+	// Classes are the sorted class labels seen in training.
+	Classes []int `json:"classes"`
+	// Coef has one row of coefficients per class (a single row, for the
+	// greater class, when there are two classes).
+	Coef [][]float64 `json:"coef"`
+	// Intercept has one entry per row of Coef.
+	Intercept []float64 `json:"intercept"`
+	// Iterations is the number of L-BFGS iterations the fit took.
+	Iterations int `json:"iterations"`
+}
+
+// Fit fits the model to X and the class labels y.
+func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
+	classes, yi, err := check.Classes(x, y)
+	if err != nil {
+		return err
+	}
+	if m.C < 0 {
+		return fmt.Errorf("logistic regression: C %v is negative", m.C)
+	}
+	if m.C == 0 {
+		m.C = 1
+	}
+	tol, maxIter := m.Tol, m.MaxIter
+	if tol <= 0 {
+		tol = 1e-4
+	}
+	if maxIter <= 0 {
+		maxIter = 100
+	}
+	_, p := x.Dims()
+	k := len(classes)
+	rows := k
+	if k == 2 {
+		rows = 1
+	}
+	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / m.C}
+	dim := rows * (p + 1)
+	problem := optimize.Problem{
+		Func: func(w []float64) float64 {
+			f, _ := obj.eval(w, nil)
+			return f
+		},
+		Grad: func(g, w []float64) { obj.eval(w, g) },
+	}
+	settings := &optimize.Settings{
+		GradientThreshold: tol,
+		MajorIterations:   maxIter,
+		Converger:         &optimize.FunctionConverge{Absolute: 0, Relative: 2.220446049250313e-09, Iterations: 1},
+	}
+	res, err := optimize.Minimize(problem, make([]float64, dim), settings, &optimize.LBFGS{Store: 10})
+	if err != nil && res == nil {
+		return fmt.Errorf("logistic regression: %w", err)
+	}
+	m.Classes = classes
+	m.Coef = make([][]float64, rows)
+	m.Intercept = make([]float64, rows)
+	for r := 0; r < rows; r++ {
+		m.Coef[r] = append([]float64(nil), res.X[r*(p+1):r*(p+1)+p]...)
+		m.Intercept[r] = res.X[r*(p+1)+p]
+	}
+	m.Iterations = res.Stats.MajorIterations
+	return nil
+}
+
+// logLoss is the penalised negative log-likelihood and its gradient.
+type logLoss struct {
+	x         *mat.Dense
+	y         []int
+	rows, p   int
+	intercept bool
+	l2        float64
+}
+
+// eval returns the objective at w and, when grad is non-nil, stores the
+// gradient in it. Rows are processed in fixed blocks in parallel and the
+// partial sums are added in block order, so the result is deterministic.
+func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
+	n, p := o.x.Dims()
+	raw := o.x.RawMatrix()
+	rows := o.rows
+	stride := p + 1
+	nb := (n + blockRows - 1) / blockRows
+	losses := make([]float64, nb)
+	var grads [][]float64
+	if grad != nil {
+		grads = make([][]float64, nb)
+	}
+	forBlocks(n, func(b, lo, hi int) {
+		var g []float64
+		if grad != nil {
+			g = make([]float64, len(w))
+		}
+		z := make([]float64, rows)
+		var loss float64
+		for i := lo; i < hi; i++ {
+			xi := raw.Data[i*raw.Stride : i*raw.Stride+p]
+			for r := 0; r < rows; r++ {
+				wr := w[r*stride : r*stride+p]
+				s := 0.0
+				if o.intercept {
+					s = w[r*stride+p]
+				}
+				z[r] = s + dot(xi, wr)
+			}
+			if rows == 1 {
+				// Binomial: loss = log(1+e^z) - y z.
+				zz := z[0]
+				yv := float64(o.y[i])
+				loss += softplus(zz) - yv*zz
+				if g != nil {
+					d := sigmoid(zz) - yv
+					axpy(d, xi, g[:p])
+					g[p] += d
+				}
+				continue
+			}
+			zmax := z[0]
+			for _, v := range z[1:] {
+				zmax = math.Max(zmax, v)
+			}
+			var sum float64
+			for r := range z {
+				z[r] = math.Exp(z[r] - zmax)
+				sum += z[r]
+			}
+			// loss = logsumexp - z_y
+			loss += math.Log(sum) + zmax - (math.Log(z[o.y[i]]) + zmax)
+			if g != nil {
+				for r := 0; r < rows; r++ {
+					d := z[r] / sum
+					if r == o.y[i] {
+						d--
+					}
+					axpy(d, xi, g[r*stride:r*stride+p])
+					g[r*stride+p] += d
+				}
+			}
+		}
+		losses[b] = loss
+		if g != nil {
+			grads[b] = g
+		}
+	})
+	var f float64
+	for _, l := range losses {
+		f += l
+	}
+	if grad != nil {
+		for k := range grad {
+			grad[k] = 0
+		}
+		for _, g := range grads {
+			for k, v := range g {
+				grad[k] += v
+			}
+		}
+	}
+	for r := 0; r < rows; r++ {
+		for j := 0; j < p; j++ {
+			v := w[r*stride+j]
+			f += 0.5 * o.l2 * v * v
+			if grad != nil {
+				grad[r*stride+j] += o.l2 * v
+			}
+		}
+		if !o.intercept && grad != nil {
+			grad[r*stride+p] = 0
+		}
+	}
+	return f, grad
+}
+
+func softplus(z float64) float64 {
+	if z > 0 {
+		return z + math.Log1p(math.Exp(-z))
+	}
+	return math.Log1p(math.Exp(z))
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// DecisionFunction returns the linear scores: one column for two classes
+// (the score of the greater class), else one column per class.
+func (m *LogisticRegression) DecisionFunction(x *mat.Dense) ([][]float64, error) {
+	if len(m.Coef) == 0 {
+		return nil, check.Features(x, 0)
+	}
+	if err := check.Features(x, len(m.Coef[0])); err != nil {
+		return nil, err
+	}
+	n, p := x.Dims()
+	raw := x.RawMatrix()
+	out := make([][]float64, n)
+	forBlocks(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := raw.Data[i*raw.Stride : i*raw.Stride+p]
+			z := make([]float64, len(m.Coef))
+			for r, w := range m.Coef {
+				z[r] = m.Intercept[r] + dot(xi, w)
+			}
+			out[i] = z
+		}
+	})
+	return out, nil
+}
+
+// PredictProba returns, for each row, the probability of each class in
+// the order of Classes.
+func (m *LogisticRegression) PredictProba(x *mat.Dense) ([][]float64, error) {
+	z, err := m.DecisionFunction(x)
+	if err != nil {
+		return nil, err
+	}
+	for i, zi := range z {
+		if len(zi) == 1 {
+			p := sigmoid(zi[0])
+			z[i] = []float64{1 - p, p}
+			continue
+		}
+		zmax := zi[0]
+		for _, v := range zi[1:] {
+			zmax = math.Max(zmax, v)
+		}
+		var sum float64
+		for r := range zi {
+			zi[r] = math.Exp(zi[r] - zmax)
+			sum += zi[r]
+		}
+		for r := range zi {
+			zi[r] /= sum
+		}
+	}
+	return z, nil
+}
+
+// Predict returns the most probable class of each row.
+func (m *LogisticRegression) Predict(x *mat.Dense) ([]int, error) {
+	z, err := m.DecisionFunction(x)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(z))
+	for i, zi := range z {
+		if len(zi) == 1 {
+			if zi[0] > 0 {
+				out[i] = m.Classes[1]
+			} else {
+				out[i] = m.Classes[0]
+			}
+			continue
+		}
+		best := 0
+		for r, v := range zi {
+			if v > zi[best] {
+				best = r
+			}
+		}
+		out[i] = m.Classes[best]
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+package linear
+
+import (
+	"fmt"
+	"runtime"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/weirhq/weir/ml/internal/check"
+)
+
+func maxWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// LinearRegression is ordinary least squares, scikit-learn's
+// LinearRegression. With collinear features it returns the minimum-norm
+// solution.
+type LinearRegression struct {
+	// NoIntercept fits no intercept (scikit-learn's fit_intercept=False).
+	NoIntercept bool `json:"no_intercept,omitempty"`
+	// Coef are the fitted coefficients, one per column of X.
+	Coef []float64 `json:"coef"`
+	// Intercept is the fitted intercept (0 with NoIntercept).
+	Intercept float64 `json:"intercept"`
+}
+
+// Fit fits the model to X and y.
+func (m *LinearRegression) Fit(x *mat.Dense, y []float64) error {
+	coef, b, err := fitLeastSquares(x, y, 0, m.NoIntercept)
+	if err != nil {
+		return err
+	}
+	m.Coef, m.Intercept = coef, b
+	return nil
+}
+
+// Predict returns X·Coef + Intercept.
+func (m *LinearRegression) Predict(x *mat.Dense) ([]float64, error) {
+	return predictLinear(x, m.Coef, m.Intercept)
+}
+
+// Ridge is least squares with an L2 penalty, scikit-learn's Ridge with the
+// Cholesky solver.
+type Ridge struct {
+	// Alpha is the penalty strength; 0 means scikit-learn's default, 1.
+	// Use a tiny positive value for almost no penalty.
+	Alpha float64 `json:"alpha"`
+	// NoIntercept fits no intercept.
+	NoIntercept bool `json:"no_intercept,omitempty"`
+	// Coef are the fitted coefficients.
+	Coef []float64 `json:"coef"`
+	// Intercept is the fitted intercept.
+	Intercept float64 `json:"intercept"`
+}
+
+// Fit fits the model to X and y.
+func (m *Ridge) Fit(x *mat.Dense, y []float64) error {
+	if m.Alpha < 0 {
+		return fmt.Errorf("ridge: alpha %v is negative", m.Alpha)
+	}
+	if m.Alpha == 0 {
+		m.Alpha = 1
+	}
+	coef, b, err := fitLeastSquares(x, y, m.Alpha, m.NoIntercept)
+	if err != nil {
+		return err
+	}
+	m.Coef, m.Intercept = coef, b
+	return nil
+}
+
+// Predict returns X·Coef + Intercept.
+func (m *Ridge) Predict(x *mat.Dense) ([]float64, error) {
+	return predictLinear(x, m.Coef, m.Intercept)
+}
+
+func fitLeastSquares(x *mat.Dense, y []float64, alpha float64, noIntercept bool) ([]float64, float64, error) {
+	if err := check.XY(x, y); err != nil {
+		return nil, 0, err
+	}
+	_, p := x.Dims()
+	mu, ymu := make([]float64, p), 0.0
+	if !noIntercept {
+		mu, ymu = columnMeans(x, y)
+	}
+	g, xy := centredGram(x, mu, y, ymu)
+	coef := solveSym(g, alpha, xy)
+	b := ymu
+	for j, c := range coef {
+		b -= mu[j] * c
+	}
+	return coef, b, nil
+}
+
+func predictLinear(x *mat.Dense, coef []float64, intercept float64) ([]float64, error) {
+	if err := check.Features(x, len(coef)); err != nil {
+		return nil, err
+	}
+	n, p := x.Dims()
+	raw := x.RawMatrix()
+	out := make([]float64, n)
+	forBlocks(n, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := raw.Data[i*raw.Stride : i*raw.Stride+p]
+			s := intercept
+			for j, v := range row {
+				s += v * coef[j]
+			}
+			out[i] = s
+		}
+	})
+	return out, nil
+}
