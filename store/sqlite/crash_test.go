@@ -132,6 +132,7 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("%d task instances: a batch is partly there", len(tis))
 	}
 	batches := len(tis) / crashTIsPerBatch
+	t.Logf("%d batches in the database", batches)
 	if batches < committed+1 || batches > committed+2 {
 		t.Fatalf("%d batches in the database, child reported %d committed", batches, committed+1)
 	}
