@@ -255,10 +255,10 @@ func TestLoadBroken(t *testing.T) {
 	t.Parallel()
 	opts := LoadOptions{GoFuncs: func(n string) bool { return n == "registered" || n == "report" }}
 	tests := map[string][]brokenCase{
-		"syntax.yaml":   {{"5:3", "", "yaml: ',' or ']' must be specified"}},
-		"empty.yaml":    {{"1:1", "", "empty file"}},
+		"syntax.yaml":    {{"5:3", "", "yaml: ',' or ']' must be specified"}},
+		"empty.yaml":     {{"1:1", "", "empty file"}},
 		"multi_doc.yaml": {{"4:1", "", "one YAML document"}},
-		"bad.name.yaml": {{"1:1", "dag_id", `the file name gives the invalid DAG id "bad.name"`}},
+		"bad.name.yaml":  {{"1:1", "dag_id", `the file name gives the invalid DAG id "bad.name"`}},
 		"unknown_field.yaml": {
 			{"2:1", "dag", `unknown field "shedule" (did you mean "schedule"?)`},
 			{"3:1", "dag", `unknown field "colour"; allowed: dag_id, description, schedule`},
