@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"reflect"
@@ -73,6 +74,8 @@ type App struct {
 	errs  []error
 	// Version is printed by `version`; default "dev".
 	Version string
+	// Stdout and Stderr receive the command line's output; default the process's.
+	Stdout, Stderr io.Writer
 }
 
 // New returns an empty App.
@@ -146,10 +149,14 @@ func (a *App) DAGs() []*DAG { return a.dags }
 // exit code. Signals are the caller's business; Main handles them.
 func (a *App) Execute(ctx context.Context, args []string) int {
 	if err := errors.Join(a.errs...); err != nil {
-		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+		stderr := a.Stderr
+		if stderr == nil {
+			stderr = os.Stderr
+		}
+		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 1
 	}
-	return cli.Main(ctx, args, cli.Options{Funcs: a.funcs, DAGs: a.dags, Version: a.Version})
+	return cli.Main(ctx, args, cli.Options{Funcs: a.funcs, DAGs: a.dags, Version: a.Version, Stdout: a.Stdout, Stderr: a.Stderr})
 }
 
 // Main runs weir's command line with the process's arguments, stopping softly on SIGINT or
