@@ -113,6 +113,8 @@ func (l List) sort() {
 func closest(name string, candidates []string) string {
 	limit := 1
 	switch n := len(name); {
+	case n < 2:
+		return ""
 	case n >= 10:
 		limit = 3
 	case n >= 5:
