@@ -34,6 +34,8 @@ type benchResult struct {
 	HopP99Us  float64 `json:"hop_p99_us,omitempty"`
 	PeakRSSMi float64 `json:"peak_rss_mib"`
 	Goal      string  `json:"goal"`
+	// Parallelism is the engine's parallelism in the run.
+	Parallelism int `json:"parallelism"`
 }
 
 func benchCommand(a *app) *cobra.Command {
@@ -98,10 +100,10 @@ and reports each process's peak resident memory (VmHWM).`,
 				if r.Name == "chain" {
 					fig = fmt.Sprintf("hop p50 %.0f µs, p99 %.0f µs", r.HopP50Us, r.HopP99Us)
 				}
-				rows = append(rows, []string{r.Name, strconv.Itoa(r.Tasks), fmt.Sprintf("%.2fs", r.Seconds), fig, fmt.Sprintf("%.0f MiB", r.PeakRSSMi), r.Goal})
+				rows = append(rows, []string{r.Name, strconv.Itoa(r.Tasks), strconv.Itoa(r.Parallelism), fmt.Sprintf("%.2fs", r.Seconds), fig, fmt.Sprintf("%.0f MiB", r.PeakRSSMi), r.Goal})
 			}
-			fmt.Fprintf(a.out, "weir bench — %s, %d CPUs, %s, SQLite store, parallelism %d\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version(), parallelism)
-			table(a.out, []string{"BENCHMARK", "TASKS", "WALL", "FIGURE", "PEAK RSS", "GOAL"}, rows)
+			fmt.Fprintf(a.out, "weir bench — %s, %d CPUs, %s, SQLite store (WAL, synchronous=NORMAL)\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+			table(a.out, []string{"BENCHMARK", "TASKS", "PARALLELISM", "WALL", "FIGURE", "PEAK RSS", "GOAL"}, rows)
 			return nil
 		},
 	}
@@ -109,7 +111,7 @@ and reports each process's peak resident memory (VmHWM).`,
 	c.Flags().IntVar(&chainN, "chain", 1000, "tasks in the chain")
 	c.Flags().IntVar(&fanN, "fanout", 10000, "independent go tasks")
 	c.Flags().IntVar(&cmdN, "commands", 1000, "command tasks")
-	c.Flags().IntVar(&parallelism, "parallelism", 32, "engine parallelism")
+	c.Flags().IntVar(&parallelism, "parallelism", 0, "engine parallelism (default: 32 for chain, 256 for fanout, 64 for command)")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "with --only: write a CPU profile to this file")
 	addOutputFlag(c, &output)
 	return c
@@ -167,6 +169,10 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout or command", name)
 	}
 	res.Tasks = len(d.Tasks)
+	if parallelism <= 0 {
+		parallelism = map[string]int{"chain": 32, "fanout": 256, "command": 64}[name]
+	}
+	res.Parallelism = parallelism
 	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: parallelism})
 	if err != nil {
 		return nil, err
