@@ -1,15 +1,37 @@
 // Package dag holds weir's DAG model (DAG, Task, Group, trigger rules, task options), the YAML
-// loader and validator, and the templating of task arguments.
+// loader and validator, params resolution, and the templating of task arguments.
 //
-// Two front doors lead to one model: YAML files (LoadDir, LoadFile) and Go code through the
-// SDK (the root weir package), which builds the same *DAG values. Validate checks a DAG from
-// either source; errors carry the file, line and column where the YAML defines the bad value.
+// # Two front doors, one model
 //
-// Task IDs are fully qualified: a task "clean" inside group "prep" is "prep.clean". Group
-// dependencies are expanded when a DAG is loaded, so the engine sees only task-to-task edges.
+// YAML files (LoadDir, LoadFile, LoadBytes; the format is in docs/dag-yaml.md) and Go code
+// through the SDK (the root weir package) both build *DAG values. Validate checks a DAG from
+// either source. The loader validates as it loads, and reports every problem of a file, each
+// as an *Error with the file, line and column of the offending YAML node, collected in a List;
+// a DAG with any problem is not returned. Errors about a DAG built in Go have no position and
+// name the DAG, group or task instead.
 //
-// Templates are strings with "{{ expr }}" parts, where expr is an expr-lang expression over
-// the template context (params, run_id, dag_id, task_id, logical_date, ds, ts, try_number,
-// map_index, conf, outputs). They are compiled and checked when a DAG is loaded and
-// evaluated when a task instance starts.
+// # Invariants of a loaded or validated DAG
+//
+//   - Task IDs are fully qualified: task "clean" inside group "prep" is "prep.clean". IDs are
+//     unique across tasks and groups; the own part of an ID matches [A-Za-z0-9_-]+.
+//   - Task.Upstream holds task IDs only, deduplicated and sorted: group references are
+//     expanded when a DAG is loaded (ExpandGroups), so the engine sees task-to-task edges.
+//   - The graph is acyclic; Topo gives a deterministic order and Downstream the reverse edges.
+//   - Every template compiles, uses known variables, declared params, and the outputs of
+//     tasks upstream of the one using it.
+//   - A DAG survives a JSON round trip unchanged (except Task.Pos, which is not serialized):
+//     free-form values (param schemas, go args) keep int64 and float64 apart.
+//
+// # Params and templates
+//
+// DAG.ResolveParams computes a run's params from schema defaults, run conf and command-line
+// overrides, validating each against its JSON schema. Templates are strings with "{{ expr }}"
+// parts, where expr is an expr-lang expression over the template context (params, conf,
+// run_id, dag_id, task_id, map_index, try_number, logical_date, ds, ds_nodash, ts, ts_nodash,
+// outputs). They are compiled when a DAG is validated, the programs cached by source, and
+// evaluated by RenderTask when a task instance starts; an evaluation error (an upstream
+// output without the field an expression reads, say) fails that task instance.
+//
+// DAG.Resolve gives a task's effective options: its own, else the DAG defaults, else the
+// built-in defaults (DefaultRetries, DefaultRetryDelay, ...).
 package dag

@@ -431,3 +431,24 @@ func TestTemplatePositionsInBlocks(t *testing.T) {
 		t.Errorf("positions %q, want %q", got, want)
 	}
 }
+
+// TestDocExample loads the first example of docs/dag-yaml.md, so the documentation stays true.
+func TestDocExample(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "dag-yaml.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in docs/dag-yaml.md")
+	}
+	d, err := LoadBytes("train_model.yaml", []byte(example), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := taskByID(t, d, "train").Upstream; !slices.Equal(got, []string{"prep.encode"}) {
+		t.Errorf("train upstream %v", got)
+	}
+}
