@@ -82,8 +82,11 @@ type DAGRun struct {
 	// Params is the JSON object of resolved param values (defaults overridden by conf).
 	Params json.RawMessage
 	// DAG is the JSON snapshot of the DAG definition the run executes (a dag.DAG), so a
-	// resumed run uses the definition it started with.
+	// resumed run uses the definition it started with. In an upsert (Apply), a nil DAG
+	// keeps the stored snapshot, so writers need not carry it.
 	DAG json.RawMessage
+	// DAGHash identifies the DAG definition's version: a hash of the snapshot.
+	DAGHash string
 	// QueuedAt, StartedAt, EndedAt are the run's times; the zero time means unset.
 	QueuedAt  time.Time
 	StartedAt time.Time
@@ -127,6 +130,20 @@ type TaskInstance struct {
 	Output json.RawMessage
 	// Error is the last try's error message, "" when none.
 	Error string
+	// Args is the JSON object of a mapped instance's arguments (its partial arguments and
+	// its expanded item), nil for an unmapped task.
+	Args json.RawMessage
+	// RenderedMapIndex is a mapped instance's display name (from the task's map index
+	// template), "" when none.
+	RenderedMapIndex string
+}
+
+// TIKey identifies a task instance.
+type TIKey struct {
+	DAGID    string
+	RunID    string
+	TaskID   string
+	MapIndex int
 }
 
 // TaskTry is the record of one try of a task instance.
@@ -174,16 +191,22 @@ type ListTIParams struct {
 	States  []TIState
 }
 
-// Batch is a set of writes committed in one transaction. Runs and task instances are
-// upserted whole (by key); tries are upserted by (run, task, map index, try number).
+// Batch is a set of writes committed in one transaction. DeleteTIs are deleted first (with
+// their tries; a missing one is not an error), then runs and task instances are upserted
+// whole (by key), then tries are upserted by (run, task, map index, try number). Deleting
+// and re-creating instances in one batch is how a mapped task's placeholder (map index −1)
+// becomes its expanded instances.
 type Batch struct {
-	Runs  []*DAGRun
-	TIs   []*TaskInstance
-	Tries []*TaskTry
+	DeleteTIs []TIKey
+	Runs      []*DAGRun
+	TIs       []*TaskInstance
+	Tries     []*TaskTry
 }
 
 // Empty reports whether the batch holds no writes.
-func (b *Batch) Empty() bool { return len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 }
+func (b *Batch) Empty() bool {
+	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0
+}
 
 // Store is weir's metadata store. Every method is safe for concurrent use. Times are stored
 // with microsecond precision and returned in UTC.
