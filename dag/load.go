@@ -40,7 +40,11 @@ func LoadFile(path string, opts LoadOptions) (*DAG, error) {
 // LoadBytes is LoadFile on the content src of the file at path: path names the file in
 // errors and in DAG.Source, gives the default DAG ID and anchors relative command dirs.
 func LoadBytes(path string, src []byte, opts LoadOptions) (*DAG, error) {
-	r, errs := decodeFile(path, src)
+	return loadBytes(path, src, opts, defaultLimits)
+}
+
+func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, error) {
+	r, errs := decodeFile(path, src, lim)
 	if r == nil {
 		return nil, errs.err()
 	}
@@ -107,12 +111,12 @@ func parse(src []byte) (f *ast.File, err error) {
 
 // decodeFile parses src and decodes its one document into a raw DAG with its dependencies
 // resolved and groups expanded. It returns a nil raw DAG when nothing could be decoded.
-func decodeFile(path string, src []byte) (*rawDAG, List) {
+func decodeFile(path string, src []byte, lim limits) (*rawDAG, List) {
 	f, err := parse(src)
 	if err != nil {
 		return nil, List{yamlError(path, err)}
 	}
-	d := &decoder{file: path}
+	d := &decoder{file: path, limits: lim}
 	var body ast.Node
 	for _, doc := range f.Docs {
 		if doc == nil || doc.Body == nil {

@@ -231,15 +231,15 @@ func TestAliasBomb(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
 	b.WriteString("x-0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
-	for i := 1; i <= 12; i++ {
+	for i := 1; i <= 9; i++ {
 		fmt.Fprintf(&b, "x-%d: &a%d [", i, i)
 		for j := 0; j < 10; j++ {
 			fmt.Fprintf(&b, "*a%d, ", i-1)
 		}
 		b.WriteString("x]\n")
 	}
-	b.WriteString("params:\n  p: {default: *a12}\ntasks: [{id: a, command: [echo]}]\n")
-	_, err := load(t, b.String())
+	b.WriteString("params:\n  p: {default: *a9}\ntasks: [{id: a, command: [echo]}]\n")
+	_, err := loadBytes("test.yaml", []byte(b.String()), LoadOptions{}, limits{aliases: 1000, nodes: maxNodes})
 	if err == nil || !strings.Contains(err.Error(), "alias expansions") {
 		t.Errorf("err = %v", err)
 	}
@@ -450,5 +450,27 @@ func TestDocExample(t *testing.T) {
 	}
 	if got := taskByID(t, d, "train").Upstream; !slices.Equal(got, []string{"prep.encode"}) {
 		t.Errorf("train upstream %v", got)
+	}
+}
+
+func TestLargeAnchorUsedOften(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("x-big: &big [")
+	for range 500 {
+		b.WriteString("1, ")
+	}
+	b.WriteString("1]\nparams:\n  p:\n    default: [")
+	for range 500 {
+		b.WriteString("*big, ")
+	}
+	b.WriteString("1]\ntasks: [{id: a, command: [echo]}]\n")
+	start := time.Now()
+	_, err := loadBytes("test.yaml", []byte(b.String()), LoadOptions{}, limits{aliases: maxAliases, nodes: 20000})
+	if err == nil || !strings.Contains(err.Error(), "the file is too large") {
+		t.Errorf("err = %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

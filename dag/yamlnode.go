@@ -21,13 +21,26 @@ const maxAliases = 10000
 // maxDepth bounds the nesting of values.
 const maxDepth = 200
 
+// maxNodes bounds how many nodes one file may make the loader read, aliases included, so
+// that a large anchor used many times cannot make loading slow.
+const maxNodes = 1_000_000
+
 // decoder holds the state of reading one file.
 type decoder struct {
 	file    string
 	errs    List
 	anchors map[string]ast.Node
 	aliases int
+	nodes   int
+	limits  limits
 }
+
+// limits bound the work of decoding one file; tests lower them.
+type limits struct {
+	aliases, nodes int
+}
+
+var defaultLimits = limits{aliases: maxAliases, nodes: maxNodes}
 
 // scope is the item (DAG, group or task) whose fields are being read: errors name fields
 // relative to it, and the nodes of its fields are kept for positions of later errors.
@@ -90,6 +103,12 @@ func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
 // deref follows anchors, aliases and tags to the node holding the value. It returns nil for
 // an unknown alias or too many expansions, after recording an error.
 func (s *scope) deref(n ast.Node, field string) ast.Node {
+	if s.d.nodes++; s.d.nodes > s.d.limits.nodes {
+		if s.d.nodes == s.d.limits.nodes+1 {
+			s.errorf(n, field, "more than %d values to read: the file is too large", s.d.limits.nodes)
+		}
+		return nil
+	}
 	for i := 0; n != nil; i++ {
 		if i > maxDepth {
 			s.errorf(n, field, "alias chain too long")
@@ -104,9 +123,9 @@ func (s *scope) deref(n ast.Node, field string) ast.Node {
 			}
 			n = x.Value
 		case *ast.AliasNode:
-			if s.d.aliases++; s.d.aliases > maxAliases {
-				if s.d.aliases == maxAliases+1 {
-					s.errorf(n, field, "more than %d alias expansions", maxAliases)
+			if s.d.aliases++; s.d.aliases > s.d.limits.aliases {
+				if s.d.aliases == s.d.limits.aliases+1 {
+					s.errorf(n, field, "more than %d alias expansions", s.d.limits.aliases)
 				}
 				return nil
 			}
