@@ -198,6 +198,7 @@ type rawTask struct {
 	local   string
 	scope   *scope
 	idNode  ast.Node
+	idBad   bool // the id had an error already
 	ups     []ref
 	group   *rawGroup
 	dropped bool
@@ -210,6 +211,7 @@ type rawGroup struct {
 	scope   *scope
 	node    ast.Node
 	idNode  ast.Node
+	idBad   bool
 	ups     []ref
 	parent  *rawGroup
 	dropped bool
@@ -238,8 +240,10 @@ func (r *rawDAG) decode() {
 		s.record(e.key, e.valNode)
 		switch e.key {
 		case "dag_id":
-			d.ID, _ = s.str(e.valNode, e.key, false)
+			var ok bool
+			d.ID, ok = s.str(e.valNode, e.key, false)
 			r.idNode = e.valNode
+			r.skipID = r.skipID || !ok
 		case "description":
 			d.Description, _ = s.str(e.valNode, e.key, false)
 		case "schedule":
@@ -408,8 +412,9 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		errs := len(r.dec.errs)
 		switch e.key {
 		case "id":
-			rt.local, _ = s.str(n, f, false)
-			rt.idNode = n
+			var ok bool
+			rt.local, ok = s.str(n, f, false)
+			rt.idNode, rt.idBad = n, !ok
 		case "kind":
 			kindNode = n
 			t.Kind, _ = s.str(n, f, false)
@@ -593,8 +598,9 @@ func (r *rawDAG) decodeGroup(n ast.Node, parent *rawGroup) {
 		s.record(e.key, e.valNode)
 		switch e.key {
 		case "id":
-			rg.local, _ = s.str(e.valNode, e.key, false)
-			rg.idNode = e.valNode
+			var ok bool
+			rg.local, ok = s.str(e.valNode, e.key, false)
+			rg.idNode, rg.idBad = e.valNode, !ok
 		case "upstream":
 			rg.ups = s.refs(e.valNode, e.key)
 		case "tasks":

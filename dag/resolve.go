@@ -35,7 +35,7 @@ func (r *rawDAG) build() {
 	// dropped without more errors; then tasks, in document order.
 	full := map[*rawGroup]string{}
 	for _, g := range r.groups {
-		if g.idNode == nil || (g.parent != nil && full[g.parent] == "") {
+		if g.idNode == nil || g.idBad || (g.parent != nil && full[g.parent] == "") {
 			g.dropped = true
 			continue
 		}
@@ -57,7 +57,7 @@ func (r *rawDAG) build() {
 		r.byGroup[id] = g
 	}
 	for _, rt := range r.tasks {
-		if rt.idNode == nil || (rt.group != nil && full[rt.group] == "") {
+		if rt.idNode == nil || rt.idBad || (rt.group != nil && full[rt.group] == "") {
 			rt.dropped = true
 			continue
 		}

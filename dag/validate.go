@@ -172,8 +172,12 @@ func (v *validator) ids() {
 			}
 			if v.groups[t.Group] == nil {
 				v.add(t.ID, "", "group", -1, "unknown group %q", t.Group)
-			} else if !slices.Contains(v.groups[t.Group].Tasks, t.ID) {
-				v.add(t.ID, "", "group", -1, "group %s does not list the task in its tasks", t.Group)
+			}
+			// Group.Tasks lists the tasks directly or indirectly in a group.
+			for g := t.Group; g != ""; g = parentGroup(g) {
+				if grp := v.groups[g]; grp != nil && !slices.Contains(grp.Tasks, t.ID) {
+					v.add(t.ID, "", "group", -1, "group %s does not list the task in its tasks", g)
+				}
 			}
 		}
 		switch {
@@ -187,6 +191,14 @@ func (v *validator) ids() {
 		}
 		seen[t.ID] = "task"
 	}
+}
+
+// parentGroup returns the ID of the group holding group g, or "".
+func parentGroup(g string) string {
+	if i := strings.LastIndexByte(g, '.'); i >= 0 {
+		return g[:i]
+	}
+	return ""
 }
 
 // validQualified reports whether id is dot-separated valid IDs.

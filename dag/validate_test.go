@@ -98,3 +98,24 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateGroupMembership(t *testing.T) {
+	t.Parallel()
+	d := &DAG{ID: "g", Tasks: []*Task{{ID: "a.b.t", Group: "a.b", Kind: KindCommand, Command: &CommandSpec{Argv: []string{"x"}}}},
+		Groups: []*Group{{ID: "a", Tasks: nil}, {ID: "a.b", Tasks: []string{"a.b.t"}}}}
+	err := Validate(d, LoadOptions{})
+	if err == nil || err.Error() != "dag g: task a.b.t: group: group a does not list the task in its tasks" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNonStringIDs(t *testing.T) {
+	t.Parallel()
+	_, err := load(t, "dag_id: 5\ntasks:\n  - {id: 1, command: [echo]}\ngroups:\n  - {id: [x], tasks: [{id: y, command: [echo]}]}\n")
+	want := "test.yaml:1:9: dag_id: got 5, want a string\n" +
+		"test.yaml:3:10: id: got 1, want a string\n" +
+		"test.yaml:5:10: id: got a list, want a string"
+	if err == nil || err.Error() != want {
+		t.Errorf("err =\n%v\nwant\n%s", err, want)
+	}
+}
