@@ -171,7 +171,7 @@ var (
 	callbackFields = []string{"command", "webhook"}
 	// actionFields are the task fields that give a task its kind; a task has exactly one.
 	actionFields = []string{"command", "script", "http", "go"}
-	// Kinds lists the task kinds a DAG file may use.
+	// kinds lists the task kinds a DAG file may use.
 	kinds = []string{KindCommand, KindHTTP, KindGo}
 )
 
