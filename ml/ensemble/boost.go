@@ -1,0 +1,289 @@
+package ensemble
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/weirhq/weir/ml/internal/check"
+	"github.com/weirhq/weir/ml/tree"
+)
+
+// BoostOptions are the options shared by the boosting models.
+type BoostOptions struct {
+	// NEstimators is the number of boosting rounds; 0 means 100.
+	NEstimators int `json:"n_estimators,omitempty"`
+	// LearningRate shrinks each tree's contribution; 0 means 0.1.
+	LearningRate float64 `json:"learning_rate,omitempty"`
+	// MaxDepth limits each tree's depth; 0 means 3 (scikit-learn's
+	// GradientBoosting default).
+	MaxDepth int `json:"max_depth,omitempty"`
+	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
+	// L2 is the L2 penalty on leaf values (λ in G²/(H+λ)).
+	L2 float64 `json:"l2,omitempty"`
+	// MaxBins is the number of bins per feature, at most 256; 0 means 256.
+	MaxBins int `json:"max_bins,omitempty"`
+}
+
+func (o *BoostOptions) defaults() error {
+	if o.NEstimators < 0 || o.LearningRate < 0 || o.MaxDepth < 0 || o.MinSamplesLeaf < 0 || o.L2 < 0 {
+		return fmt.Errorf("boosting: options must not be negative")
+	}
+	if o.NEstimators == 0 {
+		o.NEstimators = 100
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 0.1
+	}
+	if o.MaxDepth == 0 {
+		o.MaxDepth = 3
+	}
+	return nil
+}
+
+// boost runs the boosting rounds: for each round and output k it computes
+// gradients from the raw scores f (n × k, row-major), grows a Newton tree,
+// scales its leaves by the learning rate and adds it to f.
+func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h []float64, k int)) ([][]*tree.Tree, error) {
+	n, _ := x.Dims()
+	data, err := tree.FitBinner(x, o.MaxBins, 200000).Transform(x)
+	if err != nil {
+		return nil, err
+	}
+	g := make([]float64, n*k)
+	h := make([]float64, n*k)
+	gk := make([]float64, n)
+	hk := make([]float64, n)
+	rows := make([]int32, n)
+	rounds := make([][]*tree.Tree, o.NEstimators)
+	for it := 0; it < o.NEstimators; it++ {
+		grad(f, g, h, k)
+		rounds[it] = make([]*tree.Tree, k)
+		for c := 0; c < k; c++ {
+			for i := 0; i < n; i++ {
+				gk[i], hk[i] = g[i*k+c], h[i*k+c]
+				rows[i] = int32(i)
+			}
+			t := tree.Grow(data, rows, tree.Targets{Grad: gk, Hess: hk}, tree.Newton, tree.GrowConfig{
+				MaxDepth: o.MaxDepth, MinSamplesLeaf: o.MinSamplesLeaf, L2: o.L2, ParallelFeatures: true,
+			})
+			for j := range t.Value {
+				t.Value[j] *= o.LearningRate
+			}
+			// Update the scores with the tree, using the bins.
+			parallelRows(n, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					f[i*k+c] += t.Value[t.LeafBinned(data, i)]
+				}
+			})
+			rounds[it][c] = t
+		}
+	}
+	return rounds, nil
+}
+
+// rawScores returns init + the sum of the trees for each row, n × k.
+func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree) []float64 {
+	n, _ := x.Dims()
+	k := len(init)
+	out := make([]float64, n*k)
+	tree.ForRows(x, func(i int, row []float64) {
+		s := out[i*k : i*k+k]
+		copy(s, init)
+		for _, r := range rounds {
+			for c, t := range r {
+				s[c] += t.Value[t.Leaf(row)]
+			}
+		}
+	})
+	return out
+}
+
+// BoostingRegressor is gradient-boosted regression trees with squared
+// error.
+type BoostingRegressor struct {
+	BoostOptions
+	// NFeatures is the number of input columns.
+	NFeatures int `json:"n_features"`
+	// Init is the starting prediction (the training mean).
+	Init float64 `json:"init"`
+	// Trees holds one tree per round, with leaves already scaled by the
+	// learning rate.
+	Trees []*tree.Tree `json:"trees"`
+}
+
+// Fit boosts trees on X and y.
+func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error {
+	if err := m.defaults(); err != nil {
+		return err
+	}
+	if err := check.XY(x, y); err != nil {
+		return err
+	}
+	n, p := x.Dims()
+	var mean float64
+	for _, v := range y {
+		mean += v
+	}
+	mean /= float64(n)
+	f := make([]float64, n)
+	for i := range f {
+		f[i] = mean
+	}
+	rounds, err := boost(m.BoostOptions, x, 1, f, func(f, g, h []float64, _ int) {
+		for i := range f {
+			g[i], h[i] = f[i]-y[i], 1
+		}
+	})
+	if err != nil {
+		return err
+	}
+	m.NFeatures, m.Init, m.Trees = p, mean, make([]*tree.Tree, len(rounds))
+	for i, r := range rounds {
+		m.Trees[i] = r[0]
+	}
+	return nil
+}
+
+// Predict returns Init plus the sum of the trees.
+func (m *BoostingRegressor) Predict(x *mat.Dense) ([]float64, error) {
+	if err := check.Features(x, m.NFeatures); err != nil {
+		return nil, err
+	}
+	rounds := make([][]*tree.Tree, len(m.Trees))
+	for i, t := range m.Trees {
+		rounds[i] = []*tree.Tree{t}
+	}
+	return rawScores(x, []float64{m.Init}, rounds), nil
+}
+
+// BoostingClassifier is gradient-boosted trees with log-loss: one tree per
+// round for two classes (binomial), one per class per round for more
+// (multinomial).
+type BoostingClassifier struct {
+	BoostOptions
+	// Classes are the sorted class labels.
+	Classes []int `json:"classes"`
+	// NFeatures is the number of input columns.
+	NFeatures int `json:"n_features"`
+	// Init is the starting raw score of each output: the log-odds of the
+	// greater class for two classes, else the log of each class's prior.
+	Init []float64 `json:"init"`
+	// Trees holds, per round, one tree per output.
+	Trees [][]*tree.Tree `json:"trees"`
+}
+
+// Fit boosts trees on X and the class labels y.
+func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
+	if err := m.defaults(); err != nil {
+		return err
+	}
+	classes, yi, err := check.Classes(x, y)
+	if err != nil {
+		return err
+	}
+	n, p := x.Dims()
+	nc := len(classes)
+	prior := make([]float64, nc)
+	for _, v := range yi {
+		prior[v]++
+	}
+	var init []float64
+	k := nc
+	if nc == 2 {
+		k = 1
+		init = []float64{math.Log(prior[1] / prior[0])}
+	} else {
+		init = make([]float64, nc)
+		for c := range init {
+			init[c] = math.Log(prior[c] / float64(n))
+		}
+	}
+	f := make([]float64, n*k)
+	for i := 0; i < n; i++ {
+		copy(f[i*k:i*k+k], init)
+	}
+	rounds, err := boost(m.BoostOptions, x, k, f, func(f, g, h []float64, k int) {
+		parallelRows(n, func(lo, hi int) {
+			prob := make([]float64, nc)
+			for i := lo; i < hi; i++ {
+				if k == 1 {
+					pr := sigmoid(f[i])
+					g[i] = pr - float64(yi[i])
+					h[i] = math.Max(pr*(1-pr), 1e-16)
+					continue
+				}
+				softmax(f[i*k:i*k+k], prob)
+				for c := 0; c < k; c++ {
+					t := 0.0
+					if yi[i] == c {
+						t = 1
+					}
+					g[i*k+c] = prob[c] - t
+					h[i*k+c] = math.Max(prob[c]*(1-prob[c]), 1e-16)
+				}
+			}
+		})
+	})
+	if err != nil {
+		return err
+	}
+	m.Classes, m.NFeatures, m.Init, m.Trees = classes, p, init, rounds
+	return nil
+}
+
+// PredictProba returns the class probabilities of each row in the order
+// of Classes.
+func (m *BoostingClassifier) PredictProba(x *mat.Dense) ([][]float64, error) {
+	if err := check.Features(x, m.NFeatures); err != nil {
+		return nil, err
+	}
+	raw := rawScores(x, m.Init, m.Trees)
+	k := len(m.Init)
+	n := len(raw) / k
+	out := make([][]float64, n)
+	for i := range out {
+		if k == 1 {
+			pr := sigmoid(raw[i])
+			out[i] = []float64{1 - pr, pr}
+			continue
+		}
+		out[i] = make([]float64, k)
+		softmax(raw[i*k:i*k+k], out[i])
+	}
+	return out, nil
+}
+
+// Predict returns the most probable class of each row.
+func (m *BoostingClassifier) Predict(x *mat.Dense) ([]int, error) {
+	p, err := m.PredictProba(x)
+	if err != nil {
+		return nil, err
+	}
+	return tree.ArgMax(p, m.Classes), nil
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+func softmax(z, out []float64) {
+	zmax := z[0]
+	for _, v := range z[1:] {
+		zmax = math.Max(zmax, v)
+	}
+	var s float64
+	for c, v := range z {
+		out[c] = math.Exp(v - zmax)
+		s += out[c]
+	}
+	for c := range out {
+		out[c] /= s
+	}
+}

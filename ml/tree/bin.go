@@ -1,0 +1,121 @@
+package tree
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// MaxBins is the largest number of bins per feature.
+const MaxBins = 256
+
+// Binner maps each feature's values to at most MaxBins ordered bins. A
+// feature with at most MaxBins distinct training values gets one bin per
+// value (so splits are exact); otherwise the bin edges are quantiles.
+type Binner struct {
+	// Edges holds, per feature, the ascending upper bounds of all bins but
+	// the last: bin b holds the values in (Edges[b-1], Edges[b]]. A split
+	// after bin b is the threshold x ≤ Edges[b].
+	Edges [][]float64 `json:"edges"`
+}
+
+// FitBinner computes bin edges from the columns of x, using at most
+// sampleRows evenly spaced rows (0 means all).
+func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
+	if maxBins <= 1 || maxBins > MaxBins {
+		maxBins = MaxBins
+	}
+	n, p := x.Dims()
+	step := 1
+	if sampleRows > 0 && n > sampleRows {
+		step = n / sampleRows
+	}
+	raw := x.RawMatrix()
+	b := &Binner{Edges: make([][]float64, p)}
+	vals := make([]float64, 0, n/step+1)
+	for j := 0; j < p; j++ {
+		vals = vals[:0]
+		for i := 0; i < n; i += step {
+			vals = append(vals, raw.Data[i*raw.Stride+j])
+		}
+		slices.Sort(vals)
+		distinct := slices.Compact(slices.Clone(vals))
+		var edges []float64
+		if len(distinct) <= maxBins {
+			for k := 0; k+1 < len(distinct); k++ {
+				edges = append(edges, midpoint(distinct[k], distinct[k+1]))
+			}
+		} else {
+			// Quantile edges, deduplicated.
+			for q := 1; q < maxBins; q++ {
+				pos := float64(q) / float64(maxBins) * float64(len(vals)-1)
+				lo := int(pos)
+				hi := min(lo+1, len(vals)-1)
+				e := midpoint(vals[lo], vals[hi])
+				if len(edges) == 0 || e > edges[len(edges)-1] {
+					edges = append(edges, e)
+				}
+			}
+			// The largest value must fall in the last bin.
+			for len(edges) > 0 && edges[len(edges)-1] >= distinct[len(distinct)-1] {
+				edges = edges[:len(edges)-1]
+			}
+		}
+		b.Edges[j] = edges
+	}
+	return b
+}
+
+func midpoint(a, b float64) float64 {
+	m := a + (b-a)/2
+	if m >= b { // a and b adjacent floats
+		m = a
+	}
+	return m
+}
+
+// Bin returns the bin of value v of feature j.
+func (b *Binner) Bin(j int, v float64) uint8 {
+	return uint8(sort.SearchFloat64s(b.Edges[j], v))
+}
+
+// Binned is a binned copy of a feature matrix, stored column by column.
+type Binned struct {
+	// Cols holds, per feature, the bin of every row.
+	Cols [][]uint8
+	// NBins is the number of bins of each feature.
+	NBins []int
+	// Binner made the bins.
+	Binner *Binner
+	// X is the matrix that was binned; when set, split thresholds are
+	// placed midway between the values on either side, as scikit-learn
+	// places them.
+	X *mat.Dense
+}
+
+// Transform bins every value of x.
+func (b *Binner) Transform(x *mat.Dense) (*Binned, error) {
+	n, p := x.Dims()
+	if p != len(b.Edges) {
+		return nil, fmt.Errorf("X has %d columns; the bins were fitted on %d", p, len(b.Edges))
+	}
+	raw := x.RawMatrix()
+	out := &Binned{Cols: make([][]uint8, p), NBins: make([]int, p), Binner: b, X: x}
+	for j := 0; j < p; j++ {
+		col := make([]uint8, n)
+		e := b.Edges[j]
+		for i := 0; i < n; i++ {
+			v := raw.Data[i*raw.Stride+j]
+			if math.IsNaN(v) {
+				return nil, fmt.Errorf("X column %d, row %d: NaN", j, i+1)
+			}
+			col[i] = uint8(sort.SearchFloat64s(e, v))
+		}
+		out.Cols[j] = col
+		out.NBins[j] = len(e) + 1
+	}
+	return out, nil
+}

@@ -1,0 +1,523 @@
+package tree
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// Criterion selects what a split optimises.
+type Criterion int
+
+const (
+	// Gini minimises the weighted Gini impurity of class counts; leaves
+	// hold class frequencies.
+	Gini Criterion = iota
+	// SquaredError minimises the sum of squared errors; leaves hold means.
+	SquaredError
+	// Newton maximises the second-order gain of gradient boosting,
+	// G²/(H+λ); leaves hold -G/(H+λ).
+	Newton
+)
+
+// Targets are the per-row training targets for a criterion.
+type Targets struct {
+	// Class holds class indexes 0…K-1 for Gini.
+	Class []int32
+	// K is the number of classes for Gini.
+	K int
+	// Y holds the values for SquaredError.
+	Y []float64
+	// Grad and Hess hold gradients and Hessians for Newton.
+	Grad, Hess []float64
+}
+
+// GrowConfig limits tree growth. The zero value grows a full tree.
+type GrowConfig struct {
+	// MaxDepth limits the depth (root = 0); 0 means unlimited.
+	MaxDepth int
+	// MinSamplesSplit is the least number of rows a node needs to be
+	// split; values below 2 mean 2.
+	MinSamplesSplit int
+	// MinSamplesLeaf is the least number of rows in each child; values
+	// below 1 mean 1.
+	MinSamplesLeaf int
+	// MaxFeatures is the number of features drawn at random for each
+	// split; 0 means all.
+	MaxFeatures int
+	// L2 is the λ of the Newton criterion.
+	L2 float64
+	// MinHessian is the least sum of Hessians in a Newton child; 0 means
+	// 1e-3.
+	MinHessian float64
+	// Seed seeds the feature sampling.
+	Seed uint64
+	// ParallelFeatures builds the histograms of large nodes on all cores,
+	// one feature per task (for a single tree at a time, as in boosting;
+	// forests parallelise over trees instead). Results do not change.
+	ParallelFeatures bool
+}
+
+// smallNode is the node size below which splits are found by sorting the
+// node's rows instead of scanning full histograms.
+const smallNode = 96
+
+type grower struct {
+	data    *Binned
+	t       Targets
+	crit    Criterion
+	cfg     GrowConfig
+	s       int // stats per bin
+	rng     *rand.Rand
+	tree    *Tree
+	feats   []int
+	pool    [][]float64
+	histLen int
+	offsets []int // start of each feature in a histogram
+	scratch []pair
+	nOut    int
+}
+
+type pair struct {
+	bin uint8
+	row int32
+}
+
+type split struct {
+	feature int
+	bin     int
+	gain    float64
+}
+
+// Grow builds a tree on the given rows (indexes into data; duplicates
+// count as weights, as in a bootstrap sample). The rows slice is
+// reordered.
+func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig) *Tree {
+	g := &grower{data: data, t: t, crit: crit, cfg: cfg}
+	if g.cfg.MinSamplesSplit < 2 {
+		g.cfg.MinSamplesSplit = 2
+	}
+	if g.cfg.MinSamplesLeaf < 1 {
+		g.cfg.MinSamplesLeaf = 1
+	}
+	if g.cfg.MinHessian == 0 {
+		g.cfg.MinHessian = 1e-3
+	}
+	p := len(data.Cols)
+	if g.cfg.MaxFeatures <= 0 || g.cfg.MaxFeatures > p {
+		g.cfg.MaxFeatures = p
+	}
+	switch crit {
+	case Gini:
+		g.s, g.nOut = t.K, t.K
+	case SquaredError:
+		g.s, g.nOut = 2, 1
+	case Newton:
+		g.s, g.nOut = 3, 1
+	}
+	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0xda3e39cb94b95bdb))
+	g.offsets = make([]int, p+1)
+	for j := 0; j < p; j++ {
+		g.offsets[j+1] = g.offsets[j] + data.NBins[j]*g.s
+	}
+	g.histLen = g.offsets[p]
+	g.feats = make([]int, p)
+	for j := range g.feats {
+		g.feats[j] = j
+	}
+	g.tree = &Tree{NOut: g.nOut}
+	total := make([]float64, g.s)
+	g.accumulate(rows, total)
+	g.node(rows, total, nil, 0)
+	return g.tree
+}
+
+// accumulate adds the stats of rows to s.
+func (g *grower) accumulate(rows []int32, s []float64) {
+	switch g.crit {
+	case Gini:
+		for _, r := range rows {
+			s[g.t.Class[r]]++
+		}
+	case SquaredError:
+		for _, r := range rows {
+			s[0] += g.t.Y[r]
+			s[1]++
+		}
+	case Newton:
+		for _, r := range rows {
+			s[0] += g.t.Grad[r]
+			s[1] += g.t.Hess[r]
+			s[2]++
+		}
+	}
+}
+
+// addRow adds the stats of row r to s.
+func (g *grower) addRow(r int32, s []float64) {
+	switch g.crit {
+	case Gini:
+		s[g.t.Class[r]]++
+	case SquaredError:
+		s[0] += g.t.Y[r]
+		s[1]++
+	default:
+		s[0] += g.t.Grad[r]
+		s[1] += g.t.Hess[r]
+		s[2]++
+	}
+}
+
+// score is the criterion's proxy of a node's quality; a split's gain is
+// score(left) + score(right) - score(parent).
+func (g *grower) score(s []float64) float64 {
+	switch g.crit {
+	case Gini:
+		var n, sq float64
+		for _, c := range s {
+			n += c
+			sq += c * c
+		}
+		if n == 0 {
+			return 0
+		}
+		return sq / n
+	case SquaredError:
+		if s[1] == 0 {
+			return 0
+		}
+		return s[0] * s[0] / s[1]
+	default:
+		return s[0] * s[0] / (s[1] + g.cfg.L2)
+	}
+}
+
+func (g *grower) count(s []float64) float64 {
+	switch g.crit {
+	case Gini:
+		var n float64
+		for _, c := range s {
+			n += c
+		}
+		return n
+	case SquaredError:
+		return s[1]
+	default:
+		return s[2]
+	}
+}
+
+func (g *grower) okChild(s []float64) bool {
+	if g.count(s) < float64(g.cfg.MinSamplesLeaf) {
+		return false
+	}
+	return g.crit != Newton || s[1] >= g.cfg.MinHessian
+}
+
+func (g *grower) leafValue(s []float64) []float64 {
+	out := make([]float64, g.nOut)
+	switch g.crit {
+	case Gini:
+		n := g.count(s)
+		for k, c := range s {
+			out[k] = c / n
+		}
+	case SquaredError:
+		out[0] = s[0] / s[1]
+	default:
+		out[0] = -s[0] / (s[1] + g.cfg.L2)
+	}
+	return out
+}
+
+func (g *grower) pure(s []float64) bool {
+	if g.crit != Gini {
+		return false
+	}
+	nonzero := 0
+	for _, c := range s {
+		if c > 0 {
+			nonzero++
+		}
+	}
+	return nonzero <= 1
+}
+
+func (g *grower) getHist() []float64 {
+	if n := len(g.pool); n > 0 {
+		h := g.pool[n-1]
+		g.pool = g.pool[:n-1]
+		clear(h)
+		return h
+	}
+	return make([]float64, g.histLen)
+}
+
+func (g *grower) putHist(h []float64) {
+	if h != nil {
+		g.pool = append(g.pool, h)
+	}
+}
+
+// histogram accumulates the stats of rows per feature and bin.
+func (g *grower) histogram(rows []int32, feats []int, h []float64) {
+	workers := runtime.GOMAXPROCS(0)
+	if !g.cfg.ParallelFeatures || workers < 2 || len(rows) < 16384 || len(feats) < 2 {
+		g.histogramFeatures(rows, feats, h)
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, len(feats))
+	for _, j := range feats {
+		next <- j
+	}
+	close(next)
+	for w := 0; w < min(workers, len(feats)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one := make([]int, 1)
+			for j := range next {
+				one[0] = j
+				g.histogramFeatures(rows, one, h)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (g *grower) histogramFeatures(rows []int32, feats []int, h []float64) {
+	for _, j := range feats {
+		col := g.data.Cols[j]
+		base := h[g.offsets[j]:g.offsets[j+1]]
+		switch g.crit {
+		case Gini:
+			k := g.s
+			cls := g.t.Class
+			for _, r := range rows {
+				base[int(col[r])*k+int(cls[r])]++
+			}
+		case SquaredError:
+			y := g.t.Y
+			for _, r := range rows {
+				b := int(col[r]) * 2
+				base[b] += y[r]
+				base[b+1]++
+			}
+		default:
+			gr, he := g.t.Grad, g.t.Hess
+			for _, r := range rows {
+				b := int(col[r]) * 3
+				base[b] += gr[r]
+				base[b+1] += he[r]
+				base[b+2]++
+			}
+		}
+	}
+}
+
+// node grows the subtree of rows and returns its index. hist, when
+// non-nil, is the rows' histogram over all features (owned by the call).
+func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) int32 {
+	id := int32(len(g.tree.Feature))
+	g.tree.Feature = append(g.tree.Feature, -1)
+	g.tree.Threshold = append(g.tree.Threshold, 0)
+	g.tree.Bin = append(g.tree.Bin, 0)
+	g.tree.Left = append(g.tree.Left, -1)
+	g.tree.Right = append(g.tree.Right, -1)
+	g.tree.Value = append(g.tree.Value, g.leafValue(total)...)
+	g.tree.Samples = append(g.tree.Samples, int32(len(rows)))
+	g.tree.Gain = append(g.tree.Gain, 0)
+
+	n := len(rows)
+	if n < g.cfg.MinSamplesSplit || (g.cfg.MaxDepth > 0 && depth >= g.cfg.MaxDepth) || g.pure(total) || n < 2*g.cfg.MinSamplesLeaf {
+		g.putHist(hist)
+		return id
+	}
+	feats := g.feats
+	allFeats := g.cfg.MaxFeatures == len(g.feats)
+	if !allFeats {
+		feats = g.sampleFeatures()
+	}
+	var best split
+	if n <= smallNode {
+		g.putHist(hist)
+		hist = nil
+		best = g.bestSorted(rows, total, feats)
+	} else {
+		if hist == nil {
+			hist = g.getHist()
+			g.histogram(rows, feats, hist)
+		}
+		best = g.bestHist(hist, total, feats)
+	}
+	if best.gain <= 1e-12*math.Max(1, math.Abs(g.score(total))) || best.feature < 0 {
+		g.putHist(hist)
+		return id
+	}
+	// Partition rows: bin ≤ best.bin go left.
+	col := g.data.Cols[best.feature]
+	b := uint8(best.bin)
+	i, j := 0, n-1
+	for i <= j {
+		if col[rows[i]] <= b {
+			i++
+		} else {
+			rows[i], rows[j] = rows[j], rows[i]
+			j--
+		}
+	}
+	left, right := rows[:i], rows[i:]
+	ls := make([]float64, g.s)
+	g.accumulate(left, ls)
+	rs := make([]float64, g.s)
+	for k := range rs {
+		rs[k] = total[k] - ls[k]
+	}
+	g.tree.Feature[id] = int32(best.feature)
+	g.tree.Bin[id] = b
+	g.tree.Threshold[id] = g.threshold(best.feature, best.bin, left, right)
+	g.tree.Gain[id] = best.gain
+
+	// Children histograms: the smaller child's is built, the larger's is
+	// the parent's minus it (only when every feature is used).
+	var lh, rh []float64
+	if allFeats && hist != nil && len(left) > smallNode && len(right) > smallNode {
+		small, smallRows := &lh, left
+		large := &rh
+		if len(right) < len(left) {
+			small, smallRows, large = &rh, right, &lh
+		}
+		*small = g.getHist()
+		g.histogram(smallRows, feats, *small)
+		for k, v := range *small {
+			hist[k] -= v
+		}
+		*large = hist
+		hist = nil
+	}
+	g.putHist(hist)
+	l := g.node(left, ls, lh, depth+1)
+	r := g.node(right, rs, rh, depth+1)
+	g.tree.Left[id], g.tree.Right[id] = l, r
+	return id
+}
+
+// threshold returns the split point of feature j: as scikit-learn does, the
+// midpoint between the largest value going left and the smallest going
+// right when the raw values are at hand, else the bin edge.
+func (g *grower) threshold(j, bin int, left, right []int32) float64 {
+	x := g.data.X
+	if x == nil {
+		return g.data.Binner.Edges[j][bin]
+	}
+	raw := x.RawMatrix()
+	hi := math.Inf(-1)
+	for _, r := range left {
+		hi = math.Max(hi, raw.Data[int(r)*raw.Stride+j])
+	}
+	lo := math.Inf(1)
+	for _, r := range right {
+		lo = math.Min(lo, raw.Data[int(r)*raw.Stride+j])
+	}
+	return midpoint(hi, lo)
+}
+
+func (g *grower) sampleFeatures() []int {
+	// Partial Fisher-Yates over a copy.
+	p := len(g.feats)
+	perm := make([]int, p)
+	copy(perm, g.feats)
+	for i := 0; i < g.cfg.MaxFeatures; i++ {
+		j := i + g.rng.IntN(p-i)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	out := perm[:g.cfg.MaxFeatures]
+	slices.Sort(out)
+	return out
+}
+
+func (g *grower) bestHist(hist, total []float64, feats []int) split {
+	best := split{feature: -1}
+	parent := g.score(total)
+	s := g.s
+	left := make([]float64, s)
+	right := make([]float64, s)
+	for _, j := range feats {
+		h := hist[g.offsets[j]:g.offsets[j+1]]
+		clear(left)
+		nb := g.data.NBins[j]
+		for b := 0; b < nb-1; b++ {
+			cell := h[b*s : b*s+s]
+			empty := true
+			for k, v := range cell {
+				left[k] += v
+				if v != 0 {
+					empty = false
+				}
+			}
+			if empty && b > 0 {
+				continue
+			}
+			for k := range right {
+				right[k] = total[k] - left[k]
+			}
+			if !g.okChild(left) {
+				continue
+			}
+			if !g.okChild(right) {
+				break
+			}
+			gain := g.score(left) + g.score(right) - parent
+			if gain > best.gain {
+				best = split{feature: j, bin: b, gain: gain}
+			}
+		}
+	}
+	return best
+}
+
+func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
+	best := split{feature: -1}
+	parent := g.score(total)
+	s := g.s
+	left := make([]float64, s)
+	right := make([]float64, s)
+	if cap(g.scratch) < len(rows) {
+		g.scratch = make([]pair, len(rows))
+	}
+	ps := g.scratch[:len(rows)]
+	for _, j := range feats {
+		col := g.data.Cols[j]
+		for i, r := range rows {
+			ps[i] = pair{bin: col[r], row: r}
+		}
+		slices.SortFunc(ps, func(a, b pair) int { return int(a.bin) - int(b.bin) })
+		if ps[0].bin == ps[len(ps)-1].bin {
+			continue
+		}
+		clear(left)
+		for i := 0; i < len(ps)-1; i++ {
+			g.addRow(ps[i].row, left)
+			if ps[i+1].bin == ps[i].bin {
+				continue
+			}
+			for k := range right {
+				right[k] = total[k] - left[k]
+			}
+			if !g.okChild(left) {
+				continue
+			}
+			if !g.okChild(right) {
+				break
+			}
+			gain := g.score(left) + g.score(right) - parent
+			if gain > best.gain {
+				best = split{feature: j, bin: int(ps[i].bin), gain: gain}
+			}
+		}
+	}
+	return best
+}

@@ -1,0 +1,267 @@
+package tree
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/weirhq/weir/ml/internal/check"
+)
+
+// Tree is a fitted binary tree stored as parallel arrays indexed by node;
+// node 0 is the root.
+type Tree struct {
+	// Feature is the split feature of each node, -1 for a leaf.
+	Feature []int32 `json:"feature"`
+	// Threshold sends a row left when its feature value is ≤ Threshold.
+	Threshold []float64 `json:"threshold"`
+	// Bin is the split expressed in bins: left when the bin is ≤ Bin.
+	Bin []uint8 `json:"bin"`
+	// Left and Right are the children of each split node, -1 for a leaf.
+	Left  []int32 `json:"left"`
+	Right []int32 `json:"right"`
+	// Value holds NOut values per node (class frequencies, a mean, or a
+	// boosting step); only leaves' values are used to predict.
+	Value []float64 `json:"value"`
+	// NOut is the number of values per node.
+	NOut int `json:"n_out"`
+	// Samples is the number of training rows (with repeats) in each node.
+	Samples []int32 `json:"samples"`
+	// Gain is each split's improvement of the criterion.
+	Gain []float64 `json:"gain"`
+}
+
+// Leaf returns the index of the leaf that row x falls in.
+func (t *Tree) Leaf(x []float64) int {
+	n := int32(0)
+	for t.Feature[n] >= 0 {
+		if x[t.Feature[n]] <= t.Threshold[n] {
+			n = t.Left[n]
+		} else {
+			n = t.Right[n]
+		}
+	}
+	return int(n)
+}
+
+// LeafBinned returns the leaf that row i of binned data falls in.
+func (t *Tree) LeafBinned(b *Binned, i int) int {
+	n := int32(0)
+	for t.Feature[n] >= 0 {
+		if b.Cols[t.Feature[n]][i] <= t.Bin[n] {
+			n = t.Left[n]
+		} else {
+			n = t.Right[n]
+		}
+	}
+	return int(n)
+}
+
+// NodeValue returns the values of node n.
+func (t *Tree) NodeValue(n int) []float64 { return t.Value[n*t.NOut : (n+1)*t.NOut] }
+
+// Depth returns the depth of the tree (a single leaf has depth 0).
+func (t *Tree) Depth() int {
+	var walk func(n int32) int
+	walk = func(n int32) int {
+		if t.Feature[n] < 0 {
+			return 0
+		}
+		return 1 + max(walk(t.Left[n]), walk(t.Right[n]))
+	}
+	return walk(0)
+}
+
+// validate checks the structure of a loaded tree so that prediction cannot
+// index out of range or loop.
+func (t *Tree) validate(nFeatures int) error {
+	n := len(t.Feature)
+	if n == 0 || len(t.Threshold) != n || len(t.Left) != n || len(t.Right) != n || t.NOut < 1 || len(t.Value) != n*t.NOut {
+		return fmt.Errorf("tree: inconsistent node arrays")
+	}
+	for i := 0; i < n; i++ {
+		if t.Feature[i] < 0 {
+			continue
+		}
+		if int(t.Feature[i]) >= nFeatures || t.Left[i] <= int32(i) || t.Right[i] <= int32(i) || int(t.Left[i]) >= n || int(t.Right[i]) >= n {
+			return fmt.Errorf("tree: node %d is malformed", i)
+		}
+	}
+	return nil
+}
+
+// Validate checks that the tree is well formed for nFeatures inputs:
+// children come after their parent and every index is in range.
+func (t *Tree) Validate(nFeatures int) error { return t.validate(nFeatures) }
+
+// ForRows calls fn(i, row) for every row of x, split over the cores.
+func ForRows(x *mat.Dense, fn func(i int, row []float64)) {
+	n, p := x.Dims()
+	raw := x.RawMatrix()
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/1024))
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				fn(i, raw.Data[i*raw.Stride:i*raw.Stride+p])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Classifier is a CART decision tree for classification with the Gini
+// criterion (scikit-learn's DecisionTreeClassifier), on features binned
+// into at most 256 bins.
+type Classifier struct {
+	// MaxDepth limits the depth; 0 means unlimited.
+	MaxDepth int `json:"max_depth,omitempty"`
+	// MinSamplesSplit is the least number of rows to split a node; 0
+	// means 2.
+	MinSamplesSplit int `json:"min_samples_split,omitempty"`
+	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
+	// MaxFeatures is the number of features tried per split; 0 means all.
+	MaxFeatures int `json:"max_features,omitempty"`
+	// Seed seeds feature sampling.
+	Seed uint64 `json:"seed,omitempty"`
+	// Classes are the sorted class labels.
+	Classes []int `json:"classes"`
+	// NFeatures is the number of input columns.
+	NFeatures int `json:"n_features"`
+	// Tree is the fitted tree; its leaves hold class frequencies.
+	Tree *Tree `json:"tree"`
+}
+
+// Fit grows the tree on X and the class labels y.
+func (m *Classifier) Fit(x *mat.Dense, y []int) error {
+	classes, yi, err := check.Classes(x, y)
+	if err != nil {
+		return err
+	}
+	data, err := FitBinner(x, MaxBins, 0).Transform(x)
+	if err != nil {
+		return err
+	}
+	cls := make([]int32, len(yi))
+	for i, v := range yi {
+		cls[i] = int32(v)
+	}
+	rows := make([]int32, len(y))
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	_, p := x.Dims()
+	m.Classes, m.NFeatures = classes, p
+	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes)}, Gini, GrowConfig{
+		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
+		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
+	})
+	return nil
+}
+
+// PredictProba returns the class frequencies of each row's leaf, in the
+// order of Classes.
+func (m *Classifier) PredictProba(x *mat.Dense) ([][]float64, error) {
+	if m.Tree == nil {
+		return nil, check.Features(x, 0)
+	}
+	if err := check.Features(x, m.NFeatures); err != nil {
+		return nil, err
+	}
+	n, _ := x.Dims()
+	out := make([][]float64, n)
+	ForRows(x, func(i int, row []float64) {
+		out[i] = append([]float64(nil), m.Tree.NodeValue(m.Tree.Leaf(row))...)
+	})
+	return out, nil
+}
+
+// Predict returns the most frequent class of each row's leaf.
+func (m *Classifier) Predict(x *mat.Dense) ([]int, error) {
+	proba, err := m.PredictProba(x)
+	if err != nil {
+		return nil, err
+	}
+	return ArgMax(proba, m.Classes), nil
+}
+
+// ArgMax returns, for each row of scores, the class of its largest entry
+// (the first on ties).
+func ArgMax(scores [][]float64, classes []int) []int {
+	out := make([]int, len(scores))
+	for i, p := range scores {
+		best := 0
+		for k, v := range p {
+			if v > p[best] {
+				best = k
+			}
+		}
+		out[i] = classes[best]
+	}
+	return out
+}
+
+// Regressor is a CART decision tree for regression with the squared-error
+// criterion (scikit-learn's DecisionTreeRegressor), on binned features.
+type Regressor struct {
+	// MaxDepth limits the depth; 0 means unlimited.
+	MaxDepth int `json:"max_depth,omitempty"`
+	// MinSamplesSplit is the least number of rows to split a node; 0
+	// means 2.
+	MinSamplesSplit int `json:"min_samples_split,omitempty"`
+	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
+	// MaxFeatures is the number of features tried per split; 0 means all.
+	MaxFeatures int `json:"max_features,omitempty"`
+	// Seed seeds feature sampling.
+	Seed uint64 `json:"seed,omitempty"`
+	// NFeatures is the number of input columns.
+	NFeatures int `json:"n_features"`
+	// Tree is the fitted tree; its leaves hold means.
+	Tree *Tree `json:"tree"`
+}
+
+// Fit grows the tree on X and y.
+func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
+	if err := check.XY(x, y); err != nil {
+		return err
+	}
+	data, err := FitBinner(x, MaxBins, 0).Transform(x)
+	if err != nil {
+		return err
+	}
+	rows := make([]int32, len(y))
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	_, p := x.Dims()
+	m.NFeatures = p
+	m.Tree = Grow(data, rows, Targets{Y: y}, SquaredError, GrowConfig{
+		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
+		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
+	})
+	return nil
+}
+
+// Predict returns the mean of each row's leaf.
+func (m *Regressor) Predict(x *mat.Dense) ([]float64, error) {
+	if m.Tree == nil {
+		return nil, check.Features(x, 0)
+	}
+	if err := check.Features(x, m.NFeatures); err != nil {
+		return nil, err
+	}
+	n, _ := x.Dims()
+	out := make([]float64, n)
+	ForRows(x, func(i int, row []float64) {
+		out[i] = m.Tree.Value[m.Tree.Leaf(row)]
+	})
+	return out, nil
+}
