@@ -33,7 +33,35 @@ func (t *Task) Clone() *Task {
 		c.Go = &g
 	}
 	c.TaskOptions = t.TaskOptions.clone()
+	if t.Teardown != nil {
+		td := *t.Teardown
+		td.Setups = slices.Clone(t.Teardown.Setups)
+		c.Teardown = &td
+	}
+	if t.Branch != nil {
+		b := *t.Branch
+		c.Branch = &b
+	}
+	if t.ShortCircuit != nil {
+		sc := *t.ShortCircuit
+		sc.IgnoreDownstreamTriggerRules = clonePtr(t.ShortCircuit.IgnoreDownstreamTriggerRules)
+		c.ShortCircuit = &sc
+	}
+	c.Mapping = t.Mapping.clone()
 	return &c
+}
+
+// clone returns a deep copy of m.
+func (m Mapping) clone() Mapping {
+	c := m
+	if m.Expand != nil {
+		c.Expand = cloneValue(m.Expand).(map[string]any)
+	}
+	c.ExpandKwargs = cloneValue(m.ExpandKwargs)
+	if m.Partial != nil {
+		c.Partial = cloneValue(m.Partial).(map[string]any)
+	}
+	return c
 }
 
 // clone returns a deep copy of o.

@@ -164,8 +164,10 @@ func (e *expander) shape(g string) [2][]string {
 	e.busy[g] = true
 	defer delete(e.busy, g)
 	hasUp, hasDown := map[string]bool{}, map[string]bool{}
+	ups := map[string][]string{}
 	edge := func(from, to string) {
 		hasUp[to], hasDown[from] = true, true
+		ups[to] = append(ups[to], from)
 	}
 	for _, t := range e.d.Tasks {
 		if !e.members[g][t.ID] {
@@ -195,7 +197,44 @@ func (e *expander) shape(g string) [2][]string {
 			}
 		}
 	}
+	// A task "has a real downstream" when something in g other than a teardown follows it.
+	realDown := map[string]bool{}
+	for to, froms := range ups {
+		if t := e.tasks[to]; t != nil && t.Teardown != nil {
+			continue
+		}
+		for _, f := range froms {
+			realDown[f] = true
+		}
+	}
 	var s [2][]string
+	seenLeaf := map[string]bool{}
+	addLeaf := func(id string) {
+		if !seenLeaf[id] {
+			seenLeaf[id] = true
+			s[1] = append(s[1], id)
+		}
+	}
+	// A dependency on a group does not wait for the teardowns inside it (Airflow's
+	// TaskGroup.get_leaves): a teardown leaf is replaced by the work it follows.
+	var throughTeardown func(id string, depth int)
+	throughTeardown = func(id string, depth int) {
+		if depth > len(e.d.Tasks) {
+			return
+		}
+		for _, u := range ups[id] {
+			ut := e.tasks[u]
+			switch {
+			case ut == nil:
+			case ut.Teardown != nil:
+				throughTeardown(u, depth+1)
+			case ut.Setup:
+				// never through the teardown-to-setup edge
+			case !realDown[u]:
+				addLeaf(u)
+			}
+		}
+	}
 	for _, t := range e.d.Tasks {
 		if !e.members[g][t.ID] || e.tasks[t.ID] != t {
 			continue
@@ -204,7 +243,11 @@ func (e *expander) shape(g string) [2][]string {
 			s[0] = append(s[0], t.ID)
 		}
 		if !hasDown[t.ID] {
-			s[1] = append(s[1], t.ID)
+			if t.Teardown == nil {
+				addLeaf(t.ID)
+			} else {
+				throughTeardown(t.ID, 0)
+			}
 		}
 	}
 	e.memo[g] = s

@@ -159,20 +159,24 @@ func yamlError(path string, err error) *Error {
 // dagFields, taskFields, groupFields, ... are the keys each YAML item accepts.
 var (
 	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
-		"run_timeout", "max_active_tasks", "on_failure", "on_success", "tasks", "groups"}
+		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
 		"on_success", "output_limit"}
 	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
-		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args"},
+		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args",
+		"setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
+		"partial", "map_index_template", "max_active_tis_per_dag"},
 		optionFields...)
-	groupFields    = []string{"id", "upstream", "tasks", "groups"}
+	groupFields    = []string{"id", "upstream", "tasks", "groups", "expand", "expand_kwargs", "partial", "map_index_template"}
+	teardownFields = []string{"setups", "on_failure_fail_dagrun"}
+	shortFields    = []string{"expr", "ignore_downstream_trigger_rules"}
 	httpFields     = []string{"method", "url", "headers", "body", "expect_status"}
 	callbackFields = []string{"command", "webhook"}
 	// actionFields are the task fields that give a task its kind; a task has exactly one.
 	actionFields = []string{"command", "script", "http", "go"}
 	// kinds lists the task kinds a DAG file may use.
-	kinds = []string{KindCommand, KindHTTP, KindGo}
+	kinds = []string{KindCommand, KindHTTP, KindGo, KindBranch, KindShortCircuit, KindLatestOnly}
 )
 
 // rawDAG is a DAG being decoded: the model plus the YAML nodes errors point to.
@@ -200,6 +204,7 @@ type rawTask struct {
 	idNode  ast.Node
 	idBad   bool // the id had an error already
 	ups     []ref
+	setups  []ref // a teardown's setups, as written
 	group   *rawGroup
 	dropped bool
 	badSpec bool // the kind or action had an error: the validator does not check them again
@@ -263,6 +268,8 @@ func (r *rawDAG) decode() {
 			d.RunTimeout, _ = s.duration(e.valNode, e.key)
 		case "max_active_tasks":
 			d.MaxActiveTasks, _ = s.integer(e.valNode, e.key)
+		case "max_map_length":
+			d.MaxMapLength, _ = s.integer(e.valNode, e.key)
 		case "on_failure":
 			d.OnFailure = s.callbacks(e.valNode, e.key)
 		case "on_success":
@@ -448,6 +455,38 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 			t.Go = &GoSpec{Func: name}
 		case "args":
 			args, _ = s.value(n, f)
+		case "setup":
+			t.Setup, _ = s.boolean(n, f)
+		case "teardown":
+			rt.setups = s.teardown(n, f, t)
+		case "branch":
+			switch v, _ := s.value(n, f); x := v.(type) {
+			case bool:
+				if x {
+					t.Branch = &BranchSpec{}
+				}
+			case string:
+				t.Branch = &BranchSpec{Expr: x}
+			default:
+				s.errorf(n, f, "want true (the task's output is the choice) or an expression choosing the downstream task ids")
+			}
+		case "short_circuit":
+			t.ShortCircuit = s.shortCircuit(n, f)
+		case "latest_only":
+			if on, _ := s.boolean(n, f); on {
+				t.Kind = KindLatestOnly
+				kindNode = n
+			}
+		case "expand":
+			t.Expand = s.expandMap(n, f)
+		case "expand_kwargs":
+			t.ExpandKwargs, _ = s.value(n, f)
+		case "partial":
+			t.Partial = s.objectValue(n, f)
+		case "map_index_template":
+			t.MapIndexTemplate, _ = s.str(n, f, false)
+		case "max_active_tis_per_dag":
+			t.MaxActiveTIsPerDAG, _ = s.integer(n, f)
 		default:
 			if !s.option(e, &t.TaskOptions) {
 				s.unknownField(e, "task", taskFields)
@@ -480,6 +519,24 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 	}
 	kindOf := map[string]string{"command": KindCommand, "script": KindCommand, "http": KindHTTP, "go": KindGo}
 	bad := func() { rt.badSpec = true }
+	// Kinds the engine evaluates itself take no action field.
+	var engineKind string
+	switch {
+	case t.Branch != nil && t.Branch.Expr != "":
+		engineKind = KindBranch
+	case t.ShortCircuit != nil && t.ShortCircuit.Expr != "":
+		engineKind = KindShortCircuit
+	case t.Kind == KindLatestOnly:
+		engineKind = KindLatestOnly
+	}
+	if engineKind != "" {
+		if len(actions) > 0 {
+			s.errorf(present[actions[0]].keyNode, actions[0], "a %s task is evaluated by weir itself and takes no %s", engineKind, actions[0])
+			bad()
+		}
+		t.Kind = engineKind
+		return
+	}
 	switch {
 	case kindNode != nil && t.Kind != "" && !slices.Contains(kinds, t.Kind):
 		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
@@ -613,6 +670,14 @@ func (r *rawDAG) decodeGroup(n ast.Node, parent *rawGroup) {
 			for _, it := range items {
 				r.decodeGroup(it, rg)
 			}
+		case "expand":
+			rg.group.Expand = s.expandMap(e.valNode, e.key)
+		case "expand_kwargs":
+			rg.group.ExpandKwargs, _ = s.value(e.valNode, e.key)
+		case "partial":
+			rg.group.Partial = s.objectValue(e.valNode, e.key)
+		case "map_index_template":
+			rg.group.MapIndexTemplate, _ = s.str(e.valNode, e.key, false)
 		default:
 			s.unknownField(e, "group", groupFields)
 		}
@@ -620,4 +685,102 @@ func (r *rawDAG) decodeGroup(n ast.Node, parent *rawGroup) {
 	if rg.idNode == nil {
 		s.errorf(n, "id", "missing: every group needs an id")
 	}
+}
+
+// teardown reads a teardown mapping ({setups: [...], on_failure_fail_dagrun: bool}) or a
+// plain list of setups, and returns the setup references to resolve.
+func (s *scope) teardown(n ast.Node, field string, t *Task) []ref {
+	t.Teardown = &TeardownSpec{}
+	if _, isMap := s.deref(n, field).(*ast.MappingNode); !isMap {
+		return s.refs(n, field)
+	}
+	es, _ := s.mapping(n, field)
+	var refs []ref
+	for _, e := range es {
+		s.record(e.valField, e.valNode)
+		switch e.key {
+		case "setups":
+			refs = s.refs(e.valNode, e.valField)
+		case "on_failure_fail_dagrun":
+			t.Teardown.OnFailureFailDagrun, _ = s.boolean(e.valNode, e.valField)
+		default:
+			s.unknownField(e, field, teardownFields)
+		}
+	}
+	if len(refs) == 0 {
+		s.errorf(n, field, "a teardown names its setups: teardown: {setups: [create_workspace]}")
+	}
+	return refs
+}
+
+// shortCircuit reads short_circuit: true (the output is the condition), an expression,
+// or {expr, ignore_downstream_trigger_rules}.
+func (s *scope) shortCircuit(n ast.Node, field string) *ShortCircuitSpec {
+	if _, isMap := s.deref(n, field).(*ast.MappingNode); isMap {
+		sc := &ShortCircuitSpec{}
+		es, _ := s.mapping(n, field)
+		for _, e := range es {
+			s.record(e.valField, e.valNode)
+			switch e.key {
+			case "expr":
+				sc.Expr, _ = s.str(e.valNode, e.valField, false)
+			case "ignore_downstream_trigger_rules":
+				v, _ := s.boolean(e.valNode, e.valField)
+				sc.IgnoreDownstreamTriggerRules = &v
+			default:
+				s.unknownField(e, field, shortFields)
+			}
+		}
+		return sc
+	}
+	switch v, _ := s.value(n, field); x := v.(type) {
+	case bool:
+		if x {
+			return &ShortCircuitSpec{}
+		}
+		return nil
+	case string:
+		return &ShortCircuitSpec{Expr: x}
+	}
+	s.errorf(n, field, "want true (the task's output is the condition), an expression, or {expr, ignore_downstream_trigger_rules}")
+	return nil
+}
+
+// expandMap reads expand: a mapping of argument names to lists, maps or templates.
+func (s *scope) expandMap(n ast.Node, field string) map[string]any {
+	v, ok := s.value(n, field)
+	if !ok {
+		return nil
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		s.errorf(n, field, "want a mapping of argument names to what they range over, e.g. expand: {lr: [0.1, 0.01]}")
+		return nil
+	}
+	for k, x := range m {
+		switch y := x.(type) {
+		case []any, map[string]any:
+		case string:
+			if !isTemplate(y) {
+				s.errorf(n, field+"."+k, "got the string %q: want a list, a map, or a template such as \"{{ outputs.grid }}\"", y)
+			}
+		default:
+			s.errorf(n, field+"."+k, "got %v: want a list, a map, or a template such as \"{{ outputs.grid }}\"", y)
+		}
+	}
+	return m
+}
+
+// objectValue reads a mapping as a JSON object.
+func (s *scope) objectValue(n ast.Node, field string) map[string]any {
+	v, ok := s.value(n, field)
+	if !ok {
+		return nil
+	}
+	m, isMap := v.(map[string]any)
+	if !isMap {
+		s.errorf(n, field, "want a mapping of argument names to values")
+		return nil
+	}
+	return m
 }

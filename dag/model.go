@@ -36,6 +36,9 @@ type DAG struct {
 	// MaxActiveTasks caps the task instances of one run running at once; 0 means no cap
 	// beyond the executor's parallelism.
 	MaxActiveTasks int `json:"max_active_tasks,omitempty"`
+	// MaxMapLength caps how many instances one mapped task expands into (default 1024,
+	// Airflow's core.max_map_length); an upstream whose output is longer fails.
+	MaxMapLength int `json:"max_map_length,omitempty"`
 
 	// Source is where the DAG was defined: a YAML file path, or "go:<package>" for the SDK.
 	Source string `json:"source,omitempty"`
@@ -64,6 +67,58 @@ type Group struct {
 	Tasks []string `json:"tasks"`
 	// Upstream lists the tasks or groups (fully qualified) this group depends on.
 	Upstream []string `json:"upstream,omitempty"`
+	// Mapping makes the group a mapped task group: the whole group runs once per item,
+	// instance i of each task depending on instance i of its upstreams in the group.
+	Mapping
+}
+
+// Mapping is dynamic task mapping (Airflow's expand / expand_kwargs / partial), on a task or
+// a task group. Each instance's arguments (the partial ones merged with its item) are the
+// "args" template variable and, for a go task without args of its own, the function's input.
+type Mapping struct {
+	// Expand maps argument names to what they range over: a literal list or map, or a
+	// template whose value is one ("{{ outputs.grid }}"). Several names give the cross
+	// product. A map ranges over its [key, value] pairs.
+	Expand map[string]any `json:"expand,omitempty"`
+	// ExpandKwargs ranges over a list of argument objects (a literal or a template).
+	ExpandKwargs any `json:"expand_kwargs,omitempty"`
+	// Partial holds arguments fixed for every instance.
+	Partial map[string]any `json:"partial,omitempty"`
+	// MapIndexTemplate names each instance ("lr={{ args.lr }}"), shown beside its map index.
+	MapIndexTemplate string `json:"map_index_template,omitempty"`
+}
+
+// IsMapped reports whether the mapping expands anything.
+func (m *Mapping) IsMapped() bool { return m.Expand != nil || m.ExpandKwargs != nil }
+
+// TeardownSpec makes a task the teardown of setup tasks.
+type TeardownSpec struct {
+	// Setups are the setup tasks this teardown tears down (fully qualified); they become its
+	// upstreams. Its trigger rule is all_done_setup_success and cannot be changed.
+	Setups []string `json:"setups"`
+	// OnFailureFailDagrun makes the teardown count for the run's state (by default a
+	// teardown's failure does not fail the run).
+	OnFailureFailDagrun bool `json:"on_failure_fail_dagrun,omitempty"`
+}
+
+// BranchSpec makes a task a branch: when it succeeds, its direct downstreams not chosen are
+// skipped. The choice is a task or group id, a list of them, or null (skip all).
+type BranchSpec struct {
+	// Expr is an expression (without braces) over params and upstream outputs whose value is
+	// the choice; the task then has kind "branch". Empty means the task's own output (a
+	// command or go task) is the choice.
+	Expr string `json:"expr,omitempty"`
+}
+
+// ShortCircuitSpec makes a task a short-circuit: when its condition is false, what is
+// downstream is skipped.
+type ShortCircuitSpec struct {
+	// Expr is the condition expression (kind "short_circuit"); empty means the task's own
+	// output is the condition (false, null, 0, "", [] and {} are false).
+	Expr string `json:"expr,omitempty"`
+	// IgnoreDownstreamTriggerRules (default true) skips every task downstream; false skips
+	// only the direct downstreams and lets trigger rules decide for the rest.
+	IgnoreDownstreamTriggerRules *bool `json:"ignore_downstream_trigger_rules,omitempty"`
 }
 
 // Kind names of the built-in task kinds.
@@ -71,6 +126,12 @@ const (
 	KindCommand = "command"
 	KindHTTP    = "http"
 	KindGo      = "go"
+	// KindBranch evaluates a branch expression (Task.Branch.Expr) in the engine.
+	KindBranch = "branch"
+	// KindShortCircuit evaluates a short-circuit condition (Task.ShortCircuit.Expr).
+	KindShortCircuit = "short_circuit"
+	// KindLatestOnly skips its direct downstreams unless the run is the DAG's latest.
+	KindLatestOnly = "latest_only"
 )
 
 // Task is one node of a DAG.
@@ -94,6 +155,20 @@ type Task struct {
 	HTTP *HTTPSpec `json:"http,omitempty"`
 	// Go is the spec of a "go" task.
 	Go *GoSpec `json:"go,omitempty"`
+
+	// Setup marks a setup task: it creates what the tasks in its scope need.
+	Setup bool `json:"setup,omitempty"`
+	// Teardown, when set, marks a teardown task of the given setups.
+	Teardown *TeardownSpec `json:"teardown,omitempty"`
+	// Branch, when set, makes the task a branch.
+	Branch *BranchSpec `json:"branch,omitempty"`
+	// ShortCircuit, when set, makes the task a short-circuit.
+	ShortCircuit *ShortCircuitSpec `json:"short_circuit,omitempty"`
+	// Mapping maps the task over its inputs (dynamic task mapping).
+	Mapping
+	// MaxActiveTIsPerDAG caps the running instances of this task across all active runs of
+	// its DAG; 0 means no cap.
+	MaxActiveTIsPerDAG int `json:"max_active_tis_per_dag,omitempty"`
 
 	// TaskOptions holds the options that DAG defaults can also set.
 	TaskOptions

@@ -25,6 +25,9 @@ type TemplateContext struct {
 	Params, Conf map[string]any
 	// Outputs maps fully qualified task IDs to their output values.
 	Outputs map[string]any
+	// Args are a mapped instance's arguments (partial merged with its item), nil when the
+	// task is not mapped.
+	Args map[string]any
 }
 
 // vars returns the template variables of the context, typed as compileEnv declares them.
@@ -37,7 +40,12 @@ func (c *TemplateContext) vars(taskID string) map[string]any {
 	if conf == nil {
 		conf = map[string]any{}
 	}
+	args := c.Args
+	if args == nil {
+		args = map[string]any{}
+	}
 	return map[string]any{
+		"args": args, "zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 		"params": params, "conf": conf, "outputs": nestOutputs(c.Outputs),
 		"run_id": c.RunID, "dag_id": c.DAGID, "task_id": taskID,
 		"map_index": c.MapIndex, "try_number": c.TryNumber,
@@ -135,6 +143,10 @@ func RenderTask(t *Task, c *TemplateContext) (*Task, error) {
 		str("http.body", &h.Body)
 	}
 	if g := out.Go; g != nil {
+		if g.Args == nil && c.Args != nil {
+			// A mapped go task without args of its own takes its instance's arguments.
+			g.Args = cloneValue(map[string]any(c.Args))
+		}
 		g.Args = renderArg("args", g.Args, vars, fail)
 	}
 	if len(errs) > 0 {

@@ -103,6 +103,26 @@ func (r *rawDAG) build() {
 				ups = append(ups, id)
 			}
 		}
+		if t.Teardown != nil {
+			var setups []string
+			for _, u := range rt.setups {
+				id, ok := r.resolveRef(rt.scope, u, rt.group)
+				switch {
+				case !ok || id == "":
+				case r.byTask[id] == nil:
+					rt.scope.errorf(u.node, u.field, "%s is a group: a teardown names setup tasks", id)
+				case !r.byTask[id].task.Setup:
+					rt.scope.errorf(u.node, u.field, "task %s is not a setup task: mark it with setup: true", id)
+				default:
+					setups = append(setups, id)
+					// The teardown runs after its setups.
+					if !slices.Contains(ups, id) {
+						ups = append(ups, id)
+					}
+				}
+			}
+			t.Teardown.Setups = setups
+		}
 		t.Upstream = ups
 		d.Tasks = append(d.Tasks, t)
 		for g := rt.group; g != nil; g = g.parent {

@@ -22,15 +22,19 @@ import (
 //     ds: "2024-01-31"; ds_nodash: "20240131"; ts_nodash: "20240131T000000".
 //   - outputs: upstream outputs by task ID: outputs.extract, outputs["prep.scale"], and
 //     also nested by group, outputs.prep.scale.
-var TemplateVars = []string{"conf", "dag_id", "ds", "ds_nodash", "logical_date", "map_index",
-	"outputs", "params", "run_id", "task_id", "try_number", "ts", "ts_nodash"}
+//   - args: a mapped instance's arguments (its partial arguments merged with its item).
+//   - zip(a, b, ...) pairs lists up to the shortest; zip_longest(fill, a, b, ...) pads the
+//     shorter ones with fill; concat(a, b, ...) joins lists (for expand).
+var TemplateVars = []string{"args", "concat", "conf", "dag_id", "ds", "ds_nodash", "logical_date", "map_index",
+	"outputs", "params", "run_id", "task_id", "try_number", "ts", "ts_nodash", "zip", "zip_longest"}
 
 // compileEnv declares the variables and their types to the expression compiler; rendering
 // passes values of the same types.
 var compileEnv = map[string]any{
 	"params": map[string]any{}, "conf": map[string]any{}, "outputs": map[string]any{},
 	"run_id": "", "dag_id": "", "task_id": "", "logical_date": "", "ds": "", "ds_nodash": "",
-	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0,
+	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0, "args": map[string]any{},
+	"zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 }
 
 // segment is a part of a template: literal text, or the source of an expression.
@@ -179,6 +183,11 @@ func eachTemplatable(t *Task, fn func(field, s string)) {
 	if g := t.Go; g != nil {
 		eachArg("args", g.Args, fn)
 	}
+	for _, k := range sortedMapKeys(t.Expand) {
+		eachArg("expand."+k, t.Expand[k], fn)
+	}
+	eachArg("expand_kwargs", t.ExpandKwargs, fn)
+	fn("map_index_template", t.MapIndexTemplate)
 }
 
 func eachArg(field string, v any, fn func(field, s string)) {

@@ -90,6 +90,9 @@ func (v *validator) run() {
 	if d.MaxActiveTasks < 0 {
 		v.add("", "", "max_active_tasks", -1, "must not be negative, got %d", d.MaxActiveTasks)
 	}
+	if d.MaxMapLength < 0 {
+		v.add("", "", "max_map_length", -1, "must not be negative, got %d", d.MaxMapLength)
+	}
 	if d.RunTimeout < 0 {
 		v.add("", "", "run_timeout", -1, "must not be negative, got %s", d.RunTimeout.D())
 	}
@@ -111,7 +114,9 @@ func (v *validator) run() {
 				didYouMean(string(t.TriggerRule), ruleNames()), strings.Join(ruleNames(), ", "))
 		}
 		v.options(t.ID, "", t.TaskOptions)
+		v.flow(t)
 	}
+	v.mappedGroups()
 	v.graph()
 	for _, t := range d.Tasks {
 		if t != nil {
@@ -214,7 +219,9 @@ func validQualified(id string) bool {
 // spec checks the kind of t and the spec of that kind.
 func (v *validator) spec(t *Task) {
 	id := t.ID
-	specs := map[string]bool{KindCommand: t.Command != nil, KindHTTP: t.HTTP != nil, KindGo: t.Go != nil}
+	specs := map[string]bool{KindCommand: t.Command != nil, KindHTTP: t.HTTP != nil, KindGo: t.Go != nil,
+		KindBranch: t.Branch != nil && t.Branch.Expr != "", KindShortCircuit: t.ShortCircuit != nil && t.ShortCircuit.Expr != "",
+		KindLatestOnly: true}
 	switch {
 	case t.Kind == "":
 		v.add(id, "", "kind", -1, "missing: set kind or one of command, script, http, go")
@@ -227,7 +234,7 @@ func (v *validator) spec(t *Task) {
 		return
 	}
 	for _, k := range kinds {
-		if specs[k] && k != t.Kind {
+		if specs[k] && k != t.Kind && k != KindLatestOnly {
 			v.add(id, "", k, -1, "a %s task cannot also have a %s spec", t.Kind, k)
 		}
 	}
@@ -434,4 +441,143 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// flow checks a task's setup/teardown, branching and mapping fields.
+func (v *validator) flow(t *Task) {
+	id := t.ID
+	if t.Teardown != nil {
+		if t.Setup {
+			v.add(id, "", "teardown", -1, "a task is a setup or a teardown, not both")
+		}
+		if t.TriggerRule != "" && t.TriggerRule != AllDoneSetupSuccess {
+			v.add(id, "", "trigger_rule", -1, "a teardown's trigger rule is all_done_setup_success and cannot be changed (it runs when one of its setups succeeded, also after the work failed)")
+		}
+		for _, s := range t.Teardown.Setups {
+			st := v.tasks[s]
+			switch {
+			case st == nil:
+				v.add(id, "", "teardown.setups", -1, "unknown setup task %q", s)
+			case !st.Setup:
+				v.add(id, "", "teardown.setups", -1, "task %s is not a setup task: mark it with setup: true", s)
+			case !slices.Contains(t.Upstream, s):
+				v.add(id, "", "teardown.setups", -1, "setup %s must be upstream of its teardown", s)
+			}
+		}
+	}
+	if t.Branch != nil || t.ShortCircuit != nil || t.Kind == KindLatestOnly {
+		if t.IsMapped() {
+			v.add(id, "", "expand", -1, "a branch, short-circuit or latest-only task cannot be mapped (as in Airflow)")
+		}
+		if t.Branch != nil && t.Kind != KindBranch && t.Kind != KindCommand && t.Kind != KindGo {
+			v.add(id, "", "branch", -1, "branch: true applies to command and go tasks, whose output is the choice; use branch: <expression> otherwise")
+		}
+		if t.ShortCircuit != nil && t.Kind != KindShortCircuit && t.Kind != KindCommand && t.Kind != KindGo {
+			v.add(id, "", "short_circuit", -1, "short_circuit: true applies to command and go tasks, whose output is the condition")
+		}
+		for _, src := range []string{branchExpr(t), shortExpr(t)} {
+			if src != "" {
+				v.expression(t, exprField(t), segment{expr: true, text: src, off: -1})
+			}
+		}
+	}
+	if t.Branch != nil && t.ShortCircuit != nil {
+		v.add(id, "", "short_circuit", -1, "a task is a branch or a short-circuit, not both")
+	}
+	v.mapping(id, "", t.Mapping)
+	if t.MaxActiveTIsPerDAG < 0 {
+		v.add(id, "", "max_active_tis_per_dag", -1, "must not be negative, got %d", t.MaxActiveTIsPerDAG)
+	}
+}
+
+func branchExpr(t *Task) string {
+	if t.Branch != nil {
+		return t.Branch.Expr
+	}
+	return ""
+}
+
+func shortExpr(t *Task) string {
+	if t.ShortCircuit != nil {
+		return t.ShortCircuit.Expr
+	}
+	return ""
+}
+
+func exprField(t *Task) string {
+	if t.Branch != nil {
+		return "branch"
+	}
+	return "short_circuit"
+}
+
+// mapping checks the mapping fields of a task or a group.
+func (v *validator) mapping(task, group string, m Mapping) {
+	switch {
+	case m.Expand != nil && m.ExpandKwargs != nil:
+		v.add(task, group, "expand_kwargs", -1, "use expand or expand_kwargs, not both")
+	case !m.IsMapped() && m.Partial != nil:
+		v.add(task, group, "partial", -1, "partial arguments need expand or expand_kwargs")
+	case !m.IsMapped() && m.MapIndexTemplate != "":
+		v.add(task, group, "map_index_template", -1, "map_index_template needs expand or expand_kwargs")
+	}
+	if m.Expand != nil && len(m.Expand) == 0 {
+		v.add(task, group, "expand", -1, "expand names no argument")
+	}
+	switch x := m.ExpandKwargs.(type) {
+	case nil, []any:
+	case string:
+		if !isTemplate(x) {
+			v.add(task, group, "expand_kwargs", -1, "got the string %q: want a list of argument objects or a template such as \"{{ outputs.configs }}\"", x)
+		}
+	default:
+		v.add(task, group, "expand_kwargs", -1, "want a list of argument objects or a template such as \"{{ outputs.configs }}\"")
+	}
+	for _, k := range sortedMapKeys(m.Partial) {
+		if _, dup := m.Expand[k]; dup {
+			v.add(task, group, "partial."+k, -1, "argument %q is both partial and expanded", k)
+		}
+	}
+}
+
+// mappedGroups checks mapped task groups: no nested mapping inside them yet.
+func (v *validator) mappedGroups() {
+	mapped := map[string]bool{}
+	for _, g := range v.d.Groups {
+		if g != nil && g.IsMapped() {
+			mapped[g.ID] = true
+			v.mapping("", g.ID, g.Mapping)
+		}
+	}
+	if len(mapped) == 0 {
+		return
+	}
+	inMapped := func(id string) string {
+		for p := parentGroup(id); p != ""; p = parentGroup(p) {
+			if mapped[p] {
+				return p
+			}
+		}
+		return ""
+	}
+	for _, g := range v.d.Groups {
+		if g != nil && g.IsMapped() {
+			if outer := inMapped(g.ID); outer != "" {
+				v.add("", g.ID, "expand", -1, "group %s is mapped inside mapped group %s: nested mapping is not supported yet", g.ID, outer)
+			}
+		}
+	}
+	for _, t := range v.d.Tasks {
+		if t == nil {
+			continue
+		}
+		if g := inMapped(t.ID); g != "" {
+			if t.IsMapped() {
+				v.add(t.ID, "", "expand", -1, "task %s is mapped inside mapped group %s: nested mapping is not supported yet", t.ID, g)
+			}
+			if t.Branch != nil || t.ShortCircuit != nil {
+				v.add(t.ID, "", "branch", -1, "a branch or short-circuit inside mapped group %s is not supported (as in Airflow)", g)
+			}
+		}
+	}
 }
