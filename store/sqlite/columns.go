@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Conversions between domain values and column values. Times are INTEGER unix microseconds,
@@ -20,12 +21,15 @@ func timeArg(t time.Time) any {
 	return t.UnixMicro()
 }
 
-// jsonArg returns the column value of m.
+// jsonArg returns the column value of m: a string sharing m's bytes, not a copy, since an
+// output may be large. It is valid only while m is not modified, which holds for the
+// statement it is an argument of: the driver copies the text when it binds it, and nothing
+// keeps the argument after the statement ran.
 func jsonArg(m json.RawMessage) any {
 	if len(m) == 0 {
 		return nil
 	}
-	return string(m)
+	return unsafe.String(&m[0], len(m))
 }
 
 // timeCol scans a time column into *p, in UTC.

@@ -63,6 +63,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
+	return applyMigrations(ctx, db, ms)
+}
+
+// applyMigrations is migrate with the migrations ms, in version order, as the ones this
+// binary knows; tests pass a prefix of migrations() to build a database of an older schema.
+func applyMigrations(ctx context.Context, db *sql.DB, ms []migration) error {
+	if len(ms) == 0 {
+		return fmt.Errorf("migrate: no migrations")
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

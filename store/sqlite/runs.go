@@ -18,19 +18,19 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// runArgs returns the columns of r in the order of the run queries.
-func runArgs(r *store.DAGRun) []any {
-	return []any{
+// appendRunArgs appends the columns of r, in the order of the run queries, to dst.
+func appendRunArgs(dst []any, r *store.DAGRun) []any {
+	return append(dst,
 		r.DAGID, r.RunID, timeArg(r.LogicalDate), r.RunType, string(r.State),
-		jsonArg(r.Conf), jsonArg(r.Params), jsonArg(r.DAG),
+		jsonArg(r.Conf), jsonArg(r.Params), jsonArg(r.DAG), r.DAGHash,
 		timeArg(r.QueuedAt), timeArg(r.StartedAt), timeArg(r.EndedAt), r.Owner, timeArg(r.HeartbeatAt),
-	}
+	)
 }
 
 func scanRun(sc scanner) (*store.DAGRun, error) {
 	r := new(store.DAGRun)
 	err := sc.Scan(&r.DAGID, &r.RunID, timeCol{&r.LogicalDate}, &r.RunType, (*string)(&r.State),
-		jsonCol{&r.Conf}, jsonCol{&r.Params}, jsonCol{&r.DAG},
+		jsonCol{&r.Conf}, jsonCol{&r.Params}, jsonCol{&r.DAG}, &r.DAGHash,
 		timeCol{&r.QueuedAt}, timeCol{&r.StartedAt}, timeCol{&r.EndedAt}, &r.Owner, timeCol{&r.HeartbeatAt})
 	if err != nil {
 		return nil, err
@@ -59,9 +59,10 @@ func validateTI(ti *store.TaskInstance) error {
 	return nil
 }
 
-// CreateRun implements store.Store. Every task instance must belong to run (same DAG ID and
-// run ID). It fails with store.ErrAlreadyExists if the run, or one of the task instances,
-// exists; then nothing is written.
+// CreateRun implements store.Store. It stores the run as given, a nil DAG as none. Every
+// task instance must belong to run (same DAG ID and run ID). It fails with
+// store.ErrAlreadyExists if the run, or one of the task instances, exists; then nothing is
+// written.
 func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error {
 	if err := validateRun(run); err != nil {
 		return err
@@ -76,7 +77,8 @@ func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.T
 		}
 	}
 	return s.writeTx(ctx, func(w *writer) error {
-		if err := w.exec(w.stmt(s.insertRun), runArgs(run)...); err != nil {
+		args := appendRunArgs(nil, run) // reused by every row
+		if err := w.exec(w.stmt(s.insertRun), args...); err != nil {
 			return fmt.Errorf("run %s/%s: %w", run.DAGID, run.RunID, interpretError(err))
 		}
 		if len(tis) == 0 {
@@ -84,7 +86,8 @@ func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.T
 		}
 		st := w.stmt(s.insertTI)
 		for _, ti := range tis {
-			if err := w.exec(st, tiArgs(ti)...); err != nil {
+			args = appendTIArgs(args[:0], ti)
+			if err := w.exec(st, args...); err != nil {
 				return fmt.Errorf("task instance %s: %w",
 					tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), interpretError(err))
 			}

@@ -85,8 +85,8 @@ type Store struct {
 	r *sql.DB
 
 	// Write statements, prepared on w's connection once and reused by every transaction.
-	insertRun, upsertRun, insertTI, upsertTI, upsertTry *sql.Stmt
-	upsertPool, deletePool                              *sql.Stmt
+	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
+	upsertPool, deletePool                                        *sql.Stmt
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
 	getRun, getTI, listTries, getPool, listPools *sql.Stmt
@@ -190,6 +190,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	prep(s.w, &s.upsertRun, query("UpsertRun"))
 	prep(s.w, &s.insertTI, query("InsertTI"))
 	prep(s.w, &s.upsertTI, query("UpsertTI"))
+	prep(s.w, &s.deleteTI, query("DeleteTI"))
 	prep(s.w, &s.upsertTry, query("UpsertTry"))
 	prep(s.w, &s.upsertPool, query("UpsertPool"))
 	prep(s.w, &s.deletePool, query("DeletePool"))

@@ -2,13 +2,16 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/storetest"
@@ -237,16 +240,110 @@ func TestMigrationsConcurrentOpen(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatalf("migrations: %v", err)
+	}
 	for _, s := range stores {
 		if s == nil {
 			continue
 		}
-		if got := appliedMigrations(t, s); len(got) != 1 {
-			t.Errorf("applied %v, want one migration", got)
+		if got := appliedMigrations(t, s); len(got) != len(ms) {
+			t.Errorf("applied %v, want %d migrations", got, len(ms))
 		}
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+	}
+}
+
+// schemaV1Rows fills a database of schema version 1 (001_init only): a run with a DAG
+// snapshot, a task instance and one try of it. It is SQL of that schema, not of the query
+// files, which follow the newest.
+const schemaV1Rows = `
+INSERT INTO dag_runs (dag_id, run_id, state, dag, queued_at)
+    VALUES ('d', 'r', 'running', '{"dag_id":"d","v":1}', 1700000000000000);
+INSERT INTO task_instances (dag_id, run_id, task_id, map_index, state, try_number, output, error)
+    VALUES ('d', 'r', 't', -1, 'failed', 1, '{"rows":1}', 'boom');
+INSERT INTO task_tries (dag_id, run_id, task_id, map_index, try_number, state)
+    VALUES ('d', 'r', 't', -1, 1, 'failed');
+`
+
+// TestMigrationsUpgrade builds a database of schema version 1, as the first weir left it,
+// and opens it with this one: Open applies the later migrations, the rows survive with the
+// new columns at their defaults, and every method works on them.
+func TestMigrationsUpgrade(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatalf("migrations: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "weir.db")
+	old, err := sql.Open("sqlite", dsn(path, url.Values{"_foreign_keys": {"1"}, "_txlock": {"immediate"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(ctx, old, ms[:1]); err != nil {
+		t.Fatalf("migration 001 alone: %v", err)
+	}
+	if _, err := old.ExecContext(ctx, schemaV1Rows); err != nil {
+		t.Fatalf("rows of schema version 1: %v", err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openTest(t, path)
+	if got := appliedMigrations(t, s); len(got) != len(ms) || got[len(got)-1] != ms[len(ms)-1].Version {
+		t.Fatalf("after upgrading, applied %v, want every one of the %d migrations", got, len(ms))
+	}
+	if got := pragma(t, s.r, "IntegrityCheck"); got != "ok" {
+		t.Fatalf("integrity_check: %s", got)
+	}
+	run, err := s.GetRun(ctx, "d", "r")
+	if err != nil {
+		t.Fatalf("GetRun: %v", err)
+	}
+	if string(run.DAG) != `{"dag_id":"d","v":1}` || run.DAGHash != "" || run.State != store.RunRunning {
+		t.Fatalf("run after upgrading = %+v, want its snapshot, state and no DAG hash", run)
+	}
+	x, err := s.GetTaskInstance(ctx, "d", "r", "t", -1)
+	if err != nil {
+		t.Fatalf("GetTaskInstance: %v", err)
+	}
+	if x.Args != nil || x.RenderedMapIndex != "" || x.State != store.TIFailed || string(x.Output) != `{"rows":1}` || x.Error != "boom" {
+		t.Fatalf("task instance after upgrading = %+v, want its values and no args nor rendered map index", x)
+	}
+	if tries, err := s.ListTries(ctx, "d", "r", "t", -1); err != nil || len(tries) != 1 {
+		t.Fatalf("ListTries after upgrading = %d tries, %v; want 1", len(tries), err)
+	}
+
+	// The new columns work on the upgraded tables: a heartbeat without the snapshot keeps
+	// it, and the unmapped instance becomes mapped ones, its try deleted with it.
+	upd := *run
+	upd.DAG, upd.DAGHash, upd.HeartbeatAt = nil, "h1", time.UnixMicro(1700000000000001)
+	mapped := []*store.TaskInstance{
+		{DAGID: "d", RunID: "r", TaskID: "t", MapIndex: 0, Args: json.RawMessage(`{"x":0}`), RenderedMapIndex: "x=0"},
+		{DAGID: "d", RunID: "r", TaskID: "t", MapIndex: 1, Args: json.RawMessage(`{"x":1}`), RenderedMapIndex: "x=1"},
+	}
+	if err := s.Apply(ctx, &store.Batch{
+		DeleteTIs: []store.TIKey{{DAGID: "d", RunID: "r", TaskID: "t", MapIndex: -1}},
+		Runs:      []*store.DAGRun{&upd},
+		TIs:       mapped,
+	}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	run, err = s.GetRun(ctx, "d", "r")
+	if err != nil || string(run.DAG) != `{"dag_id":"d","v":1}` || run.DAGHash != "h1" {
+		t.Fatalf("run = %+v, %v; want the old snapshot and hash h1", run, err)
+	}
+	tis, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "d", RunID: "r"})
+	if err != nil || len(tis) != 2 || string(tis[1].Args) != `{"x":1}` || tis[1].RenderedMapIndex != "x=1" {
+		t.Fatalf("ListTaskInstances = %v, %v; want the two mapped instances", tis, err)
+	}
+	if tries, err := s.ListTries(ctx, "d", "r", "t", -1); err != nil || len(tries) != 0 {
+		t.Fatalf("ListTries of the deleted instance = %d tries, %v; want none", len(tries), err)
 	}
 }
 
@@ -357,6 +454,7 @@ func TestQueryPlans(t *testing.T) {
 		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), lim, sql.Named("states", `["running"]`)), "dag_runs_state"},
 		{"ListTIs by run", plan(render("ListTIs", tiFilter{DAGID: true, RunID: true}), sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_task_instances_1"},
 		{"ListTries", plan(query("ListTries"), "d", "r", "t", -1), "sqlite_autoindex_task_tries_1"},
+		{"DeleteTI", plan(query("DeleteTI"), "d", "r", "t", -1), "sqlite_autoindex_task_instances_1"},
 	} {
 		t.Logf("%s: %s", c.name, c.plan)
 		if !strings.Contains(c.plan, c.want) {

@@ -32,5 +32,7 @@
 //   - ListTries of a task instance that does not exist returns no tries and no error.
 //   - The default pool has 128 slots when a database is created; it can be updated but not
 //     deleted (DeletePool returns an error other than ErrNotFound).
-//   - Keys (DAG ID, run ID, task ID, pool name) must not be empty.
+//   - Keys (DAG ID, run ID, task ID, pool name) must not be empty, in Batch.DeleteTIs too.
+//   - Apply deletes Batch.DeleteTIs before any upsert, so a try in the batch of an instance
+//     the batch deletes (and does not re-create) has no parent.
 package storetest

@@ -155,6 +155,26 @@ func testApply(t *testing.T, setup setupFunc) {
 		}
 	})
 
+	t.Run("BatchEmpty", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			name string
+			b    store.Batch
+			want bool
+		}{
+			{"zero", store.Batch{}, true},
+			{"empty slices", store.Batch{DeleteTIs: []store.TIKey{}, Runs: []*store.DAGRun{}, TIs: []*store.TaskInstance{}, Tries: []*store.TaskTry{}}, true},
+			{"DeleteTIs", store.Batch{DeleteTIs: []store.TIKey{{DAGID: "d", RunID: "r", TaskID: "t", MapIndex: -1}}}, false},
+			{"Runs", store.Batch{Runs: []*store.DAGRun{minimalRun("d", "r", store.RunQueued)}}, false},
+			{"TIs", store.Batch{TIs: []*store.TaskInstance{ti("d", "r", "t", -1, store.TINone)}}, false},
+			{"Tries", store.Batch{Tries: []*store.TaskTry{fullTry("d", "r", "t", -1, 1)}}, false},
+		} {
+			if got := c.b.Empty(); got != c.want {
+				t.Errorf("%s: Empty() = %v, want %v", c.name, got, c.want)
+			}
+		}
+	})
+
 	t.Run("CreateRunWithTIsAndTries", func(t *testing.T) {
 		ctx, s := setup(t)
 		run := fullRun("d", "r", t0)
@@ -172,9 +192,10 @@ func testApply(t *testing.T, setup setupFunc) {
 
 	t.Run("UpdateRunWhole", func(t *testing.T) {
 		ctx, s := setup(t)
-		mustCreateRun(ctx, t, s, fullRun("d", "r", t0))
+		orig := fullRun("d", "r", t0)
+		mustCreateRun(ctx, t, s, orig)
 		// Every field changes, and fields that were set become unset: upserts replace the
-		// whole row.
+		// whole row, but for a nil DAG, which keeps the stored snapshot (NilDAG below).
 		upd := &store.DAGRun{
 			DAGID:       "d",
 			RunID:       "r",
@@ -188,7 +209,42 @@ func testApply(t *testing.T, setup setupFunc) {
 			EndedAt:     at(2 * time.Hour),
 		}
 		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{upd}})
-		checkRun(t, getRun(ctx, t, s, "d", "r"), upd)
+		want := *upd
+		want.DAG = orig.DAG
+		checkRun(t, getRun(ctx, t, s, "d", "r"), &want)
+	})
+
+	t.Run("NilDAG", func(t *testing.T) {
+		ctx, s := setup(t)
+		run := fullRun("d", "r", t0)
+		mustCreateRun(ctx, t, s, run)
+
+		// A heartbeat that does not carry the snapshot keeps it.
+		hb := *run
+		hb.DAG, hb.HeartbeatAt = nil, at(time.Minute)
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{&hb}})
+		want := hb
+		want.DAG = run.DAG
+		checkRun(t, getRun(ctx, t, s, "d", "r"), &want)
+
+		// A new snapshot replaces it; a nil one later in the same batch keeps the new one.
+		v2 := *run
+		v2.DAG, v2.DAGHash = json.RawMessage(`{"dag_id":"d","tasks":[{"id":"v2"}]}`), "sha256:v2"
+		fin := v2
+		fin.DAG, fin.State = nil, store.RunSuccess
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{&v2, &fin}})
+		want = fin
+		want.DAG = v2.DAG
+		checkRun(t, getRun(ctx, t, s, "d", "r"), &want)
+
+		// A run Apply creates without a snapshot has none until one is written.
+		bare := minimalRun("d", "bare", store.RunQueued)
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{bare}})
+		checkRun(t, getRun(ctx, t, s, "d", "bare"), bare)
+		withDAG := *bare
+		withDAG.DAG, withDAG.DAGHash = json.RawMessage(`null`), "h" // the JSON literal null is a snapshot
+		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{&withDAG}})
+		checkRun(t, getRun(ctx, t, s, "d", "bare"), &withDAG)
 	})
 
 	t.Run("UpdateTIWhole", func(t *testing.T) {
@@ -304,6 +360,7 @@ func testApply(t *testing.T, setup setupFunc) {
 		for _, b := range []*store.Batch{
 			{Runs: []*store.DAGRun{minimalRun("d", "", store.RunQueued)}},
 			{TIs: []*store.TaskInstance{ti("d", "r", "", -1, store.TINone)}},
+			{DeleteTIs: []store.TIKey{{DAGID: "d", RunID: "r", TaskID: "", MapIndex: -1}}},
 		} {
 			if err := s.Apply(ctx, b); err == nil {
 				t.Errorf("Apply of an empty key succeeded, want an error")

@@ -2,22 +2,25 @@
 
 -- name: InsertRun
 INSERT INTO dag_runs (
-    dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+    dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
     queued_at, started_at, ended_at, owner, heartbeat_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: UpsertRun
+-- Replaces the whole row but for dag: a NULL snapshot keeps the stored one, so that writers
+-- need not carry it.
 INSERT INTO dag_runs (
-    dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+    dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
     queued_at, started_at, ended_at, owner, heartbeat_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dag_id, run_id) DO UPDATE SET
     logical_date = excluded.logical_date,
     run_type     = excluded.run_type,
     state        = excluded.state,
     conf         = excluded.conf,
     params       = excluded.params,
-    dag          = excluded.dag,
+    dag          = COALESCE(excluded.dag, dag_runs.dag),
+    dag_hash     = excluded.dag_hash,
     queued_at    = excluded.queued_at,
     started_at   = excluded.started_at,
     ended_at     = excluded.ended_at,
@@ -25,7 +28,7 @@ ON CONFLICT (dag_id, run_id) DO UPDATE SET
     heartbeat_at = excluded.heartbeat_at;
 
 -- name: GetRun
-SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
        queued_at, started_at, ended_at, owner, heartbeat_at
 FROM dag_runs
 WHERE dag_id = ? AND run_id = ?;
@@ -33,7 +36,7 @@ WHERE dag_id = ? AND run_id = ?;
 -- name: ListRuns
 -- A text/template: the filters present select the variant (and so the index) used.
 -- Unset queued_at (NULL) sorts last, as the oldest.
-SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag,
+SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
        queued_at, started_at, ended_at, owner, heartbeat_at
 FROM dag_runs
 WHERE true

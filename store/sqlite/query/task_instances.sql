@@ -4,40 +4,52 @@
 -- name: InsertTI
 INSERT INTO task_instances (
     dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
-    priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
+    args, rendered_map_index
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: UpsertTI
 INSERT INTO task_instances (
     dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
-    priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
+    args, rendered_map_index
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET
-    state           = excluded.state,
-    try_number      = excluded.try_number,
-    max_tries       = excluded.max_tries,
-    pool            = excluded.pool,
-    pool_slots      = excluded.pool_slots,
-    priority_weight = excluded.priority_weight,
-    queued_at       = excluded.queued_at,
-    started_at      = excluded.started_at,
-    ended_at        = excluded.ended_at,
-    next_try_at     = excluded.next_try_at,
-    hostname        = excluded.hostname,
-    pid             = excluded.pid,
-    output          = excluded.output,
-    error           = excluded.error;
+    state              = excluded.state,
+    try_number         = excluded.try_number,
+    max_tries          = excluded.max_tries,
+    pool               = excluded.pool,
+    pool_slots         = excluded.pool_slots,
+    priority_weight    = excluded.priority_weight,
+    queued_at          = excluded.queued_at,
+    started_at         = excluded.started_at,
+    ended_at           = excluded.ended_at,
+    next_try_at        = excluded.next_try_at,
+    hostname           = excluded.hostname,
+    pid                = excluded.pid,
+    output             = excluded.output,
+    error              = excluded.error,
+    args               = excluded.args,
+    rendered_map_index = excluded.rendered_map_index;
+
+-- name: DeleteTI
+-- Deletes one task instance; its tries go with it (ON DELETE CASCADE, served by the prefix
+-- of task_tries' primary key).
+DELETE FROM task_instances
+WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?;
 
 -- name: GetTI
 SELECT dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
-       priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error
+       priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
+       args, rendered_map_index
 FROM task_instances
 WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?;
 
 -- name: ListTIs
 -- A text/template: the filters present select the variant used.
 SELECT dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
-       priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error
+       priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
+       args, rendered_map_index
 FROM task_instances
 WHERE true
 {{- if .DAGID}} AND dag_id = :dag_id{{end}}
