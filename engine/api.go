@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,13 +52,16 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 		o.LogicalDate = now
 	}
 	o.LogicalDate = o.LogicalDate.UTC().Truncate(time.Microsecond)
-	if o.RunID == "" {
+	generated := o.RunID == ""
+	if generated {
 		o.RunID = o.RunType + "__" + o.LogicalDate.Format("2006-01-02T15:04:05.000Z07:00")
 	}
 	snapshot, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot dag %s: %w", d.ID, err)
 	}
+	sum := sha256.Sum256(snapshot)
+	hash := hex.EncodeToString(sum[:6])
 	paramsJSON, err := json.Marshal(params)
 	if err != nil {
 		return nil, fmt.Errorf("encode params: %w", err)
@@ -69,7 +74,7 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	}
 	run := &store.DAGRun{
 		DAGID: d.ID, RunID: o.RunID, LogicalDate: o.LogicalDate, RunType: o.RunType,
-		State: store.RunQueued, Conf: conf, Params: paramsJSON, DAG: snapshot, QueuedAt: now,
+		State: store.RunQueued, Conf: conf, Params: paramsJSON, DAG: snapshot, DAGHash: hash, QueuedAt: now,
 	}
 	tis := make([]*store.TaskInstance, 0, len(d.Tasks))
 	for _, t := range d.Tasks {
@@ -85,15 +90,26 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 		return nil, err
 	}
 	for _, n := range rs.order {
-		n.ti.PriorityWeight = n.priority
+		n.tis[0].PriorityWeight = n.priority
 	}
-	if err := e.cfg.Store.CreateRun(ctx, run, tis); err != nil {
+	err = e.cfg.Store.CreateRun(ctx, run, tis)
+	for i := 0; errors.Is(err, store.ErrAlreadyExists) && generated && i < 5; i++ {
+		// Two runs triggered in the same millisecond: make the generated id unique.
+		run.RunID = fmt.Sprintf("%s.%d", o.RunID, i+2)
+		for _, ti := range tis {
+			ti.RunID = run.RunID
+		}
+		rs.key.runID = run.RunID
+		err = e.cfg.Store.CreateRun(ctx, run, tis)
+	}
+	if err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
-			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id", o.RunID, d.ID)
+			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id", run.RunID, d.ID)
 		}
 		return nil, fmt.Errorf("create run: %w", err)
 	}
 	out := *run
+	run.DAG = nil // kept in the store; the engine's upserts leave it there
 	return &out, e.start(rs)
 }
 
@@ -186,7 +202,24 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 		return nil, nil, err
 	}
 	out := *run
+	run.DAG = nil
 	return &out, recovered, e.start(rs)
+}
+
+// MarkRun ends a run active in this engine in state success or failed, as Airflow's "mark
+// run": unfinished work instances are set accordingly (running tries are killed), the
+// run's teardowns still run, and the run then ends in the marked state.
+func (e *Engine) MarkRun(ctx context.Context, dagID, runID string, state store.RunState) error {
+	ch := make(chan error, 1)
+	if err := e.send(evMark{key: runKey{dagID, runID}, state: state, ch: ch}); err != nil {
+		return err
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Wait blocks until the run ends (or ctx is done, or the engine stops) and returns it as
@@ -211,6 +244,8 @@ func (e *Engine) Wait(ctx context.Context, dagID, runID string) (*store.DAGRun, 
 type ClearOptions struct {
 	// TaskIDs are the tasks to clear; empty means every task.
 	TaskIDs []string
+	// MapIndexes, with exactly one task in TaskIDs, clears only those instances of it.
+	MapIndexes []int
 	// Downstream also clears every task downstream of those.
 	Downstream bool
 	// OnlyFailed clears only failed and upstream_failed instances among those selected.
@@ -219,8 +254,11 @@ type ClearOptions struct {
 
 // Clear resets task instances of a finished or abandoned run to state none, so a Resume
 // runs them again, as Airflow's clear does: each cleared instance gets its full retries
-// again, its output is dropped; the run goes back to queued. It returns the cleared task
-// IDs. It refuses a run whose owner is alive (ErrRunOwned).
+// again and its output is dropped; clearing a task in the scope of a setup also clears the
+// setup and its teardowns; a mapped task (or mapped group) cleared as a whole goes back to
+// its unexpanded placeholder and expands again; the run goes back to queued. It returns the
+// cleared task IDs ("task[i]" for single instances). It refuses a run whose owner is alive
+// (ErrRunOwned).
 func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
 	run, err := st.GetRun(ctx, dagID, runID)
 	if err != nil {
@@ -233,65 +271,106 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 	if err := json.Unmarshal(run.DAG, &d); err != nil {
 		return nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
 	}
-	selected := map[string]bool{}
-	for _, id := range o.TaskIDs {
-		if taskByID(&d, id) == nil {
-			return nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
-		}
-		selected[id] = true
-	}
-	if len(o.TaskIDs) == 0 {
-		for _, t := range d.Tasks {
-			selected[t.ID] = true
-		}
-	}
-	if o.Downstream {
-		down := map[string][]string{}
-		for _, t := range d.Tasks {
-			for _, u := range t.Upstream {
-				down[u] = append(down[u], t.ID)
-			}
-		}
-		stack := make([]string, 0, len(selected))
-		for id := range selected {
-			stack = append(stack, id)
-		}
-		for len(stack) > 0 {
-			id := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, c := range down[id] {
-				if !selected[c] {
-					selected[c] = true
-					stack = append(stack, c)
-				}
-			}
-		}
-	}
 	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID})
 	if err != nil {
 		return nil, err
 	}
+	rs, err := newRunState(run, &d, tis)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.MapIndexes) > 0 && len(o.TaskIDs) != 1 {
+		return nil, fmt.Errorf("map indexes select instances of one task: name exactly one task")
+	}
+	selected := map[*node]bool{}
+	for _, id := range o.TaskIDs {
+		n := rs.nodes[id]
+		if n == nil {
+			return nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
+		}
+		selected[n] = true
+	}
+	if len(o.TaskIDs) == 0 {
+		for _, n := range rs.order {
+			selected[n] = true
+		}
+	}
+	if o.Downstream {
+		for n := range selected {
+			for x := range reach(n, func(x *node) []*node { return x.down }) {
+				selected[x] = true
+			}
+		}
+	}
+	// Work in the scope of a setup needs the setup again, and the setup its teardowns.
+	for n := range selected {
+		if n.isTeardown() || n.isSetup() {
+			continue
+		}
+		for _, s := range relevantSetups(n) {
+			selected[s] = true
+			for _, td := range s.down {
+				if td.isTeardown() {
+					selected[td] = true
+				}
+			}
+		}
+	}
+	// A mapped group expands as a whole: clearing one of its tasks entirely clears them all.
+	for n := range selected {
+		if n.group != nil && len(o.MapIndexes) == 0 && !o.OnlyFailed {
+			for _, m := range n.group.nodes {
+				selected[m] = true
+			}
+		}
+	}
 	var b store.Batch
 	var cleared []string
-	for _, ti := range tis {
-		if !selected[ti.TaskID] {
-			continue
-		}
-		if o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed {
-			continue
-		}
-		t := taskByID(&d, ti.TaskID)
-		if t == nil {
-			continue
-		}
+	reset := func(n *node, ti *store.TaskInstance) {
 		ti.State = store.TINone
-		ti.MaxTries = ti.TryNumber + Effective(&d, t).Retries + 1
+		ti.MaxTries = ti.TryNumber + n.opts.Retries + 1
 		ti.Output = nil
 		ti.Error = ""
 		ti.NextTryAt = time.Time{}
 		ti.QueuedAt, ti.StartedAt, ti.EndedAt = time.Time{}, time.Time{}, time.Time{}
-		b.TIs = append(b.TIs, ti)
-		cleared = append(cleared, ti.TaskID)
+	}
+	for _, n := range rs.order {
+		if !selected[n] {
+			continue
+		}
+		collapse := (n.mapped || n.group != nil) && len(o.MapIndexes) == 0 && !o.OnlyFailed && n.tis[0].MapIndex >= 0
+		if collapse {
+			ph := *n.tis[0]
+			for _, ti := range n.tis {
+				b.DeleteTIs = append(b.DeleteTIs, store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex})
+			}
+			ph.MapIndex, ph.TryNumber, ph.Args, ph.RenderedMapIndex = -1, 0, nil, ""
+			reset(n, &ph)
+			b.TIs = append(b.TIs, &ph)
+			cleared = append(cleared, n.task.ID)
+			continue
+		}
+		any := false
+		for _, ti := range n.tis {
+			if len(o.MapIndexes) > 0 && !slices.Contains(o.MapIndexes, ti.MapIndex) {
+				continue
+			}
+			if o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed {
+				continue
+			}
+			reset(n, ti)
+			b.TIs = append(b.TIs, ti)
+			any = true
+			if len(o.MapIndexes) > 0 {
+				cleared = append(cleared, fmt.Sprintf("%s[%d]", n.task.ID, ti.MapIndex))
+			}
+		}
+		if any && len(o.MapIndexes) == 0 {
+			cleared = append(cleared, n.task.ID)
+		}
+	}
+	if len(o.MapIndexes) > 0 && len(cleared) == 0 {
+		return nil, fmt.Errorf("task %s has no instance with map index %v", o.TaskIDs[0], o.MapIndexes)
 	}
 	if len(cleared) == 0 {
 		return nil, nil
@@ -299,6 +378,7 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 	run.State = store.RunQueued
 	run.EndedAt = time.Time{}
 	run.Owner = ""
+	run.DAG = nil
 	b.Runs = append(b.Runs, run)
 	if err := st.Apply(ctx, &b); err != nil {
 		return nil, err

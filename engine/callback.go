@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/store"
 )
 
 // CallbackEvent is the JSON document a callback receives: POSTed to a webhook, or on a
@@ -33,11 +34,10 @@ type CallbackEvent struct {
 }
 
 // fireTask queues a task callback, delivered after the commit.
-func (e *Engine) fireTask(rs *runState, n *node, event string, cbs []dag.Callback) {
+func (e *Engine) fireTask(rs *runState, ti *store.TaskInstance, event string, cbs []dag.Callback) {
 	if len(cbs) == 0 {
 		return
 	}
-	ti := n.ti
 	mi := ti.MapIndex
 	ev := CallbackEvent{Event: event, Scope: "task", DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID,
 		MapIndex: &mi, TryNumber: ti.TryNumber, State: ti.State.String(), Error: ti.Error,

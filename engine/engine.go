@@ -84,6 +84,8 @@ type Event struct {
 	TryNumber int
 	// State is the instance's new state (task events).
 	State store.TIState
+	// RenderedMapIndex is a mapped instance's display name, "" when none.
+	RenderedMapIndex string
 	// RunState is the run's new state (run events).
 	RunState store.RunState
 	// Duration is how long the try or run took, for final states.
@@ -109,7 +111,9 @@ type Engine struct {
 	pools    map[string]*store.Pool
 	poolUsed map[string]int
 	cancels  map[*store.TaskInstance]context.CancelFunc
-	retrying map[*node]*runState
+	retrying map[*store.TaskInstance]retryEntry
+	// taskRunning counts running instances per DAG and task, for max_active_tis_per_dag.
+	taskRunning map[string]int
 	batch    store.Batch
 	touched  map[*store.TaskInstance]struct{}
 	emitted  []Event
@@ -141,7 +145,8 @@ func New(cfg Config) (*Engine, error) {
 		pools:    map[string]*store.Pool{},
 		poolUsed: map[string]int{},
 		cancels:  map[*store.TaskInstance]context.CancelFunc{},
-		retrying: map[*node]*runState{},
+		retrying: map[*store.TaskInstance]retryEntry{},
+		taskRunning: map[string]int{},
 		loopDone: make(chan struct{}),
 	}, nil
 }
@@ -226,6 +231,11 @@ type (
 		key runKey
 		ch  chan error
 	}
+	evMark struct {
+		key   runKey
+		state store.RunState
+		ch    chan error
+	}
 )
 
 func (e *Engine) loop() {
@@ -307,6 +317,8 @@ func (e *Engine) handle(ev any) {
 			ev.ti.PID = ev.pid
 			e.batch.TIs = append(e.batch.TIs, ev.ti)
 		}
+	case evMark:
+		ev.ch <- e.mark(ev.key, ev.state)
 	case evWait:
 		rs := e.runs[ev.key]
 		if rs == nil {
@@ -326,9 +338,9 @@ func (e *Engine) nextWake() time.Duration {
 			next = rs.deadline
 		}
 	}
-	for n := range e.retrying {
-		if n.ti.NextTryAt.Before(next) {
-			next = n.ti.NextTryAt
+	for ti := range e.retrying {
+		if ti.NextTryAt.Before(next) {
+			next = ti.NextTryAt
 		}
 	}
 	d := next.Sub(now)

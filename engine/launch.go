@@ -37,8 +37,7 @@ type prepared struct {
 }
 
 // prepare captures, in the loop, everything a try reads from the run's state.
-func (e *Engine) prepare(rs *runState, n *node) *prepared {
-	ti := n.ti
+func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepared {
 	job := &executor.Job{
 		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
 		TryNumber: ti.TryNumber, LogicalDate: rs.run.LogicalDate, Task: n.task,
@@ -48,35 +47,41 @@ func (e *Engine) prepare(rs *runState, n *node) *prepared {
 	if len(n.up) > 0 {
 		job.Inputs = make(map[string]json.RawMessage, len(n.up))
 		for _, u := range n.up {
-			if u.ti.Output != nil {
-				job.Inputs[u.task.ID] = u.ti.Output
+			if v, ok := rs.outputOf(u, n, ti); ok {
+				if u.tis[0].MapIndex < 0 && !aligned(u, n) {
+					job.Inputs[u.task.ID] = u.tis[0].Output
+					continue
+				}
+				if b, err := json.Marshal(v); err == nil {
+					job.Inputs[u.task.ID] = b
+				}
 			}
 		}
 	}
+	if len(ti.Args) > 0 {
+		job.Env = withEnv(job.Env, "WEIR_ARGS", string(ti.Args))
+	}
 	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber,
 		logPath: LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)}
-	if n.templated {
-		outputs := map[string]any{}
-		from := n.up
-		if n.readsAncestors {
-			from = ancestors(n)
-		}
-		for _, u := range from {
-			if u.ti.State == store.TISuccess && u.ti.Output != nil {
-				outputs[u.task.ID] = u.outputValue()
-			}
-		}
-		p.tctx = &dag.TemplateContext{
-			DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, LogicalDate: rs.run.LogicalDate,
-			TryNumber: ti.TryNumber, MapIndex: ti.MapIndex, Params: rs.params, Conf: rs.conf,
-			Outputs: outputs,
-		}
+	if n.templated || len(ti.Args) > 0 {
+		p.tctx = e.templateContext(rs, n, ti, false)
+		job.Template = p.tctx
 	}
 	return p
 }
 
+// withEnv returns env plus k=v, without changing env.
+func withEnv(env map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(env)+1)
+	for ek, ev := range env {
+		out[ek] = ev
+	}
+	out[k] = v
+	return out
+}
+
 // launch starts a try in its own goroutine; its result comes back to the loop.
-func (e *Engine) launch(rs *runState, n *node, p *prepared) {
+func (e *Engine) launch(p *prepared) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	e.cancels[p.ti] = cancel
 	e.tasks.Add(1)
@@ -102,7 +107,7 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 	if log.err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", log.err)}
 	}
-	if p.tctx != nil {
+	if p.tctx != nil && job.Task.Kind != KindBranch && job.Task.Kind != KindShortCircuit {
 		rendered, err := dag.RenderTask(job.Task, p.tctx)
 		if err != nil {
 			fmt.Fprintf(log, "[weir] template error: %v\n", err)

@@ -1,11 +1,16 @@
 package engine
 
-import "container/heap"
+import (
+	"container/heap"
+
+	"github.com/weirhq/weir/store"
+)
 
 // readyItem is a task instance whose trigger rule passed, waiting for a slot.
 type readyItem struct {
 	rs  *runState
 	n   *node
+	ti  *store.TaskInstance
 	seq uint64
 }
 
@@ -30,7 +35,7 @@ func (q *readyQueue) Pop() any {
 	return it
 }
 
-func (e *Engine) pushReady(rs *runState, n *node) {
+func (e *Engine) pushReady(rs *runState, n *node, ti *store.TaskInstance) {
 	e.seq++
-	heap.Push(&e.ready, &readyItem{rs: rs, n: n, seq: e.seq})
+	heap.Push(&e.ready, &readyItem{rs: rs, n: n, ti: ti, seq: e.seq})
 }

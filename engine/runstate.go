@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,23 +15,76 @@ import (
 // runKey identifies a run.
 type runKey struct{ dagID, runID string }
 
-// node is one task of an active run, with its instance.
+// node is one task of an active run, with its instances.
 type node struct {
-	task     *dag.Task
-	opts     EffectiveOptions
-	up       []*node
-	down     []*node
-	ti       *store.TaskInstance
+	task *dag.Task
+	opts EffectiveOptions
+	up   []*node
+	down []*node
+	// tis are the task's instances by map index. An unmapped task has one, at map index
+	// −1; so has a mapped task before it is expanded (the placeholder).
+	tis []*store.TaskInstance
+	// mapped says whether the task expands itself (expand or expand_kwargs).
+	mapped bool
+	// group is the mapped task group the task belongs to, nil if none.
+	group *mgroup
+	// priority is the effective priority weight.
 	priority int
 	// templated says whether the task has any "{{" to render.
 	templated bool
 	// readsAncestors says whether its templates may read outputs beyond direct upstreams.
 	readsAncestors bool
-	// value is the decoded output, cached for templates.
-	value    any
-	valueSet bool
-	// leaf says whether the task has no downstream (counts for the run's state).
+	// leaf says whether the task counts for the run's state (Airflow's effective leaves:
+	// no downstream but ignorable teardowns, and not itself an ignorable teardown).
 	leaf bool
+	// setups are the indirect relevant setups whose success the task needs (Airflow's
+	// setup constraint); direct upstream setups count through the trigger rule.
+	setups []*node
+	// running counts the task's running instances, for max_active_tis_per_dag.
+	running int
+}
+
+// mgroup is a mapped task group of a run: every task in it has one instance per item.
+type mgroup struct {
+	g        *dag.Group
+	nodes    []*node
+	expanded bool
+}
+
+// expanded reports whether the node's instances exist (always true for unmapped tasks).
+func (n *node) expanded() bool {
+	switch {
+	case n.group != nil:
+		return n.group.expanded
+	case n.mapped:
+		return len(n.tis) == 0 || n.tis[0].MapIndex >= 0 || n.tis[0].State != store.TINone
+	}
+	return true
+}
+
+// needsExpansion reports whether the node's placeholder must be expanded before it runs.
+func (n *node) needsExpansion() bool {
+	return (n.mapped || n.group != nil) && len(n.tis) == 1 && n.tis[0].MapIndex < 0
+}
+
+// isSetup and isTeardown report the task's role.
+func (n *node) isSetup() bool    { return n.task.Setup }
+func (n *node) isTeardown() bool { return n.task.Teardown != nil }
+
+// ti returns the instance at map index i, or nil.
+func (n *node) ti(i int) *store.TaskInstance {
+	if len(n.tis) == 1 && n.tis[0].MapIndex == i {
+		return n.tis[0]
+	}
+	if i >= 0 && i < len(n.tis) && n.tis[i].MapIndex == i {
+		return n.tis[i]
+	}
+	for _, t := range n.tis {
+		if t.MapIndex == i {
+			return t
+		}
+	}
+	return nil
 }
 
 // runState is the in-memory view of one active run. Only the engine loop touches it.
@@ -40,16 +94,21 @@ type runState struct {
 	dag      *dag.DAG
 	nodes    map[string]*node
 	order    []*node
+	groups   map[string]*mgroup
 	dir      string
 	params   map[string]any
 	conf     map[string]any
 	deadline time.Time
 	// active counts the run's instances holding a slot, for max_active_tasks.
 	active int
-	// dirty holds nodes to re-evaluate with their trigger rule.
+	// dirty holds nodes whose pending instances must be re-evaluated.
 	dirty map[*node]bool
 	// check says whether the run's state must be recomputed.
 	check bool
+	// forced is the state the run was marked with (MarkRun), "" when none.
+	forced store.RunState
+	// values caches decoded outputs.
+	values map[*store.TaskInstance]any
 	// done holds the waiters to tell when the run ends (buffered, capacity 1).
 	done []chan error
 }
@@ -57,11 +116,13 @@ type runState struct {
 // newRunState builds the in-memory view of a run from its DAG snapshot and instances.
 func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*runState, error) {
 	rs := &runState{
-		key:   runKey{run.DAGID, run.RunID},
-		run:   run,
-		dag:   d,
-		nodes: make(map[string]*node, len(d.Tasks)),
-		dirty: map[*node]bool{},
+		key:    runKey{run.DAGID, run.RunID},
+		run:    run,
+		dag:    d,
+		nodes:  make(map[string]*node, len(d.Tasks)),
+		groups: map[string]*mgroup{},
+		dirty:  map[*node]bool{},
+		values: map[*store.TaskInstance]any{},
 	}
 	if d.Source != "" && !strings.HasPrefix(d.Source, "go:") {
 		rs.dir = filepath.Dir(d.Source)
@@ -74,14 +135,27 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 	if len(run.Conf) > 0 {
 		_ = json.Unmarshal(run.Conf, &rs.conf)
 	}
+	for _, g := range d.Groups {
+		if g.Expand != nil || g.ExpandKwargs != nil {
+			rs.groups[g.ID] = &mgroup{g: g}
+		}
+	}
 	for _, t := range d.Tasks {
 		spec, _ := json.Marshal(struct {
 			C *dag.CommandSpec
 			H *dag.HTTPSpec
 			G *dag.GoSpec
-		}{t.Command, t.HTTP, t.Go})
-		n := &node{task: t, opts: Effective(d, t), templated: strings.Contains(string(spec), "{{")}
+			B *dag.BranchSpec
+			S *dag.ShortCircuitSpec
+			M string
+		}{t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate})
+		n := &node{task: t, opts: Effective(d, t), mapped: t.Expand != nil || t.ExpandKwargs != nil,
+			templated: strings.Contains(string(spec), "{{") || (t.Branch != nil && t.Branch.Expr != "") || (t.ShortCircuit != nil && t.ShortCircuit.Expr != "")}
 		n.readsAncestors = n.templated && strings.Contains(string(spec), "outputs")
+		if g := mappedGroupOf(rs.groups, t.Group); g != nil {
+			n.group = g
+			g.nodes = append(g.nodes, n)
+		}
 		rs.nodes[t.ID] = n
 		rs.order = append(rs.order, n)
 	}
@@ -95,27 +169,135 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 			un.down = append(un.down, n)
 		}
 	}
-	for _, n := range rs.order {
-		n.leaf = len(n.down) == 0
-	}
+	markLeaves(rs.order)
+	computeSetups(rs.order)
 	computePriorities(rs.order)
 	for _, ti := range tis {
 		n, ok := rs.nodes[ti.TaskID]
 		if !ok {
-			// The task is gone from the definition: Airflow marks such instances removed.
-			continue
+			continue // the task is gone from the definition
 		}
-		n.ti = ti
+		n.tis = append(n.tis, ti)
 	}
 	for _, n := range rs.order {
-		if n.ti == nil {
+		if len(n.tis) == 0 {
 			return nil, fmt.Errorf("run %s: task %s has no task instance", run.RunID, n.task.ID)
 		}
+		sort.Slice(n.tis, func(i, j int) bool { return n.tis[i].MapIndex < n.tis[j].MapIndex })
+	}
+	for _, g := range rs.groups {
+		g.expanded = len(g.nodes) > 0 && !g.nodes[0].needsExpansion()
 	}
 	if d.RunTimeout > 0 && !run.StartedAt.IsZero() {
 		rs.deadline = run.StartedAt.Add(d.RunTimeout.D())
 	}
 	return rs, nil
+}
+
+// mappedGroupOf returns the nearest mapped group enclosing a task's group, or nil.
+func mappedGroupOf(groups map[string]*mgroup, group string) *mgroup {
+	for group != "" {
+		if g, ok := groups[group]; ok {
+			return g
+		}
+		i := strings.LastIndexByte(group, '.')
+		if i < 0 {
+			break
+		}
+		group = group[:i]
+	}
+	return nil
+}
+
+// markLeaves marks the tasks that decide the run's state: Airflow's effective leaves, tasks
+// whose downstreams are all ignorable teardowns and that are not ignorable teardowns
+// themselves (a teardown is ignorable unless on_failure_fail_dagrun).
+func markLeaves(order []*node) {
+	ignorable := func(n *node) bool { return n.isTeardown() && !n.task.Teardown.OnFailureFailDagrun }
+	any := false
+	for _, n := range order {
+		n.leaf = !ignorable(n)
+		for _, d := range n.down {
+			if !ignorable(d) {
+				n.leaf = false
+				break
+			}
+		}
+		any = any || n.leaf
+	}
+	if !any { // a DAG of teardowns only
+		for _, n := range order {
+			n.leaf = len(n.down) == 0
+		}
+	}
+}
+
+// computeSetups finds, for each non-teardown task, its relevant indirect setups (Airflow's
+// setup constraint); direct upstream setups count through the trigger rule instead.
+func computeSetups(order []*node) {
+	hasSetup := false
+	for _, n := range order {
+		hasSetup = hasSetup || n.isSetup()
+	}
+	if !hasSetup {
+		return
+	}
+	for _, n := range order {
+		if n.isTeardown() {
+			continue
+		}
+		direct := map[*node]bool{}
+		for _, u := range n.up {
+			direct[u] = true
+		}
+		for _, s := range relevantSetups(n) {
+			if !direct[s] {
+				n.setups = append(n.setups, s)
+			}
+		}
+	}
+}
+
+// relevantSetups returns the setups whose scope holds n: setup ancestors that have no
+// teardown, or have a teardown downstream of n (Airflow's get_upstreams_only_setups).
+func relevantSetups(n *node) []*node {
+	desc := reach(n, func(x *node) []*node { return x.down })
+	var out []*node
+	for _, a := range ancestors(n) {
+		if !a.isSetup() {
+			continue
+		}
+		relevant := true
+		for _, d := range a.down {
+			if d.isTeardown() {
+				relevant = false
+				if desc[d] {
+					relevant = true
+					break
+				}
+			}
+		}
+		if relevant {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// reach returns the set of nodes reachable from n through next (n excluded).
+func reach(n *node, next func(*node) []*node) map[*node]bool {
+	seen := map[*node]bool{}
+	stack := append([]*node(nil), next(n)...)
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[x] {
+			continue
+		}
+		seen[x] = true
+		stack = append(stack, next(x)...)
+	}
+	return seen
 }
 
 // computePriorities sets each node's effective priority by its weight rule: downstream
@@ -126,58 +308,104 @@ func computePriorities(order []*node) {
 		case "absolute":
 			n.priority = n.opts.PriorityWeight
 		case "upstream":
-			n.priority = n.opts.PriorityWeight + sumWeights(n, func(x *node) []*node { return x.up })
+			n.priority = n.opts.PriorityWeight + sumWeights(reach(n, func(x *node) []*node { return x.up }))
 		default:
-			n.priority = n.opts.PriorityWeight + sumWeights(n, func(x *node) []*node { return x.down })
+			if len(n.down) == 0 {
+				n.priority = n.opts.PriorityWeight
+				continue
+			}
+			n.priority = n.opts.PriorityWeight + sumWeights(reach(n, func(x *node) []*node { return x.down }))
 		}
 	}
 }
 
-// sumWeights adds the weights of every node reachable from n through next (n excluded).
-func sumWeights(n *node, next func(*node) []*node) int {
-	seen := map[*node]bool{n: true}
-	stack := append([]*node(nil), next(n)...)
+func sumWeights(set map[*node]bool) int {
 	sum := 0
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[x] {
-			continue
-		}
-		seen[x] = true
+	for x := range set {
 		sum += x.opts.PriorityWeight
-		stack = append(stack, next(x)...)
 	}
 	return sum
 }
 
-// ancestors returns every node upstream of n, transitively.
+// ancestors returns every node upstream of n, transitively, nearest first.
 func ancestors(n *node) []*node {
 	seen := map[*node]bool{}
 	var out []*node
-	stack := append([]*node(nil), n.up...)
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
+	queue := append([]*node(nil), n.up...)
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
 		if seen[x] {
 			continue
 		}
 		seen[x] = true
 		out = append(out, x)
-		stack = append(stack, x.up...)
+		queue = append(queue, x.up...)
 	}
 	return out
 }
 
-// outputValue decodes and caches a node's output.
-func (n *node) outputValue() any {
-	if !n.valueSet {
-		n.valueSet = true
-		if len(n.ti.Output) > 0 {
-			_ = json.Unmarshal(n.ti.Output, &n.value)
+// aligned reports whether instance i of d depends only on instance i of u: both are in the
+// same mapped group.
+func aligned(u, d *node) bool { return u.group != nil && u.group == d.group }
+
+// eachUpstreamTI calls fn for every upstream instance that instance ti of n depends on.
+func (n *node) eachUpstreamTI(ti *store.TaskInstance, fn func(u *node, uti *store.TaskInstance)) {
+	for _, u := range n.up {
+		if aligned(u, n) && ti.MapIndex >= 0 {
+			if x := u.ti(ti.MapIndex); x != nil {
+				fn(u, x)
+			} else if len(u.tis) > 0 {
+				fn(u, u.tis[0])
+			}
+			continue
+		}
+		for _, x := range u.tis {
+			fn(u, x)
 		}
 	}
-	return n.value
+}
+
+// outputOf returns what the outputs of node u look like to instance ti of node d: the
+// aligned instance's output inside a mapped group, the ordered list of the non-null outputs
+// of a mapped task or group (a reduce), or the single instance's output.
+func (rs *runState) outputOf(u, d *node, ti *store.TaskInstance) (any, bool) {
+	if aligned(u, d) && ti != nil && ti.MapIndex >= 0 {
+		x := u.ti(ti.MapIndex)
+		if x == nil || x.State != store.TISuccess || x.Output == nil {
+			return nil, false
+		}
+		return rs.value(x), true
+	}
+	if u.mapped || u.group != nil {
+		list := []any{}
+		for _, x := range u.tis {
+			if x.MapIndex >= 0 && x.State == store.TISuccess && x.Output != nil {
+				if v := rs.value(x); v != nil {
+					list = append(list, v)
+				}
+			}
+		}
+		return list, true
+	}
+	x := u.tis[0]
+	if x.State != store.TISuccess || x.Output == nil {
+		return nil, false
+	}
+	return rs.value(x), true
+}
+
+// value decodes and caches an instance's output.
+func (rs *runState) value(ti *store.TaskInstance) any {
+	if v, ok := rs.values[ti]; ok {
+		return v
+	}
+	var v any
+	if len(ti.Output) > 0 {
+		_ = json.Unmarshal(ti.Output, &v)
+	}
+	rs.values[ti] = v
+	return v
 }
 
 // pending reports whether an instance still has to reach a final state.

@@ -42,7 +42,8 @@ func (e *Engine) emit(ev Event) {
 
 func (e *Engine) tiEvent(rs *runState, ti *store.TaskInstance, errMsg string) Event {
 	ev := Event{Time: e.now(), DAGID: rs.key.dagID, RunID: rs.key.runID, TaskID: ti.TaskID,
-		MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State, Err: errMsg, NextTryAt: ti.NextTryAt}
+		MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State, Err: errMsg, NextTryAt: ti.NextTryAt,
+		RenderedMapIndex: ti.RenderedMapIndex}
 	if ti.State.Finished() || ti.State == store.TIUpForRetry {
 		if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
 			ev.Duration = ti.EndedAt.Sub(ti.StartedAt)
@@ -52,6 +53,12 @@ func (e *Engine) tiEvent(rs *runState, ti *store.TaskInstance, errMsg string) Ev
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Clock().UTC() }
+
+// retryEntry locates an up_for_retry instance.
+type retryEntry struct {
+	rs *runState
+	n  *node
+}
 
 // adopt takes a run into the loop and marks it running, owned by this engine.
 func (e *Engine) adopt(rs *runState) {
@@ -73,15 +80,17 @@ func (e *Engine) adopt(rs *runState) {
 	}
 	e.touchRun(r)
 	for _, n := range rs.order {
-		switch n.ti.State {
-		case store.TINone:
-			rs.dirty[n] = true
-		case store.TIScheduled, store.TIQueued:
-			n.ti.State = store.TINone
-			e.touch(n.ti)
-			rs.dirty[n] = true
-		case store.TIUpForRetry:
-			e.retrying[n] = rs
+		for _, ti := range n.tis {
+			switch ti.State {
+			case store.TINone:
+				rs.dirty[n] = true
+			case store.TIScheduled, store.TIQueued:
+				ti.State = store.TINone
+				e.touch(ti)
+				rs.dirty[n] = true
+			case store.TIUpForRetry:
+				e.retrying[ti] = retryEntry{rs, n}
+			}
 		}
 	}
 	rs.check = true
@@ -93,13 +102,13 @@ func (e *Engine) step() {
 	now := e.now()
 	// Retries that became due go straight back to the ready queue: their upstreams were
 	// done when they first ran.
-	for n, rs := range e.retrying {
-		if !n.ti.NextTryAt.After(now) {
-			delete(e.retrying, n)
-			if n.ti.State == store.TIUpForRetry {
-				n.ti.State = store.TIScheduled
-				e.touch(n.ti)
-				e.pushReady(rs, n)
+	for ti, r := range e.retrying {
+		if !ti.NextTryAt.After(now) {
+			delete(e.retrying, ti)
+			if ti.State == store.TIUpForRetry && e.runs[r.rs.key] == r.rs {
+				ti.State = store.TIScheduled
+				e.touch(ti)
+				e.pushReady(r.rs, r.n, ti)
 			}
 		}
 	}
@@ -122,7 +131,8 @@ func (e *Engine) step() {
 	e.commit()
 }
 
-// evaluate applies trigger rules to the run's dirty instances, cascading skips and
+// evaluate applies trigger rules (and the setup constraint) to the pending instances of the
+// run's dirty nodes, expanding mapped tasks whose time has come, and cascading skips and
 // upstream failures downstream.
 func (e *Engine) evaluate(rs *runState) {
 	queue := make([]*node, 0, len(rs.dirty))
@@ -130,36 +140,86 @@ func (e *Engine) evaluate(rs *runState) {
 		queue = append(queue, n)
 	}
 	clear(rs.dirty)
-	now := e.now()
 	for len(queue) > 0 {
 		n := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		if n.ti.State != store.TINone {
-			continue
-		}
-		var c Counts
-		for _, u := range n.up {
-			c.Add(u.ti.State, false)
-		}
-		switch Decide(n.task.TriggerRule, c) {
-		case Run:
-			n.ti.State = store.TIScheduled
-			n.ti.QueuedAt = now
-			e.touch(n.ti)
-			e.pushReady(rs, n)
-		case Skip, UpstreamFailed:
-			st := store.TISkipped
-			if Decide(n.task.TriggerRule, c) == UpstreamFailed {
-				st = store.TIUpstreamFailed
+		for i := 0; i < len(n.tis); i++ {
+			ti := n.tis[i]
+			if ti.State != store.TINone {
+				continue
 			}
-			n.ti.State = st
-			n.ti.StartedAt, n.ti.EndedAt = now, now
-			e.touch(n.ti)
-			e.emit(e.tiEvent(rs, n.ti, ""))
-			queue = append(queue, n.down...)
-			rs.check = true
+			d := e.decide(rs, n, ti)
+			switch d {
+			case Run:
+				if n.needsExpansion() {
+					if more := e.expand(rs, n); len(more) > 0 {
+						queue = append(queue, more...)
+					}
+					i = -1 // the node's instances changed: look at them again
+					continue
+				}
+				ti.State = store.TIScheduled
+				ti.QueuedAt = e.now()
+				e.touch(ti)
+				e.pushReady(rs, n, ti)
+			case Skip, UpstreamFailed:
+				st := store.TISkipped
+				if d == UpstreamFailed {
+					st = store.TIUpstreamFailed
+				}
+				e.finishWithout(rs, n, ti, st, "")
+				queue = append(queue, n.down...)
+			}
 		}
 	}
+}
+
+// decide applies the setup constraint, then the trigger rule, to one pending instance.
+func (e *Engine) decide(rs *runState, n *node, ti *store.TaskInstance) Decision {
+	if len(n.setups) > 0 {
+		var failed, skipped, waiting bool
+		for _, s := range n.setups {
+			for _, st := range s.tis {
+				switch st.State {
+				case store.TIFailed, store.TIUpstreamFailed:
+					failed = true
+				case store.TISkipped:
+					skipped = true
+				case store.TISuccess, store.TIRemoved:
+				default:
+					waiting = true
+				}
+			}
+		}
+		switch {
+		case failed:
+			return UpstreamFailed
+		case skipped:
+			return Skip
+		case waiting:
+			return Wait
+		}
+	}
+	var c Counts
+	n.eachUpstreamTI(ti, func(u *node, uti *store.TaskInstance) {
+		c.Add(uti.State, u.isSetup())
+	})
+	rule := n.task.TriggerRule
+	if n.isTeardown() {
+		rule = dag.AllDoneSetupSuccess
+	}
+	return Decide(rule, c)
+}
+
+// finishWithout ends a pending instance without running it (skipped, upstream_failed).
+func (e *Engine) finishWithout(rs *runState, n *node, ti *store.TaskInstance, st store.TIState, reason string) {
+	now := e.now()
+	ti.State = st
+	ti.StartedAt, ti.EndedAt = now, now
+	ti.Error = reason
+	e.touch(ti)
+	e.emit(e.tiEvent(rs, ti, reason))
+	e.finished(rs, n)
 }
 
 // dispatch hands ready instances to free slots, highest priority first.
@@ -167,8 +227,8 @@ func (e *Engine) dispatch() {
 	var deferred []*readyItem
 	for e.ready.Len() > 0 && e.slots < e.cfg.Parallelism {
 		it := heap.Pop(&e.ready).(*readyItem)
-		rs, n := it.rs, it.n
-		if n.ti.State != store.TIScheduled || e.runs[rs.key] != rs {
+		rs, n, ti := it.rs, it.n, it.ti
+		if ti.State != store.TIScheduled || e.runs[rs.key] != rs {
 			continue // stale: the run ended or the instance changed meanwhile
 		}
 		p := e.pools[n.opts.Pool]
@@ -181,21 +241,22 @@ func (e *Engine) dispatch() {
 		}
 		switch {
 		case p == nil:
-			e.failNow(rs, n, fmt.Errorf("pool %q does not exist: create it with `weir pools set %s SLOTS`", n.opts.Pool, n.opts.Pool))
+			e.failNow(rs, n, ti, fmt.Errorf("pool %q does not exist: create it with `weir pools set %s SLOTS`", n.opts.Pool, n.opts.Pool))
 			continue
 		case p.Slots >= 0 && n.opts.PoolSlots > p.Slots:
-			e.failNow(rs, n, fmt.Errorf("the task needs %d slots of pool %q, which has %d: lower pool_slots or raise the pool's slots", n.opts.PoolSlots, p.Name, p.Slots))
+			e.failNow(rs, n, ti, fmt.Errorf("the task needs %d slots of pool %q, which has %d: lower pool_slots or raise the pool's slots", n.opts.PoolSlots, p.Name, p.Slots))
 			continue
 		case p.Slots >= 0 && e.poolUsed[p.Name]+n.opts.PoolSlots > p.Slots,
-			rs.dag.MaxActiveTasks > 0 && rs.active >= rs.dag.MaxActiveTasks:
+			rs.dag.MaxActiveTasks > 0 && rs.active >= rs.dag.MaxActiveTasks,
+			n.task.MaxActiveTIsPerDAG > 0 && e.taskRunning[taskKey(rs, n)] >= n.task.MaxActiveTIsPerDAG:
 			deferred = append(deferred, it)
 			continue
 		}
 		e.slots++
 		e.poolUsed[p.Name] += n.opts.PoolSlots
+		e.taskRunning[taskKey(rs, n)]++
 		rs.active++
 		now := e.now()
-		ti := n.ti
 		ti.TryNumber++
 		ti.State = store.TIRunning
 		if ti.QueuedAt.IsZero() {
@@ -208,45 +269,52 @@ func (e *Engine) dispatch() {
 		ti.PID = os.Getpid()
 		ti.Error = ""
 		ti.Output = nil
-		n.valueSet = false
+		delete(rs.values, ti)
 		e.touch(ti)
 		e.emit(e.tiEvent(rs, ti, ""))
-		job := e.prepare(rs, n)
-		e.after = append(e.after, func() { e.launch(rs, n, job) })
+		job := e.prepare(rs, n, ti)
+		e.after = append(e.after, func() { e.launch(job) })
 	}
 	for _, it := range deferred {
 		heap.Push(&e.ready, it)
 	}
 }
 
-// release gives back the slots an instance held.
-func (e *Engine) release(rs *runState, n *node) {
+// taskKey identifies a task across runs, for max_active_tis_per_dag.
+func taskKey(rs *runState, n *node) string { return rs.key.dagID + "\x00" + n.task.ID }
+
+// release gives back the slots an instance held and stops its try.
+func (e *Engine) release(rs *runState, n *node, ti *store.TaskInstance) {
 	e.slots--
 	e.poolUsed[n.opts.Pool] -= n.opts.PoolSlots
+	e.taskRunning[taskKey(rs, n)]--
 	rs.active--
-	if c, ok := e.cancels[n.ti]; ok {
+	if c, ok := e.cancels[ti]; ok {
 		c()
-		delete(e.cancels, n.ti)
+		delete(e.cancels, ti)
 	}
 }
 
-// failNow fails a scheduled instance that cannot run at all, without retries.
-func (e *Engine) failNow(rs *runState, n *node, err error) {
-	now := e.now()
-	ti := n.ti
-	ti.State = store.TIFailed
-	ti.StartedAt, ti.EndedAt = now, now
-	ti.Error = err.Error()
-	e.touch(ti)
-	e.emit(e.tiEvent(rs, ti, ti.Error))
-	e.fireTask(rs, n, "failure", n.opts.OnFailure)
-	e.finished(rs, n)
+// failNow fails an instance that cannot run at all, without retries.
+func (e *Engine) failNow(rs *runState, n *node, ti *store.TaskInstance, err error) {
+	e.finishWithout(rs, n, ti, store.TIFailed, err.Error())
+	e.fireTask(rs, ti, "failure", n.opts.OnFailure)
 }
 
-// finished marks a finished instance's downstream for evaluation.
+// finished marks a node's downstream for evaluation after one of its instances finished.
 func (e *Engine) finished(rs *runState, n *node) {
 	for _, d := range n.down {
 		rs.dirty[d] = true
+	}
+	// Tasks waiting on this one as an indirect setup are not downstream of it directly.
+	if n.isSetup() {
+		for _, x := range rs.order {
+			for _, s := range x.setups {
+				if s == n {
+					rs.dirty[x] = true
+				}
+			}
+		}
 	}
 	rs.check = true
 }
@@ -255,20 +323,30 @@ func (e *Engine) finished(rs *runState, n *node) {
 func (e *Engine) onResult(ev evResult) {
 	rs := e.runs[ev.key]
 	if rs == nil || ev.ti.State != store.TIRunning || ev.ti.TryNumber != ev.try {
-		return // the run ended or the try was superseded (run timeout, clear)
+		return // the run ended or the try was superseded (run timeout, clear, mark)
 	}
 	n := rs.nodes[ev.ti.TaskID]
-	e.release(rs, n)
-	e.endTry(rs, n, ev.res, ev.endedAt.UTC())
+	e.release(rs, n, ev.ti)
+	e.endTry(rs, n, ev.ti, ev.res, ev.endedAt.UTC())
 }
 
 // endTry moves an instance out of running according to how its try ended.
-func (e *Engine) endTry(rs *runState, n *node, res executor.Result, now time.Time) {
-	ti := n.ti
+func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res executor.Result, now time.Time) {
 	ti.EndedAt = now
 	ti.Error = ""
 	if res.Err != nil {
 		ti.Error = res.Err.Error()
+	}
+	var plan *skipPlan
+	if res.Outcome == executor.Succeeded {
+		err := e.checkMapLength(rs, n, res.Output)
+		if err == nil {
+			plan, err = e.plan(rs, n, res.Output)
+		}
+		if err != nil {
+			res = executor.Result{Outcome: executor.FailedNoRetry, Err: err}
+			ti.Error = err.Error()
+		}
 	}
 	var callbacks []dag.Callback
 	event := ""
@@ -285,75 +363,97 @@ func (e *Engine) endTry(rs *runState, n *node, res executor.Result, now time.Tim
 		if res.Outcome == executor.Failed && ti.TryNumber < ti.MaxTries {
 			ti.State = store.TIUpForRetry
 			ti.NextTryAt = now.Add(RetryDelay(n.opts, rs.key.dagID, ti.TaskID, rs.run.LogicalDate, ti.TryNumber))
-			e.retrying[n] = rs
+			e.retrying[ti] = retryEntry{rs, n}
 			callbacks, event = n.opts.OnRetry, "retry"
 		} else {
 			ti.State = store.TIFailed
 			callbacks, event = n.opts.OnFailure, "failure"
 		}
 	}
-	n.valueSet = false
+	delete(rs.values, ti)
 	e.touch(ti)
-	e.batch.Tries = append(e.batch.Tries, &store.TaskTry{
-		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
-		TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: ti.EndedAt,
-		Hostname: ti.Hostname, PID: ti.PID, Error: ti.Error,
-	})
+	e.batch.Tries = append(e.batch.Tries, tryOf(ti))
 	e.emit(e.tiEvent(rs, ti, ti.Error))
 	if event != "" {
-		e.fireTask(rs, n, event, callbacks)
+		e.fireTask(rs, ti, event, callbacks)
+	}
+	if ti.State == store.TISuccess {
+		e.apply(rs, plan)
 	}
 	if ti.State.Finished() {
 		e.finished(rs, n)
 	}
 }
 
+// tryOf returns the record of an instance's current try.
+func tryOf(ti *store.TaskInstance) *store.TaskTry {
+	return &store.TaskTry{
+		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+		TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: ti.EndedAt,
+		Hostname: ti.Hostname, PID: ti.PID, Error: ti.Error,
+	}
+}
+
 // timeoutRun fails a run past its run_timeout: running tries are killed and fail, pending
 // instances are skipped (Airflow's dagrun_timeout).
 func (e *Engine) timeoutRun(rs *runState) {
-	now := e.now()
 	msg := fmt.Sprintf("run timed out after %s (run_timeout)", rs.dag.RunTimeout.D())
-	for _, n := range rs.order {
-		ti := n.ti
-		switch {
-		case ti.State == store.TIRunning:
-			e.release(rs, n)
-			ti.State = store.TIFailed
-			ti.EndedAt = now
-			ti.Error = msg
-			e.batch.Tries = append(e.batch.Tries, &store.TaskTry{
-				DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
-				TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: now,
-				Hostname: ti.Hostname, PID: ti.PID, Error: msg,
-			})
-		case pending(ti.State):
-			delete(e.retrying, n)
-			ti.State = store.TISkipped
-			ti.StartedAt, ti.EndedAt = now, now
-		default:
-			continue
-		}
-		e.touch(ti)
-		e.emit(e.tiEvent(rs, ti, ti.Error))
-	}
+	e.stopInstances(rs, store.TIFailed, store.TISkipped, msg, func(*node) bool { return true })
 	e.finishRun(rs, store.RunFailed, msg)
 }
 
-// checkRun ends a run whose instances all finished: failed if a leaf failed or is
-// upstream_failed, success otherwise (Airflow's DagRun.update_state).
+// stopInstances ends the run's unfinished instances accepted by which: running ones become
+// running (killed), pending ones pending.
+func (e *Engine) stopInstances(rs *runState, running, pendingState store.TIState, msg string, which func(*node) bool) {
+	now := e.now()
+	for _, n := range rs.order {
+		if !which(n) {
+			continue
+		}
+		for _, ti := range n.tis {
+			switch {
+			case ti.State == store.TIRunning:
+				e.release(rs, n, ti)
+				ti.State = running
+				ti.EndedAt = now
+				ti.Error = msg
+				e.batch.Tries = append(e.batch.Tries, tryOf(ti))
+			case pending(ti.State):
+				delete(e.retrying, ti)
+				ti.State = pendingState
+				ti.StartedAt, ti.EndedAt = now, now
+				ti.Error = msg
+			default:
+				continue
+			}
+			e.touch(ti)
+			e.emit(e.tiEvent(rs, ti, ti.Error))
+		}
+		e.finished(rs, n)
+	}
+}
+
+// checkRun ends a run whose instances all finished: failed if an effective leaf failed or
+// is upstream_failed, success otherwise (Airflow's DagRun.update_state); a marked run ends
+// in the state it was marked with.
 func (e *Engine) checkRun(rs *runState) {
 	failed := false
 	for _, n := range rs.order {
-		if pending(n.ti.State) {
-			return
-		}
-		if n.leaf && (n.ti.State == store.TIFailed || n.ti.State == store.TIUpstreamFailed) {
-			failed = true
+		for _, ti := range n.tis {
+			if pending(ti.State) {
+				return
+			}
+			if n.leaf && (ti.State == store.TIFailed || ti.State == store.TIUpstreamFailed) {
+				failed = true
+			}
 		}
 	}
-	if failed {
+	switch {
+	case rs.forced != "":
+		e.finishRun(rs, rs.forced, "marked "+string(rs.forced))
+	case failed:
 		e.finishRun(rs, store.RunFailed, "")
-	} else {
+	default:
 		e.finishRun(rs, store.RunSuccess, "")
 	}
 }
@@ -374,9 +474,9 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 		e.fireRun(rs, "success", rs.dag.OnSuccess, "")
 	}
 	delete(e.runs, rs.key)
-	for n, owner := range e.retrying {
-		if owner == rs {
-			delete(e.retrying, n)
+	for ti, r := range e.retrying {
+		if r.rs == rs {
+			delete(e.retrying, ti)
 		}
 	}
 	done := rs.done
@@ -410,4 +510,27 @@ func (e *Engine) commit() {
 	for _, f := range after {
 		f()
 	}
+}
+
+// mark ends an active run in the given state, as Airflow's "mark run as success/failed":
+// running and pending work instances become success (marked success) or failed and skipped
+// (marked failed); teardowns still run; then the run ends in the marked state.
+func (e *Engine) mark(key runKey, state store.RunState) error {
+	rs := e.runs[key]
+	if rs == nil {
+		return fmt.Errorf("run %s of dag %s is not active in this engine", key.runID, key.dagID)
+	}
+	work := func(n *node) bool { return !n.isTeardown() }
+	msg := "marked " + string(state)
+	switch state {
+	case store.RunSuccess:
+		e.stopInstances(rs, store.TISuccess, store.TISuccess, msg, work)
+	case store.RunFailed:
+		e.stopInstances(rs, store.TIFailed, store.TISkipped, msg, work)
+	default:
+		return fmt.Errorf("a run can be marked success or failed, not %q", state)
+	}
+	rs.forced = state
+	rs.check = true
+	return nil
 }

@@ -45,6 +45,9 @@ type Job struct {
 	// Env holds extra environment variables for subprocesses (for example the tracking
 	// server's address in a later issue).
 	Env map[string]string
+	// Template is the context the task's templates were rendered with (nil when the task
+	// has none); kinds that evaluate expressions of their own use it.
+	Template *dag.TemplateContext
 	// Started, when set, is called once with the PID of a subprocess the job started, so
 	// the engine can record it for crash recovery.
 	Started func(pid int)
