@@ -17,8 +17,9 @@ type Tree struct {
 	Feature []int32 `json:"feature"`
 	// Threshold sends a row left when its feature value is ≤ Threshold.
 	Threshold []float64 `json:"threshold"`
-	// Bin is the split expressed in bins: left when the bin is ≤ Bin.
-	Bin []uint8 `json:"bin"`
+	// Bin is the split expressed in bins: left when the bin is ≤ Bin. It is
+	// used while training and not saved.
+	Bin []uint8 `json:"-"`
 	// Left and Right are the children of each split node, -1 for a leaf.
 	Left  []int32 `json:"left"`
 	Right []int32 `json:"right"`
