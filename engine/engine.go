@@ -49,6 +49,10 @@ func (c *Config) validate() error {
 	if c.Kinds == nil {
 		c.Kinds = executor.NewRegistry(nil)
 	}
+	// The kinds the engine evaluates itself.
+	c.Kinds.Register(KindBranch, exprKind{})
+	c.Kinds.Register(KindShortCircuit, exprKind{})
+	c.Kinds.Register(KindLatestOnly, noopKind{})
 	if c.Home == "" {
 		c.Home = ".weir"
 	}
