@@ -118,11 +118,11 @@ type Engine struct {
 	retrying map[*store.TaskInstance]retryEntry
 	// taskRunning counts running instances per DAG and task, for max_active_tis_per_dag.
 	taskRunning map[string]int
-	batch    store.Batch
-	touched  map[*store.TaskInstance]struct{}
-	emitted  []Event
-	after    []func()
-	fatal    error
+	batch       store.Batch
+	touched     map[*store.TaskInstance]struct{}
+	emitted     []Event
+	after       []func()
+	fatal       error
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -141,17 +141,17 @@ func New(cfg Config) (*Engine, error) {
 	}
 	host, _ := os.Hostname()
 	return &Engine{
-		cfg:      cfg,
-		host:     host,
-		owner:    SelfOwner(),
-		events:   make(chan any, 4096),
-		runs:     map[runKey]*runState{},
-		pools:    map[string]*store.Pool{},
-		poolUsed: map[string]int{},
-		cancels:  map[*store.TaskInstance]context.CancelFunc{},
-		retrying: map[*store.TaskInstance]retryEntry{},
+		cfg:         cfg,
+		host:        host,
+		owner:       SelfOwner(),
+		events:      make(chan any, 4096),
+		runs:        map[runKey]*runState{},
+		pools:       map[string]*store.Pool{},
+		poolUsed:    map[string]int{},
+		cancels:     map[*store.TaskInstance]context.CancelFunc{},
+		retrying:    map[*store.TaskInstance]retryEntry{},
 		taskRunning: map[string]int{},
-		loopDone: make(chan struct{}),
+		loopDone:    make(chan struct{}),
 	}, nil
 }
 

@@ -440,7 +440,9 @@ func TestMappedGroup(t *testing.T) {
 			t.Errorf("evaluate[%d] saw %s: want the train output of instance %d", i, ti.Output, i)
 		}
 	}
-	var all struct{ All []struct{ Trained struct{ LR float64 } } }
+	var all struct {
+		All []struct{ Trained struct{ LR float64 } }
+	}
 	if err := json.Unmarshal(tis["best"].Output, &all); err != nil || len(all.All) != 3 || all.All[2].Trained.LR != 0.3 {
 		t.Errorf("best got %s", tis["best"].Output)
 	}
