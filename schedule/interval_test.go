@@ -19,7 +19,7 @@ func sameInterval(a, b DataInterval) bool { return a.Start.Equal(b.Start) && a.E
 func TestNextRun(t *testing.T) {
 	t.Parallel()
 	var (
-		jan1, jan2, jan3 = utc(2024, 1, 1, 0, 0), utc(2024, 1, 2, 0, 0), utc(2024, 1, 3, 0, 0)
+		jan1, jan2, jan3  = utc(2024, 1, 1, 0, 0), utc(2024, 1, 2, 0, 0), utc(2024, 1, 3, 0, 0)
 		jan4, jan9, jan10 = utc(2024, 1, 4, 0, 0), utc(2024, 1, 9, 0, 0), utc(2024, 1, 10, 0, 0)
 	)
 	tests := []struct {
