@@ -40,8 +40,7 @@ const (
 	// starBit is robfig/cron's marker for a "*" or "?" field in SpecSchedule's masks.
 	starBit = 1 << 63
 	// dstWindow bounds how far a DST transition moves the wall clock (one hour almost
-	// everywhere; two for historical double summer time). Times within it of a transition
-	// take the slow path.
+	// everywhere; two for historical double summer time): how far the slow path looks.
 	dstWindow = 3 * time.Hour
 	// searchYears bounds the search for a matching wall time. Every expression Parse accepts
 	// matches at least once in any 8 years (29 February skips 2100).
@@ -125,16 +124,37 @@ func (c *cronSpec) atOrAfter(t time.Time) (time.Time, bool) { return c.next(t.Ad
 func (c *cronSpec) atOrBefore(t time.Time) (time.Time, bool) { return c.prev(t.Add(1)) }
 
 // quiet reports whether lt (a time in c.loc) and i (a candidate tick computed with lt's
-// offset) both lie in lt's zone period, at least dstWindow away from its transitions: then
-// wall times map one-to-one onto instants there and the candidate is the answer.
+// offset) both lie in lt's zone period, clear of the wall times its transitions make
+// ambiguous or move: then wall times map one-to-one onto instants there and the candidate is
+// the answer. Those wall times lie within the size of each transition (the change of
+// offset) from its instant.
 func (c *cronSpec) quiet(lt, i time.Time) bool {
 	start, end := lt.ZoneBounds()
 	lo, hi := lt, i
 	if hi.Before(lo) {
 		lo, hi = hi, lo
 	}
-	return (start.IsZero() || !lo.Before(start.Add(dstWindow))) &&
-		(end.IsZero() || hi.Add(dstWindow).Before(end))
+	_, off := lt.Zone()
+	if !start.IsZero() && lo.Before(start.Add(dstWindow)) {
+		_, before := start.Add(-time.Second).In(c.loc).Zone()
+		if lo.Before(start.Add(absSeconds(off - before))) {
+			return false
+		}
+	}
+	if !end.IsZero() && !hi.Add(dstWindow).Before(end) {
+		_, after := end.In(c.loc).Zone()
+		if !hi.Add(absSeconds(after - off)).Before(end) {
+			return false
+		}
+	}
+	return true
+}
+
+func absSeconds(s int) time.Duration {
+	if s < 0 {
+		s = -s
+	}
+	return time.Duration(s) * time.Second
 }
 
 // ticks returns the instants (0, 1 or 2, ascending) the matching wall time n fires at.

@@ -139,17 +139,35 @@ func TestCronDST(t *testing.T) {
 	}
 }
 
-// TestCronQueryInsideFold asks for the neighbours of a time inside a fold, where the wall
-// clock alone is ambiguous.
-func TestCronQueryInsideFold(t *testing.T) {
+// TestCronQueryNearTransitions asks for the neighbours of times just after a transition,
+// where the wall clock alone misleads.
+func TestCronQueryNearTransitions(t *testing.T) {
 	t.Parallel()
-	tt := MustParse("30 1 * * *", "America/New_York")
-	at := utc(2024, 11, 3, 5, 45) // 01:45 EDT, before the second (only) 01:30 of the day
-	if got, _ := tt.cron.next(at); !got.Equal(utc(2024, 11, 3, 6, 30)) {
-		t.Errorf("next(01:45 EDT) = %v, want 06:30Z (01:30 EST)", got)
+	tests := []struct {
+		name, schedule string
+		at, next, prev time.Time
+	}{
+		{
+			"inside the fold, before the only 01:30 of the day", "30 1 * * *",
+			utc(2024, 11, 3, 5, 45), // 01:45 EDT
+			utc(2024, 11, 3, 6, 30), // 01:30 EST
+			utc(2024, 11, 2, 5, 30), // 01:30 EDT the day before
+		},
+		{
+			"after the gap, before the moved 02:30", "30 2 * * *",
+			utc(2024, 3, 10, 7, 10), // 03:10 EDT
+			utc(2024, 3, 10, 7, 30), // 03:30 EDT, for the 02:30 that does not exist
+			utc(2024, 3, 9, 7, 30),  // 02:30 EST the day before
+		},
 	}
-	if got, _ := tt.cron.prev(at); !got.Equal(utc(2024, 11, 2, 5, 30)) {
-		t.Errorf("prev(01:45 EDT) = %v, want the day before, 05:30Z", got)
+	for _, tc := range tests {
+		tt := MustParse(tc.schedule, "America/New_York")
+		if got, _ := tt.cron.next(tc.at); !got.Equal(tc.next) {
+			t.Errorf("%s: next(%v) = %v, want %v", tc.name, tc.at, got, tc.next)
+		}
+		if got, _ := tt.cron.prev(tc.at); !got.Equal(tc.prev) {
+			t.Errorf("%s: prev(%v) = %v, want %v", tc.name, tc.at, got, tc.prev)
+		}
 	}
 }
 
@@ -206,7 +224,10 @@ func checkAgainstEnumeration(t *testing.T, tt Timetable, windows []time.Time, rn
 	for _, w := range windows {
 		lo, hi := w, w.Add(72*time.Hour)
 		all := enumerate(tt.cron, lo.Add(-24*time.Hour), hi.Add(24*time.Hour))
-		probes := slices.Clone(all)
+		var probes []time.Time
+		for _, tick := range all {
+			probes = append(probes, tick, tick.Add(-10*time.Minute), tick.Add(10*time.Minute))
+		}
 		for range 100 {
 			probes = append(probes, lo.Add(time.Duration(rng.Int64N(int64(hi.Sub(lo))))))
 		}

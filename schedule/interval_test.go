@@ -190,6 +190,12 @@ func TestNextRun(t *testing.T) {
 			now: utc(2024, 1, 1, 12, 5), want: iv(utc(2024, 1, 1, 12, 0), utc(2024, 1, 1, 12, 5)),
 		},
 		{
+			// simple.py: "start date is future": a run as long as the last one, from the start date.
+			name: "@continuous, last run ends after now", schedule: "@continuous",
+			last: iv(jan1, jan3), r: Restriction{Earliest: jan2},
+			now: utc(2024, 1, 1, 12, 0), want: iv(jan2, jan4),
+		},
+		{
 			name: "@continuous without a start date", schedule: "@continuous",
 			now: jan10, want: iv(jan10, jan10),
 		},
@@ -445,5 +451,25 @@ func TestBackfillAmsterdamDST(t *testing.T) {
 	// 02:00 does not exist that night: four intervals cover the 3 real hours plus the last.
 	if want := "[00:00 CET 01:00 CET 03:00 CEST 04:00 CEST]"; fmt.Sprint(local) != want {
 		t.Errorf("logical dates %v, want %s", local, want)
+	}
+}
+
+// BenchmarkNextRun measures one scheduling decision for a cron DAG in a DST zone.
+func BenchmarkNextRun(b *testing.B) {
+	tt := MustParse("*/5 * * * *", "Europe/Amsterdam")
+	last := iv(utc(2024, 6, 1, 10, 0), utc(2024, 6, 1, 10, 5))
+	r := Restriction{Earliest: utc(2024, 1, 1, 0, 0), Catchup: true}
+	now := utc(2024, 6, 1, 10, 7)
+	for b.Loop() {
+		tt.NextRun(last, r, now)
+	}
+}
+
+// BenchmarkIntervals measures a backfill of one day of a five-minute schedule over the
+// autumn DST change (288 intervals, a quarter of them on the slow path).
+func BenchmarkIntervals(b *testing.B) {
+	tt := MustParse("*/5 * * * *", "Europe/Amsterdam")
+	for b.Loop() {
+		tt.Intervals(utc(2024, 10, 26, 12, 0), utc(2024, 10, 27, 12, 0))
 	}
 }
