@@ -54,15 +54,17 @@ type Restriction struct {
 // This is Airflow's next_dagrun_info for the default timetables
 // (airflow/timetables/interval.py, simple.py; docs core-concepts/dag-run.rst, "Data
 // Interval" and "Catchup"):
-//   - The first run's interval starts at the first schedule time at or after Earliest;
-//     each later one starts where the last one ended, re-aligned to the schedule (so a
-//     changed schedule takes effect at once).
+//   - The first run's interval starts at the first schedule time at or after Earliest (at
+//     Earliest itself for a fixed interval); each later one starts where the last one
+//     ended, re-aligned to the schedule (so a changed schedule takes effect at once).
 //   - Without Catchup, the start is at least that of the latest interval that ended at or
 //     before now: after a pause or an outage only that one runs. For cron schedules that
 //     interval follows the schedule; for fixed intervals it is aligned to whole intervals
-//     since the Unix epoch (12:00-12:30 for "every 30m"), as Airflow's
+//     since the Unix epoch (at 12:40, 12:00-12:30 for "every 30m"), as Airflow's
 //     DeltaDataIntervalTimetable._skip_to_latest does.
 //   - The run may start at the end of its interval (RunAfter).
+//   - @once runs at Earliest, or at now without one (Airflow 3; Airflow 2 never ran it).
+//   - @continuous runs from the last run's end (or Earliest) to now, and may start at once.
 //
 // Unlike Airflow, a zero Earliest with Catchup does not stop a periodic timetable from ever
 // running: its first run is the latest complete interval.

@@ -79,8 +79,10 @@ func (e *Error) Error() string { return fmt.Sprintf("%s %q: %s", e.Field, e.Valu
 // The schedule is one of:
 //   - "" or "none" (any case): manual only (KindManual).
 //   - "@once", "@continuous" (KindOnce, KindContinuous).
-//   - a preset: "@hourly", "@daily", "@weekly" (Sunday), "@monthly", "@quarterly",
-//     "@yearly" or "@annually", each at midnight (KindCron).
+//   - a preset (any case): "@hourly" (minute 0 of every hour), "@daily" (midnight),
+//     "@weekly" (midnight before Monday), "@monthly" (midnight on the 1st), "@quarterly"
+//     (the 1st of January, April, July, October), "@yearly" or "@annually" (1 January)
+//     (KindCron).
 //   - a cron expression of five fields, "minute hour day-of-month month day-of-week",
 //     with "*", "?", lists "1,15", ranges "1-5", steps "*/15" and names ("JAN", "MON-FRI");
 //     day-of-week runs 0-6 from Sunday. A day matches if it matches both day fields when
@@ -113,7 +115,7 @@ func Parse(schedule, timezone string) (Timetable, error) {
 	case lower == "@continuous":
 		tt.kind = KindContinuous
 	case strings.HasPrefix(lower, "@every"):
-		return bad(`write a fixed interval as "every 30m", without the "@"`)
+		return bad("a fixed interval is written %q, without the \"@\"", "every "+strings.TrimSpace(src[len("@every"):]))
 	case strings.HasPrefix(lower, "@"):
 		expr, ok := presets[lower]
 		if !ok {

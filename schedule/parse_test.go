@@ -116,7 +116,7 @@ func TestParseInvalid(t *testing.T) {
 		{"0 0 31 4,6 *", "", "schedule", []string{"matches no date"}},
 		{"TZ=Europe/Amsterdam 0 0 * * *", "", "schedule", []string{"timezone instead of a TZ= prefix"}},
 		{"@dayly", "", "schedule", []string{"unknown preset", "@daily", "@once", "@quarterly"}},
-		{"@every 1h", "", "schedule", []string{`"every 30m", without the "@"`}},
+		{"@every 1h", "", "schedule", []string{`written "every 1h", without the "@"`}},
 		{"every", "", "schedule", []string{"needs a duration"}},
 		{"every soon", "", "schedule", []string{`"soon" is not a duration`}},
 		{"every 1d", "", "schedule", []string{"no day unit", "every 24h", "@daily"}},
