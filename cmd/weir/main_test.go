@@ -81,6 +81,9 @@ func TestExamplePipelinesRun(t *testing.T) {
 		{"train_model", 0, []string{"train_model: success", "evaluate", "deploy"}},
 		{"pass_outputs", 0, []string{"pass_outputs: success", "check"}},
 		{"flaky_retry", 1, []string{"flaky_retry: failed", "task broken failed after 3 tries", "connection refused", "publish", "upstream_failed"}},
+		{"quality_workspace", 0, []string{"quality_workspace: success", "remove_workspace"}},
+		{"hyperparameter_search", 0, []string{"hyperparameter_search: success", "tune.evaluate[4 alpha=1000]", "pick_best"}},
+		{"deploy_best", 0, []string{"deploy_best: success", "skipped by branch decide (chose deploy)"}},
 	} {
 		t.Run(tc.dag, func(t *testing.T) {
 			t.Parallel()
@@ -391,5 +394,33 @@ func TestRandomKill9sLoseNothing(t *testing.T) {
 		if prev != ti.TryNumber {
 			t.Errorf("%s: last execution was try %d, the store records %d tries (%v)", id, prev, ti.TryNumber, runs)
 		}
+	}
+}
+
+// The variants, in the states Airflow would give: the work fails and the teardown
+// still runs (the run fails); below the threshold, deploy is skipped and the run succeeds.
+func TestExampleVariants(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	r := weir(t, home, nil, "run", "quality_workspace", "--dags", "../../examples/dags", "-q", "--param", "inject_bad=true")
+	if r.code != 1 {
+		t.Fatalf("quality_workspace with bad rows: exit %d\n%s", r.code, r.stdout)
+	}
+	tis := listTasks(t, home, lastRun(t, home))
+	if tis["quality_check"].State != "failed" || tis["remove_workspace"].State != "success" {
+		t.Errorf("quality_check %s, remove_workspace %s; want failed, success", tis["quality_check"].State, tis["remove_workspace"].State)
+	}
+	var ws struct{ Dir string }
+	_ = json.Unmarshal(tis["create_workspace"].Output, &ws)
+	if _, err := os.Stat(ws.Dir); ws.Dir == "" || err == nil {
+		t.Errorf("the workspace %q was not removed", ws.Dir)
+	}
+	r = weir(t, home, nil, "run", "deploy_best", "--dags", "../../examples/dags", "-q", "--param", "threshold=0.999")
+	if r.code != 0 {
+		t.Fatalf("deploy_best below the threshold: exit %d\n%s", r.code, r.stdout)
+	}
+	tis = listTasks(t, home, lastRun(t, home))
+	if tis["deploy"].State != "skipped" || tis["notify"].State != "success" || tis["report"].State != "success" {
+		t.Errorf("deploy %s, notify %s, report %s", tis["deploy"].State, tis["notify"].State, tis["report"].State)
 	}
 }

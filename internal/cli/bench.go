@@ -49,6 +49,8 @@ transition committed, surviving kill -9):
   chain    a chain of 1,000 no-op go tasks: median and p99 latency from one task's start to the next's
   fanout   10,000 independent no-op go tasks: tasks per second
   command  1,000 command tasks running 'true': tasks per second
+  mapped   a task mapped over 10,000 items, then a reduce of their outputs: instances per second
+  mapped_group  a mapped group of 3 tasks over 1,000 items, then a reduce: instances per second
 and reports each process's peak resident memory (VmHWM).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,7 +80,7 @@ and reports each process's peak resident memory (VmHWM).`,
 				return err
 			}
 			var results []benchResult
-			for _, name := range []string{"chain", "fanout", "command"} {
+			for _, name := range []string{"chain", "fanout", "command", "mapped", "mapped_group"} {
 				fmt.Fprintf(a.errOut, "running %s…\n", name)
 				args := []string{"bench", "--only", name, "--chain", strconv.Itoa(chainN), "--fanout", strconv.Itoa(fanN), "--commands", strconv.Itoa(cmdN), "--parallelism", strconv.Itoa(parallelism)}
 				out, err := exec.CommandContext(cmd.Context(), self, args...).Output()
@@ -107,7 +109,7 @@ and reports each process's peak resident memory (VmHWM).`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&only, "only", "", "run one benchmark in this process and print JSON: chain, fanout or command")
+	c.Flags().StringVar(&only, "only", "", "run one benchmark in this process and print JSON: chain, fanout, command, mapped or mapped_group")
 	c.Flags().IntVar(&chainN, "chain", 1000, "tasks in the chain")
 	c.Flags().IntVar(&fanN, "fanout", 10000, "independent go tasks")
 	c.Flags().IntVar(&cmdN, "commands", 1000, "command tasks")
@@ -119,6 +121,7 @@ and reports each process's peak resident memory (VmHWM).`,
 
 // runBench runs one benchmark in this process.
 func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism int) (*benchResult, error) {
+	const mappedN, groupN = 10000, 1000
 	home, err := os.MkdirTemp("", "weir-bench-")
 	if err != nil {
 		return nil, err
@@ -136,6 +139,25 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 	var mu sync.Mutex
 	var starts []time.Time
 	_ = funcs.Register("noop", func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, nil })
+	_ = funcs.Register("echo", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) { return args, nil })
+	_ = funcs.Register("range", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) {
+		var in struct{ N int }
+		if err := json.Unmarshal(args, &in); err != nil {
+			return nil, err
+		}
+		out := make([]int, in.N)
+		for i := range out {
+			out[i] = i
+		}
+		return json.Marshal(out)
+	})
+	_ = funcs.Register("count", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) {
+		var in struct{ Values []json.RawMessage }
+		if err := json.Unmarshal(args, &in); err != nil {
+			return nil, err
+		}
+		return json.Marshal(len(in.Values))
+	})
 	_ = funcs.Register("stamp", func(context.Context, json.RawMessage) (json.RawMessage, error) {
 		now := time.Now()
 		mu.Lock()
@@ -165,12 +187,37 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 		for i := 0; i < cmdN; i++ {
 			d.Tasks = append(d.Tasks, &dag.Task{ID: fmt.Sprintf("t%04d", i), Kind: dag.KindCommand, Command: &dag.CommandSpec{Argv: []string{"true"}}})
 		}
+	case "mapped":
+		res.Goal = "≥ 5,000 instances/s, < 300 MiB"
+		d.MaxMapLength = mappedN
+		src := &dag.Task{ID: "src", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "range", Args: map[string]any{"n": mappedN}}}
+		m := &dag.Task{ID: "m", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo"}, Upstream: []string{"src"}}
+		m.Expand = map[string]any{"x": "{{ outputs.src }}"}
+		reduce := &dag.Task{ID: "reduce", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "count", Args: map[string]any{"values": "{{ outputs.m }}"}}, Upstream: []string{"m"}}
+		d.Tasks = []*dag.Task{src, m, reduce}
+		res.Tasks = mappedN
+	case "mapped_group":
+		res.Goal = "1,000 × 3 instances"
+		d.MaxMapLength = groupN
+		src := &dag.Task{ID: "src", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "range", Args: map[string]any{"n": groupN}}}
+		g := &dag.Group{ID: "g", Tasks: []string{"g.a", "g.b", "g.c"}, Upstream: []string{"src"}}
+		g.Expand = map[string]any{"x": "{{ outputs.src }}"}
+		d.Groups = []*dag.Group{g}
+		d.Tasks = []*dag.Task{src,
+			{ID: "g.a", Group: "g", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo"}, Upstream: []string{"src"}},
+			{ID: "g.b", Group: "g", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo", Args: "{{ outputs.g.a }}"}, Upstream: []string{"g.a"}},
+			{ID: "g.c", Group: "g", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo", Args: "{{ outputs.g.b }}"}, Upstream: []string{"g.b"}},
+			{ID: "reduce", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "count", Args: map[string]any{"values": "{{ outputs.g }}"}}, Upstream: []string{"g.c"}},
+		}
+		res.Tasks = groupN * 3
 	default:
-		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout or command", name)
+		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout, command, mapped or mapped_group", name)
 	}
-	res.Tasks = len(d.Tasks)
+	if name != "mapped" && name != "mapped_group" {
+		res.Tasks = len(d.Tasks)
+	}
 	if parallelism <= 0 {
-		parallelism = map[string]int{"chain": 32, "fanout": 256, "command": 64}[name]
+		parallelism = map[string]int{"chain": 32, "fanout": 256, "command": 64, "mapped": 256, "mapped_group": 256}[name]
 	}
 	res.Parallelism = parallelism
 	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: parallelism})
@@ -193,6 +240,19 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 	elapsed := time.Since(begin)
 	if final.State != store.RunSuccess {
 		return nil, fmt.Errorf("benchmark run ended %s", final.State)
+	}
+	if name == "mapped" || name == "mapped_group" {
+		ti, err := st.GetTaskInstance(ctx, d.ID, run.RunID, "reduce", -1)
+		if err != nil {
+			return nil, err
+		}
+		want := mappedN
+		if name == "mapped_group" {
+			want = groupN
+		}
+		if string(ti.Output) != strconv.Itoa(want) {
+			return nil, fmt.Errorf("the reduce saw %s outputs, want %d", ti.Output, want)
+		}
 	}
 	res.Seconds = elapsed.Seconds()
 	res.PerSecond = float64(res.Tasks) / elapsed.Seconds()

@@ -18,6 +18,7 @@ import (
 // runJSON is the JSON form of a run in listings.
 type runJSON struct {
 	DAGID       string          `json:"dag_id"`
+	DAGHash     string          `json:"dag_hash"`
 	RunID       string          `json:"run_id"`
 	State       string          `json:"state"`
 	RunType     string          `json:"run_type"`
@@ -35,6 +36,8 @@ type tiJSON struct {
 	RunID     string          `json:"run_id"`
 	TaskID    string          `json:"task_id"`
 	MapIndex  int             `json:"map_index"`
+	Rendered  string          `json:"rendered_map_index,omitempty"`
+	Args      json.RawMessage `json:"args,omitempty"`
 	State     string          `json:"state"`
 	TryNumber int             `json:"try_number"`
 	MaxTries  int             `json:"max_tries"`
@@ -84,16 +87,16 @@ func (a *app) runsCmd() *cobra.Command {
 			if output == "json" {
 				out := []runJSON{}
 				for _, r := range runs {
-					out = append(out, runJSON{r.DAGID, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
+					out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
 				}
 				return writeJSON(a.out, out)
 			}
 			color := colors(a.out)
 			var rows [][]string
 			for _, r := range runs {
-				rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
+				rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
 			}
-			table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "STARTED", "DURATION"}, rows)
+			table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
 			return nil
 		},
 	}
@@ -138,7 +141,7 @@ func (a *app) tasksCmd() *cobra.Command {
 						s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
 						dur = &s
 					}
-					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.State.String(), ti.TryNumber, ti.MaxTries,
+					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
 						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error})
 				}
 				return writeJSON(a.out, out)
@@ -221,13 +224,16 @@ func (a *app) logsCmd() *cobra.Command {
 func (a *app) clearCmd() *cobra.Command {
 	var dagID string
 	var downstream, onlyFailed, noRun, quiet bool
+	var mapIndexes []int
 	c := &cobra.Command{
 		Use:   "clear RUN_ID [TASK]...",
 		Short: "Reset tasks of a run (all by default) and run them again in the foreground",
 		Long: `Reset task instances of a finished run to 'none', with their retries renewed and their
 outputs dropped, then continue the run in the foreground (as weir run --resume does).
 With --downstream the tasks downstream of those named are reset too; with --failed only
-failed and upstream_failed ones; with --no-run the run is only reset.`,
+failed and upstream_failed ones; with --map-index only some instances of a mapped task;
+with --no-run the run is only reset. Clearing a task in the scope of a setup also clears
+the setup and its teardowns; clearing a whole mapped task expands it again.`,
 		Example: `  weir clear manual__2026-11-24T20:40:00.123Z train --downstream
   weir clear manual__2026-11-24T20:40:00.123Z --failed`,
 		Args: cobra.MinimumNArgs(1),
@@ -242,7 +248,7 @@ failed and upstream_failed ones; with --no-run the run is only reset.`,
 				st.Close()
 				return err
 			}
-			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], Downstream: downstream, OnlyFailed: onlyFailed})
+			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, OnlyFailed: onlyFailed})
 			st.Close()
 			if err != nil {
 				return err
@@ -271,6 +277,7 @@ failed and upstream_failed ones; with --no-run the run is only reset.`,
 	c.Flags().BoolVar(&downstream, "downstream", false, "also clear every task downstream of those named")
 	c.Flags().BoolVar(&onlyFailed, "failed", false, "only clear failed and upstream_failed tasks")
 	c.Flags().BoolVar(&noRun, "no-run", false, "only reset; do not run")
+	c.Flags().IntSliceVar(&mapIndexes, "map-index", nil, "with one TASK: clear only these instances of a mapped task")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the final table")
 	c.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
 	return c

@@ -197,7 +197,10 @@ func plural(n int, one, many string) string {
 }
 
 func taskLabel(ti *store.TaskInstance) string {
-	if ti.MapIndex >= 0 {
+	switch {
+	case ti.RenderedMapIndex != "":
+		return fmt.Sprintf("%s[%d %s]", ti.TaskID, ti.MapIndex, ti.RenderedMapIndex)
+	case ti.MapIndex >= 0:
 		return fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
 	}
 	return ti.TaskID
@@ -282,10 +285,7 @@ func (p *printer) event(ev engine.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ts := ev.Time.Local().Format("15:04:05.000")
-	id := ev.TaskID
-	if ev.MapIndex >= 0 {
-		id = fmt.Sprintf("%s[%d]", id, ev.MapIndex)
-	}
+	id := taskLabel(&store.TaskInstance{TaskID: ev.TaskID, MapIndex: ev.MapIndex, RenderedMapIndex: ev.RenderedMapIndex})
 	state := paint(p.color, ev.State.String())
 	switch ev.State {
 	case store.TIRunning:

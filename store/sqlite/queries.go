@@ -109,3 +109,29 @@ func renderQuery(name string, data any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// rowsPerStmt is how many rows the multi-row upserts of Apply write per statement: one
+// statement for many rows saves most of the per-statement cost of the driver.
+const rowsPerStmt = 32
+
+// multiRow turns a single-row "INSERT ... VALUES (?, ...)" query into one inserting n rows,
+// by repeating its first VALUES tuple.
+func multiRow(q string, n int) string {
+	i := strings.Index(q, "VALUES (")
+	if i < 0 {
+		panic("sqlite: multiRow: no VALUES tuple in " + q)
+	}
+	start := i + len("VALUES ")
+	end := strings.IndexByte(q[start:], ')')
+	tuple := q[start : start+end+1]
+	var b strings.Builder
+	b.WriteString(q[:start])
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(q[start+end+1:])
+	return b.String()
+}

@@ -178,9 +178,26 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 				}
 			}
 		}
-		if len(b.TIs) > 0 {
+		tis := b.TIs
+		if len(tis) >= rowsPerStmt && distinctTIs(tis) {
+			// Whole chunks in multi-row statements (a row may appear only once in one).
+			many := w.stmt(s.upsertTIs)
+			for len(tis) >= rowsPerStmt {
+				args = args[:0]
+				for _, ti := range tis[:rowsPerStmt] {
+					args = appendTIArgs(args, ti)
+				}
+				if err := w.exec(many, args...); err != nil {
+					err = interpretError(err)
+					return fmt.Errorf("task instances %s to %s: %w", tiKey(tis[0].DAGID, tis[0].RunID, tis[0].TaskID, tis[0].MapIndex),
+						tiKey(tis[rowsPerStmt-1].DAGID, tis[rowsPerStmt-1].RunID, tis[rowsPerStmt-1].TaskID, tis[rowsPerStmt-1].MapIndex), err)
+				}
+				tis = tis[rowsPerStmt:]
+			}
+		}
+		if len(tis) > 0 {
 			st := w.stmt(s.upsertTI)
-			for _, ti := range b.TIs {
+			for _, ti := range tis {
 				args = appendTIArgs(args[:0], ti)
 				if err := w.exec(st, args...); err != nil {
 					err = interpretError(err)
@@ -193,9 +210,25 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 				}
 			}
 		}
-		if len(b.Tries) > 0 {
+		tries := b.Tries
+		if len(tries) >= rowsPerStmt && distinctTries(tries) {
+			many := w.stmt(s.upsertTries)
+			for len(tries) >= rowsPerStmt {
+				args = args[:0]
+				for _, t := range tries[:rowsPerStmt] {
+					args = appendTryArgs(args, t)
+				}
+				if err := w.exec(many, args...); err != nil {
+					err = interpretError(err)
+					return fmt.Errorf("tries of %s to %s: %w", tiKey(tries[0].DAGID, tries[0].RunID, tries[0].TaskID, tries[0].MapIndex),
+						tiKey(tries[rowsPerStmt-1].DAGID, tries[rowsPerStmt-1].RunID, tries[rowsPerStmt-1].TaskID, tries[rowsPerStmt-1].MapIndex), err)
+				}
+				tries = tries[rowsPerStmt:]
+			}
+		}
+		if len(tries) > 0 {
 			st := w.stmt(s.upsertTry)
-			for _, t := range b.Tries {
+			for _, t := range tries {
 				args = appendTryArgs(args[:0], t)
 				if err := w.exec(st, args...); err != nil {
 					err = interpretError(err)
@@ -227,4 +260,35 @@ func (f tiFilter) index() int {
 		i |= 8
 	}
 	return i
+}
+
+// distinctTIs reports whether no two task instances share a key (a multi-row upsert may
+// not touch a row twice).
+func distinctTIs(tis []*store.TaskInstance) bool {
+	seen := make(map[store.TIKey]struct{}, len(tis))
+	for _, ti := range tis {
+		k := store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}
+		if _, dup := seen[k]; dup {
+			return false
+		}
+		seen[k] = struct{}{}
+	}
+	return true
+}
+
+// distinctTries reports whether no two tries share a key.
+func distinctTries(tries []*store.TaskTry) bool {
+	type key struct {
+		ti  store.TIKey
+		try int
+	}
+	seen := make(map[key]struct{}, len(tries))
+	for _, t := range tries {
+		k := key{store.TIKey{DAGID: t.DAGID, RunID: t.RunID, TaskID: t.TaskID, MapIndex: t.MapIndex}, t.TryNumber}
+		if _, dup := seen[k]; dup {
+			return false
+		}
+		seen[k] = struct{}{}
+	}
+	return true
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TaskInstances", testTaskInstances},
 		{"Apply", testApply},
 		{"DeleteTIs", testDeleteTIs},
+		{"ApplyManyRows", testApplyManyRows},
 		{"Tries", testTries},
 		{"Pools", testPools},
 		{"Concurrency", testConcurrency},

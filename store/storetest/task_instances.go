@@ -453,3 +453,49 @@ func testTries(t *testing.T, setup setupFunc) {
 		}
 	})
 }
+
+// testApplyManyRows checks a batch larger than any driver-side chunking, with a key that
+// appears twice (the later write wins) and tries of many instances.
+func testApplyManyRows(t *testing.T, setup setupFunc) {
+	ctx, s := setup(t)
+	run := minimalRun("many", "r1", store.RunRunning)
+	mustCreateRun(ctx, t, s, run)
+	var b store.Batch
+	for i := 0; i < 100; i++ {
+		ti := ti("many", "r1", "t", i, store.TIRunning)
+		ti.TryNumber = 1
+		b.TIs = append(b.TIs, ti)
+		b.Tries = append(b.Tries, &store.TaskTry{DAGID: "many", RunID: "r1", TaskID: "t", MapIndex: i, TryNumber: 1, State: store.TISuccess})
+	}
+	mustApply(ctx, t, s, &b)
+	// Same keys again, with one key twice in the batch: the later write wins.
+	b = store.Batch{}
+	for i := 0; i < 70; i++ {
+		b.TIs = append(b.TIs, ti("many", "r1", "t", i, store.TISuccess))
+	}
+	b.TIs = append(b.TIs, ti("many", "r1", "t", 5, store.TIFailed))
+	mustApply(ctx, t, s, &b)
+	tis, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "many", RunID: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tis) != 100 {
+		t.Fatalf("%d task instances, want 100", len(tis))
+	}
+	for _, x := range tis {
+		want := store.TISuccess
+		switch {
+		case x.MapIndex == 5:
+			want = store.TIFailed
+		case x.MapIndex >= 70:
+			want = store.TIRunning
+		}
+		if x.State != want {
+			t.Errorf("instance %d: %s, want %s", x.MapIndex, x.State, want)
+		}
+	}
+	tries, err := s.ListTries(ctx, "many", "r1", "t", 99)
+	if err != nil || len(tries) != 1 {
+		t.Errorf("tries of instance 99: %v %v", tries, err)
+	}
+}
