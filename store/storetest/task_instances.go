@@ -457,6 +457,10 @@ func testTries(t *testing.T, setup setupFunc) {
 // testApplyManyRows checks a batch larger than any driver-side chunking, with a key that
 // appears twice (the later write wins) and tries of many instances.
 func testApplyManyRows(t *testing.T, setup setupFunc) {
+	t.Run("Batch", func(t *testing.T) { applyManyRows(t, setup) })
+}
+
+func applyManyRows(t *testing.T, setup setupFunc) {
 	ctx, s := setup(t)
 	run := minimalRun("many", "r1", store.RunRunning)
 	mustCreateRun(ctx, t, s, run)
