@@ -91,6 +91,13 @@ type DAGRun struct {
 	QueuedAt  time.Time
 	StartedAt time.Time
 	EndedAt   time.Time
+	// DataIntervalStart and DataIntervalEnd are the data interval a scheduled run covers
+	// (Airflow's data interval); for other runs, what the schedule infers for their time.
+	DataIntervalStart time.Time
+	DataIntervalEnd   time.Time
+	// TriggerEvents is the JSON list of the dataset events that triggered a dataset-scheduled
+	// run (DatasetEvent objects), nil otherwise.
+	TriggerEvents json.RawMessage
 	// Owner identifies the process executing the run, "host:pid", or "" when none does.
 	Owner string
 	// HeartbeatAt is when the owner last said it was alive.
@@ -201,11 +208,96 @@ type Batch struct {
 	Runs      []*DAGRun
 	TIs       []*TaskInstance
 	Tries     []*TaskTry
+	// DatasetEvents are recorded last (AddDatasetEvent's semantics), so a task's success and
+	// the events of its outlets commit together. Their IDs are set by Apply.
+	DatasetEvents []*DatasetEvent
 }
 
 // Empty reports whether the batch holds no writes.
 func (b *Batch) Empty() bool {
-	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0
+	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 &&
+		len(b.DatasetEvents) == 0
+}
+
+// DAGMeta is what the store keeps about a DAG between processes: whether it is paused, where
+// it comes from, and the scheduler's bookkeeping.
+type DAGMeta struct {
+	// DAGID is the key.
+	DAGID string
+	// IsPaused stops the scheduler from creating runs of the DAG (manual triggers still
+	// work, as in Airflow).
+	IsPaused bool
+	// Source is the file (or "go:…") that defines the DAG; Hash the version of its
+	// definition (as DAGRun.DAGHash).
+	Source string
+	Hash   string
+	// Schedule is the DAG's schedule as written, "" for manual only.
+	Schedule string
+	// LastScheduledStart and LastScheduledEnd are the data interval of the latest run the
+	// scheduler created on the DAG's time schedule (zero: none yet).
+	LastScheduledStart time.Time
+	LastScheduledEnd   time.Time
+	// IsActive is false once the DAG's file is gone.
+	IsActive bool
+	// UpdatedAt is when the row last changed.
+	UpdatedAt time.Time
+}
+
+// ImportError is a DAG file that failed to load.
+type ImportError struct {
+	// File is the key: the DAG file's path.
+	File string
+	// Message lists every problem, one per line (file:line:col: …).
+	Message string
+	// At is when the file was last loaded.
+	At time.Time
+}
+
+// Dataset is a URI that tasks update (outlets) and DAGs are scheduled on.
+type Dataset struct {
+	// URI is the key, compared as written (case-sensitive).
+	URI string
+	// CreatedAt is when the dataset was first seen; UpdatedAt when its last event arrived.
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// DatasetEvent is one update of a dataset.
+type DatasetEvent struct {
+	// ID orders events; set by the store.
+	ID int64
+	// URI is the dataset updated.
+	URI string
+	// Extra is free JSON metadata given by the producer, nil when none.
+	Extra json.RawMessage
+	// SourceDAGID, SourceRunID, SourceTaskID and SourceMapIndex name the task instance
+	// that emitted the event; empty for events posted through the API.
+	SourceDAGID    string
+	SourceRunID    string
+	SourceTaskID   string
+	SourceMapIndex int
+	// Timestamp is when the event happened.
+	Timestamp time.Time
+	// Consumers are the IDs of the DAGs scheduled on the dataset: recording the event queues
+	// it for each of them (Airflow's dataset DAG run queue). Not read back.
+	Consumers []string
+}
+
+// QueuedEvent is a dataset event waiting for a consumer DAG's next run.
+type QueuedEvent struct {
+	// DAGID is the consumer; Event the queued event.
+	DAGID string
+	Event *DatasetEvent
+}
+
+// ListEventsParams filters ListDatasetEvents. Zero fields do not filter.
+type ListEventsParams struct {
+	URI         string
+	SourceDAGID string
+	// AfterID returns only events with a larger ID.
+	AfterID int64
+	// Limit caps the number of events (default 100); newest first.
+	Limit int
 }
 
 // Store is weir's metadata store. Every method is safe for concurrent use. Times are stored
@@ -235,6 +327,42 @@ type Store interface {
 	UpsertPool(ctx context.Context, p *Pool) error
 	// DeletePool removes a pool; ErrNotFound if missing. The default pool cannot be deleted.
 	DeletePool(ctx context.Context, name string) error
+
+	// UpsertDAG creates or updates a DAG's metadata, keeping IsPaused unless the row is new
+	// (a new DAG starts with the IsPaused given).
+	UpsertDAG(ctx context.Context, m *DAGMeta) error
+	// GetDAG returns one DAG's metadata or ErrNotFound.
+	GetDAG(ctx context.Context, dagID string) (*DAGMeta, error)
+	// ListDAGs returns every DAG's metadata, by ID.
+	ListDAGs(ctx context.Context) ([]*DAGMeta, error)
+	// SetPaused pauses or unpauses a DAG; ErrNotFound if unknown.
+	SetPaused(ctx context.Context, dagID string, paused bool) error
+	// SetLastScheduled records the data interval of the latest scheduled run of a DAG, in
+	// the same transaction as the run's creation when run is not nil (CreateRun's semantics,
+	// ErrAlreadyExists included).
+	SetLastScheduled(ctx context.Context, dagID string, start, end time.Time, run *DAGRun, tis []*TaskInstance) error
+	// ReplaceImportErrors sets the import errors of the given files: a file with an empty
+	// message has none any more.
+	ReplaceImportErrors(ctx context.Context, errs []*ImportError) error
+	// ListImportErrors returns every current import error, by file.
+	ListImportErrors(ctx context.Context) ([]*ImportError, error)
+
+	// AddDatasetEvent records an event (creating its dataset if new) and queues it for each
+	// of ev.Consumers, in one transaction; it sets ev.ID.
+	AddDatasetEvent(ctx context.Context, ev *DatasetEvent) error
+	// ListDatasets returns every dataset, by URI.
+	ListDatasets(ctx context.Context) ([]*Dataset, error)
+	// ListDatasetEvents returns events matching the filter, newest first.
+	ListDatasetEvents(ctx context.Context, p ListEventsParams) ([]*DatasetEvent, error)
+	// ListQueuedEvents returns the events queued for a consumer DAG ("" for every DAG),
+	// oldest first.
+	ListQueuedEvents(ctx context.Context, dagID string) ([]*QueuedEvent, error)
+	// TriggerFromQueue creates a run (CreateRun's semantics) and removes from the consumer's
+	// queue the events with IDs in eventIDs, in one transaction, so a queued event is
+	// consumed by exactly one run. If the run already exists it returns ErrAlreadyExists
+	// and still removes the events (a retry after a crash between the two is harmless).
+	TriggerFromQueue(ctx context.Context, run *DAGRun, tis []*TaskInstance, eventIDs []int64) error
+
 	// Close releases the store's resources.
 	Close() error
 }
