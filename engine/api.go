@@ -29,6 +29,14 @@ type TriggerOptions struct {
 	// Params override params by name (the CLI's --param k=v); strings are coerced to the
 	// param's schema type.
 	Params map[string]any
+	// DataInterval is the run's data interval (zero: the logical date, twice).
+	DataIntervalStart, DataIntervalEnd time.Time
+	// TriggerEvents is the JSON list of dataset events that triggered the run.
+	TriggerEvents json.RawMessage
+	// Create, when set, writes the new run instead of Store.CreateRun, so a scheduler can
+	// create it in one transaction with its own bookkeeping (SetLastScheduled,
+	// TriggerFromQueue). It must have CreateRun's semantics.
+	Create func(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error
 }
 
 // ErrRunOwned is returned when a run is being executed by another live process.
@@ -75,6 +83,10 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	run := &store.DAGRun{
 		DAGID: d.ID, RunID: o.RunID, LogicalDate: o.LogicalDate, RunType: o.RunType,
 		State: store.RunQueued, Conf: conf, Params: paramsJSON, DAG: snapshot, DAGHash: hash, QueuedAt: now,
+		DataIntervalStart: o.DataIntervalStart, DataIntervalEnd: o.DataIntervalEnd, TriggerEvents: o.TriggerEvents,
+	}
+	if run.DataIntervalStart.IsZero() {
+		run.DataIntervalStart, run.DataIntervalEnd = o.LogicalDate, o.LogicalDate
 	}
 	tis := make([]*store.TaskInstance, 0, len(d.Tasks))
 	for _, t := range d.Tasks {
@@ -92,7 +104,7 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	for _, n := range rs.order {
 		n.tis[0].PriorityWeight = n.priority
 	}
-	err = e.cfg.Store.CreateRun(ctx, run, tis)
+	err = e.create(ctx, run, tis, o)
 	for i := 0; errors.Is(err, store.ErrAlreadyExists) && generated && i < 5; i++ {
 		// Two runs triggered in the same millisecond: make the generated id unique.
 		run.RunID = fmt.Sprintf("%s.%d", o.RunID, i+2)
@@ -100,7 +112,7 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 			ti.RunID = run.RunID
 		}
 		rs.key.runID = run.RunID
-		err = e.cfg.Store.CreateRun(ctx, run, tis)
+		err = e.create(ctx, run, tis, o)
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
@@ -111,6 +123,14 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	out := *run
 	run.DAG = nil // kept in the store; the engine's upserts leave it there
 	return &out, e.start(rs)
+}
+
+// create writes a new run: through the scheduler's hook when given, else CreateRun.
+func (e *Engine) create(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance, o TriggerOptions) error {
+	if o.Create != nil {
+		return o.Create(ctx, run, tis)
+	}
+	return e.cfg.Store.CreateRun(ctx, run, tis)
 }
 
 func (e *Engine) start(rs *runState) error {
@@ -219,6 +239,44 @@ func (e *Engine) MarkRun(ctx context.Context, dagID, runID string, state store.R
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// ErrRunNotActive is returned by operations on a run that this engine is not executing.
+var ErrRunNotActive = errors.New("run is not active in this engine")
+
+// MarkTask sets task instances of a run active in this engine to success or failed (a
+// running try is killed; mapIndex -1 with a mapped task marks every instance), as Airflow's
+// "mark success/failed"; downstream tasks then follow their trigger rules. It returns
+// ErrRunNotActive when the run is not active here.
+func (e *Engine) MarkTask(ctx context.Context, dagID, runID, taskID string, mapIndex int, state store.TIState) error {
+	if state != store.TISuccess && state != store.TIFailed && state != store.TISkipped {
+		return fmt.Errorf("a task instance can be marked success, failed or skipped, not %q", state)
+	}
+	ch := make(chan error, 1)
+	ev := evMarkTask{key: runKey{dagID, runID}, taskID: taskID, mapIndex: mapIndex, state: state, ch: ch}
+	if err := e.send(ev); err != nil {
+		return err
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Active reports whether a run is being executed by this engine.
+func (e *Engine) Active(ctx context.Context, dagID, runID string) bool {
+	ch := make(chan error, 1)
+	if e.send(evActive{key: runKey{dagID, runID}, ch: ch}) != nil {
+		return false
+	}
+	select {
+	case err := <-ch:
+		return err == nil
+	case <-ctx.Done():
+		return false
 	}
 }
 

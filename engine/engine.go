@@ -240,6 +240,17 @@ type (
 		state store.RunState
 		ch    chan error
 	}
+	evMarkTask struct {
+		key      runKey
+		taskID   string
+		mapIndex int
+		state    store.TIState
+		ch       chan error
+	}
+	evActive struct {
+		key runKey
+		ch  chan error
+	}
 )
 
 func (e *Engine) loop() {
@@ -323,6 +334,14 @@ func (e *Engine) handle(ev any) {
 		}
 	case evMark:
 		ev.ch <- e.mark(ev.key, ev.state)
+	case evMarkTask:
+		ev.ch <- e.markTask(ev)
+	case evActive:
+		if e.runs[ev.key] == nil {
+			ev.ch <- ErrRunNotActive
+		} else {
+			ev.ch <- nil
+		}
 	case evWait:
 		rs := e.runs[ev.key]
 		if rs == nil {

@@ -668,12 +668,19 @@ func TestTriggerRuleTableUnmappedAndMapped(t *testing.T) {
 					items = append(items, u)
 				}
 				m.Expand = map[string]any{"do": items}
+				// Instances one at a time, in order, so upstreams finish in the listed order
+				// (a rule may decide before every upstream is done, as in Airflow).
+				m.MaxActiveTIsPerDAG = 1
 				d.Tasks = append(d.Tasks, m)
 				ups = []string{"m"}
 			} else {
 				for i, u := range c.ups {
 					id := fmt.Sprintf("u%d", i)
-					d.Tasks = append(d.Tasks, do(id, u))
+					up := do(id, u)
+					if i > 0 { // finish in the listed order, whatever the previous one did
+						up = rule(do(id, u, fmt.Sprintf("u%d", i-1)), dag.AllDone)
+					}
+					d.Tasks = append(d.Tasks, up)
 					ups = append(ups, id)
 				}
 			}

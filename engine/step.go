@@ -534,3 +534,49 @@ func (e *Engine) mark(key runKey, state store.RunState) error {
 	rs.check = true
 	return nil
 }
+
+// markTask sets instances of an active run to a final state by hand.
+func (e *Engine) markTask(ev evMarkTask) error {
+	rs := e.runs[ev.key]
+	if rs == nil {
+		return ErrRunNotActive
+	}
+	n := rs.nodes[ev.taskID]
+	if n == nil {
+		return fmt.Errorf("run %s of dag %s has no task %q", ev.key.runID, ev.key.dagID, ev.taskID)
+	}
+	found := false
+	for _, ti := range n.tis {
+		if ev.mapIndex >= 0 && ti.MapIndex != ev.mapIndex {
+			continue
+		}
+		found = true
+		if ti.State == store.TIRunning {
+			e.release(rs, n, ti)
+			ti.EndedAt = e.now()
+			prev := ti.State
+			ti.State = ev.state
+			ti.Error = "marked " + string(ev.state)
+			e.batch.Tries = append(e.batch.Tries, tryOf(ti))
+			_ = prev
+			e.touch(ti)
+			e.emit(e.tiEvent(rs, ti, ti.Error))
+			continue
+		}
+		delete(e.retrying, ti)
+		now := e.now()
+		if ti.StartedAt.IsZero() {
+			ti.StartedAt = now
+		}
+		ti.EndedAt = now
+		ti.State = ev.state
+		ti.Error = "marked " + string(ev.state)
+		e.touch(ti)
+		e.emit(e.tiEvent(rs, ti, ti.Error))
+	}
+	if !found {
+		return fmt.Errorf("task %s has no instance with map index %d", ev.taskID, ev.mapIndex)
+	}
+	e.finished(rs, n)
+	return nil
+}
