@@ -7,6 +7,8 @@ import (
 	_ "github.com/expr-lang/expr"
 	_ "github.com/goccy/go-yaml"
 	_ "github.com/parquet-go/parquet-go"
+	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 	_ "github.com/robfig/cron/v3"
 	_ "github.com/santhosh-tekuri/jsonschema/v6"
 	_ "github.com/spf13/cobra"
