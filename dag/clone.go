@@ -48,6 +48,8 @@ func (t *Task) Clone() *Task {
 		c.ShortCircuit = &sc
 	}
 	c.Mapping = t.Mapping.clone()
+	c.Outlets = slices.Clone(t.Outlets)
+	c.Inlets = slices.Clone(t.Inlets)
 	return &c
 }
 
@@ -75,6 +77,8 @@ func (o TaskOptions) clone() TaskOptions {
 	c.PoolSlots = clonePtr(o.PoolSlots)
 	c.PriorityWeight = clonePtr(o.PriorityWeight)
 	c.OutputLimit = clonePtr(o.OutputLimit)
+	c.SLA = clonePtr(o.SLA)
+	c.OnSLAMiss = cloneCallbacks(o.OnSLAMiss)
 	c.OnFailure = cloneCallbacks(o.OnFailure)
 	c.OnRetry = cloneCallbacks(o.OnRetry)
 	c.OnSuccess = cloneCallbacks(o.OnSuccess)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -159,14 +160,15 @@ func yamlError(path string, err error) *Error {
 // dagFields, taskFields, groupFields, ... are the keys each YAML item accepts.
 var (
 	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
-		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups"}
+		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups",
+		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "sla", "on_sla_miss"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
-		"on_success", "output_limit"}
+		"on_success", "output_limit", "sla", "on_sla_miss"}
 	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
 		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args",
 		"setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
-		"partial", "map_index_template", "max_active_tis_per_dag"},
+		"partial", "map_index_template", "max_active_tis_per_dag", "outlets", "inlets"},
 		optionFields...)
 	groupFields    = []string{"id", "upstream", "tasks", "groups", "expand", "expand_kwargs", "partial", "map_index_template"}
 	teardownFields = []string{"setups", "on_failure_fail_dagrun"}
@@ -270,6 +272,22 @@ func (r *rawDAG) decode() {
 			d.MaxActiveTasks, _ = s.integer(e.valNode, e.key)
 		case "max_map_length":
 			d.MaxMapLength, _ = s.integer(e.valNode, e.key)
+		case "timezone":
+			d.Timezone, _ = s.str(e.valNode, e.key, false)
+		case "start_date":
+			d.StartDate = s.date(e.valNode, e.key)
+		case "end_date":
+			d.EndDate = s.date(e.valNode, e.key)
+		case "catchup":
+			d.Catchup, _ = s.boolean(e.valNode, e.key)
+		case "max_active_runs":
+			d.MaxActiveRuns, _ = s.integer(e.valNode, e.key)
+		case "datasets":
+			d.Datasets = s.datasetCondition(e.valNode, e.key, 0)
+		case "sla":
+			d.SLA, _ = s.duration(e.valNode, e.key)
+		case "on_sla_miss":
+			d.OnSLAMiss = s.callbacks(e.valNode, e.key)
 		case "on_failure":
 			d.OnFailure = s.callbacks(e.valNode, e.key)
 		case "on_success":
@@ -365,6 +383,10 @@ func (s *scope) option(e entry, o *TaskOptions) bool {
 		o.OnSuccess = s.callbacks(n, f)
 	case "output_limit":
 		setInt(&o.OutputLimit)
+	case "sla":
+		setDur(&o.SLA)
+	case "on_sla_miss":
+		o.OnSLAMiss = s.callbacks(n, f)
 	default:
 		return false
 	}
@@ -487,6 +509,10 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 			t.MapIndexTemplate, _ = s.str(n, f, false)
 		case "max_active_tis_per_dag":
 			t.MaxActiveTIsPerDAG, _ = s.integer(n, f)
+		case "outlets":
+			t.Outlets, _ = s.strList(n, f, false, true)
+		case "inlets":
+			t.Inlets, _ = s.strList(n, f, false, true)
 		default:
 			if !s.option(e, &t.TaskOptions) {
 				s.unknownField(e, "task", taskFields)
@@ -783,4 +809,84 @@ func (s *scope) objectValue(n ast.Node, field string) map[string]any {
 		return nil
 	}
 	return m
+}
+
+// date reads a date ("2026-01-31") or a time (RFC 3339), UTC unless it says otherwise.
+func (s *scope) date(n ast.Node, field string) time.Time {
+	v, ok := s.value(n, field)
+	if !ok {
+		return time.Time{}
+	}
+	switch x := v.(type) {
+	case string:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+			if t, err := time.Parse(layout, x); err == nil {
+				return t.UTC()
+			}
+		}
+		s.errorf(n, field, "invalid date %q: write 2026-01-31 or 2026-01-31T06:00:00Z", x)
+	case time.Time:
+		return x.UTC()
+	default:
+		s.errorf(n, field, "want a date such as 2026-01-31")
+	}
+	return time.Time{}
+}
+
+// datasetCondition reads a dataset URI, a list of them (all must be updated), or
+// {all: [...]} / {any: [...]} nested.
+func (s *scope) datasetCondition(n ast.Node, field string, depth int) *DatasetCondition {
+	if depth > maxDepth {
+		s.errorf(n, field, "dataset condition nested too deeply")
+		return nil
+	}
+	switch x := s.deref(n, field).(type) {
+	case *ast.StringNode:
+		uri, ok := s.str(n, field, false)
+		if !ok {
+			return nil
+		}
+		if strings.TrimSpace(uri) == "" {
+			s.errorf(n, field, "empty dataset URI")
+			return nil
+		}
+		return &DatasetCondition{URI: uri}
+	case *ast.SequenceNode:
+		items, _ := s.list(n, field, false)
+		c := &DatasetCondition{}
+		for i, it := range items {
+			if sub := s.datasetCondition(it, index(field, i), depth+1); sub != nil {
+				c.All = append(c.All, *sub)
+			}
+		}
+		if len(c.All) == 0 {
+			s.errorf(n, field, "an empty list of datasets")
+			return nil
+		}
+		return c
+	case *ast.MappingNode:
+		es, _ := s.mapping(n, field)
+		if len(es) != 1 || (es[0].key != "all" && es[0].key != "any") {
+			s.errorf(n, field, "want a URI, a list of URIs, or one of {all: [...]} and {any: [...]}")
+			return nil
+		}
+		inner := s.datasetCondition(es[0].valNode, es[0].valField, depth+1)
+		if inner == nil {
+			return nil
+		}
+		if es[0].key == "any" {
+			if inner.URI != "" {
+				return &DatasetCondition{Any: []DatasetCondition{*inner}}
+			}
+			return &DatasetCondition{Any: inner.All}
+		}
+		if inner.URI != "" {
+			return &DatasetCondition{All: []DatasetCondition{*inner}}
+		}
+		return inner
+	default:
+		_ = x
+		s.errorf(n, field, "want a dataset URI, a list of URIs, or {all: [...]} / {any: [...]}")
+	}
+	return nil
 }

@@ -13,9 +13,28 @@ type DAG struct {
 	ID string `json:"dag_id"`
 	// Description is free text shown by `weir dags list`.
 	Description string `json:"description,omitempty"`
-	// Schedule is a cron expression or preset ("@daily"); empty means manual only. The engine
-	// core does not schedule; `weir server` (a later issue) does.
+	// Schedule is a cron expression, a preset ("@daily"), "every 30m", or empty for manual
+	// only (see package schedule); `weir server` creates the runs.
 	Schedule string `json:"schedule,omitempty"`
+	// Timezone is the IANA zone the schedule's cron fields are read in (default UTC).
+	Timezone string `json:"timezone,omitempty"`
+	// StartDate and EndDate bound the scheduled runs' data intervals (zero: no bound).
+	StartDate time.Time `json:"start_date,omitzero"`
+	EndDate   time.Time `json:"end_date,omitzero"`
+	// Catchup creates a run for every interval since StartDate (default false: only the
+	// latest complete interval, Airflow 3's default).
+	Catchup bool `json:"catchup,omitempty"`
+	// MaxActiveRuns caps the queued and running runs of the DAG the scheduler creates
+	// (default 16, Airflow's).
+	MaxActiveRuns int `json:"max_active_runs,omitempty"`
+	// Datasets schedules the DAG on dataset updates (Airflow's data-aware scheduling): a run
+	// starts once the condition holds over the datasets updated since the last such run.
+	// With a Schedule too, either triggers a run ("datasets or a time schedule").
+	Datasets *DatasetCondition `json:"datasets,omitempty"`
+	// SLA is how long a run is expected to take; past it the OnSLAMiss callbacks fire once.
+	SLA Duration `json:"sla,omitempty"`
+	// OnSLAMiss are the DAG's SLA-miss callbacks (for runs and, by default, tasks).
+	OnSLAMiss []Callback `json:"on_sla_miss,omitempty"`
 	// Tags are free labels for filtering.
 	Tags []string `json:"tags,omitempty"`
 	// Params are the run parameters, each with a JSON schema and an optional default.
@@ -42,6 +61,85 @@ type DAG struct {
 
 	// Source is where the DAG was defined: a YAML file path, or "go:<package>" for the SDK.
 	Source string `json:"source,omitempty"`
+}
+
+// DatasetCondition is a condition over dataset updates: a dataset URI, or all / any of
+// nested conditions. Exactly one field is set.
+type DatasetCondition struct {
+	URI string             `json:"uri,omitempty"`
+	All []DatasetCondition `json:"all,omitempty"`
+	Any []DatasetCondition `json:"any,omitempty"`
+}
+
+// Eval reports whether the condition holds given the URIs updated.
+func (c *DatasetCondition) Eval(updated map[string]bool) bool {
+	switch {
+	case c == nil:
+		return false
+	case c.URI != "":
+		return updated[c.URI]
+	case len(c.All) > 0:
+		for i := range c.All {
+			if !c.All[i].Eval(updated) {
+				return false
+			}
+		}
+		return true
+	case len(c.Any) > 0:
+		for i := range c.Any {
+			if c.Any[i].Eval(updated) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// URIs lists every dataset URI the condition mentions, without repeats, in order.
+func (c *DatasetCondition) URIs() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(x *DatasetCondition)
+	walk = func(x *DatasetCondition) {
+		if x == nil {
+			return
+		}
+		if x.URI != "" && !seen[x.URI] {
+			seen[x.URI] = true
+			out = append(out, x.URI)
+		}
+		for i := range x.All {
+			walk(&x.All[i])
+		}
+		for i := range x.Any {
+			walk(&x.Any[i])
+		}
+	}
+	walk(c)
+	return out
+}
+
+// String writes the condition with & and |, as Airflow prints dataset expressions.
+func (c *DatasetCondition) String() string {
+	if c == nil {
+		return ""
+	}
+	if c.URI != "" {
+		return c.URI
+	}
+	parts, op := c.All, " & "
+	if len(c.Any) > 0 {
+		parts, op = c.Any, " | "
+	}
+	var b []byte
+	b = append(b, '(')
+	for i := range parts {
+		if i > 0 {
+			b = append(b, op...)
+		}
+		b = append(b, parts[i].String()...)
+	}
+	return string(append(b, ')'))
 }
 
 // Param is one DAG run parameter.
@@ -169,6 +267,11 @@ type Task struct {
 	// MaxActiveTIsPerDAG caps the running instances of this task across all active runs of
 	// its DAG; 0 means no cap.
 	MaxActiveTIsPerDAG int `json:"max_active_tis_per_dag,omitempty"`
+	// Outlets are the datasets the task updates: when it succeeds, one event per URI is
+	// recorded (with the "dataset_extra" object of its output, if any, as extra).
+	Outlets []string `json:"outlets,omitempty"`
+	// Inlets are the datasets the task reads (informational, shown in lineage).
+	Inlets []string `json:"inlets,omitempty"`
 
 	// TaskOptions holds the options that DAG defaults can also set.
 	TaskOptions
@@ -206,6 +309,10 @@ type TaskOptions struct {
 	OnSuccess []Callback `json:"on_success,omitempty"`
 	// OutputLimit is the maximum size in bytes of the task's JSON output (default 1 MiB).
 	OutputLimit *int `json:"output_limit,omitempty"`
+	// SLA is how long a try is expected to run; past it the OnSLAMiss callbacks fire once.
+	SLA *Duration `json:"sla,omitempty"`
+	// OnSLAMiss are the task's SLA-miss callbacks (default: the DAG's).
+	OnSLAMiss []Callback `json:"on_sla_miss,omitempty"`
 }
 
 // CommandSpec runs a program or a shell script in a subprocess. Exactly one of Argv and

@@ -70,6 +70,8 @@ func (d *DAG) Resolve(t *Task) TaskOptions {
 		OnRetry:                 cloneCallbacks(pickList(own.OnRetry, def.OnRetry)),
 		OnSuccess:               cloneCallbacks(pickList(own.OnSuccess, def.OnSuccess)),
 		OutputLimit:             pick(own.OutputLimit, def.OutputLimit, DefaultOutputLimit),
+		SLA:                     pick(own.SLA, def.SLA, Duration(0)),
+		OnSLAMiss:               cloneCallbacks(pickList(own.OnSLAMiss, def.OnSLAMiss)),
 	}
 }
 

@@ -28,6 +28,12 @@ type TemplateContext struct {
 	// Args are a mapped instance's arguments (partial merged with its item), nil when the
 	// task is not mapped.
 	Args map[string]any
+	// DataIntervalStart and DataIntervalEnd are the run's data interval (zero: the logical
+	// date).
+	DataIntervalStart, DataIntervalEnd time.Time
+	// TriggeringEvents maps dataset URIs to the events that triggered the run (Airflow's
+	// triggering_dataset_events), nil when none.
+	TriggeringEvents map[string]any
 }
 
 // vars returns the template variables of the context, typed as compileEnv declares them.
@@ -44,8 +50,18 @@ func (c *TemplateContext) vars(taskID string) map[string]any {
 	if args == nil {
 		args = map[string]any{}
 	}
+	dis, die := c.DataIntervalStart, c.DataIntervalEnd
+	if dis.IsZero() {
+		dis, die = ld, ld
+	}
+	trig := c.TriggeringEvents
+	if trig == nil {
+		trig = map[string]any{}
+	}
 	return map[string]any{
-		"args": args, "zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
+		"data_interval_start": dis.UTC().Format(time.RFC3339), "data_interval_end": die.UTC().Format(time.RFC3339),
+		"triggering_dataset_events": trig,
+		"args":                      args, "zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 		"params": params, "conf": conf, "outputs": nestOutputs(c.Outputs),
 		"run_id": c.RunID, "dag_id": c.DAGID, "task_id": taskID,
 		"map_index": c.MapIndex, "try_number": c.TryNumber,

@@ -25,16 +25,20 @@ import (
 //   - args: a mapped instance's arguments (its partial arguments merged with its item).
 //   - zip(a, b, ...) pairs lists up to the shortest; zip_longest(fill, a, b, ...) pads the
 //     shorter ones with fill; concat(a, b, ...) joins lists (for expand).
-var TemplateVars = []string{"args", "concat", "conf", "dag_id", "ds", "ds_nodash", "logical_date", "map_index",
-	"outputs", "params", "run_id", "task_id", "try_number", "ts", "ts_nodash", "zip", "zip_longest"}
+//   - data_interval_start, data_interval_end: the run's data interval, RFC 3339 (UTC).
+//   - triggering_dataset_events: for a dataset-triggered run, the events that triggered
+//     it by dataset URI (each with uri, extra, source_dag_id, source_run_id, timestamp…).
+var TemplateVars = []string{"args", "concat", "conf", "dag_id", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "logical_date", "map_index",
+	"outputs", "params", "run_id", "task_id", "triggering_dataset_events", "try_number", "ts", "ts_nodash", "zip", "zip_longest"}
 
 // compileEnv declares the variables and their types to the expression compiler; rendering
 // passes values of the same types.
 var compileEnv = map[string]any{
 	"params": map[string]any{}, "conf": map[string]any{}, "outputs": map[string]any{},
 	"run_id": "", "dag_id": "", "task_id": "", "logical_date": "", "ds": "", "ds_nodash": "",
-	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0, "args": map[string]any{},
-	"zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
+	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0, "args": map[string]any{}, "data_interval_start": "", "data_interval_end": "",
+	"triggering_dataset_events": map[string]any{},
+	"zip":                       zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 }
 
 // segment is a part of a template: literal text, or the source of an expression.

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/weirhq/weir/schedule"
 )
 
 // Validate checks a DAG, whether loaded from YAML or built in Go, and returns a List of
@@ -90,6 +93,23 @@ func (v *validator) run() {
 	if d.MaxActiveTasks < 0 {
 		v.add("", "", "max_active_tasks", -1, "must not be negative, got %d", d.MaxActiveTasks)
 	}
+	if d.Schedule != "" || d.Timezone != "" {
+		if _, err := schedule.Parse(d.Schedule, d.Timezone); err != nil {
+			field := "schedule"
+			var se *schedule.Error
+			if errors.As(err, &se) && se.Field != "" {
+				field = se.Field
+			}
+			v.add("", "", field, -1, "%v", err)
+		}
+	}
+	if d.MaxActiveRuns < 0 {
+		v.add("", "", "max_active_runs", -1, "must not be negative, got %d", d.MaxActiveRuns)
+	}
+	if !d.StartDate.IsZero() && !d.EndDate.IsZero() && d.EndDate.Before(d.StartDate) {
+		v.add("", "", "end_date", -1, "end_date %s is before start_date %s", d.EndDate.Format(time.RFC3339), d.StartDate.Format(time.RFC3339))
+	}
+	v.callbacks("", "on_sla_miss", d.OnSLAMiss)
 	if d.MaxMapLength < 0 {
 		v.add("", "", "max_map_length", -1, "must not be negative, got %d", d.MaxMapLength)
 	}
