@@ -116,7 +116,7 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrAlreadyExists) {
-			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id", run.RunID, d.ID)
+			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id: %w", run.RunID, d.ID, store.ErrAlreadyExists)
 		}
 		return nil, fmt.Errorf("create run: %w", err)
 	}
@@ -278,6 +278,48 @@ func (e *Engine) Active(ctx context.Context, dagID, runID string) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// Stats are the engine's gauges, for metrics.
+type Stats struct {
+	// ActiveRuns is the number of runs being executed.
+	ActiveRuns int
+	// Ready is the number of instances waiting for a slot (the queue depth).
+	Ready int
+	// Running is the number of tries running; Parallelism the slots.
+	Running     int
+	Parallelism int
+}
+
+// Stats returns the engine's current gauges.
+func (e *Engine) Stats() Stats {
+	return Stats{ActiveRuns: int(e.statRuns.Load()), Ready: int(e.statReady.Load()),
+		Running: int(e.statRunning.Load()), Parallelism: e.cfg.Parallelism}
+}
+
+// Drain stops starting new tries and waits until the running ones end or ctx is done. If
+// tries are still running then, they are stopped and recorded as up_for_retry without
+// using up a retry (the next start runs them again), and Drain returns ctx's error. Call
+// Stop afterwards.
+func (e *Engine) Drain(ctx context.Context) error {
+	ch := make(chan error, 1)
+	if err := e.send(evDrain{ch: ch}); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+	}
+	done := make(chan error, 1)
+	if err := e.send(evShutdown{ch: done}); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	return ctx.Err()
 }
 
 // Wait blocks until the run ends (or ctx is done, or the engine stops) and returns it as

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirhq/weir/executor"
@@ -40,6 +41,12 @@ type Config struct {
 	CallbackTimeout time.Duration
 	// TaskEnv adds environment variables to every command task.
 	TaskEnv map[string]string
+	// Consumers returns the IDs of the DAGs scheduled on a dataset URI, so the events a
+	// task's outlets emit are queued for them. Default: none.
+	Consumers func(uri string) []string
+	// OnDatasetEvents, when set, is called after dataset events were committed (the
+	// scheduler wakes up).
+	OnDatasetEvents func()
 }
 
 func (c *Config) validate() error {
@@ -96,6 +103,8 @@ type Event struct {
 	Duration time.Duration
 	// NextTryAt is when an up_for_retry instance will run again.
 	NextTryAt time.Time
+	// QueueDelay, for a try that starts, is how long the instance waited for a slot.
+	QueueDelay time.Duration
 	// Err is the failure or skip reason, "" when none.
 	Err string
 }
@@ -118,11 +127,18 @@ type Engine struct {
 	retrying map[*store.TaskInstance]retryEntry
 	// taskRunning counts running instances per DAG and task, for max_active_tis_per_dag.
 	taskRunning map[string]int
-	batch       store.Batch
-	touched     map[*store.TaskInstance]struct{}
-	emitted     []Event
-	after       []func()
-	fatal       error
+	// draining stops dispatching; drained are told when nothing runs any more.
+	draining bool
+	drained  []chan error
+	// slaWatch holds the deadlines of SLAs to check.
+	slaWatch []slaEntry
+	// statRuns, statReady and statRunning mirror loop state for Stats.
+	statRuns, statReady, statRunning atomic.Int64
+	batch                            store.Batch
+	touched                          map[*store.TaskInstance]struct{}
+	emitted                          []Event
+	after                            []func()
+	fatal                            error
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -251,6 +267,12 @@ type (
 		key runKey
 		ch  chan error
 	}
+	evDrain struct {
+		ch chan error
+	}
+	evShutdown struct {
+		ch chan error
+	}
 )
 
 func (e *Engine) loop() {
@@ -290,6 +312,15 @@ func (e *Engine) loop() {
 			}
 		}
 		e.step()
+		e.statRuns.Store(int64(len(e.runs)))
+		e.statReady.Store(int64(e.ready.Len()))
+		e.statRunning.Store(int64(e.slots))
+		if e.draining && e.slots == 0 {
+			for _, ch := range e.drained {
+				ch <- nil
+			}
+			e.drained = nil
+		}
 		if e.fatal != nil {
 			e.shutdown()
 			return
@@ -336,6 +367,12 @@ func (e *Engine) handle(ev any) {
 		ev.ch <- e.mark(ev.key, ev.state)
 	case evMarkTask:
 		ev.ch <- e.markTask(ev)
+	case evDrain:
+		e.draining = true
+		e.drained = append(e.drained, ev.ch)
+	case evShutdown:
+		e.stopRunning()
+		ev.ch <- nil
 	case evActive:
 		if e.runs[ev.key] == nil {
 			ev.ch <- ErrRunNotActive
@@ -364,6 +401,11 @@ func (e *Engine) nextWake() time.Duration {
 	for ti := range e.retrying {
 		if ti.NextTryAt.Before(next) {
 			next = ti.NextTryAt
+		}
+	}
+	for _, w := range e.slaWatch {
+		if w.at.Before(next) {
+			next = w.at
 		}
 	}
 	d := next.Sub(now)

@@ -308,7 +308,8 @@ func (e *Engine) templateContext(rs *runState, n *node, ti *store.TaskInstance, 
 	return &dag.TemplateContext{
 		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, LogicalDate: rs.run.LogicalDate,
 		TryNumber: ti.TryNumber, MapIndex: ti.MapIndex, Params: rs.params, Conf: rs.conf,
-		Outputs: outputs, Args: args,
+		Outputs: outputs, Args: args, DataIntervalStart: rs.run.DataIntervalStart,
+		DataIntervalEnd: rs.run.DataIntervalEnd, TriggeringEvents: rs.triggering,
 	}
 }
 

@@ -61,6 +61,9 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 	if len(ti.Args) > 0 {
 		job.Env = withEnv(job.Env, "WEIR_ARGS", string(ti.Args))
 	}
+	if len(rs.run.TriggerEvents) > 0 {
+		job.Env = withEnv(job.Env, "WEIR_TRIGGERING_DATASET_EVENTS", string(rs.run.TriggerEvents))
+	}
 	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber,
 		logPath: LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)}
 	if n.templated || len(ti.Args) > 0 {

@@ -52,6 +52,8 @@ type EffectiveOptions struct {
 	OnFailure          []dag.Callback
 	OnRetry            []dag.Callback
 	OnSuccess          []dag.Callback
+	SLA                time.Duration
+	OnSLAMiss          []dag.Callback
 }
 
 // Effective resolves the options of task t in DAG d: the task's own value, else the DAG's
@@ -72,5 +74,7 @@ func Effective(d *dag.DAG, t *dag.Task) EffectiveOptions {
 		OnFailure:          o.OnFailure,
 		OnRetry:            o.OnRetry,
 		OnSuccess:          o.OnSuccess,
+		SLA:                o.SLA.D(),
+		OnSLAMiss:          o.OnSLAMiss,
 	}
 }

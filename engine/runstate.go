@@ -109,6 +109,8 @@ type runState struct {
 	forced store.RunState
 	// values caches decoded outputs.
 	values map[*store.TaskInstance]any
+	// triggering maps dataset URIs to the events that triggered the run.
+	triggering map[string]any
 	// done holds the waiters to tell when the run ends (buffered, capacity 1).
 	done []chan error
 }
@@ -135,6 +137,17 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 	if len(run.Conf) > 0 {
 		_ = json.Unmarshal(run.Conf, &rs.conf)
 	}
+	if len(run.TriggerEvents) > 0 {
+		var evs []map[string]any
+		if json.Unmarshal(run.TriggerEvents, &evs) == nil {
+			rs.triggering = map[string]any{}
+			for _, ev := range evs {
+				uri, _ := ev["uri"].(string)
+				list, _ := rs.triggering[uri].([]any)
+				rs.triggering[uri] = append(list, ev)
+			}
+		}
+	}
 	for _, g := range d.Groups {
 		if g.Expand != nil || g.ExpandKwargs != nil {
 			rs.groups[g.ID] = &mgroup{g: g}
@@ -142,14 +155,19 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 	}
 	for _, t := range d.Tasks {
 		spec, _ := json.Marshal(struct {
+			T bool
 			C *dag.CommandSpec
 			H *dag.HTTPSpec
 			G *dag.GoSpec
 			B *dag.BranchSpec
 			S *dag.ShortCircuitSpec
 			M string
-		}{t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate})
-		n := &node{task: t, opts: Effective(d, t), mapped: t.Expand != nil || t.ExpandKwargs != nil,
+		}{false, t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate})
+		opts := Effective(d, t)
+		if len(opts.OnSLAMiss) == 0 {
+			opts.OnSLAMiss = d.OnSLAMiss // a task's SLA misses go to the DAG's callbacks by default
+		}
+		n := &node{task: t, opts: opts, mapped: t.Expand != nil || t.ExpandKwargs != nil,
 			templated: strings.Contains(string(spec), "{{") || (t.Branch != nil && t.Branch.Expr != "") || (t.ShortCircuit != nil && t.ShortCircuit.Expr != "")}
 		n.readsAncestors = n.templated && strings.Contains(string(spec), "outputs")
 		if g := mappedGroupOf(rs.groups, t.Group); g != nil {

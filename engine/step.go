@@ -3,6 +3,7 @@ package engine
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -78,6 +79,9 @@ func (e *Engine) adopt(rs *runState) {
 	if rs.dag.RunTimeout > 0 {
 		rs.deadline = r.StartedAt.Add(rs.dag.RunTimeout.D())
 	}
+	if rs.dag.SLA > 0 && len(rs.dag.OnSLAMiss) > 0 {
+		e.slaWatch = append(e.slaWatch, slaEntry{at: r.StartedAt.Add(rs.dag.SLA.D()), rs: rs})
+	}
 	e.touchRun(r)
 	for _, n := range rs.order {
 		for _, ti := range n.tis {
@@ -107,11 +111,13 @@ func (e *Engine) step() {
 			delete(e.retrying, ti)
 			if ti.State == store.TIUpForRetry && e.runs[r.rs.key] == r.rs {
 				ti.State = store.TIScheduled
+				ti.QueuedAt = now
 				e.touch(ti)
 				e.pushReady(r.rs, r.n, ti)
 			}
 		}
 	}
+	e.checkSLAs(now)
 	for _, rs := range e.runs {
 		if !rs.deadline.IsZero() && !now.Before(rs.deadline) {
 			e.timeoutRun(rs)
@@ -225,7 +231,7 @@ func (e *Engine) finishWithout(rs *runState, n *node, ti *store.TaskInstance, st
 // dispatch hands ready instances to free slots, highest priority first.
 func (e *Engine) dispatch() {
 	var deferred []*readyItem
-	for e.ready.Len() > 0 && e.slots < e.cfg.Parallelism {
+	for !e.draining && e.ready.Len() > 0 && e.slots < e.cfg.Parallelism {
 		it := heap.Pop(&e.ready).(*readyItem)
 		rs, n, ti := it.rs, it.n, it.ti
 		if ti.State != store.TIScheduled || e.runs[rs.key] != rs {
@@ -257,6 +263,7 @@ func (e *Engine) dispatch() {
 		e.taskRunning[taskKey(rs, n)]++
 		rs.active++
 		now := e.now()
+		waited := now.Sub(ti.QueuedAt)
 		ti.TryNumber++
 		ti.State = store.TIRunning
 		if ti.QueuedAt.IsZero() {
@@ -271,9 +278,16 @@ func (e *Engine) dispatch() {
 		ti.Output = nil
 		delete(rs.values, ti)
 		e.touch(ti)
-		e.emit(e.tiEvent(rs, ti, ""))
+		ev := e.tiEvent(rs, ti, "")
+		if waited > 0 && waited < time.Hour*24*365 {
+			ev.QueueDelay = waited
+		}
+		e.emit(ev)
 		job := e.prepare(rs, n, ti)
 		e.after = append(e.after, func() { e.launch(job) })
+		if n.opts.SLA > 0 && len(n.opts.OnSLAMiss) > 0 {
+			e.slaWatch = append(e.slaWatch, slaEntry{at: now.Add(n.opts.SLA), rs: rs, n: n, ti: ti, try: ti.TryNumber})
+		}
 	}
 	for _, it := range deferred {
 		heap.Push(&e.ready, it)
@@ -379,6 +393,7 @@ func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res execu
 	}
 	if ti.State == store.TISuccess {
 		e.apply(rs, plan)
+		e.outlets(rs, n, ti, now)
 	}
 	if ti.State.Finished() {
 		e.finished(rs, n)
@@ -492,6 +507,7 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 func (e *Engine) commit() {
 	after, emitted := e.after, e.emitted
 	e.after, e.emitted = nil, nil
+	events := len(e.batch.DatasetEvents) > 0
 	if !e.batch.Empty() {
 		err := e.cfg.Store.Apply(context.WithoutCancel(e.ctx), &e.batch)
 		e.batch = store.Batch{}
@@ -509,6 +525,33 @@ func (e *Engine) commit() {
 	}
 	for _, f := range after {
 		f()
+	}
+	if events && e.cfg.OnDatasetEvents != nil {
+		e.cfg.OnDatasetEvents()
+	}
+}
+
+// outlets records one dataset event per outlet of a task instance that succeeded, in the
+// same transaction as its success; the output's "dataset_extra" object is the events' extra.
+func (e *Engine) outlets(rs *runState, n *node, ti *store.TaskInstance, now time.Time) {
+	if len(n.task.Outlets) == 0 {
+		return
+	}
+	var extra json.RawMessage
+	if out, ok := rs.value(ti).(map[string]any); ok {
+		if x, ok := out["dataset_extra"]; ok {
+			extra, _ = json.Marshal(x)
+		}
+	}
+	for _, uri := range n.task.Outlets {
+		var consumers []string
+		if e.cfg.Consumers != nil {
+			consumers = e.cfg.Consumers(uri)
+		}
+		e.batch.DatasetEvents = append(e.batch.DatasetEvents, &store.DatasetEvent{
+			URI: uri, Extra: extra, SourceDAGID: ti.DAGID, SourceRunID: ti.RunID, SourceTaskID: ti.TaskID,
+			SourceMapIndex: ti.MapIndex, Timestamp: now, Consumers: consumers,
+		})
 	}
 }
 
@@ -579,4 +622,60 @@ func (e *Engine) markTask(ev evMarkTask) error {
 	}
 	e.finished(rs, n)
 	return nil
+}
+
+// slaEntry is an SLA to check: a try (ti set) or a run (ti nil) that should have ended by at.
+type slaEntry struct {
+	at  time.Time
+	rs  *runState
+	n   *node
+	ti  *store.TaskInstance
+	try int
+}
+
+// checkSLAs fires the SLA-miss callbacks of tries and runs still going past their SLA, once.
+func (e *Engine) checkSLAs(now time.Time) {
+	keep := e.slaWatch[:0]
+	for _, w := range e.slaWatch {
+		if now.Before(w.at) {
+			keep = append(keep, w)
+			continue
+		}
+		if e.runs[w.rs.key] != w.rs {
+			continue
+		}
+		if w.ti == nil {
+			e.fireRun(w.rs, "sla_miss", w.rs.dag.OnSLAMiss, fmt.Sprintf("the run has been going for more than its SLA of %s", w.rs.dag.SLA.D()))
+			continue
+		}
+		if w.ti.State == store.TIRunning && w.ti.TryNumber == w.try {
+			e.fireTask(w.rs, w.ti, "sla_miss", w.n.opts.OnSLAMiss)
+		}
+	}
+	e.slaWatch = keep
+}
+
+// stopRunning ends every running try for a shutdown: each is killed and recorded as
+// up_for_retry without using up a retry, so the next start runs it again.
+func (e *Engine) stopRunning() {
+	now := e.now()
+	for _, rs := range e.runs {
+		for _, n := range rs.order {
+			for _, ti := range n.tis {
+				if ti.State != store.TIRunning {
+					continue
+				}
+				e.release(rs, n, ti)
+				ti.State = store.TIUpForRetry
+				ti.EndedAt = now
+				ti.NextTryAt = now
+				ti.MaxTries++
+				ti.Error = "stopped by a shutdown of weir; it runs again at the next start"
+				e.touch(ti)
+				e.batch.Tries = append(e.batch.Tries, tryOf(ti))
+				e.emit(e.tiEvent(rs, ti, ti.Error))
+			}
+		}
+	}
+	e.commit()
 }

@@ -91,7 +91,8 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.SetErr(a.errOut)
 	root.PersistentFlags().StringVar(&a.home, "home", envOr("WEIR_HOME", ".weir"), "weir's home folder: store and logs ($WEIR_HOME)")
 	root.PersistentFlags().StringVar(&a.dagsDir, "dags", envOr("WEIR_DAGS", "dags"), "folder of DAG files ($WEIR_DAGS)")
-	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(), a.benchCmd(), a.versionCmd())
+	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
+		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.benchCmd(), a.versionCmd())
 	return root
 }
 
@@ -239,4 +240,9 @@ func findRun(ctx context.Context, st store.Store, dagID, runID string) (*store.D
 		ids = append(ids, r.DAGID)
 	}
 	return nil, fmt.Errorf("run id %q exists in several DAGs (%s): pass --dag", runID, strings.Join(ids, ", "))
+}
+
+// sortRows sorts rows by a string key.
+func sortRows[T any](rows []T, key func(T) string) {
+	sort.Slice(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
 }

@@ -122,7 +122,7 @@ func (a *app) dagsCmd() *cobra.Command {
 		},
 	}
 	show.Flags().BoolVar(&dot, "dot", false, "print Graphviz dot instead of drawing")
-	c.AddCommand(list, validate, show)
+	c.AddCommand(list, validate, show, a.pauseCmd(true), a.pauseCmd(false))
 	return c
 }
 

@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/server"
+	"github.com/weirhq/weir/store"
+)
+
+// newLogger returns the structured logger of long-running commands.
+func newLogger(format, level string, w *os.File) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func (a *app) serverCmd() *cobra.Command {
+	var addr, logFormat, logLevel string
+	var parallelism int
+	var grace time.Duration
+	c := &cobra.Command{
+		Use:   "server",
+		Short: "Run the scheduler, the executor and the HTTP API in one process",
+		Long: `weir server schedules DAGs (cron, intervals, datasets), executes their runs, watches the
+DAG folder for new, changed and removed files, and serves the REST API (/api/v1, specified in
+/api/v1/openapi.json) and Prometheus metrics (/metrics).
+
+SIGTERM or Ctrl-C stops it softly: no new work starts, running tasks get the grace period to
+finish, then are stopped and run again at the next start. Killing it (even kill -9) loses
+nothing: the next start resumes every run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			log, err := newLogger(logFormat, logLevel, os.Stderr)
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			srv, err := server.New(server.Config{
+				Store: st, Home: a.home, DAGsDir: a.dagsDir, GoDAGs: a.opts.DAGs, Funcs: a.opts.Funcs,
+				Addr: addr, Parallelism: parallelism, Version: a.opts.Version, Logger: log, GracePeriod: grace,
+				Mount: mountAPI,
+			})
+			if err != nil {
+				return err
+			}
+			if err := srv.Start(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "weir server listening on http://%s (DAGs from %s, store %s)\n", srv.Addr(), a.dagsDir, a.home)
+			<-ctx.Done()
+			fmt.Fprintf(a.out, "stopping: running tasks have %s to finish\n", grace)
+			srv.Stop()
+			return nil
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", envOr("WEIR_ADDR", "127.0.0.1:8080"), "HTTP listen address ($WEIR_ADDR)")
+	c.Flags().IntVar(&parallelism, "parallelism", 32, "how many tasks may run at once")
+	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
+	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	c.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return c
+}
+
+func (a *app) backfillCmd() *cobra.Command {
+	var from, to string
+	c := &cobra.Command{
+		Use:   "backfill DAG --from DATE --to DATE",
+		Short: "Run a DAG for every data interval of its schedule starting between two dates",
+		Long: `Create and run, in the foreground, one run per data interval of the DAG's schedule whose
+start lies between --from and --to (inclusive), at most max_active_runs at a time, with a
+progress bar. Intervals that already have a backfill run are skipped.`,
+		Example: `  weir backfill daily_features --from 2026-01-01 --to 2026-01-31`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			start, err := parseDate(from, "--from")
+			if err != nil {
+				return err
+			}
+			end, err := parseDate(to, "--to")
+			if err != nil {
+				return err
+			}
+			if end.Before(start) {
+				return fmt.Errorf("--to %s is before --from %s", to, from)
+			}
+			d, err := a.findDAG(args[0])
+			if err != nil {
+				return err
+			}
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(a.opts.Funcs), Home: a.home})
+			if err != nil {
+				return err
+			}
+			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			defer eng.Stop()
+			var bar *progressbar.ProgressBar
+			failed := 0
+			err = server.Backfill(ctx, eng, d, start, end, func(done, total int, run *store.DAGRun) {
+				if bar == nil {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.errOut),
+						progressbar.OptionSetDescription("backfill "+d.ID), progressbar.OptionShowCount(),
+						progressbar.OptionSetPredictTime(true))
+				}
+				_ = bar.Set(done)
+				if run != nil && run.State == store.RunFailed {
+					failed++
+				}
+			})
+			if bar != nil {
+				_ = bar.Finish()
+				fmt.Fprintln(a.errOut)
+			}
+			if err != nil {
+				return err
+			}
+			runs, _ := st.ListRuns(ctx, store.ListRunsParams{DAGID: d.ID, Limit: 100000})
+			var rows [][]string
+			color := colors(a.out)
+			for _, r := range runs {
+				if r.RunType != "backfill" || r.LogicalDate.Before(start) || r.LogicalDate.After(end) {
+					continue
+				}
+				rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
+			}
+			table(a.out, []string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
+			if failed > 0 {
+				fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&from, "from", "", "first logical date (2026-01-01 or RFC 3339)")
+	c.Flags().StringVar(&to, "to", "", "last logical date")
+	_ = c.MarkFlagRequired("from")
+	_ = c.MarkFlagRequired("to")
+	return c
+}
+
+func parseDate(s, flag string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s %q: write a date such as 2026-01-31 or 2026-01-31T06:00:00Z", flag, s)
+}
+
+func (a *app) pauseCmd(paused bool) *cobra.Command {
+	verb := map[bool]string{true: "pause", false: "unpause"}[paused]
+	return &cobra.Command{
+		Use:   verb + " DAG",
+		Short: strings.ToUpper(verb[:1]) + verb[1:] + " a DAG's scheduling (manual triggers still work)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := st.GetDAG(ctx, args[0]); err != nil {
+				d, ferr := a.findDAG(args[0])
+				if ferr != nil {
+					return ferr
+				}
+				if err := st.UpsertDAG(ctx, &store.DAGMeta{DAGID: d.ID, Source: d.Source, Schedule: d.Schedule, IsActive: true, IsPaused: paused}); err != nil {
+					return err
+				}
+			}
+			if err := st.SetPaused(ctx, args[0], paused); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "dag %s %sd\n", args[0], verb)
+			return nil
+		},
+	}
+}
+
+func (a *app) datasetsCmd() *cobra.Command {
+	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events"}
+	var output string
+	list := &cobra.Command{
+		Use: "list", Short: "List datasets with the tasks that update them and the DAGs scheduled on them", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			dss, err := st.ListDatasets(ctx)
+			if err != nil {
+				return err
+			}
+			dags, _ := a.loadDAGs()
+			producers, consumers := map[string][]string{}, map[string][]string{}
+			for _, d := range dags {
+				for _, t := range d.Tasks {
+					for _, u := range t.Outlets {
+						producers[u] = append(producers[u], d.ID+"."+t.ID)
+					}
+				}
+				for _, u := range d.Datasets.URIs() {
+					consumers[u] = append(consumers[u], d.ID)
+				}
+			}
+			uris := map[string]*store.Dataset{}
+			for _, ds := range dss {
+				uris[ds.URI] = ds
+			}
+			for u := range producers {
+				if uris[u] == nil {
+					uris[u] = &store.Dataset{URI: u}
+				}
+			}
+			for u := range consumers {
+				if uris[u] == nil {
+					uris[u] = &store.Dataset{URI: u}
+				}
+			}
+			type row struct {
+				URI       string     `json:"uri"`
+				Producers []string   `json:"producers"`
+				Consumers []string   `json:"consumers"`
+				UpdatedAt *time.Time `json:"updated_at"`
+			}
+			var rows []row
+			for u, ds := range uris {
+				rows = append(rows, row{u, producers[u], consumers[u], tp(ds.UpdatedAt)})
+			}
+			sortRows(rows, func(r row) string { return r.URI })
+			if output == "json" {
+				return writeJSON(a.out, rows)
+			}
+			var out [][]string
+			for _, r := range rows {
+				upd := "never"
+				if r.UpdatedAt != nil {
+					upd = fmtTime(*r.UpdatedAt)
+				}
+				out = append(out, []string{r.URI, strings.Join(r.Producers, ", "), strings.Join(r.Consumers, ", "), upd})
+			}
+			table(a.out, []string{"DATASET", "PRODUCERS (DAG.TASK)", "CONSUMERS (DAGS)", "LAST UPDATE"}, out)
+			return nil
+		},
+	}
+	addOutputFlag(list, &output)
+	var uri string
+	var limit int
+	var output2 string
+	events := &cobra.Command{
+		Use: "events", Short: "List dataset events, newest first", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output2); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			evs, err := st.ListDatasetEvents(ctx, store.ListEventsParams{URI: uri, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if output2 == "json" {
+				if evs == nil {
+					evs = []*store.DatasetEvent{}
+				}
+				return writeJSON(a.out, evs)
+			}
+			var rows [][]string
+			for _, e := range evs {
+				src := "api"
+				if e.SourceDAGID != "" {
+					src = e.SourceDAGID + "/" + e.SourceRunID + "/" + e.SourceTaskID
+				}
+				rows = append(rows, []string{fmt.Sprint(e.ID), e.URI, fmtTime(e.Timestamp), src, oneLine(string(e.Extra), 50)})
+			}
+			table(a.out, []string{"ID", "DATASET", "TIME", "SOURCE", "EXTRA"}, rows)
+			return nil
+		},
+	}
+	events.Flags().StringVar(&uri, "uri", "", "only events of this dataset")
+	events.Flags().IntVar(&limit, "limit", 50, "at most this many events")
+	addOutputFlag(events, &output2)
+	c.AddCommand(list, events)
+	return c
+}
