@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/store"
 )
 
@@ -279,6 +280,9 @@ func (e *Engine) Active(ctx context.Context, dagID, runID string) bool {
 		return false
 	}
 }
+
+// Kinds returns the engine's task kind registry (to register more kinds).
+func (e *Engine) Kinds() *executor.Registry { return e.cfg.Kinds }
 
 // Stats are the engine's gauges, for metrics.
 type Stats struct {

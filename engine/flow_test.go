@@ -703,3 +703,45 @@ func dumpRun(t *testing.T, e *env, r *store.DAGRun) {
 		t.Logf("%s[%d] %s %s %s", ti.TaskID, ti.MapIndex, ti.State, ti.Output, ti.Error)
 	}
 }
+
+// Airflow's sensor reschedule mode: a poke that finds the condition false frees its slot
+// (so with parallelism 1 the other task can run), does not count as a try, and the
+// instance waits in up_for_reschedule; its first poke's start is kept for its timeout.
+func TestRescheduleFreesTheSlot(t *testing.T) {
+	t.Parallel()
+	var pokes atomic.Int32
+	var firstStart sync.Map
+	home := t.TempDir()
+	e := setup(t, setupOpts{parallelism: 1, register: func(f *executor.Funcs) {
+		_ = f.Register("ok", func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, nil })
+	}})
+	_ = home
+	e.eng.Kinds().Register("poker", executor.KindFunc(func(_ context.Context, job *executor.Job) executor.Result {
+		firstStart.LoadOrStore(pokes.Load(), job.FirstStartedAt)
+		if pokes.Add(1) < 3 {
+			return executor.Result{Outcome: executor.Rescheduled, RescheduleAt: time.Now().Add(20 * time.Millisecond)}
+		}
+		return executor.Result{Outcome: executor.Succeeded}
+	}))
+	d := &dag.DAG{ID: "resched", Tasks: []*dag.Task{{ID: "wait", Kind: "poker"}, goTask("other", "ok", nil)}}
+	run, tis := e.run(d, engine.TriggerOptions{})
+	if run.State != store.RunSuccess || tis["wait"].TryNumber != 1 || pokes.Load() != 3 {
+		t.Fatalf("run %s, wait try %d, pokes %d; want success, 1, 3", run.State, tis["wait"].TryNumber, pokes.Load())
+	}
+	a, _ := firstStart.Load(int32(0))
+	b, _ := firstStart.Load(int32(2))
+	if !a.(time.Time).Equal(b.(time.Time)) {
+		t.Errorf("first poke start %v, third poke sees %v: want the same", a, b)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	resched := 0
+	for _, ev := range e.evs {
+		if ev.State == store.TIUpForReschedule {
+			resched++
+		}
+	}
+	if resched != 2 {
+		t.Errorf("%d up_for_reschedule transitions, want 2", resched)
+	}
+}

@@ -43,6 +43,7 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 		TryNumber: ti.TryNumber, LogicalDate: rs.run.LogicalDate, Task: n.task,
 		Params: rs.params, Dir: rs.dir, OutputLimit: n.opts.OutputLimit,
 		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv, TempDir: e.tmpDir,
+		FirstStartedAt: ti.StartedAt,
 	}
 	if len(n.up) > 0 {
 		job.Inputs = make(map[string]json.RawMessage, len(n.up))
@@ -124,7 +125,7 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 	}
 	res := e.cfg.Kinds.Run(ctx, job)
 	if res.Err != nil || log.eager {
-		outcome := [...]string{"success", "failed", "failed (no retry)", "skipped"}[res.Outcome]
+		outcome := [...]string{"success", "failed", "failed (no retry)", "skipped", "rescheduled"}[res.Outcome]
 		if res.Err != nil {
 			fmt.Fprintf(log, "[weir] try %d ended: %s: %v\n", job.TryNumber, outcome, res.Err)
 		} else {

@@ -111,6 +111,8 @@ type runState struct {
 	values map[*store.TaskInstance]any
 	// triggering maps dataset URIs to the events that triggered the run.
 	triggering map[string]any
+	// rescheduled holds sensors waiting for their next poke (their start is kept).
+	rescheduled map[*store.TaskInstance]bool
 	// done holds the waiters to tell when the run ends (buffered, capacity 1).
 	done []chan error
 }
@@ -118,13 +120,14 @@ type runState struct {
 // newRunState builds the in-memory view of a run from its DAG snapshot and instances.
 func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*runState, error) {
 	rs := &runState{
-		key:    runKey{run.DAGID, run.RunID},
-		run:    run,
-		dag:    d,
-		nodes:  make(map[string]*node, len(d.Tasks)),
-		groups: map[string]*mgroup{},
-		dirty:  map[*node]bool{},
-		values: map[*store.TaskInstance]any{},
+		key:         runKey{run.DAGID, run.RunID},
+		run:         run,
+		dag:         d,
+		nodes:       make(map[string]*node, len(d.Tasks)),
+		groups:      map[string]*mgroup{},
+		dirty:       map[*node]bool{},
+		values:      map[*store.TaskInstance]any{},
+		rescheduled: map[*store.TaskInstance]bool{},
 	}
 	if d.Source != "" && !strings.HasPrefix(d.Source, "go:") {
 		rs.dir = filepath.Dir(d.Source)

@@ -94,6 +94,9 @@ func (e *Engine) adopt(rs *runState) {
 				rs.dirty[n] = true
 			case store.TIUpForRetry:
 				e.retrying[ti] = retryEntry{rs, n}
+			case store.TIUpForReschedule:
+				e.retrying[ti] = retryEntry{rs, n}
+				rs.rescheduled[ti] = true
 			}
 		}
 	}
@@ -109,7 +112,7 @@ func (e *Engine) step() {
 	for ti, r := range e.retrying {
 		if !ti.NextTryAt.After(now) {
 			delete(e.retrying, ti)
-			if ti.State == store.TIUpForRetry && e.runs[r.rs.key] == r.rs {
+			if (ti.State == store.TIUpForRetry || ti.State == store.TIUpForReschedule) && e.runs[r.rs.key] == r.rs {
 				ti.State = store.TIScheduled
 				ti.QueuedAt = now
 				e.touch(ti)
@@ -269,7 +272,10 @@ func (e *Engine) dispatch() {
 		if ti.QueuedAt.IsZero() {
 			ti.QueuedAt = now
 		}
-		ti.StartedAt = now
+		if !rs.rescheduled[ti] {
+			ti.StartedAt = now // a rescheduled sensor keeps its first poke's start
+		}
+		delete(rs.rescheduled, ti)
 		ti.EndedAt = time.Time{}
 		ti.NextTryAt = time.Time{}
 		ti.Hostname = e.host
@@ -372,6 +378,19 @@ func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res execu
 	case executor.Skipped:
 		ti.State = store.TISkipped
 		ti.Output = nil
+	case executor.Rescheduled:
+		// Airflow's reschedule mode: the poke does not count as a try, frees its slot, and
+		// the instance waits in up_for_reschedule until its next poke.
+		ti.State = store.TIUpForReschedule
+		ti.TryNumber--
+		ti.NextTryAt = res.RescheduleAt
+		ti.Output = nil
+		e.retrying[ti] = retryEntry{rs, n}
+		rs.rescheduled[ti] = true
+		delete(rs.values, ti)
+		e.touch(ti)
+		e.emit(e.tiEvent(rs, ti, ""))
+		return
 	default:
 		ti.Output = nil
 		if res.Outcome == executor.Failed && ti.TryNumber < ti.MaxTries {

@@ -45,6 +45,9 @@ type Job struct {
 	// Env holds extra environment variables for subprocesses (for example the tracking
 	// server's address in a later issue).
 	Env map[string]string
+	// FirstStartedAt is when the first poke of a rescheduled sensor started (its timeout
+	// counts from there); for other tries it is the try's start.
+	FirstStartedAt time.Time
 	// Template is the context the task's templates were rendered with (nil when the task
 	// has none); kinds that evaluate expressions of their own use it.
 	Template *dag.TemplateContext
@@ -66,6 +69,9 @@ const (
 	FailedNoRetry
 	// Skipped means the task skipped itself.
 	Skipped
+	// Rescheduled means a sensor in reschedule mode found its condition false: the try
+	// ends without counting, its slot is freed, and it pokes again at Result.RescheduleAt.
+	Rescheduled
 )
 
 // Result is what a Kind reports at the end of a try.
@@ -76,6 +82,8 @@ type Result struct {
 	Output json.RawMessage
 	// Err describes the failure or the reason for a skip.
 	Err error
+	// RescheduleAt is when a Rescheduled sensor pokes again.
+	RescheduleAt time.Time
 }
 
 // Kind runs tasks of one kind. Run must return when ctx is done (timeout, cancelled run),
