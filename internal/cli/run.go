@@ -62,7 +62,18 @@ retry policy; finished tasks do not run again.`,
 			}
 			defer st.Close()
 			p := newPrinter(a.out, quiet)
+			// Dataset events of this run are queued for the DAGs scheduled on them, so a
+			// weir server sharing the store triggers them.
+			consumers := map[string][]string{}
+			if dags, _ := a.loadDAGs(); dags != nil {
+				for _, d := range dags {
+					for _, u := range d.Datasets.URIs() {
+						consumers[u] = append(consumers[u], d.ID)
+					}
+				}
+			}
 			eng, err := engine.New(engine.Config{
+				Consumers:   func(uri string) []string { return consumers[uri] },
 				Store:       st,
 				Kinds:       executor.NewRegistry(a.opts.Funcs),
 				Home:        a.home,
