@@ -57,6 +57,7 @@ func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h [
 	gk := make([]float64, n)
 	hk := make([]float64, n)
 	rows := make([]int32, n)
+	leaves := make([]int32, n)
 	rounds := make([][]*tree.Tree, o.NEstimators)
 	for it := 0; it < o.NEstimators; it++ {
 		grad(f, g, h, k)
@@ -67,17 +68,15 @@ func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h [
 				rows[i] = int32(i)
 			}
 			t := tree.Grow(data, rows, tree.Targets{Grad: gk, Hess: hk}, tree.Newton, tree.GrowConfig{
-				MaxDepth: o.MaxDepth, MinSamplesLeaf: o.MinSamplesLeaf, L2: o.L2, ParallelFeatures: true,
+				MaxDepth: o.MaxDepth, MinSamplesLeaf: o.MinSamplesLeaf, L2: o.L2, ParallelFeatures: true, Leaves: leaves,
 			})
 			for j := range t.Value {
 				t.Value[j] *= o.LearningRate
 			}
-			// Update the scores with the tree, using the bins.
-			parallelRows(n, func(lo, hi int) {
-				for i := lo; i < hi; i++ {
-					f[i*k+c] += t.Value[t.LeafBinned(data, i)]
-				}
-			})
+			// Update the scores with each row's leaf, known from growing.
+			for i, leaf := range leaves {
+				f[i*k+c] += t.Value[leaf]
+			}
 			rounds[it][c] = t
 		}
 	}
@@ -89,15 +88,18 @@ func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree) []float64 {
 	n, _ := x.Dims()
 	k := len(init)
 	out := make([]float64, n*k)
-	tree.ForRows(x, func(i int, row []float64) {
-		s := out[i*k : i*k+k]
-		copy(s, init)
-		for _, r := range rounds {
-			for c, t := range r {
-				s[c] += t.Value[t.Leaf(row)]
-			}
+	for i := 0; i < n; i++ {
+		copy(out[i*k:i*k+k], init)
+	}
+	var trees []*tree.Tree
+	var col []int
+	for _, r := range rounds {
+		for c, t := range r {
+			trees = append(trees, t)
+			col = append(col, c)
 		}
-	})
+	}
+	sumLeaves(x, trees, col, k, out)
 	return out
 }
 
@@ -206,7 +208,7 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 		copy(f[i*k:i*k+k], init)
 	}
 	rounds, err := boost(m.BoostOptions, x, k, f, func(f, g, h []float64, k int) {
-		parallelRows(n, func(lo, hi int) {
+		parallelRows(n, 4096, func(lo, hi int) {
 			prob := make([]float64, nc)
 			for i := lo; i < hi; i++ {
 				if k == 1 {

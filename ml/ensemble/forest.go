@@ -141,21 +141,16 @@ func (m *ForestClassifier) PredictProba(x *mat.Dense) ([][]float64, error) {
 	}
 	n, _ := x.Dims()
 	k := len(m.Classes)
+	flat := make([]float64, n*k)
+	sumLeaves(x, m.Trees, nil, k, flat)
 	out := make([][]float64, n)
 	inv := 1 / float64(len(m.Trees))
-	tree.ForRows(x, func(i int, row []float64) {
-		p := make([]float64, k)
-		for _, t := range m.Trees {
-			v := t.NodeValue(t.Leaf(row))
-			for c := range p {
-				p[c] += v[c]
-			}
+	for i := range out {
+		out[i] = flat[i*k : i*k+k : i*k+k]
+		for c := range out[i] {
+			out[i][c] *= inv
 		}
-		for c := range p {
-			p[c] *= inv
-		}
-		out[i] = p
-	})
+	}
 	return out, nil
 }
 
@@ -207,13 +202,10 @@ func (m *ForestRegressor) Predict(x *mat.Dense) ([]float64, error) {
 	}
 	n, _ := x.Dims()
 	out := make([]float64, n)
+	sumLeaves(x, m.Trees, nil, 1, out)
 	inv := 1 / float64(len(m.Trees))
-	tree.ForRows(x, func(i int, row []float64) {
-		var s float64
-		for _, t := range m.Trees {
-			s += t.Value[t.Leaf(row)]
-		}
-		out[i] = s * inv
-	})
+	for i := range out {
+		out[i] *= inv
+	}
 	return out, nil
 }

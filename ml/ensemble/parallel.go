@@ -6,9 +6,10 @@ import (
 )
 
 // parallelRows calls fn on contiguous ranges covering [0, n), on up to
-// GOMAXPROCS goroutines. fn must only write to rows in its range.
-func parallelRows(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+// GOMAXPROCS goroutines, each range at least minRange long. fn must only
+// write to rows in its range.
+func parallelRows(n, minRange int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/minRange))
 	if workers == 1 {
 		fn(0, n)
 		return

@@ -74,9 +74,11 @@ func centredGram(x *mat.Dense, mu []float64, y []float64, ymu float64) (*mat.Sym
 	nb := (n + blockRows - 1) / blockRows
 	grams := make([][]float64, nb)
 	xys := make([][]float64, nb)
+	pool := sync.Pool{New: func() any { return make([]float64, blockRows*p) }}
 	forBlocks(n, func(b, lo, hi int) {
 		m := hi - lo
-		blk := make([]float64, m*p)
+		blk := pool.Get().([]float64)[:m*p]
+		defer pool.Put(blk[:cap(blk)])
 		xy := make([]float64, p)
 		for i := lo; i < hi; i++ {
 			row := raw.Data[i*raw.Stride : i*raw.Stride+p]

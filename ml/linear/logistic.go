@@ -3,6 +3,7 @@ package linear
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -61,12 +62,26 @@ func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
 	}
 	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / m.C}
 	dim := rows * (p + 1)
+	// The line search asks for the value and then the gradient at the
+	// same point; computing both in one pass over the data and caching
+	// the gradient halves the work.
+	var cacheW, cacheG []float64
 	problem := optimize.Problem{
 		Func: func(w []float64) float64 {
-			f, _ := obj.eval(w, nil)
+			if cacheG == nil {
+				cacheG = make([]float64, len(w))
+			}
+			f, _ := obj.eval(w, cacheG)
+			cacheW = append(cacheW[:0], w...)
 			return f
 		},
-		Grad: func(g, w []float64) { obj.eval(w, g) },
+		Grad: func(g, w []float64) {
+			if cacheW != nil && slices.Equal(cacheW, w) {
+				copy(g, cacheG)
+				return
+			}
+			obj.eval(w, g)
+		},
 	}
 	settings := &optimize.Settings{
 		GradientThreshold: tol,

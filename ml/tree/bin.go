@@ -20,6 +20,9 @@ type Binner struct {
 	// the last: bin b holds the values in (Edges[b-1], Edges[b]]. A split
 	// after bin b is the threshold x ≤ Edges[b].
 	Edges [][]float64 `json:"edges"`
+	// Values holds, per feature binned exactly (at most MaxBins distinct
+	// values), the value of each bin; nil for quantile-binned features.
+	Values [][]float64 `json:"values,omitempty"`
 }
 
 // FitBinner computes bin edges from the columns of x, using at most
@@ -34,7 +37,7 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 		step = n / sampleRows
 	}
 	raw := x.RawMatrix()
-	b := &Binner{Edges: make([][]float64, p)}
+	b := &Binner{Edges: make([][]float64, p), Values: make([][]float64, p)}
 	vals := make([]float64, 0, n/step+1)
 	for j := 0; j < p; j++ {
 		vals = vals[:0]
@@ -44,7 +47,8 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 		slices.Sort(vals)
 		distinct := slices.Compact(slices.Clone(vals))
 		var edges []float64
-		if len(distinct) <= maxBins {
+		if len(distinct) <= maxBins && step == 1 {
+			b.Values[j] = distinct
 			for k := 0; k+1 < len(distinct); k++ {
 				edges = append(edges, midpoint(distinct[k], distinct[k+1]))
 			}
@@ -90,10 +94,6 @@ type Binned struct {
 	NBins []int
 	// Binner made the bins.
 	Binner *Binner
-	// X is the matrix that was binned; when set, split thresholds are
-	// placed midway between the values on either side, as scikit-learn
-	// places them.
-	X *mat.Dense
 }
 
 // Transform bins every value of x.
@@ -103,7 +103,7 @@ func (b *Binner) Transform(x *mat.Dense) (*Binned, error) {
 		return nil, fmt.Errorf("X has %d columns; the bins were fitted on %d", p, len(b.Edges))
 	}
 	raw := x.RawMatrix()
-	out := &Binned{Cols: make([][]uint8, p), NBins: make([]int, p), Binner: b, X: x}
+	out := &Binned{Cols: make([][]uint8, p), NBins: make([]int, p), Binner: b}
 	for j := 0; j < p; j++ {
 		col := make([]uint8, n)
 		e := b.Edges[j]

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Criterion selects what a split optimises.
@@ -54,6 +55,9 @@ type GrowConfig struct {
 	MinHessian float64
 	// Seed seeds the feature sampling.
 	Seed uint64
+	// Leaves, when non-nil, receives for every row grown on (an index
+	// into it) the node index of the row's leaf.
+	Leaves []int32
 	// ParallelFeatures builds the histograms of large nodes on all cores,
 	// one feature per task (for a single tree at a time, as in boosting;
 	// forests parallelise over trees instead). Results do not change.
@@ -78,6 +82,9 @@ type grower struct {
 	offsets []int // start of each feature in a histogram
 	scratch []pair
 	nOut    int
+	// gathered targets of the node being histogrammed
+	gathA, gathB []float64
+	gathC        []int32
 }
 
 type pair struct {
@@ -87,8 +94,11 @@ type pair struct {
 
 type split struct {
 	feature int
-	bin     int
+	bin     int // rows with bin ≤ bin go left
+	loBin   int // the highest non-empty bin of the node going left
+	hiBin   int // the lowest non-empty bin of the node going right
 	gain    float64
+	left    []float64 // stats of the rows going left
 }
 
 // Grow builds a tree on the given rows (indexes into data; duplicates
@@ -119,8 +129,10 @@ func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig)
 	}
 	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0xda3e39cb94b95bdb))
 	g.offsets = make([]int, p+1)
+	// Every feature gets MaxBins cells, so that the hot loops index a
+	// fixed-size array without bounds checks.
 	for j := 0; j < p; j++ {
-		g.offsets[j+1] = g.offsets[j] + data.NBins[j]*g.s
+		g.offsets[j+1] = g.offsets[j] + MaxBins*g.s
 	}
 	g.histLen = g.offsets[p]
 	g.feats = make([]int, p)
@@ -261,11 +273,36 @@ func (g *grower) putHist(h []float64) {
 	}
 }
 
-// histogram accumulates the stats of rows per feature and bin.
+// histogram accumulates the stats of rows per feature and bin. The rows'
+// targets are first gathered into contiguous buffers, so that the loop
+// over each feature reads them sequentially.
 func (g *grower) histogram(rows []int32, feats []int, h []float64) {
+	n := len(rows)
+	if cap(g.gathA) < n {
+		g.gathA = make([]float64, n, max(n, cap(g.gathA)*2))
+		g.gathB = make([]float64, n, cap(g.gathA))
+		g.gathC = make([]int32, n, cap(g.gathA))
+	}
+	a, b, c := g.gathA[:n], g.gathB[:n], g.gathC[:n]
+	switch g.crit {
+	case Gini:
+		for k, r := range rows {
+			c[k] = g.t.Class[r]
+		}
+	case SquaredError:
+		for k, r := range rows {
+			a[k] = g.t.Y[r]
+		}
+	default:
+		for k, r := range rows {
+			a[k], b[k] = g.t.Grad[r], g.t.Hess[r]
+		}
+	}
 	workers := runtime.GOMAXPROCS(0)
-	if !g.cfg.ParallelFeatures || workers < 2 || len(rows) < 16384 || len(feats) < 2 {
-		g.histogramFeatures(rows, feats, h)
+	if !g.cfg.ParallelFeatures || workers < 2 || n < 2048 || len(feats) < 2 {
+		for _, j := range feats {
+			g.histogramFeature(rows, j, h, a, b, c)
+		}
 		return
 	}
 	var wg sync.WaitGroup
@@ -278,42 +315,41 @@ func (g *grower) histogram(rows []int32, feats []int, h []float64) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			one := make([]int, 1)
 			for j := range next {
-				one[0] = j
-				g.histogramFeatures(rows, one, h)
+				g.histogramFeature(rows, j, h, a, b, c)
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func (g *grower) histogramFeatures(rows []int32, feats []int, h []float64) {
-	for _, j := range feats {
-		col := g.data.Cols[j]
-		base := h[g.offsets[j]:g.offsets[j+1]]
-		switch g.crit {
-		case Gini:
-			k := g.s
-			cls := g.t.Class
-			for _, r := range rows {
-				base[int(col[r])*k+int(cls[r])]++
-			}
-		case SquaredError:
-			y := g.t.Y
-			for _, r := range rows {
-				b := int(col[r]) * 2
-				base[b] += y[r]
-				base[b+1]++
-			}
-		default:
-			gr, he := g.t.Grad, g.t.Hess
-			for _, r := range rows {
-				b := int(col[r]) * 3
-				base[b] += gr[r]
-				base[b+1] += he[r]
-				base[b+2]++
-			}
+// histogramFeature accumulates feature j's histogram from the gathered
+// targets a, b (values; gradients and Hessians) or c (classes).
+func (g *grower) histogramFeature(rows []int32, j int, h, a, b []float64, c []int32) {
+	col := g.data.Cols[j]
+	base := h[g.offsets[j]:g.offsets[j+1]]
+	switch g.crit {
+	case Gini:
+		k := g.s
+		for i, r := range rows {
+			base[int(col[r])*k+int(c[i])]++
+		}
+	case SquaredError:
+		for i, r := range rows {
+			bin := int(col[r]) * 2
+			base[bin] += a[i]
+			base[bin+1]++
+		}
+	default:
+		_ = base[MaxBins*3-1]
+		hp := (*[MaxBins][3]float64)(unsafe.Pointer(&base[0]))
+		b = b[:len(rows)]
+		a = a[:len(rows)]
+		for i, r := range rows {
+			cell := &hp[col[r]]
+			cell[0] += a[i]
+			cell[1] += b[i]
+			cell[2]++
 		}
 	}
 }
@@ -334,6 +370,7 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	n := len(rows)
 	if n < g.cfg.MinSamplesSplit || (g.cfg.MaxDepth > 0 && depth >= g.cfg.MaxDepth) || g.pure(total) || n < 2*g.cfg.MinSamplesLeaf {
 		g.putHist(hist)
+		g.markLeaf(rows, id)
 		return id
 	}
 	feats := g.feats
@@ -355,6 +392,7 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	}
 	if best.gain <= 1e-12*math.Max(1, math.Abs(g.score(total))) || best.feature < 0 {
 		g.putHist(hist)
+		g.markLeaf(rows, id)
 		return id
 	}
 	// Partition rows: bin ≤ best.bin go left.
@@ -370,15 +408,18 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 		}
 	}
 	left, right := rows[:i], rows[i:]
-	ls := make([]float64, g.s)
-	g.accumulate(left, ls)
+	ls := best.left
+	if ls == nil {
+		ls = make([]float64, g.s)
+		g.accumulate(left, ls)
+	}
 	rs := make([]float64, g.s)
 	for k := range rs {
 		rs[k] = total[k] - ls[k]
 	}
 	g.tree.Feature[id] = int32(best.feature)
 	g.tree.Bin[id] = b
-	g.tree.Threshold[id] = g.threshold(best.feature, best.bin, left, right)
+	g.tree.Threshold[id] = g.threshold(best)
 	g.tree.Gain[id] = best.gain
 
 	// Children histograms: the smaller child's is built, the larger's is
@@ -405,24 +446,23 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	return id
 }
 
-// threshold returns the split point of feature j: as scikit-learn does, the
-// midpoint between the largest value going left and the smallest going
-// right when the raw values are at hand, else the bin edge.
-func (g *grower) threshold(j, bin int, left, right []int32) float64 {
-	x := g.data.X
-	if x == nil {
-		return g.data.Binner.Edges[j][bin]
+// threshold returns the split point of a split. For a feature binned
+// exactly (one bin per distinct value), it is the midpoint between the
+// largest value going left and the smallest going right, which is where
+// scikit-learn puts it; otherwise it is the bin edge.
+func (g *grower) threshold(sp split) float64 {
+	if vals := g.data.Binner.Values[sp.feature]; vals != nil {
+		return midpoint(vals[sp.loBin], vals[sp.hiBin])
 	}
-	raw := x.RawMatrix()
-	hi := math.Inf(-1)
-	for _, r := range left {
-		hi = math.Max(hi, raw.Data[int(r)*raw.Stride+j])
+	return g.data.Binner.Edges[sp.feature][sp.bin]
+}
+
+func (g *grower) markLeaf(rows []int32, id int32) {
+	if g.cfg.Leaves != nil {
+		for _, r := range rows {
+			g.cfg.Leaves[r] = id
+		}
 	}
-	lo := math.Inf(1)
-	for _, r := range right {
-		lo = math.Min(lo, raw.Data[int(r)*raw.Stride+j])
-	}
-	return midpoint(hi, lo)
 }
 
 func (g *grower) sampleFeatures() []int {
@@ -440,6 +480,9 @@ func (g *grower) sampleFeatures() []int {
 }
 
 func (g *grower) bestHist(hist, total []float64, feats []int) split {
+	if g.crit == Newton {
+		return g.bestHistNewton(hist, total, feats)
+	}
 	best := split{feature: -1}
 	parent := g.score(total)
 	s := g.s
@@ -472,7 +515,51 @@ func (g *grower) bestHist(hist, total []float64, feats []int) split {
 			}
 			gain := g.score(left) + g.score(right) - parent
 			if gain > best.gain {
-				best = split{feature: j, bin: b, gain: gain}
+				hi := b + 1
+				for hi < nb-1 && g.count(h[hi*s:hi*s+s]) == 0 {
+					hi++
+				}
+				best = split{feature: j, bin: b, loBin: b, hiBin: hi, gain: gain, left: append(best.left[:0], left...)}
+			}
+		}
+	}
+	return best
+}
+
+// bestHistNewton is bestHist for the Newton criterion with the stats in
+// scalars, the hot loop of gradient boosting.
+func (g *grower) bestHistNewton(hist, total []float64, feats []int) split {
+	best := split{feature: -1}
+	l2 := g.cfg.L2
+	minH, minN := g.cfg.MinHessian, float64(g.cfg.MinSamplesLeaf)
+	gt, ht, nt := total[0], total[1], total[2]
+	parent := gt * gt / (ht + l2)
+	for _, j := range feats {
+		h := hist[g.offsets[j]:g.offsets[j+1]]
+		nb := g.data.NBins[j]
+		var gl, hl, nl float64
+		for b := 0; b < nb-1; b++ {
+			c := h[b*3 : b*3+3 : b*3+3]
+			if c[2] == 0 {
+				continue
+			}
+			gl += c[0]
+			hl += c[1]
+			nl += c[2]
+			if nl < minN || hl < minH {
+				continue
+			}
+			gr, hr, nr := gt-gl, ht-hl, nt-nl
+			if nr < minN || hr < minH {
+				break
+			}
+			gain := gl*gl/(hl+l2) + gr*gr/(hr+l2) - parent
+			if gain > best.gain {
+				hi := b + 1
+				for hi < nb-1 && h[hi*3+2] == 0 {
+					hi++
+				}
+				best = split{feature: j, bin: b, loBin: b, hiBin: hi, gain: gain, left: append(best.left[:0], gl, hl, nl)}
 			}
 		}
 	}
@@ -515,7 +602,7 @@ func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
 			}
 			gain := g.score(left) + g.score(right) - parent
 			if gain > best.gain {
-				best = split{feature: j, bin: int(ps[i].bin), gain: gain}
+				best = split{feature: j, bin: int(ps[i].bin), loBin: int(ps[i].bin), hiBin: int(ps[i+1].bin), gain: gain, left: append(best.left[:0], left...)}
 			}
 		}
 	}

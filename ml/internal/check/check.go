@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -26,11 +28,39 @@ func X(x *mat.Dense) error {
 		return fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
 	}
 	raw := x.RawMatrix()
-	for i := 0; i < r; i++ {
-		row := raw.Data[i*raw.Stride : i*raw.Stride+c]
-		for j, v := range row {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+	// Fast path: v*0 is 0 for finite v and NaN otherwise, so a block's sum
+	// of v*0 is non-zero only when the block holds a bad value. Blocks are
+	// checked in parallel; the first bad value is then located.
+	const block = 8192
+	nb := (r + block - 1) / block
+	bad := make([]bool, nb)
+	workers := min(runtime.GOMAXPROCS(0), nb)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := w; b < nb; b += workers {
+				var s float64
+				for i := b * block; i < min(r, (b+1)*block); i++ {
+					for _, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+						s += v * 0
+					}
+				}
+				bad[b] = s != 0
+			}
+		}()
+	}
+	wg.Wait()
+	for b, isBad := range bad {
+		if !isBad {
+			continue
+		}
+		for i := b * block; i < min(r, (b+1)*block); i++ {
+			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+				}
 			}
 		}
 	}
