@@ -191,6 +191,9 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 			continue
 		}
 		killed := ti.Hostname == e.host && killOrphanGroup(ti.PID)
+		if ti.Hostname == e.host && killOrphans(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex) > 0 {
+			killed = true
+		}
 		ti.EndedAt = now
 		ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(run.Owner))
 		if ti.TryNumber < ti.MaxTries {

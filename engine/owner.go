@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // SelfOwner returns the owner string of this process: "host:pid:start", where start is the
@@ -95,5 +97,82 @@ func killOrphanGroup(pid int) bool {
 	if procGroup(pid) != pid {
 		return false
 	}
-	return syscall.Kill(-pid, syscall.SIGKILL) == nil
+	if syscall.Kill(-pid, syscall.SIGKILL) != nil {
+		return false
+	}
+	waitGone([]int{pid}, 5*time.Second)
+	return true
+}
+
+// killOrphans kills the process groups of every process on this host that runs the given
+// task instance (found by the WEIR_* variables of its environment), so that a resumed run
+// never has two executions of one instance at once, even when the dead owner had not yet
+// recorded the task's PID. It returns how many groups it killed.
+func killOrphans(dagID, runID, taskID string, mapIndex int) int {
+	want := [][]byte{
+		[]byte("WEIR_DAG_ID=" + dagID + "\x00"),
+		[]byte("WEIR_RUN_ID=" + runID + "\x00"),
+		[]byte("WEIR_TASK_ID=" + taskID + "\x00"),
+		[]byte("WEIR_MAP_INDEX=" + strconv.Itoa(mapIndex) + "\x00"),
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	self := os.Getpid()
+	killed := map[int]bool{}
+	var pids []int
+	defer func() { waitGone(pids, 5*time.Second) }()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		env = append(env, 0)
+		match := true
+		for _, w := range want {
+			if !bytes.Contains(env, w) {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		g := procGroup(pid)
+		if g <= 1 || g == self {
+			continue
+		}
+		pids = append(pids, pid)
+		if killed[g] {
+			continue
+		}
+		if syscall.Kill(-g, syscall.SIGKILL) == nil {
+			killed[g] = true
+		}
+	}
+	return len(killed)
+}
+
+// waitGone waits until the processes have exited (or are zombies, whose files are closed),
+// at most d.
+func waitGone(pids []int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for _, pid := range pids {
+		for time.Now().Before(deadline) {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if err != nil {
+				break
+			}
+			s := string(b)
+			if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X') {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 }

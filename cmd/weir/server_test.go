@@ -1,0 +1,140 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/sqlite"
+)
+
+// startServer starts `weir server` on a free port and waits until it listens.
+func startServer(t *testing.T, home, dags string, env []string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(weirBin, "server", "--addr", "127.0.0.1:0", "--dags", dags, "--grace-period", "2s", "--log-level", "warn")
+	cmd.Env = append(append(os.Environ(), "WEIR_HOME="+home, "NO_COLOR=1"), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "listening on") {
+				ready <- true
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("weir server exited before listening")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("weir server did not start")
+	}
+	return cmd
+}
+
+// TestServerKill9UnderLoad kills `weir server` with SIGKILL at random moments while a
+// scheduled producer and a dataset-triggered consumer run, restarting it each time. No
+// task instance may run twice at the same time, and no dataset event may be lost: every
+// event from a successful publish is consumed by exactly one consumer run or still queued.
+func TestServerKill9UnderLoad(t *testing.T) {
+	t.Parallel()
+	home, marks := t.TempDir(), t.TempDir()
+	env := []string{"MARKS=" + marks}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for round := 0; round < 4; round++ {
+		cmd := startServer(t, home, "testdata/serverload", env)
+		time.Sleep(time.Duration(700+rng.IntN(900)) * time.Millisecond)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+	}
+	// A last start, then a soft stop once every run is finished.
+	cmd := startServer(t, home, "testdata/serverload", env)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_ = exec.Command(weirBin, "dags", "pause", "producer", "--dags", "testdata/serverload", "--home", home).Run()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		active, _ := st.ListRuns(ctx, store.ListRunsParams{States: []store.RunState{store.RunQueued, store.RunRunning}})
+		q, _ := st.ListQueuedEvents(ctx, "consumer")
+		if len(active) == 0 && len(q) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs still active after a minute: %d (queued events %d)", len(active), len(q))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+
+	if b, err := os.ReadFile(filepath.Join(marks, "overlap")); err == nil {
+		t.Errorf("a task instance ran twice at the same time (%d times)", strings.Count(string(b), "OVERLAP"))
+	}
+	// Every successful publish recorded exactly one event.
+	pubs, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: "producer", TaskIDs: []string{"publish"}, States: []store.TIState{store.TISuccess}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := st.ListDatasetEvents(ctx, store.ListEventsParams{URI: "mem://load/features", Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pubs) == 0 {
+		t.Fatal("no publish succeeded: the load test did no work")
+	}
+	if len(events) != len(pubs) {
+		t.Errorf("%d successful publishes but %d dataset events", len(pubs), len(events))
+	}
+	// Every event was consumed by exactly one consumer run.
+	consumed := map[int64]string{}
+	runs, _ := st.ListRuns(ctx, store.ListRunsParams{DAGID: "consumer", Limit: 100000})
+	for _, r := range runs {
+		if r.State != store.RunSuccess {
+			t.Errorf("consumer run %s ended %s", r.RunID, r.State)
+		}
+		var evs []struct{ ID int64 }
+		_ = json.Unmarshal(r.TriggerEvents, &evs)
+		for _, e := range evs {
+			if prev, dup := consumed[e.ID]; dup {
+				t.Errorf("event %d consumed by two runs: %s and %s", e.ID, prev, r.RunID)
+			}
+			consumed[e.ID] = r.RunID
+		}
+	}
+	for _, e := range events {
+		if _, ok := consumed[e.ID]; !ok {
+			t.Errorf("event %d was lost: no consumer run got it and it is not queued", e.ID)
+		}
+	}
+	t.Logf("%d publishes, %d events, %d consumer runs, %d producer runs", len(pubs), len(events), len(runs), len(mustRuns(t, st, "producer")))
+}
+
+func mustRuns(t *testing.T, st store.Store, dagID string) []*store.DAGRun {
+	runs, err := st.ListRuns(context.Background(), store.ListRunsParams{DAGID: dagID, Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}
