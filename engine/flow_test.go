@@ -745,3 +745,59 @@ func TestRescheduleFreesTheSlot(t *testing.T) {
 		t.Errorf("%d up_for_reschedule transitions, want 2", resched)
 	}
 }
+
+// Airflow's tracker asks for these: many concurrent runs of one DAG with different params
+// (no logical-date or run-id collision), each pinned to the DAG version it started with.
+func TestConcurrentRunsOfOneDAGWithDifferentParams(t *testing.T) {
+	t.Parallel()
+	e, _, _ := flowEnv(t)
+	d := &dag.DAG{ID: "conc", Source: "go:test", Params: map[string]dag.Param{"n": {Schema: map[string]any{"type": "integer"}}},
+		Tasks: []*dag.Task{goTask("echo", "echo", map[string]any{"n": "{{ params.n }}"})}}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	runs := make([]*store.DAGRun, 8)
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{Params: map[string]any{"n": i}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			runs[i] = r
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, r := range runs {
+		if r == nil {
+			t.FailNow()
+		}
+		if seen[r.RunID] {
+			t.Errorf("run id %s used twice", r.RunID)
+		}
+		seen[r.RunID] = true
+		final, err := e.eng.Wait(ctx, "conc", r.RunID)
+		if err != nil || final.State != store.RunSuccess {
+			t.Fatalf("run %d: %v %v", i, final, err)
+		}
+		ti, _ := e.st.GetTaskInstance(ctx, "conc", r.RunID, "echo", -1)
+		if string(ti.Output) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Errorf("run %d saw %s", i, ti.Output)
+		}
+		if final.DAGHash == "" || final.DAGHash != runs[0].DAGHash {
+			t.Errorf("run %d: DAG hash %q, want the same non-empty version as run 0 (%q)", i, final.DAGHash, runs[0].DAGHash)
+		}
+	}
+	// A changed definition gets another version.
+	d.Tasks[0].Go.Args = map[string]any{"n": 1}
+	r, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{Params: map[string]any{"n": 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.DAGHash == runs[0].DAGHash {
+		t.Errorf("a changed DAG kept the version %s", r.DAGHash)
+	}
+	_, _ = e.eng.Wait(ctx, "conc", r.RunID)
+}

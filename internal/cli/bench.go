@@ -20,6 +20,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 )
@@ -51,6 +52,8 @@ transition committed, surviving kill -9):
   command  1,000 command tasks running 'true': tasks per second
   mapped   a task mapped over 10,000 items, then a reduce of their outputs: instances per second
   mapped_group  a mapped group of 3 tasks over 1,000 items, then a reduce: instances per second
+  dataset_latency  weir server: a dataset event until the consumer DAG's first task runs (50 times)
+  many_dags  100 DAGs of 100 tasks triggered at once: total time, scheduling delay p50/p99
 and reports each process's peak resident memory (VmHWM).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -80,7 +83,7 @@ and reports each process's peak resident memory (VmHWM).`,
 				return err
 			}
 			var results []benchResult
-			for _, name := range []string{"chain", "fanout", "command", "mapped", "mapped_group"} {
+			for _, name := range []string{"chain", "fanout", "command", "mapped", "mapped_group", "dataset_latency", "many_dags"} {
 				fmt.Fprintf(a.errOut, "running %s…\n", name)
 				args := []string{"bench", "--only", name, "--chain", strconv.Itoa(chainN), "--fanout", strconv.Itoa(fanN), "--commands", strconv.Itoa(cmdN), "--parallelism", strconv.Itoa(parallelism)}
 				out, err := exec.CommandContext(cmd.Context(), self, args...).Output()
@@ -99,8 +102,13 @@ and reports each process's peak resident memory (VmHWM).`,
 			var rows [][]string
 			for _, r := range results {
 				fig := fmt.Sprintf("%.0f tasks/s", r.PerSecond)
-				if r.Name == "chain" {
+				switch r.Name {
+				case "chain":
 					fig = fmt.Sprintf("hop p50 %.0f µs, p99 %.0f µs", r.HopP50Us, r.HopP99Us)
+				case "dataset_latency":
+					fig = fmt.Sprintf("event→consumer task running p50 %.1f ms, p99 %.1f ms", r.HopP50Us/1000, r.HopP99Us/1000)
+				case "many_dags":
+					fig = fmt.Sprintf("%.0f tasks/s; scheduling delay p50 %.1f ms, p99 %.1f ms", r.PerSecond, r.HopP50Us/1000, r.HopP99Us/1000)
 				}
 				rows = append(rows, []string{r.Name, strconv.Itoa(r.Tasks), strconv.Itoa(r.Parallelism), fmt.Sprintf("%.2fs", r.Seconds), fig, fmt.Sprintf("%.0f MiB", r.PeakRSSMi), r.Goal})
 			}
@@ -210,8 +218,12 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 			{ID: "reduce", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "count", Args: map[string]any{"values": "{{ outputs.g }}"}}, Upstream: []string{"g.c"}},
 		}
 		res.Tasks = groupN * 3
+	case "dataset_latency":
+		return benchDatasetLatency(ctx, home, st, funcs)
+	case "many_dags":
+		return benchManyDAGs(ctx, home, st, funcs)
 	default:
-		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout, command, mapped or mapped_group", name)
+		return nil, fmt.Errorf("unknown benchmark %q: use chain, fanout, command, mapped, mapped_group, dataset_latency or many_dags", name)
 	}
 	if name != "mapped" && name != "mapped_group" {
 		res.Tasks = len(d.Tasks)
@@ -285,4 +297,153 @@ func peakRSSMiB() float64 {
 		}
 	}
 	return 0
+}
+
+// percentile returns the p-th percentile (0-100) of sorted values.
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p / 100)
+	return sorted[i]
+}
+
+// benchDatasetLatency measures, under weir server, the time from a dataset event's commit
+// to the first task of the DAG scheduled on it running.
+func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs *executor.Funcs) (*benchResult, error) {
+	dags := filepath.Join(home, "dags")
+	if err := os.MkdirAll(dags, 0o755); err != nil {
+		return nil, err
+	}
+	files := map[string]string{
+		"producer.yaml": "dag_id: producer\ntasks: [{id: make, go: noop, outlets: [\"mem://bench\"]}]\n",
+		"consumer.yaml": "dag_id: consumer\ndatasets: [\"mem://bench\"]\ntasks: [{id: first, go: noop}]\n",
+	}
+	for n, b := range files {
+		if err := os.WriteFile(filepath.Join(dags, n), []byte(b), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := server.New(server.Config{Store: st, Home: home, DAGsDir: dags, Funcs: funcs, Addr: "127.0.0.1:0",
+		TickInterval: time.Minute, ScanInterval: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer srv.Stop()
+	d, _ := srv.Registry.DAG("producer")
+	const n = 50
+	var lat []float64
+	begin := time.Now()
+	for i := 0; i < n; i++ {
+		r, err := srv.Engine.Trigger(ctx, d, engine.TriggerOptions{})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := srv.Engine.Wait(ctx, r.DAGID, r.RunID); err != nil {
+			return nil, err
+		}
+		var started time.Time
+		deadline := time.Now().Add(10 * time.Second)
+		for started.IsZero() && time.Now().Before(deadline) {
+			runs, err := st.ListRuns(ctx, store.ListRunsParams{DAGID: "consumer", Limit: 1})
+			if err != nil {
+				return nil, err
+			}
+			if len(runs) > 0 && runs[0].RunID == "dataset_triggered__"+strconv.Itoa(i+1) {
+				if ti, err := st.GetTaskInstance(ctx, "consumer", runs[0].RunID, "first", -1); err == nil && !ti.StartedAt.IsZero() {
+					started = ti.StartedAt
+				}
+			}
+			if started.IsZero() {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		if started.IsZero() {
+			return nil, fmt.Errorf("the consumer did not start after event %d", i+1)
+		}
+		evs, err := st.ListDatasetEvents(ctx, store.ListEventsParams{URI: "mem://bench", Limit: 1})
+		if err != nil || len(evs) == 0 {
+			return nil, fmt.Errorf("no dataset event: %v", err)
+		}
+		lat = append(lat, float64(started.Sub(evs[0].Timestamp).Microseconds()))
+	}
+	sort.Float64s(lat)
+	return &benchResult{Name: "dataset_latency", Tasks: n, Seconds: time.Since(begin).Seconds(),
+		HopP50Us: percentile(lat, 50), HopP99Us: percentile(lat, 99), Goal: "≤ 100 ms", PeakRSSMi: peakRSSMiB()}, nil
+}
+
+// benchManyDAGs triggers 100 DAGs of 100 no-op go tasks at once and measures the total
+// time and the scheduling delay (ready → running) of every task.
+func benchManyDAGs(ctx context.Context, home string, st store.Store, funcs *executor.Funcs) (*benchResult, error) {
+	var mu sync.Mutex
+	var delays []float64
+	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: 256,
+		OnEvent: func(ev engine.Event) {
+			if ev.State == store.TIRunning {
+				mu.Lock()
+				delays = append(delays, float64(ev.QueueDelay.Microseconds()))
+				mu.Unlock()
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer eng.Stop()
+	const nd, nt = 100, 100
+	var dags []*dag.DAG
+	for i := 0; i < nd; i++ {
+		d := &dag.DAG{ID: fmt.Sprintf("dag%03d", i), Source: "go:bench"}
+		for j := 0; j < nt; j++ {
+			t := &dag.Task{ID: fmt.Sprintf("t%03d", j), Kind: dag.KindGo, Go: &dag.GoSpec{Func: "noop"}}
+			if j >= 10 { // ten chains of ten
+				t.Upstream = []string{fmt.Sprintf("t%03d", j-10)}
+			}
+			d.Tasks = append(d.Tasks, t)
+		}
+		dags = append(dags, d)
+	}
+	begin := time.Now()
+	runs := make([]*store.DAGRun, nd)
+	errs := make(chan error, nd)
+	var wg sync.WaitGroup
+	for i, d := range dags {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := eng.Trigger(ctx, d, engine.TriggerOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			runs[i] = r
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return nil, err
+	default:
+	}
+	for _, r := range runs {
+		final, err := eng.Wait(ctx, r.DAGID, r.RunID)
+		if err != nil {
+			return nil, err
+		}
+		if final.State != store.RunSuccess {
+			return nil, fmt.Errorf("run %s ended %s", r.RunID, final.State)
+		}
+	}
+	elapsed := time.Since(begin)
+	mu.Lock()
+	sort.Float64s(delays)
+	p50, p99 := percentile(delays, 50), percentile(delays, 99)
+	mu.Unlock()
+	return &benchResult{Name: "many_dags", Tasks: nd * nt, Seconds: elapsed.Seconds(), PerSecond: float64(nd*nt) / elapsed.Seconds(),
+		HopP50Us: p50, HopP99Us: p99, Goal: "scheduling delay p99", Parallelism: 256, PeakRSSMi: peakRSSMiB()}, nil
 }
