@@ -1,0 +1,210 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/store"
+)
+
+// recordingStore passes a store through but keeps the batches applied to it; with dry set
+// it applies nothing. It is how a clear learns (or, dry, predicts) what engine.Clear resets.
+type recordingStore struct {
+	store.Store
+	dry     bool
+	batches []*store.Batch
+}
+
+func (s *recordingStore) Apply(ctx context.Context, b *store.Batch) error {
+	s.batches = append(s.batches, b)
+	if s.dry {
+		return nil
+	}
+	return s.Store.Apply(ctx, b)
+}
+
+// clear resets task instances of a run with engine.Clear and, unless dry, runs the run again
+// in the engine. It returns the instances cleared: with dry, as they are now; else as they
+// are after the reset (a mapped task cleared whole is back to its one placeholder).
+func (a *API) clear(ctx context.Context, run *store.DAGRun, o engine.ClearOptions, dry bool) ([]*store.TaskInstance, error) {
+	if a.cfg.Engine.Active(ctx, run.DAGID, run.RunID) {
+		return nil, conflict(client.CodeConflict,
+			"run %s of DAG %s is still running: wait for it to end, or mark it success or failed first (PATCH …/dagRuns/%s), then clear it",
+			run.RunID, run.DAGID, run.RunID)
+	}
+	if err := a.notOwnedElsewhere(run); err != nil {
+		return nil, err
+	}
+	rec := &recordingStore{Store: a.cfg.Store, dry: dry}
+	cleared, err := engine.Clear(ctx, rec, run.DAGID, run.RunID, o)
+	if err != nil {
+		return nil, a.clearError(err)
+	}
+	var written []*store.TaskInstance
+	var deleted []store.TIKey
+	for _, b := range rec.batches {
+		written = append(written, b.TIs...)
+		deleted = append(deleted, b.DeleteTIs...)
+	}
+	if !dry {
+		if len(cleared) > 0 {
+			if err := a.resume(ctx, run.DAGID, run.RunID); err != nil {
+				return nil, err
+			}
+		}
+		sortTIs(written)
+		return written, nil
+	}
+	// Dry: report the instances as they are now; a placeholder that would replace expanded
+	// instances is reported as those.
+	now, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		task string
+		i    int
+	}
+	want := map[key]bool{}
+	for _, ti := range written {
+		want[key{ti.TaskID, ti.MapIndex}] = true
+	}
+	for _, k := range deleted {
+		want[key{k.TaskID, k.MapIndex}] = true
+	}
+	var out []*store.TaskInstance
+	for _, ti := range now {
+		if want[key{ti.TaskID, ti.MapIndex}] {
+			out = append(out, ti)
+		}
+	}
+	return out, nil
+}
+
+// sortTIs orders instances as the store lists them: by task ID, then map index.
+func sortTIs(tis []*store.TaskInstance) {
+	slices.SortFunc(tis, func(x, y *store.TaskInstance) int {
+		if x.TaskID != y.TaskID {
+			if x.TaskID < y.TaskID {
+				return -1
+			}
+			return 1
+		}
+		return x.MapIndex - y.MapIndex
+	})
+}
+
+// clearError turns an engine.Clear error into an answer: its own input problems are checked
+// before calling it, so what is left is a run busy elsewhere, or a failure.
+func (a *API) clearError(err error) error {
+	if errors.Is(err, engine.ErrRunOwned) {
+		return conflict(client.CodeConflict, "%v", err)
+	}
+	return err
+}
+
+func (a *API) clearRun(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		DryRun     *bool `json:"dry_run"`
+		OnlyFailed *bool `json:"only_failed"`
+	}
+	if err := decodeBody(r, &body, false); err != nil {
+		return err
+	}
+	dry := body.DryRun == nil || *body.DryRun
+	ctx := r.Context()
+	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), r.PathValue("dag_run_id"))
+	if err != nil {
+		return err
+	}
+	tis, err := a.clear(ctx, run, engine.ClearOptions{OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed}, dry)
+	if err != nil {
+		return err
+	}
+	if dry {
+		return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+	}
+	if run, err = a.cfg.Store.GetRun(ctx, run.DAGID, run.RunID); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, runObject(run))
+}
+
+// clearTIsBody is POST /dags/{dag_id}/clearTaskInstances.
+type clearTIsBody struct {
+	DAGRunID          *string  `json:"dag_run_id"`
+	TaskIDs           []string `json:"task_ids"`
+	MapIndexes        []int    `json:"map_indexes"`
+	IncludeDownstream *bool    `json:"include_downstream"`
+	OnlyFailed        *bool    `json:"only_failed"`
+	DryRun            *bool    `json:"dry_run"`
+	ResetDAGRuns      *bool    `json:"reset_dag_runs"`
+	IncludeUpstream   *bool    `json:"include_upstream"`
+	IncludeFuture     *bool    `json:"include_future"`
+	IncludePast       *bool    `json:"include_past"`
+	OnlyRunning       *bool    `json:"only_running"`
+}
+
+func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
+	var body clearTIsBody
+	if err := decodeBody(r, &body, true); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    *bool
+	}{{"include_upstream", body.IncludeUpstream}, {"include_future", body.IncludeFuture},
+		{"include_past", body.IncludePast}, {"only_running", body.OnlyRunning}} {
+		if f.v != nil && *f.v {
+			return badField(f.name, "not supported: weir clears the tasks of one run, and no running ones")
+		}
+	}
+	if body.DAGRunID == nil || *body.DAGRunID == "" {
+		return badField("dag_run_id", "required: weir clears the task instances of one run")
+	}
+	ctx := r.Context()
+	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), *body.DAGRunID)
+	if err != nil {
+		return err
+	}
+	o := engine.ClearOptions{TaskIDs: body.TaskIDs, MapIndexes: body.MapIndexes,
+		Downstream: body.IncludeDownstream != nil && *body.IncludeDownstream, OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed}
+	if err := a.checkClearOptions(ctx, run, o); err != nil {
+		return err
+	}
+	tis, err := a.clear(ctx, run, o, body.DryRun == nil || *body.DryRun)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+}
+
+// checkClearOptions checks the task IDs and map indexes against the run's instances, so a
+// bad one is a 400 naming the field.
+func (a *API) checkClearOptions(ctx context.Context, run *store.DAGRun, o engine.ClearOptions) error {
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	if err != nil {
+		return err
+	}
+	for _, id := range o.TaskIDs {
+		if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return ti.TaskID == id }) {
+			return badField("task_ids", "run %s of DAG %s has no task %q", run.RunID, run.DAGID, id)
+		}
+	}
+	if len(o.MapIndexes) == 0 {
+		return nil
+	}
+	if len(o.TaskIDs) != 1 {
+		return badField("map_indexes", "map indexes select instances of one task: give exactly one task in task_ids")
+	}
+	for _, i := range o.MapIndexes {
+		if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return ti.TaskID == o.TaskIDs[0] && ti.MapIndex == i }) {
+			return badField("map_indexes", "task %s has no instance with map index %d", o.TaskIDs[0], i)
+		}
+	}
+	return nil
+}

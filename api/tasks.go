@@ -1,0 +1,280 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/store"
+)
+
+// tiStates are the task instance states a filter may name ("none" for store.TINone).
+var tiStates = []string{"none", "scheduled", "queued", "running", "success", "failed", "skipped",
+	"upstream_failed", "up_for_retry", "up_for_reschedule", "removed"}
+
+// stateFilter reads the state query parameter.
+func stateFilter(q query) ([]store.TIState, error) {
+	names, err := q.enumList("state", tiStates)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.TIState
+	for _, n := range names {
+		if n == "none" {
+			out = append(out, store.TINone)
+		} else {
+			out = append(out, store.TIState(n))
+		}
+	}
+	return out, nil
+}
+
+func (a *API) listTIs(w http.ResponseWriter, r *http.Request) error {
+	q := query(r.URL.Query())
+	limit, offset, err := q.page()
+	if err != nil {
+		return err
+	}
+	states, err := stateFilter(q)
+	if err != nil {
+		return err
+	}
+	pools := q.list("pool")
+	ctx := r.Context()
+	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), r.PathValue("dag_run_id"))
+	if err != nil {
+		return err
+	}
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID,
+		TaskIDs: q.list("task_id"), States: states})
+	if err != nil {
+		return err
+	}
+	if len(pools) > 0 {
+		tis = slices.DeleteFunc(tis, func(ti *store.TaskInstance) bool { return !slices.Contains(pools, ti.Pool) })
+	}
+	return writeJSON(w, http.StatusOK, tiCollection(paginate(tis, limit, offset), len(tis), run.LogicalDate))
+}
+
+// taskTIs returns the instances of one task of a run, or a 404 when the run or the task is
+// unknown.
+func (a *API) taskTIs(ctx context.Context, dagID, runID, taskID string) (*store.DAGRun, []*store.TaskInstance, error) {
+	run, err := a.getRunOr404(ctx, dagID, runID)
+	if err != nil {
+		return nil, nil, err
+	}
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID, TaskIDs: []string{taskID}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tis) == 0 {
+		return nil, nil, notFound("run %s of DAG %s has no task %q", runID, dagID, taskID)
+	}
+	return run, tis, nil
+}
+
+// mapIndexOf reads the map_index path value, -1 when the path has none.
+func mapIndexOf(r *http.Request) (int, error) {
+	if r.PathValue("map_index") == "" {
+		return -1, nil
+	}
+	return pathInt(r, "map_index", -1)
+}
+
+func (a *API) getTI(w http.ResponseWriter, r *http.Request) error {
+	mapIndex, err := mapIndexOf(r)
+	if err != nil {
+		return err
+	}
+	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
+	run, tis, err := a.taskTIs(r.Context(), dagID, runID, taskID)
+	if err != nil {
+		return err
+	}
+	for _, ti := range tis {
+		if ti.MapIndex == mapIndex {
+			return writeJSON(w, http.StatusOK, tiObject(ti, run.LogicalDate))
+		}
+	}
+	if mapIndex < 0 {
+		return notFound("task %s of run %s is mapped: get one instance with …/taskInstances/%s/{map_index}, or list them with …/listMapped", taskID, runID, taskID)
+	}
+	return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
+}
+
+func (a *API) listMapped(w http.ResponseWriter, r *http.Request) error {
+	q := query(r.URL.Query())
+	limit, offset, err := q.page()
+	if err != nil {
+		return err
+	}
+	states, err := stateFilter(q)
+	if err != nil {
+		return err
+	}
+	run, tis, err := a.taskTIs(r.Context(), r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id"))
+	if err != nil {
+		return err
+	}
+	tis = slices.DeleteFunc(tis, func(ti *store.TaskInstance) bool {
+		return ti.MapIndex < 0 || (len(states) > 0 && !slices.Contains(states, ti.State))
+	})
+	return writeJSON(w, http.StatusOK, tiCollection(paginate(tis, limit, offset), len(tis), run.LogicalDate))
+}
+
+// patchTI marks task instances; see the spec.
+func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
+	mapIndex, err := mapIndexOf(r)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		NewState *string `json:"new_state"`
+		DryRun   *bool   `json:"dry_run"`
+	}
+	if err := decodeBody(r, &body, true); err != nil {
+		return err
+	}
+	if body.NewState == nil {
+		return badField("new_state", "required: success, failed or skipped")
+	}
+	state := store.TIState(*body.NewState)
+	if state != store.TISuccess && state != store.TIFailed && state != store.TISkipped {
+		return badField("new_state", "%q: want success, failed or skipped", *body.NewState)
+	}
+	ctx := r.Context()
+	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
+	run, tis, err := a.taskTIs(ctx, dagID, runID, taskID)
+	if err != nil {
+		return err
+	}
+	if mapIndex >= 0 {
+		tis = slices.DeleteFunc(tis, func(ti *store.TaskInstance) bool { return ti.MapIndex != mapIndex })
+		if len(tis) == 0 {
+			return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
+		}
+	}
+	if body.DryRun != nil && *body.DryRun {
+		return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+	}
+	if err := a.markTIs(ctx, run, taskID, mapIndex, tis, state); err != nil {
+		return err
+	}
+	keys := make([]int, len(tis))
+	for i, ti := range tis {
+		keys[i] = ti.MapIndex
+	}
+	_, tis, err = a.taskTIs(ctx, dagID, runID, taskID)
+	if err != nil {
+		return err
+	}
+	tis = slices.DeleteFunc(tis, func(ti *store.TaskInstance) bool { return !slices.Contains(keys, ti.MapIndex) })
+	return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+}
+
+// markTIs marks the instances tis of a task (mapIndex -1: all of them): through the engine
+// when it executes the run; else in the store, then failed and upstream_failed tasks
+// downstream are cleared and the run resumed, as Airflow's mark does.
+func (a *API) markTIs(ctx context.Context, run *store.DAGRun, taskID string, mapIndex int, tis []*store.TaskInstance, state store.TIState) error {
+	eng := a.cfg.Engine
+	err := eng.MarkTask(ctx, run.DAGID, run.RunID, taskID, mapIndex, state)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, engine.ErrRunNotActive) {
+		return conflict(client.CodeConflict, "%v", err)
+	}
+	if run, err = a.cfg.Store.GetRun(ctx, run.DAGID, run.RunID); err != nil {
+		return err
+	}
+	if err := a.notOwnedElsewhere(run); err != nil {
+		return err
+	}
+	now := a.now()
+	var b store.Batch
+	for _, ti := range tis {
+		if ti.StartedAt.IsZero() {
+			ti.StartedAt = now
+		}
+		ti.State, ti.EndedAt, ti.NextTryAt, ti.Error = state, now, time.Time{}, "marked "+string(state)
+		b.TIs = append(b.TIs, ti)
+	}
+	if err := a.cfg.Store.Apply(ctx, &b); err != nil {
+		return err
+	}
+	cleared, err := engine.Clear(ctx, a.cfg.Store, run.DAGID, run.RunID,
+		engine.ClearOptions{TaskIDs: []string{taskID}, Downstream: true, OnlyFailed: true})
+	if err != nil {
+		return a.clearError(err)
+	}
+	if len(cleared) > 0 {
+		return a.resume(ctx, run.DAGID, run.RunID)
+	}
+	return nil
+}
+
+// resume runs a cleared run again in the engine.
+func (a *API) resume(ctx context.Context, dagID, runID string) error {
+	_, _, err := a.cfg.Engine.Resume(ctx, dagID, runID)
+	switch {
+	case errors.Is(err, engine.ErrRunOwned):
+		return conflict(client.CodeConflict, "%v", err)
+	case errors.Is(err, engine.ErrRunFinished):
+		return nil
+	}
+	return err
+}
+
+func (a *API) getLog(w http.ResponseWriter, r *http.Request) error {
+	try, err := pathInt(r, "task_try_number", 1)
+	if err != nil {
+		return err
+	}
+	q := query(r.URL.Query())
+	mapIndex, err := q.int("map_index", -1, -1)
+	if err != nil {
+		return err
+	}
+	if _, err := q.bool("full_content"); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
+	_, tis, err := a.taskTIs(ctx, dagID, runID, taskID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(tis, func(ti *store.TaskInstance) bool { return ti.MapIndex == mapIndex })
+	if i < 0 {
+		return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
+	}
+	if n := tis[i].TryNumber; try > n {
+		return notFound("task %s of run %s has %d tries: try %d does not exist", taskID, runID, n, try)
+	}
+	var text io.ReadSeeker = strings.NewReader("")
+	f, err := os.Open(engine.LogPath(a.cfg.Home, dagID, runID, taskID, mapIndex, try))
+	switch {
+	case err == nil:
+		defer f.Close()
+		text = f
+	case !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	if wantsJSON(r) {
+		b, err := io.ReadAll(text)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"content": string(b), "continuation_token": nil})
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	http.ServeContent(w, r, "", time.Time{}, text)
+	return nil
+}
