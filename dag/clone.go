@@ -32,6 +32,14 @@ func (t *Task) Clone() *Task {
 		g.Args = cloneValue(t.Go.Args)
 		c.Go = &g
 	}
+	if t.Sensor != nil {
+		sn := *t.Sensor
+		sn.States = slices.Clone(t.Sensor.States)
+		sn.FailedStates = slices.Clone(t.Sensor.FailedStates)
+		sn.Headers = maps.Clone(t.Sensor.Headers)
+		sn.ExpectStatus = slices.Clone(t.Sensor.ExpectStatus)
+		c.Sensor = &sn
+	}
 	c.TaskOptions = t.TaskOptions.clone()
 	if t.Teardown != nil {
 		td := *t.Teardown

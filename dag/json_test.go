@@ -85,6 +85,11 @@ func TestJSONRoundTripEveryField(t *testing.T) {
 				"empty": []any{}, "str": "{{ params.f }}"}}, Upstream: []string{"c"}},
 			{ID: "noargs", Kind: KindGo, Go: &GoSpec{Func: "f"}},
 			{ID: "scalar", Kind: KindGo, Go: &GoSpec{Func: "f", Args: 3.0}},
+			{ID: "sn", Kind: KindSensor, Sensor: &SensorSpec{Type: SensorExternalTask, Path: "p", URL: "u", URI: "i",
+				DAGID: "d", TaskID: "t", States: []string{"success"}, FailedStates: []string{"failed"},
+				ExecutionDelta: Duration(time.Hour), Method: "GET", Headers: map[string]string{"H": "v"},
+				ExpectStatus: []int{200}, Condition: "true", PokeInterval: Duration(time.Second),
+				Timeout: Duration(time.Minute), Mode: SensorReschedule, SoftFail: true, ExponentialBackoff: true}},
 		},
 	}
 	back := roundTrip(t, d)

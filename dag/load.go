@@ -167,18 +167,21 @@ var (
 		"on_success", "output_limit", "sla", "on_sla_miss"}
 	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
 		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args",
-		"setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
+		"sensor", "setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
 		"partial", "map_index_template", "max_active_tis_per_dag", "outlets", "inlets"},
 		optionFields...)
 	groupFields    = []string{"id", "upstream", "tasks", "groups", "expand", "expand_kwargs", "partial", "map_index_template"}
 	teardownFields = []string{"setups", "on_failure_fail_dagrun"}
 	shortFields    = []string{"expr", "ignore_downstream_trigger_rules"}
 	httpFields     = []string{"method", "url", "headers", "body", "expect_status"}
+	sensorFields   = []string{"type", "path", "url", "uri", "dag_id", "task_id", "states", "failed_states",
+		"execution_delta", "method", "headers", "expect_status", "condition", "poke_interval", "timeout",
+		"mode", "soft_fail", "exponential_backoff"}
 	callbackFields = []string{"command", "webhook"}
 	// actionFields are the task fields that give a task its kind; a task has exactly one.
-	actionFields = []string{"command", "script", "http", "go"}
+	actionFields = []string{"command", "script", "http", "go", "sensor"}
 	// kinds lists the task kinds a DAG file may use.
-	kinds = []string{KindCommand, KindHTTP, KindGo, KindBranch, KindShortCircuit, KindLatestOnly}
+	kinds = []string{KindCommand, KindHTTP, KindGo, KindBranch, KindShortCircuit, KindLatestOnly, KindSensor}
 )
 
 // rawDAG is a DAG being decoded: the model plus the YAML nodes errors point to.
@@ -475,6 +478,8 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		case "go":
 			name, _ := s.str(n, f, false)
 			t.Go = &GoSpec{Func: name}
+		case "sensor":
+			t.Sensor = s.sensorSpec(n, f)
 		case "args":
 			args, _ = s.value(n, f)
 		case "setup":
@@ -521,7 +526,7 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 			}
 		}
 		if slices.Contains([]string{"command", "script", "shell", "env", "dir", "skip_exit_codes",
-			"fail_fast_exit_codes", "http", "go", "args"}, e.key) {
+			"fail_fast_exit_codes", "http", "go", "args", "sensor"}, e.key) {
 			present[e.key] = e
 			specErr = specErr || len(r.dec.errs) > errs
 		}
@@ -543,7 +548,7 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 			actions = append(actions, a)
 		}
 	}
-	kindOf := map[string]string{"command": KindCommand, "script": KindCommand, "http": KindHTTP, "go": KindGo}
+	kindOf := map[string]string{"command": KindCommand, "script": KindCommand, "http": KindHTTP, "go": KindGo, "sensor": KindSensor}
 	bad := func() { rt.badSpec = true }
 	// Kinds the engine evaluates itself take no action field.
 	var engineKind string
@@ -571,13 +576,14 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 	case len(actions) == 0:
 		if kindNode != nil && t.Kind != "" {
 			s.errorf(kindNode, "kind", "a %s task needs %s", t.Kind, map[string]string{
-				KindCommand: "command (a list) or script", KindHTTP: "http", KindGo: "go (a function name)"}[t.Kind])
+				KindCommand: "command (a list) or script", KindHTTP: "http", KindGo: "go (a function name)",
+				KindSensor: "sensor: {type: file, path: ...}"}[t.Kind])
 		} else {
-			s.errorf(rt.scopeNode(), "task", "no action: a task needs exactly one of command, script, http, go")
+			s.errorf(rt.scopeNode(), "task", "no action: a task needs exactly one of command, script, http, go, sensor")
 		}
 		bad()
 	case len(actions) > 1:
-		s.errorf(present[actions[1]].keyNode, actions[1], "a task has exactly one of command, script, http, go; this one has %s", strings.Join(actions, " and "))
+		s.errorf(present[actions[1]].keyNode, actions[1], "a task has exactly one of command, script, http, go, sensor; this one has %s", strings.Join(actions, " and "))
 		bad()
 	case kindNode != nil && t.Kind != "" && t.Kind != kindOf[actions[0]]:
 		s.errorf(kindNode, "kind", "kind %s does not match %s (a %s task)", t.Kind, actions[0], kindOf[actions[0]])
@@ -659,6 +665,61 @@ func (s *scope) httpSpec(n ast.Node, field string) *HTTPSpec {
 		}
 	}
 	return h
+}
+
+// sensorSpec reads the sensor mapping of a task. Fields that do not apply to the sensor's
+// type are reported by the validator.
+func (s *scope) sensorSpec(n ast.Node, field string) *SensorSpec {
+	es, ok := s.mapping(n, field)
+	if !ok {
+		return nil
+	}
+	sp := &SensorSpec{}
+	for _, e := range es {
+		s.record(e.valField, e.valNode)
+		vn, vf := e.valNode, e.valField
+		switch e.key {
+		case "type":
+			sp.Type, _ = s.str(vn, vf, false)
+		case "path":
+			sp.Path, _ = s.str(vn, vf, false)
+		case "url":
+			sp.URL, _ = s.str(vn, vf, false)
+		case "uri":
+			sp.URI, _ = s.str(vn, vf, false)
+		case "dag_id":
+			sp.DAGID, _ = s.str(vn, vf, false)
+		case "task_id":
+			sp.TaskID, _ = s.str(vn, vf, false)
+		case "states":
+			sp.States, _ = s.strList(vn, vf, false, true)
+		case "failed_states":
+			sp.FailedStates, _ = s.strList(vn, vf, false, true)
+		case "execution_delta":
+			sp.ExecutionDelta, _ = s.duration(vn, vf)
+		case "method":
+			sp.Method, _ = s.str(vn, vf, false)
+		case "headers":
+			sp.Headers, _ = s.strMap(vn, vf)
+		case "expect_status":
+			sp.ExpectStatus, _ = s.intList(vn, vf)
+		case "condition":
+			sp.Condition, _ = s.str(vn, vf, false)
+		case "poke_interval":
+			sp.PokeInterval, _ = s.duration(vn, vf)
+		case "timeout":
+			sp.Timeout, _ = s.duration(vn, vf)
+		case "mode":
+			sp.Mode, _ = s.str(vn, vf, false)
+		case "soft_fail":
+			sp.SoftFail, _ = s.boolean(vn, vf)
+		case "exponential_backoff":
+			sp.ExponentialBackoff, _ = s.boolean(vn, vf)
+		default:
+			s.unknownField(e, field, sensorFields)
+		}
+	}
+	return sp
 }
 
 // decodeGroup reads one group mapping and, recursively, its tasks and groups.

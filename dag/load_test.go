@@ -342,7 +342,7 @@ func TestLoadBroken(t *testing.T) {
 		},
 		"kinds.yaml": {
 			{"3:9", "task", "no action: a task needs exactly one of command, script, http, go"},
-			{"7:5", "http", "a task has exactly one of command, script, http, go; this one has command and http"},
+			{"7:5", "http", "a task has exactly one of command, script, http, go, sensor; this one has command and http"},
 			{"9:11", "kind", `unknown kind "shell"; valid: command, http, go`},
 			{"12:11", "kind", "kind go does not match command (a command task)"},
 			{"16:5", "env", "applies to command and script tasks only"},

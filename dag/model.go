@@ -230,6 +230,8 @@ const (
 	KindShortCircuit = "short_circuit"
 	// KindLatestOnly skips its direct downstreams unless the run is the DAG's latest.
 	KindLatestOnly = "latest_only"
+	// KindSensor waits for a condition (Task.Sensor); package sensor implements it.
+	KindSensor = "sensor"
 )
 
 // Task is one node of a DAG.
@@ -253,6 +255,8 @@ type Task struct {
 	HTTP *HTTPSpec `json:"http,omitempty"`
 	// Go is the spec of a "go" task.
 	Go *GoSpec `json:"go,omitempty"`
+	// Sensor is the spec of a "sensor" task.
+	Sensor *SensorSpec `json:"sensor,omitempty"`
 
 	// Setup marks a setup task: it creates what the tasks in its scope need.
 	Setup bool `json:"setup,omitempty"`
@@ -357,6 +361,108 @@ type GoSpec struct {
 	// Args is the function's input, as JSON-compatible values; string leaves are templates,
 	// and a string that is exactly one "{{ expr }}" keeps the expression's typed value.
 	Args any `json:"args,omitempty"`
+}
+
+// Sensor types: what a sensor task waits for.
+const (
+	// SensorFile waits for a local file (SensorSpec.Path, a glob) or a blob (SensorSpec.URL).
+	SensorFile = "file"
+	// SensorDataset waits for an event of a dataset (SensorSpec.URI) after the run's
+	// logical date.
+	SensorDataset = "dataset"
+	// SensorExternalTask waits for a task (or the whole run) of another DAG's run with the
+	// same logical date (Airflow's ExternalTaskSensor).
+	SensorExternalTask = "external_task"
+	// SensorHTTP waits for an HTTP response with an expected status and condition.
+	SensorHTTP = "http"
+	// SensorExpr waits for an expression over the template variables to be true.
+	SensorExpr = "expr"
+)
+
+// SensorTypes lists the valid sensor types.
+var SensorTypes = []string{SensorFile, SensorDataset, SensorExternalTask, SensorHTTP, SensorExpr}
+
+// Sensor modes.
+const (
+	// SensorPoke keeps the try (and its slot) between checks, sleeping PokeInterval.
+	SensorPoke = "poke"
+	// SensorReschedule checks once per try: while the condition is false the instance waits
+	// in up_for_reschedule and holds no slot.
+	SensorReschedule = "reschedule"
+)
+
+// Sensor defaults (Airflow's).
+const (
+	// DefaultPokeInterval is the wait between two checks: 60 seconds.
+	DefaultPokeInterval = Duration(60 * time.Second)
+	// DefaultSensorTimeout is how long a sensor waits in all: 7 days.
+	DefaultSensorTimeout = Duration(7 * 24 * time.Hour)
+)
+
+// SensorSpec is a sensor: a task that succeeds once a condition holds (Airflow's sensors).
+// Type selects the condition and which fields apply. Path, URL, URI, DAGID, TaskID and header
+// values are templates ("/data/{{ ds }}/in.csv"); Condition is an expression (no braces).
+type SensorSpec struct {
+	// Type is file, dataset, external_task, http or expr (SensorTypes). Required.
+	Type string `json:"type"`
+
+	// Path (file) is a local path, relative to the DAG file's folder, and may be a glob
+	// (*, ?, [...]; no **). It matches a file, or a directory holding at least one file.
+	Path string `json:"path,omitempty"`
+	// URL is, for a file sensor instead of Path, a blob URL whose key must exist
+	// ("file:///data/in.csv", "s3://bucket/key?region=…", "mem://"); its key may be a glob.
+	// For an http sensor it is the absolute http(s) URL to request.
+	URL string `json:"url,omitempty"`
+
+	// URI (dataset) is the dataset whose event the sensor waits for: an event with a
+	// timestamp after the run's logical date.
+	URI string `json:"uri,omitempty"`
+
+	// DAGID (external_task) is the other DAG; its run with the same logical date (minus
+	// ExecutionDelta) is watched.
+	DAGID string `json:"dag_id,omitempty"`
+	// TaskID (external_task) is the other DAG's task; empty means the whole run.
+	TaskID string `json:"task_id,omitempty"`
+	// States (external_task) are the states that satisfy the sensor (default [success]):
+	// task instance states, or run states when TaskID is empty. Every instance of a mapped
+	// task must be in one of them.
+	States []string `json:"states,omitempty"`
+	// FailedStates (external_task) make the sensor fail at once, without retry, or skip
+	// with SoftFail (empty: the default, [failed, upstream_failed], or [failed] for a whole
+	// run).
+	FailedStates []string `json:"failed_states,omitempty"`
+	// ExecutionDelta (external_task) is subtracted from the run's logical date to find the
+	// other DAG's run (default 0: the same logical date).
+	ExecutionDelta Duration `json:"execution_delta,omitempty"`
+
+	// Method (http) is the request method (default GET).
+	Method string `json:"method,omitempty"`
+	// Headers (http) are request headers.
+	Headers map[string]string `json:"headers,omitempty"`
+	// ExpectStatus (http) lists the status codes that may satisfy the sensor (default any
+	// 2xx); other codes and connection errors mean "not yet".
+	ExpectStatus []int `json:"expect_status,omitempty"`
+	// Condition is, for an http sensor, an optional expression over the response (status,
+	// headers, body: parsed JSON, else the text) that must be true too; for an expr sensor,
+	// the expression over the template variables (params, conf, outputs, ds, now() …) that
+	// ends the wait when true.
+	Condition string `json:"condition,omitempty"`
+
+	// PokeInterval is the wait between two checks (default 60 s).
+	PokeInterval Duration `json:"poke_interval,omitempty"`
+	// Timeout is how long the sensor may wait in all, counted from its first check (zero:
+	// the default, 7 days). Past it the task fails without retry, or is skipped with
+	// SoftFail.
+	Timeout Duration `json:"timeout,omitempty"`
+	// Mode is poke (default: the try holds its slot and sleeps between checks) or
+	// reschedule (one check per try; the slot is freed between checks).
+	Mode string `json:"mode,omitempty"`
+	// SoftFail skips the task instead of failing it when the timeout passes or an external
+	// task reaches a failed state.
+	SoftFail bool `json:"soft_fail,omitempty"`
+	// ExponentialBackoff doubles the wait after each check (PokeInterval × 2^(n−1) after
+	// check n), capped by the time left before Timeout.
+	ExponentialBackoff bool `json:"exponential_backoff,omitempty"`
 }
 
 // Callback is a command or a webhook fired on a task or run event. Exactly one is set.

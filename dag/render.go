@@ -106,7 +106,8 @@ func nestOutputs(outputs map[string]any) map[string]any {
 }
 
 // RenderTask returns a deep copy of t with every template evaluated against c: command argv
-// items, script, env values and dir; http url, header values and body; and go args,
+// items, script, env values and dir; http url, header values and body; a sensor's path,
+// url, uri, dag_id, task_id and header values (not its condition, an expression); and go args,
 // recursively through maps and lists, where a string that is exactly one "{{ expr }}"
 // takes the expression's typed value and other strings are interpolated. In interpolation,
 // strings are inserted as they are, numbers in plain decimal (1, 0.1), booleans as true or
@@ -157,6 +158,19 @@ func RenderTask(t *Task, c *TemplateContext) (*Task, error) {
 			h.Headers[k] = s
 		}
 		str("http.body", &h.Body)
+	}
+	if sn := out.Sensor; sn != nil {
+		for _, p := range []struct {
+			field string
+			s     *string
+		}{{"path", &sn.Path}, {"url", &sn.URL}, {"uri", &sn.URI}, {"dag_id", &sn.DAGID}, {"task_id", &sn.TaskID}} {
+			str("sensor."+p.field, p.s)
+		}
+		for _, k := range sortedMapKeys(sn.Headers) {
+			s := sn.Headers[k]
+			str("sensor.headers."+k, &s)
+			sn.Headers[k] = s
+		}
 	}
 	if g := out.Go; g != nil {
 		if g.Args == nil && c.Args != nil {

@@ -41,6 +41,23 @@ var compileEnv = map[string]any{
 	"zip":                       zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 }
 
+// Response is what an http sensor's condition (SensorSpec.Condition) sees: the variables
+// status, headers and body.
+type Response struct {
+	// Status is the response's status code.
+	Status int `expr:"status"`
+	// Headers maps lower-case header names to their (first) value.
+	Headers map[string]any `expr:"headers"`
+	// Body is the body parsed as JSON, or else its text.
+	Body any `expr:"body"`
+}
+
+// CompileResponseCondition compiles an http sensor's condition, a boolean expression over a
+// Response. Run the program with a Response value.
+func CompileResponseCondition(src string) (*vm.Program, error) {
+	return expr.Compile(src, expr.Env(Response{}), expr.AsBool())
+}
+
 // segment is a part of a template: literal text, or the source of an expression.
 type segment struct {
 	text string
@@ -165,7 +182,8 @@ func byteOffset(s string, runes int) int {
 
 // eachTemplatable calls fn with the field path and value of every string field of t that
 // is evaluated as a template: command argv items, script, env values, dir; http url, header
-// values and body; and the string leaves of go args.
+// values and body; the string leaves of go args; and a sensor's path, url, uri, dag_id,
+// task_id and header values.
 func eachTemplatable(t *Task, fn func(field, s string)) {
 	if c := t.Command; c != nil {
 		for i, a := range c.Argv {
@@ -186,6 +204,16 @@ func eachTemplatable(t *Task, fn func(field, s string)) {
 	}
 	if g := t.Go; g != nil {
 		eachArg("args", g.Args, fn)
+	}
+	if sn := t.Sensor; sn != nil {
+		fn("sensor.path", sn.Path)
+		fn("sensor.url", sn.URL)
+		fn("sensor.uri", sn.URI)
+		fn("sensor.dag_id", sn.DAGID)
+		fn("sensor.task_id", sn.TaskID)
+		for _, k := range sortedMapKeys(sn.Headers) {
+			fn("sensor.headers."+k, sn.Headers[k])
+		}
 	}
 	for _, k := range sortedMapKeys(t.Expand) {
 		eachArg("expand."+k, t.Expand[k], fn)
