@@ -19,6 +19,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -80,6 +81,7 @@ type result struct {
 	Rows       int     `json:"rows"`
 	Cols       int     `json:"cols"`
 	FitSec     float64 `json:"fit_s"`
+	FitCPUSec  float64 `json:"fit_cpu_s"`
 	PredictSec float64 `json:"predict_s"`
 	RowsPerSec float64 `json:"predict_rows_per_s"`
 	BaseMiB    float64 `json:"base_rss_mib"`
@@ -186,7 +188,7 @@ func run(model, dir string) error {
 		predict = func() (float64, error) { return accuracy(m.Predict(x))(yi) }
 		res.ScoreName = "accuracy"
 	case "kmeans":
-		m := &cluster.KMeans{K: 8, NInit: 1, Seed: 1}
+		m := &cluster.KMeans{K: 8, NInit: 10, Seed: 1}
 		fit = func() error { return m.Fit(x) }
 		predict = func() (float64, error) {
 			_, err := m.Predict(x)
@@ -194,11 +196,12 @@ func run(model, dir string) error {
 		}
 		res.ScoreName = "inertia"
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	if err := fit(); err != nil {
 		return err
 	}
 	res.FitSec = time.Since(start).Seconds()
+	res.FitCPUSec = cpuSeconds() - cpu0
 	start = time.Now()
 	score, err := predict()
 	if err != nil {
@@ -209,6 +212,15 @@ func run(model, dir string) error {
 	res.Score = score
 	res.PeakMiB = procStatus("VmHWM")
 	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// cpuSeconds returns the user and system CPU time of the process.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func accuracy(pred []int, err error) func([]int) (float64, error) {

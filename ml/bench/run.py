@@ -35,7 +35,7 @@ DESCRIPTION = {
     "logistic": "logistic regression (lbfgs, L2, C=1), 100,000 × 50",
     "gbt": "gradient-boosted trees (100 trees, depth 6), 100,000 × 20",
     "rf": "random forest (100 trees), 100,000 × 20",
-    "kmeans": "k-means (k=8, k-means++, 1 init), 1,000,000 × 10",
+    "kmeans": "k-means (k=8, k-means++, 10 inits), 1,000,000 × 10",
     "csv": "read CSV into typed columns",
 }
 SKLEARN = {
@@ -43,7 +43,7 @@ SKLEARN = {
     "logistic": "LogisticRegression() (lbfgs)",
     "gbt": "HistGradientBoostingClassifier(max_iter=100, max_depth=6, max_leaf_nodes=None, early_stopping=False)",
     "rf": "RandomForestClassifier(n_estimators=100, n_jobs=2)",
-    "kmeans": "KMeans(n_clusters=8, n_init=1) (OpenMP, both cores)",
+    "kmeans": "KMeans(n_clusters=8, n_init=10) (OpenMP, both cores)",
 }
 
 
@@ -79,15 +79,26 @@ def make_data(d):
         write(os.path.join(d, name + "_y.bin"), y.astype(float))
     csv = os.path.join(d, "big.csv")
     if not os.path.exists(csv):
+        # About 1 GB: the 1,000,000 rows below, written 8 times.
         X = read(os.path.join(d, "reg_X.bin"))[:, :10]
         rng = np.random.RandomState(4)
         cats = np.array(["red", "green", "blue", "amber"])[rng.randint(0, 4, len(X))]
+        body = []
+        for i in range(0, len(X), 100_000):
+            chunk = X[i:i + 100_000]
+            body.append("\n".join(",".join("%.9g" % v for v in row) + ",%d,%s" % (i + k, cats[i + k])
+                                  for k, row in enumerate(chunk)) + "\n")
+        body = "".join(body)
         with open(csv, "w") as f:
             f.write(",".join("x%d" % i for i in range(10)) + ",id,color\n")
-            for i in range(0, len(X), 100_000):
-                chunk = X[i:i + 100_000]
-                lines = [",".join("%.9g" % v for v in row) + ",%d,%s" % (i + k, cats[i + k]) for k, row in enumerate(chunk)]
-                f.write("\n".join(lines) + "\n")
+            for _ in range(8):
+                f.write(body)
+
+
+def cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def sklearn_one(model, d):
@@ -112,20 +123,20 @@ def sklearn_one(model, d):
         m, score = RandomForestClassifier(n_estimators=100, n_jobs=2, random_state=0), lambda p: metrics.accuracy_score(y, p)
     elif model == "kmeans":
         from sklearn.cluster import KMeans
-        m = KMeans(n_clusters=8, n_init=1, random_state=0)
+        m = KMeans(n_clusters=8, n_init=10, random_state=0)
         score = None
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     if model == "kmeans":
         m.fit(X)
     else:
         m.fit(X, y)
-    fit = time.perf_counter() - t
+    fit, fit_cpu = time.perf_counter() - t, cpu() - c
     t = time.perf_counter()
     p = m.predict(X)
     pred = time.perf_counter() - t
     s = m.inertia_ if model == "kmeans" else score(p)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(dict(impl="sklearn", model=model, rows=X.shape[0], cols=X.shape[1], fit_s=fit, predict_s=pred,
+    print(json.dumps(dict(impl="sklearn", model=model, rows=X.shape[0], cols=X.shape[1], fit_s=fit, fit_cpu_s=fit_cpu, predict_s=pred,
                           predict_rows_per_s=X.shape[0] / pred, base_rss_mib=base, peak_rss_mib=peak, score=float(s))))
 
 
@@ -134,10 +145,23 @@ def run(cmd):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def best(cmd, repeat):
+    """Runs cmd repeat times; keeps the fastest fit and the fastest predict
+    (the machine is shared, so the minimum is the least disturbed run)."""
+    runs = [run(cmd) for _ in range(repeat)]
+    r = min(runs, key=lambda x: x["fit_s"])
+    p = min(runs, key=lambda x: x["predict_s"] or 1e9)
+    r["predict_s"], r["predict_rows_per_s"] = p["predict_s"], p["predict_rows_per_s"]
+    r["peak_rss_mib"] = max(x["peak_rss_mib"] for x in runs)
+    r["fit_s_all"] = [round(x["fit_s"], 3) for x in runs]
+    return r
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default="/tmp/weir-bench")
     ap.add_argument("--models", default="ols,logistic,gbt,rf,kmeans,csv")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per model and implementation; the fastest counts")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -149,8 +173,8 @@ def main():
     import sklearn
     rows = []
     for model in a.models.split(","):
-        w = run([binary, "-model", model, "-dir", a.dir])
-        s = None if model == "csv" else run([sys.executable, __file__, "--dir", a.dir, "--child", model])
+        w = best([binary, "-model", model, "-dir", a.dir], a.repeat)
+        s = None if model == "csv" else best([sys.executable, __file__, "--dir", a.dir, "--child", model], a.repeat)
         rows.append((model, w, s))
         print(json.dumps(w), file=sys.stderr)
         if s:
@@ -160,19 +184,21 @@ def main():
         subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True).stdout.strip(),
         sklearn.__version__, np.__version__, time.strftime("%Y-%m-%d")))
     print()
-    print("| model | weir fit s | sklearn fit s | fit ratio | weir predict rows/s | sklearn predict rows/s | predict ratio | weir peak MiB | sklearn peak MiB | weir score | sklearn score |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| model | weir fit s | sklearn fit s | fit ratio | weir fit CPU s | sklearn fit CPU s | weir predict rows/s | sklearn predict rows/s | predict ratio | weir peak MiB | sklearn peak MiB | weir score | sklearn score |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model, w, s in rows:
         if s is None:
-            print("| %s (%.0f MiB file, %d rows) | %.2f | – | – | – | – | – | %.0f (base %.0f) | – | – | – |" % (
+            print("| %s (%.0f MiB file, %d rows) | %.2f | – | – | – | – | – | – | – | %.0f (base %.0f) | – | – | – |" % (
                 DESCRIPTION[model], w["score"], w["rows"], w["fit_s"], w["peak_rss_mib"], w["base_rss_mib"]))
             continue
-        print("| %s | %.3f | %.3f | **%.2f** | %.3g | %.3g | **%.2f** | %.0f | %.0f | %.4g | %.4g |" % (
-            DESCRIPTION[model], w["fit_s"], s["fit_s"], w["fit_s"] / s["fit_s"],
+        print("| %s | %.3f | %.3f | **%.2f** | %.2f | %.2f | %.3g | %.3g | **%.2f** | %.0f | %.0f | %.4g | %.4g |" % (
+            DESCRIPTION[model], w["fit_s"], s["fit_s"], w["fit_s"] / s["fit_s"], w["fit_cpu_s"], s["fit_cpu_s"],
             w["predict_rows_per_s"], s["predict_rows_per_s"], s["predict_rows_per_s"] / w["predict_rows_per_s"],
             w["peak_rss_mib"], s["peak_rss_mib"], w["score"], s["score"]))
     print()
-    print("Ratios are weir time / scikit-learn time (≤ 1 means weir is as fast or faster).")
+    print("Ratios are weir time / scikit-learn time (≤ 1 means weir is as fast or faster); each figure is the")
+    print("fastest of %d runs. Fit times of every run: %s" % (a.repeat, "; ".join(
+        "%s weir %s sklearn %s" % (m, w.get("fit_s_all"), s.get("fit_s_all") if s else "-") for m, w, s in rows)))
 
 
 if __name__ == "__main__":

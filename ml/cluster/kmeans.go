@@ -98,109 +98,153 @@ func (m *KMeans) Fit(x *mat.Dense) error {
 }
 
 func sqDist(a, b []float64) float64 {
-	var s float64
-	for j, v := range a {
-		d := v - b[j]
-		s += d * d
+	b = b[:len(a)]
+	var s0, s1 float64
+	j := 0
+	for ; j+2 <= len(a); j += 2 {
+		d0 := a[j] - b[j]
+		d1 := a[j+1] - b[j+1]
+		s0 += d0 * d0
+		s1 += d1 * d1
 	}
-	return s
+	if j < len(a) {
+		d := a[j] - b[j]
+		s0 += d * d
+	}
+	return s0 + s1
 }
 
 // seedPlusPlus is scikit-learn's greedy k-means++: each new centre is the
 // best, by resulting potential, of 2+ln(k) candidates drawn with
 // probability proportional to the squared distance to the nearest centre.
+// The candidates are evaluated together in one parallel pass over the
+// rows, with per-block sums added in block order.
 func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64 {
 	row := func(i int) []float64 { return data[i*stride : i*stride+p] }
 	trials := 2 + int(math.Log(float64(k)))
 	centers := make([][]float64, 0, k)
-	first := r.IntN(n)
-	centers = append(centers, append([]float64(nil), row(first)...))
+	centers = append(centers, append([]float64(nil), row(r.IntN(n))...))
 	closest := make([]float64, n)
+	nb := (n + blockRows - 1) / blockRows
+	partial := make([]float64, nb*trials)
+	forBlocks(nb, func(b int) {
+		var s float64
+		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+			closest[i] = sqDist(row(i), centers[0])
+			s += closest[i]
+		}
+		partial[b] = s
+	})
 	var pot float64
-	for i := 0; i < n; i++ {
-		closest[i] = sqDist(row(i), centers[0])
-		pot += closest[i]
+	for b := 0; b < nb; b++ {
+		pot += partial[b]
 	}
-	cand := make([]float64, n)
-	bestD := make([]float64, n)
+	cands := make([][]float64, trials)
 	for len(centers) < k {
-		bestPot, bestIdx := math.Inf(1), -1
-		for t := 0; t < trials; t++ {
+		// Draw the candidates.
+		idx := make([]int, trials)
+		for t := range idx {
 			target := r.Float64() * pot
-			idx := n - 1
+			idx[t] = n - 1
 			var acc float64
 			for i, d := range closest {
 				acc += d
 				if acc > target {
-					idx = i
+					idx[t] = i
 					break
 				}
 			}
-			c := row(idx)
+			cands[t] = row(idx[t])
+		}
+		// Potential of each candidate, in one pass.
+		forBlocks(nb, func(b int) {
+			sums := partial[b*trials : (b+1)*trials]
+			clear(sums)
+			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+				xi := row(i)
+				for t, c := range cands {
+					sums[t] += min(closest[i], sqDist(xi, c))
+				}
+			}
+		})
+		best, bestPot := 0, math.Inf(1)
+		for t := range cands {
 			var cp float64
-			for i := 0; i < n; i++ {
-				cand[i] = math.Min(closest[i], sqDist(row(i), c))
-				cp += cand[i]
+			for b := 0; b < nb; b++ {
+				cp += partial[b*trials+t]
 			}
 			if cp < bestPot {
-				bestPot, bestIdx = cp, idx
-				copy(bestD, cand)
+				best, bestPot = t, cp
 			}
 		}
-		centers = append(centers, append([]float64(nil), row(bestIdx)...))
-		copy(closest, bestD)
+		c := append([]float64(nil), cands[best]...)
+		centers = append(centers, c)
+		forBlocks(nb, func(b int) {
+			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+				closest[i] = min(closest[i], sqDist(row(i), c))
+			}
+		})
 		pot = bestPot
 	}
 	return centers
 }
 
 // lloyd runs Lloyd iterations from centers (updated in place) and returns
-// the final inertia and the number of iterations.
+// the final inertia and the number of iterations. It uses Hamerly's bounds
+// (an upper bound on each row's distance to its centre and a lower bound
+// on the distance to any other) to skip the rows whose assignment cannot
+// change; the assignments, hence the centres, are those of plain Lloyd.
 func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, tol float64) (float64, int) {
 	k := len(centers)
 	nb := (n + blockRows - 1) / blockRows
+	row := func(i int) []float64 { return data[i*stride : i*stride+p] }
+	assign := make([]int32, n)
+	upper := make([]float64, n)
+	lower := make([]float64, n)
 	sums := make([][]float64, nb)
 	counts := make([][]int, nb)
-	inert := make([]float64, nb)
 	for b := range sums {
 		sums[b] = make([]float64, k*p)
 		counts[b] = make([]int, k)
 	}
-	assign := func() float64 {
-		forBlocks(nb, func(b int) {
-			lo, hi := b*blockRows, min(n, (b+1)*blockRows)
-			s, c := sums[b], counts[b]
-			clear(s)
-			clear(c)
-			var in float64
-			for i := lo; i < hi; i++ {
-				xi := data[i*stride : i*stride+p]
-				best, bd := 0, math.Inf(1)
-				for ci, cen := range centers {
-					if d := sqDist(xi, cen); d < bd {
-						best, bd = ci, d
-					}
-				}
-				in += bd
-				c[best]++
-				dst := s[best*p : best*p+p]
-				for j, v := range xi {
-					dst[j] += v
-				}
+	// nearest computes the closest and second-closest centres of row i.
+	nearest := func(xi []float64) (int32, float64, float64) {
+		best, d1, d2 := int32(0), math.Inf(1), math.Inf(1)
+		for ci, cen := range centers {
+			d := sqDist(xi, cen)
+			if d < d1 {
+				best, d1, d2 = int32(ci), d, d1
+			} else if d < d2 {
+				d2 = d
 			}
-			inert[b] = in
-		})
-		var total float64
-		for _, v := range inert {
-			total += v
 		}
-		return total
+		return best, math.Sqrt(d1), math.Sqrt(d2)
 	}
+	forBlocks(nb, func(b int) {
+		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+			assign[i], upper[i], lower[i] = nearest(row(i))
+		}
+	})
+	half := make([]float64, k)  // half the distance to the nearest other centre
+	moved := make([]float64, k) // how far each centre moved
 	iter := 0
 	for iter < maxIter {
 		iter++
-		assign()
-		var shift float64
+		// New centres from the assignments.
+		forBlocks(nb, func(b int) {
+			s, c := sums[b], counts[b]
+			clear(s)
+			clear(c)
+			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+				a := int(assign[i])
+				c[a]++
+				dst := s[a*p : a*p+p]
+				for j, v := range row(i) {
+					dst[j] += v
+				}
+			}
+		})
+		var shift, maxMove float64
 		for ci := range centers {
 			var cnt int
 			sum := make([]float64, p)
@@ -210,21 +254,70 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 					sum[j] += sums[b][ci*p+j]
 				}
 			}
+			moved[ci] = 0
 			if cnt == 0 {
 				continue // an empty cluster keeps its centre
 			}
+			var d2 float64
 			for j := range sum {
 				v := sum[j] / float64(cnt)
 				d := v - centers[ci][j]
-				shift += d * d
+				d2 += d * d
 				centers[ci][j] = v
 			}
+			shift += d2
+			moved[ci] = math.Sqrt(d2)
+			maxMove = max(maxMove, moved[ci])
 		}
 		if shift <= tol {
 			break
 		}
+		for ci := range centers {
+			half[ci] = math.Inf(1)
+			for cj := range centers {
+				if cj != ci {
+					half[ci] = min(half[ci], math.Sqrt(sqDist(centers[ci], centers[cj]))/2)
+				}
+			}
+		}
+		// Reassign, skipping rows whose bounds prove they stay.
+		forBlocks(nb, func(b int) {
+			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+				a := assign[i]
+				upper[i] += moved[a]
+				lower[i] -= maxMove
+				bound := max(half[a], lower[i])
+				if upper[i] <= bound {
+					continue
+				}
+				xi := row(i)
+				upper[i] = math.Sqrt(sqDist(xi, centers[a]))
+				if upper[i] <= bound {
+					continue
+				}
+				assign[i], upper[i], lower[i] = nearest(xi)
+			}
+		})
 	}
-	return assign(), iter
+	// Final assignment and inertia.
+	inert := make([]float64, nb)
+	forBlocks(nb, func(b int) {
+		var in float64
+		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+			xi := row(i)
+			bd := math.Inf(1)
+			for _, cen := range centers {
+				bd = min(bd, sqDist(xi, cen))
+			}
+			in += bd
+		}
+		inert[b] = in
+	})
+	var total float64
+	for _, v := range inert {
+		total += v
+	}
+	return total, iter
 }
 
 func forBlocks(nb int, fn func(b int)) {

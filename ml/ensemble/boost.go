@@ -214,7 +214,7 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 				if k == 1 {
 					pr := sigmoid(f[i])
 					g[i] = pr - float64(yi[i])
-					h[i] = math.Max(pr*(1-pr), 1e-16)
+					h[i] = max(pr*(1-pr), 1e-16)
 					continue
 				}
 				softmax(f[i*k:i*k+k], prob)
@@ -224,7 +224,7 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 						t = 1
 					}
 					g[i*k+c] = prob[c] - t
-					h[i*k+c] = math.Max(prob[c]*(1-prob[c]), 1e-16)
+					h[i*k+c] = max(prob[c]*(1-prob[c]), 1e-16)
 				}
 			}
 		})
@@ -278,7 +278,7 @@ func sigmoid(z float64) float64 {
 func softmax(z, out []float64) {
 	zmax := z[0]
 	for _, v := range z[1:] {
-		zmax = math.Max(zmax, v)
+		zmax = max(zmax, v)
 	}
 	var s float64
 	for c, v := range z {

@@ -157,7 +157,7 @@ func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
 			}
 			zmax := z[0]
 			for _, v := range z[1:] {
-				zmax = math.Max(zmax, v)
+				zmax = max(zmax, v)
 			}
 			var sum float64
 			for r := range z {
@@ -266,7 +266,7 @@ func (m *LogisticRegression) PredictProba(x *mat.Dense) ([][]float64, error) {
 		}
 		zmax := zi[0]
 		for _, v := range zi[1:] {
-			zmax = math.Max(zmax, v)
+			zmax = max(zmax, v)
 		}
 		var sum float64
 		for r := range zi {

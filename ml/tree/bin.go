@@ -3,8 +3,10 @@ package tree
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -38,9 +40,8 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 	}
 	raw := x.RawMatrix()
 	b := &Binner{Edges: make([][]float64, p), Values: make([][]float64, p)}
-	vals := make([]float64, 0, n/step+1)
-	for j := 0; j < p; j++ {
-		vals = vals[:0]
+	parallelFeatures(p, func(j int) {
+		vals := make([]float64, 0, n/step+1)
 		for i := 0; i < n; i += step {
 			vals = append(vals, raw.Data[i*raw.Stride+j])
 		}
@@ -69,8 +70,28 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 			}
 		}
 		b.Edges[j] = edges
-	}
+	})
 	return b
+}
+
+// parallelFeatures calls fn(j) for j in [0, p) on all cores.
+func parallelFeatures(p int, fn func(j int)) {
+	next := make(chan int, p)
+	for j := 0; j < p; j++ {
+		next <- j
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(p, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				fn(j)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func midpoint(a, b float64) float64 {
@@ -104,18 +125,25 @@ func (b *Binner) Transform(x *mat.Dense) (*Binned, error) {
 	}
 	raw := x.RawMatrix()
 	out := &Binned{Cols: make([][]uint8, p), NBins: make([]int, p), Binner: b}
-	for j := 0; j < p; j++ {
+	errs := make([]error, p)
+	parallelFeatures(p, func(j int) {
 		col := make([]uint8, n)
 		e := b.Edges[j]
 		for i := 0; i < n; i++ {
 			v := raw.Data[i*raw.Stride+j]
 			if math.IsNaN(v) {
-				return nil, fmt.Errorf("X column %d, row %d: NaN", j, i+1)
+				errs[j] = fmt.Errorf("X column %d, row %d: NaN", j, i+1)
+				return
 			}
 			col[i] = uint8(sort.SearchFloat64s(e, v))
 		}
 		out.Cols[j] = col
 		out.NBins[j] = len(e) + 1
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
