@@ -49,6 +49,15 @@ func (a *API) findDAG(ctx context.Context, id string) (*dag.DAG, *store.DAGMeta,
 	return d, m, nil
 }
 
+// dagExists is a 404 unless the DAG is loaded or the store knows it.
+func (a *API) dagExists(ctx context.Context, id string) error {
+	if _, ok := a.cfg.DAGs.DAG(id); ok {
+		return nil
+	}
+	_, _, err := a.findDAG(ctx, id)
+	return err
+}
+
 func (a *API) listDAGs(w http.ResponseWriter, r *http.Request) error {
 	q := query(r.URL.Query())
 	limit, offset, err := q.page()

@@ -258,3 +258,11 @@ func (e *env) states(dagID, runID string) []string {
 	}
 	return out
 }
+
+func storeTIParams(dagID, runID string) store.ListTIParams {
+	return store.ListTIParams{DAGID: dagID, RunID: runID}
+}
+
+func storeBatch(r *store.DAGRun, tis []*store.TaskInstance) *store.Batch {
+	return &store.Batch{Runs: []*store.DAGRun{r}, TIs: tis}
+}

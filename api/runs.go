@@ -130,7 +130,7 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
 	dagID := r.PathValue("dag_id")
 	p := store.ListRunsParams{Limit: allRows}
 	if dagID != "~" {
-		if _, _, err := a.findDAG(ctx, dagID); err != nil {
+		if err := a.dagExists(ctx, dagID); err != nil {
 			return err
 		}
 		p.DAGID = dagID

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
@@ -209,8 +212,17 @@ func (a *API) markTIs(ctx context.Context, run *store.DAGRun, taskID string, map
 	if err := a.cfg.Store.Apply(ctx, &b); err != nil {
 		return err
 	}
+	// Clear what failed downstream (not the task itself: a task marked failed stays so).
+	var d dag.DAG
+	if err := json.Unmarshal(run.DAG, &d); err != nil {
+		return fmt.Errorf("run %s: decode the DAG snapshot: %w", run.RunID, err)
+	}
+	down := dag.Downstream(&d)[taskID]
+	if len(down) == 0 {
+		return nil
+	}
 	cleared, err := engine.Clear(ctx, a.cfg.Store, run.DAGID, run.RunID,
-		engine.ClearOptions{TaskIDs: []string{taskID}, Downstream: true, OnlyFailed: true})
+		engine.ClearOptions{TaskIDs: down, Downstream: true, OnlyFailed: true})
 	if err != nil {
 		return a.clearError(err)
 	}
