@@ -120,3 +120,27 @@ func BenchmarkGetTaskInstance(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkApply1TIWithEvent measures a task's success together with the dataset event of
+// its outlet, queued for one consumer: what the events add to BenchmarkApply1TI.
+func BenchmarkApply1TIWithEvent(b *testing.B) {
+	s := benchStore(b)
+	ctx := b.Context()
+	tis := benchTIs("r", 1)
+	if err := s.CreateRun(ctx, &store.DAGRun{DAGID: "bench", RunID: "r", State: store.RunRunning}, tis); err != nil {
+		b.Fatal(err)
+	}
+	tis[0].State = store.TISuccess
+	now := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		ev := &store.DatasetEvent{
+			URI: "s3://bucket/out.parquet", SourceDAGID: "bench", SourceRunID: "r", SourceTaskID: tis[0].TaskID,
+			SourceMapIndex: -1, Timestamp: now, Consumers: []string{"consumer"},
+		}
+		if err := s.Apply(ctx, &store.Batch{TIs: tis, DatasetEvents: []*store.DatasetEvent{ev}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

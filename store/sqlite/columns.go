@@ -32,6 +32,14 @@ func jsonArg(m json.RawMessage) any {
 	return unsafe.String(&m[0], len(m))
 }
 
+// boolArg returns the column value of b: 1 or 0.
+func boolArg(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // timeCol scans a time column into *p, in UTC.
 type timeCol struct{ p *time.Time }
 
@@ -62,6 +70,21 @@ func (c intCol) Scan(src any) error {
 		*c.p = 0
 	default:
 		return fmt.Errorf("integer column: unexpected %T", src)
+	}
+	return nil
+}
+
+// boolCol scans an INTEGER column into *p: true unless 0 or NULL.
+type boolCol struct{ p *bool }
+
+func (c boolCol) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*c.p = v != 0
+	case nil:
+		*c.p = false
+	default:
+		return fmt.Errorf("boolean column: unexpected %T", src)
 	}
 	return nil
 }

@@ -19,11 +19,23 @@
 // in UTC, truncated to the microsecond. JSON documents are TEXT, stored as given (not
 // validated); a nil or empty json.RawMessage is stored as NULL and returned as nil.
 //
+// Times the store records itself (DAGMeta.UpdatedAt, Dataset.CreatedAt and UpdatedAt, the
+// time of an event or import error given without one) come from Config.Now.
+//
+// # Dataset events
+//
+// Dataset events have increasing IDs (AUTOINCREMENT: never reused). Recording one, by
+// AddDatasetEvent or in an Apply, writes the dataset, the event and one dataset_queue row
+// per consumer DAG in the caller's transaction; an Apply without events runs no statement
+// for them. TriggerFromQueue is one transaction even when the run exists: the run's insert
+// fails alone (a failed statement undoes only its own changes in SQLite), the queue rows
+// are deleted and committed, and then store.ErrAlreadyExists is returned.
+//
 // # Concurrency
 //
 // A Store has two connection pools on the same file, in WAL (write-ahead log) mode:
 //
-//   - One write connection. Every write (Apply, CreateRun, UpsertPool, DeletePool) takes it
+//   - One write connection. Every write (Apply, CreateRun, UpsertDAG, AddDatasetEvent, …) takes it
 //     in turn, queueing in database/sql for it, and runs in a transaction begun IMMEDIATE,
 //     which takes SQLite's write lock at once. Writers of one Store therefore never meet
 //     SQLITE_BUSY nor a failed lock upgrade; their statements are prepared once and reused.

@@ -97,6 +97,12 @@ type tiFilter struct {
 	DAGID, RunID, TaskIDs, States bool
 }
 
+// eventFilter selects a variant of the ListDatasetEvents template: each true field adds its
+// condition.
+type eventFilter struct {
+	URI, SourceDAGID, AfterID bool
+}
+
 // renderQuery executes the named query as a text/template with data.
 func renderQuery(name string, data any) (string, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(query(name))

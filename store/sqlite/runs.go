@@ -24,6 +24,7 @@ func appendRunArgs(dst []any, r *store.DAGRun) []any {
 		r.DAGID, r.RunID, timeArg(r.LogicalDate), r.RunType, string(r.State),
 		jsonArg(r.Conf), jsonArg(r.Params), jsonArg(r.DAG), r.DAGHash,
 		timeArg(r.QueuedAt), timeArg(r.StartedAt), timeArg(r.EndedAt), r.Owner, timeArg(r.HeartbeatAt),
+		timeArg(r.DataIntervalStart), timeArg(r.DataIntervalEnd), jsonArg(r.TriggerEvents),
 	)
 }
 
@@ -31,7 +32,8 @@ func scanRun(sc scanner) (*store.DAGRun, error) {
 	r := new(store.DAGRun)
 	err := sc.Scan(&r.DAGID, &r.RunID, timeCol{&r.LogicalDate}, &r.RunType, (*string)(&r.State),
 		jsonCol{&r.Conf}, jsonCol{&r.Params}, jsonCol{&r.DAG}, &r.DAGHash,
-		timeCol{&r.QueuedAt}, timeCol{&r.StartedAt}, timeCol{&r.EndedAt}, &r.Owner, timeCol{&r.HeartbeatAt})
+		timeCol{&r.QueuedAt}, timeCol{&r.StartedAt}, timeCol{&r.EndedAt}, &r.Owner, timeCol{&r.HeartbeatAt},
+		timeCol{&r.DataIntervalStart}, timeCol{&r.DataIntervalEnd}, jsonCol{&r.TriggerEvents})
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +66,17 @@ func validateTI(ti *store.TaskInstance) error {
 // store.ErrAlreadyExists if the run, or one of the task instances, exists; then nothing is
 // written.
 func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error {
+	if err := validateNewRun(run, tis); err != nil {
+		return err
+	}
+	return s.writeTx(ctx, func(w *writer) error {
+		_, err := s.createRunTx(w, run, tis)
+		return err
+	})
+}
+
+// validateNewRun checks the arguments of CreateRun and of the methods with its semantics.
+func validateNewRun(run *store.DAGRun, tis []*store.TaskInstance) error {
 	if err := validateRun(run); err != nil {
 		return err
 	}
@@ -76,24 +89,32 @@ func (s *Store) CreateRun(ctx context.Context, run *store.DAGRun, tis []*store.T
 				run.DAGID, run.RunID, tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex))
 		}
 	}
-	return s.writeTx(ctx, func(w *writer) error {
-		args := appendRunArgs(nil, run) // reused by every row
-		if err := w.exec(w.stmt(s.insertRun), args...); err != nil {
-			return fmt.Errorf("run %s/%s: %w", run.DAGID, run.RunID, interpretError(err))
+	return nil
+}
+
+// createRunTx inserts run and its task instances in w's transaction (CreateRun's writes). If
+// the run exists, it fails with an error wrapping store.ErrAlreadyExists and runExists is
+// true; the transaction is still usable, as a failed statement undoes only itself. If a task
+// instance exists, the error wraps store.ErrAlreadyExists too but runExists is false, and the
+// run was inserted: the caller must roll back.
+func (s *Store) createRunTx(w *writer, run *store.DAGRun, tis []*store.TaskInstance) (runExists bool, err error) {
+	args := appendRunArgs(make([]any, 0, 20), run) // reused by every row
+	if err := w.exec(w.stmt(s.insertRun), args...); err != nil {
+		err = interpretError(err)
+		return errors.Is(err, store.ErrAlreadyExists), fmt.Errorf("run %s/%s: %w", run.DAGID, run.RunID, err)
+	}
+	if len(tis) == 0 {
+		return false, nil
+	}
+	st := w.stmt(s.insertTI)
+	for _, ti := range tis {
+		args = appendTIArgs(args[:0], ti)
+		if err := w.exec(st, args...); err != nil {
+			return false, fmt.Errorf("task instance %s: %w",
+				tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), interpretError(err))
 		}
-		if len(tis) == 0 {
-			return nil
-		}
-		st := w.stmt(s.insertTI)
-		for _, ti := range tis {
-			args = appendTIArgs(args[:0], ti)
-			if err := w.exec(st, args...); err != nil {
-				return fmt.Errorf("task instance %s: %w",
-					tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), interpretError(err))
-			}
-		}
-		return nil
-	})
+	}
+	return false, nil
 }
 
 // GetRun implements store.Store.

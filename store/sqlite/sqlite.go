@@ -31,6 +31,10 @@ type Config struct {
 	// truncated after a checkpoint; the log may grow past it between checkpoints. Default
 	// 64 MiB.
 	JournalSizeLimit int64
+	// Now returns the current time, for the times the store records itself: when a DAG's
+	// metadata changed, when a dataset was first and last updated, and the time of a dataset
+	// event or import error given without one. Default time.Now.
+	Now func() time.Time
 }
 
 // Defaults of Config's fields.
@@ -59,6 +63,9 @@ func (c *Config) withDefaults() (Config, error) {
 	if out.JournalSizeLimit == 0 {
 		out.JournalSizeLimit = DefaultJournalSizeLimit
 	}
+	if out.Now == nil {
+		out.Now = time.Now
+	}
 	return out, out.validate()
 }
 
@@ -79,6 +86,7 @@ func (c *Config) validate() error {
 // package documentation for its concurrency model and durability guarantees.
 type Store struct {
 	path string
+	now  func() time.Time
 	// w is the write pool: one connection, whose transactions begin IMMEDIATE.
 	w *sql.DB
 	// r is the read pool, whose connections are query-only.
@@ -92,9 +100,19 @@ type Store struct {
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
 	getRun, getTI, listTries, getPool, listPools *sql.Stmt
+
+	// Statements of the catalog (DAG metadata, import errors, datasets and their events),
+	// prepared on first use (see Store.lazy): most processes use few of them, and preparing
+	// a statement costs more than anything else in opening a store.
+	upsertDAG, setPaused, setLastScheduled, getDAG, listDAGs lazyStmt
+	upsertImportError, deleteImportError, listImportErrors   lazyStmt
+	upsertDataset, insertEvent, queueEvent, dequeueEvents    lazyStmt
+	listDatasets, listQueued, listAllQueued                  lazyStmt
+
 	// The variants of the list queries, prepared on first use (most are never used).
-	listRuns [8]lazyStmt  // indexed by runFilter.index
-	listTIs  [16]lazyStmt // indexed by tiFilter.index
+	listRuns   [8]lazyStmt  // indexed by runFilter.index
+	listTIs    [16]lazyStmt // indexed by tiFilter.index
+	listEvents [8]lazyStmt  // indexed by eventFilter.index
 
 	closeOnce sync.Once
 	closeErr  error
@@ -121,7 +139,7 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	s := &Store{path: abs}
+	s := &Store{path: abs, now: c.Now}
 	if err := s.open(ctx, c); err != nil {
 		_ = s.closeDBs()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
@@ -232,6 +250,17 @@ func (l *lazyStmt) get(ctx context.Context, db *sql.DB, sqlText func() (string, 
 	return l.stmt, nil
 }
 
+// lazy returns the named query prepared on db (s.w for a write, s.r for a read), preparing
+// it through l on first use. A write statement must be got before its transaction begins:
+// preparing it takes the write connection, which the transaction holds.
+func (s *Store) lazy(ctx context.Context, l *lazyStmt, db *sql.DB, name string) (*sql.Stmt, error) {
+	st, err := l.get(ctx, db, func() (string, error) { return query(name), nil })
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare %s: %w", name, err)
+	}
+	return st, nil
+}
+
 // Close runs PRAGMA optimize and closes the connections. It is idempotent; calls after the
 // first return the first's result. Methods called after Close fail.
 func (s *Store) Close() error {
@@ -305,4 +334,12 @@ func (w *writer) exec(st *sql.Stmt, args ...any) error {
 	}
 	_, err := st.ExecContext(w.nc, args...)
 	return err
+}
+
+// execResult is exec returning the statement's result.
+func (w *writer) execResult(st *sql.Stmt, args ...any) (sql.Result, error) {
+	if err := w.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return st.ExecContext(w.nc, args...)
 }

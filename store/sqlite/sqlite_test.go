@@ -312,6 +312,9 @@ func TestMigrationsUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetTaskInstance: %v", err)
 	}
+	if !run.DataIntervalStart.IsZero() || !run.DataIntervalEnd.IsZero() || run.TriggerEvents != nil {
+		t.Fatalf("run after upgrading = %+v, want no data interval nor trigger events", run)
+	}
 	if x.Args != nil || x.RenderedMapIndex != "" || x.State != store.TIFailed || string(x.Output) != `{"rows":1}` || x.Error != "boom" {
 		t.Fatalf("task instance after upgrading = %+v, want its values and no args nor rendered map index", x)
 	}
@@ -455,10 +458,20 @@ func TestQueryPlans(t *testing.T) {
 		{"ListTIs by run", plan(render("ListTIs", tiFilter{DAGID: true, RunID: true}), sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_task_instances_1"},
 		{"ListTries", plan(query("ListTries"), "d", "r", "t", -1), "sqlite_autoindex_task_tries_1"},
 		{"DeleteTI", plan(query("DeleteTI"), "d", "r", "t", -1), "sqlite_autoindex_task_instances_1"},
+		{"ListDatasetEvents", plan(render("ListDatasetEvents", eventFilter{}), lim), "SCAN dataset_events"},
+		{"ListDatasetEvents by URI", plan(render("ListDatasetEvents", eventFilter{URI: true}), lim, sql.Named("uri", "u")), "dataset_events_uri"},
+		{"ListDatasetEvents by source", plan(render("ListDatasetEvents", eventFilter{SourceDAGID: true}), lim, sql.Named("source_dag_id", "d")), "dataset_events_source_dag_id"},
+		{"ListDatasetEvents after", plan(render("ListDatasetEvents", eventFilter{AfterID: true}), lim, sql.Named("after_id", 1)), "INTEGER PRIMARY KEY (rowid>?)"},
+		{"ListQueuedEvents", plan(query("ListQueuedEvents"), "d"), "PRIMARY KEY (dag_id=?)"},
+		{"ListAllQueuedEvents", plan(query("ListAllQueuedEvents")), "SCAN q"}, // sorts the (small) queue
+		{"DequeueDatasetEvents", plan(query("DequeueDatasetEvents"), "d", "[1]"), "PRIMARY KEY (dag_id=? AND event_id=?)"},
 	} {
 		t.Logf("%s: %s", c.name, c.plan)
 		if !strings.Contains(c.plan, c.want) {
 			t.Errorf("%s: plan %q does not use %s", c.name, c.plan, c.want)
+		}
+		if strings.Contains(c.name, "Events") && c.name != "ListAllQueuedEvents" && strings.Contains(c.plan, "TEMP B-TREE") {
+			t.Errorf("%s: plan %q sorts: no index gives its order", c.name, c.plan)
 		}
 	}
 }
@@ -497,6 +510,21 @@ func TestListVariants(t *testing.T) {
 			}
 		}
 	}
+	for _, u := range bools {
+		for _, src := range bools {
+			for _, after := range bools {
+				f := eventFilter{URI: u, SourceDAGID: src, AfterID: after}
+				if _, err := s.listEvents[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListDatasetEvents", f) }); err != nil {
+					t.Errorf("ListDatasetEvents %+v: %v", f, err)
+				}
+			}
+		}
+	}
+	for i := range s.listEvents {
+		if s.listEvents[i].stmt == nil {
+			t.Errorf("ListDatasetEvents variant %d not prepared", i)
+		}
+	}
 	for i := range s.listRuns {
 		if s.listRuns[i].stmt == nil {
 			t.Errorf("ListRuns variant %d not prepared", i)
@@ -506,5 +534,102 @@ func TestListVariants(t *testing.T) {
 		if s.listTIs[i].stmt == nil {
 			t.Errorf("ListTIs variant %d not prepared", i)
 		}
+	}
+}
+
+// TestClock checks the times the store records itself, with Config.Now.
+func TestClock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	var mu sync.Mutex
+	now := time.Date(2024, 5, 1, 12, 0, 0, 123456789, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	advance := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now.Truncate(time.Microsecond)
+	}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "weir.db"), &Config{Now: clock})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	t1 := now.Truncate(time.Microsecond)
+
+	// DAG metadata: UpdatedAt is when a field last changed.
+	m := &store.DAGMeta{DAGID: "d", Source: "dags/d.yaml", IsActive: true, UpdatedAt: time.Unix(1, 0)}
+	updatedAt := func() time.Time {
+		t.Helper()
+		got, err := s.GetDAG(ctx, "d")
+		if err != nil {
+			t.Fatalf("GetDAG: %v", err)
+		}
+		return got.UpdatedAt
+	}
+	if err := s.UpsertDAG(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if got := updatedAt(); !got.Equal(t1) {
+		t.Fatalf("UpdatedAt of a new DAG = %v, want %v", got, t1)
+	}
+	advance()
+	if err := s.UpsertDAG(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPaused(ctx, "d", false); err != nil {
+		t.Fatal(err)
+	}
+	if got := updatedAt(); !got.Equal(t1) {
+		t.Fatalf("UpdatedAt after writes that changed nothing = %v, want %v", got, t1)
+	}
+	t2 := advance()
+	if err := s.SetPaused(ctx, "d", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := updatedAt(); !got.Equal(t2) {
+		t.Fatalf("UpdatedAt after a pause = %v, want %v", got, t2)
+	}
+	t3 := advance()
+	if err := s.SetLastScheduled(ctx, "d", t1, t2, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := updatedAt(); !got.Equal(t3) {
+		t.Fatalf("UpdatedAt after SetLastScheduled = %v, want %v", got, t3)
+	}
+
+	// Datasets: created when first seen, updated with every event; an event without a
+	// timestamp gets the store's time, one with a timestamp keeps it.
+	ev := &store.DatasetEvent{URI: "ds"}
+	if err := s.AddDatasetEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if !ev.Timestamp.Equal(t3) || ev.Timestamp.Location() != time.UTC {
+		t.Fatalf("Timestamp of an event without one = %v, want %v", ev.Timestamp, t3)
+	}
+	t4 := advance()
+	if err := s.Apply(ctx, &store.Batch{DatasetEvents: []*store.DatasetEvent{{URI: "ds", Timestamp: t1}}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.ListDatasets(ctx)
+	if err != nil || len(ds) != 1 || !ds[0].CreatedAt.Equal(t3) || !ds[0].UpdatedAt.Equal(t4) {
+		t.Fatalf("ListDatasets = %+v, %v; want ds created at %v, updated at %v", ds, err, t3, t4)
+	}
+	evs, err := s.ListDatasetEvents(ctx, store.ListEventsParams{})
+	if err != nil || len(evs) != 2 || !evs[0].Timestamp.Equal(t1) || !evs[1].Timestamp.Equal(t3) {
+		t.Fatalf("ListDatasetEvents = %+v, %v; want timestamps %v and %v", evs, err, t1, t3)
+	}
+
+	// Import errors without a time get the store's.
+	if err := s.ReplaceImportErrors(ctx, []*store.ImportError{{File: "a", Message: "bad"}, {File: "b", Message: "bad", At: t1}}); err != nil {
+		t.Fatal(err)
+	}
+	errs, err := s.ListImportErrors(ctx)
+	if err != nil || len(errs) != 2 || !errs[0].At.Equal(t4) || !errs[1].At.Equal(t1) {
+		t.Fatalf("ListImportErrors = %+v, %v; want times %v and %v", errs, err, t4, t1)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/weirhq/weir/store"
 )
@@ -131,7 +132,9 @@ func (s *Store) ListTries(ctx context.Context, dagID, runID, taskID string, mapI
 // task instances, or replace a task instance, dropping its tries. An upserted run whose DAG
 // is nil keeps its stored snapshot. A task instance whose run does not exist, or a try whose
 // task instance does not exist, fails the batch with an error wrapping store.ErrNotFound.
-// An empty batch is a no-op that does not touch the database.
+// Last, it records the batch's dataset events as AddDatasetEvent does, setting their IDs
+// (and the time of those without one) only if the batch committed; a batch without events
+// runs no statement for them. An empty batch is a no-op that does not touch the database.
 func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
 		return nil
@@ -157,7 +160,23 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			return errors.New("sqlite: nil task try")
 		}
 	}
-	return s.writeTx(ctx, func(w *writer) error {
+	// Dataset events need their statements and the time; a batch without events gets
+	// neither.
+	var now time.Time
+	var es eventStmts
+	if len(b.DatasetEvents) > 0 {
+		for _, ev := range b.DatasetEvents {
+			if err := validateEvent(ev); err != nil {
+				return err
+			}
+		}
+		var err error
+		if es, err = s.eventStmts(ctx); err != nil {
+			return err
+		}
+		now = s.now()
+	}
+	err := s.writeTx(ctx, func(w *writer) error {
 		args := make([]any, 0, 20) // reused by every row; a task instance has 20 columns
 		if len(b.DeleteTIs) > 0 {
 			st := w.stmt(s.deleteTI)
@@ -240,8 +259,15 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 				}
 			}
 		}
+		if len(b.DatasetEvents) > 0 {
+			return recordEventsTx(w, es, b.DatasetEvents, now)
+		}
 		return nil
 	})
+	if len(b.DatasetEvents) > 0 {
+		settleEvents(b.DatasetEvents, now, err)
+	}
+	return err
 }
 
 // index returns the position of f's variant in Store.listTIs.

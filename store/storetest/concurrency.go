@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -141,6 +142,134 @@ func testConcurrency(t *testing.T, setup setupFunc) {
 	})
 }
 
+// testDatasetConcurrency records events from several goroutines while a scheduler consumes
+// one consumer's queue: every event gets its own ID, each goroutine's IDs increase, and
+// every event is consumed by exactly one run.
+func testDatasetConcurrency(t *testing.T, setup setupFunc) {
+	t.Run("AddDatasetEvent", func(t *testing.T) {
+		ctx, s := setup(t)
+		const producers, events = 6, 20
+		added := make(chan struct{}, 1) // an event was added since the scheduler last looked
+		done := make(chan struct{})     // every producer finished
+
+		// The scheduler: on each signal, triggers one run with what c1's queue holds.
+		var runs atomic.Int64
+		consume := func() bool {
+			q, err := s.ListQueuedEvents(ctx, "c1")
+			if err != nil {
+				t.Errorf("ListQueuedEvents: %v", err)
+				return false
+			}
+			if len(q) == 0 {
+				return true
+			}
+			ids := make([]int64, len(q))
+			for i, e := range q {
+				ids[i] = e.Event.ID
+			}
+			run := minimalRun("c1", fmt.Sprintf("dataset__%d", runs.Add(1)), store.RunQueued)
+			run.TriggerEvents = mustJSON(t, ids)
+			if err := s.TriggerFromQueue(ctx, run, []*store.TaskInstance{ti("c1", run.RunID, "t", -1, store.TINone)}, ids); err != nil {
+				t.Errorf("TriggerFromQueue: %v", err)
+				return false
+			}
+			return true
+		}
+		var scheduler sync.WaitGroup
+		scheduler.Go(func() {
+			for {
+				select {
+				case <-added:
+					if !consume() {
+						return
+					}
+				case <-done:
+					consume()
+					return
+				}
+			}
+		})
+
+		var producersWG sync.WaitGroup
+		ids := make([][]int64, producers)
+		for p := range producers {
+			producersWG.Go(func() {
+				for i := range events {
+					ev := &store.DatasetEvent{
+						URI: fmt.Sprintf("ds-%d", i%2), SourceDAGID: fmt.Sprintf("p%d", p), SourceMapIndex: i,
+						Timestamp: at(time.Duration(i) * time.Second), Consumers: []string{"c1", "c2"},
+					}
+					if err := s.AddDatasetEvent(ctx, ev); err != nil {
+						t.Errorf("AddDatasetEvent: %v", err)
+						return
+					}
+					ids[p] = append(ids[p], ev.ID)
+					select {
+					case added <- struct{}{}:
+					default:
+					}
+				}
+			})
+		}
+		producersWG.Wait()
+		close(done)
+		scheduler.Wait()
+		if t.Failed() {
+			return
+		}
+
+		all := make(map[int64]bool)
+		for p, l := range ids {
+			for i, id := range l {
+				if i > 0 && id <= l[i-1] {
+					t.Fatalf("producer %d got ID %d after %d", p, id, l[i-1])
+				}
+				if all[id] {
+					t.Fatalf("ID %d given twice", id)
+				}
+				all[id] = true
+			}
+		}
+		if len(all) != producers*events {
+			t.Fatalf("%d IDs, want %d", len(all), producers*events)
+		}
+		evs, err := s.ListDatasetEvents(ctx, store.ListEventsParams{Limit: 2 * producers * events})
+		if err != nil || len(evs) != producers*events {
+			t.Fatalf("ListDatasetEvents = %d events, %v; want %d", len(evs), err, producers*events)
+		}
+		if ds, err := s.ListDatasets(ctx); err != nil || len(ds) != 2 {
+			t.Fatalf("ListDatasets = %+v, %v; want ds-0 and ds-1", ds, err)
+		}
+		// c1's events are each in exactly one run, and its queue is empty; c2's holds all.
+		if q, err := s.ListQueuedEvents(ctx, "c1"); err != nil || len(q) != 0 {
+			t.Fatalf("queue of c1 = %d events, %v; want none", len(q), err)
+		}
+		if q, err := s.ListQueuedEvents(ctx, "c2"); err != nil || len(q) != producers*events {
+			t.Fatalf("queue of c2 = %d events, %v; want %d", len(q), err, producers*events)
+		}
+		triggered, err := s.ListRuns(ctx, store.ListRunsParams{DAGID: "c1", Limit: producers * events})
+		if err != nil || int64(len(triggered)) != runs.Load() {
+			t.Fatalf("ListRuns = %d runs, %v; want %d", len(triggered), err, runs.Load())
+		}
+		consumed := make(map[int64]string)
+		for _, r := range triggered {
+			var l []int64
+			if err := json.Unmarshal(r.TriggerEvents, &l); err != nil {
+				t.Fatalf("run %s: trigger events %s: %v", r.RunID, r.TriggerEvents, err)
+			}
+			for _, id := range l {
+				if prev, dup := consumed[id]; dup {
+					t.Fatalf("event %d consumed by runs %s and %s", id, prev, r.RunID)
+				}
+				consumed[id] = r.RunID
+			}
+		}
+		if len(consumed) != producers*events {
+			t.Fatalf("%d events consumed, want %d", len(consumed), producers*events)
+		}
+	})
+}
+
 // testPersistence writes through one store, closes it, and checks the data through the
 // next store on the same database; twice, so that the second store's writes persist too.
 func testPersistence(t *testing.T, open Opener) {
@@ -194,10 +323,29 @@ func testPersistence(t *testing.T, open Opener) {
 	if err := s1.UpsertPool(ctx, pool); err != nil {
 		t.Fatalf("UpsertPool: %v", err)
 	}
+	dagMeta := fullDAG("d")
+	mustUpsertDAG(ctx, t, s1, dagMeta)
+	importErr := &store.ImportError{File: "dags/bad.yaml", Message: "dags/bad.yaml:1:1: bad", At: t0}
+	if err := s1.ReplaceImportErrors(ctx, []*store.ImportError{importErr}); err != nil {
+		t.Fatalf("ReplaceImportErrors: %v", err)
+	}
+	ev1 := mustAddEvent(ctx, t, s1, event("s3://b/k", "c"))
 	close1()
 
 	s2, close2 := openStore()
 	check(s2, run, tis, try, pool)
+	checkDAG(t, getDAG(ctx, t, s2, "d"), dagMeta)
+	if errs, err := s2.ListImportErrors(ctx); err != nil || len(errs) != 1 {
+		t.Fatalf("ListImportErrors after reopening = %d errors, %v; want 1", len(errs), err)
+	} else {
+		checkStruct(t, "import error", errs[0], importErr)
+	}
+	wantQueue(ctx, t, s2, "c", byID(ev1), qe("c", ev1))
+	// IDs keep increasing across reopening.
+	ev2 := mustAddEvent(ctx, t, s2, event("s3://b/k", "c"))
+	if ev2.ID <= ev1.ID {
+		t.Fatalf("event after reopening got ID %d, want more than %d", ev2.ID, ev1.ID)
+	}
 	run2 := minimalRun("d", "r2", store.RunQueued)
 	tis2 := []*store.TaskInstance{ti("d", "r2", "a", -1, store.TINone)}
 	try2 := fullTry("d", "r2", "a", -1, 1)
@@ -212,6 +360,7 @@ func testPersistence(t *testing.T, open Opener) {
 	s3, _ := openStore()
 	check(s3, run, tis, try, pool)
 	check(s3, run2, tis2, try2, pool2)
+	checkEvents(t, listEvents(ctx, t, s3, store.ListEventsParams{}), []*store.DatasetEvent{ev2, ev1})
 	runs, err := s3.ListRuns(ctx, store.ListRunsParams{})
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("ListRuns after reopening = %v, %v; want 2 runs", runKeys(runs), err)

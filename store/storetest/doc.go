@@ -35,4 +35,24 @@
 //   - Keys (DAG ID, run ID, task ID, pool name) must not be empty, in Batch.DeleteTIs too.
 //   - Apply deletes Batch.DeleteTIs before any upsert, so a try in the batch of an instance
 //     the batch deletes (and does not re-create) has no parent.
+//   - Keys of the catalog (DAG ID, import error file, dataset URI, consumer DAG ID) must not
+//     be empty either.
+//   - DAGMeta.UpdatedAt is set by the store (the value given to UpsertDAG is ignored): when
+//     the row is created, and when a write changes a field; an UpsertDAG that changes
+//     nothing, or a SetPaused to the current value, leaves it. UpsertDAG keeps the
+//     LastScheduledStart and LastScheduledEnd of an existing row, as it keeps IsPaused:
+//     only SetLastScheduled writes them, so refreshing DAGs from their files cannot undo the
+//     scheduler's bookkeeping.
+//   - SetLastScheduled of a DAG the store does not know fails with store.ErrNotFound and
+//     writes nothing, the run included; so does a run that exists (store.ErrAlreadyExists).
+//   - ReplaceImportErrors is all or nothing and applies its errors in order (the last one of
+//     a file wins); an error with a zero At gets the time it is recorded.
+//   - Dataset event IDs are positive and increase in the order events are recorded, by
+//     AddDatasetEvent and Apply alike, across reopening. An event given with a zero
+//     Timestamp gets the time it is recorded, also set in the event. A write that fails
+//     leaves the IDs of its events zero. Dataset.CreatedAt and UpdatedAt are set by the store.
+//   - A consumer named twice in one event is queued once. ListQueuedEvents("") orders by
+//     event ID, then consumer.
+//   - TriggerFromQueue ignores IDs not queued for the run's DAG. If a task instance of a new
+//     run exists, nothing is written and no event leaves the queue.
 package storetest

@@ -77,6 +77,9 @@ func testCreateRun(t *testing.T, setup setupFunc) {
 		run.Conf = json.RawMessage(`{}`)
 		run.Params = json.RawMessage(`null`) // the JSON literal null is a value, not nil
 		run.DAG = json.RawMessage(`[1, 2.5, "three", true, null, {"k": []}]`)
+		run.TriggerEvents = json.RawMessage(`[]`) // an empty list is a value, not nil
+		run.DataIntervalStart = time.Date(1900, 1, 1, 0, 0, 0, 1, time.UTC)
+		run.DataIntervalEnd = time.Time{} // one end set, the other not
 		mustCreateRun(ctx, t, s, run)
 		got, err := s.GetRun(ctx, "d", "r")
 		if err != nil {

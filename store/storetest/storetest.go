@@ -40,6 +40,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tries", testTries},
 		{"Pools", testPools},
 		{"Concurrency", testConcurrency},
+		{"DAGs", testDAGs},
+		{"SetLastScheduled", testSetLastScheduled},
+		{"ImportErrors", testImportErrors},
+		{"Datasets", testDatasets},
+		{"DatasetQueue", testDatasetQueue},
+		{"ApplyDatasetEvents", testApplyDatasetEvents},
+		{"DatasetConcurrency", testDatasetConcurrency},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -92,6 +99,10 @@ func fullRun(dagID, runID string, queuedAt time.Time) *store.DAGRun {
 		EndedAt:     queuedAt.Add(time.Minute + 999*time.Nanosecond),
 		Owner:       "host-1:4242",
 		HeartbeatAt: queuedAt.Add(30*time.Second + 1234567*time.Nanosecond),
+		// The data interval ends at the logical date, as a scheduled run's does.
+		DataIntervalStart: queuedAt.Add(-25*time.Hour + 7),
+		DataIntervalEnd:   queuedAt.Add(-time.Hour),
+		TriggerEvents:     json.RawMessage(`[{"ID": 7, "URI": "s3://bucket/data.csv", "Extra": {"rows": 3}}]`),
 	}
 }
 

@@ -163,11 +163,12 @@ func testApply(t *testing.T, setup setupFunc) {
 			want bool
 		}{
 			{"zero", store.Batch{}, true},
-			{"empty slices", store.Batch{DeleteTIs: []store.TIKey{}, Runs: []*store.DAGRun{}, TIs: []*store.TaskInstance{}, Tries: []*store.TaskTry{}}, true},
+			{"empty slices", store.Batch{DeleteTIs: []store.TIKey{}, Runs: []*store.DAGRun{}, TIs: []*store.TaskInstance{}, Tries: []*store.TaskTry{}, DatasetEvents: []*store.DatasetEvent{}}, true},
 			{"DeleteTIs", store.Batch{DeleteTIs: []store.TIKey{{DAGID: "d", RunID: "r", TaskID: "t", MapIndex: -1}}}, false},
 			{"Runs", store.Batch{Runs: []*store.DAGRun{minimalRun("d", "r", store.RunQueued)}}, false},
 			{"TIs", store.Batch{TIs: []*store.TaskInstance{ti("d", "r", "t", -1, store.TINone)}}, false},
 			{"Tries", store.Batch{Tries: []*store.TaskTry{fullTry("d", "r", "t", -1, 1)}}, false},
+			{"DatasetEvents", store.Batch{DatasetEvents: []*store.DatasetEvent{{URI: "s3://b/k"}}}, false},
 		} {
 			if got := c.b.Empty(); got != c.want {
 				t.Errorf("%s: Empty() = %v, want %v", c.name, got, c.want)
@@ -207,6 +208,9 @@ func testApply(t *testing.T, setup setupFunc) {
 			DAG:         nil,
 			QueuedAt:    at(time.Hour),
 			EndedAt:     at(2 * time.Hour),
+			// A new data interval; TriggerEvents becomes unset.
+			DataIntervalStart: at(-72 * time.Hour),
+			DataIntervalEnd:   at(-48 * time.Hour),
 		}
 		mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{upd}})
 		want := *upd

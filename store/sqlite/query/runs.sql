@@ -3,33 +3,39 @@
 -- name: InsertRun
 INSERT INTO dag_runs (
     dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
-    queued_at, started_at, ended_at, owner, heartbeat_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    queued_at, started_at, ended_at, owner, heartbeat_at,
+    data_interval_start, data_interval_end, trigger_events
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: UpsertRun
 -- Replaces the whole row but for dag: a NULL snapshot keeps the stored one, so that writers
 -- need not carry it.
 INSERT INTO dag_runs (
     dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
-    queued_at, started_at, ended_at, owner, heartbeat_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    queued_at, started_at, ended_at, owner, heartbeat_at,
+    data_interval_start, data_interval_end, trigger_events
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dag_id, run_id) DO UPDATE SET
-    logical_date = excluded.logical_date,
-    run_type     = excluded.run_type,
-    state        = excluded.state,
-    conf         = excluded.conf,
-    params       = excluded.params,
-    dag          = COALESCE(excluded.dag, dag_runs.dag),
-    dag_hash     = excluded.dag_hash,
-    queued_at    = excluded.queued_at,
-    started_at   = excluded.started_at,
-    ended_at     = excluded.ended_at,
-    owner        = excluded.owner,
-    heartbeat_at = excluded.heartbeat_at;
+    logical_date        = excluded.logical_date,
+    run_type            = excluded.run_type,
+    state               = excluded.state,
+    conf                = excluded.conf,
+    params              = excluded.params,
+    dag                 = COALESCE(excluded.dag, dag_runs.dag),
+    dag_hash            = excluded.dag_hash,
+    queued_at           = excluded.queued_at,
+    started_at          = excluded.started_at,
+    ended_at            = excluded.ended_at,
+    owner               = excluded.owner,
+    heartbeat_at        = excluded.heartbeat_at,
+    data_interval_start = excluded.data_interval_start,
+    data_interval_end   = excluded.data_interval_end,
+    trigger_events      = excluded.trigger_events;
 
 -- name: GetRun
 SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
-       queued_at, started_at, ended_at, owner, heartbeat_at
+       queued_at, started_at, ended_at, owner, heartbeat_at,
+       data_interval_start, data_interval_end, trigger_events
 FROM dag_runs
 WHERE dag_id = ? AND run_id = ?;
 
@@ -37,7 +43,8 @@ WHERE dag_id = ? AND run_id = ?;
 -- A text/template: the filters present select the variant (and so the index) used.
 -- Unset queued_at (NULL) sorts last, as the oldest.
 SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
-       queued_at, started_at, ended_at, owner, heartbeat_at
+       queued_at, started_at, ended_at, owner, heartbeat_at,
+       data_interval_start, data_interval_end, trigger_events
 FROM dag_runs
 WHERE true
 {{- if .DAGID}} AND dag_id = :dag_id{{end}}
