@@ -208,17 +208,10 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 		counts[b] = make([]int, k)
 	}
 	// nearest computes the closest and second-closest centres of row i.
+	flat := flatten(centers)
 	nearest := func(xi []float64) (int32, float64, float64) {
-		best, d1, d2 := int32(0), math.Inf(1), math.Inf(1)
-		for ci, cen := range centers {
-			d := sqDist(xi, cen)
-			if d < d1 {
-				best, d1, d2 = int32(ci), d, d1
-			} else if d < d2 {
-				d2 = d
-			}
-		}
-		return best, math.Sqrt(d1), math.Sqrt(d2)
+		best, d1, d2 := nearestFlat(xi, flat)
+		return int32(best), math.Sqrt(d1), math.Sqrt(d2)
 	}
 	forBlocks(nb, func(b int) {
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
@@ -272,6 +265,7 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 		if shift <= tol {
 			break
 		}
+		flat = flatten(centers)
 		for ci := range centers {
 			half[ci] = math.Inf(1)
 			for cj := range centers {
@@ -300,15 +294,12 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 		})
 	}
 	// Final assignment and inertia.
+	flat = flatten(centers)
 	inert := make([]float64, nb)
 	forBlocks(nb, func(b int) {
 		var in float64
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			xi := row(i)
-			bd := math.Inf(1)
-			for _, cen := range centers {
-				bd = min(bd, sqDist(xi, cen))
-			}
+			_, bd, _ := nearestFlat(row(i), flat)
 			in += bd
 		}
 		inert[b] = in
@@ -357,18 +348,53 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	n, p := x.Dims()
 	raw := x.RawMatrix()
 	out := make([]int, n)
+	flat := flatten(m.Centers)
 	nb := (n + blockRows - 1) / blockRows
 	forBlocks(nb, func(b int) {
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			xi := raw.Data[i*raw.Stride : i*raw.Stride+p]
-			best, bd := 0, math.Inf(1)
-			for ci, cen := range m.Centers {
-				if d := sqDist(xi, cen); d < bd {
-					best, bd = ci, d
-				}
-			}
+			best, _, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat)
 			out[i] = best
 		}
 	})
 	return out, nil
+}
+
+// flatten stores the centres one after the other.
+func flatten(centers [][]float64) []float64 {
+	var flat []float64
+	for _, c := range centers {
+		flat = append(flat, c...)
+	}
+	return flat
+}
+
+// nearestFlat returns the index of the centre nearest to x among the
+// centres stored one after the other in flat, its squared distance, and
+// the squared distance to the second nearest. The distance loop is written
+// out here because it is the hot loop of k-means.
+func nearestFlat(x, flat []float64) (int, float64, float64) {
+	p := len(x)
+	best, d1, d2 := 0, math.Inf(1), math.Inf(1)
+	for ci := 0; ci*p < len(flat); ci++ {
+		c := flat[ci*p : ci*p+p : ci*p+p]
+		var s0, s1 float64
+		j := 0
+		for ; j+2 <= p; j += 2 {
+			a := x[j] - c[j]
+			b := x[j+1] - c[j+1]
+			s0 += a * a
+			s1 += b * b
+		}
+		if j < p {
+			a := x[j] - c[j]
+			s0 += a * a
+		}
+		d := s0 + s1
+		if d < d1 {
+			best, d1, d2 = ci, d, d1
+		} else if d < d2 {
+			d2 = d
+		}
+	}
+	return best, d1, d2
 }

@@ -40,20 +40,27 @@ const (
 
 // Regressor is an estimator of a numeric target.
 type Regressor interface {
+	// Fit learns from the rows of x and the targets y.
 	Fit(x *mat.Dense, y []float64) error
+	// Predict returns one prediction per row of x.
 	Predict(x *mat.Dense) ([]float64, error)
 }
 
 // Classifier is an estimator of class labels with probabilities.
 type Classifier interface {
+	// Fit learns from the rows of x and the class indexes y (0…k-1).
 	Fit(x *mat.Dense, y []int) error
+	// Predict returns the most probable class of each row.
 	Predict(x *mat.Dense) ([]int, error)
+	// PredictProba returns each row's class probabilities.
 	PredictProba(x *mat.Dense) ([][]float64, error)
 }
 
 // Clusterer assigns rows to clusters without a target.
 type Clusterer interface {
+	// Fit learns clusters from the rows of x.
 	Fit(x *mat.Dense) error
+	// Predict returns the cluster of each row.
 	Predict(x *mat.Dense) ([]int, error)
 }
 

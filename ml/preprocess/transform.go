@@ -163,11 +163,14 @@ type MinMaxScaler struct {
 	// Columns are the columns to scale; empty means every numeric column
 	// at fit time.
 	Columns []string `json:"columns"`
-	// Low and High are the target range; both 0 means [0, 1].
-	Low  float64 `json:"low"`
+	// Low is the lower end of the target range; Low and High both 0 mean
+	// [0, 1].
+	Low float64 `json:"low"`
+	// High is the upper end of the target range.
 	High float64 `json:"high"`
-	// Min and Max are the fitted minimum and maximum of each column.
+	// Min is the fitted minimum of each column.
 	Min []float64 `json:"min"`
+	// Max is the fitted maximum of each column.
 	Max []float64 `json:"max"`
 }
 

@@ -53,9 +53,11 @@ type Expectation struct {
 	Column string `yaml:"column,omitempty" json:"column,omitempty"`
 	// Severity is "fail" (default) or "warn".
 	Severity string `yaml:"severity,omitempty" json:"severity,omitempty"`
-	// Min and Max bound between (values, inclusive) and row_count (rows);
-	// either may be omitted.
+	// Min is the inclusive lower bound of between (values) and row_count
+	// (rows); nil means none.
 	Min *float64 `yaml:"min,omitempty" json:"min,omitempty"`
+	// Max is the inclusive upper bound of between and row_count; nil means
+	// none.
 	Max *float64 `yaml:"max,omitempty" json:"max,omitempty"`
 	// Values are the allowed values of in_set, compared as text.
 	Values []string `yaml:"values,omitempty" json:"values,omitempty"`
@@ -244,8 +246,9 @@ type Report struct {
 	Passed bool `json:"passed"`
 	// Rows is the number of rows checked.
 	Rows int `json:"rows"`
-	// Failures and Warnings count the failed expectations by severity.
+	// Failures counts the failed expectations of severity fail.
 	Failures int `json:"failures"`
+	// Warnings counts the failed expectations of severity warn.
 	Warnings int `json:"warnings"`
 	// Results has one entry per expectation, in order.
 	Results []Result `json:"results"`

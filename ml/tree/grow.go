@@ -440,10 +440,67 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 		hist = nil
 	}
 	g.putHist(hist)
+	if g.cfg.ParallelFeatures && allFeats && depth < parallelDepth && len(left) > 4096 && len(right) > 4096 && runtime.GOMAXPROCS(0) > 1 {
+		// Grow the two subtrees concurrently, each into its own tree, and
+		// graft them in the order the serial recursion would have appended
+		// their nodes: the result is the same tree.
+		lg, rg := g.sub(), g.sub()
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lg.node(left, ls, lh, depth+1)
+		}()
+		rg.node(right, rs, rh, depth+1)
+		wg.Wait()
+		g.tree.Left[id] = g.graft(lg.tree, left)
+		g.tree.Right[id] = g.graft(rg.tree, right)
+		return id
+	}
 	l := g.node(left, ls, lh, depth+1)
 	r := g.node(right, rs, rh, depth+1)
 	g.tree.Left[id], g.tree.Right[id] = l, r
 	return id
+}
+
+// parallelDepth is the depth down to which ParallelFeatures also grows
+// sibling subtrees concurrently (up to 2^parallelDepth tasks).
+const parallelDepth = 2
+
+// sub returns a grower sharing g's data and configuration that grows into
+// a tree of its own.
+func (g *grower) sub() *grower {
+	return &grower{data: g.data, t: g.t, crit: g.crit, cfg: g.cfg, s: g.s, rng: g.rng, tree: &Tree{NOut: g.nOut},
+		feats: g.feats, histLen: g.histLen, offsets: g.offsets, nOut: g.nOut}
+}
+
+// graft appends the nodes of sub to g's tree, renumbering them, and
+// returns the index of sub's root. rows are the rows grown in sub, whose
+// leaf indexes are renumbered too.
+func (g *grower) graft(sub *Tree, rows []int32) int32 {
+	off := int32(len(g.tree.Feature))
+	t := g.tree
+	t.Feature = append(t.Feature, sub.Feature...)
+	t.Threshold = append(t.Threshold, sub.Threshold...)
+	t.Bin = append(t.Bin, sub.Bin...)
+	t.Value = append(t.Value, sub.Value...)
+	t.Samples = append(t.Samples, sub.Samples...)
+	t.Gain = append(t.Gain, sub.Gain...)
+	for k := range sub.Left {
+		l, r := sub.Left[k], sub.Right[k]
+		if l >= 0 {
+			l += off
+			r += off
+		}
+		t.Left = append(t.Left, l)
+		t.Right = append(t.Right, r)
+	}
+	if g.cfg.Leaves != nil {
+		for _, r := range rows {
+			g.cfg.Leaves[r] += off
+		}
+	}
+	return off
 }
 
 // threshold returns the split point of a split. For a feature binned

@@ -20,8 +20,9 @@ type Tree struct {
 	// Bin is the split expressed in bins: left when the bin is ≤ Bin. It is
 	// used while training and not saved.
 	Bin []uint8 `json:"-"`
-	// Left and Right are the children of each split node, -1 for a leaf.
-	Left  []int32 `json:"left"`
+	// Left is the left child of each split node, -1 for a leaf.
+	Left []int32 `json:"left"`
+	// Right is the right child of each split node, -1 for a leaf.
 	Right []int32 `json:"right"`
 	// Value holds NOut values per node (class frequencies, a mean, or a
 	// boosting step); only leaves' values are used to predict.

@@ -240,3 +240,51 @@ func TestTreeStructureMatchesSklearn(t *testing.T) {
 		t.Fatal("no tree structure checked")
 	}
 }
+
+func TestParallelGrowthIsDeterministic(t *testing.T) {
+	t.Parallel()
+	// 20,000 rows: large enough for the concurrent subtrees and the
+	// per-feature histograms of ParallelFeatures.
+	const n, p = 20000, 6
+	x := mat.NewDense(n, p, nil)
+	g := make([]float64, n)
+	h := make([]float64, n)
+	for i := 0; i < n; i++ {
+		for j := 0; j < p; j++ {
+			x.Set(i, j, math.Sin(float64(i*(j+3)%997))*float64(j+1))
+		}
+		g[i] = x.At(i, 0)*x.At(i, 1) - x.At(i, 2) + math.Cos(float64(i))
+		h[i] = 1
+	}
+	data, err := tree.FitBinner(x, tree.MaxBins, 0).Transform(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grow := func(parallel bool) (*tree.Tree, []int32) {
+		rows := make([]int32, n)
+		for i := range rows {
+			rows[i] = int32(i)
+		}
+		leaves := make([]int32, n)
+		tr := tree.Grow(data, rows, tree.Targets{Grad: g, Hess: h}, tree.Newton, tree.GrowConfig{MaxDepth: 6, ParallelFeatures: parallel, Leaves: leaves})
+		return tr, leaves
+	}
+	a, la := grow(false)
+	b, lb := grow(true)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatal("parallel growth gave a different tree")
+	}
+	for i := range la {
+		if la[i] != lb[i] {
+			t.Fatalf("row %d: leaf %d serial, %d parallel", i, la[i], lb[i])
+		}
+		if int(la[i]) != a.Leaf(x.RawRowView(i)) {
+			t.Fatalf("row %d: recorded leaf %d, Leaf says %d", i, la[i], a.Leaf(x.RawRowView(i)))
+		}
+	}
+	if len(a.Feature) < 60 {
+		t.Fatalf("only %d nodes", len(a.Feature))
+	}
+}
