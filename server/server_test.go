@@ -96,7 +96,8 @@ dag_id: producer
 tasks:
   - id: make
     outlets: ["mem://features"]
-    script: echo '{"dataset_extra": {"rows": 42}}' > "$WEIR_OUTPUT"
+    script: |
+      echo '{"dataset_extra": {"rows": 42}}' > "$WEIR_OUTPUT"
 `
 
 const consumer = `
