@@ -175,8 +175,24 @@ type triggerBody struct {
 	Conf              json.RawMessage `json:"conf"`
 }
 
-// paramName finds the param a ResolveParams error message names (`param "epochs": …`).
-var paramName = regexp.MustCompile(`param "([^"]+)"`)
+// paramProblem is one line of a ResolveParams error: `param "epochs": got "ten", want integer`.
+var paramProblem = regexp.MustCompile(`^param "([^"]+)": (.*)$`)
+
+// paramError turns a ResolveParams error into a 400 naming the (first) bad param as field
+// "conf.NAME".
+func paramError(err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	m := paramProblem.FindStringSubmatch(lines[0])
+	if m == nil {
+		return &apiError{status: http.StatusBadRequest, code: client.CodeInvalidParam, field: "conf",
+			msg: "conf: " + strings.Join(lines, "; ")}
+	}
+	field := "conf." + m[1]
+	if len(lines) == 1 {
+		return &apiError{status: http.StatusBadRequest, code: client.CodeInvalidParam, field: field, msg: field + ": " + m[2]}
+	}
+	return &apiError{status: http.StatusBadRequest, code: client.CodeInvalidParam, field: field, msg: "conf: " + strings.Join(lines, "; ")}
+}
 
 func (a *API) triggerRun(w http.ResponseWriter, r *http.Request) error {
 	var body triggerBody
@@ -237,11 +253,7 @@ func (a *API) triggerRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	o.Conf = conf
 	if _, err := d.ResolveParams(conf, nil); err != nil {
-		field := "conf"
-		if m := paramName.FindStringSubmatch(err.Error()); m != nil {
-			field = "conf." + m[1]
-		}
-		return &apiError{status: http.StatusBadRequest, code: client.CodeInvalidParam, field: field, msg: err.Error()}
+		return paramError(err)
 	}
 	if o.RunID != "" {
 		if _, err := a.cfg.Store.GetRun(ctx, dagID, o.RunID); err == nil {

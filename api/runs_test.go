@@ -58,7 +58,7 @@ func TestTriggerAndGetRun(t *testing.T) {
 
 	// Errors: a bad param value names the param; a taken run ID; unknown DAG and run.
 	p := e.problem("POST", "/dags/hello/dagRuns", `{"conf":{"n":-1}}`, 400, client.CodeInvalidParam, "conf.n")
-	if !strings.Contains(p.Detail, `param "n"`) {
+	if p.Detail != "conf.n: minimum: got -1, want 0" {
 		t.Errorf("detail %q", p.Detail)
 	}
 	e.problem("POST", "/dags/hello/dagRuns", `{"conf":{"n":"ten"}}`, 400, client.CodeInvalidParam, "conf.n")
