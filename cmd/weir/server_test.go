@@ -138,3 +138,50 @@ func mustRuns(t *testing.T, st store.Store, dagID string) []*store.DAGRun {
 	}
 	return runs
 }
+
+// Issue 4's example pair under weir server: ingest_features (scheduled every 10 minutes,
+// so its latest interval runs at once) updates the features dataset, and
+// train_on_features, scheduled on it, starts by itself after the update; a second update
+// (a manual run through `weir run`, sharing the store) starts it again.
+func TestExamplePairUnderServer(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	cmd := startServer(t, home, "../../examples/dags", nil)
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	waitRuns := func(n int) []*store.DAGRun {
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			runs, _ := st.ListRuns(ctx, store.ListRunsParams{DAGID: "train_on_features"})
+			done := 0
+			for _, r := range runs {
+				if r.State == store.RunSuccess {
+					done++
+				}
+			}
+			if done >= n {
+				return runs
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("train_on_features did not reach %d successful runs", n)
+		return nil
+	}
+	runs := waitRuns(1)
+	if runs[0].RunType != "dataset" || !strings.Contains(string(runs[0].TriggerEvents), "ingest_features") {
+		t.Errorf("first consumer run: type %s, events %s", runs[0].RunType, runs[0].TriggerEvents)
+	}
+	r := weir(t, home, nil, "run", "ingest_features", "--dags", "../../examples/dags", "-q")
+	if r.code != 0 {
+		t.Fatalf("manual ingest: %d\n%s", r.code, r.stdout)
+	}
+	waitRuns(2)
+}
