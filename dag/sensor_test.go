@@ -2,6 +2,8 @@ package dag
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -280,6 +282,33 @@ func TestCompileResponseCondition(t *testing.T) {
 	for _, src := range []string{"status", "ds == 1", "status =="} {
 		if _, err := CompileResponseCondition(src); err == nil {
 			t.Errorf("%s compiled", src)
+		}
+	}
+}
+
+// TestDocSensorsExample loads the example of the Sensors section of docs/dag-yaml.md.
+func TestDocSensorsExample(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "dag-yaml.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "## Sensors\n")
+	_, rest, ok2 := strings.Cut(section, "```yaml\n")
+	example, _, ok3 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("no yaml example in the Sensors section of docs/dag-yaml.md")
+	}
+	d, err := LoadBytes("sensors.yaml", []byte("params: {job_id: 1}\ntasks:\n"+example), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Tasks); n != 6 {
+		t.Errorf("%d tasks, want 6", n)
+	}
+	for _, task := range d.Tasks {
+		if task.Kind != KindSensor {
+			t.Errorf("task %s: kind %s", task.ID, task.Kind)
 		}
 	}
 }
