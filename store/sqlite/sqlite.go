@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirhq/weir/store"
@@ -31,6 +32,11 @@ type Config struct {
 	// truncated after a checkpoint; the log may grow past it between checkpoints. Default
 	// 64 MiB.
 	JournalSizeLimit int64
+	// CheckpointInterval is how often a background connection checkpoints the write-ahead
+	// log into the database file (PRAGMA wal_checkpoint(PASSIVE)). Commits never checkpoint
+	// themselves, so the checkpoint's fsync stays off the engine's commit path. Default
+	// 250 ms.
+	CheckpointInterval time.Duration
 	// Now returns the current time, for the times the store records itself: when a DAG's
 	// metadata changed, when a dataset was first and last updated, and the time of a dataset
 	// event or import error given without one. Default time.Now.
@@ -91,6 +97,12 @@ type Store struct {
 	w *sql.DB
 	// r is the read pool, whose connections are query-only.
 	r *sql.DB
+	// ck is the checkpointer's connection; ckStop ends its loop, ckDone says it ended;
+	// checkpoints counts the checkpoints it ran.
+	ck          *sql.DB
+	ckStop      chan struct{}
+	ckDone      chan struct{}
+	checkpoints atomic.Int64
 
 	// Write statements, prepared on w's connection once and reused by every transaction.
 	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
@@ -165,7 +177,8 @@ func (s *Store) open(ctx context.Context, c Config) error {
 		"_txlock":       {"immediate"},
 		// temp_store=MEMORY keeps statement sub-journals (upserts, foreign keys) off disk:
 		// they only matter within a statement, and writing them cost a pwrite per page.
-		"_pragma": {"journal_size_limit=" + strconv.FormatInt(c.JournalSizeLimit, 10), "temp_store=MEMORY"},
+		// wal_autocheckpoint=0: the background checkpointer does it (see checkpointLoop).
+		"_pragma": {"journal_size_limit=" + strconv.FormatInt(c.JournalSizeLimit, 10), "temp_store=MEMORY", "wal_autocheckpoint=0"},
 	}))
 	if err != nil {
 		return err
@@ -190,8 +203,46 @@ func (s *Store) open(ctx context.Context, c Config) error {
 	s.r.SetMaxIdleConns(c.MaxReadConns)
 	s.r.SetConnMaxLifetime(0)
 	s.r.SetConnMaxIdleTime(0)
-	return s.prepare(ctx)
+	s.ck, err = sql.Open("sqlite", dsn(s.path, url.Values{
+		"_busy_timeout": {busy},
+		"_pragma":       {"journal_size_limit=" + strconv.FormatInt(c.JournalSizeLimit, 10)},
+	}))
+	if err != nil {
+		return err
+	}
+	s.ck.SetMaxOpenConns(1)
+	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	interval := c.CheckpointInterval
+	if interval <= 0 {
+		interval = 250 * time.Millisecond
+	}
+	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
+	go s.checkpointLoop(interval)
+	return nil
 }
+
+// checkpointLoop checkpoints the write-ahead log every interval, on its own connection,
+// without blocking writers or readers (PASSIVE); a final checkpoint runs at Close.
+func (s *Store) checkpointLoop(interval time.Duration) {
+	defer close(s.ckDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ckStop:
+			return
+		case <-t.C:
+			if _, err := s.ck.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err == nil {
+				s.checkpoints.Add(1)
+			}
+		}
+	}
+}
+
+// Checkpoints returns how many background checkpoints ran (for tests and metrics).
+func (s *Store) Checkpoints() int64 { return s.checkpoints.Load() }
 
 // dsn returns the data source name of the database file at the absolute path abs, with the
 // driver parameters q.
@@ -265,6 +316,11 @@ func (s *Store) lazy(ctx context.Context, l *lazyStmt, db *sql.DB, name string) 
 // first return the first's result. Methods called after Close fail.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.ckStop != nil {
+			close(s.ckStop)
+			<-s.ckDone
+			_, _ = s.ck.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
 		// Best effort: a failure to refresh statistics must not keep the store open.
 		_, _ = s.w.Exec(query("Optimize"))
 		s.closeErr = s.closeDBs()
@@ -279,6 +335,9 @@ func (s *Store) closeDBs() error {
 	}
 	if s.w != nil {
 		errs = append(errs, s.w.Close())
+	}
+	if s.ck != nil {
+		errs = append(errs, s.ck.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -631,5 +633,35 @@ func TestClock(t *testing.T) {
 	errs, err := s.ListImportErrors(ctx)
 	if err != nil || len(errs) != 2 || !errs[0].At.Equal(t4) || !errs[1].At.Equal(t1) {
 		t.Fatalf("ListImportErrors = %+v, %v; want times %v and %v", errs, err, t4, t1)
+	}
+}
+
+// TestBackgroundCheckpoint checks that commits leave checkpointing to the background
+// connection, which keeps the write-ahead log from growing without bound.
+func TestBackgroundCheckpoint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "weir.db")
+	s, err := Open(ctx, path, &Config{CheckpointInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	run := &store.DAGRun{DAGID: "d", RunID: "r", State: store.RunRunning, QueuedAt: time.Now()}
+	if err := s.CreateRun(ctx, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		ti := &store.TaskInstance{DAGID: "d", RunID: "r", TaskID: fmt.Sprintf("t%d", i), MapIndex: -1, State: store.TISuccess, Output: json.RawMessage(`"` + strings.Repeat("x", 2000) + `"`)}
+		if err := s.Apply(ctx, &store.Batch{TIs: []*store.TaskInstance{ti}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Checkpoints() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s.Checkpoints() == 0 {
+		t.Fatal("no background checkpoint ran")
 	}
 }
