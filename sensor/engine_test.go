@@ -18,7 +18,7 @@ import (
 	"github.com/weirhq/weir/store/sqlite"
 )
 
-// A reschedule-mode file sensor in a real engine with one slot: while it waits the slot is
+// A reschedule-mode file sensor (its path a template) in a real engine with one slot: while it waits the slot is
 // free, so another task runs; a goroutine creates the file once that task succeeded and the
 // sensor was rescheduled; then the sensor succeeds (in one try) and its downstream runs.
 func TestEngineRescheduleFileSensor(t *testing.T) {
@@ -31,13 +31,17 @@ func TestEngineRescheduleFileSensor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	target := filepath.Join(t.TempDir(), "ready.csv")
+	dir := t.TempDir()
+	var target string // dir/<ds>.csv, known once the run's logical date is
+	var targetSet atomic.Bool
 
 	funcs := executor.NewFuncs()
 	var afterSawFile atomic.Bool
 	_ = funcs.Register("after", func(context.Context, json.RawMessage) (json.RawMessage, error) {
-		_, err := os.Stat(target)
-		afterSawFile.Store(err == nil)
+		if targetSet.Load() {
+			_, err := os.Stat(target)
+			afterSawFile.Store(err == nil)
+		}
 		return nil, nil
 	})
 	_ = funcs.Register("other", func(context.Context, json.RawMessage) (json.RawMessage, error) { return nil, nil })
@@ -65,7 +69,7 @@ func TestEngineRescheduleFileSensor(t *testing.T) {
 	defer eng.Stop()
 
 	d := &dag.DAG{ID: "sensed", Source: "go:test", Tasks: []*dag.Task{
-		{ID: "wait", Kind: dag.KindSensor, Sensor: &dag.SensorSpec{Type: dag.SensorFile, Path: target,
+		{ID: "wait", Kind: dag.KindSensor, Sensor: &dag.SensorSpec{Type: dag.SensorFile, Path: filepath.Join(dir, "{{ ds }}.csv"),
 			Mode: dag.SensorReschedule, PokeInterval: dag.Duration(20 * time.Millisecond), Timeout: dag.Duration(time.Minute)}},
 		{ID: "other", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "other"}},
 		{ID: "after", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "after"}, Upstream: []string{"wait"}},
@@ -77,6 +81,8 @@ func TestEngineRescheduleFileSensor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	target = filepath.Join(dir, run.LogicalDate.Format("2006-01-02")+".csv")
+	targetSet.Store(true)
 	created := make(chan error, 1)
 	go func() {
 		select {
