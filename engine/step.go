@@ -113,9 +113,8 @@ func (e *Engine) step() {
 		if !ti.NextTryAt.After(now) {
 			delete(e.retrying, ti)
 			if (ti.State == store.TIUpForRetry || ti.State == store.TIUpForReschedule) && e.runs[r.rs.key] == r.rs {
-				ti.State = store.TIScheduled
+				ti.State = store.TIScheduled // in memory only, as in evaluate
 				ti.QueuedAt = now
-				e.touch(ti)
 				e.pushReady(r.rs, r.n, ti)
 			}
 		}
@@ -167,9 +166,10 @@ func (e *Engine) evaluate(rs *runState) {
 					i = -1 // the node's instances changed: look at them again
 					continue
 				}
+				// "scheduled" lives in memory only: after a crash, Resume re-evaluates
+				// instances that had not started anyway, so writing it buys nothing.
 				ti.State = store.TIScheduled
 				ti.QueuedAt = e.now()
-				e.touch(ti)
 				e.pushReady(rs, n, ti)
 			case Skip, UpstreamFailed:
 				st := store.TISkipped
