@@ -648,7 +648,7 @@ func (v *validator) flow(t *Task) {
 		}
 		for _, src := range []string{branchExpr(t), shortExpr(t)} {
 			if src != "" {
-				v.expression(t, exprField(t), segment{expr: true, text: src, off: -1})
+				v.expression(t, exprField(t), segment{expr: true, text: src, off: 0})
 			}
 		}
 	}

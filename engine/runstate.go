@@ -165,14 +165,16 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 			B *dag.BranchSpec
 			S *dag.ShortCircuitSpec
 			M string
-		}{false, t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate})
+			X *dag.SensorSpec
+		}{false, t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate, t.Sensor})
 		opts := Effective(d, t)
 		if len(opts.OnSLAMiss) == 0 {
 			opts.OnSLAMiss = d.OnSLAMiss // a task's SLA misses go to the DAG's callbacks by default
 		}
 		n := &node{task: t, opts: opts, mapped: t.Expand != nil || t.ExpandKwargs != nil,
-			templated: strings.Contains(string(spec), "{{") || (t.Branch != nil && t.Branch.Expr != "") || (t.ShortCircuit != nil && t.ShortCircuit.Expr != "")}
-		n.readsAncestors = n.templated && strings.Contains(string(spec), "outputs")
+			templated: strings.Contains(string(spec), "{{") || (t.Branch != nil && t.Branch.Expr != "") ||
+				(t.ShortCircuit != nil && t.ShortCircuit.Expr != "") || t.Sensor != nil}
+		n.readsAncestors = n.templated && (strings.Contains(string(spec), "outputs") || t.Sensor != nil)
 		if g := mappedGroupOf(rs.groups, t.Group); g != nil {
 			n.group = g
 			g.nodes = append(g.nodes, n)

@@ -15,6 +15,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/sensor"
 	"github.com/weirhq/weir/store"
 )
 
@@ -133,6 +134,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.Engine = eng
+	sensor.Register(eng.Kinds(), sensor.Deps{Store: cfg.Store})
 	s.Scheduler = newScheduler(cfg.Store, eng, s.Registry, s.log, cfg.Clock)
 	s.metrics = newMetrics(eng, s.Registry)
 	s.Scheduler.delays = s.metrics.schedDelay.Observe

@@ -424,3 +424,34 @@ func TestExampleVariants(t *testing.T) {
 		t.Errorf("deploy %s, notify %s, report %s", tis["deploy"].State, tis["notify"].State, tis["report"].State)
 	}
 }
+
+// Issue 4's sensors from the binary: a file sensor in reschedule mode holds no slot while
+// it waits (with --parallelism 1 the task that creates the file can run), then its
+// downstream runs; a sensor whose file never comes times out and soft-fails to skipped.
+func TestSensorsInWeirRun(t *testing.T) {
+	t.Parallel()
+	dir, home := t.TempDir(), t.TempDir()
+	body := `dag_id: sensing
+tasks:
+  - id: wait
+    sensor: {type: file, path: "` + dir + `/ready", mode: reschedule, poke_interval: 100ms, timeout: 30s}
+  - id: make
+    script: sleep 0.3 && touch ` + dir + `/ready
+  - id: after
+    upstream: [wait]
+    command: [echo, found it]
+  - id: never
+    sensor: {type: file, path: "` + dir + `/never", poke_interval: 100ms, timeout: 500ms, soft_fail: true}
+`
+	if err := os.WriteFile(filepath.Join(dir, "sensing.yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := weir(t, home, nil, "run", "sensing", "--dags", dir, "--parallelism", "1", "-q")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	tis := listTasks(t, home, lastRun(t, home))
+	if tis["wait"].State != "success" || tis["wait"].TryNumber != 1 || tis["after"].State != "success" || tis["never"].State != "skipped" {
+		t.Errorf("wait %s (try %d), after %s, never %s", tis["wait"].State, tis["wait"].TryNumber, tis["after"].State, tis["never"].State)
+	}
+}

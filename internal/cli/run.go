@@ -19,6 +19,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/sensor"
 	"github.com/weirhq/weir/store"
 )
 
@@ -84,6 +85,7 @@ retry policy; finished tasks do not run again.`,
 			if err != nil {
 				return err
 			}
+			sensor.Register(eng.Kinds(), sensor.Deps{Store: st})
 			// The engine outlives an interrupt of ctx: Stop ends it, leaving the run resumable.
 			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
 				return err

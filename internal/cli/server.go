@@ -13,6 +13,7 @@ import (
 
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/sensor"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
 )
@@ -121,6 +122,7 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 			if err != nil {
 				return err
 			}
+			sensor.Register(eng.Kinds(), sensor.Deps{Store: st})
 			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
 				return err
 			}
