@@ -107,7 +107,7 @@ type Store struct {
 	// Write statements, prepared on w's connection once and reused by every transaction.
 	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
 	// upsertTIs and upsertTries upsert rowsPerStmt rows in one statement.
-	upsertTIs, upsertTries *sql.Stmt
+	upsertTIs, upsertTries, insertTIs *sql.Stmt
 	upsertPool, deletePool *sql.Stmt
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
@@ -266,6 +266,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	prep(s.w, &s.deleteTI, query("DeleteTI"))
 	prep(s.w, &s.upsertTry, query("UpsertTry"))
 	prep(s.w, &s.upsertTIs, multiRow(query("UpsertTI"), rowsPerStmt))
+	prep(s.w, &s.insertTIs, multiRow(query("InsertTI"), rowsPerStmt))
 	prep(s.w, &s.upsertTries, multiRow(query("UpsertTry"), rowsPerStmt))
 	prep(s.w, &s.upsertPool, query("UpsertPool"))
 	prep(s.w, &s.deletePool, query("DeletePool"))

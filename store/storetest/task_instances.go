@@ -506,4 +506,14 @@ func applyManyRows(t *testing.T, setup setupFunc) {
 	if err != nil || len(tries) != 1 {
 		t.Errorf("tries of instance 99: %v %v", tries, err)
 	}
+	// CreateRun with more instances than any driver-side chunk.
+	var created []*store.TaskInstance
+	for i := 0; i < 75; i++ {
+		created = append(created, ti("many", "r2", fmt.Sprintf("t%02d", i), -1, store.TINone))
+	}
+	mustCreateRun(ctx, t, s, minimalRun("many", "r2", store.RunQueued), created...)
+	got, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "many", RunID: "r2"})
+	if err != nil || len(got) != 75 || got[74].TaskID != "t74" {
+		t.Errorf("CreateRun of 75 instances: %d back (%v)", len(got), err)
+	}
 }
