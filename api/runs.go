@@ -33,6 +33,19 @@ func (a *API) getRunOr404(ctx context.Context, dagID, runID string) (*store.DAGR
 	return run, err
 }
 
+// getRunLightOr404 is getRunOr404 without the run's DAG snapshot (which can weigh
+// megabytes), for handlers that do not need it.
+func (a *API) getRunLightOr404(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	runs, err := a.cfg.Store.ListRuns(ctx, store.ListRunsParams{DAGID: dagID, RunID: runID, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, notFound("DAG %s has no run %q", dagID, runID)
+	}
+	return runs[0], nil
+}
+
 var runOrderFields = map[string]func(x, y *store.DAGRun) int{
 	"logical_date":   func(x, y *store.DAGRun) int { return x.LogicalDate.Compare(y.LogicalDate) },
 	"execution_date": func(x, y *store.DAGRun) int { return x.LogicalDate.Compare(y.LogicalDate) },

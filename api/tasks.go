@@ -51,12 +51,25 @@ func (a *API) listTIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	pools := q.list("pool")
 	ctx := r.Context()
-	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), r.PathValue("dag_run_id"))
+	run, err := a.getRunLightOr404(ctx, r.PathValue("dag_id"), r.PathValue("dag_run_id"))
 	if err != nil {
 		return err
 	}
-	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID,
-		TaskIDs: q.list("task_id"), States: states})
+	p := store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID, TaskIDs: q.list("task_id"), States: states}
+	if len(pools) == 0 {
+		// Let the store page: a page of a large run costs its size, not the run's.
+		total, err := a.cfg.Store.CountTaskInstances(ctx, p)
+		if err != nil {
+			return err
+		}
+		p.Limit, p.Offset = limit, offset
+		tis, err := a.cfg.Store.ListTaskInstances(ctx, p)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, tiCollection(tis, total, run.LogicalDate))
+	}
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -69,7 +82,7 @@ func (a *API) listTIs(w http.ResponseWriter, r *http.Request) error {
 // taskTIs returns the instances of one task of a run, or a 404 when the run or the task is
 // unknown.
 func (a *API) taskTIs(ctx context.Context, dagID, runID, taskID string) (*store.DAGRun, []*store.TaskInstance, error) {
-	run, err := a.getRunOr404(ctx, dagID, runID)
+	run, err := a.getRunLightOr404(ctx, dagID, runID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -196,6 +196,9 @@ type ListTIParams struct {
 	RunID   string
 	TaskIDs []string
 	States  []TIState
+	// Limit, when positive, returns at most that many instances, after skipping Offset.
+	Limit  int
+	Offset int
 }
 
 // Batch is a set of writes committed in one transaction. DeleteTIs are deleted first (with
@@ -308,11 +311,15 @@ type Store interface {
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error
 	// GetRun returns one run or ErrNotFound.
 	GetRun(ctx context.Context, dagID, runID string) (*DAGRun, error)
-	// ListRuns returns runs matching the filter, newest (by QueuedAt) first.
+	// ListRuns returns runs matching the filter, newest (by QueuedAt) first, without their
+	// DAG snapshot (DAG is nil: GetRun returns it).
 	ListRuns(ctx context.Context, p ListRunsParams) ([]*DAGRun, error)
 	// ListTaskInstances returns task instances matching the filter, ordered by DAG ID,
 	// run ID, task ID and map index.
 	ListTaskInstances(ctx context.Context, p ListTIParams) ([]*TaskInstance, error)
+	// CountTaskInstances returns how many task instances match the filter (Limit and
+	// Offset are ignored).
+	CountTaskInstances(ctx context.Context, p ListTIParams) (int, error)
 	// GetTaskInstance returns one task instance or ErrNotFound.
 	GetTaskInstance(ctx context.Context, dagID, runID, taskID string, mapIndex int) (*TaskInstance, error)
 	// ListTries returns the tries of one task instance, oldest first.

@@ -233,7 +233,7 @@ func findRun(ctx context.Context, st store.Store, dagID, runID string) (*store.D
 	case 0:
 		return nil, fmt.Errorf("no run %q (see `weir runs list`)", runID)
 	case 1:
-		return runs[0], nil
+		return st.GetRun(ctx, runs[0].DAGID, runs[0].RunID) // with its DAG snapshot
 	}
 	var ids []string
 	for _, r := range runs {

@@ -94,7 +94,7 @@ type runFilter struct {
 
 // tiFilter selects a variant of the ListTIs template: each true field adds its condition.
 type tiFilter struct {
-	DAGID, RunID, TaskIDs, States bool
+	DAGID, RunID, TaskIDs, States, Page bool
 }
 
 // eventFilter selects a variant of the ListDatasetEvents template: each true field adds its

@@ -504,9 +504,11 @@ func TestListVariants(t *testing.T) {
 					t.Errorf("ListRuns %+v: %v", f, err)
 				}
 				for _, ids := range bools {
-					f := tiFilter{DAGID: d, RunID: r, TaskIDs: ids, States: st}
-					if _, err := s.listTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListTIs", f) }); err != nil {
-						t.Errorf("ListTIs %+v: %v", f, err)
+					for _, page := range bools {
+						f := tiFilter{DAGID: d, RunID: r, TaskIDs: ids, States: st, Page: page}
+						if _, err := s.listTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListTIs", f) }); err != nil {
+							t.Errorf("ListTIs %+v: %v", f, err)
+						}
 					}
 				}
 			}

@@ -61,8 +61,11 @@ func (s *Store) GetTaskInstance(ctx context.Context, dagID, runID, taskID string
 // ListTaskInstances implements store.Store. Listing by DAG ID and run ID reads the primary
 // key's range; other filters alone scan the table.
 func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]*store.TaskInstance, error) {
-	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0}
+	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0, Page: p.Limit > 0}
 	var args []any
+	if f.Page {
+		args = append(args, sql.Named("limit", int64(p.Limit)), sql.Named("offset", int64(max(p.Offset, 0))))
+	}
 	if f.DAGID {
 		args = append(args, sql.Named("dag_id", p.DAGID))
 	}
@@ -102,6 +105,33 @@ func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]
 		return nil, fmt.Errorf("list task instances: %w", interpretError(err))
 	}
 	return out, nil
+}
+
+// CountTaskInstances implements store.Store.
+func (s *Store) CountTaskInstances(ctx context.Context, p store.ListTIParams) (int, error) {
+	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0}
+	var args []any
+	if f.DAGID {
+		args = append(args, sql.Named("dag_id", p.DAGID))
+	}
+	if f.RunID {
+		args = append(args, sql.Named("run_id", p.RunID))
+	}
+	if f.TaskIDs {
+		args = append(args, sql.Named("task_ids", jsonList(p.TaskIDs)))
+	}
+	if f.States {
+		args = append(args, sql.Named("states", jsonList(p.States)))
+	}
+	st, err := s.countTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("CountTIs", f) })
+	if err != nil {
+		return 0, fmt.Errorf("count task instances: %w", err)
+	}
+	var n int64
+	if err := st.QueryRowContext(ctx, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count task instances: %w", interpretError(err))
+	}
+	return int(n), nil
 }
 
 // ListTries implements store.Store. It returns an empty list, not an error, for a task
@@ -284,6 +314,9 @@ func (f tiFilter) index() int {
 	}
 	if f.States {
 		i |= 8
+	}
+	if f.Page {
+		i |= 16
 	}
 	return i
 }

@@ -204,13 +204,16 @@ func checkTry(t *testing.T, got, want *store.TaskTry) {
 }
 
 // checkRuns fails the test unless got is want, in order.
+// checkRuns fails the test unless got is want, in order; listings carry no DAG snapshot.
 func checkRuns(t *testing.T, got, want []*store.DAGRun) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d runs %v, want %d %v", len(got), runKeys(got), len(want), runKeys(want))
 	}
 	for i := range want {
-		checkRun(t, got[i], want[i])
+		w := *want[i]
+		w.DAG = nil
+		checkRun(t, got[i], &w)
 	}
 }
 

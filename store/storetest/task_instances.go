@@ -506,6 +506,17 @@ func applyManyRows(t *testing.T, setup setupFunc) {
 	if err != nil || len(tries) != 1 {
 		t.Errorf("tries of instance 99: %v %v", tries, err)
 	}
+	// A page of the listing.
+	page, err := s.ListTaskInstances(ctx, store.ListTIParams{DAGID: "many", RunID: "r1", Limit: 10, Offset: 20})
+	if err != nil || len(page) != 10 || page[0].MapIndex != 20 || page[9].MapIndex != 29 {
+		t.Errorf("page of 10 at 20: %d instances (%v)", len(page), err)
+	}
+	if n, err := s.CountTaskInstances(ctx, store.ListTIParams{DAGID: "many", RunID: "r1", Limit: 10}); err != nil || n != 100 {
+		t.Errorf("count: %d (%v), want 100", n, err)
+	}
+	if n, err := s.CountTaskInstances(ctx, store.ListTIParams{DAGID: "many", RunID: "r1", States: []store.TIState{store.TIFailed}}); err != nil || n != 1 {
+		t.Errorf("count of failed: %d (%v), want 1", n, err)
+	}
 	// CreateRun with more instances than any driver-side chunk.
 	var created []*store.TaskInstance
 	for i := 0; i < 75; i++ {

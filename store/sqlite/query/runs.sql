@@ -41,8 +41,9 @@ WHERE dag_id = ? AND run_id = ?;
 
 -- name: ListRuns
 -- A text/template: the filters present select the variant (and so the index) used.
--- Unset queued_at (NULL) sorts last, as the oldest.
-SELECT dag_id, run_id, logical_date, run_type, state, conf, params, dag, dag_hash,
+-- Unset queued_at (NULL) sorts last, as the oldest. The DAG snapshot is not read (NULL):
+-- listings do not need it, and it can weigh megabytes per run.
+SELECT dag_id, run_id, logical_date, run_type, state, conf, params, NULL, dag_hash,
        queued_at, started_at, ended_at, owner, heartbeat_at,
        data_interval_start, data_interval_end, trigger_events
 FROM dag_runs

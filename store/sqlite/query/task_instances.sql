@@ -56,7 +56,8 @@ WHERE true
 {{- if .RunID}} AND run_id = :run_id{{end}}
 {{- if .TaskIDs}} AND task_id IN (SELECT value FROM json_each(:task_ids)){{end}}
 {{- if .States}} AND state IN (SELECT value FROM json_each(:states)){{end}}
-ORDER BY dag_id, run_id, task_id, map_index;
+ORDER BY dag_id, run_id, task_id, map_index
+{{- if .Page}} LIMIT :limit OFFSET :offset{{end}};
 
 -- name: UpsertTry
 INSERT INTO task_tries (
@@ -77,3 +78,13 @@ SELECT dag_id, run_id, task_id, map_index, try_number, state, started_at, ended_
 FROM task_tries
 WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?
 ORDER BY try_number;
+
+-- name: CountTIs
+-- A text/template, as ListTIs.
+SELECT count(*)
+FROM task_instances
+WHERE true
+{{- if .DAGID}} AND dag_id = :dag_id{{end}}
+{{- if .RunID}} AND run_id = :run_id{{end}}
+{{- if .TaskIDs}} AND task_id IN (SELECT value FROM json_each(:task_ids)){{end}}
+{{- if .States}} AND state IN (SELECT value FROM json_each(:states)){{end}};
