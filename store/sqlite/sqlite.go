@@ -108,7 +108,7 @@ type Store struct {
 	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
 	// upsertTIs and upsertTries upsert rowsPerStmt rows in one statement.
 	upsertTIs, upsertTries, insertTIs *sql.Stmt
-	upsertPool, deletePool *sql.Stmt
+	upsertPool, deletePool            *sql.Stmt
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
 	getRun, getTI, listTries, getPool, listPools *sql.Stmt
