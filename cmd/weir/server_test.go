@@ -19,6 +19,12 @@ import (
 
 // startServer starts `weir server` on a free port and waits until it listens.
 func startServer(t *testing.T, home, dags string, env []string) *exec.Cmd {
+	cmd, _ := startServerAddr(t, home, dags, env)
+	return cmd
+}
+
+// startServerAddr is startServer returning the server's base URL too.
+func startServerAddr(t *testing.T, home, dags string, env []string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(weirBin, "server", "--addr", "127.0.0.1:0", "--dags", dags, "--grace-period", "2s", "--log-level", "warn")
 	cmd.Env = append(append(os.Environ(), "WEIR_HOME="+home, "NO_COLOR=1"), env...)
@@ -29,25 +35,71 @@ func startServer(t *testing.T, home, dags string, env []string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan bool, 1)
+	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "listening on") {
-				ready <- true
+			if line := sc.Text(); strings.Contains(line, "listening on") {
+				f := strings.Fields(line)
+				ready <- f[4] // "weir server listening on http://addr (...)"
 			}
 		}
-		ready <- false
+		ready <- ""
 	}()
 	select {
-	case ok := <-ready:
-		if !ok {
+	case url := <-ready:
+		if url == "" {
 			t.Fatal("weir server exited before listening")
 		}
+		return cmd, url
 	case <-time.After(30 * time.Second):
 		t.Fatal("weir server did not start")
 	}
-	return cmd
+	return nil, ""
+}
+
+// Issue 4: the CLI talks to a server when --server (or WEIR_SERVER) is set.
+func TestCLIAgainstServer(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	cmd, url := startServerAddr(t, home, "../../examples/dags", nil)
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	other := t.TempDir() // a different local home: everything must come from the server
+	r := weir(t, other, nil, "dags", "list", "--server", url)
+	if r.code != 0 || !strings.Contains(r.stdout, "train_model") {
+		t.Fatalf("dags list: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = weir(t, other, []string{"WEIR_SERVER=" + url}, "run", "pass_outputs", "--param", "greeting=hey", "-q")
+	if r.code != 0 || !strings.Contains(r.stdout, "pass_outputs: success") {
+		t.Fatalf("run through the server: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = weir(t, other, nil, "run", "flaky_retry", "--server", url, "-q")
+	if r.code != 1 || !strings.Contains(r.stdout, "task broken failed after 3 tries") {
+		t.Errorf("failing run through the server: %d\n%s", r.code, r.stdout)
+	}
+	r = weir(t, other, nil, "runs", "list", "--server", url, "--dag", "pass_outputs", "-o", "json")
+	var runs []struct {
+		RunID string `json:"dag_run_id"`
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || runs[0].State != "success" {
+		t.Fatalf("runs list: %v %s", err, r.stdout)
+	}
+	r = weir(t, other, nil, "tasks", "list", runs[0].RunID, "--server", url)
+	if r.code != 0 || !strings.Contains(r.stdout, "summarize") {
+		t.Errorf("tasks list: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = weir(t, other, nil, "logs", runs[0].RunID, "announce", "--server", url)
+	if r.code != 0 || !strings.Contains(r.stdout, "hey: 8 numbers add up to 31") {
+		t.Errorf("logs: %d %q %s", r.code, r.stdout, r.stderr)
+	}
+	r = weir(t, other, nil, "clear", runs[0].RunID, "--server", url)
+	if r.code != 1 || !strings.Contains(r.stderr, "local store only") {
+		t.Errorf("clear with --server: %d %s", r.code, r.stderr)
+	}
 }
 
 // TestServerKill9UnderLoad kills `weir server` with SIGKILL at random moments while a

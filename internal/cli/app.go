@@ -35,6 +35,7 @@ type app struct {
 	opts    Options
 	home    string
 	dagsDir string
+	server  string
 	out     io.Writer
 	errOut  io.Writer
 }
@@ -91,6 +92,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.SetErr(a.errOut)
 	root.PersistentFlags().StringVar(&a.home, "home", envOr("WEIR_HOME", ".weir"), "weir's home folder: store and logs ($WEIR_HOME)")
 	root.PersistentFlags().StringVar(&a.dagsDir, "dags", envOr("WEIR_DAGS", "dags"), "folder of DAG files ($WEIR_DAGS)")
+	root.PersistentFlags().StringVar(&a.server, "server", os.Getenv("WEIR_SERVER"), "talk to this weir server (http://host:port) instead of the local store ($WEIR_SERVER)")
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.benchCmd(), a.versionCmd())
 	return root

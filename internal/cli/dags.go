@@ -23,6 +23,12 @@ func (a *app) dagsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteDAGs(cmd.Context(), c, output)
+			}
 			dags, err := a.loadDAGs()
 			if output == "json" {
 				type row struct {

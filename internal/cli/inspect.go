@@ -71,6 +71,12 @@ func (a *app) runsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteRuns(cmd.Context(), c, dagID, state, limit, output)
+			}
 			st, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
@@ -120,6 +126,12 @@ func (a *app) tasksCmd() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteTasks(ctx, c, dagID, args[0], output)
+			}
 			st, err := a.openStore(ctx)
 			if err != nil {
 				return err
@@ -175,6 +187,12 @@ func (a *app) logsCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteLogs(ctx, c, dagID, args[0], args[1], mapIndex, try)
+			}
 			st, err := a.openStore(ctx)
 			if err != nil {
 				return err
@@ -239,6 +257,9 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := a.localOnly(cmd); err != nil {
+				return err
+			}
 			st, err := a.openStore(ctx)
 			if err != nil {
 				return err
@@ -284,7 +305,8 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 }
 
 func (a *app) poolsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs"}
+	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs",
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List pools", Args: cobra.NoArgs,

@@ -57,6 +57,28 @@ retry policy; finished tasks do not run again.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				if resume != "" {
+					return errors.New("--resume works on the local store only: the server resumes its runs itself")
+				}
+				conf := map[string]any{}
+				if confJSON != "" {
+					if err := json.Unmarshal([]byte(confJSON), &conf); err != nil {
+						return fmt.Errorf("--conf: not a JSON object: %v", err)
+					}
+				}
+				for _, kv := range params {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok || k == "" {
+						return fmt.Errorf("--param %q: use --param name=value", kv)
+					}
+					conf[k] = v // the server coerces to the param's schema type
+				}
+				return a.remoteRun(ctx, c, args[0], conf, runID, quiet)
+			}
 			st, err := a.openStore(ctx)
 			if err != nil {
 				return err

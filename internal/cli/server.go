@@ -51,6 +51,9 @@ nothing: the next start resumes every run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := a.localOnly(cmd); err != nil {
+				return err
+			}
 			log, err := newLogger(logFormat, logLevel, os.Stderr)
 			if err != nil {
 				return err
@@ -98,6 +101,9 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := a.localOnly(cmd); err != nil {
+				return err
+			}
 			start, err := parseDate(from, "--from")
 			if err != nil {
 				return err
@@ -188,6 +194,16 @@ func (a *app) pauseCmd(paused bool) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				if _, err := c.SetPaused(ctx, args[0], paused); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "dag %s %sd on %s\n", args[0], verb, a.server)
+				return nil
+			}
 			st, err := a.openStore(ctx)
 			if err != nil {
 				return err
@@ -212,7 +228,8 @@ func (a *app) pauseCmd(paused bool) *cobra.Command {
 }
 
 func (a *app) datasetsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events"}
+	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events",
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List datasets with the tasks that update them and the DAGs scheduled on them", Args: cobra.NoArgs,

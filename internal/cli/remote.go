@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/store"
+)
+
+// remote is the client of a weir server, when --server or WEIR_SERVER is set.
+func (a *app) remote() (*client.Client, bool, error) {
+	if a.server == "" {
+		return nil, false, nil
+	}
+	c, err := client.New(a.server, nil)
+	if err != nil {
+		return nil, true, fmt.Errorf("--server %q: %w", a.server, err)
+	}
+	return c, true, nil
+}
+
+// localOnly refuses --server for commands that work on the local store only.
+func (a *app) localOnly(cmd *cobra.Command) error {
+	if a.server != "" {
+		return fmt.Errorf("`weir %s` works on the local store only: drop --server (or unset WEIR_SERVER)", cmd.CommandPath()[len("weir "):])
+	}
+	return nil
+}
+
+func strOr(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func timeOr(p *time.Time) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return *p
+}
+
+// remoteDAGs lists the server's DAGs.
+func (a *app) remoteDAGs(ctx context.Context, c *client.Client, output string) error {
+	dags, err := c.ListDAGs(ctx, client.ListDAGsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	if err != nil {
+		return err
+	}
+	if output == "json" {
+		return writeJSON(a.out, dags.DAGs)
+	}
+	var rows [][]string
+	for _, d := range dags.DAGs {
+		sched := d.Schedule
+		if sched == "" {
+			sched = "-"
+		}
+		paused := ""
+		if d.IsPaused {
+			paused = "paused"
+		}
+		rows = append(rows, []string{d.DAGID, sched, paused, d.Fileloc, strOr(d.Description, "")})
+	}
+	table(a.out, []string{"DAG", "SCHEDULE", "PAUSED", "SOURCE", "DESCRIPTION"}, rows)
+	return nil
+}
+
+// remoteRun triggers a run on the server and follows it until it ends.
+func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, conf map[string]any, runID string, quiet bool) error {
+	run, err := c.Trigger(ctx, dagID, client.TriggerRequest{DAGRunID: runID, Conf: conf})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Triggered %s on %s: run id %s\n", dagID, a.server, run.DAGRunID)
+	seen := map[string]string{}
+	for {
+		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+		if err != nil {
+			return err
+		}
+		if !quiet {
+			for _, ti := range tis.TaskInstances {
+				key := fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+				st := strOr(ti.State, "none")
+				if seen[key] != st && st != "none" && st != "scheduled" {
+					fmt.Fprintf(a.out, "%s  %-28s %s\n", time.Now().Format("15:04:05.000"), remoteLabel(ti), paint(colors(a.out), st))
+				}
+				seen[key] = st
+			}
+		}
+		r, err := c.GetRun(ctx, dagID, run.DAGRunID)
+		if err != nil {
+			return err
+		}
+		if r.State == string(store.RunSuccess) || r.State == string(store.RunFailed) {
+			return a.remoteReport(ctx, c, r)
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(a.errOut, "\nstopped following; the run goes on on the server: weir runs list --server %s\n", a.server)
+			return &ExitError{Code: 130}
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func remoteLabel(ti client.TaskInstance) string {
+	return taskLabel(&store.TaskInstance{TaskID: ti.TaskID, MapIndex: ti.MapIndex, RenderedMapIndex: strOr(ti.RenderedMapIndex, "")})
+}
+
+// remoteReport prints a finished run's table; a failed run is exit code 1.
+func (a *app) remoteReport(ctx context.Context, c *client.Client, r *client.DAGRun) error {
+	tis, err := c.ListTaskInstances(ctx, r.DAGID, r.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	if err != nil {
+		return err
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, ti := range tis.TaskInstances {
+		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprint(ti.TryNumber),
+			fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
+	}
+	fmt.Fprintln(a.out)
+	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "OUTPUT", "ERROR"}, rows)
+	fmt.Fprintf(a.out, "\nrun %s of %s: %s\n", r.DAGRunID, r.DAGID, paint(color, r.State))
+	if r.State != string(store.RunSuccess) {
+		for _, ti := range tis.TaskInstances {
+			if strOr(ti.State, "") == string(store.TIFailed) && ti.TryNumber > 0 {
+				log, err := c.Log(ctx, r.DAGID, r.DAGRunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+				if err == nil {
+					lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+					if len(lines) > 20 {
+						lines = lines[len(lines)-20:]
+					}
+					fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", ti.TaskID, ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
+					for _, l := range lines {
+						fmt.Fprintf(a.out, "  │ %s\n", l)
+					}
+				}
+			}
+		}
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// remoteFindRun finds a run by id on the server (by DAG when given).
+func remoteFindRun(ctx context.Context, c *client.Client, dagID, runID string) (*client.DAGRun, error) {
+	if dagID != "" {
+		return c.GetRun(ctx, dagID, runID)
+	}
+	runs, err := c.ListRuns(ctx, "", client.ListRunsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	if err != nil {
+		return nil, err
+	}
+	var found []client.DAGRun
+	for _, r := range runs.DAGRuns {
+		if r.DAGRunID == runID {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no run %q on the server (see `weir runs list --server URL`)", runID)
+	case 1:
+		return &found[0], nil
+	}
+	return nil, errors.New("run id exists in several DAGs: pass --dag")
+}
+
+func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state string, limit int, output string) error {
+	o := client.ListRunsOptions{ListOptions: client.ListOptions{Limit: limit}}
+	if state != "" {
+		o.States = []string{state}
+	}
+	runs, err := c.ListRuns(ctx, dagID, o)
+	if err != nil {
+		return err
+	}
+	if output == "json" {
+		return writeJSON(a.out, runs.DAGRuns)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, r := range runs.DAGRuns {
+		rows = append(rows, []string{r.DAGID, r.DAGRunID, paint(color, r.State), r.RunType, fmtTime(timeOr(r.StartDate)), fmtDur(timeOr(r.StartDate), timeOr(r.EndDate))})
+	}
+	table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "STARTED", "DURATION"}, rows)
+	return nil
+}
+
+func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, output string) error {
+	run, err := remoteFindRun(ctx, c, dagID, runID)
+	if err != nil {
+		return err
+	}
+	tis, err := c.ListTaskInstances(ctx, run.DAGID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	if err != nil {
+		return err
+	}
+	if output == "json" {
+		return writeJSON(a.out, tis.TaskInstances)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, ti := range tis.TaskInstances {
+		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries),
+			fmtTime(timeOr(ti.StartDate)), fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
+	}
+	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.DAGRunID, run.DAGID, paint(color, run.State))
+	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "OUTPUT", "ERROR"}, rows)
+	return nil
+}
+
+func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, taskID string, mapIndex, try int) error {
+	run, err := remoteFindRun(ctx, c, dagID, runID)
+	if err != nil {
+		return err
+	}
+	if try == 0 {
+		ti, err := c.GetTaskInstance(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex)
+		if err != nil {
+			return err
+		}
+		try = ti.TryNumber
+	}
+	log, err := c.Log(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex, try)
+	if err != nil {
+		return err
+	}
+	_, err = a.out.Write(log)
+	return err
+}
+
+
