@@ -238,5 +238,3 @@ func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, ta
 	_, err = a.out.Write(log)
 	return err
 }
-
-
