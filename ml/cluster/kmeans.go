@@ -83,17 +83,41 @@ func (m *KMeans) Fit(x *mat.Dense) error {
 		meanVar += ss/float64(n) - mu*mu
 	}
 	tol *= meanVar / float64(p)
-	r := rand.New(rand.NewPCG(m.Seed, 0x6b6d65616e73))
-	best := math.Inf(1)
-	for run := 0; run < nInit; run++ {
-		centers := seedPlusPlus(raw.Data, raw.Stride, n, p, k, r)
-		inertia, iters := lloyd(raw.Data, raw.Stride, n, p, centers, maxIter, tol)
-		if inertia < best {
-			best = inertia
-			m.Centers, m.Inertia, m.Iterations = centers, inertia, iters
+	// The runs are independent (each has its own random stream derived
+	// from Seed and its index), so they run concurrently, one per core;
+	// the best inertia wins, ties going to the lower index.
+	type outcome struct {
+		centers [][]float64
+		inertia float64
+		iters   int
+	}
+	runs := make([]outcome, nInit)
+	next := make(chan int, nInit)
+	for i := 0; i < nInit; i++ {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(nInit, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for run := range next {
+				r := rand.New(rand.NewPCG(m.Seed, 0x6b6d65616e73+uint64(run)))
+				centers := seedPlusPlus(raw.Data, raw.Stride, n, p, k, r)
+				inertia, iters := lloyd(raw.Data, raw.Stride, n, p, centers, maxIter, tol)
+				runs[run] = outcome{centers, inertia, iters}
+			}
+		}()
+	}
+	wg.Wait()
+	best := 0
+	for i, o := range runs {
+		if o.inertia < runs[best].inertia {
+			best = i
 		}
 	}
-	m.K = k
+	m.Centers, m.Inertia, m.Iterations, m.K = runs[best].centers, runs[best].inertia, runs[best].iters, k
 	return nil
 }
 
@@ -342,7 +366,7 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	if len(m.Centers) == 0 {
 		return nil, check.Features(x, 0)
 	}
-	if err := check.Features(x, len(m.Centers[0])); err != nil {
+	if err := check.Shape(x, len(m.Centers[0])); err != nil {
 		return nil, err
 	}
 	n, p := x.Dims()
@@ -350,12 +374,25 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	out := make([]int, n)
 	flat := flatten(m.Centers)
 	nb := (n + blockRows - 1) / blockRows
+	bad := make([]bool, nb)
 	forBlocks(nb, func(b int) {
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			best, _, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat)
+			best, d, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat)
 			out[i] = best
+			if !(d < math.Inf(1)) { // a NaN or infinite value in the row
+				bad[b] = true
+			}
 		}
 	})
+	for b, isBad := range bad {
+		if isBad {
+			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+				if err := check.Row(x, i); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	return out, nil
 }
 

@@ -91,6 +91,13 @@ func TestKMeansBadInput(t *testing.T) {
 	if _, err := (&cluster.KMeans{}).Predict(x); err == nil {
 		t.Error("predict before fit")
 	}
+	m := &cluster.KMeans{K: 2, Seed: 1}
+	if err := m.Fit(x); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Predict(mat.NewDense(2, 2, []float64{1, 2, 3, math.NaN()})); err == nil || !strings.Contains(err.Error(), "X column 1, row 2") {
+		t.Errorf("NaN at predict: %v", err)
+	}
 }
 
 func ExampleKMeans() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/weirhq/weir/ml/internal/check"
@@ -187,26 +188,7 @@ func dualityGap(cols [][]float64, resid, y, w []float64, l1, l2 float64) float64
 	return gap
 }
 
-func dot(a, b []float64) float64 {
-	var s0, s1, s2, s3 float64
-	n := len(a)
-	b = b[:n]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < n; i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+// dot and axpy use gonum's assembly kernels.
+func dot(a, b []float64) float64 { return floats.Dot(a, b[:len(a)]) }
 
-func axpy(alpha float64, x, y []float64) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
+func axpy(alpha float64, x, y []float64) { floats.AddScaled(y[:len(x)], alpha, x) }

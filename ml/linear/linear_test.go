@@ -208,6 +208,14 @@ func TestBadInput(t *testing.T) {
 	if _, err := m.Predict(mat.NewDense(1, 3, nil)); err == nil || !strings.Contains(err.Error(), "fitted on 2") {
 		t.Errorf("wrong width: %v", err)
 	}
+	if _, err := m.Predict(mat.NewDense(3, 2, []float64{1, 2, 3, 4, math.Inf(-1), 6})); err == nil || err.Error() != "X column 0, row 3: value -Inf is not finite (impute or drop it first)" {
+		t.Errorf("Inf at predict: %v", err)
+	}
+	lr := &linear.LogisticRegression{}
+	_ = lr.Fit(x, []int{0, 1, 1})
+	if _, err := lr.PredictProba(mat.NewDense(2, 2, []float64{1, 2, math.NaN(), 4})); err == nil || !strings.Contains(err.Error(), "X column 0, row 2: value NaN") {
+		t.Errorf("NaN at predict: %v", err)
+	}
 }
 
 func TestCollinearOLSIsMinimumNorm(t *testing.T) {

@@ -232,22 +232,43 @@ func (m *LogisticRegression) DecisionFunction(x *mat.Dense) ([][]float64, error)
 	if len(m.Coef) == 0 {
 		return nil, check.Features(x, 0)
 	}
-	if err := check.Features(x, len(m.Coef[0])); err != nil {
+	if err := check.Shape(x, len(m.Coef[0])); err != nil {
 		return nil, err
 	}
 	n, p := x.Dims()
 	raw := x.RawMatrix()
+	k := len(m.Coef)
+	flat := make([]float64, n*k)
 	out := make([][]float64, n)
-	forBlocks(n, func(_, lo, hi int) {
+	nb := (n + blockRows - 1) / blockRows
+	bad := make([]bool, nb)
+	forBlocks(n, func(b, lo, hi int) {
+		var acc float64
 		for i := lo; i < hi; i++ {
 			xi := raw.Data[i*raw.Stride : i*raw.Stride+p]
-			z := make([]float64, len(m.Coef))
+			z := flat[i*k : i*k+k : i*k+k]
 			for r, w := range m.Coef {
 				z[r] = m.Intercept[r] + dot(xi, w)
+				acc += z[r] * 0
 			}
 			out[i] = z
 		}
+		bad[b] = acc != 0
 	})
+	// Only rows whose scores are not finite can hold a bad value.
+	if err := check.Finite(x, n, func(i int) bool {
+		if !bad[i/blockRows] {
+			return false
+		}
+		for _, v := range out[i] {
+			if !isFinite(v) {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

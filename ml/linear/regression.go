@@ -2,14 +2,19 @@ package linear
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/weirhq/weir/ml/internal/check"
 )
 
 func maxWorkers() int { return runtime.GOMAXPROCS(0) }
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // LinearRegression is ordinary least squares, scikit-learn's
 // LinearRegression. With collinear features it returns the minimum-norm
@@ -92,21 +97,32 @@ func fitLeastSquares(x *mat.Dense, y []float64, alpha float64, noIntercept bool)
 }
 
 func predictLinear(x *mat.Dense, coef []float64, intercept float64) ([]float64, error) {
-	if err := check.Features(x, len(coef)); err != nil {
+	if err := check.Shape(x, len(coef)); err != nil {
 		return nil, err
 	}
 	n, p := x.Dims()
 	raw := x.RawMatrix()
 	out := make([]float64, n)
-	forBlocks(n, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row := raw.Data[i*raw.Stride : i*raw.Stride+p]
-			s := intercept
-			for j, v := range row {
-				s += v * coef[j]
-			}
-			out[i] = s
+	// A NaN or infinite input makes its output non-finite, so only those
+	// rows are scanned for bad values.
+	nb := (n + blockRows - 1) / blockRows
+	bad := make([]bool, nb)
+	forBlocks(n, func(b, lo, hi int) {
+		// out = X·coef + intercept through gonum's assembly GEMV.
+		dst := out[lo:hi]
+		for i := range dst {
+			dst[i] = intercept
 		}
+		blk := blas64.General{Rows: hi - lo, Cols: p, Stride: raw.Stride, Data: raw.Data[lo*raw.Stride : (hi-1)*raw.Stride+p]}
+		blas64.Gemv(blas.NoTrans, 1, blk, blas64.Vector{N: p, Inc: 1, Data: coef}, 1, blas64.Vector{N: hi - lo, Inc: 1, Data: dst})
+		var acc float64
+		for _, s := range dst {
+			acc += s * 0
+		}
+		bad[b] = acc != 0
 	})
+	if err := check.Finite(x, n, func(i int) bool { return bad[i/blockRows] && !isFinite(out[i]) }); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

@@ -465,7 +465,7 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 
 // parallelDepth is the depth down to which ParallelFeatures also grows
 // sibling subtrees concurrently (up to 2^parallelDepth tasks).
-const parallelDepth = 2
+const parallelDepth = 3
 
 // sub returns a grower sharing g's data and configuration that grows into
 // a tree of its own.

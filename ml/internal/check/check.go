@@ -128,3 +128,44 @@ func Classes(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
 	}
 	return classes, yi, nil
 }
+
+// Shape checks X for prediction without scanning its values: non-empty,
+// and with the number of columns the model was fitted on (0 means the
+// model is not fitted). Callers that skip the value scan for speed must
+// call Row for any row whose output is not finite.
+func Shape(x *mat.Dense, want int) error {
+	if want == 0 {
+		return errors.New("model is not fitted")
+	}
+	if x == nil || x.IsEmpty() {
+		return fmt.Errorf("%w: X has no rows", ErrEmpty)
+	}
+	if _, c := x.Dims(); c != want {
+		return fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
+	}
+	return nil
+}
+
+// Row returns an error naming the first NaN or infinite value of row i
+// (0-based) of X, or nil when the row is finite.
+func Row(x *mat.Dense, i int) error {
+	for j, v := range x.RawRowView(i) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+		}
+	}
+	return nil
+}
+
+// Finite returns the Row error of the first row i in [0, n) for which
+// bad(i) is true and the row holds a non-finite value.
+func Finite(x *mat.Dense, n int, bad func(i int) bool) error {
+	for i := 0; i < n; i++ {
+		if bad(i) {
+			if err := Row(x, i); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
