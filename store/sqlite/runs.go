@@ -106,19 +106,8 @@ func (s *Store) createRunTx(w *writer, run *store.DAGRun, tis []*store.TaskInsta
 	if len(tis) == 0 {
 		return false, nil
 	}
-	if len(tis) >= rowsPerStmt {
-		many := w.stmt(s.insertTIs)
-		for len(tis) >= rowsPerStmt {
-			args = args[:0]
-			for _, ti := range tis[:rowsPerStmt] {
-				args = appendTIArgs(args, ti)
-			}
-			if err := w.exec(many, args...); err != nil {
-				return false, fmt.Errorf("task instances %s to %s: %w", tiKey(tis[0].DAGID, tis[0].RunID, tis[0].TaskID, tis[0].MapIndex),
-					tiKey(tis[rowsPerStmt-1].DAGID, tis[rowsPerStmt-1].RunID, tis[rowsPerStmt-1].TaskID, tis[rowsPerStmt-1].MapIndex), interpretError(err))
-			}
-			tis = tis[rowsPerStmt:]
-		}
+	if tis, args, err = execChunks(w, s.insertTIs, tis, args, appendTIArgs, tiName, "task instances"); err != nil {
+		return false, err
 	}
 	st := w.stmt(s.insertTI)
 	for _, ti := range tis {

@@ -228,20 +228,10 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			}
 		}
 		tis := b.TIs
-		if len(tis) >= rowsPerStmt && distinctTIs(tis) {
-			// Whole chunks in multi-row statements (a row may appear only once in one).
-			many := w.stmt(s.upsertTIs)
-			for len(tis) >= rowsPerStmt {
-				args = args[:0]
-				for _, ti := range tis[:rowsPerStmt] {
-					args = appendTIArgs(args, ti)
-				}
-				if err := w.exec(many, args...); err != nil {
-					err = interpretError(err)
-					return fmt.Errorf("task instances %s to %s: %w", tiKey(tis[0].DAGID, tis[0].RunID, tis[0].TaskID, tis[0].MapIndex),
-						tiKey(tis[rowsPerStmt-1].DAGID, tis[rowsPerStmt-1].RunID, tis[rowsPerStmt-1].TaskID, tis[rowsPerStmt-1].MapIndex), err)
-				}
-				tis = tis[rowsPerStmt:]
+		if distinctTIs(tis) { // a row may appear only once in a multi-row statement
+			var err error
+			if tis, args, err = execChunks(w, s.upsertTIs, tis, args, appendTIArgs, tiName, "task instances"); err != nil {
+				return err
 			}
 		}
 		if len(tis) > 0 {
@@ -260,19 +250,10 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			}
 		}
 		tries := b.Tries
-		if len(tries) >= rowsPerStmt && distinctTries(tries) {
-			many := w.stmt(s.upsertTries)
-			for len(tries) >= rowsPerStmt {
-				args = args[:0]
-				for _, t := range tries[:rowsPerStmt] {
-					args = appendTryArgs(args, t)
-				}
-				if err := w.exec(many, args...); err != nil {
-					err = interpretError(err)
-					return fmt.Errorf("tries of %s to %s: %w", tiKey(tries[0].DAGID, tries[0].RunID, tries[0].TaskID, tries[0].MapIndex),
-						tiKey(tries[rowsPerStmt-1].DAGID, tries[rowsPerStmt-1].RunID, tries[rowsPerStmt-1].TaskID, tries[rowsPerStmt-1].MapIndex), err)
-				}
-				tries = tries[rowsPerStmt:]
+		if distinctTries(tries) {
+			var err error
+			if tries, args, err = execChunks(w, s.upsertTries, tries, args, appendTryArgs, tryName, "tries"); err != nil {
+				return err
 			}
 		}
 		if len(tries) > 0 {
@@ -350,4 +331,31 @@ func distinctTries(tries []*store.TaskTry) bool {
 		seen[k] = struct{}{}
 	}
 	return true
+}
+
+// execChunks writes the leading whole chunks of rows, rowsPerStmt rows per execution of the
+// multi-row statement many, and returns the rows left over (fewer than a chunk) and the
+// argument slice for reuse.
+func execChunks[T any](w *writer, many *sql.Stmt, rows []T, args []any, appendArgs func([]any, T) []any, name func(T) string, what string) ([]T, []any, error) {
+	if len(rows) < rowsPerStmt {
+		return rows, args, nil
+	}
+	st := w.stmt(many)
+	for len(rows) >= rowsPerStmt {
+		args = args[:0]
+		for _, r := range rows[:rowsPerStmt] {
+			args = appendArgs(args, r)
+		}
+		if err := w.exec(st, args...); err != nil {
+			return nil, args, fmt.Errorf("%s %s to %s: %w", what, name(rows[0]), name(rows[rowsPerStmt-1]), interpretError(err))
+		}
+		rows = rows[rowsPerStmt:]
+	}
+	return rows, args, nil
+}
+
+func tiName(ti *store.TaskInstance) string { return tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex) }
+
+func tryName(t *store.TaskTry) string {
+	return fmt.Sprintf("try %d of %s", t.TryNumber, tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex))
 }
