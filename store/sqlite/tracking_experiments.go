@@ -1,0 +1,363 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/weirhq/weir/tracking"
+)
+
+var _ tracking.Store = (*Store)(nil)
+
+// trackingWrite runs fn in a write transaction, giving it a helper that executes named
+// queries; driver errors are interpreted (interpretError) once, here.
+func (s *Store) trackingWrite(ctx context.Context, fn func(tx *trackingTx) error) error {
+	return s.writeTx(ctx, func(w *writer) error { return fn(&trackingTx{w: w}) })
+}
+
+// trackingTx executes the named tracking queries of one write transaction.
+type trackingTx struct{ w *writer }
+
+// exec executes the named query and returns the rows it changed.
+func (t *trackingTx) exec(name string, args ...any) (int64, error) {
+	if err := t.w.ctx.Err(); err != nil {
+		return 0, err
+	}
+	res, err := t.w.tx.ExecContext(t.w.nc, query(name), args...)
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	return res.RowsAffected()
+}
+
+// row runs the named query and scans its one row into dst.
+func (t *trackingTx) row(name string, args []any, dst ...any) error {
+	return interpretError(t.w.tx.QueryRowContext(t.w.nc, query(name), args...).Scan(dst...))
+}
+
+// queryer is a read pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// experimentKey parses an experiment ID; a malformed one is not found.
+func experimentKey(id string) (int64, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("experiment %q: %w", id, tracking.ErrNotFound)
+	}
+	return n, nil
+}
+
+func scanExperiment(sc interface{ Scan(...any) error }) (*tracking.Experiment, int64, error) {
+	var e tracking.Experiment
+	var id int64
+	if err := sc.Scan(&id, &e.Name, &e.ArtifactLocation, &e.LifecycleStage, &e.CreationTime, &e.LastUpdateTime); err != nil {
+		return nil, 0, err
+	}
+	e.ID = strconv.FormatInt(id, 10)
+	return &e, id, nil
+}
+
+// CreateExperiment implements tracking.Store.
+func (s *Store) CreateExperiment(ctx context.Context, p tracking.CreateExperimentParams) (string, error) {
+	now := p.Time
+	if now == 0 {
+		now = s.now().UnixMilli()
+	}
+	var id int64
+	err := s.trackingWrite(ctx, func(tx *trackingTx) error {
+		res, err := tx.w.tx.ExecContext(tx.w.nc, query("TrackingInsertExperiment"), p.Name, p.ArtifactLocation, now)
+		if err != nil {
+			return interpretError(err)
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if p.ArtifactLocation == "" {
+			if _, err := tx.exec("TrackingSetDefaultArtifactLocation", id); err != nil {
+				return err
+			}
+		}
+		for _, t := range p.Tags {
+			if _, err := tx.exec("TrackingSetExperimentTag", id, t.Key, t.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("experiment %q: %w", p.Name, err)
+	}
+	return strconv.FormatInt(id, 10), nil
+}
+
+// GetExperiment implements tracking.Store.
+func (s *Store) GetExperiment(ctx context.Context, id string) (*tracking.Experiment, error) {
+	key, err := experimentKey(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.getExperiment(ctx, "TrackingGetExperiment", key, id)
+}
+
+// GetExperimentByName implements tracking.Store.
+func (s *Store) GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error) {
+	return s.getExperiment(ctx, "TrackingGetExperimentByName", name, name)
+}
+
+func (s *Store) getExperiment(ctx context.Context, q string, arg any, what string) (*tracking.Experiment, error) {
+	e, id, err := scanExperiment(s.r.QueryRowContext(ctx, query(q), arg))
+	if err != nil {
+		return nil, fmt.Errorf("experiment %q: %w", what, interpretError(err))
+	}
+	rows, err := s.r.QueryContext(ctx, query("TrackingGetExperimentTags"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t tracking.Tag
+		if err := rows.Scan(&t.Key, &t.Value); err != nil {
+			return nil, err
+		}
+		e.Tags = append(e.Tags, t)
+	}
+	return e, rows.Err()
+}
+
+// SearchExperiments implements tracking.Store. Experiments are few: it loads them all and
+// filters, sorts and pages in memory.
+func (s *Store) SearchExperiments(ctx context.Context, p tracking.SearchExperimentsParams) (*tracking.ExperimentPage, error) {
+	clauses, err := tracking.ParseFilter(p.Filter)
+	if err != nil {
+		return nil, err
+	}
+	orders := make([]tracking.OrderBy, 0, len(p.OrderBy))
+	for _, o := range p.OrderBy {
+		ob, err := tracking.ParseOrderBy(o)
+		if err != nil {
+			return nil, err
+		}
+		if ob.Kind != tracking.KindAttribute || !slices.Contains([]string{"name", "experiment_id", "creation_time", "last_update_time"}, ob.Key) {
+			return nil, fmt.Errorf("%w: order_by %q: experiments order by name, experiment_id, creation_time or last_update_time", tracking.ErrInvalid, o)
+		}
+		orders = append(orders, ob)
+	}
+	offset, err := tracking.DecodePageToken(p.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.allExperiments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []tracking.Experiment
+	for _, e := range all {
+		if !p.ViewType.Includes(e.LifecycleStage) {
+			continue
+		}
+		ok, err := matchExperiment(&e, clauses)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	num := func(id string) int64 { n, _ := strconv.ParseInt(id, 10, 64); return n }
+	slices.SortStableFunc(out, func(a, b tracking.Experiment) int {
+		for _, o := range orders {
+			var c int
+			switch o.Key {
+			case "name":
+				c = strings.Compare(a.Name, b.Name)
+			case "experiment_id":
+				c = cmp.Compare(num(a.ID), num(b.ID))
+			case "creation_time":
+				c = cmp.Compare(a.CreationTime, b.CreationTime)
+			case "last_update_time":
+				c = cmp.Compare(a.LastUpdateTime, b.LastUpdateTime)
+			}
+			if o.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		if len(orders) == 0 {
+			if c := cmp.Compare(b.CreationTime, a.CreationTime); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(num(a.ID), num(b.ID))
+	})
+	max := p.MaxResults
+	if max <= 0 {
+		max = tracking.DefaultSearchResults
+	}
+	page, next := tracking.Page(out, offset, max)
+	return &tracking.ExperimentPage{Experiments: page, NextPageToken: next}, nil
+}
+
+func matchExperiment(e *tracking.Experiment, clauses []tracking.Clause) (bool, error) {
+	for _, c := range clauses {
+		switch {
+		case c.Kind == tracking.KindTag:
+			v, ok := "", false
+			for _, t := range e.Tags {
+				if t.Key == c.Key {
+					v, ok = t.Value, true
+				}
+			}
+			if !ok || !tracking.MatchString(c, v) {
+				return false, nil
+			}
+		case c.Kind == tracking.KindAttribute && c.Key == "name":
+			if c.IsNumber || !tracking.MatchString(c, e.Name) {
+				return false, nil
+			}
+		case c.Kind == tracking.KindAttribute && (c.Key == "creation_time" || c.Key == "last_update_time"):
+			if !c.IsNumber {
+				return false, fmt.Errorf("%w: filter: %s compares with a number", tracking.ErrInvalid, c.Key)
+			}
+			v := e.CreationTime
+			if c.Key == "last_update_time" {
+				v = e.LastUpdateTime
+			}
+			if !tracking.MatchNumber(c, float64(v)) {
+				return false, nil
+			}
+		default:
+			return false, fmt.Errorf("%w: filter: experiments are filtered on name, creation_time, last_update_time and tags, not %s.%s", tracking.ErrInvalid, c.Kind, c.Key)
+		}
+	}
+	return true, nil
+}
+
+func (s *Store) allExperiments(ctx context.Context) ([]tracking.Experiment, error) {
+	rows, err := s.r.QueryContext(ctx, query("TrackingListExperiments"))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tracking.Experiment
+	index := map[int64]int{}
+	for rows.Next() {
+		e, id, err := scanExperiment(rows)
+		if err != nil {
+			return nil, err
+		}
+		index[id] = len(out)
+		out = append(out, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	trows, err := s.r.QueryContext(ctx, query("TrackingListExperimentTags"))
+	if err != nil {
+		return nil, err
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var id int64
+		var t tracking.Tag
+		if err := trows.Scan(&id, &t.Key, &t.Value); err != nil {
+			return nil, err
+		}
+		if i, ok := index[id]; ok {
+			out[i].Tags = append(out[i].Tags, t)
+		}
+	}
+	return out, trows.Err()
+}
+
+// RenameExperiment implements tracking.Store.
+func (s *Store) RenameExperiment(ctx context.Context, id, newName string) error {
+	key, err := experimentKey(id)
+	if err != nil {
+		return err
+	}
+	return s.experimentWrite(ctx, id, "TrackingRenameExperiment", key, newName, s.now().UnixMilli())
+}
+
+// experimentWrite executes the named query on one experiment, ErrNotFound if it changed no
+// row.
+func (s *Store) experimentWrite(ctx context.Context, id, name string, args ...any) error {
+	err := s.trackingWrite(ctx, func(tx *trackingTx) error {
+		n, err := tx.exec(name, args...)
+		if err == nil && n == 0 {
+			err = tracking.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("experiment %q: %w", id, err)
+	}
+	return nil
+}
+
+// SetExperimentLifecycle implements tracking.Store.
+func (s *Store) SetExperimentLifecycle(ctx context.Context, id, stage string) error {
+	key, err := experimentKey(id)
+	if err != nil {
+		return err
+	}
+	if stage != tracking.StageActive && stage != tracking.StageDeleted {
+		return fmt.Errorf("%w: lifecycle stage %q", tracking.ErrInvalid, stage)
+	}
+	if key == 0 && stage == tracking.StageDeleted {
+		return fmt.Errorf("%w: the Default experiment cannot be deleted", tracking.ErrInvalid)
+	}
+	err = s.trackingWrite(ctx, func(tx *trackingTx) error {
+		n, err := tx.exec("TrackingSetExperimentStage", key, stage, s.now().UnixMilli())
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return tracking.ErrNotFound
+		}
+		q := "TrackingRestoreExperimentRuns"
+		if stage == tracking.StageDeleted {
+			q = "TrackingDeleteExperimentRuns"
+		}
+		_, err = tx.exec(q, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("experiment %q: %w", id, err)
+	}
+	return nil
+}
+
+// SetExperimentTag implements tracking.Store.
+func (s *Store) SetExperimentTag(ctx context.Context, id string, tag tracking.Tag) error {
+	key, err := experimentKey(id)
+	if err != nil {
+		return err
+	}
+	err = s.trackingWrite(ctx, func(tx *trackingTx) error {
+		_, err := tx.exec("TrackingSetExperimentTag", key, tag.Key, tag.Value)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("experiment %q: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteExperimentTag implements tracking.Store.
+func (s *Store) DeleteExperimentTag(ctx context.Context, id, tagKey string) error {
+	key, err := experimentKey(id)
+	if err != nil {
+		return err
+	}
+	return s.experimentWrite(ctx, id+" tag "+tagKey, "TrackingDeleteExperimentTag", key, tagKey)
+}

@@ -1,0 +1,457 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/weirhq/weir/tracking"
+)
+
+// runRow is a run's metadata with its integer key.
+type runRow struct {
+	id   int64
+	info tracking.RunInfo
+}
+
+func scanRunInfo(sc interface{ Scan(...any) error }) (runRow, error) {
+	var r runRow
+	var exp int64
+	var end sql.NullInt64
+	var status string
+	if err := sc.Scan(&r.id, &r.info.RunID, &exp, &r.info.RunName, &r.info.UserID, &status, &r.info.StartTime, &end,
+		&r.info.ArtifactURI, &r.info.LifecycleStage); err != nil {
+		return r, err
+	}
+	r.info.ExperimentID = strconv.FormatInt(exp, 10)
+	r.info.Status = tracking.RunStatus(status)
+	r.info.EndTime = end.Int64
+	return r, nil
+}
+
+// runInfo returns a run's metadata by ID, through q (the read pool or a transaction).
+func runInfo(ctx context.Context, q queryer, runID string) (runRow, error) {
+	r, err := scanRunInfo(q.QueryRowContext(ctx, query("TrackingGetRunInfo"), runID))
+	if err != nil {
+		return r, fmt.Errorf("run %q: %w", runID, interpretError(err))
+	}
+	return r, nil
+}
+
+// activeRun returns the metadata of a run in a write transaction, ErrInvalid if deleted.
+func (t *trackingTx) activeRun(runID string) (runRow, error) {
+	r, err := runInfo(t.w.nc, t.w.tx, runID)
+	if err != nil {
+		return r, err
+	}
+	if r.info.LifecycleStage != tracking.StageActive {
+		return r, fmt.Errorf("%w: the run %s must be in the 'active' state; current state is %s", tracking.ErrInvalid, runID, r.info.LifecycleStage)
+	}
+	return r, nil
+}
+
+// CreateMLRun implements tracking.Store.
+func (s *Store) CreateMLRun(ctx context.Context, p tracking.CreateMLRunParams) (*tracking.Run, error) {
+	exp, err := experimentKey(p.ExperimentID)
+	if err != nil {
+		return nil, err
+	}
+	status := p.Status
+	if status == "" {
+		status = tracking.RunRunning
+	}
+	start := p.StartTime
+	if start == 0 {
+		start = s.now().UnixMilli()
+	}
+	runID := tracking.NewRunID()
+	tags := append([]tracking.Tag(nil), p.Tags...)
+	if p.RunName != "" {
+		tags = append(tags, tracking.Tag{Key: tracking.TagRunName, Value: p.RunName})
+	}
+	if p.ParentRunID != "" {
+		tags = append(tags, tracking.Tag{Key: tracking.TagParentRunID, Value: p.ParentRunID})
+	}
+	err = s.trackingWrite(ctx, func(tx *trackingTx) error {
+		var e *tracking.Experiment
+		e, _, err := scanExperiment(tx.w.tx.QueryRowContext(tx.w.nc, query("TrackingGetExperiment"), exp))
+		if err != nil {
+			return fmt.Errorf("experiment %q: %w", p.ExperimentID, interpretError(err))
+		}
+		if e.LifecycleStage != tracking.StageActive {
+			return fmt.Errorf("%w: experiment %q is deleted", tracking.ErrInvalid, p.ExperimentID)
+		}
+		if p.ParentRunID != "" {
+			if _, err := runInfo(tx.w.nc, tx.w.tx, p.ParentRunID); err != nil {
+				return fmt.Errorf("parent %w", err)
+			}
+		}
+		uri := e.ArtifactLocation + "/" + runID + "/artifacts"
+		res, err := tx.w.tx.ExecContext(tx.w.nc, query("TrackingInsertRun"), runID, exp, p.RunName, p.UserID, string(status), start, uri)
+		if err != nil {
+			return interpretError(err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		return tx.logBatch(id, nil, nil, tags)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetMLRun(ctx, runID)
+}
+
+// GetMLRun implements tracking.Store.
+func (s *Store) GetMLRun(ctx context.Context, runID string) (*tracking.Run, error) {
+	r, err := runInfo(ctx, s.r, runID)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := s.loadRuns(ctx, []runRow{r})
+	if err != nil {
+		return nil, err
+	}
+	return &runs[0], nil
+}
+
+// loadRuns returns the runs of rows with their params, latest metrics, tags and inputs.
+func (s *Store) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run, error) {
+	out := make([]tracking.Run, len(rows))
+	index := make(map[int64]*tracking.Run, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i].Info = r.info
+		index[r.id] = &out[i]
+		ids[i] = r.id
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	idsJSON, _ := json.Marshal(ids)
+	each := func(name string, scan func(rs *sql.Rows, run *tracking.Run) error) error {
+		rs, err := s.r.QueryContext(ctx, query(name), string(idsJSON))
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		var id int64
+		for rs.Next() {
+			if err := scan(rs, nil); err != nil {
+				return err
+			}
+			_ = id
+		}
+		return rs.Err()
+	}
+	var run int64
+	kv := func(add func(r *tracking.Run, k, v string)) func(rs *sql.Rows, _ *tracking.Run) error {
+		return func(rs *sql.Rows, _ *tracking.Run) error {
+			var k, v string
+			if err := rs.Scan(&run, &k, &v); err != nil {
+				return err
+			}
+			add(index[run], k, v)
+			return nil
+		}
+	}
+	if err := each("TrackingRunParams", kv(func(r *tracking.Run, k, v string) { r.Params = append(r.Params, tracking.Param{Key: k, Value: v}) })); err != nil {
+		return nil, err
+	}
+	if err := each("TrackingRunTags", kv(func(r *tracking.Run, k, v string) { r.Tags = append(r.Tags, tracking.Tag{Key: k, Value: v}) })); err != nil {
+		return nil, err
+	}
+	if err := each("TrackingRunMetrics", func(rs *sql.Rows, _ *tracking.Run) error {
+		var m tracking.Metric
+		var nan bool
+		if err := rs.Scan(&run, &m.Key, &m.Value, &m.Timestamp, &m.Step, &nan); err != nil {
+			return err
+		}
+		if nan {
+			m.Value = math.NaN()
+		}
+		r := index[run]
+		r.Metrics = append(r.Metrics, m)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := each("TrackingRunInputs", func(rs *sql.Rows, _ *tracking.Run) error {
+		var tags, ds string
+		if err := rs.Scan(&run, &tags, &ds); err != nil {
+			return err
+		}
+		in := tracking.DatasetInput{Dataset: []byte(ds)}
+		var kvs [][2]string
+		if err := json.Unmarshal([]byte(tags), &kvs); err != nil {
+			return err
+		}
+		for _, t := range kvs {
+			in.Tags = append(in.Tags, tracking.Tag{Key: t[0], Value: t[1]})
+		}
+		r := index[run]
+		r.Inputs = append(r.Inputs, in)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateMLRun implements tracking.Store.
+func (s *Store) UpdateMLRun(ctx context.Context, p tracking.UpdateMLRunParams) (*tracking.RunInfo, error) {
+	var status, end, name any
+	if p.Status != nil {
+		status = string(*p.Status)
+	}
+	if p.EndTime != nil {
+		end = *p.EndTime
+	}
+	if p.RunName != nil {
+		name = *p.RunName
+	}
+	err := s.trackingWrite(ctx, func(tx *trackingTx) error {
+		r, err := tx.activeRun(p.RunID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec("TrackingUpdateRun", r.id, status, end, name); err != nil {
+			return err
+		}
+		if p.RunName != nil {
+			return tx.logBatch(r.id, nil, nil, []tracking.Tag{{Key: tracking.TagRunName, Value: *p.RunName}})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := runInfo(ctx, s.r, p.RunID)
+	if err != nil {
+		return nil, err
+	}
+	return &r.info, nil
+}
+
+// SetMLRunLifecycle implements tracking.Store.
+func (s *Store) SetMLRunLifecycle(ctx context.Context, runID, stage string) error {
+	if stage != tracking.StageActive && stage != tracking.StageDeleted {
+		return fmt.Errorf("%w: lifecycle stage %q", tracking.ErrInvalid, stage)
+	}
+	return s.trackingWrite(ctx, func(tx *trackingTx) error {
+		r, err := runInfo(tx.w.nc, tx.w.tx, runID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.exec("TrackingSetRunStage", r.id, stage)
+		return err
+	})
+}
+
+// LogBatch implements tracking.Store.
+func (s *Store) LogBatch(ctx context.Context, p tracking.LogBatchParams) error {
+	return s.trackingWrite(ctx, func(tx *trackingTx) error {
+		r, err := tx.activeRun(p.RunID)
+		if err != nil {
+			return err
+		}
+		return tx.logBatch(r.id, p.Metrics, p.Params, p.Tags)
+	})
+}
+
+// logBatch writes metrics, params and tags of the run of key run: one statement each, the
+// rows passed as a JSON list.
+func (t *trackingTx) logBatch(run int64, metrics []tracking.Metric, params []tracking.Param, tags []tracking.Tag) error {
+	if len(params) > 0 {
+		kvs := make([][2]string, len(params))
+		for i, p := range params {
+			kvs[i] = [2]string{p.Key, p.Value}
+		}
+		b, _ := json.Marshal(kvs)
+		if _, err := t.exec("TrackingInsertParams", run, string(b)); err != nil {
+			return err
+		}
+		var key, old, new string
+		err := t.row("TrackingConflictingParams", []any{run, string(b)}, &key, &old, &new)
+		if err == nil {
+			return fmt.Errorf("%w: changing param values is not allowed: param with key %q was already logged with value %q; the attempted new value was %q",
+				tracking.ErrInvalid, key, old, new)
+		}
+		if !errors.Is(err, tracking.ErrNotFound) {
+			return err
+		}
+	}
+	if len(tags) > 0 {
+		kvs := make([][2]string, len(tags))
+		var name *string
+		for i, tg := range tags {
+			kvs[i] = [2]string{tg.Key, tg.Value}
+			if tg.Key == tracking.TagRunName {
+				name = &tags[i].Value
+			}
+		}
+		b, _ := json.Marshal(kvs)
+		if _, err := t.exec("TrackingUpsertTags", run, string(b)); err != nil {
+			return err
+		}
+		if name != nil {
+			if _, err := t.exec("TrackingUpdateRun", run, nil, nil, *name); err != nil {
+				return err
+			}
+		}
+	}
+	if len(metrics) > 0 {
+		b := metricsJSON(metrics)
+		if _, err := t.exec("TrackingInsertMetrics", run, b); err != nil {
+			return err
+		}
+		if _, err := t.exec("TrackingUpsertLatestMetrics", run, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// metricsJSON encodes metric points as the JSON list of [key, value, timestamp, step,
+// is_nan] the metric queries take; NaN is 0 with is_nan 1, ±Inf the text "Infinity" or
+// "-Infinity".
+func metricsJSON(ms []tracking.Metric) string {
+	buf := make([]byte, 0, 48*len(ms)+2)
+	buf = append(buf, '[')
+	for i, m := range ms {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		k, _ := json.Marshal(m.Key)
+		buf = append(buf, '[')
+		buf = append(buf, k...)
+		buf = append(buf, ',')
+		nan := 0
+		switch {
+		case math.IsNaN(m.Value):
+			buf = append(buf, '0')
+			nan = 1
+		case math.IsInf(m.Value, 1):
+			buf = append(buf, `"Infinity"`...)
+		case math.IsInf(m.Value, -1):
+			buf = append(buf, `"-Infinity"`...)
+		default:
+			buf = strconv.AppendFloat(buf, m.Value, 'g', -1, 64)
+		}
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, m.Timestamp, 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, m.Step, 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(nan), 10)
+		buf = append(buf, ']')
+	}
+	buf = append(buf, ']')
+	return string(buf)
+}
+
+// DeleteMLRunTag implements tracking.Store.
+func (s *Store) DeleteMLRunTag(ctx context.Context, runID, key string) error {
+	return s.trackingWrite(ctx, func(tx *trackingTx) error {
+		r, err := tx.activeRun(runID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.exec("TrackingDeleteRunTag", r.id, key)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("run %q tag %q: %w", runID, key, tracking.ErrNotFound)
+		}
+		return err
+	})
+}
+
+// LogInputs implements tracking.Store.
+func (s *Store) LogInputs(ctx context.Context, runID string, inputs []tracking.DatasetInput) error {
+	return s.trackingWrite(ctx, func(tx *trackingTx) error {
+		r, err := tx.activeRun(runID)
+		if err != nil {
+			return err
+		}
+		for _, in := range inputs {
+			kvs := make([][2]string, len(in.Tags))
+			for i, t := range in.Tags {
+				kvs[i] = [2]string{t.Key, t.Value}
+			}
+			tags, _ := json.Marshal(kvs)
+			if !json.Valid(in.Dataset) {
+				return fmt.Errorf("%w: dataset is not valid JSON", tracking.ErrInvalid)
+			}
+			if _, err := tx.exec("TrackingInsertInput", r.id, string(tags), string(in.Dataset)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetMetricHistory implements tracking.Store.
+func (s *Store) GetMetricHistory(ctx context.Context, p tracking.GetMetricHistoryParams) (*tracking.MetricPage, error) {
+	r, err := runInfo(ctx, s.r, p.RunID)
+	if err != nil {
+		return nil, err
+	}
+	offset, err := tracking.DecodePageToken(p.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	limit := -1
+	if p.MaxResults > 0 {
+		limit = p.MaxResults + 1
+	}
+	rows, err := s.r.QueryContext(ctx, query("TrackingMetricHistory"), r.id, p.Key, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := scanPoints(rows, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	page := &tracking.MetricPage{Metrics: ms}
+	if p.MaxResults > 0 && len(ms) > p.MaxResults {
+		page.Metrics = ms[:p.MaxResults]
+		page.NextPageToken = tracking.EncodePageToken(offset + p.MaxResults)
+	}
+	return page, nil
+}
+
+// scanPoints reads rows of (value, timestamp, step, is_nan) of metric key and closes them.
+func scanPoints(rows *sql.Rows, key string) ([]tracking.Metric, error) {
+	defer rows.Close()
+	ms := []tracking.Metric{}
+	for rows.Next() {
+		m := tracking.Metric{Key: key}
+		var nan bool
+		if err := rows.Scan(&m.Value, &m.Timestamp, &m.Step, &nan); err != nil {
+			return nil, err
+		}
+		if nan {
+			m.Value = math.NaN()
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+// MetricHistoryRange returns the points of metric key of run runID with steps in
+// [startStep, endStep], by step (for tracking's bulk-interval history).
+func (s *Store) MetricHistoryRange(ctx context.Context, runID, key string, startStep, endStep int64) ([]tracking.Metric, error) {
+	r, err := runInfo(ctx, s.r, runID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, query("TrackingMetricHistoryRange"), r.id, key, startStep, endStep)
+	if err != nil {
+		return nil, err
+	}
+	return scanPoints(rows, key)
+}
