@@ -1,0 +1,372 @@
+package mlflowapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/weirhq/weir/tracking"
+)
+
+// Config configures an API.
+type Config struct {
+	// Store holds experiments, runs and the registry. Required.
+	Store tracking.Store
+	// Artifacts holds the proxied artifacts. If nil, New opens ArtifactRoot and Close
+	// closes it.
+	Artifacts tracking.ArtifactStore
+	// ArtifactRoot is a local folder or a gocloud.dev/blob URL (s3://…, gs://…, mem://),
+	// used when Artifacts is nil. Default $WEIR_HOME/artifacts, or ~/.weir/artifacts when
+	// WEIR_HOME is unset.
+	ArtifactRoot string
+	// MaxArtifactBytes bounds one uploaded artifact file. Default 5 GiB; negative means no
+	// limit.
+	MaxArtifactBytes int64
+	// MaxRequestBytes bounds a JSON request body. Default 1 MiB (MLflow's limit of a
+	// log-batch request is 1 MB).
+	MaxRequestBytes int64
+	// Now is the clock for times the server fills in. Default time.Now.
+	Now func() time.Time
+	// Logger receives internal errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of Config's fields.
+const (
+	DefaultMaxArtifactBytes = 5 << 30
+	DefaultMaxRequestBytes  = 1 << 20
+)
+
+func (c *Config) validate() error {
+	if c.Store == nil {
+		return errors.New("mlflowapi: Config.Store is required")
+	}
+	if c.MaxRequestBytes < 0 {
+		return fmt.Errorf("mlflowapi: MaxRequestBytes %d is negative", c.MaxRequestBytes)
+	}
+	return nil
+}
+
+// DefaultArtifactRoot returns Config.ArtifactRoot's default: $WEIR_HOME/artifacts, or
+// ~/.weir/artifacts.
+func DefaultArtifactRoot() string {
+	home := os.Getenv("WEIR_HOME")
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = filepath.Join(h, ".weir")
+		} else {
+			home = ".weir"
+		}
+	}
+	return filepath.Join(home, "artifacts")
+}
+
+// API serves MLflow's REST API. Create it with New.
+type API struct {
+	svc        *tracking.Service
+	art        tracking.ArtifactStore
+	ownArt     bool
+	maxBody    int64
+	log        *slog.Logger
+	mux        *http.ServeMux
+	artMaxSize int64
+}
+
+// New returns an API for cfg, opening the artifact store if cfg.Artifacts is nil.
+func New(cfg Config) (*API, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxArtifactBytes == 0 {
+		cfg.MaxArtifactBytes = DefaultMaxArtifactBytes
+	}
+	if cfg.MaxArtifactBytes < 0 {
+		cfg.MaxArtifactBytes = 0
+	}
+	if cfg.MaxRequestBytes == 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	a := &API{
+		svc:        tracking.NewService(cfg.Store, tracking.ServiceConfig{Now: cfg.Now}),
+		art:        cfg.Artifacts,
+		maxBody:    cfg.MaxRequestBytes,
+		log:        cfg.Logger,
+		artMaxSize: cfg.MaxArtifactBytes,
+	}
+	if a.art == nil {
+		root := cfg.ArtifactRoot
+		if root == "" {
+			root = DefaultArtifactRoot()
+		}
+		art, err := tracking.OpenArtifactStore(context.Background(), root, cfg.MaxArtifactBytes)
+		if err != nil {
+			return nil, fmt.Errorf("mlflowapi: %w", err)
+		}
+		a.art, a.ownArt = art, true
+	}
+	a.mux = http.NewServeMux()
+	a.routes()
+	return a, nil
+}
+
+// Service returns the tracking service the API writes through.
+func (a *API) Service() *tracking.Service { return a.svc }
+
+// Artifacts returns the artifact store of the proxy.
+func (a *API) Artifacts() tracking.ArtifactStore { return a.art }
+
+// Close closes the artifact store if New opened it.
+func (a *API) Close() error {
+	if a.ownArt {
+		return a.art.Close()
+	}
+	return nil
+}
+
+// Handler returns the handler of /api/2.0/mlflow/..., /api/2.0/mlflow-artifacts/... and
+// their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND.
+func (a *API) Handler() http.Handler { return a.mux }
+
+// endpoint is a handler of one API call: it decodes its request, does its work and
+// returns the response body (nil for {}), or an error.
+type endpoint func(r *http.Request) (any, error)
+
+func (a *API) routes() {
+	for _, prefix := range []string{"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"} {
+		for path, ep := range a.endpoints() {
+			a.mux.Handle(prefix+path, a.serve(ep))
+		}
+	}
+	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"} {
+		a.mux.HandleFunc("GET "+prefix, a.listProxy)
+		a.mux.HandleFunc("GET "+prefix+"/{path...}", a.download)
+		a.mux.HandleFunc("PUT "+prefix+"/{path...}", a.upload)
+		a.mux.HandleFunc("DELETE "+prefix+"/{path...}", a.deleteArtifact)
+	}
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// endpoints maps each path under /api/2.0/mlflow/ to its handler.
+func (a *API) endpoints() map[string]endpoint {
+	return map[string]endpoint{
+		"experiments/create":                      a.createExperiment,
+		"experiments/get":                         a.getExperiment,
+		"experiments/get-by-name":                 a.getExperimentByName,
+		"experiments/search":                      a.searchExperiments,
+		"experiments/list":                        a.listExperiments,
+		"experiments/update":                      a.updateExperiment,
+		"experiments/delete":                      a.deleteExperiment,
+		"experiments/restore":                     a.restoreExperiment,
+		"experiments/set-experiment-tag":          a.setExperimentTag,
+		"experiments/delete-experiment-tag":       a.deleteExperimentTag,
+		"runs/create":                             a.createRun,
+		"runs/get":                                a.getRun,
+		"runs/update":                             a.updateRun,
+		"runs/delete":                             a.deleteRun,
+		"runs/restore":                            a.restoreRun,
+		"runs/search":                             a.searchRuns,
+		"runs/log-metric":                         a.logMetric,
+		"runs/log-parameter":                      a.logParam,
+		"runs/log-batch":                          a.logBatch,
+		"runs/set-tag":                            a.setTag,
+		"runs/delete-tag":                         a.deleteTag,
+		"runs/log-inputs":                         a.logInputs,
+		"runs/log-model":                          a.logModel,
+		"metrics/get-history":                     a.getHistory,
+		"metrics/get-history-bulk-interval":       a.getHistoryBulkInterval,
+		"artifacts/list":                          a.listArtifacts,
+		"registered-models/create":                a.createModel,
+		"registered-models/get":                   a.getModel,
+		"registered-models/rename":                a.renameModel,
+		"registered-models/update":                a.updateModel,
+		"registered-models/delete":                a.deleteModel,
+		"registered-models/search":                a.searchModels,
+		"registered-models/get-latest-versions":   a.getLatestVersions,
+		"registered-models/set-tag":               a.setModelTag,
+		"registered-models/delete-tag":            a.deleteModelTag,
+		"registered-models/alias":                 a.alias,
+		"registered-models/get-by-alias":          a.getByAlias,
+		"model-versions/create":                   a.createVersion,
+		"model-versions/get":                      a.getVersion,
+		"model-versions/update":                   a.updateVersion,
+		"model-versions/delete":                   a.deleteVersion,
+		"model-versions/search":                   a.searchVersions,
+		"model-versions/transition-stage":         a.transitionStage,
+		"model-versions/get-download-uri":         a.getDownloadURI,
+		"model-versions/set-tag":                  a.setVersionTag,
+		"model-versions/delete-tag":               a.deleteVersionTag,
+		"registered-models/list":                  a.searchModels,
+		"model-versions/get-latest-versions":      a.getLatestVersions,
+		"experiments/get-experiment-by-name":      a.getExperimentByName,
+		"runs/set-experiment-tag":                 a.setExperimentTag,
+		"registered-models/get-model-version-uri": a.getDownloadURI,
+	}
+}
+
+// serve adapts an endpoint to HTTP: JSON out, errors in MLflow's shape.
+func (a *API) serve(ep endpoint) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := ep(r)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		if resp == nil {
+			resp = struct{}{}
+		}
+		b, err := json.Marshal(resp)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	})
+}
+
+// apiError is an error with MLflow's code and HTTP status.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func invalidParam(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", fmt.Sprintf(format, args...)}
+}
+
+func missing(name string) error {
+	return invalidParam("Missing value for required parameter '%s'. See the API docs for more information about request parameters.", name)
+}
+
+// writeErr writes err in MLflow's error shape with its status.
+func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		writeError(w, ae.status, ae.code, ae.msg)
+	case errors.Is(err, tracking.ErrNotFound):
+		writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", err.Error())
+	case errors.Is(err, tracking.ErrAlreadyExists):
+		writeError(w, http.StatusBadRequest, "RESOURCE_ALREADY_EXISTS", err.Error())
+	case errors.Is(err, tracking.ErrInvalid), errors.Is(err, tracking.ErrArtifactTooLarge):
+		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
+	case errors.Is(err, context.Canceled):
+		writeError(w, 499, "CANCELLED", err.Error())
+	default:
+		a.log.Error("mlflowapi: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	b, _ := json.Marshal(struct {
+		ErrorCode string `json:"error_code"`
+		Message   string `json:"message"`
+	}{code, msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// decode reads a request's parameters into dst (a pointer to a struct with json tags):
+// first the query string, then, for a method other than GET, the JSON body over it.
+func (a *API) decode(r *http.Request, dst any) error {
+	if err := decodeQuery(r.URL.Query(), dst); err != nil {
+		return err
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Body == nil {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, a.maxBody+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(body)) > a.maxBody {
+		return invalidParam("request body is larger than the limit of %d bytes", a.maxBody)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		return invalidParam("malformed JSON request body: %v", err)
+	}
+	return nil
+}
+
+// decodeQuery sets dst's fields from the query string, by json tag: strings, int64-like
+// and float fields from the first value, string slices from every value, booleans from
+// "true"/"false".
+func decodeQuery(q map[string][]string, dst any) error {
+	if len(q) == 0 {
+		return nil
+	}
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		vals, ok := q[name]
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(vals[0])
+		case reflect.Int64, reflect.Int:
+			n, err := strconv.ParseInt(vals[0], 10, 64)
+			if err != nil {
+				return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+			}
+			f.SetInt(n)
+		case reflect.Float64:
+			n, err := strconv.ParseFloat(vals[0], 64)
+			if err != nil {
+				return invalidParam("invalid value %q for parameter '%s': want a number", vals[0], name)
+			}
+			f.SetFloat(n)
+		case reflect.Bool:
+			b, err := strconv.ParseBool(vals[0])
+			if err != nil {
+				return invalidParam("invalid value %q for parameter '%s': want true or false", vals[0], name)
+			}
+			f.SetBool(b)
+		case reflect.Pointer:
+			if f.Type().Elem().Kind() == reflect.Int64 {
+				n, err := strconv.ParseInt(vals[0], 10, 64)
+				if err != nil {
+					return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+				}
+				p := reflect.New(f.Type().Elem())
+				p.Elem().SetInt(n)
+				f.Set(p)
+			}
+		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.String {
+				var all []string
+				for _, x := range vals {
+					all = append(all, x)
+				}
+				f.Set(reflect.ValueOf(all).Convert(f.Type()))
+			}
+		}
+	}
+	return nil
+}

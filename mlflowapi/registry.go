@@ -1,0 +1,327 @@
+package mlflowapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/weirhq/weir/tracking"
+)
+
+// modelRequest is the union of the registry endpoints' parameters.
+type modelRequest struct {
+	Name                    string   `json:"name"`
+	NewName                 string   `json:"new_name"`
+	Description             *string  `json:"description"`
+	Tags                    []wTag   `json:"tags"`
+	Key                     string   `json:"key"`
+	Value                   string   `json:"value"`
+	Alias                   string   `json:"alias"`
+	Version                 string   `json:"version"`
+	Stages                  []string `json:"stages"`
+	Stage                   string   `json:"stage"`
+	ArchiveExistingVersions bool     `json:"archive_existing_versions"`
+	Source                  string   `json:"source"`
+	RunID                   string   `json:"run_id"`
+	RunLink                 string   `json:"run_link"`
+	Filter                  string   `json:"filter"`
+	MaxResults              flexInt  `json:"max_results"`
+	OrderBy                 []string `json:"order_by"`
+	PageToken               string   `json:"page_token"`
+}
+
+// decodeModel decodes a registry request and checks the parameters required names.
+func (a *API) decodeModel(r *http.Request, required ...string) (*modelRequest, error) {
+	var req modelRequest
+	if err := a.decode(r, &req); err != nil {
+		return nil, err
+	}
+	for _, name := range required {
+		var v string
+		switch name {
+		case "name":
+			v = req.Name
+		case "new_name":
+			v = req.NewName
+		case "key":
+			v = req.Key
+		case "alias":
+			v = req.Alias
+		case "version":
+			v = req.Version
+		case "stage":
+			v = req.Stage
+		case "source":
+			v = req.Source
+		}
+		if v == "" {
+			return nil, missing(name)
+		}
+	}
+	return &req, nil
+}
+
+func modelResponse(m *tracking.RegisteredModel, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"registered_model": toWireModel(m)}, nil
+}
+
+func versionResponse(v *tracking.ModelVersion, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"model_version": toWireVersion(v)}, nil
+}
+
+func (a *API) createModel(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name")
+	if err != nil {
+		return nil, err
+	}
+	desc := ""
+	if req.Description != nil {
+		desc = *req.Description
+	}
+	return modelResponse(a.svc.CreateRegisteredModel(r.Context(), tracking.CreateRegisteredModelParams{
+		Name: req.Name, Description: desc, Tags: fromWireTags(req.Tags),
+	}))
+}
+
+func (a *API) getModel(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name")
+	if err != nil {
+		return nil, err
+	}
+	return modelResponse(a.svc.GetRegisteredModel(r.Context(), req.Name))
+}
+
+func (a *API) renameModel(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "new_name")
+	if err != nil {
+		return nil, err
+	}
+	return modelResponse(a.svc.RenameRegisteredModel(r.Context(), req.Name, req.NewName))
+}
+
+func (a *API) updateModel(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name")
+	if err != nil {
+		return nil, err
+	}
+	if req.Description == nil {
+		return modelResponse(a.svc.GetRegisteredModel(r.Context(), req.Name))
+	}
+	return modelResponse(a.svc.UpdateRegisteredModel(r.Context(), req.Name, *req.Description))
+}
+
+func (a *API) deleteModel(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteRegisteredModel(r.Context(), req.Name)
+}
+
+func (a *API) searchParams(req *modelRequest) (tracking.SearchRegistryParams, error) {
+	if req.MaxResults < 0 || req.MaxResults > 1000 {
+		return tracking.SearchRegistryParams{}, invalidParam("Invalid value for max_results: it must be between 1 and 1000, got %d", req.MaxResults)
+	}
+	return tracking.SearchRegistryParams{Filter: req.Filter, OrderBy: req.OrderBy, MaxResults: int(req.MaxResults), PageToken: req.PageToken}, nil
+}
+
+func (a *API) searchModels(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.searchParams(req)
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.svc.SearchRegisteredModels(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		RegisteredModels []wModel `json:"registered_models,omitempty"`
+		NextPageToken    string   `json:"next_page_token,omitempty"`
+	}{NextPageToken: page.NextPageToken}
+	for i := range page.RegisteredModels {
+		out.RegisteredModels = append(out.RegisteredModels, toWireModel(&page.RegisteredModels[i]))
+	}
+	return out, nil
+}
+
+func (a *API) getLatestVersions(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name")
+	if err != nil {
+		return nil, err
+	}
+	vs, err := a.svc.GetLatestVersions(r.Context(), req.Name, req.Stages)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		ModelVersions []wModelVersion `json:"model_versions,omitempty"`
+	}{}
+	for i := range vs {
+		out.ModelVersions = append(out.ModelVersions, toWireVersion(&vs[i]))
+	}
+	return out, nil
+}
+
+func (a *API) setModelTag(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "key")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.SetRegisteredModelTag(r.Context(), req.Name, tracking.Tag{Key: req.Key, Value: req.Value})
+}
+
+func (a *API) deleteModelTag(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "key")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteRegisteredModelTag(r.Context(), req.Name, req.Key)
+}
+
+// alias is registered-models/alias: POST sets, DELETE deletes, GET resolves.
+func (a *API) alias(r *http.Request) (any, error) {
+	switch r.Method {
+	case http.MethodGet:
+		return a.getByAlias(r)
+	case http.MethodDelete:
+		req, err := a.decodeModel(r, "name", "alias")
+		if err != nil {
+			return nil, err
+		}
+		return nil, a.svc.DeleteRegisteredModelAlias(r.Context(), req.Name, req.Alias)
+	default:
+		req, err := a.decodeModel(r, "name", "alias", "version")
+		if err != nil {
+			return nil, err
+		}
+		return nil, a.svc.SetRegisteredModelAlias(r.Context(), req.Name, req.Alias, req.Version)
+	}
+}
+
+func (a *API) getByAlias(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "alias")
+	if err != nil {
+		return nil, err
+	}
+	return versionResponse(a.svc.GetModelVersionByAlias(r.Context(), req.Name, req.Alias))
+}
+
+func (a *API) createVersion(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "source")
+	if err != nil {
+		return nil, err
+	}
+	desc := ""
+	if req.Description != nil {
+		desc = *req.Description
+	}
+	return versionResponse(a.svc.CreateModelVersion(r.Context(), tracking.CreateModelVersionParams{
+		Name: req.Name, Source: req.Source, RunID: req.RunID, RunLink: req.RunLink, Description: desc, Tags: fromWireTags(req.Tags),
+	}))
+}
+
+func (a *API) getVersion(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version")
+	if err != nil {
+		return nil, err
+	}
+	return versionResponse(a.svc.GetModelVersion(r.Context(), req.Name, req.Version))
+}
+
+func (a *API) updateVersion(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version")
+	if err != nil {
+		return nil, err
+	}
+	if req.Description == nil {
+		return versionResponse(a.svc.GetModelVersion(r.Context(), req.Name, req.Version))
+	}
+	return versionResponse(a.svc.UpdateModelVersion(r.Context(), req.Name, req.Version, *req.Description))
+}
+
+func (a *API) deleteVersion(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteModelVersion(r.Context(), req.Name, req.Version)
+}
+
+func (a *API) searchVersions(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.searchParams(req)
+	if err != nil {
+		return nil, err
+	}
+	page, err := a.svc.SearchModelVersions(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		ModelVersions []wModelVersion `json:"model_versions,omitempty"`
+		NextPageToken string          `json:"next_page_token,omitempty"`
+	}{NextPageToken: page.NextPageToken}
+	for i := range page.ModelVersions {
+		out.ModelVersions = append(out.ModelVersions, toWireVersion(&page.ModelVersions[i]))
+	}
+	return out, nil
+}
+
+func (a *API) transitionStage(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version", "stage")
+	if err != nil {
+		return nil, err
+	}
+	return versionResponse(a.svc.TransitionModelVersionStage(r.Context(), req.Name, req.Version, req.Stage, req.ArchiveExistingVersions))
+}
+
+// getDownloadURI returns where a version's files are: its source, with a runs:/RUN/PATH
+// source resolved against the run's artifact URI.
+func (a *API) getDownloadURI(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.svc.GetModelVersion(r.Context(), req.Name, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	uri := v.Source
+	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
+		runID, sub, _ := strings.Cut(rest, "/")
+		run, err := a.svc.GetMLRun(r.Context(), runID)
+		if err != nil {
+			return nil, err
+		}
+		uri = strings.TrimSuffix(run.Info.ArtifactURI+"/"+sub, "/")
+	}
+	return map[string]string{"artifact_uri": uri}, nil
+}
+
+func (a *API) setVersionTag(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version", "key")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.SetModelVersionTag(r.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value})
+}
+
+func (a *API) deleteVersionTag(r *http.Request) (any, error) {
+	req, err := a.decodeModel(r, "name", "version", "key")
+	if err != nil {
+		return nil, err
+	}
+	return nil, a.svc.DeleteModelVersionTag(r.Context(), req.Name, req.Version, req.Key)
+}
