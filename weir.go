@@ -175,6 +175,15 @@ func Skip(reason string) error { return &executor.SkipError{Reason: reason} }
 // FailNow makes a Go task fail without further retries (Airflow's AirflowFailException).
 func FailNow(err error) error { return &executor.NoRetryError{Err: err} }
 
+// Tracking returns the experiment-tracking client of a tracked try (track: true), or nil
+// when the task is not tracked: log params, metrics and tags into the try's tracking run.
+func Tracking(ctx context.Context) executor.TrackingClient {
+	if info := executor.InfoFrom(ctx); info != nil && info.Tracking != nil {
+		return info.Tracking.Client
+	}
+	return nil
+}
+
 // Info returns the running try's identity, params, upstream outputs and log writer, or nil
 // outside a task.
 func Info(ctx context.Context) *TaskInfo { return executor.InfoFrom(ctx) }

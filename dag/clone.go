@@ -86,6 +86,7 @@ func (o TaskOptions) clone() TaskOptions {
 	c.PriorityWeight = clonePtr(o.PriorityWeight)
 	c.OutputLimit = clonePtr(o.OutputLimit)
 	c.SLA = clonePtr(o.SLA)
+	c.Track = clonePtr(o.Track)
 	c.OnSLAMiss = cloneCallbacks(o.OnSLAMiss)
 	c.OnFailure = cloneCallbacks(o.OnFailure)
 	c.OnRetry = cloneCallbacks(o.OnRetry)

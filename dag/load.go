@@ -164,7 +164,7 @@ var (
 		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "sla", "on_sla_miss"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
-		"on_success", "output_limit", "sla", "on_sla_miss"}
+		"on_success", "output_limit", "sla", "on_sla_miss", "track"}
 	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
 		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args",
 		"sensor", "setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
@@ -388,6 +388,10 @@ func (s *scope) option(e entry, o *TaskOptions) bool {
 		setInt(&o.OutputLimit)
 	case "sla":
 		setDur(&o.SLA)
+	case "track":
+		if v, ok := s.boolean(n, f); ok {
+			o.Track = &v
+		}
 	case "on_sla_miss":
 		o.OnSLAMiss = s.callbacks(n, f)
 	default:

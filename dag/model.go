@@ -313,6 +313,10 @@ type TaskOptions struct {
 	OnSuccess []Callback `json:"on_success,omitempty"`
 	// OutputLimit is the maximum size in bytes of the task's JSON output (default 1 MiB).
 	OutputLimit *int `json:"output_limit,omitempty"`
+	// Track opens an experiment-tracking run for each try (MLflow's model: experiment = the
+	// DAG ID, the try's run nested under a parent run of the DAG run); command tasks get
+	// MLFLOW_TRACKING_URI, MLFLOW_RUN_ID and MLFLOW_EXPERIMENT_ID, Go tasks a client.
+	Track *bool `json:"track,omitempty"`
 	// SLA is how long a try is expected to run; past it the OnSLAMiss callbacks fire once.
 	SLA *Duration `json:"sla,omitempty"`
 	// OnSLAMiss are the task's SLA-miss callbacks (default: the DAG's).

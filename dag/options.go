@@ -71,6 +71,7 @@ func (d *DAG) Resolve(t *Task) TaskOptions {
 		OnSuccess:               cloneCallbacks(pickList(own.OnSuccess, def.OnSuccess)),
 		OutputLimit:             pick(own.OutputLimit, def.OutputLimit, DefaultOutputLimit),
 		SLA:                     pick(own.SLA, def.SLA, Duration(0)),
+		Track:                   pick(own.Track, def.Track, false),
 		OnSLAMiss:               cloneCallbacks(pickList(own.OnSLAMiss, def.OnSLAMiss)),
 	}
 }

@@ -36,14 +36,14 @@ tasks:
 	plain := d.Resolve(taskByID(t, d, "plain"))
 	want := TaskOptions{Retries: i(2), RetryDelay: dur(30 * time.Second), RetryExponentialBackoff: b(false),
 		MaxRetryDelay: dur(24 * time.Hour), Timeout: dur(0), Pool: "shared", PoolSlots: i(1), PriorityWeight: i(1),
-		WeightRule: WeightDownstream, OnFailure: []Callback{{Webhook: "http://h/fail"}}, OutputLimit: i(1 << 20), SLA: dur(0)}
+		WeightRule: WeightDownstream, OnFailure: []Callback{{Webhook: "http://h/fail"}}, OutputLimit: i(1 << 20), SLA: dur(0), Track: b(false)}
 	if !reflect.DeepEqual(plain, want) {
 		t.Errorf("plain\n%+v\nwant\n%+v", plain, want)
 	}
 	own := d.Resolve(taskByID(t, d, "own"))
 	want = TaskOptions{Retries: i(0), RetryDelay: dur(time.Minute), RetryExponentialBackoff: b(true),
 		MaxRetryDelay: dur(time.Hour), Timeout: dur(10 * time.Second), Pool: "gpu", PoolSlots: i(2), PriorityWeight: i(5),
-		WeightRule: WeightAbsolute, OnFailure: []Callback{{Command: []string{"page.sh"}}}, OutputLimit: i(100), SLA: dur(0)}
+		WeightRule: WeightAbsolute, OnFailure: []Callback{{Command: []string{"page.sh"}}}, OutputLimit: i(100), SLA: dur(0), Track: b(false)}
 	if !reflect.DeepEqual(own, want) {
 		t.Errorf("own\n%+v\nwant\n%+v", own, want)
 	}

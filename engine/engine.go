@@ -47,6 +47,8 @@ type Config struct {
 	// OnDatasetEvents, when set, is called after dataset events were committed (the
 	// scheduler wakes up).
 	OnDatasetEvents func()
+	// Tracker opens the tracking runs of tracked tasks; nil means tasks run untracked.
+	Tracker Tracker
 }
 
 func (c *Config) validate() error {

@@ -28,6 +28,7 @@ func LogPath(home, dagID, runID, taskID string, mapIndex, try int) string {
 
 // prepared is what a try needs, captured in the loop when the instance is dispatched.
 type prepared struct {
+	track   bool
 	job     *executor.Job
 	tctx    *dag.TemplateContext
 	logPath string
@@ -65,7 +66,7 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 	if len(rs.run.TriggerEvents) > 0 {
 		job.Env = withEnv(job.Env, "WEIR_TRIGGERING_DATASET_EVENTS", string(rs.run.TriggerEvents))
 	}
-	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber,
+	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber, track: n.opts.Track && e.cfg.Tracker != nil,
 		logPath: LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)}
 	if n.templated || len(ti.Args) > 0 {
 		p.tctx = e.templateContext(rs, n, ti, false)
@@ -120,10 +121,19 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 		job.Task = rendered
 	}
 	job.Log = log
+	trackingRun := ""
+	if p.track {
+		trackingRun = e.startTracking(ctx, p)
+	}
 	job.Started = func(pid int) {
 		_ = e.send(evPID{key: p.key, ti: p.ti, try: p.try, pid: pid})
 	}
 	res := e.cfg.Kinds.Run(ctx, job)
+	if trackingRun != "" && res.Outcome != executor.Rescheduled {
+		if err := e.cfg.Tracker.EndTry(context.WithoutCancel(ctx), trackingRun, res.Outcome == executor.Succeeded, res.Outcome == executor.Skipped); err != nil {
+			fmt.Fprintf(log, "[weir] close the tracking run: %v\n", err)
+		}
+	}
 	if res.Err != nil || log.eager {
 		outcome := [...]string{"success", "failed", "failed (no retry)", "skipped", "rescheduled"}[res.Outcome]
 		if res.Err != nil {

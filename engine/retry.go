@@ -54,6 +54,7 @@ type EffectiveOptions struct {
 	OnSuccess          []dag.Callback
 	SLA                time.Duration
 	OnSLAMiss          []dag.Callback
+	Track              bool
 }
 
 // Effective resolves the options of task t in DAG d: the task's own value, else the DAG's
@@ -75,6 +76,7 @@ func Effective(d *dag.DAG, t *dag.Task) EffectiveOptions {
 		OnRetry:            o.OnRetry,
 		OnSuccess:          o.OnSuccess,
 		SLA:                o.SLA.D(),
+		Track:              *o.Track,
 		OnSLAMiss:          o.OnSLAMiss,
 	}
 }

@@ -433,3 +433,13 @@ func (rs *runState) value(ti *store.TaskInstance) any {
 
 // pending reports whether an instance still has to reach a final state.
 func pending(s store.TIState) bool { return !s.Finished() }
+
+// tracked reports whether any task of the run is tracked.
+func (rs *runState) tracked() bool {
+	for _, n := range rs.order {
+		if n.opts.Track {
+			return true
+		}
+	}
+	return false
+}

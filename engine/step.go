@@ -515,6 +515,18 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 	}
 	done := rs.done
 	rs.done = nil
+	if e.cfg.Tracker != nil && rs.tracked() {
+		tr, key := e.cfg.Tracker, rs.key
+		e.after = append(e.after, func() {
+			e.callbacks.Add(1)
+			go func() {
+				defer e.callbacks.Done()
+				if err := tr.EndRun(context.Background(), key.dagID, key.runID, state); err != nil {
+					e.cfg.Logger.Warn("close the parent tracking run", "dag_id", key.dagID, "run_id", key.runID, "err", err)
+				}
+			}()
+		})
+	}
 	e.after = append(e.after, func() {
 		for _, ch := range done {
 			ch <- nil

@@ -74,6 +74,8 @@ type TaskInfo struct {
 	Inputs map[string]json.RawMessage
 	// Log is the try's log file.
 	Log io.Writer
+	// Tracking is the try's experiment-tracking run, nil when the task is not tracked.
+	Tracking *Tracking
 }
 
 type infoKey struct{}
@@ -110,7 +112,7 @@ func (g GoKind) Run(ctx context.Context, job *Job) Result {
 	ctx = context.WithValue(ctx, infoKey{}, &TaskInfo{
 		DAGID: job.DAGID, RunID: job.RunID, TaskID: job.TaskID, MapIndex: job.MapIndex,
 		TryNumber: job.TryNumber, LogicalDate: job.LogicalDate, Params: job.Params,
-		Inputs: job.Inputs, Log: job.Log,
+		Inputs: job.Inputs, Log: job.Log, Tracking: job.Tracking,
 	})
 	type ret struct {
 		out json.RawMessage

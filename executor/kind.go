@@ -51,6 +51,8 @@ type Job struct {
 	// Template is the context the task's templates were rendered with (nil when the task
 	// has none); kinds that evaluate expressions of their own use it.
 	Template *dag.TemplateContext
+	// Tracking is the try's experiment-tracking run, nil when the task is not tracked.
+	Tracking *Tracking
 	// Started, when set, is called once with the PID of a subprocess the job started, so
 	// the engine can record it for crash recovery.
 	Started func(pid int)
@@ -254,3 +256,22 @@ func resultOf(out json.RawMessage, err error) Result {
 }
 
 func defaultOutputLimit() int { return dag.DefaultOutputLimit }
+
+// Tracking is a tracked try's experiment-tracking run.
+type Tracking struct {
+	// RunID and ExperimentID identify the tracking run (MLflow's run_id and experiment_id).
+	RunID        string
+	ExperimentID string
+	// Env is added to a command task's environment (MLFLOW_TRACKING_URI, MLFLOW_RUN_ID,
+	// MLFLOW_EXPERIMENT_ID), so an unchanged mlflow client logs into the run.
+	Env map[string]string
+	// Client logs into the run from Go tasks.
+	Client TrackingClient
+}
+
+// TrackingClient logs params, metrics and tags into a tracking run.
+type TrackingClient interface {
+	LogParam(ctx context.Context, key, value string) error
+	LogMetric(ctx context.Context, key string, value float64, step int64) error
+	SetTag(ctx context.Context, key, value string) error
+}

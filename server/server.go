@@ -49,6 +49,8 @@ type Config struct {
 	Clock func() time.Time
 	// Mount, when set, adds more handlers (the REST API, later APIs) to the HTTP server.
 	Mount func(s *Server, mux *http.ServeMux) error
+	// Tracker, when set, opens experiment-tracking runs for tracked tasks.
+	Tracker engine.Tracker
 }
 
 func (c *Config) validate() error {
@@ -118,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 	eng, err := engine.New(engine.Config{
 		Store: cfg.Store, Kinds: executor.NewRegistry(cfg.Funcs), Home: cfg.Home,
 		Parallelism: cfg.Parallelism, Logger: s.log, Clock: cfg.Clock,
-		Consumers: s.Registry.Consumers,
+		Consumers: s.Registry.Consumers, Tracker: cfg.Tracker,
 		OnDatasetEvents: func() {
 			if s.Scheduler != nil {
 				s.Scheduler.Wake()

@@ -96,6 +96,7 @@ retry policy; finished tasks do not run again.`,
 				}
 			}
 			eng, err := engine.New(engine.Config{
+				Tracker:     newTracker(st, func() string { return "" }),
 				Consumers:   func(uri string) []string { return consumers[uri] },
 				Store:       st,
 				Kinds:       executor.NewRegistry(a.opts.Funcs),

@@ -63,10 +63,12 @@ nothing: the next start resumes every run.`,
 				return err
 			}
 			defer st.Close()
-			srv, err := server.New(server.Config{
+			var srv *server.Server
+			trk := newTracker(st, func() string { return "http://" + srv.Addr() })
+			srv, err = server.New(server.Config{
 				Store: st, Home: a.home, DAGsDir: a.dagsDir, GoDAGs: a.opts.DAGs, Funcs: a.opts.Funcs,
 				Addr: addr, Parallelism: parallelism, Version: a.opts.Version, Logger: log, GracePeriod: grace,
-				Mount: mountAPI,
+				Mount: mountAPI, Tracker: trk,
 			})
 			if err != nil {
 				return err
