@@ -14,11 +14,11 @@ import (
 
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/internal/tracker"
-	"github.com/weirhq/weir/tracking"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
 )
 
 // Options configure the command tree.
