@@ -127,13 +127,13 @@ func (l *localArtifacts) Put(ctx context.Context, p string, r io.Reader) (int64,
 	}
 	if dir := path.Dir(c); dir != "." {
 		if err := l.root.MkdirAll(dir, 0o755); err != nil {
-			return 0, fmt.Errorf("artifact %s: %w", c, err)
+			return 0, rootErr(c, err)
 		}
 	}
 	tmp := fmt.Sprintf("%s.upload-%s", c, randomHex(8))
 	f, err := l.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return 0, fmt.Errorf("artifact %s: %w", c, err)
+		return 0, rootErr(c, err)
 	}
 	n, err := limitedCopy(f, r, l.max)
 	if cerr := f.Close(); err == nil {
@@ -144,7 +144,10 @@ func (l *localArtifacts) Put(ctx context.Context, p string, r io.Reader) (int64,
 	}
 	if err != nil {
 		_ = l.root.Remove(tmp)
-		return 0, fmt.Errorf("artifact %s: %w", c, err)
+		if errors.Is(err, ErrArtifactTooLarge) {
+			return 0, err
+		}
+		return 0, rootErr(c, err)
 	}
 	return n, nil
 }
@@ -156,10 +159,7 @@ func (l *localArtifacts) Open(ctx context.Context, p string) (io.ReadCloser, int
 	}
 	f, err := l.root.Open(orDot(c))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, 0, fmt.Errorf("artifact %s: %w", c, ErrNotFound)
-		}
-		return nil, 0, fmt.Errorf("artifact %s: %w", c, err)
+		return nil, 0, rootErr(c, err)
 	}
 	st, err := f.Stat()
 	if err == nil && st.IsDir() {
@@ -170,6 +170,18 @@ func (l *localArtifacts) Open(ctx context.Context, p string) (io.ReadCloser, int
 		return nil, 0, err
 	}
 	return f, st.Size(), nil
+}
+
+// rootErr interprets an error of the os.Root for artifact c: a missing file is
+// ErrNotFound, a path leading outside the root (through a symbolic link) ErrInvalid.
+func rootErr(c string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("artifact %s: %w", c, ErrNotFound)
+	case strings.Contains(err.Error(), "escapes from parent"):
+		return fmt.Errorf("%w: artifact path %q leads outside the artifact root", ErrInvalid, c)
+	}
+	return fmt.Errorf("artifact %s: %w", c, err)
 }
 
 func orDot(c string) string {
@@ -189,7 +201,7 @@ func (l *localArtifacts) List(ctx context.Context, dir string) ([]ArtifactInfo, 
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("artifacts %s: %w", c, err)
+		return nil, rootErr(c, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -239,7 +251,7 @@ func (l *localArtifacts) Delete(ctx context.Context, p string) error {
 		return invalid("refusing to delete the artifact root")
 	}
 	if err := l.root.RemoveAll(c); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("artifact %s: %w", c, err)
+		return rootErr(c, err)
 	}
 	return nil
 }
