@@ -95,8 +95,19 @@ retry policy; finished tasks do not run again.`,
 					}
 				}
 			}
+			// Tracked command tasks log through MLflow's REST API: serve it on loopback for
+			// the length of the run.
+			trackingURI := ""
+			if resume != "" || (len(args) == 1 && a.dagTracked(args[0])) {
+				uri, stop, err := serveTracking(st, a.home)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				trackingURI = uri
+			}
 			eng, err := engine.New(engine.Config{
-				Tracker:     newTracker(st, func() string { return "" }),
+				Tracker:     newTracker(st, func() string { return trackingURI }),
 				Consumers:   func(uri string) []string { return consumers[uri] },
 				Store:       st,
 				Kinds:       executor.NewRegistry(a.opts.Funcs),
