@@ -77,7 +77,6 @@ type grower struct {
 	rng     *rand.Rand
 	tree    *Tree
 	feats   []int
-	pool    [][]float64
 	histLen int
 	offsets []int // start of each feature in a histogram
 	scratch []pair
@@ -257,10 +256,13 @@ func (g *grower) pure(s []float64) bool {
 	return nonzero <= 1
 }
 
+// histPool recycles histograms across nodes, trees and goroutines; boosting
+// would otherwise allocate hundreds of megabytes of them.
+var histPool sync.Pool
+
 func (g *grower) getHist() []float64 {
-	if n := len(g.pool); n > 0 {
-		h := g.pool[n-1]
-		g.pool = g.pool[:n-1]
+	if v, ok := histPool.Get().(*[]float64); ok && len(*v) == g.histLen {
+		h := *v
 		clear(h)
 		return h
 	}
@@ -269,7 +271,7 @@ func (g *grower) getHist() []float64 {
 
 func (g *grower) putHist(h []float64) {
 	if h != nil {
-		g.pool = append(g.pool, h)
+		histPool.Put(&h)
 	}
 }
 
@@ -341,15 +343,35 @@ func (g *grower) histogramFeature(rows []int32, j int, h, a, b []float64, c []in
 			base[bin+1]++
 		}
 	default:
+		// Two histograms, for even and odd rows, so that consecutive rows
+		// falling in the same bin do not wait on each other's stores.
 		_ = base[MaxBins*3-1]
 		hp := (*[MaxBins][3]float64)(unsafe.Pointer(&base[0]))
-		b = b[:len(rows)]
-		a = a[:len(rows)]
-		for i, r := range rows {
-			cell := &hp[col[r]]
-			cell[0] += a[i]
-			cell[1] += b[i]
-			cell[2]++
+		var odd [MaxBins][3]float64
+		n := len(rows)
+		b = b[:n]
+		a = a[:n]
+		i := 0
+		for ; i+2 <= n; i += 2 {
+			c0 := &hp[col[rows[i]]]
+			c1 := &odd[col[rows[i+1]]]
+			c0[0] += a[i]
+			c0[1] += b[i]
+			c0[2]++
+			c1[0] += a[i+1]
+			c1[1] += b[i+1]
+			c1[2]++
+		}
+		if i < n {
+			c0 := &hp[col[rows[i]]]
+			c0[0] += a[i]
+			c0[1] += b[i]
+			c0[2]++
+		}
+		for k := range odd {
+			hp[k][0] += odd[k][0]
+			hp[k][1] += odd[k][1]
+			hp[k][2] += odd[k][2]
 		}
 	}
 }
