@@ -455,3 +455,40 @@ tasks:
 		t.Errorf("wait %s (try %d), after %s, never %s", tis["wait"].State, tis["wait"].TryNumber, tis["after"].State, tis["never"].State)
 	}
 }
+
+// Issue 5: a tracked example DAG shows its tracking runs, metrics and a registered model
+// version, with lineage back to its DAG run; the CLI filters runs with MLflow's grammar.
+func TestTrackedExampleAndLineage(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	r := weir(t, home, nil, "run", "tracked_training", "--dags", "../../examples/dags", "-q")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	runID := lastRun(t, home)
+	r = weir(t, home, nil, "mlruns", "list", "tracked_training", "--filter", "metrics.r2 > 0.5", "-o", "json")
+	var runs []struct {
+		Info struct{ RunName string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) != 1 || runs[0].Info.RunName != "evaluate" {
+		t.Errorf("filtered runs: %v %s %s", err, r.stdout, r.stderr)
+	}
+	r = weir(t, home, nil, "models", "versions", "weir-example-model", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"Version": "1"`) {
+		t.Errorf("versions: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = weir(t, home, nil, "lineage", "models:/weir-example-model@challenger")
+	for _, want := range []string{"model weir-example-model version 1", "← task train, try 1", "← DAG run " + runID + " of tracked_training"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("lineage lacks %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+	r = weir(t, home, nil, "models", "alias", "set", "weir-example-model", "champion", "1")
+	if r.code != 0 {
+		t.Errorf("alias set: %s", r.stderr)
+	}
+	r = weir(t, home, nil, "lineage", "models:/weir-example-model@champion", "-o", "json")
+	if !strings.Contains(r.stdout, `"task_id": "train"`) {
+		t.Errorf("lineage by the new alias: %s %s", r.stdout, r.stderr)
+	}
+}
