@@ -519,3 +519,39 @@ func TestRetryDelayFollowsAirflow(t *testing.T) {
 		t.Errorf("capped: %s, want 30s", d)
 	}
 }
+
+// Issue 4, alerts: a try or a run still going past its SLA fires the SLA-miss callbacks
+// once, while the work goes on.
+func TestSLAMissCallbacks(t *testing.T) {
+	t.Parallel()
+	got := make(chan engine.CallbackEvent, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev engine.CallbackEvent
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		got <- ev
+	}))
+	defer srv.Close()
+	e := setup(t, setupOpts{})
+	slow := script("slow", "sleep 0.4")
+	slow.SLA = ptr(dag.Duration(50 * time.Millisecond))
+	fast := script("fast", "true")
+	fast.SLA = ptr(dag.Duration(10 * time.Second))
+	d := &dag.DAG{ID: "sla", SLA: dag.Duration(100 * time.Millisecond), OnSLAMiss: []dag.Callback{{Webhook: srv.URL}},
+		Tasks: []*dag.Task{slow, fast}}
+	run, _ := e.run(d, engine.TriggerOptions{})
+	if run.State != store.RunSuccess {
+		t.Fatalf("run %s: an SLA miss must not fail the work", run.State)
+	}
+	e.eng.Stop() // waits for callbacks in flight
+	close(got)
+	seen := map[string]int{}
+	for ev := range got {
+		if ev.Event != "sla_miss" {
+			t.Errorf("event %q", ev.Event)
+		}
+		seen[ev.Scope+":"+ev.TaskID]++
+	}
+	if seen["task:slow"] != 1 || seen["run:"] != 1 || seen["task:fast"] != 0 {
+		t.Errorf("SLA misses %v: want one for slow, one for the run, none for fast", seen)
+	}
+}
