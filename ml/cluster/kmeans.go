@@ -181,13 +181,15 @@ func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64
 			cands[t] = row(idx[t])
 		}
 		// Potential of each candidate, in one pass.
+		fc := flatten(cands)
 		forBlocks(nb, func(b int) {
 			sums := partial[b*trials : (b+1)*trials]
 			clear(sums)
+			d := make([]float64, trials)
 			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-				xi := row(i)
-				for t, c := range cands {
-					sums[t] += min(closest[i], sqDist(xi, c))
+				sqDists(row(i), fc, d)
+				for t, v := range d {
+					sums[t] += min(closest[i], v)
 				}
 			}
 		})
@@ -233,13 +235,14 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 	}
 	// nearest computes the closest and second-closest centres of row i.
 	flat := flatten(centers)
-	nearest := func(xi []float64) (int32, float64, float64) {
-		best, d1, d2 := nearestFlat(xi, flat)
+	nearest := func(xi []float64, d []float64) (int32, float64, float64) {
+		best, d1, d2 := nearestFlat(xi, flat, d)
 		return int32(best), math.Sqrt(d1), math.Sqrt(d2)
 	}
 	forBlocks(nb, func(b int) {
+		d := make([]float64, k)
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			assign[i], upper[i], lower[i] = nearest(row(i))
+			assign[i], upper[i], lower[i] = nearest(row(i), d)
 		}
 	})
 	half := make([]float64, k)  // half the distance to the nearest other centre
@@ -300,6 +303,7 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 		}
 		// Reassign, skipping rows whose bounds prove they stay.
 		forBlocks(nb, func(b int) {
+			d := make([]float64, k)
 			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
 				a := assign[i]
 				upper[i] += moved[a]
@@ -313,7 +317,7 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 				if upper[i] <= bound {
 					continue
 				}
-				assign[i], upper[i], lower[i] = nearest(xi)
+				assign[i], upper[i], lower[i] = nearest(xi, d)
 			}
 		})
 	}
@@ -323,7 +327,12 @@ func lloyd(data []float64, stride, n, p int, centers [][]float64, maxIter int, t
 	forBlocks(nb, func(b int) {
 		var in float64
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			_, bd, _ := nearestFlat(row(i), flat)
+			// The inertia uses exact differences, not the norm expansion.
+			xi := row(i)
+			bd := math.Inf(1)
+			for _, c := range centers {
+				bd = min(bd, sqDist(xi, c))
+			}
 			in += bd
 		}
 		inert[b] = in
@@ -376,8 +385,9 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	nb := (n + blockRows - 1) / blockRows
 	bad := make([]bool, nb)
 	forBlocks(nb, func(b int) {
+		dist := make([]float64, len(m.Centers))
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			best, d, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat)
+			best, d, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat, dist)
 			out[i] = best
 			if !(d < math.Inf(1)) { // a NaN or infinite value in the row
 				bad[b] = true
@@ -396,41 +406,80 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	return out, nil
 }
 
-// flatten stores the centres one after the other.
-func flatten(centers [][]float64) []float64 {
-	var flat []float64
-	for _, c := range centers {
-		flat = append(flat, c...)
-	}
-	return flat
+// flatCenters holds centres one after the other, with their squared
+// norms, for the distance kernel.
+type flatCenters struct {
+	data  []float64
+	norms []float64
 }
 
-// nearestFlat returns the index of the centre nearest to x among the
-// centres stored one after the other in flat, its squared distance, and
-// the squared distance to the second nearest. The distance loop is written
-// out here because it is the hot loop of k-means.
-func nearestFlat(x, flat []float64) (int, float64, float64) {
+// flatten stores the centres one after the other.
+func flatten(centers [][]float64) flatCenters {
+	var f flatCenters
+	for _, c := range centers {
+		f.data = append(f.data, c...)
+		var n float64
+		for _, v := range c {
+			n += v * v
+		}
+		f.norms = append(f.norms, n)
+	}
+	return f
+}
+
+// sqDists stores in out the squared distances from x to every centre of
+// f, as ||x||² + ||c||² - 2x·c (clamped at 0), four centres at a time so
+// that each value of x is loaded once per four products. This is the hot
+// loop of k-means.
+func sqDists(x []float64, f flatCenters, out []float64) {
 	p := len(x)
+	var xn float64
+	for _, v := range x {
+		xn += v * v
+	}
+	k := len(f.norms)
+	ci := 0
+	for ; ci+4 <= k; ci += 4 {
+		c0 := f.data[ci*p : ci*p+p]
+		c1 := f.data[(ci+1)*p : (ci+1)*p+p]
+		c2 := f.data[(ci+2)*p : (ci+2)*p+p]
+		c3 := f.data[(ci+3)*p : (ci+3)*p+p]
+		c0, c1, c2, c3 = c0[:len(x)], c1[:len(x)], c2[:len(x)], c3[:len(x)]
+		var s0, s1, s2, s3 float64
+		for j, v := range x {
+			s0 += v * c0[j]
+			s1 += v * c1[j]
+			s2 += v * c2[j]
+			s3 += v * c3[j]
+		}
+		out[ci] = max(0, xn+f.norms[ci]-2*s0)
+		out[ci+1] = max(0, xn+f.norms[ci+1]-2*s1)
+		out[ci+2] = max(0, xn+f.norms[ci+2]-2*s2)
+		out[ci+3] = max(0, xn+f.norms[ci+3]-2*s3)
+	}
+	for ; ci < k; ci++ {
+		c := f.data[ci*p : ci*p+p]
+		c = c[:len(x)]
+		var s float64
+		for j, v := range x {
+			s += v * c[j]
+		}
+		out[ci] = max(0, xn+f.norms[ci]-2*s)
+	}
+}
+
+// nearestFlat returns the index of the centre of f nearest to x, its
+// squared distance, and the squared distance to the second nearest. d is
+// scratch space of one entry per centre. A NaN or infinite x gives a
+// distance that is not < +Inf.
+func nearestFlat(x []float64, f flatCenters, d []float64) (int, float64, float64) {
+	sqDists(x, f, d)
 	best, d1, d2 := 0, math.Inf(1), math.Inf(1)
-	for ci := 0; ci*p < len(flat); ci++ {
-		c := flat[ci*p : ci*p+p : ci*p+p]
-		var s0, s1 float64
-		j := 0
-		for ; j+2 <= p; j += 2 {
-			a := x[j] - c[j]
-			b := x[j+1] - c[j+1]
-			s0 += a * a
-			s1 += b * b
-		}
-		if j < p {
-			a := x[j] - c[j]
-			s0 += a * a
-		}
-		d := s0 + s1
-		if d < d1 {
-			best, d1, d2 = ci, d, d1
-		} else if d < d2 {
-			d2 = d
+	for ci, v := range d {
+		if v < d1 {
+			best, d1, d2 = ci, v, d1
+		} else if v < d2 {
+			d2 = v
 		}
 	}
 	return best, d1, d2
