@@ -492,3 +492,46 @@ func TestTrackedExampleAndLineage(t *testing.T) {
 		t.Errorf("lineage by the new alias: %s %s", r.stdout, r.stderr)
 	}
 }
+
+// Issue 4: weir backfill runs one run per data interval of the schedule between two dates
+// (Airflow's dags backfill), with the interval in each run's templates; a second backfill
+// skips the intervals already done.
+func TestBackfill(t *testing.T) {
+	t.Parallel()
+	dir, home := t.TempDir(), t.TempDir()
+	body := "dag_id: daily\nschedule: \"@daily\"\nmax_active_runs: 2\ntasks:\n  - id: t\n    script: echo '\"{{ ds }} {{ data_interval_end }}\"' > \"$WEIR_OUTPUT\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "daily.yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := weir(t, home, nil, "backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-03", "--dags", dir)
+	if r.code != 0 {
+		t.Fatalf("backfill: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	out := weir(t, home, nil, "runs", "list", "-o", "json")
+	var runs []struct {
+		RunID       string    `json:"run_id"`
+		State       string    `json:"state"`
+		RunType     string    `json:"run_type"`
+		LogicalDate time.Time `json:"logical_date"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &runs); err != nil || len(runs) != 3 {
+		t.Fatalf("runs: %v %s", err, out.stdout)
+	}
+	for _, run := range runs {
+		if run.State != "success" || run.RunType != "backfill" {
+			t.Errorf("run %s: %s %s", run.RunID, run.State, run.RunType)
+		}
+		tis := listTasks(t, home, run.RunID)
+		day := run.LogicalDate.Format("2006-01-02")
+		want := `"` + day + " " + run.LogicalDate.Add(24*time.Hour).Format(time.RFC3339) + `"`
+		if strings.TrimSpace(string(tis["t"].Output)) != want {
+			t.Errorf("run %s saw %s, want %s", run.RunID, tis["t"].Output, want)
+		}
+	}
+	r = weir(t, home, nil, "backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-04", "--dags", dir)
+	out = weir(t, home, nil, "runs", "list", "-o", "json")
+	_ = json.Unmarshal([]byte(out.stdout), &runs)
+	if r.code != 0 || len(runs) != 4 {
+		t.Errorf("second backfill: exit %d, %d runs (want 4)", r.code, len(runs))
+	}
+}
