@@ -40,6 +40,7 @@ type CSVReader struct {
 	layouts []string
 	fixed   []bool
 	nulls   map[string]bool
+	maxNull int        // length of the longest null text
 	pending [][]string // rows read ahead for inference, not yet returned
 	lines   []int
 	row     int // data rows consumed so far
@@ -67,6 +68,7 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 	c := &CSVReader{r: cr, opts: opts, nulls: map[string]bool{}}
 	for _, n := range nulls {
 		c.nulls[n] = true
+		c.maxNull = max(c.maxNull, len(n))
 	}
 	header, err := cr.Read()
 	if err == io.EOF {
@@ -175,7 +177,7 @@ func (c *CSVReader) Read(maxRows int) (*Frame, error) {
 	add := func(rec []string, line int) error {
 		c.row++
 		for j, v := range rec {
-			if c.nulls[v] {
+			if len(v) <= c.maxNull && c.nulls[v] {
 				bs[j].appendNull()
 				continue
 			}
@@ -183,11 +185,7 @@ func (c *CSVReader) Read(maxRows int) (*Frame, error) {
 				if !c.fixed[j] {
 					problem += fmt.Sprintf(" (the type %s was inferred from the first %d rows; set CSVOptions.Schema[%q] to read it otherwise)", bs[j].typ, c.opts.InferRows, c.header[j])
 				}
-				l, _ := c.r.FieldPos(j)
-				if line > 0 {
-					l = line
-				}
-				return &ValueError{Column: c.header[j], Row: c.row, Line: l, Value: v, Problem: problem}
+				return &ValueError{Column: c.header[j], Row: c.row, Line: line, Value: v, Problem: problem}
 			}
 		}
 		n++
@@ -201,18 +199,29 @@ func (c *CSVReader) Read(maxRows int) (*Frame, error) {
 			return nil, err
 		}
 	}
-	for maxRows <= 0 || n < maxRows {
-		rec, err := c.r.Read()
-		if err == io.EOF {
-			break
+	// The CSV records are read by a second goroutine, in batches, while
+	// this one parses them into the columns: reading and parsing overlap.
+	// The reader stops at maxRows, so no row is read ahead of this call.
+	if maxRows <= 0 || n < maxRows {
+		remaining := -1
+		if maxRows > 0 {
+			remaining = maxRows - n
 		}
-		if err != nil {
-			c.err = csvError(err)
-			return nil, c.err
-		}
-		if err := add(rec, 0); err != nil {
-			c.err = err
-			return nil, err
+		done := make(chan struct{})
+		defer close(done)
+		batches := make(chan csvBatch, 4)
+		go c.readBatches(remaining, batches, done)
+		for b := range batches {
+			for k, rec := range b.recs {
+				if err := add(rec, b.lines[k]); err != nil {
+					c.err = err
+					return nil, err
+				}
+			}
+			if b.err != nil {
+				c.err = b.err
+				return nil, c.err
+			}
 		}
 	}
 	if n == 0 && maxRows > 0 {
@@ -229,6 +238,48 @@ func (c *CSVReader) Read(maxRows int) (*Frame, error) {
 		}
 	}
 	return New(cols...)
+}
+
+// csvBatch is a run of records read ahead by readBatches.
+type csvBatch struct {
+	recs  [][]string
+	lines []int
+	err   error
+}
+
+// readBatches reads up to remaining records (all when negative) in batches
+// and sends them on out, which it closes at the end; it stops early when
+// done is closed.
+func (c *CSVReader) readBatches(remaining int, out chan<- csvBatch, done <-chan struct{}) {
+	defer close(out)
+	const size = 2048
+	for remaining != 0 {
+		b := csvBatch{recs: make([][]string, 0, size), lines: make([]int, 0, size)}
+		eof := false
+		for len(b.recs) < size && remaining != 0 {
+			rec, err := c.r.Read()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			if err != nil {
+				b.err = csvError(err)
+				break
+			}
+			line, _ := c.r.FieldPos(0)
+			b.recs = append(b.recs, append([]string(nil), rec...))
+			b.lines = append(b.lines, line)
+			remaining--
+		}
+		select {
+		case out <- b:
+		case <-done:
+			return
+		}
+		if eof || b.err != nil {
+			return
+		}
+	}
 }
 
 // ReadCSV reads a whole CSV stream with a header row into a frame. Memory
