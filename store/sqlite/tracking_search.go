@@ -10,35 +10,50 @@ import (
 	"github.com/weirhq/weir/tracking"
 )
 
-// searchPlan is the data of the TrackingSearchRuns template: the joins, conditions and
-// order of one runs/search, and the arguments they take, in template order.
+// searchPlan is the data of the TrackingSearchRuns template: the tables of one runs/search
+// in nested-loop order, its conditions and order, and their arguments.
+//
+// The join order is chosen, not left to SQLite, whose planner (without statistics) tends
+// to start from a range filter and look every other table up per row, several µs a row:
+//
+//   - with a param or tag equality filter, the loop starts from that key's rows of the
+//     (key, value) index, usually the most selective;
+//   - otherwise, ordered first by a metric, param or tag, it walks that key's index in
+//     value order and stops after the page (the runs lacking the key come after, from a
+//     second query, as MLflow sorts them last);
+//   - otherwise it starts from the filters' tables, or from the runs of the experiment in
+//     start-time order.
 type searchPlan struct {
-	Joins []searchJoin
+	From  []searchTable
+	Left  []searchTable
 	View  string
 	Conds []searchCond
 	Order []searchOrder
+	// OneExperiment compares experiment_id with one ID instead of a JSON list.
+	OneExperiment bool
+	// Count selects count(*) instead of the runs, without order or page.
+	Count bool
 
-	joinArgs, condArgs []any
+	leftArgs, fromArgs, condArgs []any
 }
 
-// searchJoin joins the row of one key of a per-run table (latest_metrics, run_params,
-// run_tags) as Alias; Left keeps runs without the key (for ordering).
-type searchJoin struct {
+// searchTable is a per-run key table (latest_metrics, run_params, run_tags) restricted to
+// one key, or the runs themselves (alias r).
+type searchTable struct {
 	Table, Alias string
-	Left         bool
 }
 
-// searchCond is one condition: "Col Op ?", "Col IN (json list)", or, for datasets, an
-// EXISTS over run_inputs.
+// searchCond is one condition: "Col Op ?", "Col IN (json list)", an EXISTS over
+// run_inputs for datasets, or, with Missing, "the run has no row of key ? in table Col".
 type searchCond struct {
-	Col, Op         string
-	In, Not, Exists bool
+	Col, Op                  string
+	In, Not, Exists, Missing bool
 }
 
-// searchOrder sorts by Col, NULLs last.
+// searchOrder sorts by Col; Nullable puts NULLs last.
 type searchOrder struct {
-	Col  string
-	Desc bool
+	Col            string
+	Desc, Nullable bool
 }
 
 // runColumns maps canonical run attributes to their columns.
@@ -90,28 +105,34 @@ func condition(col string, c tracking.Clause) (searchCond, any) {
 	return searchCond{Col: col, Op: c.Op}, c.Value
 }
 
-// planSearch translates a parsed filter and order into a searchPlan.
-func planSearch(clauses []tracking.Clause, orders []tracking.OrderBy, view tracking.ViewType) *searchPlan {
+// planSearch translates a parsed filter and order into a searchPlan. With driveByOrder,
+// the first order clause (a metric, param or tag) drives the loop and only runs that have
+// its key are selected; missingKey is then the key table's condition that selects the
+// others instead (for the second query).
+func planSearch(clauses []tracking.Clause, orders []tracking.OrderBy, view tracking.ViewType, driveByOrder, missingFirst bool) *searchPlan {
 	p := &searchPlan{View: string(view)}
 	if p.View == "" {
 		p.View = string(tracking.ActiveOnly)
 	}
-	join := func(kind, key string, left bool) string {
-		alias := "j" + strconv.Itoa(len(p.Joins))
-		p.Joins = append(p.Joins, searchJoin{Table: kindTables[kind], Alias: alias, Left: left})
-		p.joinArgs = append(p.joinArgs, key)
-		return alias
-	}
+	n := 0
+	alias := func() string { n++; return "j" + strconv.Itoa(n-1) }
+	var eqFrom, otherFrom []searchTable
+	var eqArgs, otherArgs []any
 	for _, c := range clauses {
 		var sc searchCond
 		var arg any
 		switch c.Kind {
 		case tracking.KindMetric, tracking.KindParam, tracking.KindTag:
-			alias := join(c.Kind, c.Key, false)
-			sc, arg = condition(alias+".value", c)
+			t := searchTable{Table: kindTables[c.Kind], Alias: alias()}
+			if c.Op == "=" && c.Kind != tracking.KindMetric {
+				eqFrom, eqArgs = append(eqFrom, t), append(eqArgs, c.Key)
+			} else {
+				otherFrom, otherArgs = append(otherFrom, t), append(otherArgs, c.Key)
+			}
+			sc, arg = condition(t.Alias+".value", c)
 			if c.Kind == tracking.KindMetric {
 				// NaN compares with nothing.
-				p.Conds = append(p.Conds, searchCond{Col: alias + ".is_nan", Op: "="})
+				p.Conds = append(p.Conds, searchCond{Col: t.Alias + ".is_nan", Op: "="})
 				p.condArgs = append(p.condArgs, 0)
 			}
 		case tracking.KindAttribute:
@@ -124,8 +145,7 @@ func planSearch(clauses []tracking.Clause, orders []tracking.OrderBy, view track
 			sc, arg = condition(col, c)
 			if sc.In {
 				// IN over a dataset column: compare inside the EXISTS.
-				sc = searchCond{Col: col, Op: "IN (SELECT value FROM json_each(?)) AND 1 =", Exists: true}
-				p.Conds = append(p.Conds, sc)
+				p.Conds = append(p.Conds, searchCond{Col: col, Op: "IN (SELECT value FROM json_each(?)) AND 1 =", Exists: true})
 				p.condArgs = append(p.condArgs, arg, 1)
 				continue
 			}
@@ -134,19 +154,77 @@ func planSearch(clauses []tracking.Clause, orders []tracking.OrderBy, view track
 		p.Conds = append(p.Conds, sc)
 		p.condArgs = append(p.condArgs, arg)
 	}
-	for _, o := range orders {
-		col := runColumns[o.Key]
-		if o.Kind != tracking.KindAttribute {
-			col = join(o.Kind, o.Key, true) + ".value"
+	runs := searchTable{Table: "tracking_runs", Alias: "r"}
+	if driveByOrder {
+		o := orders[0]
+		t := searchTable{Table: kindTables[o.Kind], Alias: alias()}
+		if missingFirst {
+			p.Conds = append(p.Conds, searchCond{Col: t.Table, Missing: true})
+			p.condArgs = append(p.condArgs, o.Key)
+		} else {
+			p.From = append(p.From, t)
+			p.fromArgs = append(p.fromArgs, o.Key)
+			p.Order = append(p.Order, searchOrder{Col: t.Alias + ".value", Desc: o.Desc})
 		}
-		p.Order = append(p.Order, searchOrder{Col: col, Desc: o.Desc})
+		orders = orders[1:]
+		p.From = append(p.From, runs)
+		p.From = append(p.From, eqFrom...)
+		p.From = append(p.From, otherFrom...)
+		p.fromArgs = append(append(p.fromArgs, eqArgs...), otherArgs...)
+	} else {
+		p.From = append(append(append(p.From, eqFrom...), otherFrom...), runs)
+		p.fromArgs = append(eqArgs, otherArgs...)
+	}
+	for _, o := range orders {
+		if o.Kind == tracking.KindAttribute {
+			p.Order = append(p.Order, searchOrder{Col: runColumns[o.Key], Desc: o.Desc})
+			continue
+		}
+		t := searchTable{Table: kindTables[o.Kind], Alias: alias()}
+		p.Left = append(p.Left, t)
+		p.leftArgs = append(p.leftArgs, o.Key)
+		p.Order = append(p.Order, searchOrder{Col: t.Alias + ".value", Desc: o.Desc, Nullable: true})
 	}
 	return p
 }
 
-// SearchMLRuns implements tracking.Store: the filter becomes joins on the per-key tables
-// (latest_metrics, run_params, run_tags, all indexed by key and value) and conditions, the
-// order joins of those tables, and only the page's runs are loaded.
+// queryPlan runs a plan (with limit and offset unless it counts) and returns its runs, or
+// its count.
+func (s *Store) queryPlan(ctx context.Context, p *searchPlan, exp any, limit, offset int) ([]runRow, int, error) {
+	q, err := renderQuery("TrackingSearchRuns", p)
+	if err != nil {
+		return nil, 0, err
+	}
+	args := append(append([]any{}, p.leftArgs...), p.fromArgs...)
+	args = append(args, exp)
+	args = append(args, p.condArgs...)
+	if p.Count {
+		var n int
+		if err := s.r.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			return nil, 0, fmt.Errorf("search runs: %w", err)
+		}
+		return nil, n, nil
+	}
+	args = append(args, limit, offset)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search runs: %w", err)
+	}
+	defer rows.Close()
+	var rs []runRow
+	for rows.Next() {
+		r, err := scanRunInfo(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, len(rs), rows.Err()
+}
+
+// SearchMLRuns implements tracking.Store: filters become joins on the per-key tables
+// (latest_metrics, run_params, run_tags, each indexed by key and value) in a chosen order
+// (see searchPlan), and only the page's runs are loaded.
 func (s *Store) SearchMLRuns(ctx context.Context, p tracking.SearchMLRunsParams) (*tracking.RunPage, error) {
 	clauses, err := tracking.ParseRunFilter(p.Filter)
 	if err != nil {
@@ -172,31 +250,41 @@ func (s *Store) SearchMLRuns(ctx context.Context, p tracking.SearchMLRunsParams)
 		}
 		exps = append(exps, n)
 	}
-	expJSON, _ := json.Marshal(exps)
-	plan := planSearch(clauses, orders, p.ViewType)
-	q, err := renderQuery("TrackingSearchRuns", plan)
+	var exp any
+	if len(exps) == 1 {
+		exp = exps[0]
+	} else {
+		b, _ := json.Marshal(exps)
+		exp = string(b)
+	}
+	hasEq := false
+	for _, c := range clauses {
+		hasEq = hasEq || (c.Op == "=" && (c.Kind == tracking.KindParam || c.Kind == tracking.KindTag))
+	}
+	drive := !hasEq && len(orders) > 0 && orders[0].Kind != tracking.KindAttribute
+	plan := planSearch(clauses, orders, p.ViewType, drive, false)
+	plan.OneExperiment = len(exps) == 1
+	rs, _, err := s.queryPlan(ctx, plan, exp, max+1, offset)
 	if err != nil {
 		return nil, err
 	}
-	args := append(plan.joinArgs, string(expJSON))
-	args = append(args, plan.condArgs...)
-	args = append(args, max+1, offset)
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search runs: %w", err)
-	}
-	var rs []runRow
-	for rows.Next() {
-		r, err := scanRunInfo(rows)
+	if drive && len(rs) <= max {
+		// The runs lacking the first order key come last: how many runs with it precede
+		// them decides where the page starts among them.
+		have := offset + len(rs)
+		if len(rs) == 0 && offset > 0 {
+			plan.Count = true
+			if _, have, err = s.queryPlan(ctx, plan, exp, 0, 0); err != nil {
+				return nil, err
+			}
+		}
+		missing := planSearch(clauses, orders, p.ViewType, true, true)
+		missing.OneExperiment = plan.OneExperiment
+		more, _, err := s.queryPlan(ctx, missing, exp, max+1-len(rs), builtinMax(0, offset-have))
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
-		rs = append(rs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		rs = append(rs, more...)
 	}
 	page := &tracking.RunPage{}
 	if len(rs) > max {
@@ -208,3 +296,6 @@ func (s *Store) SearchMLRuns(ctx context.Context, p tracking.SearchMLRunsParams)
 	}
 	return page, nil
 }
+
+// builtinMax is the built-in max, which SearchMLRuns' page size shadows.
+func builtinMax(a, b int) int { return max(a, b) }

@@ -347,6 +347,27 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 	if len(seen) != 9 {
 		t.Errorf("pages gave %d runs", len(seen))
 	}
+	// Ordered by a key only some runs have: those come first, the others after, across
+	// pages.
+	for i := range 5 {
+		noErr(t, s.LogMetrics(ctx, ids[i], tracking.Metric{Key: "partial", Value: float64(i), Timestamp: 1}))
+	}
+	for _, size := range []int{2, 3, 4, 100} {
+		var names []string
+		tok := ""
+		for {
+			p := get(s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, OrderBy: []string{"metrics.partial DESC"}, MaxResults: size, PageToken: tok}))(t)
+			for _, r := range p.Runs {
+				names = append(names, strings.TrimPrefix(r.Info.RunName, "run-"))
+			}
+			if tok = p.NextPageToken; tok == "" {
+				break
+			}
+		}
+		if got := strings.Join(names, ","); got != "4,3,2,1,0,8,7,6,5" {
+			t.Errorf("pages of %d ordered by a partial key: %s", size, got)
+		}
+	}
 	for _, bad := range []string{"metrics.acc > 'x'", "params.lr > '1'", "foo.bar = 1", "attributes.nope = 'x'", "metrics.acc > 1 OR metrics.acc < 0", "tags.t = 'unterminated"} {
 		_, err := s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, Filter: bad})
 		wantErr(t, err, tracking.ErrInvalid, "filter "+bad)

@@ -149,21 +149,27 @@ WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4
 ORDER BY step, timestamp, value;
 
 -- name: TrackingSearchRuns
--- A text/template over a searchPlan (tracking_search.go). Arguments, in order: one key per
--- join, the JSON list of experiment IDs, one argument per condition, limit, offset.
-SELECT r.id, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time,
-       r.artifact_uri, r.lifecycle_stage
-FROM tracking_runs r
-{{- range .Joins}}
-{{if .Left}}LEFT {{end}}JOIN {{.Table}} {{.Alias}} ON {{.Alias}}.run = r.id AND {{.Alias}}.key = ?
+-- A text/template over a searchPlan (tracking_search.go). The joins in From are nested
+-- loops in that order (CROSS JOIN fixes SQLite's join order): the plan puts first the
+-- table that selects the fewest rows or yields them in the requested order. Arguments, in
+-- order: one key per left join, one key per From join, the experiment ID (or JSON list of
+-- IDs), one argument per condition, then limit and offset unless Count.
+SELECT {{if .Count}}count(*){{else}}r.id, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time,
+       r.artifact_uri, r.lifecycle_stage{{end}}
+FROM {{range $i, $j := .From}}{{if $i}} CROSS JOIN {{end}}{{$j.Table}} {{$j.Alias}}{{end}}
+{{- range .Left}}
+LEFT JOIN {{.Table}} {{.Alias}} ON {{.Alias}}.run = r.id AND {{.Alias}}.key = ?
 {{- end}}
-WHERE r.experiment_id IN (SELECT value FROM json_each(?))
+WHERE {{range .From}}{{if ne .Alias "r"}}{{.Alias}}.key = ? AND {{.Alias}}.run = r.id AND {{end}}{{end}}
+{{- if .OneExperiment}} r.experiment_id = ?{{else}} r.experiment_id IN (SELECT value FROM json_each(?)){{end}}
 {{- if eq .View "ACTIVE_ONLY"}} AND r.lifecycle_stage = 'active'{{else if eq .View "DELETED_ONLY"}} AND r.lifecycle_stage = 'deleted'{{end}}
 {{- range .Conds}}
-  AND {{if .Exists}}EXISTS (SELECT 1 FROM run_inputs i WHERE i.run = r.id AND {{.Col}} {{.Op}} ?){{else if .In}}{{if .Not}}NOT {{end}}{{.Col}} IN (SELECT value FROM json_each(?)){{else}}{{.Col}} {{.Op}} ?{{end}}
+  AND {{if .Missing}}NOT EXISTS (SELECT 1 FROM {{.Col}} x WHERE x.run = r.id AND x.key = ?){{else if .Exists}}EXISTS (SELECT 1 FROM run_inputs i WHERE i.run = r.id AND {{.Col}} {{.Op}} ?){{else if .In}}{{if .Not}}NOT {{end}}{{.Col}} IN (SELECT value FROM json_each(?)){{else}}{{.Col}} {{.Op}} ?{{end}}
 {{- end}}
-ORDER BY {{range .Order}}({{.Col}} IS NULL), {{.Col}}{{if .Desc}} DESC{{end}}, {{end}}r.start_time DESC, r.run_uuid
-LIMIT ? OFFSET ?;
+{{- if not .Count}}
+ORDER BY {{range .Order}}{{if .Nullable}}({{.Col}} IS NULL), {{end}}{{.Col}}{{if .Desc}} DESC{{end}}, {{end}}r.start_time DESC, r.run_uuid
+LIMIT ? OFFSET ?
+{{- end}};
 
 -- name: TrackingInsertModel
 INSERT INTO registered_models (name, description, creation_time, last_updated_time)
