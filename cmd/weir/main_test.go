@@ -254,6 +254,10 @@ func startWeir(t *testing.T, home string, env []string, args ...string) *exec.Cm
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // never leave a weir behind, whatever the test did
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
 	return cmd
 }
 
