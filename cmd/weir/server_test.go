@@ -243,3 +243,56 @@ func TestExamplePairUnderServer(t *testing.T) {
 	}
 	waitRuns(2)
 }
+
+// Issue 5, "Done when": the npm mlflow client's calls (experiments, runs, metrics, params,
+// batches, search, history, artifacts through the proxy) succeed against `weir server`
+// itself, not only against the API handler (mlflowapi's own test checks every value).
+func TestNPMMLflowClientAgainstWeirServer(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed (scripts/ensure-deps.sh installs it)")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Skip("npm is not installed (scripts/ensure-deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "mlflowapi", "testdata", "npmclient", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	install.Dir = dir
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	home := t.TempDir()
+	srv, url := startServerAddr(t, home, t.TempDir(), nil)
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+	}()
+	cmd := exec.CommandContext(ctx, node, "client.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "WEIR_MLFLOW_ENDPOINT="+url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("client.js against weir server: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "RESULT ") || !strings.Contains(string(out), `"experiment_name":"npm-experiment"`) {
+		t.Errorf("client.js printed no result:\n%s", out)
+	}
+	// The runs it made are there for the CLI too.
+	r := weir(t, home, nil, "experiments", "list")
+	if !strings.Contains(r.stdout, "npm-experiment") {
+		t.Errorf("experiments list: %s %s", r.stdout, r.stderr)
+	}
+}
