@@ -69,6 +69,7 @@ const (
 	UpstreamFailed
 )
 
+// String names the decision.
 func (d Decision) String() string {
 	return [...]string{"wait", "run", "skipped", "upstream_failed"}[d]
 }

@@ -193,6 +193,7 @@ type TimeoutError struct {
 	Timeout time.Duration
 }
 
+// Error says the try timed out and was killed.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("timed out after %s (the task's timeout); the process group was killed", e.Timeout)
 }
@@ -229,11 +230,13 @@ func byteSize(n int) string {
 // SkipError makes a try end as skipped. Go tasks return it (through the SDK's Skip).
 type SkipError struct{ Reason string }
 
+// Error gives the skip's reason.
 func (e *SkipError) Error() string { return "skipped: " + e.Reason }
 
 // NoRetryError makes a try fail without further retries.
 type NoRetryError struct{ Err error }
 
+// Error is the wrapped error's message.
 func (e *NoRetryError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the wrapped error.

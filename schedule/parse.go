@@ -72,6 +72,7 @@ type Error struct {
 	Reason string
 }
 
+// Error writes the field, its value and the reason.
 func (e *Error) Error() string { return fmt.Sprintf("%s %q: %s", e.Field, e.Value, e.Reason) }
 
 // Parse reads a DAG's schedule and time zone.

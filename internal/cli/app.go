@@ -46,6 +46,7 @@ type app struct {
 // ExitError carries a process exit code without printing anything more.
 type ExitError struct{ Code int }
 
+// Error names the exit code.
 func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // Main runs the command line with args and returns the process exit code.
