@@ -513,6 +513,15 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 			delete(e.retrying, ti)
 		}
 	}
+	if len(e.slaWatch) > 0 {
+		keep := e.slaWatch[:0]
+		for _, w := range e.slaWatch {
+			if w.rs != rs {
+				keep = append(keep, w)
+			}
+		}
+		e.slaWatch = keep
+	}
 	done := rs.done
 	rs.done = nil
 	if e.cfg.Tracker != nil && rs.tracked() {
