@@ -83,6 +83,17 @@ func (m *KMeans) Fit(x *mat.Dense) error {
 		meanVar += ss/float64(n) - mu*mu
 	}
 	tol *= meanVar / float64(p)
+	// Squared row norms, shared by every seeding.
+	norms := make([]float64, n)
+	forBlocks((n+blockRows-1)/blockRows, func(b int) {
+		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
+			var s float64
+			for _, v := range raw.Data[i*raw.Stride : i*raw.Stride+p] {
+				s += v * v
+			}
+			norms[i] = s
+		}
+	})
 	// The runs are independent (each has its own random stream derived
 	// from Seed and its index), so they run concurrently, one per core;
 	// the best inertia wins, ties going to the lower index.
@@ -104,7 +115,7 @@ func (m *KMeans) Fit(x *mat.Dense) error {
 			defer wg.Done()
 			for run := range next {
 				r := rand.New(rand.NewPCG(m.Seed, 0x6b6d65616e73+uint64(run)))
-				centers := seedPlusPlus(raw.Data, raw.Stride, n, p, k, r)
+				centers := seedPlusPlus(raw.Data, raw.Stride, n, p, k, norms, r)
 				inertia, iters := lloyd(raw.Data, raw.Stride, n, p, centers, maxIter, tol)
 				runs[run] = outcome{centers, inertia, iters}
 			}
@@ -143,7 +154,7 @@ func sqDist(a, b []float64) float64 {
 // probability proportional to the squared distance to the nearest centre.
 // The candidates are evaluated together in one parallel pass over the
 // rows, with per-block sums added in block order.
-func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64 {
+func seedPlusPlus(data []float64, stride, n, p, k int, norms []float64, r *rand.Rand) [][]float64 {
 	row := func(i int) []float64 { return data[i*stride : i*stride+p] }
 	trials := 2 + int(math.Log(float64(k)))
 	centers := make([][]float64, 0, k)
@@ -164,6 +175,9 @@ func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64
 		pot += partial[b]
 	}
 	cands := make([][]float64, trials)
+	// candDist[t*n+i] is the squared distance of row i to candidate t,
+	// kept so that the chosen candidate's distances need no second pass.
+	candDist := make([]float64, trials*n)
 	for len(centers) < k {
 		// Draw the candidates.
 		idx := make([]int, trials)
@@ -187,8 +201,9 @@ func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64
 			clear(sums)
 			d := make([]float64, trials)
 			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-				sqDists(row(i), fc, d)
+				sqDistsNorm(row(i), norms[i], fc, d)
 				for t, v := range d {
+					candDist[t*n+i] = v
 					sums[t] += min(closest[i], v)
 				}
 			}
@@ -203,11 +218,11 @@ func seedPlusPlus(data []float64, stride, n, p, k int, r *rand.Rand) [][]float64
 				best, bestPot = t, cp
 			}
 		}
-		c := append([]float64(nil), cands[best]...)
-		centers = append(centers, c)
+		centers = append(centers, append([]float64(nil), cands[best]...))
+		bd := candDist[best*n : best*n+n]
 		forBlocks(nb, func(b int) {
 			for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-				closest[i] = min(closest[i], sqDist(row(i), c))
+				closest[i] = min(closest[i], bd[i])
 			}
 		})
 		pot = bestPot
@@ -432,11 +447,16 @@ func flatten(centers [][]float64) flatCenters {
 // that each value of x is loaded once per four products. This is the hot
 // loop of k-means.
 func sqDists(x []float64, f flatCenters, out []float64) {
-	p := len(x)
 	var xn float64
 	for _, v := range x {
 		xn += v * v
 	}
+	sqDistsNorm(x, xn, f, out)
+}
+
+// sqDistsNorm is sqDists with ||x||² given.
+func sqDistsNorm(x []float64, xn float64, f flatCenters, out []float64) {
+	p := len(x)
 	k := len(f.norms)
 	ci := 0
 	for ; ci+4 <= k; ci += 4 {
