@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -107,8 +108,10 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	}
 	err = e.create(ctx, run, tis, o)
 	for i := 0; errors.Is(err, store.ErrAlreadyExists) && generated && i < 5; i++ {
-		// Two runs triggered in the same millisecond: make the generated id unique.
-		run.RunID = fmt.Sprintf("%s.%d", o.RunID, i+2)
+		// Runs triggered in the same millisecond: make the generated id unique.
+		var suffix [3]byte
+		_, _ = rand.Read(suffix[:])
+		run.RunID = o.RunID + "." + hex.EncodeToString(suffix[:])
 		for _, ti := range tis {
 			ti.RunID = run.RunID
 		}
@@ -186,12 +189,16 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	now := e.now()
 	var b store.Batch
 	var recovered []Recovered
+	var procs map[orphanKey][]int
 	for _, ti := range tis {
 		if ti.State != store.TIRunning {
 			continue
 		}
+		if procs == nil {
+			procs = scanOrphans()
+		}
 		killed := ti.Hostname == e.host && killOrphanGroup(ti.PID)
-		if ti.Hostname == e.host && killOrphans(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex) > 0 {
+		if ti.Hostname == e.host && killOrphans(procs, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex) > 0 {
 			killed = true
 		}
 		ti.EndedAt = now

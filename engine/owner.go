@@ -104,57 +104,72 @@ func killOrphanGroup(pid int) bool {
 	return true
 }
 
-// killOrphans kills the process groups of every process on this host that runs the given
-// task instance (found by the WEIR_* variables of its environment), so that a resumed run
-// never has two executions of one instance at once, even when the dead owner had not yet
-// recorded the task's PID. It returns how many groups it killed.
-func killOrphans(dagID, runID, taskID string, mapIndex int) int {
-	want := [][]byte{
-		[]byte("WEIR_DAG_ID=" + dagID + "\x00"),
-		[]byte("WEIR_RUN_ID=" + runID + "\x00"),
-		[]byte("WEIR_TASK_ID=" + taskID + "\x00"),
-		[]byte("WEIR_MAP_INDEX=" + strconv.Itoa(mapIndex) + "\x00"),
-	}
+// orphanKey identifies the task instance a process runs, from its environment.
+type orphanKey struct {
+	dagID, runID, taskID string
+	mapIndex             int
+}
+
+// scanOrphans reads, once, the WEIR_* environment of every process on this host and
+// returns the process IDs by the task instance they run.
+func scanOrphans() map[orphanKey][]int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0
+		return nil
 	}
 	self := os.Getpid()
-	killed := map[int]bool{}
-	var pids []int
-	defer func() { waitGone(pids, 5*time.Second) }()
+	out := map[orphanKey][]int{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == self {
 			continue
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil || !bytes.Contains(env, []byte("WEIR_RUN_ID=")) {
+			continue
+		}
+		var k orphanKey
+		mapIndex := ""
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			switch {
+			case bytes.HasPrefix(kv, []byte("WEIR_DAG_ID=")):
+				k.dagID = string(kv[len("WEIR_DAG_ID="):])
+			case bytes.HasPrefix(kv, []byte("WEIR_RUN_ID=")):
+				k.runID = string(kv[len("WEIR_RUN_ID="):])
+			case bytes.HasPrefix(kv, []byte("WEIR_TASK_ID=")):
+				k.taskID = string(kv[len("WEIR_TASK_ID="):])
+			case bytes.HasPrefix(kv, []byte("WEIR_MAP_INDEX=")):
+				mapIndex = string(kv[len("WEIR_MAP_INDEX="):])
+			}
+		}
+		mi, err := strconv.Atoi(mapIndex)
 		if err != nil {
 			continue
 		}
-		env = append(env, 0)
-		match := true
-		for _, w := range want {
-			if !bytes.Contains(env, w) {
-				match = false
-				break
-			}
-		}
-		if !match {
-			continue
-		}
+		k.mapIndex = mi
+		out[k] = append(out[k], pid)
+	}
+	return out
+}
+
+// killOrphans kills the process groups of the processes that run a given task instance
+// (found by scanOrphans), so that a resumed run never has two executions of one instance at
+// once, even when the dead owner had not yet recorded the task's PID. It waits until they
+// are gone and returns how many groups it killed.
+func killOrphans(procs map[orphanKey][]int, dagID, runID, taskID string, mapIndex int) int {
+	pids := procs[orphanKey{dagID, runID, taskID, mapIndex}]
+	self := os.Getpid()
+	killed := map[int]bool{}
+	for _, pid := range pids {
 		g := procGroup(pid)
-		if g <= 1 || g == self {
-			continue
-		}
-		pids = append(pids, pid)
-		if killed[g] {
+		if g <= 1 || g == self || killed[g] {
 			continue
 		}
 		if syscall.Kill(-g, syscall.SIGKILL) == nil {
 			killed[g] = true
 		}
 	}
+	waitGone(pids, 5*time.Second)
 	return len(killed)
 }
 
