@@ -83,7 +83,7 @@ func TestEnsemblesAgainstSklearn(t *testing.T) {
 			for _, s := range seeds {
 				score += fitScore(t, c, s) / float64(len(seeds))
 			}
-			t.Logf("weir %.4f scikit-learn %.4f", score, c.Score)
+			t.Logf("%s/%s: weir %.4f scikit-learn %.4f", c.Dataset, c.Model, score, c.Score)
 			if score < c.Score-0.01 {
 				t.Errorf("score %.4f is more than 1 point below scikit-learn's %.4f", score, c.Score)
 			}
