@@ -400,9 +400,8 @@ func (m *KMeans) Predict(x *mat.Dense) ([]int, error) {
 	nb := (n + blockRows - 1) / blockRows
 	bad := make([]bool, nb)
 	forBlocks(nb, func(b int) {
-		dist := make([]float64, len(m.Centers))
 		for i := b * blockRows; i < min(n, (b+1)*blockRows); i++ {
-			best, d, _ := nearestFlat(raw.Data[i*raw.Stride:i*raw.Stride+p], flat, dist)
+			best, d := nearestIndex(raw.Data[i*raw.Stride:i*raw.Stride+p], flat)
 			out[i] = best
 			if !(d < math.Inf(1)) { // a NaN or infinite value in the row
 				bad[b] = true
@@ -486,6 +485,54 @@ func sqDistsNorm(x []float64, xn float64, f flatCenters, out []float64) {
 		}
 		out[ci] = max(0, xn+f.norms[ci]-2*s)
 	}
+}
+
+// nearestIndex returns the index of the centre of f nearest to x and
+// ||c||² - 2x·c for it (the squared distance minus ||x||², which is the
+// same for every centre), four centres at a time. It is Predict's kernel.
+func nearestIndex(x []float64, f flatCenters) (int, float64) {
+	p := len(x)
+	k := len(f.norms)
+	best, bd := 0, math.Inf(1)
+	ci := 0
+	for ; ci+4 <= k; ci += 4 {
+		c0 := f.data[ci*p : ci*p+p]
+		c1 := f.data[(ci+1)*p : (ci+1)*p+p]
+		c2 := f.data[(ci+2)*p : (ci+2)*p+p]
+		c3 := f.data[(ci+3)*p : (ci+3)*p+p]
+		c0, c1, c2, c3 = c0[:len(x)], c1[:len(x)], c2[:len(x)], c3[:len(x)]
+		var s0, s1, s2, s3 float64
+		for j, v := range x {
+			s0 += v * c0[j]
+			s1 += v * c1[j]
+			s2 += v * c2[j]
+			s3 += v * c3[j]
+		}
+		if d := f.norms[ci] - 2*s0; d < bd {
+			best, bd = ci, d
+		}
+		if d := f.norms[ci+1] - 2*s1; d < bd {
+			best, bd = ci+1, d
+		}
+		if d := f.norms[ci+2] - 2*s2; d < bd {
+			best, bd = ci+2, d
+		}
+		if d := f.norms[ci+3] - 2*s3; d < bd {
+			best, bd = ci+3, d
+		}
+	}
+	for ; ci < k; ci++ {
+		c := f.data[ci*p : ci*p+p]
+		c = c[:len(x)]
+		var s float64
+		for j, v := range x {
+			s += v * c[j]
+		}
+		if d := f.norms[ci] - 2*s; d < bd {
+			best, bd = ci, d
+		}
+	}
+	return best, bd
 }
 
 // nearestFlat returns the index of the centre of f nearest to x, its
