@@ -32,6 +32,24 @@ func (a *app) trackingSvc(ctx context.Context) (*tracking.Service, func(), error
 	return tracking.NewService(ts, tracking.ServiceConfig{}), func() { st.Close() }, nil
 }
 
+// withTracking wraps a tracking command: it checks --output (when the command has one),
+// opens the tracking service and closes it afterwards.
+func (a *app) withTracking(output *string, fn func(cmd *cobra.Command, args []string, svc *tracking.Service) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if output != nil {
+			if err := checkOutput(*output); err != nil {
+				return err
+			}
+		}
+		svc, done, err := a.trackingSvc(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		return fn(cmd, args, svc)
+	}
+}
+
 func msTime(ms int64) string {
 	if ms == 0 {
 		return "-"
@@ -53,15 +71,7 @@ func (a *app) experimentsCmd() *cobra.Command {
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List experiments", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc *tracking.Service) error {
 			page, err := svc.SearchExperiments(cmd.Context(), tracking.SearchExperimentsParams{MaxResults: 1000})
 			if err != nil {
 				return err
@@ -75,7 +85,7 @@ func (a *app) experimentsCmd() *cobra.Command {
 			}
 			table(a.out, []string{"ID", "NAME", "ARTIFACTS", "CREATED"}, rows)
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(list, &output)
 	c.AddCommand(list)
@@ -90,16 +100,8 @@ func (a *app) mlrunsCmd() *cobra.Command {
 		Use: "list EXPERIMENT", Short: "List an experiment's tracking runs with their metrics (MLflow filter syntax with --filter)",
 		Example: `  weir mlruns list tracked_training --filter "metrics.r2 > 0.9" --order-by "metrics.r2 DESC"`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			ctx := cmd.Context()
-			svc, done, err := a.trackingSvc(ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
 			exp, err := svc.GetExperimentByName(ctx, args[0])
 			if err != nil {
 				return fmt.Errorf("experiment %q: %w (see `weir experiments list`)", args[0], err)
@@ -128,7 +130,7 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			}
 			table(a.out, []string{"RUN ID", "NAME", "STATUS", "DAG RUN", "TASK", "DURATION", "METRICS"}, rows)
 			return nil
-		},
+		}),
 	}
 	list.Flags().StringVar(&filter, "filter", "", "MLflow search filter, e.g. \"params.alpha = '1' AND metrics.r2 > 0.9\"")
 	list.Flags().StringVar(&orderBy, "order-by", "", "order, e.g. \"metrics.r2 DESC\"")
@@ -138,15 +140,7 @@ func (a *app) mlrunsCmd() *cobra.Command {
 	var showOutput string
 	show := &cobra.Command{
 		Use: "show RUN_ID", Short: "Show a tracking run: params, latest metrics, tags", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(showOutput); err != nil {
-				return err
-			}
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(&showOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			r, err := svc.GetMLRun(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("tracking run %q: %w", args[0], err)
@@ -168,22 +162,14 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			}
 			table(a.out, []string{"", "KEY", "VALUE"}, rows)
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(show, &showOutput)
 
 	var cmpOutput string
 	compare := &cobra.Command{
 		Use: "compare RUN_ID RUN_ID...", Short: "Compare tracking runs side by side: a row per param and metric", Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(cmpOutput); err != nil {
-				return err
-			}
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(&cmpOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			cmp, err := svc.CompareRuns(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -224,7 +210,7 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			}
 			table(a.out, header, rows)
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(compare, &cmpOutput)
 	c.AddCommand(list, show, compare)
@@ -236,15 +222,7 @@ func (a *app) modelsCmd() *cobra.Command {
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List registered models", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc *tracking.Service) error {
 			page, err := svc.SearchRegisteredModels(cmd.Context(), tracking.SearchRegistryParams{MaxResults: 1000})
 			if err != nil {
 				return err
@@ -266,22 +244,14 @@ func (a *app) modelsCmd() *cobra.Command {
 			}
 			table(a.out, []string{"MODEL", "LATEST", "ALIASES", "UPDATED", "DESCRIPTION"}, rows)
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(list, &output)
 	var vOutput string
 	versions := &cobra.Command{
 		Use: "versions MODEL", Short: "List a model's versions with their runs and aliases", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(vOutput); err != nil {
-				return err
-			}
+		RunE: a.withTracking(&vOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			ctx := cmd.Context()
-			svc, done, err := a.trackingSvc(ctx)
-			if err != nil {
-				return err
-			}
-			defer done()
 			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: fmt.Sprintf("name = '%s'", strings.ReplaceAll(args[0], "'", "''")), MaxResults: 1000})
 			if err != nil {
 				return err
@@ -301,40 +271,30 @@ func (a *app) modelsCmd() *cobra.Command {
 			}
 			table(a.out, []string{"VERSION", "STAGE", "ALIASES", "RUN", "CREATED", "SOURCE"}, rows)
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(versions, &vOutput)
 	alias := &cobra.Command{Use: "alias", Short: "Set or delete a model alias (champion, challenger…)"}
 	aliasSet := &cobra.Command{
 		Use: "set MODEL ALIAS VERSION", Short: "Point an alias at a version", Args: cobra.ExactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			v := strings.TrimPrefix(args[2], "v")
 			if err := svc.SetRegisteredModelAlias(cmd.Context(), args[0], args[1], v); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "%s@%s → version %s\n", args[0], args[1], v)
 			return nil
-		},
+		}),
 	}
 	aliasDel := &cobra.Command{
 		Use: "delete MODEL ALIAS", Short: "Delete an alias", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := a.trackingSvc(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer done()
+		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			if err := svc.DeleteRegisteredModelAlias(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "%s@%s deleted\n", args[0], args[1])
 			return nil
-		},
+		}),
 	}
 	alias.AddCommand(aliasSet, aliasDel)
 	c.AddCommand(list, versions, alias)
