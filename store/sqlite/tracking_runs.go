@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/weirhq/weir/tracking"
 )
@@ -306,11 +307,13 @@ func (t *trackingTx) logBatch(run int64, metrics []tracking.Metric, params []tra
 		}
 	}
 	if len(metrics) > 0 {
-		b := metricsJSON(metrics)
-		if _, err := t.exec("TrackingInsertMetrics", run, b); err != nil {
+		// The series: plain multi-row inserts (reading the points back out of a JSON
+		// argument with json_each cost more than the inserts themselves).
+		if err := t.insertPoints(run, metrics); err != nil {
 			return err
 		}
-		if _, err := t.exec("TrackingUpsertLatestMetrics", run, b); err != nil {
+		// The latest value of each key: one row per key of the batch.
+		if _, err := t.exec("TrackingUpsertLatestMetrics", run, metricsJSON(latestPerKey(metrics))); err != nil {
 			return err
 		}
 	}
@@ -454,4 +457,71 @@ func (s *Store) MetricHistoryRange(ctx context.Context, runID, key string, start
 		return nil, err
 	}
 	return scanPoints(rows, key)
+}
+
+// pointsPerStmt is how many metric points one insert writes (6 parameters each).
+const pointsPerStmt = 128
+
+// insertPointsSQL is the insert of pointsPerStmt points.
+var insertPointsSQL = sync.OnceValue(func() string { return multiRow(query("TrackingInsertMetricRow"), pointsPerStmt) })
+
+// insertPoints appends metric points to run's series, pointsPerStmt per statement.
+func (t *trackingTx) insertPoints(run int64, ms []tracking.Metric) error {
+	args := make([]any, 0, 6*pointsPerStmt)
+	for len(ms) > 0 {
+		n := min(len(ms), pointsPerStmt)
+		text := insertPointsSQL()
+		if n < pointsPerStmt {
+			text = multiRow(query("TrackingInsertMetricRow"), n)
+		}
+		args = args[:0]
+		for _, m := range ms[:n] {
+			v, nan := m.Value, 0
+			if math.IsNaN(v) {
+				v, nan = 0, 1
+			}
+			args = append(args, run, m.Key, v, m.Timestamp, m.Step, nan)
+		}
+		if err := t.w.ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := t.w.tx.ExecContext(t.w.nc, text, args...); err != nil {
+			return interpretError(err)
+		}
+		ms = ms[n:]
+	}
+	return nil
+}
+
+// latestPerKey keeps, for each key, the point that comes last by (step, timestamp, value),
+// the order in which latest_metrics replaces a key's value; a NaN counts as 0, as stored.
+func latestPerKey(ms []tracking.Metric) []tracking.Metric {
+	if len(ms) <= 1 {
+		return ms
+	}
+	val := func(m tracking.Metric) float64 {
+		if math.IsNaN(m.Value) {
+			return 0
+		}
+		return m.Value
+	}
+	best := map[string]int{}
+	var order []string
+	for i, m := range ms {
+		j, seen := best[m.Key]
+		if !seen {
+			best[m.Key] = i
+			order = append(order, m.Key)
+			continue
+		}
+		b := ms[j]
+		if m.Step > b.Step || (m.Step == b.Step && (m.Timestamp > b.Timestamp || (m.Timestamp == b.Timestamp && val(m) > val(b)))) {
+			best[m.Key] = i
+		}
+	}
+	out := make([]tracking.Metric, 0, len(order))
+	for _, k := range order {
+		out = append(out, ms[best[k]])
+	}
+	return out
 }

@@ -271,3 +271,9 @@ ON CONFLICT (model, version, key) DO UPDATE SET value = excluded.value;
 
 -- name: TrackingDeleteVersionTag
 DELETE FROM model_version_tags WHERE model = ?1 AND version = ?2 AND key = ?3;
+
+-- name: TrackingInsertMetricRow
+-- One point of a series, as Apply's multi-row statements expand it (multiRow): run, key,
+-- value (0 for NaN), timestamp, step, is_nan.
+INSERT INTO metric_history (run, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING;
