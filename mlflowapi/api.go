@@ -229,7 +229,13 @@ func (a *API) serve(ep endpoint) http.Handler {
 		if resp == nil {
 			resp = struct{}{}
 		}
-		b, err := json.Marshal(resp)
+		var b []byte
+		if m, ok := resp.(json.Marshaler); ok {
+			// Written by hand (metric histories): json.Marshal would scan it all again.
+			b, err = m.MarshalJSON()
+		} else {
+			b, err = json.Marshal(resp)
+		}
 		if err != nil {
 			a.writeErr(w, r, err)
 			return
