@@ -743,9 +743,6 @@ func (v *validator) mappedGroups() {
 			continue
 		}
 		if g := inMapped(t.ID); g != "" {
-			if t.IsMapped() {
-				v.add(t.ID, "", "expand", -1, "task %s is mapped inside mapped group %s: nested mapping is not supported yet", t.ID, g)
-			}
 			if t.Branch != nil || t.ShortCircuit != nil {
 				v.add(t.ID, "", "branch", -1, "a branch or short-circuit inside mapped group %s is not supported (as in Airflow)", g)
 			}

@@ -51,7 +51,12 @@ func (e *Engine) expandGroup(rs *runState, g *mgroup, trigger *node) []*node {
 	items, err := e.items(rs, trigger, ph, g.g.Expand, g.g.ExpandKwargs, g.g.Partial)
 	if err == nil {
 		for _, m := range g.nodes {
-			if rerr := e.replace(rs, m, items, firstNonEmpty(m.task.MapIndexTemplate, g.g.MapIndexTemplate)); rerr != nil {
+			tmpl, mi := firstNonEmpty(m.task.MapIndexTemplate, g.g.MapIndexTemplate), identity
+			if m.nested {
+				// One sub-placeholder per group instance, expanded when that instance gets there.
+				tmpl, mi = g.g.MapIndexTemplate, func(i int) int { return i*m.stride + m.stride - 1 }
+			}
+			if rerr := e.replaceAt(rs, m, m.tis[0], items, tmpl, mi); rerr != nil {
 				err = rerr
 				break
 			}
@@ -204,9 +209,47 @@ func describe(v any) string {
 	return fmt.Sprintf("%T %s", v, s)
 }
 
+func identity(i int) int { return i }
+
 // replace swaps a node's placeholder for one instance per item, in the same transaction.
 func (e *Engine) replace(rs *runState, n *node, items []map[string]any, nameTemplate string) error {
-	ph := n.tis[0]
+	return e.replaceAt(rs, n, n.tis[0], items, nameTemplate, identity)
+}
+
+// expandNested expands a nested task's sub-placeholder for one group instance: its items
+// come from the task's expand over what that group instance sees, merged over the group
+// instance's arguments; an empty expansion skips only this group instance's share.
+func (e *Engine) expandNested(rs *runState, n *node, sub *store.TaskInstance) {
+	var groupArgs map[string]any
+	if len(sub.Args) > 0 {
+		_ = json.Unmarshal(sub.Args, &groupArgs)
+	}
+	partial := map[string]any{}
+	for k, v := range groupArgs {
+		partial[k] = v
+	}
+	for k, v := range n.task.Partial {
+		partial[k] = v
+	}
+	items, err := e.items(rs, n, sub, n.task.Expand, n.task.ExpandKwargs, partial)
+	switch {
+	case err != nil:
+		e.failNow(rs, n, sub, err)
+		return
+	case len(items) == 0:
+		e.finishWithout(rs, n, sub, store.TISkipped, "nothing to map over in this group instance: the expanded input is empty")
+		return
+	}
+	base := (sub.MapIndex / n.stride) * n.stride
+	if err := e.replaceAt(rs, n, sub, items, n.task.MapIndexTemplate, func(i int) int { return base + i }); err != nil {
+		e.failNow(rs, n, sub, err)
+	}
+}
+
+// replaceAt swaps instance old of a node for one instance per item, at the map indexes
+// index(0), index(1)…, in the same transaction.
+func (e *Engine) replaceAt(rs *runState, n *node, old *store.TaskInstance, items []map[string]any, nameTemplate string, index func(int) int) error {
+	ph := old
 	tis := make([]*store.TaskInstance, len(items))
 	for i, it := range items {
 		args, err := json.Marshal(it)
@@ -214,7 +257,7 @@ func (e *Engine) replace(rs *runState, n *node, items []map[string]any, nameTemp
 			return fmt.Errorf("encode the arguments of instance %d: %w", i, err)
 		}
 		ti := *ph
-		ti.MapIndex = i
+		ti.MapIndex = index(i)
 		ti.Args = args
 		ti.State = store.TINone
 		if nameTemplate != "" {
@@ -237,7 +280,14 @@ func (e *Engine) replace(rs *runState, n *node, items []map[string]any, nameTemp
 		}
 		delete(e.touched, ph)
 	}
-	n.tis = tis
+	rest := make([]*store.TaskInstance, 0, len(n.tis)-1+len(tis))
+	for _, x := range n.tis {
+		if x != ph {
+			rest = append(rest, x)
+		}
+	}
+	n.tis = append(rest, tis...)
+	sort.Slice(n.tis, func(i, j int) bool { return n.tis[i].MapIndex < n.tis[j].MapIndex })
 	for _, ti := range tis {
 		e.touch(ti)
 	}
@@ -253,6 +303,8 @@ func (e *Engine) checkMapLength(rs *runState, n *node, out json.RawMessage) erro
 	for _, d := range n.down {
 		var src any
 		switch {
+		case d.nested:
+			continue // a group instance's share is checked when it expands
 		case d.mapped:
 			src = []any{d.task.Expand, d.task.ExpandKwargs}
 		case d.group != nil && !aligned(n, d):
@@ -330,24 +382,30 @@ func (rs *runState) groupOutput(g *mgroup) []any {
 	}
 	size := 0
 	for _, m := range leaves {
-		if len(m.tis) > size && m.tis[0].MapIndex >= 0 {
-			size = len(m.tis)
+		for _, x := range m.tis {
+			if x.MapIndex >= 0 && m.groupIndex(x)+1 > size {
+				size = m.groupIndex(x) + 1
+			}
 		}
+	}
+	// Instance i of a leaf as seen from outside: its output, or for a nested leaf the list
+	// of the outputs of group instance i.
+	leafValue := func(m *node, i int) (any, bool) {
+		probe := &store.TaskInstance{MapIndex: i}
+		return rs.outputOf(m, &node{group: m.group, stride: m.stride}, probe)
 	}
 	out := []any{}
 	for i := 0; i < size; i++ {
 		if len(leaves) == 1 {
-			if x := leaves[0].ti(i); x != nil && x.State == store.TISuccess && x.Output != nil {
-				if v := rs.value(x); v != nil {
-					out = append(out, v)
-				}
+			if v, ok := leafValue(leaves[0], i); ok && v != nil {
+				out = append(out, v)
 			}
 			continue
 		}
 		obj := map[string]any{}
 		for _, m := range leaves {
-			if x := m.ti(i); x != nil && x.State == store.TISuccess && x.Output != nil {
-				obj[strings.TrimPrefix(m.task.ID, g.g.ID+".")] = rs.value(x)
+			if v, ok := leafValue(m, i); ok {
+				obj[strings.TrimPrefix(m.task.ID, g.g.ID+".")] = v
 			}
 		}
 		out = append(out, obj)

@@ -801,3 +801,52 @@ func TestConcurrentRunsOfOneDAGWithDifferentParams(t *testing.T) {
 	}
 	_, _ = e.eng.Wait(ctx, "conc", r.RunID)
 }
+
+// Beyond Airflow (its tracker asks for it; Airflow forbids it): a task mapped inside a
+// mapped group. Each group instance expands the inner task over what that instance sees;
+// a task after it in the group reduces that instance's share only; outside, the group's
+// output lists the per-instance reductions; an empty share skips only its instance.
+func TestNestedMapping(t *testing.T) {
+	t.Parallel()
+	e, _, _ := flowEnv(t)
+	mk := goTask("g.make", "do", map[string]any{"out": "{{ map(1..int(args.n), # * 10) }}"})
+	mk.Group = "g"
+	sq := goTask("g.sq", "do", map[string]any{"out": "{{ args.v + args.n }}"}, "g.make")
+	sq.Group = "g"
+	sq.Expand = map[string]any{"v": `{{ outputs["g.make"] }}`}
+	sum := goTask("g.sum", "do", map[string]any{"out": `{{ sum(outputs["g.sq"]) }}`}, "g.sq")
+	sum.Group = "g"
+	sum.TriggerRule = dag.NoneFailed
+	total := goTask("total", "echo", map[string]any{"sums": "{{ outputs.g }}"}, "g.sum")
+	d := &dag.DAG{ID: "nested", Groups: []*dag.Group{{ID: "g", Tasks: []string{"g.make", "g.sq", "g.sum"},
+		Mapping: dag.Mapping{Expand: map[string]any{"n": []any{2.0, 0.0, 3.0}}}}},
+		Tasks: []*dag.Task{mk, sq, sum, total}}
+	if err := dag.Validate(d, dag.LoadOptions{}); err != nil {
+		t.Fatalf("a mapped task in a mapped group should validate: %v", err)
+	}
+	run, tis := e.run(d, engine.TriggerOptions{})
+	if run.State != store.RunSuccess {
+		dumpRun(t, e, run)
+		t.Fatalf("run %s", run.State)
+	}
+	ran := 0
+	skipped := 0
+	for _, ti := range e.instances(run, "g.sq") {
+		switch ti.State {
+		case store.TISuccess:
+			ran++
+		case store.TISkipped:
+			skipped++
+		}
+	}
+	if ran != 5 || skipped != 1 {
+		dumpRun(t, e, run)
+		t.Errorf("g.sq: %d ran (want 2+3), %d skipped (want the empty instance's share)", ran, skipped)
+	}
+	// Group instance 0 (n=2): 10+2 + 20+2 = 34; instance 1 (n=0): nothing, sum of [] = 0;
+	// instance 2 (n=3): 13 + 23 + 33 = 69.
+	if got := string(tis["total"].Output); got != `{"sums":[34,0,69]}` {
+		dumpRun(t, e, run)
+		t.Errorf("total got %s, want the per-instance sums [34,0,69]", got)
+	}
+}

@@ -42,6 +42,12 @@ type node struct {
 	setups []*node
 	// running counts the task's running instances, for max_active_tis_per_dag.
 	running int
+	// nested says whether the task is mapped inside a mapped group: each group instance
+	// expands it on its own, and its map indexes are group index × stride + inner index
+	// (a sub-placeholder at stride−1 until that group instance's expansion).
+	nested bool
+	// stride spaces the map indexes of a nested task's group instances.
+	stride int
 }
 
 // mgroup is a mapped task group of a run: every task in it has one instance per item.
@@ -51,20 +57,23 @@ type mgroup struct {
 	expanded bool
 }
 
-// expanded reports whether the node's instances exist (always true for unmapped tasks).
-func (n *node) expanded() bool {
-	switch {
-	case n.group != nil:
-		return n.group.expanded
-	case n.mapped:
-		return len(n.tis) == 0 || n.tis[0].MapIndex >= 0 || n.tis[0].State != store.TINone
-	}
-	return true
-}
-
 // needsExpansion reports whether the node's placeholder must be expanded before it runs.
 func (n *node) needsExpansion() bool {
 	return (n.mapped || n.group != nil) && len(n.tis) == 1 && n.tis[0].MapIndex < 0
+}
+
+// subPlaceholder reports whether ti is a nested task's placeholder for one group instance.
+func (n *node) subPlaceholder(ti *store.TaskInstance) bool {
+	return n.nested && ti.MapIndex >= 0 && ti.MapIndex%n.stride == n.stride-1
+}
+
+// groupIndex is the mapped-group instance an instance belongs to (its map index, unless
+// the task is nested).
+func (n *node) groupIndex(ti *store.TaskInstance) int {
+	if n.nested && ti.MapIndex >= 0 {
+		return ti.MapIndex / n.stride
+	}
+	return ti.MapIndex
 }
 
 // isSetup and isTeardown report the task's role.
@@ -178,6 +187,9 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 		if g := mappedGroupOf(rs.groups, t.Group); g != nil {
 			n.group = g
 			g.nodes = append(g.nodes, n)
+			if n.mapped {
+				n.nested, n.stride = true, maxMapLength(d)+1
+			}
 		}
 		rs.nodes[t.ID] = n
 		rs.order = append(rs.order, n)
@@ -376,10 +388,15 @@ func aligned(u, d *node) bool { return u.group != nil && u.group == d.group }
 func (n *node) eachUpstreamTI(ti *store.TaskInstance, fn func(u *node, uti *store.TaskInstance)) {
 	for _, u := range n.up {
 		if aligned(u, n) && ti.MapIndex >= 0 {
-			if x := u.ti(ti.MapIndex); x != nil {
-				fn(u, x)
-			} else if len(u.tis) > 0 {
-				fn(u, u.tis[0])
+			gi, found := n.groupIndex(ti), false
+			for _, x := range u.tis {
+				if x.MapIndex >= 0 && u.groupIndex(x) == gi {
+					fn(u, x)
+					found = true
+				}
+			}
+			if !found && len(u.tis) > 0 {
+				fn(u, u.tis[0]) // not expanded yet: its placeholder is pending
 			}
 			continue
 		}
@@ -394,7 +411,20 @@ func (n *node) eachUpstreamTI(ti *store.TaskInstance, fn func(u *node, uti *stor
 // of a mapped task or group (a reduce), or the single instance's output.
 func (rs *runState) outputOf(u, d *node, ti *store.TaskInstance) (any, bool) {
 	if aligned(u, d) && ti != nil && ti.MapIndex >= 0 {
-		x := u.ti(ti.MapIndex)
+		gi := d.groupIndex(ti)
+		if u.nested {
+			// A nested task seen from its group instance: the list of that instance's outputs.
+			list := []any{}
+			for _, x := range u.tis {
+				if x.MapIndex >= 0 && !u.subPlaceholder(x) && u.groupIndex(x) == gi && x.State == store.TISuccess && x.Output != nil {
+					if v := rs.value(x); v != nil {
+						list = append(list, v)
+					}
+				}
+			}
+			return list, true
+		}
+		x := u.ti(gi)
 		if x == nil || x.State != store.TISuccess || x.Output == nil {
 			return nil, false
 		}

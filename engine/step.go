@@ -166,6 +166,12 @@ func (e *Engine) evaluate(rs *runState) {
 					i = -1 // the node's instances changed: look at them again
 					continue
 				}
+				if n.subPlaceholder(ti) {
+					e.expandNested(rs, n, ti)
+					queue = append(queue, n.down...)
+					i = -1
+					continue
+				}
 				// "scheduled" lives in memory only: after a crash, Resume re-evaluates
 				// instances that had not started anyway, so writing it buys nothing.
 				ti.State = store.TIScheduled
