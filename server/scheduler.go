@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/weirhq/weir/dag"
@@ -29,9 +30,8 @@ type Scheduler struct {
 	log   *slog.Logger
 	clock func() time.Time
 	wake  chan struct{}
-	// beat is the time of the last tick, for health.
-	beat chan time.Time
-	last time.Time
+	// beat is the Unix nanosecond time of the last tick's start, for health.
+	beat atomic.Int64
 	// delays observes scheduling delays (a run's creation after its due time), in seconds.
 	delays func(float64)
 }
@@ -39,7 +39,7 @@ type Scheduler struct {
 // newScheduler returns a scheduler; run it with Run.
 func newScheduler(st store.Store, eng *engine.Engine, reg *Registry, log *slog.Logger, clock func() time.Time) *Scheduler {
 	return &Scheduler{st: st, eng: eng, reg: reg, log: log, clock: clock,
-		wake: make(chan struct{}, 1), beat: make(chan time.Time, 1)}
+		wake: make(chan struct{}, 1)}
 }
 
 // Wake makes the scheduler tick soon; it never blocks.
@@ -65,24 +65,20 @@ func (s *Scheduler) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Heartbeat returns when the scheduler last ticked.
+// Heartbeat returns when the scheduler's last tick started (the zero time before the
+// first).
 func (s *Scheduler) Heartbeat() time.Time {
-	select {
-	case t := <-s.beat:
-		s.last = t
-	default:
+	ns := s.beat.Load()
+	if ns == 0 {
+		return time.Time{}
 	}
-	return s.last
+	return time.Unix(0, ns).UTC()
 }
 
 // Tick creates every run that is due now.
 func (s *Scheduler) Tick(ctx context.Context) {
 	now := s.clock().UTC()
-	select {
-	case <-s.beat:
-	default:
-	}
-	s.beat <- now
+	s.beat.Store(now.UnixNano())
 	metas, err := s.st.ListDAGs(ctx)
 	if err != nil {
 		s.log.Warn("scheduler: list DAGs", "err", err)

@@ -159,6 +159,9 @@ func TestQueuedEventsAreNotLost(t *testing.T) {
 	if err := e.st.SetPaused(ctx, "consumer", true); err != nil {
 		t.Fatal(err)
 	}
+	// A tick already under way may not have seen the pause: wait for one that started after.
+	paused := time.Now()
+	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler.Heartbeat().After(paused) })
 	for i := 0; i < 3; i++ {
 		if err := e.st.AddDatasetEvent(ctx, &store.DatasetEvent{URI: "mem://features", Timestamp: time.Now(), Consumers: []string{"consumer"}}); err != nil {
 			t.Fatal(err)
