@@ -103,6 +103,12 @@ type Store struct {
 	ckStop      chan struct{}
 	ckDone      chan struct{}
 	checkpoints atomic.Int64
+	// writeStmts are the hot tracking writes, prepared on w at Open; read-only afterwards.
+	writeStmts map[string]*sql.Stmt
+	// groupCh feeds groupLoop, which groupStop ends and groupDone says ended.
+	groupCh   chan groupReq
+	groupStop chan struct{}
+	groupDone chan struct{}
 
 	// Write statements, prepared on w's connection once and reused by every transaction.
 	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
@@ -215,12 +221,17 @@ func (s *Store) open(ctx context.Context, c Config) error {
 	if err := s.prepare(ctx); err != nil {
 		return err
 	}
+	if err := s.prepareTrackingWrites(); err != nil {
+		return err
+	}
 	interval := c.CheckpointInterval
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
 	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
 	go s.checkpointLoop(interval)
+	s.groupCh, s.groupStop, s.groupDone = make(chan groupReq), make(chan struct{}), make(chan struct{})
+	go s.groupLoop()
 	return nil
 }
 
@@ -318,6 +329,10 @@ func (s *Store) lazy(ctx context.Context, l *lazyStmt, db *sql.DB, name string) 
 // first return the first's result. Methods called after Close fail.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.groupStop != nil {
+			close(s.groupStop)
+			<-s.groupDone
+		}
 		if s.ckStop != nil {
 			close(s.ckStop)
 			<-s.ckDone

@@ -17,22 +17,62 @@ var _ tracking.Store = (*Store)(nil)
 // trackingWrite runs fn in a write transaction, giving it a helper that executes named
 // queries; driver errors are interpreted (interpretError) once, here.
 func (s *Store) trackingWrite(ctx context.Context, fn func(tx *trackingTx) error) error {
-	return s.writeTx(ctx, func(w *writer) error { return fn(&trackingTx{w: w}) })
+	return s.writeTx(ctx, func(w *writer) error { return fn(&trackingTx{w: w, s: s}) })
 }
 
 // trackingTx executes the named tracking queries of one write transaction.
-type trackingTx struct{ w *writer }
+type trackingTx struct {
+	w *writer
+	s *Store
+}
 
 // exec executes the named query and returns the rows it changed.
 func (t *trackingTx) exec(name string, args ...any) (int64, error) {
 	if err := t.w.ctx.Err(); err != nil {
 		return 0, err
 	}
-	res, err := t.w.tx.ExecContext(t.w.nc, query(name), args...)
+	res, err := t.execText(query(name), args...)
 	if err != nil {
-		return 0, interpretError(err)
+		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// execText executes a statement in the transaction: through its statement prepared at
+// Open when it is one of the hot tracking writes (preparing cost as much as executing the
+// small statements of a log-batch call), else prepared by the transaction. A statement can
+// never be prepared on the write pool here: its one connection is this transaction's.
+func (t *trackingTx) execText(text string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	var err error
+	if st := t.s.writeStmts[text]; st != nil {
+		res, err = t.w.stmt(st).ExecContext(t.w.nc, args...)
+	} else {
+		res, err = t.w.tx.ExecContext(t.w.nc, text, args...)
+	}
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	return res, nil
+}
+
+// hotTrackingWrites are the texts of the tracking writes prepared at Open.
+func hotTrackingWrites() []string {
+	return []string{query("TrackingInsertParams"), query("TrackingUpsertTags"), query("TrackingUpsertLatestMetrics"), insertPointsSQL()}
+}
+
+// prepareTrackingWrites prepares hotTrackingWrites on the write pool (at Open, when no
+// transaction holds its connection).
+func (s *Store) prepareTrackingWrites() error {
+	s.writeStmts = map[string]*sql.Stmt{}
+	for _, text := range hotTrackingWrites() {
+		st, err := s.w.Prepare(text)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		s.writeStmts[text] = st
+	}
+	return nil
 }
 
 // row runs the named query and scans its one row into dst.

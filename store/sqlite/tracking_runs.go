@@ -256,7 +256,9 @@ func (s *Store) SetMLRunLifecycle(ctx context.Context, runID, stage string) erro
 
 // LogBatch implements tracking.Store.
 func (s *Store) LogBatch(ctx context.Context, p tracking.LogBatchParams) error {
-	return s.trackingWrite(ctx, func(tx *trackingTx) error {
+	// Concurrent log calls share commits (groupWrite); each is still all or nothing.
+	return s.groupWrite(ctx, func(w *writer) error {
+		tx := &trackingTx{w: w, s: s}
 		r, err := tx.activeRun(p.RunID)
 		if err != nil {
 			return err
@@ -485,8 +487,8 @@ func (t *trackingTx) insertPoints(run int64, ms []tracking.Metric) error {
 		if err := t.w.ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := t.w.tx.ExecContext(t.w.nc, text, args...); err != nil {
-			return interpretError(err)
+		if _, err := t.execText(text, args...); err != nil {
+			return err
 		}
 		ms = ms[n:]
 	}
