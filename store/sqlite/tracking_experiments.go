@@ -211,33 +211,25 @@ func (s *Store) SearchExperiments(ctx context.Context, p tracking.SearchExperime
 			out = append(out, e)
 		}
 	}
-	num := func(id string) int64 { n, _ := strconv.ParseInt(id, 10, 64); return n }
-	slices.SortStableFunc(out, func(a, b tracking.Experiment) int {
-		for _, o := range orders {
-			var c int
-			switch o.Key {
-			case "name":
-				c = strings.Compare(a.Name, b.Name)
-			case "experiment_id":
-				c = cmp.Compare(num(a.ID), num(b.ID))
-			case "creation_time":
-				c = cmp.Compare(a.CreationTime, b.CreationTime)
-			case "last_update_time":
-				c = cmp.Compare(a.LastUpdateTime, b.LastUpdateTime)
-			}
-			if o.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
+	sortByOrders(out, orders, func(key string, a, b *tracking.Experiment) int {
+		switch key {
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "experiment_id":
+			return cmp.Compare(idNumber(a.ID), idNumber(b.ID))
+		case "creation_time":
+			return cmp.Compare(a.CreationTime, b.CreationTime)
+		case "last_update_time":
+			return cmp.Compare(a.LastUpdateTime, b.LastUpdateTime)
 		}
+		return 0
+	}, func(a, b *tracking.Experiment) int {
 		if len(orders) == 0 {
 			if c := cmp.Compare(b.CreationTime, a.CreationTime); c != 0 {
 				return c
 			}
 		}
-		return cmp.Compare(num(a.ID), num(b.ID))
+		return cmp.Compare(idNumber(a.ID), idNumber(b.ID))
 	})
 	max := p.MaxResults
 	if max <= 0 {

@@ -485,26 +485,17 @@ func (s *Store) SearchRegisteredModels(ctx context.Context, p tracking.SearchReg
 			out = append(out, r.m)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b tracking.RegisteredModel) int {
-		for _, o := range orders {
-			var c int
-			switch o.Key {
-			case "name":
-				c = strings.Compare(a.Name, b.Name)
-			case "creation_timestamp":
-				c = cmp.Compare(a.CreationTime, b.CreationTime)
-			case "last_updated_timestamp":
-				c = cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
-			}
-			if o.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
+	sortByOrders(out, orders, func(key string, a, b *tracking.RegisteredModel) int {
+		switch key {
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "creation_timestamp":
+			return cmp.Compare(a.CreationTime, b.CreationTime)
+		case "last_updated_timestamp":
+			return cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
 		}
-		return strings.Compare(a.Name, b.Name)
-	})
+		return 0
+	}, func(a, b *tracking.RegisteredModel) int { return strings.Compare(a.Name, b.Name) })
 	page, next := tracking.Page(out, offset, registryMax(p.MaxResults))
 	return &tracking.RegisteredModelPage{RegisteredModels: page, NextPageToken: next}, nil
 }
@@ -538,31 +529,23 @@ func (s *Store) SearchModelVersions(ctx context.Context, p tracking.SearchRegist
 			}
 		}
 	}
-	num := func(v string) int64 { n, _ := strconv.ParseInt(v, 10, 64); return n }
-	slices.SortStableFunc(out, func(a, b tracking.ModelVersion) int {
-		for _, o := range orders {
-			var c int
-			switch o.Key {
-			case "name":
-				c = strings.Compare(a.Name, b.Name)
-			case "version_number":
-				c = cmp.Compare(num(a.Version), num(b.Version))
-			case "creation_timestamp":
-				c = cmp.Compare(a.CreationTime, b.CreationTime)
-			case "last_updated_timestamp":
-				c = cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
-			}
-			if o.Desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
+	sortByOrders(out, orders, func(key string, a, b *tracking.ModelVersion) int {
+		switch key {
+		case "name":
+			return strings.Compare(a.Name, b.Name)
+		case "version_number":
+			return cmp.Compare(idNumber(a.Version), idNumber(b.Version))
+		case "creation_timestamp":
+			return cmp.Compare(a.CreationTime, b.CreationTime)
+		case "last_updated_timestamp":
+			return cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
 		}
+		return 0
+	}, func(a, b *tracking.ModelVersion) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return cmp.Compare(num(b.Version), num(a.Version))
+		return cmp.Compare(idNumber(b.Version), idNumber(a.Version))
 	})
 	page, next := tracking.Page(out, offset, registryMax(p.MaxResults))
 	return &tracking.ModelVersionPage{ModelVersions: page, NextPageToken: next}, nil
