@@ -1,36 +1,22 @@
 package linear_test
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/ml/internal/mltest"
 	"github.com/weirhq/weir/ml/linear"
 	"github.com/weirhq/weir/ml/preprocess"
 )
 
-// dataset loads ml/testdata/data/NAME.csv as X and the target column.
+// dataset loads ml/testdata/data/NAME.csv as X and the target column,
+// standardizing X's columns when asked.
 func dataset(t testing.TB, name string, standardize bool) (*mat.Dense, []float64) {
 	t.Helper()
-	f, err := frame.Open(t.Context(), "../testdata/data/"+name+".csv", frame.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := "target"
-	if f.Has("target_class") {
-		target = "target_class"
-	}
-	yc, _ := f.Column(target)
-	y, err := yc.Floats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ = f.Drop(target)
+	f, y := mltest.Frame(t, name)
 	if standardize {
 		s := &preprocess.StandardScaler{}
 		if err := s.Fit(f); err != nil {
@@ -45,16 +31,7 @@ func dataset(t testing.TB, name string, standardize bool) (*mat.Dense, []float64
 	return x, y
 }
 
-func fixture(t *testing.T, name string, v any) {
-	t.Helper()
-	b, err := os.ReadFile("../testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
-	}
-}
+var fixture = mltest.Fixture
 
 type regressor interface {
 	Fit(*mat.Dense, []float64) error

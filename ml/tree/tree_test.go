@@ -9,39 +9,13 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/ml/internal/mltest"
 	"github.com/weirhq/weir/ml/metrics"
 	"github.com/weirhq/weir/ml/tree"
 )
 
-func dataset(t testing.TB, name string) (*mat.Dense, []float64) {
-	t.Helper()
-	f, err := frame.Open(t.Context(), "../testdata/data/"+name+".csv", frame.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := "target"
-	if f.Has("target_class") {
-		target = "target_class"
-	}
-	yc, _ := f.Column(target)
-	y, _ := yc.Floats()
-	f, _ = f.Drop(target)
-	x, err := f.Matrix()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x, y
-}
-
-func rowsOf(x *mat.Dense, idx []int) *mat.Dense {
-	_, p := x.Dims()
-	out := mat.NewDense(len(idx), p, nil)
-	for k, i := range idx {
-		out.SetRow(k, x.RawRowView(i))
-	}
-	return out
-}
+// The shared data sets in ml/testdata.
+var dataset, rowsOf = mltest.Dataset, mltest.Rows
 
 func TestTreesAgainstSklearn(t *testing.T) {
 	t.Parallel()
