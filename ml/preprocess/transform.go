@@ -61,6 +61,21 @@ func present(c *frame.Column) []float64 {
 	return out
 }
 
+// fitStats computes two statistics of each named column's present values
+// with stat, failing on a column that has none.
+func fitStats(f *frame.Frame, names []string, stat func(v []float64) (a, b float64)) (as, bs []float64, err error) {
+	as, bs = make([]float64, len(names)), make([]float64, len(names))
+	for j, n := range names {
+		c, _ := f.Column(n)
+		v := present(c)
+		if len(v) == 0 {
+			return nil, nil, fmt.Errorf("column %q has no values to fit on", n)
+		}
+		as[j], bs[j] = stat(v)
+	}
+	return as, bs, nil
+}
+
 // affine replaces each named column by (x - shift[j]) / scale[j] as a Float
 // column, keeping missing values missing.
 func affine(f *frame.Frame, names []string, shift, scale []float64, add []float64) (*frame.Frame, error) {
@@ -127,13 +142,7 @@ func (s *StandardScaler) Fit(f *frame.Frame) error {
 	if err != nil {
 		return err
 	}
-	s.Columns, s.Mean, s.Scale = names, make([]float64, len(names)), make([]float64, len(names))
-	for j, n := range names {
-		c, _ := f.Column(n)
-		v := present(c)
-		if len(v) == 0 {
-			return fmt.Errorf("column %q has no values to fit on", n)
-		}
+	mean, scale, err := fitStats(f, names, func(v []float64) (float64, float64) {
 		var mean float64
 		for _, x := range v {
 			mean += x
@@ -147,8 +156,12 @@ func (s *StandardScaler) Fit(f *frame.Frame) error {
 		if sd < 10*2.220446049250313e-16 {
 			sd = 1
 		}
-		s.Mean[j], s.Scale[j] = mean, sd
+		return mean, sd
+	})
+	if err != nil {
+		return err
 	}
+	s.Columns, s.Mean, s.Scale = names, mean, scale
 	return nil
 }
 
@@ -189,15 +202,11 @@ func (s *MinMaxScaler) Fit(f *frame.Frame) error {
 	if s.Low >= s.High {
 		return fmt.Errorf("minmax_scaler: range [%v, %v] is empty", s.Low, s.High)
 	}
-	s.Columns, s.Min, s.Max = names, make([]float64, len(names)), make([]float64, len(names))
-	for j, n := range names {
-		c, _ := f.Column(n)
-		v := present(c)
-		if len(v) == 0 {
-			return fmt.Errorf("column %q has no values to fit on", n)
-		}
-		s.Min[j], s.Max[j] = slices.Min(v), slices.Max(v)
+	lo, hi, err := fitStats(f, names, func(v []float64) (float64, float64) { return slices.Min(v), slices.Max(v) })
+	if err != nil {
+		return err
 	}
+	s.Columns, s.Min, s.Max = names, lo, hi
 	return nil
 }
 
@@ -243,20 +252,18 @@ func (s *RobustScaler) Fit(f *frame.Frame) error {
 	if err != nil {
 		return err
 	}
-	s.Columns, s.Center, s.Scale = names, make([]float64, len(names)), make([]float64, len(names))
-	for j, n := range names {
-		c, _ := f.Column(n)
-		v := present(c)
-		if len(v) == 0 {
-			return fmt.Errorf("column %q has no values to fit on", n)
-		}
+	center, scale, err := fitStats(f, names, func(v []float64) (float64, float64) {
 		slices.Sort(v)
-		s.Center[j] = Percentile(v, 50)
-		s.Scale[j] = Percentile(v, 75) - Percentile(v, 25)
-		if s.Scale[j] == 0 {
-			s.Scale[j] = 1
+		iqr := Percentile(v, 75) - Percentile(v, 25)
+		if iqr == 0 {
+			iqr = 1
 		}
+		return Percentile(v, 50), iqr
+	})
+	if err != nil {
+		return err
 	}
+	s.Columns, s.Center, s.Scale = names, center, scale
 	return nil
 }
 
