@@ -115,7 +115,11 @@ func cloneCallbacks(cbs []Callback) []Callback {
 
 // cloneValue deep-copies a JSON-like value: maps and lists are copied, other values are
 // returned as they are.
-func cloneValue(v any) any {
+func cloneValue(v any) any { return mapLeaves(v, func(x any) any { return x }) }
+
+// mapLeaves copies a JSON-like value, maps and lists included (a nil one stays nil), with
+// every other value replaced by leaf(value).
+func mapLeaves(v any, leaf func(any) any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		if x == nil {
@@ -123,7 +127,7 @@ func cloneValue(v any) any {
 		}
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = cloneValue(e)
+			m[k] = mapLeaves(e, leaf)
 		}
 		return m
 	case []any:
@@ -132,10 +136,10 @@ func cloneValue(v any) any {
 		}
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = cloneValue(e)
+			l[i] = mapLeaves(e, leaf)
 		}
 		return l
 	default:
-		return v
+		return leaf(v)
 	}
 }

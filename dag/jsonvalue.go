@@ -64,33 +64,12 @@ func unmarshalNumbers(b []byte, v any) error {
 // jsonMarked returns v with every integral float replaced by a json.Number ending in ".0",
 // so that fromJSONNumbers reads it back as a float64.
 func jsonMarked(v any) any {
-	switch x := v.(type) {
-	case float64:
-		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+	return mapLeaves(v, func(v any) any {
+		if x, ok := v.(float64); ok && x == math.Trunc(x) && !math.IsInf(x, 0) {
 			return json.Number(strconv.FormatFloat(x, 'f', -1, 64) + ".0")
 		}
-		return x
-	case map[string]any:
-		if x == nil {
-			return x
-		}
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = jsonMarked(e)
-		}
-		return m
-	case []any:
-		if x == nil {
-			return x
-		}
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = jsonMarked(e)
-		}
-		return l
-	default:
 		return v
-	}
+	})
 }
 
 // fromJSONNumbers replaces json.Number values by int64 (no fraction or exponent, in range),
