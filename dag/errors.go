@@ -132,8 +132,9 @@ func closest(name string, candidates []string) string {
 	return best
 }
 
-// didYouMean returns ` (did you mean "x"?)` for the closest candidate, or "".
-func didYouMean(name string, candidates []string) string {
+// DidYouMean returns ` (did you mean "x"?)` for the candidate nearest to name when it is
+// close enough to be a plausible typo, or "". Every "unknown name" error in weir uses it.
+func DidYouMean(name string, candidates []string) string {
 	if c := closest(name, candidates); c != "" {
 		return fmt.Sprintf(" (did you mean %q?)", c)
 	}

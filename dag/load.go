@@ -574,7 +574,7 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 	}
 	switch {
 	case kindNode != nil && t.Kind != "" && !slices.Contains(kinds, t.Kind):
-		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
 		bad()
 	case len(actions) == 0 && rt.badSpec:
 	case len(actions) == 0:

@@ -47,7 +47,7 @@ func (d *DAG) ResolveParams(conf, overrides map[string]any) (map[string]any, err
 			if len(names) > 0 {
 				list = strings.Join(names, ", ")
 			}
-			errs = append(errs, fmt.Errorf("unknown param %q%s; declared params: %s", name, didYouMean(name, names), list))
+			errs = append(errs, fmt.Errorf("unknown param %q%s; declared params: %s", name, DidYouMean(name, names), list))
 			continue
 		}
 		values[name] = overrideValue(p.Schema, canonical(overrides[name]))

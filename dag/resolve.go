@@ -202,7 +202,7 @@ func (r *rawDAG) resolveRef(s *scope, u ref, g *rawGroup) (string, bool) {
 		}
 	}
 	slices.Sort(cands)
-	s.errorf(u.node, u.field, "unknown task or group %q%s", u.name, didYouMean(u.name, cands))
+	s.errorf(u.node, u.field, "unknown task or group %q%s", u.name, DidYouMean(u.name, cands))
 	return "", false
 }
 

@@ -328,7 +328,7 @@ func (v *validator) references(t *Task, root ast.Node) []problem {
 			continue
 		}
 		out = append(out, problem{id.Location().From, fmt.Sprintf("unknown variable %q%s; valid: %s",
-			name, didYouMean(name, TemplateVars), strings.Join(TemplateVars, ", "))})
+			name, DidYouMean(name, TemplateVars), strings.Join(TemplateVars, ", "))})
 	}
 	for _, m := range c.members {
 		if c.inner[m] {
@@ -347,7 +347,7 @@ func (v *validator) references(t *Task, root ast.Node) []problem {
 				if len(declared) > 0 {
 					list = strings.Join(declared, ", ")
 				}
-				out = append(out, problem{at, fmt.Sprintf("unknown param %q%s; declared: %s", props[0], didYouMean(props[0], declared), list)})
+				out = append(out, problem{at, fmt.Sprintf("unknown param %q%s; declared: %s", props[0], DidYouMean(props[0], declared), list)})
 			}
 		case "outputs":
 			if msg := v.outputRef(t, props); msg != "" {
@@ -416,5 +416,5 @@ func (v *validator) outputRef(t *Task, props []string) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, didYouMean(id, sortedMapKeys(v.tasks)))
+	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, DidYouMean(id, sortedMapKeys(v.tasks)))
 }

@@ -133,7 +133,7 @@ func (v *validator) run() {
 		}
 		if t.TriggerRule != "" && !t.TriggerRule.Valid() {
 			v.add(t.ID, "", "trigger_rule", -1, "unknown trigger rule %q%s; valid: %s", t.TriggerRule,
-				didYouMean(string(t.TriggerRule), ruleNames()), strings.Join(ruleNames(), ", "))
+				DidYouMean(string(t.TriggerRule), ruleNames()), strings.Join(ruleNames(), ", "))
 		}
 		v.options(t.ID, "", t.TaskOptions)
 		v.flow(t)
@@ -249,7 +249,7 @@ func (v *validator) spec(t *Task) {
 		v.add(id, "", "kind", -1, "missing: set kind or one of command, script, http, go, sensor")
 		return
 	case !slices.Contains(kinds, t.Kind):
-		v.add(id, "", "kind", -1, "unknown kind %q%s; valid: %s", t.Kind, didYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+		v.add(id, "", "kind", -1, "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
 		return
 	case !specs[t.Kind]:
 		v.add(id, "", "kind", -1, "a %s task needs its %s spec", t.Kind, t.Kind)
@@ -358,11 +358,11 @@ func (v *validator) sensor(t *Task) {
 		v.add(id, "", "sensor", -1, "missing type: one of %s", strings.Join(SensorTypes, ", "))
 		return
 	case !slices.Contains(SensorTypes, sp.Type):
-		v.add(id, "", f("type"), -1, "unknown sensor type %q%s; valid: %s", sp.Type, didYouMean(sp.Type, SensorTypes), strings.Join(SensorTypes, ", "))
+		v.add(id, "", f("type"), -1, "unknown sensor type %q%s; valid: %s", sp.Type, DidYouMean(sp.Type, SensorTypes), strings.Join(SensorTypes, ", "))
 		return
 	}
 	if sp.Mode != "" && sp.Mode != SensorPoke && sp.Mode != SensorReschedule {
-		v.add(id, "", f("mode"), -1, "unknown mode %q%s; valid: poke, reschedule", sp.Mode, didYouMean(sp.Mode, []string{SensorPoke, SensorReschedule}))
+		v.add(id, "", f("mode"), -1, "unknown mode %q%s; valid: poke, reschedule", sp.Mode, DidYouMean(sp.Mode, []string{SensorPoke, SensorReschedule}))
 	}
 	for _, d := range []struct {
 		name string
@@ -425,7 +425,7 @@ func (v *validator) sensor(t *Task) {
 		}{{"states", sp.States}, {"failed_states", sp.FailedStates}} {
 			for i, st := range l.states {
 				if !slices.Contains(valid, st) {
-					v.add(id, "", index(f(l.name), i), -1, "unknown %s state %q%s; valid: %s", what, st, didYouMean(st, valid), strings.Join(valid, ", "))
+					v.add(id, "", index(f(l.name), i), -1, "unknown %s state %q%s; valid: %s", what, st, DidYouMean(st, valid), strings.Join(valid, ", "))
 				} else if l.name == "failed_states" && slices.Contains(sp.States, st) {
 					v.add(id, "", index(f(l.name), i), -1, "state %q is in both states and failed_states", st)
 				}
@@ -525,7 +525,7 @@ func (v *validator) options(task, prefix string, o TaskOptions) {
 	}
 	if o.WeightRule != "" && !slices.Contains(WeightRules, o.WeightRule) {
 		v.add(task, "", prefix+"weight_rule", -1, "unknown weight rule %q%s; valid: %s", o.WeightRule,
-			didYouMean(o.WeightRule, WeightRules), strings.Join(WeightRules, ", "))
+			DidYouMean(o.WeightRule, WeightRules), strings.Join(WeightRules, ", "))
 	}
 	v.callbacks(task, prefix+"on_failure", o.OnFailure)
 	v.callbacks(task, prefix+"on_retry", o.OnRetry)
@@ -560,7 +560,7 @@ func (v *validator) params() {
 			continue
 		}
 		if t, ok := p.Schema["type"].(string); ok && !slices.Contains(jsonTypes, t) {
-			v.add("", "", field+".type", -1, "unknown type %q%s; valid: %s", t, didYouMean(t, jsonTypes), strings.Join(jsonTypes, ", "))
+			v.add("", "", field+".type", -1, "unknown type %q%s; valid: %s", t, DidYouMean(t, jsonTypes), strings.Join(jsonTypes, ", "))
 			continue
 		}
 		sch, err := compileSchema(p.Schema)
@@ -593,7 +593,7 @@ func (v *validator) graph() {
 			case v.groups[u] != nil:
 				v.add(t.ID, "", index("upstream", i), -1, "%q is a group: expand groups first (ExpandGroups)", u)
 			default:
-				v.add(t.ID, "", index("upstream", i), -1, "unknown task %q%s", u, didYouMean(u, sortedMapKeys(v.tasks)))
+				v.add(t.ID, "", index("upstream", i), -1, "unknown task %q%s", u, DidYouMean(u, sortedMapKeys(v.tasks)))
 			}
 		}
 	}

@@ -184,42 +184,7 @@ func (a *app) findDAG(id string) (*dag.DAG, error) {
 	for _, d := range dags {
 		ids = append(ids, d.ID)
 	}
-	hint := ""
-	if s := closest(id, ids); s != "" {
-		hint = fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	return nil, fmt.Errorf("dag %q not found in %s%s; known: %s", id, a.dagsDir, hint, strings.Join(ids, ", "))
-}
-
-// closest returns the candidate within a small edit distance of s, or "".
-func closest(s string, cands []string) string {
-	best, bestD := "", 3
-	for _, c := range cands {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return nil, fmt.Errorf("dag %q not found in %s%s; known: %s", id, a.dagsDir, dag.DidYouMean(id, ids), strings.Join(ids, ", "))
 }
 
 // findRun looks a run up by run ID (and DAG ID when given); an ambiguous run ID asks for
