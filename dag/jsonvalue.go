@@ -180,3 +180,32 @@ func canonicalUint(u uint64) any {
 	}
 	return u
 }
+
+// Truthy is Python's truth for a JSON-like value: false, null, zero numbers, "" and empty
+// lists and maps are false, everything else is true. Short-circuit conditions and HTTP sensor
+// checks use it.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case float32:
+		return x != 0
+	case int:
+		return x != 0
+	case int64:
+		return x != 0
+	case uint64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
+}

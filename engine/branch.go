@@ -91,7 +91,7 @@ func (e *Engine) plan(rs *runState, n *node, out json.RawMessage) (*skipPlan, er
 		if len(out) > 0 {
 			_ = json.Unmarshal(out, &v)
 		}
-		if truthy(v) {
+		if dag.Truthy(v) {
 			return nil, nil
 		}
 		p := &skipPlan{reason: fmt.Sprintf("short-circuited by %s (condition false)", t.ID)}
@@ -185,26 +185,6 @@ func (e *Engine) apply(rs *runState, p *skipPlan) {
 			}
 		}
 	}
-}
-
-// truthy is the short-circuit condition: false, null, 0, "" and empty lists and objects
-// are false, as in Python.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
 }
 
 // isLatest reports whether a run is the latest of its DAG for latest-only: a run that was

@@ -129,7 +129,7 @@ func (s *Sensor) exprChecker(job *executor.Job, spec *dag.SensorSpec) (checker, 
 		if err != nil {
 			return poke{}, fmt.Errorf("expr sensor: %w", err)
 		}
-		if !truthy(v) {
+		if !dag.Truthy(v) {
 			return poke{status: fmt.Sprintf("%s is %s", spec.Condition, show(v))}, nil
 		}
 		return poke{done: true, output: map[string]any{"value": v}, status: fmt.Sprintf("%s is %s", spec.Condition, show(v))}, nil
@@ -146,31 +146,4 @@ func show(v any) string {
 		return string(b[:77]) + "..."
 	}
 	return string(b)
-}
-
-// truthy is Python's truth: false, null, zero numbers, "" and empty lists and maps are false.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case float64:
-		return x != 0
-	case float32:
-		return x != 0
-	case int:
-		return x != 0
-	case int64:
-		return x != 0
-	case uint64:
-		return x != 0
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
 }

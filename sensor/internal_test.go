@@ -89,17 +89,3 @@ func TestSplitBlobURL(t *testing.T) {
 		}
 	}
 }
-
-func TestTruthy(t *testing.T) {
-	t.Parallel()
-	for _, v := range []any{nil, false, 0.0, int64(0), "", []any{}, map[string]any{}} {
-		if truthy(v) {
-			t.Errorf("%#v is truthy", v)
-		}
-	}
-	for _, v := range []any{true, 1.5, int64(-1), "x", []any{nil}, map[string]any{"a": nil}} {
-		if !truthy(v) {
-			t.Errorf("%#v is not truthy", v)
-		}
-	}
-}
