@@ -58,10 +58,10 @@ func (s *Store) GetTaskInstance(ctx context.Context, dagID, runID, taskID string
 	return ti, nil
 }
 
-// ListTaskInstances implements store.Store. Listing by DAG ID and run ID reads the primary
-// key's range; other filters alone scan the table.
-func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]*store.TaskInstance, error) {
-	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0, Page: p.Limit > 0}
+// tiQuery is the filter that picks the listing or counting statement for p, and its named
+// arguments; page adds LIMIT and OFFSET.
+func tiQuery(p store.ListTIParams, page bool) (tiFilter, []any) {
+	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0, Page: page}
 	var args []any
 	if f.Page {
 		args = append(args, sql.Named("limit", int64(p.Limit)), sql.Named("offset", int64(max(p.Offset, 0))))
@@ -78,6 +78,13 @@ func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]
 	if f.States {
 		args = append(args, sql.Named("states", jsonList(p.States)))
 	}
+	return f, args
+}
+
+// ListTaskInstances implements store.Store. Listing by DAG ID and run ID reads the primary
+// key's range; other filters alone scan the table.
+func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]*store.TaskInstance, error) {
+	f, args := tiQuery(p, p.Limit > 0)
 	st, err := s.listTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListTIs", f) })
 	if err != nil {
 		return nil, fmt.Errorf("list task instances: %w", err)
@@ -109,20 +116,7 @@ func (s *Store) ListTaskInstances(ctx context.Context, p store.ListTIParams) ([]
 
 // CountTaskInstances implements store.Store.
 func (s *Store) CountTaskInstances(ctx context.Context, p store.ListTIParams) (int, error) {
-	f := tiFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", TaskIDs: len(p.TaskIDs) > 0, States: len(p.States) > 0}
-	var args []any
-	if f.DAGID {
-		args = append(args, sql.Named("dag_id", p.DAGID))
-	}
-	if f.RunID {
-		args = append(args, sql.Named("run_id", p.RunID))
-	}
-	if f.TaskIDs {
-		args = append(args, sql.Named("task_ids", jsonList(p.TaskIDs)))
-	}
-	if f.States {
-		args = append(args, sql.Named("states", jsonList(p.States)))
-	}
+	f, args := tiQuery(p, false)
 	st, err := s.countTIs[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("CountTIs", f) })
 	if err != nil {
 		return 0, fmt.Errorf("count task instances: %w", err)
