@@ -1,13 +1,17 @@
 package server
 
 import (
+	"net/http"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/weirhq/weir/engine"
 )
 
-// metrics are the server's Prometheus metrics.
-type metrics struct {
+// Metrics are a node's Prometheus metrics: task and run transitions, scheduling and queue
+// delays, engine gauges and DAG import errors.
+type Metrics struct {
 	reg          *prometheus.Registry
 	tiStates     *prometheus.CounterVec
 	runStates    *prometheus.CounterVec
@@ -16,8 +20,10 @@ type metrics struct {
 	importErrors prometheus.GaugeFunc
 }
 
-func newMetrics(eng *engine.Engine, reg *Registry) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+// NewMetrics returns the metrics of an engine and a DAG registry; feed them engine events
+// with Observe and serve them with Handler.
+func NewMetrics(eng *engine.Engine, reg *Registry) *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.tiStates = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "weir_task_instance_transitions_total",
 		Help: "Task instance state transitions committed, by new state.",
@@ -52,8 +58,16 @@ func newMetrics(eng *engine.Engine, reg *Registry) *metrics {
 	return m
 }
 
-// observe counts one engine event.
-func (m *metrics) observe(ev engine.Event) {
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// ObserveSchedulingDelay records one scheduling delay, in seconds.
+func (m *Metrics) ObserveSchedulingDelay(seconds float64) { m.schedDelay.Observe(seconds) }
+
+// Observe counts one engine event. It is safe for concurrent use.
+func (m *Metrics) Observe(ev engine.Event) {
 	if ev.TaskID == "" {
 		m.runStates.WithLabelValues(string(ev.RunState)).Inc()
 		return

@@ -36,10 +36,44 @@ type Scheduler struct {
 	delays func(float64)
 }
 
-// newScheduler returns a scheduler; run it with Run.
-func newScheduler(st store.Store, eng *engine.Engine, reg *Registry, log *slog.Logger, clock func() time.Time) *Scheduler {
-	return &Scheduler{st: st, eng: eng, reg: reg, log: log, clock: clock,
-		wake: make(chan struct{}, 1)}
+// SchedulerConfig configures a Scheduler. Store, Engine and Registry are required.
+type SchedulerConfig struct {
+	// Store is the metadata store the scheduler reads DAG metadata and queued dataset
+	// events from, and creates runs in.
+	Store store.Store
+	// Engine executes the runs the scheduler creates.
+	Engine *engine.Engine
+	// Registry gives the DAGs to schedule.
+	Registry *Registry
+	// Wake, when not nil, is a channel whose receipts make the scheduler tick at once (a
+	// dataset event, a DAG change); Scheduler.Wake sends on it. Default: a new channel
+	// with a buffer of one.
+	Wake chan struct{}
+	// Delays, when not nil, observes scheduling delays (a run's creation after its due
+	// time), in seconds.
+	Delays func(float64)
+	// Logger receives the scheduler's logs. Default: discard.
+	Logger *slog.Logger
+	// Clock returns the current time. Default time.Now.
+	Clock func() time.Time
+}
+
+// NewScheduler returns a scheduler; run it with Run.
+func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
+	if cfg.Store == nil || cfg.Engine == nil || cfg.Registry == nil {
+		return nil, errors.New("server: SchedulerConfig needs Store, Engine and Registry")
+	}
+	if cfg.Wake == nil {
+		cfg.Wake = make(chan struct{}, 1)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Scheduler{st: cfg.Store, eng: cfg.Engine, reg: cfg.Registry, log: cfg.Logger, clock: cfg.Clock,
+		wake: cfg.Wake, delays: cfg.Delays}, nil
 }
 
 // Wake makes the scheduler tick soon; it never blocks.

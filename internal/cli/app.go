@@ -13,12 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirhq/weir/dag"
-	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
-	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
-	"github.com/weirhq/weir/tracking"
 )
 
 // Options configure the command tree.
@@ -217,14 +214,4 @@ func findRun(ctx context.Context, st store.Store, dagID, runID string) (*store.D
 // sortRows sorts rows by a string key.
 func sortRows[T any](rows []T, key func(T) string) {
 	sort.Slice(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
-}
-
-// newTracker returns the engine's tracker on the store's tracking tables; uri gives the
-// MLflow tracking URI for command tasks ("" when no server serves it).
-func newTracker(st store.Store, uri func() string) engine.Tracker {
-	ts, ok := st.(tracking.Store)
-	if !ok {
-		return nil
-	}
-	return tracker.New(tracking.NewService(ts, tracking.ServiceConfig{}), uri)
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
-	"github.com/weirhq/weir/server"
+	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 )
@@ -232,14 +232,12 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 		parallelism = map[string]int{"chain": 32, "fanout": 256, "command": 64, "mapped": 256, "mapped_group": 256}[name]
 	}
 	res.Parallelism = parallelism
-	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: parallelism})
+	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: trackingStore(st),
+		Home: home, Funcs: funcs, Parallelism: parallelism})
 	if err != nil {
 		return nil, err
 	}
-	if err := eng.Start(ctx); err != nil {
-		return nil, err
-	}
-	defer eng.Stop()
+	defer stop()
 	begin := time.Now()
 	run, err := eng.Trigger(ctx, d, engine.TriggerOptions{})
 	if err != nil {
@@ -324,8 +322,8 @@ func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs
 			return nil, err
 		}
 	}
-	srv, err := server.New(server.Config{Store: st, Home: home, DAGsDir: dags, Funcs: funcs, Addr: "127.0.0.1:0",
-		TickInterval: time.Minute, ScanInterval: time.Minute})
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: trackingStore(st), Home: home,
+		DAGsDir: dags, Funcs: funcs, Addr: "127.0.0.1:0", TickInterval: time.Minute, ScanInterval: time.Minute})
 	if err != nil {
 		return nil, err
 	}
@@ -333,16 +331,16 @@ func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs
 		return nil, err
 	}
 	defer srv.Stop()
-	d, _ := srv.Registry.DAG("producer")
+	d, _ := srv.Registry().DAG("producer")
 	const n = 50
 	var lat []float64
 	begin := time.Now()
 	for i := 0; i < n; i++ {
-		r, err := srv.Engine.Trigger(ctx, d, engine.TriggerOptions{})
+		r, err := srv.Engine().Trigger(ctx, d, engine.TriggerOptions{})
 		if err != nil {
 			return nil, err
 		}
-		if _, err := srv.Engine.Wait(ctx, r.DAGID, r.RunID); err != nil {
+		if _, err := srv.Engine().Wait(ctx, r.DAGID, r.RunID); err != nil {
 			return nil, err
 		}
 		var started time.Time
@@ -380,7 +378,8 @@ func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs
 func benchManyDAGs(ctx context.Context, home string, st store.Store, funcs *executor.Funcs) (*benchResult, error) {
 	var mu sync.Mutex
 	var delays []float64
-	eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(funcs), Home: home, Parallelism: 256,
+	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: trackingStore(st),
+		Home: home, Funcs: funcs, Parallelism: 256,
 		OnEvent: func(ev engine.Event) {
 			if ev.State == store.TIRunning {
 				mu.Lock()
@@ -391,10 +390,7 @@ func benchManyDAGs(ctx context.Context, home string, st store.Store, funcs *exec
 	if err != nil {
 		return nil, err
 	}
-	if err := eng.Start(ctx); err != nil {
-		return nil, err
-	}
-	defer eng.Stop()
+	defer stop()
 	const nd, nt = 100, 100
 	var dags []*dag.DAG
 	for i := 0; i < nd; i++ {
@@ -446,4 +442,16 @@ func benchManyDAGs(ctx context.Context, home string, st store.Store, funcs *exec
 	mu.Unlock()
 	return &benchResult{Name: "many_dags", Tasks: nd * nt, Seconds: elapsed.Seconds(), PerSecond: float64(nd*nt) / elapsed.Seconds(),
 		HopP50Us: p50, HopP99Us: p99, Goal: "scheduling delay p99", Parallelism: 256, PeakRSSMi: peakRSSMiB()}, nil
+}
+
+// benchNode starts a bench-mode node and returns its engine and a function that stops it.
+func benchNode(ctx context.Context, cfg node.Config) (*engine.Engine, func(), error) {
+	n, err := node.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := n.Start(ctx); err != nil {
+		return nil, nil, err
+	}
+	return n.Engine(), n.Stop, nil
 }

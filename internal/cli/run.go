@@ -18,8 +18,7 @@ import (
 
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/executor"
-	"github.com/weirhq/weir/sensor"
+	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 )
 
@@ -85,46 +84,20 @@ retry policy; finished tasks do not run again.`,
 			}
 			defer st.Close()
 			p := newPrinter(a.out, quiet)
-			// Dataset events of this run are queued for the DAGs scheduled on them, so a
-			// weir server sharing the store triggers them.
-			consumers := map[string][]string{}
-			if dags, _ := a.loadDAGs(); dags != nil {
-				for _, d := range dags {
-					for _, u := range d.Datasets.URIs() {
-						consumers[u] = append(consumers[u], d.ID)
-					}
-				}
-			}
-			// Tracked command tasks log through MLflow's REST API: serve it on loopback for
-			// the length of the run.
-			trackingURI := ""
-			if resume != "" || (len(args) == 1 && a.dagTracked(args[0])) {
-				uri, stop, err := serveTracking(st, a.home)
-				if err != nil {
-					return err
-				}
-				defer stop()
-				trackingURI = uri
-			}
-			eng, err := engine.New(engine.Config{
-				Tracker:     newTracker(st, func() string { return trackingURI }),
-				Consumers:   func(uri string) []string { return consumers[uri] },
-				Store:       st,
-				Kinds:       executor.NewRegistry(a.opts.Funcs),
-				Home:        a.home,
-				Parallelism: parallelism,
-				OnEvent:     p.event,
-				Logger:      slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})),
-			})
+			cfg := a.nodeConfig(st, node.ModeRun)
+			cfg.Parallelism = parallelism
+			cfg.OnEvent = p.event
+			cfg.Logger = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			n, err := node.New(cfg)
 			if err != nil {
 				return err
 			}
-			sensor.Register(eng.Kinds(), sensor.Deps{Store: st})
 			// The engine outlives an interrupt of ctx: Stop ends it, leaving the run resumable.
-			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
+			if err := n.Start(context.WithoutCancel(ctx)); err != nil {
 				return err
 			}
-			defer eng.Stop()
+			defer n.Stop()
+			eng := n.Engine()
 
 			var run *store.DAGRun
 			if resume != "" {
@@ -180,7 +153,7 @@ retry policy; finished tasks do not run again.`,
 			final, err := eng.Wait(ctx, run.DAGID, run.RunID)
 			if err != nil {
 				if ctx.Err() != nil {
-					eng.Stop()
+					n.Stop()
 					fmt.Fprintf(a.errOut, "\ninterrupted: the run is saved; continue it with\n  weir run --resume %s\n", run.RunID)
 					return &ExitError{Code: 130}
 				}

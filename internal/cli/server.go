@@ -11,9 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/executor"
-	"github.com/weirhq/weir/sensor"
+	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
 )
@@ -63,13 +61,9 @@ nothing: the next start resumes every run.`,
 				return err
 			}
 			defer st.Close()
-			var srv *server.Server
-			trk := newTracker(st, func() string { return "http://" + srv.Addr() })
-			srv, err = server.New(server.Config{
-				Store: st, Home: a.home, DAGsDir: a.dagsDir, GoDAGs: a.opts.DAGs, Funcs: a.opts.Funcs,
-				Addr: addr, Parallelism: parallelism, Version: a.opts.Version, Logger: log, GracePeriod: grace,
-				Mount: mountAPI, Tracker: trk,
-			})
+			cfg := a.nodeConfig(st, node.ModeServer)
+			cfg.Addr, cfg.Parallelism, cfg.Logger, cfg.GracePeriod = addr, parallelism, log, grace
+			srv, err := node.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -126,15 +120,15 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 				return err
 			}
 			defer st.Close()
-			eng, err := engine.New(engine.Config{Store: st, Kinds: executor.NewRegistry(a.opts.Funcs), Home: a.home})
+			n, err := node.New(a.nodeConfig(st, node.ModeBackfill))
 			if err != nil {
 				return err
 			}
-			sensor.Register(eng.Kinds(), sensor.Deps{Store: st})
-			if err := eng.Start(context.WithoutCancel(ctx)); err != nil {
+			if err := n.Start(context.WithoutCancel(ctx)); err != nil {
 				return err
 			}
-			defer eng.Stop()
+			defer n.Stop()
+			eng := n.Engine()
 			var bar *progressbar.ProgressBar
 			failed := 0
 			err = server.Backfill(ctx, eng, d, start, end, func(done, total int, run *store.DAGRun) {

@@ -1,4 +1,4 @@
-package server_test
+package node_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/server"
+	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 )
@@ -27,7 +27,7 @@ type env struct {
 	dir  string
 	home string
 	st   store.Store
-	srv  *server.Server
+	srv  *node.Node
 }
 
 func setup(t *testing.T, files map[string]string) *env {
@@ -51,7 +51,7 @@ func setup(t *testing.T, files map[string]string) *env {
 
 func (e *env) start() {
 	e.t.Helper()
-	srv, err := server.New(server.Config{Store: e.st, Home: e.home, DAGsDir: e.dir, Addr: "127.0.0.1:0",
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: e.st, Home: e.home, DAGsDir: e.dir, Addr: "127.0.0.1:0",
 		ScanInterval: 50 * time.Millisecond, TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
 	if err != nil {
 		e.t.Fatal(err)
@@ -113,17 +113,17 @@ tasks:
 func TestDatasetUpdateTriggersConsumer(t *testing.T) {
 	t.Parallel()
 	e := setup(t, map[string]string{"producer.yaml": producer, "consumer.yaml": consumer})
-	d, ok := e.srv.Registry.DAG("producer")
+	d, ok := e.srv.Registry().DAG("producer")
 	if !ok {
 		t.Fatal("producer not loaded")
 	}
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
-		r, err := e.srv.Engine.Trigger(ctx, d, engine.TriggerOptions{})
+		r, err := e.srv.Engine().Trigger(ctx, d, engine.TriggerOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.srv.Engine.Wait(ctx, r.DAGID, r.RunID); err != nil {
+		if _, err := e.srv.Engine().Wait(ctx, r.DAGID, r.RunID); err != nil {
 			t.Fatal(err)
 		}
 		want := i + 1
@@ -161,13 +161,13 @@ func TestQueuedEventsAreNotLost(t *testing.T) {
 	}
 	// A tick already under way may not have seen the pause: wait for one that started after.
 	paused := time.Now()
-	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler.Heartbeat().After(paused) })
+	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler().Heartbeat().After(paused) })
 	for i := 0; i < 3; i++ {
 		if err := e.st.AddDatasetEvent(ctx, &store.DatasetEvent{URI: "mem://features", Timestamp: time.Now(), Consumers: []string{"consumer"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.srv.Scheduler.Tick(ctx)
+	e.srv.Scheduler().Tick(ctx)
 	if n := len(e.runs("consumer")); n != 0 {
 		t.Fatalf("%d runs of a paused DAG", n)
 	}
@@ -198,14 +198,14 @@ func TestDatasetConditions(t *testing.T) {
 	})
 	ctx := context.Background()
 	emit := func(uri string) {
-		if err := e.st.AddDatasetEvent(ctx, &store.DatasetEvent{URI: uri, Timestamp: time.Now(), Consumers: e.srv.Registry.Consumers(uri)}); err != nil {
+		if err := e.st.AddDatasetEvent(ctx, &store.DatasetEvent{URI: uri, Timestamp: time.Now(), Consumers: e.srv.Registry().Consumers(uri)}); err != nil {
 			t.Fatal(err)
 		}
-		e.srv.Scheduler.Wake()
+		e.srv.Scheduler().Wake()
 	}
 	emit("mem://a")
 	e.eventually("either runs on a", func() bool { return len(e.runs("either")) == 1 })
-	e.srv.Scheduler.Tick(ctx)
+	e.srv.Scheduler().Tick(ctx)
 	if n := len(e.runs("both")); n != 0 {
 		t.Fatalf("both ran after only a: %d runs", n)
 	}
@@ -243,20 +243,20 @@ func TestRegistryFollowsTheFolder(t *testing.T) {
 	t.Parallel()
 	e := setup(t, map[string]string{"a.yaml": "dag_id: a\ntasks: [{id: t, command: [true]}]\n"})
 	e.write("b.yaml", "dag_id: b\ntasks: [{id: t, command: [true]}]\n")
-	e.eventually("b loaded", func() bool { _, ok := e.srv.Registry.DAG("b"); return ok })
+	e.eventually("b loaded", func() bool { _, ok := e.srv.Registry().DAG("b"); return ok })
 	e.write("a.yaml", "dag_id: a\ndescription: changed\ntasks: [{id: t, command: [true]}, {id: u, command: [true]}]\n")
-	e.eventually("a changed", func() bool { d, _ := e.srv.Registry.DAG("a"); return d != nil && len(d.Tasks) == 2 })
+	e.eventually("a changed", func() bool { d, _ := e.srv.Registry().DAG("a"); return d != nil && len(d.Tasks) == 2 })
 	e.write("a.yaml", "dag_id: a\ntasks:\n  - id: t\n    comand: [true]\n")
 	ctx := context.Background()
 	e.eventually("a's import error recorded", func() bool {
 		errs, _ := e.st.ListImportErrors(ctx)
 		return len(errs) == 1 && strings.Contains(errs[0].Message, "a.yaml:4:5") && strings.Contains(errs[0].Message, "comand")
 	})
-	if d, _ := e.srv.Registry.DAG("a"); d == nil || len(d.Tasks) != 2 {
+	if d, _ := e.srv.Registry().DAG("a"); d == nil || len(d.Tasks) != 2 {
 		t.Errorf("the broken file's last good DAG should stay")
 	}
 	_ = os.Remove(filepath.Join(e.dir, "b.yaml"))
-	e.eventually("b removed", func() bool { _, ok := e.srv.Registry.DAG("b"); return !ok })
+	e.eventually("b removed", func() bool { _, ok := e.srv.Registry().DAG("b"); return !ok })
 	e.write("a.yaml", "dag_id: a\ntasks: [{id: t, command: [true]}]\n")
 	e.eventually("a's error cleared", func() bool { errs, _ := e.st.ListImportErrors(ctx); return len(errs) == 0 })
 }
@@ -267,9 +267,9 @@ func TestStopGraceThenRestartRunsItAgain(t *testing.T) {
 	t.Parallel()
 	marks := t.TempDir()
 	e := setup(t, map[string]string{"slow.yaml": "dag_id: slow\ntasks:\n  - id: t\n    script: |\n      echo $WEIR_TRY_NUMBER >> " + marks + "/tries\n      if [ ! -e " + marks + "/second ]; then touch " + marks + "/second; sleep 30; fi\n"})
-	d, _ := e.srv.Registry.DAG("slow")
+	d, _ := e.srv.Registry().DAG("slow")
 	ctx := context.Background()
-	r, err := e.srv.Engine.Trigger(ctx, d, engine.TriggerOptions{})
+	r, err := e.srv.Engine().Trigger(ctx, d, engine.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/tracking"
+)
+
+// Mode is what a node is for. It decides what runs around the engine, never how the engine
+// is wired.
+type Mode int
+
+const (
+	// ModeRun runs runs in the foreground (`weir run`): no scheduler, no listening server;
+	// MLflow's API is served on a loopback port when a tracked command task needs it.
+	ModeRun Mode = iota
+	// ModeServer is `weir server`: the scheduler, the DAG folder watch, recovery of
+	// unfinished runs, and the HTTP server (REST API, MLflow API, metrics) on Addr.
+	ModeServer
+	// ModeBackfill runs a backfill in the foreground (`weir backfill`), as ModeRun.
+	ModeBackfill
+	// ModeBench runs benchmarks (`weir bench`), as ModeRun.
+	ModeBench
+)
+
+// String returns the mode's name.
+func (m Mode) String() string {
+	switch m {
+	case ModeRun:
+		return "run"
+	case ModeServer:
+		return "server"
+	case ModeBackfill:
+		return "backfill"
+	case ModeBench:
+		return "bench"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Config configures a node. Zero fields take the documented defaults.
+type Config struct {
+	// Mode is what the node is for. Default ModeRun.
+	Mode Mode
+	// Store is the metadata store of DAGs, runs, task instances, pools and datasets.
+	// Required; the caller opens and closes it.
+	Store store.Store
+	// Tracking is the experiment-tracking and model-registry store. Nil disables tracking:
+	// tasks run untracked and no MLflow API is served.
+	Tracking tracking.Store
+	// Home is weir's home folder (logs, artifacts). Default ".weir".
+	Home string
+	// DAGsDir is the folder of YAML DAG files. Empty means none (Go-defined DAGs only); a
+	// missing folder is not an error.
+	DAGsDir string
+	// Funcs are the Go task functions registered through the SDK. Default: none.
+	Funcs *executor.Funcs
+	// GoDAGs are the DAGs defined in Go through the SDK.
+	GoDAGs []*dag.DAG
+	// Addr is the HTTP listen address in server mode. Default "127.0.0.1:8080"; use
+	// "127.0.0.1:0" for a free port.
+	Addr string
+	// Parallelism is how many task instances may run at once. Default 32.
+	Parallelism int
+	// Version is reported by the API. Default "dev".
+	Version string
+	// Logger receives structured logs. Default: discard.
+	Logger *slog.Logger
+	// Clock returns the current time. Default time.Now.
+	Clock func() time.Time
+	// OnEvent, when set, is called from the engine loop after every committed transition
+	// (live progress). It must return quickly.
+	OnEvent func(engine.Event)
+	// ScanInterval is how often a server checks the DAG folder for changes. Default 2 s.
+	ScanInterval time.Duration
+	// TickInterval is how often a server's scheduler looks for due runs and queued dataset
+	// events written by any process. Default 1 s.
+	TickInterval time.Duration
+	// GracePeriod is how long Stop lets running tries finish. Default 30 s.
+	GracePeriod time.Duration
+}
+
+func (c *Config) validate() error {
+	if c.Store == nil {
+		return errors.New("node: Config.Store is required")
+	}
+	if c.Mode < ModeRun || c.Mode > ModeBench {
+		return fmt.Errorf("node: unknown %s", c.Mode)
+	}
+	if c.Home == "" {
+		c.Home = ".weir"
+	}
+	if c.Funcs == nil {
+		c.Funcs = executor.NewFuncs()
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.Parallelism <= 0 {
+		c.Parallelism = 32
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.ScanInterval <= 0 {
+		c.ScanInterval = 2 * time.Second
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = time.Second
+	}
+	if c.GracePeriod <= 0 {
+		c.GracePeriod = 30 * time.Second
+	}
+	return nil
+}

@@ -1,0 +1,365 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/weirhq/weir/api"
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/internal/tracker"
+	"github.com/weirhq/weir/mlflowapi"
+	"github.com/weirhq/weir/sensor"
+	"github.com/weirhq/weir/server"
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/tracking"
+)
+
+// Node is one assembled weir process. Create it with New, then Start and Stop it.
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	kinds     *executor.Registry
+	registry  *server.Registry
+	engine    *engine.Engine
+	tracker   engine.Tracker
+	mlflow    http.Handler // nil without a tracking store
+	scheduler *server.Scheduler
+	metrics   *server.Metrics
+	wake      chan struct{}
+	observers []func(engine.Event)
+
+	// Server mode.
+	ln   net.Listener
+	http *http.Server
+
+	// The loopback MLflow API of foreground modes, started when a tracked task first asks
+	// for its URI.
+	loopMu  sync.Mutex
+	loopURI string
+	loopSrv *http.Server
+
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	started  bool
+	stopOnce sync.Once
+}
+
+// New assembles a node; it starts nothing until Start.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
+
+	var funcCheck func(string) bool
+	if len(cfg.Funcs.Names()) > 0 {
+		funcCheck = cfg.Funcs.Has
+	}
+	n.registry = server.NewRegistry(cfg.DAGsDir, dag.LoadOptions{GoFuncs: funcCheck}, cfg.GoDAGs, cfg.Store, n.log)
+
+	n.kinds = executor.NewRegistry(cfg.Funcs)
+	sensor.Register(n.kinds, sensor.Deps{Store: cfg.Store})
+
+	if cfg.Tracking != nil {
+		m, err := mlflowapi.New(mlflowapi.Config{Store: cfg.Tracking, ArtifactRoot: filepath.Join(cfg.Home, "artifacts")})
+		if err != nil {
+			return nil, err
+		}
+		n.mlflow = m.Handler()
+		n.tracker = tracker.New(tracking.NewService(cfg.Tracking, tracking.ServiceConfig{}), n.TrackingURI)
+	}
+
+	if cfg.OnEvent != nil {
+		n.observers = append(n.observers, cfg.OnEvent)
+	}
+	eng, err := engine.New(engine.Config{
+		Store: cfg.Store, Kinds: n.kinds, Home: cfg.Home, Parallelism: cfg.Parallelism,
+		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker,
+		Consumers:       n.registry.Consumers,
+		OnDatasetEvents: n.Wake,
+		OnEvent:         n.observe,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.engine = eng
+	if cfg.Mode == ModeServer {
+		n.metrics = server.NewMetrics(eng, n.registry)
+		n.observers = append(n.observers, n.metrics.Observe)
+		n.scheduler, err = server.NewScheduler(server.SchedulerConfig{
+			Store: cfg.Store, Engine: eng, Registry: n.registry, Wake: n.wake,
+			Delays: n.metrics.ObserveSchedulingDelay, Logger: n.log, Clock: cfg.Clock,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// observe hands an engine event to every observer (progress printing, metrics). The list
+// is fixed before Start, so reading it needs no lock.
+func (n *Node) observe(ev engine.Event) {
+	for _, f := range n.observers {
+		f(ev)
+	}
+}
+
+// Wake makes a server's scheduler tick soon (dataset events were recorded, DAGs changed);
+// it never blocks and does nothing in foreground modes.
+func (n *Node) Wake() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Engine returns the node's engine (started by Start).
+func (n *Node) Engine() *engine.Engine { return n.engine }
+
+// Registry returns the node's DAG registry (loaded by Start).
+func (n *Node) Registry() *server.Registry { return n.registry }
+
+// Scheduler returns the scheduler of a server node, nil in other modes.
+func (n *Node) Scheduler() *server.Scheduler { return n.scheduler }
+
+// Config returns the node's configuration, defaults applied.
+func (n *Node) Config() Config { return n.cfg }
+
+// Addr returns the address a server node listens on (after Start), else Config.Addr.
+func (n *Node) Addr() string {
+	if n.ln == nil {
+		return n.cfg.Addr
+	}
+	return n.ln.Addr().String()
+}
+
+// TrackingURI returns the MLflow tracking URI that command tasks log to: the server's
+// address in server mode; in foreground modes a loopback server it starts on first use.
+// It returns "" when the node has no tracking store (or the loopback port could not be
+// opened: then only Go tasks can log, and the reason is logged).
+func (n *Node) TrackingURI() string {
+	if n.mlflow == nil {
+		return ""
+	}
+	if n.cfg.Mode == ModeServer {
+		return "http://" + n.Addr()
+	}
+	n.loopMu.Lock()
+	defer n.loopMu.Unlock()
+	if n.loopURI != "" {
+		return n.loopURI
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		n.log.Error("serve the tracking API for tracked tasks", "err", err)
+		return ""
+	}
+	mux := http.NewServeMux()
+	n.mountMLflow(mux)
+	n.loopSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := n.loopSrv
+	go func() { _ = srv.Serve(ln) }()
+	n.loopURI = "http://" + ln.Addr().String()
+	return n.loopURI
+}
+
+// Wiring describes what a node was assembled with, for tests and `weir version`-style
+// introspection: every mode must report the same.
+type Wiring struct {
+	// Kinds are the task kinds the engine executes, sorted.
+	Kinds []string
+	// Consumers maps each dataset URI to the DAGs scheduled on it (after Start).
+	Consumers map[string][]string
+	// Tracking reports whether tracked tasks open tracking runs.
+	Tracking bool
+}
+
+// Wiring returns what the node was assembled with.
+func (n *Node) Wiring() Wiring {
+	w := Wiring{Kinds: n.engine.Kinds().Names(), Consumers: map[string][]string{}, Tracking: n.tracker != nil}
+	for _, d := range n.registry.DAGs() {
+		for _, u := range d.Datasets.URIs() {
+			w.Consumers[u] = n.registry.Consumers(u)
+		}
+	}
+	return w
+}
+
+// Start loads the DAG folder and starts the engine; a server node also resumes the runs a
+// previous process left unfinished and starts the scheduler, the folder watch and the HTTP
+// server. It returns once they run; Stop ends them. ctx bounds only the start: the node
+// runs until Stop.
+func (n *Node) Start(ctx context.Context) error {
+	if n.started {
+		return errors.New("node: already started")
+	}
+	n.started = true
+	if _, err := n.registry.Refresh(ctx); err != nil {
+		if n.cfg.Mode == ModeServer {
+			return err
+		}
+		// A foreground command still runs the DAG it was given; the folder's problems are
+		// recorded as import errors.
+		n.log.Warn("load the DAG folder", "err", err)
+	}
+	if err := n.engine.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	if n.cfg.Mode != ModeServer {
+		return nil
+	}
+	if err := n.recover(ctx); err != nil {
+		n.engine.Stop()
+		return err
+	}
+	mux, err := n.serverMux()
+	if err != nil {
+		n.engine.Stop()
+		return err
+	}
+	ln, err := net.Listen("tcp", n.cfg.Addr)
+	if err != nil {
+		n.engine.Stop()
+		return fmt.Errorf("listen on %s: %w (is another weir server running? choose another with --addr)", n.cfg.Addr, err)
+	}
+	n.ln = ln
+	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var runCtx context.Context
+	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	n.wg.Add(3)
+	go func() {
+		defer n.wg.Done()
+		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server", "err", err)
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.scheduler.Run(runCtx, n.cfg.TickInterval)
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.watch(runCtx)
+	}()
+	n.log.Info("weir server started", "addr", ln.Addr().String(), "dags", len(n.registry.DAGs()), "dags_dir", n.cfg.DAGsDir)
+	return nil
+}
+
+// serverMux is a server node's HTTP surface: metrics, the REST API and MLflow's API.
+func (n *Node) serverMux() (*http.ServeMux, error) {
+	a, err := api.New(api.Config{
+		Store: n.cfg.Store, Engine: n.engine, DAGs: n.registry, Home: n.cfg.Home, Version: n.cfg.Version,
+		Logger: n.log, Consumers: n.registry.Consumers, OnDatasetEvent: n.Wake,
+		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", n.metrics.Handler())
+	mux.Handle("/api/v1/", a.Handler())
+	n.mountMLflow(mux)
+	return mux, nil
+}
+
+// mountMLflow adds MLflow's REST API and artifact proxy, when the node tracks.
+func (n *Node) mountMLflow(mux *http.ServeMux) {
+	if n.mlflow == nil {
+		return
+	}
+	mux.Handle("/api/2.0/mlflow/", n.mlflow)
+	mux.Handle("/api/2.0/mlflow-artifacts/", n.mlflow)
+	mux.Handle("/ajax-api/2.0/mlflow/", n.mlflow)
+}
+
+// watch reloads the DAG folder every ScanInterval until ctx ends.
+func (n *Node) watch(ctx context.Context) {
+	t := time.NewTicker(n.cfg.ScanInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			changed, err := n.registry.Refresh(ctx)
+			if err != nil {
+				n.log.Warn("refresh the DAG folder", "err", err)
+			}
+			if changed {
+				n.Wake()
+			}
+		}
+	}
+}
+
+// recover resumes every run a previous process left queued or running.
+func (n *Node) recover(ctx context.Context) error {
+	runs, err := n.cfg.Store.ListRuns(ctx, store.ListRunsParams{States: []store.RunState{store.RunQueued, store.RunRunning}, Limit: 100000})
+	if err != nil {
+		return fmt.Errorf("list unfinished runs: %w", err)
+	}
+	for _, r := range runs {
+		_, rec, err := n.engine.Resume(ctx, r.DAGID, r.RunID)
+		switch {
+		case errors.Is(err, engine.ErrRunOwned):
+			n.log.Warn("run owned by another live process; left alone", "dag_id", r.DAGID, "run_id", r.RunID, "err", err)
+		case errors.Is(err, engine.ErrRunFinished):
+			n.log.Info("run had nothing left to do", "dag_id", r.DAGID, "run_id", r.RunID)
+		case err != nil:
+			n.log.Error("resume run", "dag_id", r.DAGID, "run_id", r.RunID, "err", err)
+		default:
+			n.log.Info("run resumed", "dag_id", r.DAGID, "run_id", r.RunID, "recovered_tries", len(rec))
+		}
+	}
+	return nil
+}
+
+// Stop shuts the node down. A server stops softly: no new runs or tries, running tries get
+// the grace period to finish, then are stopped and recorded for retry. A foreground node
+// stops its running tries at once, leaving its runs resumable. Stop is idempotent, and safe
+// to call on a node that was never started.
+func (n *Node) Stop() {
+	n.stopOnce.Do(func() {
+		if n.cancel != nil {
+			n.cancel()
+		}
+		if n.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = n.http.Shutdown(ctx)
+			cancel()
+		}
+		n.wg.Wait()
+		if n.started && n.cfg.Mode == ModeServer {
+			ctx, cancel := context.WithTimeout(context.Background(), n.cfg.GracePeriod)
+			if err := n.engine.Drain(ctx); err != nil {
+				n.log.Warn("grace period over: running tries were stopped and will run again at the next start")
+			}
+			cancel()
+		}
+		if n.started {
+			// In foreground modes running tries are stopped at once and the run stays
+			// resumable (weir run --resume).
+			n.engine.Stop()
+		}
+		n.loopMu.Lock()
+		if n.loopSrv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = n.loopSrv.Shutdown(ctx)
+			cancel()
+		}
+		n.loopMu.Unlock()
+		if n.cfg.Mode == ModeServer && n.started {
+			n.log.Info("weir server stopped")
+		}
+	})
+}
