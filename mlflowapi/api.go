@@ -147,7 +147,7 @@ type endpoint func(r *http.Request) (any, error)
 func (a *API) routes() {
 	for _, prefix := range []string{"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"} {
 		for path, ep := range a.endpoints() {
-			a.mux.Handle(prefix+path, a.serve(ep))
+			a.mux.Handle(prefix+path, methodGuard(path, a.serve(ep)))
 		}
 	}
 	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"} {
