@@ -85,6 +85,11 @@ type Config struct {
 	TickInterval time.Duration
 	// GracePeriod is how long Stop lets running tries finish. Default 30 s.
 	GracePeriod time.Duration
+	// AllowedHosts are the host names, besides the loopback names and Addr's host, that
+	// requests may be addressed to (see package internal/httpguard); "*" allows any.
+	AllowedHosts []string
+	// TrustedOrigins are origins allowed to send state-changing cross-origin requests.
+	TrustedOrigins []string
 }
 
 func (c *Config) validate() error {

@@ -15,6 +15,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/internal/httpguard"
 	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/sensor"
@@ -152,6 +153,12 @@ func (n *Node) TrackingURI() string {
 		return ""
 	}
 	if n.cfg.Mode == ModeServer {
+		// Tasks run on this machine: a server listening on every interface is reached
+		// through loopback.
+		host, port, err := net.SplitHostPort(n.Addr())
+		if ip := net.ParseIP(host); err == nil && (host == "" || ip != nil && ip.IsUnspecified()) {
+			return "http://" + net.JoinHostPort("127.0.0.1", port)
+		}
 		return "http://" + n.Addr()
 	}
 	n.loopMu.Lock()
@@ -166,11 +173,25 @@ func (n *Node) TrackingURI() string {
 	}
 	mux := http.NewServeMux()
 	n.mountMLflow(mux)
-	n.loopSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	guard, err := httpguard.New(httpguard.Config{ListenAddr: ln.Addr().String()})
+	if err != nil {
+		ln.Close()
+		n.log.Error("serve the tracking API for tracked tasks", "err", err)
+		return ""
+	}
+	n.loopSrv = newHTTPServer(guard.Handler(mux))
 	srv := n.loopSrv
 	go func() { _ = srv.Serve(ln) }()
 	n.loopURI = "http://" + ln.Addr().String()
 	return n.loopURI
+}
+
+// newHTTPServer returns an HTTP server with weir's limits: headers within 10 s and 64 KiB,
+// idle connections closed after 2 minutes. Bodies have no overall deadline (artifact
+// uploads and log streams are long); the guard caps their size.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
 }
 
 // Wiring describes what a node was assembled with, for tests and `weir version`-style
@@ -233,7 +254,14 @@ func (n *Node) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another weir server running? choose another with --addr)", n.cfg.Addr, err)
 	}
 	n.ln = ln
-	n.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	guard, err := httpguard.New(httpguard.Config{AllowedHosts: n.cfg.AllowedHosts, ListenAddr: ln.Addr().String(),
+		TrustedOrigins: n.cfg.TrustedOrigins})
+	if err != nil {
+		ln.Close()
+		n.engine.Stop()
+		return err
+	}
+	n.http = newHTTPServer(guard.Handler(mux))
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Add(3)

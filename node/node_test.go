@@ -169,3 +169,12 @@ func TestBackfillOfAProducerStartsAServersConsumers(t *testing.T) {
 		t.Fatalf("backfill tracked %d tracking runs, want 2 parents and 2 tries", len(page.Runs))
 	}
 }
+
+func mustRuns(t *testing.T, st store.Store, dagID string) []*store.DAGRun {
+	t.Helper()
+	runs, err := st.ListRuns(context.Background(), store.ListRunsParams{DAGID: dagID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}

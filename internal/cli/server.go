@@ -34,6 +34,7 @@ func newLogger(format, level string, w *os.File) (*slog.Logger, error) {
 
 func (a *app) serverCmd() *cobra.Command {
 	var addr, logFormat, logLevel string
+	var allowedHosts, trustedOrigins []string
 	var parallelism int
 	var grace time.Duration
 	c := &cobra.Command{
@@ -63,6 +64,7 @@ nothing: the next start resumes every run.`,
 			defer st.Close()
 			cfg := a.nodeConfig(st, node.ModeServer)
 			cfg.Addr, cfg.Parallelism, cfg.Logger, cfg.GracePeriod = addr, parallelism, log, grace
+			cfg.AllowedHosts, cfg.TrustedOrigins = allowedHosts, trustedOrigins
 			srv, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -79,6 +81,10 @@ nothing: the next start resumes every run.`,
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("WEIR_ADDR", "127.0.0.1:8080"), "HTTP listen address ($WEIR_ADDR)")
 	c.Flags().IntVar(&parallelism, "parallelism", 32, "how many tasks may run at once")
+	c.Flags().StringSliceVar(&allowedHosts, "allowed-hosts", envList("WEIR_ALLOWED_HOSTS"),
+		"host names this server answers to besides localhost, 127.0.0.1, ::1 and the --addr host ($WEIR_ALLOWED_HOSTS, comma-separated); refuses others (DNS rebinding)")
+	c.Flags().StringSliceVar(&trustedOrigins, "trusted-origins", envList("WEIR_TRUSTED_ORIGINS"),
+		"origins (scheme://host[:port]) allowed to send state-changing cross-origin requests ($WEIR_TRUSTED_ORIGINS)")
 	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
 	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -338,4 +344,13 @@ func (a *app) datasetsCmd() *cobra.Command {
 	addOutputFlag(events, &output2)
 	c.AddCommand(list, events)
 	return c
+}
+
+// envList splits a comma-separated environment variable; nil when unset.
+func envList(name string) []string {
+	v := os.Getenv(name)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }
