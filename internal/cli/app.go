@@ -222,7 +222,7 @@ func sortRows[T any](rows []T, key func(T) string) {
 // newTracker returns the engine's tracker on the store's tracking tables; uri gives the
 // MLflow tracking URI for command tasks ("" when no server serves it).
 func newTracker(st store.Store, uri func() string) engine.Tracker {
-	ts, ok := st.(tracking.Store)
+	ts, ok := tracking.Of(st)
 	if !ok {
 		return nil
 	}

@@ -33,7 +33,7 @@ func mountAPI(s *server.Server, mux *http.ServeMux) error {
 // mountMLflow adds MLflow's REST API and artifact proxy (/api/2.0/mlflow…), when the store
 // holds tracking data.
 func mountMLflow(st store.Store, home string, mux *http.ServeMux) error {
-	ts, ok := st.(tracking.Store)
+	ts, ok := tracking.Of(st)
 	if !ok {
 		return nil
 	}

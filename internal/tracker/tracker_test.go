@@ -30,7 +30,7 @@ func TestTrackedTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := tracking.NewService(st, tracking.ServiceConfig{})
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 	funcs := executor.NewFuncs()
 	_ = funcs.Register("train", func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 		c := weir.Tracking(ctx)
@@ -74,7 +74,7 @@ func TestTrackedTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := svc.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp.ID}})
+	page, err := svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
