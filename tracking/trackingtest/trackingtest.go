@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 		{"LogBatch", testLogBatch},
 		{"MetricHistory", testMetricHistory},
 		{"SearchRuns", testSearchRuns},
+		{"SearchRunsSyntax", testSearchRunsSyntax},
 		{"Registry", testRegistry},
 		{"StartRun", testStartRun},
 	} {
