@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/weirhq/weir/tracking"
 	"github.com/weirhq/weir/tracking/search"
@@ -151,27 +150,9 @@ func (s *Tracking) loadRegistry(ctx context.Context, name string) (*registry, er
 		return nil, err
 	}
 	for i := range reg.models {
-		reg.models[i].m.LatestVersions = latestVersions(reg.versions[reg.models[i].id], nil)
+		reg.models[i].m.LatestVersions = search.LatestVersions(reg.versions[reg.models[i].id], nil)
 	}
 	return reg, nil
-}
-
-// latestVersions returns the latest version of each stage in stages (every stage if
-// empty) among vs (in version order), ordered by stage name.
-func latestVersions(vs []tracking.ModelVersion, stages []string) []tracking.ModelVersion {
-	latest := map[string]tracking.ModelVersion{}
-	for _, v := range vs {
-		if len(stages) > 0 && !slices.ContainsFunc(stages, func(s string) bool { return strings.EqualFold(s, v.CurrentStage) }) {
-			continue
-		}
-		latest[v.CurrentStage] = v
-	}
-	out := make([]tracking.ModelVersion, 0, len(latest))
-	for _, v := range latest {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b tracking.ModelVersion) int { return strings.Compare(a.CurrentStage, b.CurrentStage) })
-	return out
 }
 
 // eachRow runs the named query and calls fn on each row.
@@ -334,7 +315,7 @@ func (s *Tracking) GetLatestVersions(ctx context.Context, name string, stages []
 	if err != nil {
 		return nil, err
 	}
-	return latestVersions(reg.versions[reg.models[0].id], stages), nil
+	return search.LatestVersions(reg.versions[reg.models[0].id], stages), nil
 }
 
 // CreateModelVersion implements tracking.Store.
@@ -417,16 +398,11 @@ func (s *Tracking) DeleteModelVersion(ctx context.Context, name, version string)
 
 // TransitionModelVersionStage implements tracking.Store.
 func (s *Tracking) TransitionModelVersionStage(ctx context.Context, name, version, stage string, archiveExisting bool) (*tracking.ModelVersion, error) {
-	canon := ""
-	for _, st := range []string{tracking.StageNone, tracking.StageStaging, tracking.StageProduction, tracking.StageArchived} {
-		if strings.EqualFold(st, stage) {
-			canon = st
-		}
+	canon, err := tracking.CanonicalVersionStage(stage)
+	if err != nil {
+		return nil, err
 	}
-	if canon == "" {
-		return nil, fmt.Errorf("%w: invalid model version stage %q: want None, Staging, Production or Archived", tracking.ErrInvalid, stage)
-	}
-	err := s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
+	err = s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		now := s.now().UnixMilli()
 		if _, err := tx.exec("TrackingSetVersionStage", model, v, canon, now); err != nil {
 			return err

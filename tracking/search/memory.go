@@ -302,3 +302,22 @@ func pageSize(max, def int) int {
 	}
 	return max
 }
+
+// LatestVersions returns the latest version of each stage among vs (every version of one
+// model, in version order), ordered by stage name: of the stages given (matched ignoring
+// case), or of every stage if none is.
+func LatestVersions(vs []tracking.ModelVersion, stages []string) []tracking.ModelVersion {
+	latest := map[string]tracking.ModelVersion{}
+	for _, v := range vs {
+		if len(stages) > 0 && !slices.ContainsFunc(stages, func(s string) bool { return strings.EqualFold(s, v.CurrentStage) }) {
+			continue
+		}
+		latest[v.CurrentStage] = v
+	}
+	out := make([]tracking.ModelVersion, 0, len(latest))
+	for _, v := range latest {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b tracking.ModelVersion) int { return strings.Compare(a.CurrentStage, b.CurrentStage) })
+	return out
+}

@@ -208,3 +208,27 @@ func TestModelVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestLatestVersions(t *testing.T) {
+	t.Parallel()
+	vs := []tracking.ModelVersion{
+		{Version: "1", CurrentStage: tracking.StageProduction}, {Version: "2", CurrentStage: tracking.StageStaging},
+		{Version: "3", CurrentStage: tracking.StageProduction}, {Version: "4", CurrentStage: tracking.StageNone},
+	}
+	for _, c := range []struct {
+		stages []string
+		want   string
+	}{
+		{nil, "None:4,Production:3,Staging:2"},
+		{[]string{"production", "ARCHIVED"}, "Production:3"},
+		{[]string{"Archived"}, ""},
+	} {
+		var got []string
+		for _, v := range LatestVersions(vs, c.stages) {
+			got = append(got, v.CurrentStage+":"+v.Version)
+		}
+		if g := strings.Join(got, ","); g != c.want {
+			t.Errorf("stages %v: got %s, want %s", c.stages, g, c.want)
+		}
+	}
+}
