@@ -252,7 +252,7 @@ func (a *app) modelsCmd() *cobra.Command {
 		Use: "versions MODEL", Short: "List a model's versions with their runs and aliases", Args: cobra.ExactArgs(1),
 		RunE: a.withTracking(&vOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			ctx := cmd.Context()
-			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: fmt.Sprintf("name = '%s'", strings.ReplaceAll(args[0], "'", "''")), MaxResults: 1000})
+			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: "name = " + tracking.QuoteString(args[0]), MaxResults: 1000})
 			if err != nil {
 				return err
 			}
