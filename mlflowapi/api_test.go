@@ -33,7 +33,7 @@ func setup(t *testing.T, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: st, ArtifactRoot: filepath.Join(dir, "artifacts")}
+	cfg := Config{Store: st.Tracking(), ArtifactRoot: filepath.Join(dir, "artifacts")}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -43,7 +43,7 @@ func (a *API) listArtifacts(r *http.Request) (any, error) {
 	if req.RunID == "" {
 		return nil, missing("run_id")
 	}
-	run, err := a.svc.GetMLRun(r.Context(), req.RunID)
+	run, err := a.svc.GetRun(r.Context(), req.RunID)
 	if err != nil {
 		return nil, runNotFound(err, req.RunID)
 	}

@@ -30,7 +30,7 @@ func benchServer(b *testing.B, path string) (*httptest.Server, *sqlite.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api, err := New(Config{Store: st, ArtifactRoot: filepath.Join(filepath.Dir(path), "artifacts")})
+	api, err := New(Config{Store: st.Tracking(), ArtifactRoot: filepath.Join(filepath.Dir(path), "artifacts")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,11 +63,11 @@ func BenchmarkLogBatch(b *testing.B) {
 	for _, size := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			srv, st := benchServer(b, filepath.Join(b.TempDir(), "weir.db"))
-			svc := tracking.NewService(st, tracking.ServiceConfig{})
+			svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 			const clients = 20
 			runs := make([]string, clients)
 			for i := range runs {
-				r, err := svc.CreateMLRun(context.Background(), tracking.CreateMLRunParams{ExperimentID: "0"})
+				r, err := svc.CreateRun(context.Background(), tracking.CreateRunParams{ExperimentID: "0"})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -163,7 +163,7 @@ func BenchmarkSearchRuns(b *testing.B) {
 			searchDB.err = err
 			return
 		}
-		searchDB.exp, searchDB.err = st.CreateExperiment(context.Background(), tracking.CreateExperimentParams{Name: "bench"})
+		searchDB.exp, searchDB.err = st.Tracking().CreateExperiment(context.Background(), tracking.CreateExperimentParams{Name: "bench"})
 		_ = st.Close()
 		start := time.Now()
 		bulkLoad(b, searchDB.path, searchDB.exp, runs)
@@ -210,8 +210,8 @@ func BenchmarkGetHistory(b *testing.B) {
 	const points = 1_000_000
 	path := filepath.Join(b.TempDir(), "weir.db")
 	srv, st := benchServer(b, path)
-	svc := tracking.NewService(st, tracking.ServiceConfig{})
-	run, err := svc.CreateMLRun(context.Background(), tracking.CreateMLRunParams{ExperimentID: "0"})
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
+	run, err := svc.CreateRun(context.Background(), tracking.CreateRunParams{ExperimentID: "0"})
 	if err != nil {
 		b.Fatal(err)
 	}

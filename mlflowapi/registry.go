@@ -301,7 +301,7 @@ func (a *API) getDownloadURI(r *http.Request) (any, error) {
 	uri := v.Source
 	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
 		runID, sub, _ := strings.Cut(rest, "/")
-		run, err := a.svc.GetMLRun(r.Context(), runID)
+		run, err := a.svc.GetRun(r.Context(), runID)
 		if err != nil {
 			return nil, err
 		}

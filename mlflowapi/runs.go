@@ -103,7 +103,7 @@ func (a *API) createRun(r *http.Request) (any, error) {
 	if i := slices.IndexFunc(tags, func(t tracking.Tag) bool { return t.Key == tracking.TagUser }); user == "" && i >= 0 {
 		user = tags[i].Value
 	}
-	run, err := a.svc.CreateMLRun(r.Context(), tracking.CreateMLRunParams{
+	run, err := a.svc.CreateRun(r.Context(), tracking.CreateRunParams{
 		ExperimentID: req.ExperimentID, RunName: req.RunName, UserID: user, StartTime: int64(req.StartTime), Tags: tags,
 	})
 	if err != nil {
@@ -121,7 +121,7 @@ func (a *API) getRun(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := a.svc.GetMLRun(r.Context(), req.RunID)
+	run, err := a.svc.GetRun(r.Context(), req.RunID)
 	if err != nil {
 		return nil, runNotFound(err, req.RunID)
 	}
@@ -133,7 +133,7 @@ func (a *API) updateRun(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := tracking.UpdateMLRunParams{RunID: req.RunID, RunName: req.RunName}
+	p := tracking.UpdateRunParams{RunID: req.RunID, RunName: req.RunName}
 	if req.Status != "" {
 		st := tracking.RunStatus(req.Status)
 		p.Status = &st
@@ -142,7 +142,7 @@ func (a *API) updateRun(r *http.Request) (any, error) {
 		end := int64(*req.EndTime)
 		p.EndTime = &end
 	}
-	info, err := a.svc.UpdateMLRun(r.Context(), p)
+	info, err := a.svc.UpdateRun(r.Context(), p)
 	if err != nil {
 		return nil, runNotFound(err, req.RunID)
 	}
@@ -154,7 +154,7 @@ func (a *API) deleteRun(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, runNotFound(a.svc.SetMLRunLifecycle(r.Context(), req.RunID, tracking.StageDeleted), req.RunID)
+	return nil, runNotFound(a.svc.SetRunLifecycle(r.Context(), req.RunID, tracking.StageDeleted), req.RunID)
 }
 
 func (a *API) restoreRun(r *http.Request) (any, error) {
@@ -162,7 +162,7 @@ func (a *API) restoreRun(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, runNotFound(a.svc.SetMLRunLifecycle(r.Context(), req.RunID, tracking.StageActive), req.RunID)
+	return nil, runNotFound(a.svc.SetRunLifecycle(r.Context(), req.RunID, tracking.StageActive), req.RunID)
 }
 
 func (a *API) searchRuns(r *http.Request) (any, error) {
@@ -191,7 +191,7 @@ func (a *API) searchRuns(r *http.Request) (any, error) {
 	if len(req.ExperimentIDs) == 0 {
 		return map[string]any{}, nil
 	}
-	page, err := a.svc.SearchMLRuns(r.Context(), tracking.SearchMLRunsParams{
+	page, err := a.svc.SearchRuns(r.Context(), tracking.SearchRunsParams{
 		ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, ViewType: view, MaxResults: max,
 		OrderBy: req.OrderBy, PageToken: req.PageToken,
 	})
@@ -271,7 +271,7 @@ func (a *API) deleteTag(r *http.Request) (any, error) {
 	if req.Key == "" {
 		return nil, missing("key")
 	}
-	return nil, runNotFound(a.svc.DeleteMLRunTag(r.Context(), req.RunID, req.Key), req.RunID)
+	return nil, runNotFound(a.svc.DeleteRunTag(r.Context(), req.RunID, req.Key), req.RunID)
 }
 
 func (a *API) logBatch(r *http.Request) (any, error) {
@@ -318,7 +318,7 @@ func (a *API) logModel(r *http.Request) (any, error) {
 	if err := json.Unmarshal([]byte(req.ModelJSON), &model); err != nil {
 		return nil, invalidParam("Malformed model info. JSON '%s' is not a valid JSON.", req.ModelJSON)
 	}
-	run, err := a.svc.GetMLRun(r.Context(), req.RunID)
+	run, err := a.svc.GetRun(r.Context(), req.RunID)
 	if err != nil {
 		return nil, runNotFound(err, req.RunID)
 	}

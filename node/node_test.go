@@ -64,7 +64,7 @@ func TestEveryModeIsWiredTheSame(t *testing.T) {
 	st := openStore(t, home)
 	var want *node.Wiring
 	for _, mode := range []node.Mode{node.ModeRun, node.ModeServer, node.ModeBackfill, node.ModeBench} {
-		n, err := node.New(node.Config{Mode: mode, Store: st, Tracking: st, Home: home, DAGsDir: dags, Addr: "127.0.0.1:0",
+		n, err := node.New(node.Config{Mode: mode, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags, Addr: "127.0.0.1:0",
 			GracePeriod: time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +106,7 @@ func TestBackfillOfAProducerStartsAServersConsumers(t *testing.T) {
 	ctx := context.Background()
 
 	srvStore := openStore(t, home)
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: srvStore, Tracking: srvStore, Home: home,
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: srvStore, Tracking: srvStore.Tracking(), Home: home,
 		DAGsDir: dags, Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestBackfillOfAProducerStartsAServersConsumers(t *testing.T) {
 	}
 
 	bfStore := openStore(t, home)
-	bf, err := node.New(node.Config{Mode: node.ModeBackfill, Store: bfStore, Tracking: bfStore, Home: home, DAGsDir: dags})
+	bf, err := node.New(node.Config{Mode: node.ModeBackfill, Store: bfStore, Tracking: bfStore.Tracking(), Home: home, DAGsDir: dags})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,12 +155,12 @@ func TestBackfillOfAProducerStartsAServersConsumers(t *testing.T) {
 	}
 
 	// The backfill's tracked task opened tracking runs in the DAG's experiment.
-	svc := tracking.NewService(srvStore, tracking.ServiceConfig{})
+	svc := tracking.NewService(srvStore.Tracking(), tracking.ServiceConfig{})
 	exp, err := svc.EnsureExperiment(ctx, "daily_producer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := svc.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp.ID}, MaxResults: 100})
+	page, err := svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID}, MaxResults: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

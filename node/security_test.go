@@ -17,7 +17,7 @@ func TestServerRefusesBrowserAttacks(t *testing.T) {
 	dags := writeDAGs(t, map[string]string{"c.yaml": backfillConsumer})
 	home := t.TempDir()
 	st := openStore(t, home)
-	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st, Home: home, DAGsDir: dags,
+	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
 		Addr: "127.0.0.1:0", GracePeriod: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -26,17 +26,20 @@
 //
 // # Storage
 //
-// Store is the narrow storage interface; backends (store/sqlite now) implement it and pass
-// the conformance suite in tracking/trackingtest. Backends report store.ErrNotFound and
-// store.ErrAlreadyExists (re-exported here as ErrNotFound and ErrAlreadyExists), wrapped
-// with the key concerned; ErrInvalid marks a request the model rejects.
+// Store is the narrow storage interface; backends (store/sqlite's Store.Tracking now)
+// implement it and pass the conformance suite in tracking/trackingtest. Backends report
+// store.ErrNotFound and store.ErrAlreadyExists (re-exported here as ErrNotFound and
+// ErrAlreadyExists), wrapped with the key concerned; ErrInvalid marks a request the model
+// rejects.
 //
 // Service sits on a Store and adds what every caller wants: MLflow's validation limits,
 // generated run names, get-or-create of experiments and registered models, and the tags weir
 // puts on runs of DAG tasks (weir.dag_id, weir.run_id, weir.task_id, weir.try_number).
 //
 // Search takes MLflow's filter grammar (ParseFilter) and order_by clauses (ParseOrderBy);
-// pages are addressed by opaque tokens (EncodePageToken).
+// pages are addressed by opaque tokens (EncodePageToken). Build a filter from values with
+// QuoteString and QuoteKey. Package tracking/search holds the filtering, ordering and paging
+// every Store does the same way, so a driver supplies SQL and rows, not search logic.
 //
 // Artifacts live outside the database in an ArtifactStore: a local folder by default, or a
 // gocloud.dev/blob bucket. Every artifact path is checked (CleanArtifactPath) and the local

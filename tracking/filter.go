@@ -86,11 +86,24 @@ func (l *lexer) next() (token, error) {
 	c := l.s[l.pos]
 	switch {
 	case c == '\'' || c == '"' || c == '`':
-		end := strings.IndexByte(l.s[l.pos+1:], c)
-		if end < 0 {
-			return token{}, fmt.Errorf("%w: filter: unterminated quote at offset %d", ErrInvalid, start)
+		// The quote character itself is written twice inside the quotes ('it''s'), as
+		// in SQL; QuoteString and QuoteKey write constants and keys that way.
+		var text strings.Builder
+		l.pos++
+		for {
+			end := strings.IndexByte(l.s[l.pos:], c)
+			if end < 0 {
+				return token{}, fmt.Errorf("%w: filter: unterminated quote at offset %d (a quote inside a quoted text is written twice)", ErrInvalid, start)
+			}
+			text.WriteString(l.s[l.pos : l.pos+end])
+			l.pos += end + 1
+			if l.pos < len(l.s) && l.s[l.pos] == c {
+				text.WriteByte(c)
+				l.pos++
+				continue
+			}
+			break
 		}
-		l.pos += end + 2
 		k := tokString
 		if c == '`' {
 			k = tokQuotedIdent
@@ -100,7 +113,7 @@ func (l *lexer) next() (token, error) {
 		if c == '"' {
 			k = tokQuotedIdent
 		}
-		return token{kind: k, text: l.s[start+1 : l.pos-1], pos: start}, nil
+		return token{kind: k, text: text.String(), pos: start}, nil
 	case c == '(' || c == ')' || c == ',':
 		l.pos++
 		return token{kind: tokPunct, text: string(c), pos: start}, nil
@@ -149,13 +162,29 @@ func tokenize(s string) ([]token, error) {
 	}
 }
 
+// QuoteString returns s as a string constant of a filter: in single quotes, each single
+// quote inside doubled, so that any text (quotes, AND, parentheses included) compares as
+// itself. Build filters from values with it, never by pasting values between quotes:
+//
+//	filter := "tags.owner = " + tracking.QuoteString(owner)
+func QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// QuoteKey returns a metric, param or tag key as it follows its prefix's dot in a filter or
+// order_by clause: in backticks, each backtick inside doubled ("tags." +
+// QuoteKey("weir.run_id")).
+func QuoteKey(key string) string {
+	return "`" + strings.ReplaceAll(key, "`", "``") + "`"
+}
+
 // ParseFilter parses a filter in MLflow's search grammar: comparisons joined by AND, each
 // "identifier comparator constant". An identifier is "metrics.KEY", "params.KEY",
 // "tags.KEY", "attributes.NAME" (or a bare attribute name), "datasets.NAME"; a key with
 // special characters is quoted with double quotes or backticks (metrics."my metric").
 // Comparators: = != < <= > >= LIKE ILIKE IN, NOT IN; string constants are quoted with
-// single (or double) quotes, IN takes a parenthesised list. The empty filter has no
-// clauses. Errors wrap ErrInvalid.
+// single (or double) quotes, a quote inside written twice ('it”s'; see QuoteString), IN
+// takes a parenthesised list. The empty filter has no clauses. Errors wrap ErrInvalid.
 func ParseFilter(filter string) ([]Clause, error) {
 	toks, err := tokenize(filter)
 	if err != nil {

@@ -102,3 +102,41 @@ func TestValidateKey(t *testing.T) {
 		}
 	}
 }
+
+func TestQuoteRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"", "plain", "it's", "''", `a"b`, "a`b", "x' OR tags.y = 'z", "' AND params.p = '1", "(,)", "%_"} {
+		for _, key := range []string{"k", "weir.run_id", "a b", "a`b", "``"} {
+			filter := "tags." + QuoteKey(key) + " = " + QuoteString(v) + " AND run_id IN (" + QuoteString(v) + ", " + QuoteString("x") + ")"
+			got, err := ParseRunFilter(filter)
+			want := []Clause{
+				{Kind: KindTag, Key: key, Op: "=", Value: v},
+				{Kind: KindAttribute, Key: "run_id", Op: "IN", Values: []string{v, "x"}},
+			}
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: got %+v, %v; want %+v", filter, got, err, want)
+			}
+		}
+	}
+}
+
+func TestParseFilterDoubledQuotes(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in, want string
+	}{
+		{`tags.a = 'it''s'`, "it's"},
+		{`tags.a = ''''`, "'"},
+		{`tags.a = ''`, ""},
+		{`tags.a = "say ""hi"""`, `say "hi"`},
+		{"tags.a = `x``y`", "x`y"},
+	} {
+		got, err := ParseFilter(c.in)
+		if err != nil || len(got) != 1 || got[0].Value != c.want {
+			t.Errorf("%s: got %+v, %v; want value %q", c.in, got, err, c.want)
+		}
+	}
+	if _, err := ParseFilter(`tags.a = 'it''s`); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unterminated doubled quote: err %v, want ErrInvalid", err)
+	}
+}

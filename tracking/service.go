@@ -97,10 +97,10 @@ func (s *Service) SetExperimentTag(ctx context.Context, id string, tag Tag) erro
 	return s.Store.SetExperimentTag(ctx, id, tag)
 }
 
-// CreateMLRun validates the tags, takes the run name from tag mlflow.runName when not given
+// CreateRun validates the tags, takes the run name from tag mlflow.runName when not given
 // or generates one (adjective-noun-number, as MLflow), records the user as tag mlflow.user,
 // and creates the run, started now unless StartTime is set.
-func (s *Service) CreateMLRun(ctx context.Context, p CreateMLRunParams) (*Run, error) {
+func (s *Service) CreateRun(ctx context.Context, p CreateRunParams) (*Run, error) {
 	for _, t := range p.Tags {
 		if err := ValidateTag(t); err != nil {
 			return nil, err
@@ -118,7 +118,7 @@ func (s *Service) CreateMLRun(ctx context.Context, p CreateMLRunParams) (*Run, e
 	if p.UserID != "" && !slices.ContainsFunc(p.Tags, func(t Tag) bool { return t.Key == TagUser }) {
 		p.Tags = append(p.Tags, Tag{Key: TagUser, Value: p.UserID})
 	}
-	return s.Store.CreateMLRun(ctx, p)
+	return s.Store.CreateRun(ctx, p)
 }
 
 // TaskRef identifies the try of a DAG task instance a tracking run records.
@@ -181,7 +181,7 @@ func (s *Service) StartRun(ctx context.Context, p StartRunParams) (*Run, error) 
 			}
 		}
 	}
-	run, err := s.CreateMLRun(ctx, CreateMLRunParams{
+	run, err := s.CreateRun(ctx, CreateRunParams{
 		ExperimentID: e.ID,
 		RunName:      name,
 		ParentRunID:  p.ParentRunID,
@@ -197,7 +197,7 @@ func (s *Service) StartRun(ctx context.Context, p StartRunParams) (*Run, error) 
 		}
 	}
 	if len(p.Params) > 0 {
-		return s.GetMLRun(ctx, run.Info.RunID)
+		return s.GetRun(ctx, run.Info.RunID)
 	}
 	return run, nil
 }
@@ -208,15 +208,15 @@ func (s *Service) EndRun(ctx context.Context, runID string, status RunStatus) (*
 		return nil, invalid("run status %q is not final (FINISHED, FAILED, KILLED)", status)
 	}
 	end := s.NowMillis()
-	return s.UpdateMLRun(ctx, UpdateMLRunParams{RunID: runID, Status: &status, EndTime: &end})
+	return s.UpdateRun(ctx, UpdateRunParams{RunID: runID, Status: &status, EndTime: &end})
 }
 
-// UpdateMLRun validates the status and updates the run.
-func (s *Service) UpdateMLRun(ctx context.Context, p UpdateMLRunParams) (*RunInfo, error) {
+// UpdateRun validates the status and updates the run.
+func (s *Service) UpdateRun(ctx context.Context, p UpdateRunParams) (*RunInfo, error) {
 	if p.Status != nil && !p.Status.Valid() {
 		return nil, invalid("invalid run status %q", *p.Status)
 	}
-	return s.Store.UpdateMLRun(ctx, p)
+	return s.Store.UpdateRun(ctx, p)
 }
 
 // LogBatch validates the batch (ValidateLogBatch) and logs it.
@@ -360,7 +360,7 @@ func (s *Service) CompareRuns(ctx context.Context, runIDs []string) (*Comparison
 	c := &Comparison{}
 	params, metrics := map[string]bool{}, map[string]bool{}
 	for _, id := range runIDs {
-		r, err := s.GetMLRun(ctx, id)
+		r, err := s.GetRun(ctx, id)
 		if err != nil {
 			return nil, err
 		}

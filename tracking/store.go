@@ -29,27 +29,27 @@ type Store interface {
 	// DeleteExperimentTag deletes a tag of an experiment; ErrNotFound if it has none.
 	DeleteExperimentTag(ctx context.Context, id, key string) error
 
-	// CreateMLRun creates a run in an active experiment and returns it.
-	CreateMLRun(ctx context.Context, p CreateMLRunParams) (*Run, error)
-	// GetMLRun returns a run with its params, latest metrics, tags and inputs.
-	GetMLRun(ctx context.Context, runID string) (*Run, error)
-	// UpdateMLRun changes a run's status, end time or name and returns its info.
-	UpdateMLRun(ctx context.Context, p UpdateMLRunParams) (*RunInfo, error)
-	// SetMLRunLifecycle deletes (StageDeleted) or restores (StageActive) a run.
-	SetMLRunLifecycle(ctx context.Context, runID, stage string) error
+	// CreateRun creates a run in an active experiment and returns it.
+	CreateRun(ctx context.Context, p CreateRunParams) (*Run, error)
+	// GetRun returns a run with its params, latest metrics, tags and inputs.
+	GetRun(ctx context.Context, runID string) (*Run, error)
+	// UpdateRun changes a run's status, end time or name and returns its info.
+	UpdateRun(ctx context.Context, p UpdateRunParams) (*RunInfo, error)
+	// SetRunLifecycle deletes (StageDeleted) or restores (StageActive) a run.
+	SetRunLifecycle(ctx context.Context, runID, stage string) error
 	// LogBatch writes metrics, params and tags of an active run in one transaction: all or
 	// nothing. A param already logged with another value is ErrInvalid. Setting the tag
 	// mlflow.runName renames the run.
 	LogBatch(ctx context.Context, p LogBatchParams) error
-	// DeleteMLRunTag deletes a tag of a run; ErrNotFound if it has none.
-	DeleteMLRunTag(ctx context.Context, runID, key string) error
+	// DeleteRunTag deletes a tag of a run; ErrNotFound if it has none.
+	DeleteRunTag(ctx context.Context, runID, key string) error
 	// LogInputs records datasets a run consumed.
 	LogInputs(ctx context.Context, runID string, inputs []DatasetInput) error
 	// GetMetricHistory returns a page of the points of one metric of a run, by step then
 	// timestamp.
 	GetMetricHistory(ctx context.Context, p GetMetricHistoryParams) (*MetricPage, error)
-	// SearchMLRuns returns a page of the runs of some experiments that match a filter.
-	SearchMLRuns(ctx context.Context, p SearchMLRunsParams) (*RunPage, error)
+	// SearchRuns returns a page of the runs of some experiments that match a filter.
+	SearchRuns(ctx context.Context, p SearchRunsParams) (*RunPage, error)
 
 	// CreateRegisteredModel creates a registered model; ErrAlreadyExists if the name is
 	// taken.
@@ -101,6 +101,22 @@ type Store interface {
 	DeleteModelVersionTag(ctx context.Context, name, version, key string) error
 }
 
+// Provider is a database that holds a tracking Store beside other data, as store/sqlite's
+// Store does (DAG runs and tracking in one file).
+type Provider interface {
+	// Tracking returns the database's tracking store.
+	Tracking() Store
+}
+
+// Of returns the tracking store of db, and false when db is not a Provider.
+func Of(db any) (Store, bool) {
+	p, ok := db.(Provider)
+	if !ok {
+		return nil, false
+	}
+	return p.Tracking(), true
+}
+
 // CreateExperimentParams describes a new experiment.
 type CreateExperimentParams struct {
 	// Name must be unique among experiments.
@@ -134,8 +150,8 @@ type ExperimentPage struct {
 	NextPageToken string
 }
 
-// CreateMLRunParams describes a new run.
-type CreateMLRunParams struct {
+// CreateRunParams describes a new run.
+type CreateRunParams struct {
 	// ExperimentID is the experiment of the run; it must be active.
 	ExperimentID string
 	// RunName is the run's name; empty leaves it empty (Service generates one).
@@ -150,8 +166,8 @@ type CreateMLRunParams struct {
 	Tags        []Tag
 }
 
-// UpdateMLRunParams changes a run; nil fields stay as they are.
-type UpdateMLRunParams struct {
+// UpdateRunParams changes a run; nil fields stay as they are.
+type UpdateRunParams struct {
 	RunID   string
 	Status  *RunStatus
 	EndTime *int64
@@ -181,8 +197,8 @@ type MetricPage struct {
 	NextPageToken string
 }
 
-// SearchMLRunsParams selects a page of runs.
-type SearchMLRunsParams struct {
+// SearchRunsParams selects a page of runs.
+type SearchRunsParams struct {
 	// ExperimentIDs are the experiments searched; at least one.
 	ExperimentIDs []string
 	// Filter is in MLflow's grammar (see ParseFilter).

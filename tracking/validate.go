@@ -184,3 +184,14 @@ func ValidateLogBatch(p LogBatchParams) error {
 	}
 	return nil
 }
+
+// CanonicalVersionStage returns the model version stage named stage, ignoring case (None,
+// Staging, Production or Archived); another name is ErrInvalid.
+func CanonicalVersionStage(stage string) (string, error) {
+	for _, st := range []string{StageNone, StageStaging, StageProduction, StageArchived} {
+		if strings.EqualFold(st, stage) {
+			return st, nil
+		}
+	}
+	return "", invalid("invalid model version stage %q: want None, Staging, Production or Archived", stage)
+}

@@ -108,7 +108,7 @@ func envOr(k, def string) string {
 }
 
 // openStore opens the SQLite store under the home folder.
-func (a *app) openStore(ctx context.Context) (store.Store, error) {
+func (a *app) openStore(ctx context.Context) (*sqlite.Store, error) {
 	path := filepath.Join(a.home, "weir.db")
 	st, err := sqlite.Open(ctx, path, nil)
 	if err != nil {

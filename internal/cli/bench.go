@@ -232,7 +232,7 @@ func runBench(ctx context.Context, name string, chainN, fanN, cmdN, parallelism 
 		parallelism = map[string]int{"chain": 32, "fanout": 256, "command": 64, "mapped": 256, "mapped_group": 256}[name]
 	}
 	res.Parallelism = parallelism
-	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: trackingStore(st),
+	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: st.Tracking(),
 		Home: home, Funcs: funcs, Parallelism: parallelism})
 	if err != nil {
 		return nil, err
@@ -308,7 +308,7 @@ func percentile(sorted []float64, p float64) float64 {
 
 // benchDatasetLatency measures, under weir server, the time from a dataset event's commit
 // to the first task of the DAG scheduled on it running.
-func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs *executor.Funcs) (*benchResult, error) {
+func benchDatasetLatency(ctx context.Context, home string, st *sqlite.Store, funcs *executor.Funcs) (*benchResult, error) {
 	dags := filepath.Join(home, "dags")
 	if err := os.MkdirAll(dags, 0o755); err != nil {
 		return nil, err
@@ -322,7 +322,7 @@ func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs
 			return nil, err
 		}
 	}
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: trackingStore(st), Home: home,
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home,
 		DAGsDir: dags, Funcs: funcs, Addr: "127.0.0.1:0", TickInterval: time.Minute, ScanInterval: time.Minute})
 	if err != nil {
 		return nil, err
@@ -375,10 +375,10 @@ func benchDatasetLatency(ctx context.Context, home string, st store.Store, funcs
 
 // benchManyDAGs triggers 100 DAGs of 100 no-op go tasks at once and measures the total
 // time and the scheduling delay (ready → running) of every task.
-func benchManyDAGs(ctx context.Context, home string, st store.Store, funcs *executor.Funcs) (*benchResult, error) {
+func benchManyDAGs(ctx context.Context, home string, st *sqlite.Store, funcs *executor.Funcs) (*benchResult, error) {
 	var mu sync.Mutex
 	var delays []float64
-	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: trackingStore(st),
+	eng, stop, err := benchNode(ctx, node.Config{Mode: node.ModeBench, Store: st, Tracking: st.Tracking(),
 		Home: home, Funcs: funcs, Parallelism: 256,
 		OnEvent: func(ev engine.Event) {
 			if ev.State == store.TIRunning {

@@ -24,12 +24,7 @@ func (a *app) trackingSvc(ctx context.Context) (*tracking.Service, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	ts, ok := st.(tracking.Store)
-	if !ok {
-		st.Close()
-		return nil, nil, errors.New("this store has no experiment tracking")
-	}
-	return tracking.NewService(ts, tracking.ServiceConfig{}), func() { st.Close() }, nil
+	return tracking.NewService(st.Tracking(), tracking.ServiceConfig{}), func() { st.Close() }, nil
 }
 
 // withTracking wraps a tracking command: it checks --output (when the command has one),
@@ -106,11 +101,11 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("experiment %q: %w (see `weir experiments list`)", args[0], err)
 			}
-			p := tracking.SearchMLRunsParams{ExperimentIDs: []string{exp.ID}, Filter: filter, MaxResults: limit}
+			p := tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID}, Filter: filter, MaxResults: limit}
 			if orderBy != "" {
 				p.OrderBy = []string{orderBy}
 			}
-			page, err := svc.SearchMLRuns(ctx, p)
+			page, err := svc.SearchRuns(ctx, p)
 			if err != nil {
 				return err
 			}
@@ -141,7 +136,7 @@ func (a *app) mlrunsCmd() *cobra.Command {
 	show := &cobra.Command{
 		Use: "show RUN_ID", Short: "Show a tracking run: params, latest metrics, tags", Args: cobra.ExactArgs(1),
 		RunE: a.withTracking(&showOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
-			r, err := svc.GetMLRun(cmd.Context(), args[0])
+			r, err := svc.GetRun(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("tracking run %q: %w", args[0], err)
 			}
@@ -252,7 +247,7 @@ func (a *app) modelsCmd() *cobra.Command {
 		Use: "versions MODEL", Short: "List a model's versions with their runs and aliases", Args: cobra.ExactArgs(1),
 		RunE: a.withTracking(&vOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
 			ctx := cmd.Context()
-			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: fmt.Sprintf("name = '%s'", strings.ReplaceAll(args[0], "'", "''")), MaxResults: 1000})
+			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: "name = " + tracking.QuoteString(args[0]), MaxResults: 1000})
 			if err != nil {
 				return err
 			}
@@ -336,7 +331,7 @@ func (a *app) lineageCmd() *cobra.Command {
 			}
 			l := lineage{Model: mv.Name, Version: mv.Version, Source: mv.Source, TrackingRun: mv.RunID}
 			if mv.RunID != "" {
-				if r, err := svc.GetMLRun(ctx, mv.RunID); err == nil {
+				if r, err := svc.GetRun(ctx, mv.RunID); err == nil {
 					l.DAGID, _ = r.Tag(tracking.TagDAGID)
 					l.DAGRunID, _ = r.Tag(tracking.TagDAGRunID)
 					l.TaskID, _ = r.Tag(tracking.TagTaskID)

@@ -47,8 +47,8 @@ func (t *Tracker) parent(ctx context.Context, dagID, runID string) (string, stri
 	if id, ok := t.parents[key]; ok {
 		return id, exp.ID, nil
 	}
-	page, err := t.svc.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp.ID},
-		Filter: fmt.Sprintf("tags.`%s` = '%s' AND tags.`weir.parent` = 'true'", tracking.TagDAGRunID, runID), MaxResults: 1})
+	page, err := t.svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID},
+		Filter: "tags." + tracking.QuoteKey(tracking.TagDAGRunID) + " = " + tracking.QuoteString(runID) + " AND tags.`weir.parent` = 'true'", MaxResults: 1})
 	if err == nil && len(page.Runs) > 0 {
 		t.parents[key] = page.Runs[0].Info.RunID
 		return page.Runs[0].Info.RunID, exp.ID, nil

@@ -30,7 +30,7 @@ func TestTrackedTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := tracking.NewService(st, tracking.ServiceConfig{})
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 	funcs := executor.NewFuncs()
 	_ = funcs.Register("train", func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 		c := weir.Tracking(ctx)
@@ -74,7 +74,7 @@ func TestTrackedTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := svc.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp.ID}})
+	page, err := svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,3 +122,51 @@ func TestTrackedTasks(t *testing.T) {
 }
 
 func formatF(f float64) string { b, _ := json.Marshal(f); return string(b) }
+
+// Issue 9, item 5: the tracker finds a DAG run's parent tracking run by a filter built with
+// tracking.QuoteString, so a run ID holding quotes or filter syntax finds its own parent
+// after a restart, and only its own.
+func TestParentFoundWhateverTheRunID(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
+	uri := func() string { return "" }
+	parentOf := func(tr *tracker.Tracker, runID string) string {
+		t.Helper()
+		try, err := tr.StartTry(ctx, engine.TrackedTry{DAGID: "d", RunID: runID, TaskID: "t", MapIndex: -1, TryNumber: 1})
+		if err != nil {
+			t.Fatalf("run %q: %v", runID, err)
+		}
+		r, err := svc.GetRun(ctx, try.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := r.Tag(tracking.TagParentRunID)
+		return p
+	}
+	ids := []string{"it's", "x' OR tags.a = 'b", "plain", "a''b", `q"uote`}
+	first := map[string]string{}
+	tr := tracker.New(svc, uri)
+	for _, id := range ids {
+		first[id] = parentOf(tr, id)
+	}
+	restarted := tracker.New(svc, uri) // no cache: finds the parents by search
+	for _, id := range ids {
+		if got := parentOf(restarted, id); got != first[id] || got == "" {
+			t.Errorf("run %q: parent after restart %q, want %q", id, got, first[id])
+		}
+	}
+	exp, err := svc.GetExperimentByName(ctx, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID}, Filter: "tags.`weir.parent` = 'true'"})
+	if err != nil || len(page.Runs) != len(ids) {
+		t.Errorf("%d parent runs, %v; want one per DAG run, %d", len(page.Runs), err, len(ids))
+	}
+}

@@ -31,6 +31,14 @@
 // fails alone (a failed statement undoes only its own changes in SQLite), the queue rows
 // are deleted and committed, and then store.ErrAlreadyExists is returned.
 //
+// # Tracking
+//
+// Store.Tracking returns the tracking.Store of the same file (experiments, runs, metrics,
+// the model registry), a separate type sharing the Store's pools and group commit.
+// Searches follow package tracking/search: experiments and the registry are loaded and
+// searched in memory there; a runs/search is planned there and rendered here by the
+// TrackingSearchRuns template of query/tracking.sql.
+//
 // # Concurrency
 //
 // A Store has two connection pools on the same file, in WAL (write-ahead log) mode:

@@ -14,9 +14,9 @@ import (
 // alone while the calls sharing its transaction are kept.
 func TestGroupedLogBatches(t *testing.T) {
 	t.Parallel()
-	s := setup(t)
+	s := setup(t).Tracking()
 	ctx := t.Context()
-	run, err := s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0", RunName: "r", StartTime: 1})
+	run, err := s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0", RunName: "r", StartTime: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestGroupedLogBatches(t *testing.T) {
 	if !errors.Is(errs[7], tracking.ErrInvalid) {
 		t.Errorf("the conflicting call's error %v, want ErrInvalid", errs[7])
 	}
-	got, err := s.GetMLRun(ctx, id)
+	got, err := s.GetRun(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}

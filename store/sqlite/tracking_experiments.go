@@ -1,29 +1,25 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/weirhq/weir/tracking"
+	"github.com/weirhq/weir/tracking/search"
 )
-
-var _ tracking.Store = (*Store)(nil)
 
 // trackingWrite runs fn in a write transaction, giving it a helper that executes named
 // queries; driver errors are interpreted (interpretError) once, here.
-func (s *Store) trackingWrite(ctx context.Context, fn func(tx *trackingTx) error) error {
-	return s.writeTx(ctx, func(w *writer) error { return fn(&trackingTx{w: w, s: s}) })
+func (s *Tracking) trackingWrite(ctx context.Context, fn func(tx *trackingTx) error) error {
+	return s.db.writeTx(ctx, func(w *writer) error { return fn(&trackingTx{w: w, s: s}) })
 }
 
 // trackingTx executes the named tracking queries of one write transaction.
 type trackingTx struct {
 	w *writer
-	s *Store
+	s *Tracking
 }
 
 // exec executes the named query and returns the rows it changed.
@@ -45,7 +41,7 @@ func (t *trackingTx) exec(name string, args ...any) (int64, error) {
 func (t *trackingTx) execText(text string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	var err error
-	if st := t.s.writeStmts[text]; st != nil {
+	if st := t.s.db.writeStmts[text]; st != nil {
 		res, err = t.w.stmt(st).ExecContext(t.w.nc, args...)
 	} else {
 		res, err = t.w.tx.ExecContext(t.w.nc, text, args...)
@@ -106,7 +102,7 @@ func scanExperiment(sc interface{ Scan(...any) error }) (*tracking.Experiment, i
 }
 
 // CreateExperiment implements tracking.Store.
-func (s *Store) CreateExperiment(ctx context.Context, p tracking.CreateExperimentParams) (string, error) {
+func (s *Tracking) CreateExperiment(ctx context.Context, p tracking.CreateExperimentParams) (string, error) {
 	now := p.Time
 	if now == 0 {
 		now = s.now().UnixMilli()
@@ -139,7 +135,7 @@ func (s *Store) CreateExperiment(ctx context.Context, p tracking.CreateExperimen
 }
 
 // GetExperiment implements tracking.Store.
-func (s *Store) GetExperiment(ctx context.Context, id string) (*tracking.Experiment, error) {
+func (s *Tracking) GetExperiment(ctx context.Context, id string) (*tracking.Experiment, error) {
 	key, err := experimentKey(id)
 	if err != nil {
 		return nil, err
@@ -148,11 +144,11 @@ func (s *Store) GetExperiment(ctx context.Context, id string) (*tracking.Experim
 }
 
 // GetExperimentByName implements tracking.Store.
-func (s *Store) GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error) {
+func (s *Tracking) GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error) {
 	return s.getExperiment(ctx, "TrackingGetExperimentByName", name, name)
 }
 
-func (s *Store) getExperiment(ctx context.Context, q string, arg any, what string) (*tracking.Experiment, error) {
+func (s *Tracking) getExperiment(ctx context.Context, q string, arg any, what string) (*tracking.Experiment, error) {
 	e, id, err := scanExperiment(s.r.QueryRowContext(ctx, query(q), arg))
 	if err != nil {
 		return nil, fmt.Errorf("experiment %q: %w", what, interpretError(err))
@@ -172,109 +168,14 @@ func (s *Store) getExperiment(ctx context.Context, q string, arg any, what strin
 	return e, rows.Err()
 }
 
-// SearchExperiments implements tracking.Store. Experiments are few: it loads them all and
-// filters, sorts and pages in memory.
-func (s *Store) SearchExperiments(ctx context.Context, p tracking.SearchExperimentsParams) (*tracking.ExperimentPage, error) {
-	clauses, err := tracking.ParseFilter(p.Filter)
-	if err != nil {
-		return nil, err
-	}
-	orders := make([]tracking.OrderBy, 0, len(p.OrderBy))
-	for _, o := range p.OrderBy {
-		ob, err := tracking.ParseOrderBy(o)
-		if err != nil {
-			return nil, err
-		}
-		if ob.Kind != tracking.KindAttribute || !slices.Contains([]string{"name", "experiment_id", "creation_time", "last_update_time"}, ob.Key) {
-			return nil, fmt.Errorf("%w: order_by %q: experiments order by name, experiment_id, creation_time or last_update_time", tracking.ErrInvalid, o)
-		}
-		orders = append(orders, ob)
-	}
-	offset, err := tracking.DecodePageToken(p.PageToken)
-	if err != nil {
-		return nil, err
-	}
-	all, err := s.allExperiments(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []tracking.Experiment
-	for _, e := range all {
-		if !p.ViewType.Includes(e.LifecycleStage) {
-			continue
-		}
-		ok, err := matchExperiment(&e, clauses)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, e)
-		}
-	}
-	sortByOrders(out, orders, func(key string, a, b *tracking.Experiment) int {
-		switch key {
-		case "name":
-			return strings.Compare(a.Name, b.Name)
-		case "experiment_id":
-			return cmp.Compare(idNumber(a.ID), idNumber(b.ID))
-		case "creation_time":
-			return cmp.Compare(a.CreationTime, b.CreationTime)
-		case "last_update_time":
-			return cmp.Compare(a.LastUpdateTime, b.LastUpdateTime)
-		}
-		return 0
-	}, func(a, b *tracking.Experiment) int {
-		if len(orders) == 0 {
-			if c := cmp.Compare(b.CreationTime, a.CreationTime); c != 0 {
-				return c
-			}
-		}
-		return cmp.Compare(idNumber(a.ID), idNumber(b.ID))
-	})
-	max := p.MaxResults
-	if max <= 0 {
-		max = tracking.DefaultSearchResults
-	}
-	page, next := tracking.Page(out, offset, max)
-	return &tracking.ExperimentPage{Experiments: page, NextPageToken: next}, nil
+// SearchExperiments implements tracking.Store: search.Experiments filters, sorts and pages
+// every experiment, which are few.
+func (s *Tracking) SearchExperiments(ctx context.Context, p tracking.SearchExperimentsParams) (*tracking.ExperimentPage, error) {
+	return search.Experiments(ctx, p, s.allExperiments)
 }
 
-func matchExperiment(e *tracking.Experiment, clauses []tracking.Clause) (bool, error) {
-	for _, c := range clauses {
-		switch {
-		case c.Kind == tracking.KindTag:
-			v, ok := "", false
-			for _, t := range e.Tags {
-				if t.Key == c.Key {
-					v, ok = t.Value, true
-				}
-			}
-			if !ok || !tracking.MatchString(c, v) {
-				return false, nil
-			}
-		case c.Kind == tracking.KindAttribute && c.Key == "name":
-			if c.IsNumber || !tracking.MatchString(c, e.Name) {
-				return false, nil
-			}
-		case c.Kind == tracking.KindAttribute && (c.Key == "creation_time" || c.Key == "last_update_time"):
-			if !c.IsNumber {
-				return false, fmt.Errorf("%w: filter: %s compares with a number", tracking.ErrInvalid, c.Key)
-			}
-			v := e.CreationTime
-			if c.Key == "last_update_time" {
-				v = e.LastUpdateTime
-			}
-			if !tracking.MatchNumber(c, float64(v)) {
-				return false, nil
-			}
-		default:
-			return false, fmt.Errorf("%w: filter: experiments are filtered on name, creation_time, last_update_time and tags, not %s.%s", tracking.ErrInvalid, c.Kind, c.Key)
-		}
-	}
-	return true, nil
-}
-
-func (s *Store) allExperiments(ctx context.Context) ([]tracking.Experiment, error) {
+// allExperiments returns every experiment with its tags.
+func (s *Tracking) allExperiments(ctx context.Context) ([]tracking.Experiment, error) {
 	rows, err := s.r.QueryContext(ctx, query("TrackingListExperiments"))
 	if err != nil {
 		return nil, err
@@ -312,7 +213,7 @@ func (s *Store) allExperiments(ctx context.Context) ([]tracking.Experiment, erro
 }
 
 // RenameExperiment implements tracking.Store.
-func (s *Store) RenameExperiment(ctx context.Context, id, newName string) error {
+func (s *Tracking) RenameExperiment(ctx context.Context, id, newName string) error {
 	key, err := experimentKey(id)
 	if err != nil {
 		return err
@@ -322,7 +223,7 @@ func (s *Store) RenameExperiment(ctx context.Context, id, newName string) error 
 
 // experimentWrite executes the named query on one experiment, ErrNotFound if it changed no
 // row.
-func (s *Store) experimentWrite(ctx context.Context, id, name string, args ...any) error {
+func (s *Tracking) experimentWrite(ctx context.Context, id, name string, args ...any) error {
 	err := s.trackingWrite(ctx, func(tx *trackingTx) error {
 		n, err := tx.exec(name, args...)
 		if err == nil && n == 0 {
@@ -337,7 +238,7 @@ func (s *Store) experimentWrite(ctx context.Context, id, name string, args ...an
 }
 
 // SetExperimentLifecycle implements tracking.Store.
-func (s *Store) SetExperimentLifecycle(ctx context.Context, id, stage string) error {
+func (s *Tracking) SetExperimentLifecycle(ctx context.Context, id, stage string) error {
 	key, err := experimentKey(id)
 	if err != nil {
 		return err
@@ -370,7 +271,7 @@ func (s *Store) SetExperimentLifecycle(ctx context.Context, id, stage string) er
 }
 
 // SetExperimentTag implements tracking.Store.
-func (s *Store) SetExperimentTag(ctx context.Context, id string, tag tracking.Tag) error {
+func (s *Tracking) SetExperimentTag(ctx context.Context, id string, tag tracking.Tag) error {
 	key, err := experimentKey(id)
 	if err != nil {
 		return err
@@ -386,7 +287,7 @@ func (s *Store) SetExperimentTag(ctx context.Context, id string, tag tracking.Ta
 }
 
 // DeleteExperimentTag implements tracking.Store.
-func (s *Store) DeleteExperimentTag(ctx context.Context, id, tagKey string) error {
+func (s *Tracking) DeleteExperimentTag(ctx context.Context, id, tagKey string) error {
 	key, err := experimentKey(id)
 	if err != nil {
 		return err

@@ -1,15 +1,14 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/weirhq/weir/tracking"
+	"github.com/weirhq/weir/tracking/search"
 )
 
 // modelRow is a registered model with its integer key.
@@ -59,7 +58,7 @@ type registry struct {
 
 // loadRegistry loads the registered model name (all models if name is empty) with its
 // versions, tags and aliases.
-func (s *Store) loadRegistry(ctx context.Context, name string) (*registry, error) {
+func (s *Tracking) loadRegistry(ctx context.Context, name string) (*registry, error) {
 	reg := &registry{versions: map[int64][]tracking.ModelVersion{}}
 	var filter any // NULL: every model
 	if name != "" {
@@ -151,27 +150,9 @@ func (s *Store) loadRegistry(ctx context.Context, name string) (*registry, error
 		return nil, err
 	}
 	for i := range reg.models {
-		reg.models[i].m.LatestVersions = latestVersions(reg.versions[reg.models[i].id], nil)
+		reg.models[i].m.LatestVersions = search.LatestVersions(reg.versions[reg.models[i].id], nil)
 	}
 	return reg, nil
-}
-
-// latestVersions returns the latest version of each stage in stages (every stage if
-// empty) among vs (in version order), ordered by stage name.
-func latestVersions(vs []tracking.ModelVersion, stages []string) []tracking.ModelVersion {
-	latest := map[string]tracking.ModelVersion{}
-	for _, v := range vs {
-		if len(stages) > 0 && !slices.ContainsFunc(stages, func(s string) bool { return strings.EqualFold(s, v.CurrentStage) }) {
-			continue
-		}
-		latest[v.CurrentStage] = v
-	}
-	out := make([]tracking.ModelVersion, 0, len(latest))
-	for _, v := range latest {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b tracking.ModelVersion) int { return strings.Compare(a.CurrentStage, b.CurrentStage) })
-	return out
 }
 
 // eachRow runs the named query and calls fn on each row.
@@ -190,7 +171,7 @@ func eachRow(ctx context.Context, q queryer, name string, args []any, fn func(*s
 }
 
 // CreateRegisteredModel implements tracking.Store.
-func (s *Store) CreateRegisteredModel(ctx context.Context, p tracking.CreateRegisteredModelParams) (*tracking.RegisteredModel, error) {
+func (s *Tracking) CreateRegisteredModel(ctx context.Context, p tracking.CreateRegisteredModelParams) (*tracking.RegisteredModel, error) {
 	now := p.Time
 	if now == 0 {
 		now = s.now().UnixMilli()
@@ -218,7 +199,7 @@ func (s *Store) CreateRegisteredModel(ctx context.Context, p tracking.CreateRegi
 }
 
 // GetRegisteredModel implements tracking.Store.
-func (s *Store) GetRegisteredModel(ctx context.Context, name string) (*tracking.RegisteredModel, error) {
+func (s *Tracking) GetRegisteredModel(ctx context.Context, name string) (*tracking.RegisteredModel, error) {
 	reg, err := s.loadRegistry(ctx, name)
 	if err != nil {
 		return nil, err
@@ -227,7 +208,7 @@ func (s *Store) GetRegisteredModel(ctx context.Context, name string) (*tracking.
 }
 
 // modelWrite runs fn on the key of the registered model name in a write transaction.
-func (s *Store) modelWrite(ctx context.Context, name string, fn func(tx *trackingTx, model int64) error) error {
+func (s *Tracking) modelWrite(ctx context.Context, name string, fn func(tx *trackingTx, model int64) error) error {
 	return s.trackingWrite(ctx, func(tx *trackingTx) error {
 		id, err := modelKey(tx.w.nc, tx.w.tx, name)
 		if err != nil {
@@ -238,7 +219,7 @@ func (s *Store) modelWrite(ctx context.Context, name string, fn func(tx *trackin
 }
 
 // RenameRegisteredModel implements tracking.Store.
-func (s *Store) RenameRegisteredModel(ctx context.Context, name, newName string) (*tracking.RegisteredModel, error) {
+func (s *Tracking) RenameRegisteredModel(ctx context.Context, name, newName string) (*tracking.RegisteredModel, error) {
 	err := s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		if _, err := tx.exec("TrackingRenameModel", model, newName, s.now().UnixMilli()); err != nil {
 			return fmt.Errorf("registered model %q: %w", newName, err)
@@ -252,7 +233,7 @@ func (s *Store) RenameRegisteredModel(ctx context.Context, name, newName string)
 }
 
 // UpdateRegisteredModel implements tracking.Store.
-func (s *Store) UpdateRegisteredModel(ctx context.Context, name, description string) (*tracking.RegisteredModel, error) {
+func (s *Tracking) UpdateRegisteredModel(ctx context.Context, name, description string) (*tracking.RegisteredModel, error) {
 	err := s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		_, err := tx.exec("TrackingUpdateModel", model, description, s.now().UnixMilli())
 		return err
@@ -264,7 +245,7 @@ func (s *Store) UpdateRegisteredModel(ctx context.Context, name, description str
 }
 
 // DeleteRegisteredModel implements tracking.Store.
-func (s *Store) DeleteRegisteredModel(ctx context.Context, name string) error {
+func (s *Tracking) DeleteRegisteredModel(ctx context.Context, name string) error {
 	return s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		_, err := tx.exec("TrackingDeleteModel", model)
 		return err
@@ -272,7 +253,7 @@ func (s *Store) DeleteRegisteredModel(ctx context.Context, name string) error {
 }
 
 // SetRegisteredModelTag implements tracking.Store.
-func (s *Store) SetRegisteredModelTag(ctx context.Context, name string, tag tracking.Tag) error {
+func (s *Tracking) SetRegisteredModelTag(ctx context.Context, name string, tag tracking.Tag) error {
 	return s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		_, err := tx.exec("TrackingSetModelTag", model, tag.Key, tag.Value)
 		return err
@@ -280,7 +261,7 @@ func (s *Store) SetRegisteredModelTag(ctx context.Context, name string, tag trac
 }
 
 // DeleteRegisteredModelTag implements tracking.Store.
-func (s *Store) DeleteRegisteredModelTag(ctx context.Context, name, key string) error {
+func (s *Tracking) DeleteRegisteredModelTag(ctx context.Context, name, key string) error {
 	return s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		n, err := tx.exec("TrackingDeleteModelTag", model, key)
 		if err == nil && n == 0 {
@@ -291,7 +272,7 @@ func (s *Store) DeleteRegisteredModelTag(ctx context.Context, name, key string) 
 }
 
 // SetRegisteredModelAlias implements tracking.Store.
-func (s *Store) SetRegisteredModelAlias(ctx context.Context, name, alias, version string) error {
+func (s *Tracking) SetRegisteredModelAlias(ctx context.Context, name, alias, version string) error {
 	n, err := versionNumber(name, version)
 	if err != nil {
 		return err
@@ -305,7 +286,7 @@ func (s *Store) SetRegisteredModelAlias(ctx context.Context, name, alias, versio
 }
 
 // DeleteRegisteredModelAlias implements tracking.Store.
-func (s *Store) DeleteRegisteredModelAlias(ctx context.Context, name, alias string) error {
+func (s *Tracking) DeleteRegisteredModelAlias(ctx context.Context, name, alias string) error {
 	return s.modelWrite(ctx, name, func(tx *trackingTx, model int64) error {
 		n, err := tx.exec("TrackingDeleteAlias", model, alias)
 		if err == nil && n == 0 {
@@ -316,7 +297,7 @@ func (s *Store) DeleteRegisteredModelAlias(ctx context.Context, name, alias stri
 }
 
 // GetModelVersionByAlias implements tracking.Store.
-func (s *Store) GetModelVersionByAlias(ctx context.Context, name, alias string) (*tracking.ModelVersion, error) {
+func (s *Tracking) GetModelVersionByAlias(ctx context.Context, name, alias string) (*tracking.ModelVersion, error) {
 	id, err := modelKey(ctx, s.r, name)
 	if err != nil {
 		return nil, err
@@ -329,16 +310,16 @@ func (s *Store) GetModelVersionByAlias(ctx context.Context, name, alias string) 
 }
 
 // GetLatestVersions implements tracking.Store.
-func (s *Store) GetLatestVersions(ctx context.Context, name string, stages []string) ([]tracking.ModelVersion, error) {
+func (s *Tracking) GetLatestVersions(ctx context.Context, name string, stages []string) ([]tracking.ModelVersion, error) {
 	reg, err := s.loadRegistry(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return latestVersions(reg.versions[reg.models[0].id], stages), nil
+	return search.LatestVersions(reg.versions[reg.models[0].id], stages), nil
 }
 
 // CreateModelVersion implements tracking.Store.
-func (s *Store) CreateModelVersion(ctx context.Context, p tracking.CreateModelVersionParams) (*tracking.ModelVersion, error) {
+func (s *Tracking) CreateModelVersion(ctx context.Context, p tracking.CreateModelVersionParams) (*tracking.ModelVersion, error) {
 	now := p.Time
 	if now == 0 {
 		now = s.now().UnixMilli()
@@ -365,7 +346,7 @@ func (s *Store) CreateModelVersion(ctx context.Context, p tracking.CreateModelVe
 }
 
 // GetModelVersion implements tracking.Store.
-func (s *Store) GetModelVersion(ctx context.Context, name, version string) (*tracking.ModelVersion, error) {
+func (s *Tracking) GetModelVersion(ctx context.Context, name, version string) (*tracking.ModelVersion, error) {
 	if _, err := versionNumber(name, version); err != nil {
 		return nil, err
 	}
@@ -382,7 +363,7 @@ func (s *Store) GetModelVersion(ctx context.Context, name, version string) (*tra
 }
 
 // versionWrite runs fn on an existing version in a write transaction.
-func (s *Store) versionWrite(ctx context.Context, name, version string, fn func(tx *trackingTx, model, version int64) error) error {
+func (s *Tracking) versionWrite(ctx context.Context, name, version string, fn func(tx *trackingTx, model, version int64) error) error {
 	n, err := versionNumber(name, version)
 	if err != nil {
 		return err
@@ -396,7 +377,7 @@ func (s *Store) versionWrite(ctx context.Context, name, version string, fn func(
 }
 
 // UpdateModelVersion implements tracking.Store.
-func (s *Store) UpdateModelVersion(ctx context.Context, name, version, description string) (*tracking.ModelVersion, error) {
+func (s *Tracking) UpdateModelVersion(ctx context.Context, name, version, description string) (*tracking.ModelVersion, error) {
 	err := s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		_, err := tx.exec("TrackingUpdateVersion", model, v, description, s.now().UnixMilli())
 		return err
@@ -408,7 +389,7 @@ func (s *Store) UpdateModelVersion(ctx context.Context, name, version, descripti
 }
 
 // DeleteModelVersion implements tracking.Store.
-func (s *Store) DeleteModelVersion(ctx context.Context, name, version string) error {
+func (s *Tracking) DeleteModelVersion(ctx context.Context, name, version string) error {
 	return s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		_, err := tx.exec("TrackingDeleteVersion", model, v)
 		return err
@@ -416,17 +397,12 @@ func (s *Store) DeleteModelVersion(ctx context.Context, name, version string) er
 }
 
 // TransitionModelVersionStage implements tracking.Store.
-func (s *Store) TransitionModelVersionStage(ctx context.Context, name, version, stage string, archiveExisting bool) (*tracking.ModelVersion, error) {
-	canon := ""
-	for _, st := range []string{tracking.StageNone, tracking.StageStaging, tracking.StageProduction, tracking.StageArchived} {
-		if strings.EqualFold(st, stage) {
-			canon = st
-		}
+func (s *Tracking) TransitionModelVersionStage(ctx context.Context, name, version, stage string, archiveExisting bool) (*tracking.ModelVersion, error) {
+	canon, err := tracking.CanonicalVersionStage(stage)
+	if err != nil {
+		return nil, err
 	}
-	if canon == "" {
-		return nil, fmt.Errorf("%w: invalid model version stage %q: want None, Staging, Production or Archived", tracking.ErrInvalid, stage)
-	}
-	err := s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
+	err = s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		now := s.now().UnixMilli()
 		if _, err := tx.exec("TrackingSetVersionStage", model, v, canon, now); err != nil {
 			return err
@@ -446,7 +422,7 @@ func (s *Store) TransitionModelVersionStage(ctx context.Context, name, version, 
 }
 
 // SetModelVersionTag implements tracking.Store.
-func (s *Store) SetModelVersionTag(ctx context.Context, name, version string, tag tracking.Tag) error {
+func (s *Tracking) SetModelVersionTag(ctx context.Context, name, version string, tag tracking.Tag) error {
 	return s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		_, err := tx.exec("TrackingSetVersionTag", model, v, tag.Key, tag.Value)
 		return err
@@ -454,7 +430,7 @@ func (s *Store) SetModelVersionTag(ctx context.Context, name, version string, ta
 }
 
 // DeleteModelVersionTag implements tracking.Store.
-func (s *Store) DeleteModelVersionTag(ctx context.Context, name, version, key string) error {
+func (s *Tracking) DeleteModelVersionTag(ctx context.Context, name, version, key string) error {
 	return s.versionWrite(ctx, name, version, func(tx *trackingTx, model, v int64) error {
 		n, err := tx.exec("TrackingDeleteVersionTag", model, v, key)
 		if err == nil && n == 0 {
@@ -464,146 +440,33 @@ func (s *Store) DeleteModelVersionTag(ctx context.Context, name, version, key st
 	})
 }
 
-// SearchRegisteredModels implements tracking.Store. The registry is small: it is loaded
-// and filtered, sorted and paged in memory.
-func (s *Store) SearchRegisteredModels(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.RegisteredModelPage, error) {
-	clauses, orders, offset, err := parseRegistrySearch(p, false)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := s.loadRegistry(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []tracking.RegisteredModel
-	for _, r := range reg.models {
-		ok, err := matchRegistry(clauses, r.m.Name, r.m.Tags, nil)
+// SearchRegisteredModels implements tracking.Store: search.RegisteredModels filters, sorts
+// and pages the whole registry, which is small.
+func (s *Tracking) SearchRegisteredModels(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.RegisteredModelPage, error) {
+	return search.RegisteredModels(ctx, p, func(ctx context.Context) ([]tracking.RegisteredModel, error) {
+		reg, err := s.loadRegistry(ctx, "")
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			out = append(out, r.m)
+		out := make([]tracking.RegisteredModel, len(reg.models))
+		for i, r := range reg.models {
+			out[i] = r.m
 		}
-	}
-	sortByOrders(out, orders, func(key string, a, b *tracking.RegisteredModel) int {
-		switch key {
-		case "name":
-			return strings.Compare(a.Name, b.Name)
-		case "creation_timestamp":
-			return cmp.Compare(a.CreationTime, b.CreationTime)
-		case "last_updated_timestamp":
-			return cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
-		}
-		return 0
-	}, func(a, b *tracking.RegisteredModel) int { return strings.Compare(a.Name, b.Name) })
-	page, next := tracking.Page(out, offset, registryMax(p.MaxResults))
-	return &tracking.RegisteredModelPage{RegisteredModels: page, NextPageToken: next}, nil
-}
-
-func registryMax(n int) int {
-	if n <= 0 {
-		return 100
-	}
-	return n
-}
-
-// SearchModelVersions implements tracking.Store, in memory as SearchRegisteredModels.
-func (s *Store) SearchModelVersions(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.ModelVersionPage, error) {
-	clauses, orders, offset, err := parseRegistrySearch(p, true)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := s.loadRegistry(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []tracking.ModelVersion
-	for _, r := range reg.models {
-		for _, v := range reg.versions[r.id] {
-			ok, err := matchRegistry(clauses, v.Name, v.Tags, &v)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, v)
-			}
-		}
-	}
-	sortByOrders(out, orders, func(key string, a, b *tracking.ModelVersion) int {
-		switch key {
-		case "name":
-			return strings.Compare(a.Name, b.Name)
-		case "version_number":
-			return cmp.Compare(idNumber(a.Version), idNumber(b.Version))
-		case "creation_timestamp":
-			return cmp.Compare(a.CreationTime, b.CreationTime)
-		case "last_updated_timestamp":
-			return cmp.Compare(a.LastUpdatedTime, b.LastUpdatedTime)
-		}
-		return 0
-	}, func(a, b *tracking.ModelVersion) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return cmp.Compare(idNumber(b.Version), idNumber(a.Version))
+		return out, nil
 	})
-	page, next := tracking.Page(out, offset, registryMax(p.MaxResults))
-	return &tracking.ModelVersionPage{ModelVersions: page, NextPageToken: next}, nil
 }
 
-func parseRegistrySearch(p tracking.SearchRegistryParams, versions bool) ([]tracking.Clause, []tracking.OrderBy, int, error) {
-	clauses, err := tracking.ParseFilter(p.Filter)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	var orders []tracking.OrderBy
-	for _, s := range p.OrderBy {
-		o, err := tracking.ParseOrderBy(s)
+// SearchModelVersions implements tracking.Store, as SearchRegisteredModels.
+func (s *Tracking) SearchModelVersions(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.ModelVersionPage, error) {
+	return search.ModelVersions(ctx, p, func(ctx context.Context) ([]tracking.ModelVersion, error) {
+		reg, err := s.loadRegistry(ctx, "")
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		}
-		ok := o.Kind == tracking.KindAttribute && (o.Key == "name" || o.Key == "creation_timestamp" || o.Key == "last_updated_timestamp" || (versions && o.Key == "version_number"))
-		if !ok {
-			return nil, nil, 0, fmt.Errorf("%w: order_by %q: unsupported key", tracking.ErrInvalid, s)
+		var out []tracking.ModelVersion
+		for _, r := range reg.models {
+			out = append(out, reg.versions[r.id]...)
 		}
-		orders = append(orders, o)
-	}
-	offset, err := tracking.DecodePageToken(p.PageToken)
-	return clauses, orders, offset, err
-}
-
-// matchRegistry reports whether a model (v nil) or version matches every clause.
-func matchRegistry(clauses []tracking.Clause, name string, tags []tracking.Tag, v *tracking.ModelVersion) (bool, error) {
-	for _, c := range clauses {
-		var val string
-		switch {
-		case c.Kind == tracking.KindTag:
-			i := slices.IndexFunc(tags, func(t tracking.Tag) bool { return t.Key == c.Key })
-			if i < 0 {
-				return false, nil
-			}
-			val = tags[i].Value
-		case c.Kind == tracking.KindAttribute && c.Key == "name":
-			val = name
-		case v != nil && c.Kind == tracking.KindAttribute && c.Key == "run_id":
-			val = v.RunID
-		case v != nil && c.Kind == tracking.KindAttribute && c.Key == "source_path":
-			val = v.Source
-		case v != nil && c.Kind == tracking.KindAttribute && (c.Key == "version_number" || c.Key == "version"):
-			n, _ := strconv.ParseFloat(v.Version, 64)
-			if !c.IsNumber {
-				return false, fmt.Errorf("%w: filter: version_number compares with a number", tracking.ErrInvalid)
-			}
-			if !tracking.MatchNumber(c, n) {
-				return false, nil
-			}
-			continue
-		default:
-			return false, fmt.Errorf("%w: filter: unsupported key %s.%s", tracking.ErrInvalid, c.Kind, c.Key)
-		}
-		if !tracking.MatchString(c, val) {
-			return false, nil
-		}
-	}
-	return true, nil
+		return out, nil
+	})
 }

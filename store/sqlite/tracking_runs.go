@@ -55,8 +55,8 @@ func (t *trackingTx) activeRun(runID string) (runRow, error) {
 	return r, nil
 }
 
-// CreateMLRun implements tracking.Store.
-func (s *Store) CreateMLRun(ctx context.Context, p tracking.CreateMLRunParams) (*tracking.Run, error) {
+// CreateRun implements tracking.Store.
+func (s *Tracking) CreateRun(ctx context.Context, p tracking.CreateRunParams) (*tracking.Run, error) {
 	exp, err := experimentKey(p.ExperimentID)
 	if err != nil {
 		return nil, err
@@ -105,11 +105,11 @@ func (s *Store) CreateMLRun(ctx context.Context, p tracking.CreateMLRunParams) (
 	if err != nil {
 		return nil, err
 	}
-	return s.GetMLRun(ctx, runID)
+	return s.GetRun(ctx, runID)
 }
 
-// GetMLRun implements tracking.Store.
-func (s *Store) GetMLRun(ctx context.Context, runID string) (*tracking.Run, error) {
+// GetRun implements tracking.Store.
+func (s *Tracking) GetRun(ctx context.Context, runID string) (*tracking.Run, error) {
 	r, err := runInfo(ctx, s.r, runID)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Store) GetMLRun(ctx context.Context, runID string) (*tracking.Run, erro
 }
 
 // loadRuns returns the runs of rows with their params, latest metrics, tags and inputs.
-func (s *Store) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run, error) {
+func (s *Tracking) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run, error) {
 	out := make([]tracking.Run, len(rows))
 	index := make(map[int64]*tracking.Run, len(rows))
 	ids := make([]int64, len(rows))
@@ -204,8 +204,8 @@ func (s *Store) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run, er
 	return out, nil
 }
 
-// UpdateMLRun implements tracking.Store.
-func (s *Store) UpdateMLRun(ctx context.Context, p tracking.UpdateMLRunParams) (*tracking.RunInfo, error) {
+// UpdateRun implements tracking.Store.
+func (s *Tracking) UpdateRun(ctx context.Context, p tracking.UpdateRunParams) (*tracking.RunInfo, error) {
 	var status, end, name any
 	if p.Status != nil {
 		status = string(*p.Status)
@@ -239,8 +239,8 @@ func (s *Store) UpdateMLRun(ctx context.Context, p tracking.UpdateMLRunParams) (
 	return &r.info, nil
 }
 
-// SetMLRunLifecycle implements tracking.Store.
-func (s *Store) SetMLRunLifecycle(ctx context.Context, runID, stage string) error {
+// SetRunLifecycle implements tracking.Store.
+func (s *Tracking) SetRunLifecycle(ctx context.Context, runID, stage string) error {
 	if stage != tracking.StageActive && stage != tracking.StageDeleted {
 		return fmt.Errorf("%w: lifecycle stage %q", tracking.ErrInvalid, stage)
 	}
@@ -255,9 +255,9 @@ func (s *Store) SetMLRunLifecycle(ctx context.Context, runID, stage string) erro
 }
 
 // LogBatch implements tracking.Store.
-func (s *Store) LogBatch(ctx context.Context, p tracking.LogBatchParams) error {
+func (s *Tracking) LogBatch(ctx context.Context, p tracking.LogBatchParams) error {
 	// Concurrent log calls share commits (groupWrite); each is still all or nothing.
-	return s.groupWrite(ctx, func(w *writer) error {
+	return s.db.groupWrite(ctx, func(w *writer) error {
 		tx := &trackingTx{w: w, s: s}
 		r, err := tx.activeRun(p.RunID)
 		if err != nil {
@@ -360,8 +360,8 @@ func metricsJSON(ms []tracking.Metric) string {
 	return string(buf)
 }
 
-// DeleteMLRunTag implements tracking.Store.
-func (s *Store) DeleteMLRunTag(ctx context.Context, runID, key string) error {
+// DeleteRunTag implements tracking.Store.
+func (s *Tracking) DeleteRunTag(ctx context.Context, runID, key string) error {
 	return s.trackingWrite(ctx, func(tx *trackingTx) error {
 		r, err := tx.activeRun(runID)
 		if err != nil {
@@ -376,7 +376,7 @@ func (s *Store) DeleteMLRunTag(ctx context.Context, runID, key string) error {
 }
 
 // LogInputs implements tracking.Store.
-func (s *Store) LogInputs(ctx context.Context, runID string, inputs []tracking.DatasetInput) error {
+func (s *Tracking) LogInputs(ctx context.Context, runID string, inputs []tracking.DatasetInput) error {
 	return s.trackingWrite(ctx, func(tx *trackingTx) error {
 		r, err := tx.activeRun(runID)
 		if err != nil {
@@ -400,7 +400,7 @@ func (s *Store) LogInputs(ctx context.Context, runID string, inputs []tracking.D
 }
 
 // GetMetricHistory implements tracking.Store.
-func (s *Store) GetMetricHistory(ctx context.Context, p tracking.GetMetricHistoryParams) (*tracking.MetricPage, error) {
+func (s *Tracking) GetMetricHistory(ctx context.Context, p tracking.GetMetricHistoryParams) (*tracking.MetricPage, error) {
 	r, err := runInfo(ctx, s.r, p.RunID)
 	if err != nil {
 		return nil, err
@@ -449,7 +449,7 @@ func scanPoints(rows *sql.Rows, key string) ([]tracking.Metric, error) {
 
 // MetricHistoryRange returns the points of metric key of run runID with steps in
 // [startStep, endStep], by step (for tracking's bulk-interval history).
-func (s *Store) MetricHistoryRange(ctx context.Context, runID, key string, startStep, endStep int64) ([]tracking.Metric, error) {
+func (s *Tracking) MetricHistoryRange(ctx context.Context, runID, key string, startStep, endStep int64) ([]tracking.Metric, error) {
 	r, err := runInfo(ctx, s.r, runID)
 	if err != nil {
 		return nil, err

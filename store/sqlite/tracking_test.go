@@ -9,5 +9,5 @@ import (
 
 func TestTrackingConformance(t *testing.T) {
 	t.Parallel()
-	trackingtest.Run(t, func(t *testing.T) tracking.Store { return setup(t) })
+	trackingtest.Run(t, func(t *testing.T) tracking.Store { return setup(t).Tracking() })
 }

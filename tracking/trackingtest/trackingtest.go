@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 		{"LogBatch", testLogBatch},
 		{"MetricHistory", testMetricHistory},
 		{"SearchRuns", testSearchRuns},
+		{"SearchRunsSyntax", testSearchRunsSyntax},
 		{"Registry", testRegistry},
 		{"StartRun", testStartRun},
 	} {
@@ -94,12 +95,12 @@ func testExperiments(t *testing.T, setup func(t *testing.T) (context.Context, *t
 	}
 
 	// Deleting an experiment deletes its runs; restoring it restores them.
-	run := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: id}))(t)
+	run := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: id}))(t)
 	noErr(t, s.SetExperimentLifecycle(ctx, id, tracking.StageDeleted))
-	if r := get(s.GetMLRun(ctx, run.Info.RunID))(t); r.Info.LifecycleStage != tracking.StageDeleted {
+	if r := get(s.GetRun(ctx, run.Info.RunID))(t); r.Info.LifecycleStage != tracking.StageDeleted {
 		t.Errorf("run of deleted experiment is %s", r.Info.LifecycleStage)
 	}
-	_, err = s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: id})
+	_, err = s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: id})
 	wantErr(t, err, tracking.ErrInvalid, "run in deleted experiment")
 	page := get(s.SearchExperiments(ctx, tracking.SearchExperimentsParams{}))(t)
 	if len(page.Experiments) != 1 || page.Experiments[0].ID != "0" {
@@ -110,7 +111,7 @@ func testExperiments(t *testing.T, setup func(t *testing.T) (context.Context, *t
 		t.Errorf("deleted experiments: %+v", page.Experiments)
 	}
 	noErr(t, s.SetExperimentLifecycle(ctx, id, tracking.StageActive))
-	if r := get(s.GetMLRun(ctx, run.Info.RunID))(t); r.Info.LifecycleStage != tracking.StageActive {
+	if r := get(s.GetRun(ctx, run.Info.RunID))(t); r.Info.LifecycleStage != tracking.StageActive {
 		t.Errorf("run of restored experiment is %s", r.Info.LifecycleStage)
 	}
 	wantErr(t, s.SetExperimentLifecycle(ctx, "0", tracking.StageDeleted), tracking.ErrInvalid, "delete Default")
@@ -142,7 +143,7 @@ func testExperiments(t *testing.T, setup func(t *testing.T) (context.Context, *t
 
 func testRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tracking.Service)) {
 	ctx, s := setup(t)
-	parent := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0", RunName: "parent", StartTime: 1000}))(t)
+	parent := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0", RunName: "parent", StartTime: 1000}))(t)
 	if parent.Info.Status != tracking.RunRunning || parent.Info.StartTime != 1000 || parent.Info.RunName != "parent" ||
 		parent.Info.ArtifactURI != "mlflow-artifacts:/0/"+parent.Info.RunID+"/artifacts" || len(parent.Info.RunID) != 32 {
 		t.Errorf("created run: %+v", parent.Info)
@@ -150,18 +151,18 @@ func testRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tracking
 	if v, _ := parent.Tag(tracking.TagRunName); v != "parent" {
 		t.Errorf("mlflow.runName = %q", v)
 	}
-	child := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0", ParentRunID: parent.Info.RunID, UserID: "ann"}))(t)
+	child := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0", ParentRunID: parent.Info.RunID, UserID: "ann"}))(t)
 	if v, _ := child.Tag(tracking.TagParentRunID); v != parent.Info.RunID {
 		t.Errorf("parent tag = %q", v)
 	}
 	if child.Info.RunName == "" || child.Info.UserID != "ann" {
 		t.Errorf("child: %+v", child.Info)
 	}
-	_, err := s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0", ParentRunID: "nope"})
+	_, err := s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0", ParentRunID: "nope"})
 	wantErr(t, err, tracking.ErrNotFound, "missing parent")
-	_, err = s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "42"})
+	_, err = s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "42"})
 	wantErr(t, err, tracking.ErrNotFound, "missing experiment")
-	_, err = s.GetMLRun(ctx, "nope")
+	_, err = s.GetRun(ctx, "nope")
 	wantErr(t, err, tracking.ErrNotFound, "missing run")
 
 	info := get(s.EndRun(ctx, child.Info.RunID, tracking.RunFailed))(t)
@@ -169,26 +170,26 @@ func testRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tracking
 		t.Errorf("ended: %+v", info)
 	}
 	name := "renamed"
-	info = get(s.UpdateMLRun(ctx, tracking.UpdateMLRunParams{RunID: child.Info.RunID, RunName: &name}))(t)
+	info = get(s.UpdateRun(ctx, tracking.UpdateRunParams{RunID: child.Info.RunID, RunName: &name}))(t)
 	if info.RunName != "renamed" || info.Status != tracking.RunFailed {
 		t.Errorf("renamed: %+v", info)
 	}
 	// Setting mlflow.runName renames too.
 	noErr(t, s.SetTags(ctx, child.Info.RunID, tracking.Tag{Key: tracking.TagRunName, Value: "by-tag"}))
-	if r := get(s.GetMLRun(ctx, child.Info.RunID))(t); r.Info.RunName != "by-tag" {
+	if r := get(s.GetRun(ctx, child.Info.RunID))(t); r.Info.RunName != "by-tag" {
 		t.Errorf("run name after tag: %q", r.Info.RunName)
 	}
-	noErr(t, s.SetMLRunLifecycle(ctx, child.Info.RunID, tracking.StageDeleted))
+	noErr(t, s.SetRunLifecycle(ctx, child.Info.RunID, tracking.StageDeleted))
 	wantErr(t, s.LogParams(ctx, child.Info.RunID, tracking.Param{Key: "a", Value: "1"}), tracking.ErrInvalid, "log to deleted run")
-	noErr(t, s.SetMLRunLifecycle(ctx, child.Info.RunID, tracking.StageActive))
+	noErr(t, s.SetRunLifecycle(ctx, child.Info.RunID, tracking.StageActive))
 	noErr(t, s.SetTags(ctx, child.Info.RunID, tracking.Tag{Key: "t", Value: "v"}))
-	noErr(t, s.DeleteMLRunTag(ctx, child.Info.RunID, "t"))
-	wantErr(t, s.DeleteMLRunTag(ctx, child.Info.RunID, "t"), tracking.ErrNotFound, "delete missing run tag")
+	noErr(t, s.DeleteRunTag(ctx, child.Info.RunID, "t"))
+	wantErr(t, s.DeleteRunTag(ctx, child.Info.RunID, "t"), tracking.ErrNotFound, "delete missing run tag")
 
 	noErr(t, s.LogInputs(ctx, child.Info.RunID, []tracking.DatasetInput{{
 		Tags: []tracking.Tag{{Key: "mlflow.data.context", Value: "train"}}, Dataset: []byte(`{"name":"iris","digest":"abc"}`),
 	}}))
-	r := get(s.GetMLRun(ctx, child.Info.RunID))(t)
+	r := get(s.GetRun(ctx, child.Info.RunID))(t)
 	if len(r.Inputs) != 1 || r.Inputs[0].Tags[0].Value != "train" || !strings.Contains(string(r.Inputs[0].Dataset), "iris") {
 		t.Errorf("inputs: %+v", r.Inputs)
 	}
@@ -196,7 +197,7 @@ func testRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tracking
 
 func testLogBatch(t *testing.T, setup func(t *testing.T) (context.Context, *tracking.Service)) {
 	ctx, s := setup(t)
-	run := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0"}))(t)
+	run := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0"}))(t)
 	id := run.Info.RunID
 	noErr(t, s.LogBatch(ctx, tracking.LogBatchParams{RunID: id,
 		Metrics: []tracking.Metric{{Key: "loss", Value: 0.5, Timestamp: 10, Step: 1}, {Key: "loss", Value: 0.3, Timestamp: 20, Step: 2}, {Key: "nan", Value: math.NaN(), Timestamp: 1}, {Key: "inf", Value: math.Inf(1), Timestamp: 1}},
@@ -209,7 +210,7 @@ func testLogBatch(t *testing.T, setup func(t *testing.T) (context.Context, *trac
 	noErr(t, s.LogParams(ctx, id, tracking.Param{Key: "lr", Value: "0.1"}))
 	err := s.LogBatch(ctx, tracking.LogBatchParams{RunID: id, Params: []tracking.Param{{Key: "lr", Value: "0.2"}}, Tags: []tracking.Tag{{Key: "t", Value: "b"}}})
 	wantErr(t, err, tracking.ErrInvalid, "changed param")
-	r := get(s.GetMLRun(ctx, id))(t)
+	r := get(s.GetRun(ctx, id))(t)
 	if len(r.Params) != 2 || r.Params[0].Key != "depth" || r.Params[1].Value != "0.1" {
 		t.Errorf("params: %+v", r.Params)
 	}
@@ -243,7 +244,7 @@ func testLogBatch(t *testing.T, setup func(t *testing.T) (context.Context, *trac
 
 func testMetricHistory(t *testing.T, setup func(t *testing.T) (context.Context, *tracking.Service)) {
 	ctx, s := setup(t)
-	run := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0"}))(t)
+	run := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0"}))(t)
 	var ms []tracking.Metric
 	for i := range 25 {
 		ms = append(ms, tracking.Metric{Key: "m", Value: float64(i), Timestamp: int64(100 + i), Step: int64(24 - i)})
@@ -279,7 +280,7 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 	exp := get(s.CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "search"}))(t)
 	ids := make([]string, 10)
 	for i := range 10 {
-		r := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: exp, RunName: fmt.Sprintf("run-%d", i), StartTime: int64(1000 + i)}))(t)
+		r := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: exp, RunName: fmt.Sprintf("run-%d", i), StartTime: int64(1000 + i)}))(t)
 		ids[i] = r.Info.RunID
 		noErr(t, s.LogBatch(ctx, tracking.LogBatchParams{RunID: r.Info.RunID,
 			Metrics: []tracking.Metric{{Key: "acc", Value: float64(i) / 10, Timestamp: 1}, {Key: "loss", Value: float64(10 - i), Timestamp: 1}},
@@ -287,11 +288,11 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 			Tags:    []tracking.Tag{{Key: "kind", Value: []string{"Alpha", "beta"}[i%2]}},
 		}))
 	}
-	noErr(t, s.SetMLRunLifecycle(ctx, ids[9], tracking.StageDeleted))
+	noErr(t, s.SetRunLifecycle(ctx, ids[9], tracking.StageDeleted))
 	get(s.EndRun(ctx, ids[8], tracking.RunFinished))(t)
 	search := func(filter string, order ...string) []string {
 		t.Helper()
-		p, err := s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, Filter: filter, OrderBy: order})
+		p, err := s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, Filter: filter, OrderBy: order})
 		if err != nil {
 			t.Fatalf("filter %q: %v", filter, err)
 		}
@@ -325,7 +326,7 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 			t.Errorf("filter %q order %v: got %s, want %s", c.filter, c.order, got, c.want)
 		}
 	}
-	p := get(s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, ViewType: tracking.DeletedOnly}))(t)
+	p := get(s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, ViewType: tracking.DeletedOnly}))(t)
 	if len(p.Runs) != 1 || p.Runs[0].Info.RunID != ids[9] {
 		t.Errorf("deleted only: %d runs", len(p.Runs))
 	}
@@ -333,7 +334,7 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 	var seen []string
 	tok := ""
 	for {
-		p := get(s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, MaxResults: 4, PageToken: tok}))(t)
+		p := get(s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, MaxResults: 4, PageToken: tok}))(t)
 		for _, r := range p.Runs {
 			seen = append(seen, r.Info.RunID)
 			if len(r.Metrics) != 2 || len(r.Params) != 1 {
@@ -356,7 +357,7 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 		var names []string
 		tok := ""
 		for {
-			p := get(s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, OrderBy: []string{"metrics.partial DESC"}, MaxResults: size, PageToken: tok}))(t)
+			p := get(s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, OrderBy: []string{"metrics.partial DESC"}, MaxResults: size, PageToken: tok}))(t)
 			for _, r := range p.Runs {
 				names = append(names, strings.TrimPrefix(r.Info.RunName, "run-"))
 			}
@@ -369,10 +370,10 @@ func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tr
 		}
 	}
 	for _, bad := range []string{"metrics.acc > 'x'", "params.lr > '1'", "foo.bar = 1", "attributes.nope = 'x'", "metrics.acc > 1 OR metrics.acc < 0", "tags.t = 'unterminated"} {
-		_, err := s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, Filter: bad})
+		_, err := s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, Filter: bad})
 		wantErr(t, err, tracking.ErrInvalid, "filter "+bad)
 	}
-	_, err := s.SearchMLRuns(ctx, tracking.SearchMLRunsParams{ExperimentIDs: []string{exp}, PageToken: "garbage!"})
+	_, err := s.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp}, PageToken: "garbage!"})
 	wantErr(t, err, tracking.ErrInvalid, "bad page token")
 }
 
@@ -384,7 +385,7 @@ func testRegistry(t *testing.T, setup func(t *testing.T) (context.Context, *trac
 	}
 	_, err := s.CreateRegisteredModel(ctx, tracking.CreateRegisteredModelParams{Name: "iris"})
 	wantErr(t, err, tracking.ErrAlreadyExists, "duplicate model")
-	run := get(s.CreateMLRun(ctx, tracking.CreateMLRunParams{ExperimentID: "0"}))(t)
+	run := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0"}))(t)
 	v1 := get(s.CreateModelVersion(ctx, tracking.CreateModelVersionParams{Name: "iris", Source: "runs:/" + run.Info.RunID + "/model", RunID: run.Info.RunID}))(t)
 	v2 := get(s.CreateModelVersion(ctx, tracking.CreateModelVersionParams{Name: "iris", Source: "s2", Tags: []tracking.Tag{{Key: "vt", Value: "1"}}}))(t)
 	if v1.Version != "1" || v2.Version != "2" || v1.Status != tracking.VersionReady || v1.CurrentStage != tracking.StageNone || v1.RunID != run.Info.RunID {

@@ -149,26 +149,35 @@ WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4
 ORDER BY step, timestamp, value;
 
 -- name: TrackingSearchRuns
--- A text/template over a searchPlan (tracking_search.go). The joins in From are nested
--- loops in that order (CROSS JOIN fixes SQLite's join order): the plan puts first the
--- table that selects the fewest rows or yields them in the requested order. Arguments, in
--- order: one key per left join, one key per From join, the experiment ID (or JSON list of
--- IDs), one argument per condition, then limit and offset unless Count.
+-- A template over a search.RunQuery (package tracking/search, which plans the query and
+-- binds the arguments: arg, args, glob). The joins in From are nested loops in that order
+-- (CROSS JOIN fixes SQLite's join order). SQLite's LIKE ignores ASCII case: MLflow's LIKE
+-- is GLOB here and ILIKE is LIKE. A metric's NaN is stored as 0 with is_nan = 1 and
+-- compares with nothing.
+{{- define "table"}}{{if eq . "metric"}}latest_metrics{{else if eq . "param"}}run_params{{else if eq . "tag"}}run_tags{{else}}tracking_runs{{end}}{{end}}
+{{- define "attr"}}{{if eq . "run_id"}}r.run_uuid{{else if eq . "run_name"}}r.name{{else}}r.{{.}}{{end}}{{end}}
+{{- define "dataset"}}{{if eq . "context"}}(SELECT t.value ->> 1 FROM json_each(i.tags) t WHERE t.value ->> 0 = 'mlflow.data.context'){{else}}i.dataset ->> '$.{{.}}'{{end}}{{end}}
+{{- define "compare"}}{{if eq .Op "LIKE"}} GLOB {{arg (glob .Value)}}{{else if eq .Op "ILIKE"}} LIKE {{arg .Value}}{{else if eq .Op "IN"}} IN ({{args .Values}}){{else if eq .Op "NOT IN"}} NOT IN ({{args .Values}}){{else}} {{.Op}} {{arg .Value}}{{end}}{{end}}
+{{- define "sortkey"}}{{if eq .Kind "attribute"}}{{template "attr" .Key}}{{else}}{{.Alias}}.value{{end}}{{end}}
 SELECT {{if .Count}}count(*){{else}}r.id, r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time,
        r.artifact_uri, r.lifecycle_stage{{end}}
-FROM {{range $i, $j := .From}}{{if $i}} CROSS JOIN {{end}}{{$j.Table}} {{$j.Alias}}{{end}}
+FROM {{range $i, $j := .From}}{{if $i}} CROSS JOIN {{end}}{{template "table" $j.Kind}} {{$j.Alias}}{{end}}
 {{- range .Left}}
-LEFT JOIN {{.Table}} {{.Alias}} ON {{.Alias}}.run = r.id AND {{.Alias}}.key = ?
+LEFT JOIN {{template "table" .Kind}} {{.Alias}} ON {{.Alias}}.run = r.id AND {{.Alias}}.key = {{arg .Key}}
 {{- end}}
-WHERE {{range .From}}{{if ne .Alias "r"}}{{.Alias}}.key = ? AND {{.Alias}}.run = r.id AND {{end}}{{end}}
-{{- if .OneExperiment}} r.experiment_id = ?{{else}} r.experiment_id IN (SELECT value FROM json_each(?)){{end}}
+WHERE {{range .From}}{{if .Kind}}{{.Alias}}.key = {{arg .Key}} AND {{.Alias}}.run = r.id AND {{end}}{{end}}
+{{- if eq (len .ExperimentIDs) 1}} r.experiment_id = {{arg (index .ExperimentIDs 0)}}{{else}} r.experiment_id IN ({{args .ExperimentIDs}}){{end}}
 {{- if eq .View "ACTIVE_ONLY"}} AND r.lifecycle_stage = 'active'{{else if eq .View "DELETED_ONLY"}} AND r.lifecycle_stage = 'deleted'{{end}}
 {{- range .Conds}}
-  AND {{if .Missing}}NOT EXISTS (SELECT 1 FROM {{.Col}} x WHERE x.run = r.id AND x.key = ?){{else if .Exists}}EXISTS (SELECT 1 FROM run_inputs i WHERE i.run = r.id AND {{.Col}} {{.Op}} ?){{else if .In}}{{if .Not}}NOT {{end}}{{.Col}} IN (SELECT value FROM json_each(?)){{else}}{{.Col}} {{.Op}} ?{{end}}
+  AND {{if eq .Op "MISSING"}}NOT EXISTS (SELECT 1 FROM {{template "table" .Kind}} x WHERE x.run = r.id AND x.key = {{arg .Key}})
+  {{- else if eq .Kind "dataset"}}EXISTS (SELECT 1 FROM run_inputs i WHERE i.run = r.id AND {{template "dataset" .Key}}{{template "compare" .}})
+  {{- else if eq .Kind "attribute"}}{{template "attr" .Key}}{{template "compare" .}}
+  {{- else}}{{if eq .Kind "metric"}}{{.Alias}}.is_nan = 0 AND {{end}}{{.Alias}}.value{{template "compare" .}}
+  {{- end}}
 {{- end}}
 {{- if not .Count}}
-ORDER BY {{range .Order}}{{if .Nullable}}({{.Col}} IS NULL), {{end}}{{.Col}}{{if .Desc}} DESC{{end}}, {{end}}r.start_time DESC, r.run_uuid
-LIMIT ? OFFSET ?
+ORDER BY {{range .Order}}{{if .NullsLast}}({{template "sortkey" .}} IS NULL), {{end}}{{template "sortkey" .}}{{if .Desc}} DESC{{end}}, {{end}}r.start_time DESC, r.run_uuid
+LIMIT {{arg .Limit}} OFFSET {{arg .Offset}}
 {{- end}};
 
 -- name: TrackingInsertModel
