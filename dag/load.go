@@ -212,6 +212,7 @@ type rawDAG struct {
 	broken   map[string]bool // IDs of items dropped after an error: references to them are not reported again
 	skipSpec map[string]bool // tasks whose kind or action already had an error
 	skipID   bool            // the DAG ID already had an error
+	hints    *hinter         // did-you-mean for upstream names (hints.go)
 }
 
 type rawTask struct {

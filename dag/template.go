@@ -416,5 +416,5 @@ func (v *validator) outputRef(t *Task, props []string) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, DidYouMean(id, sortedMapKeys(v.tasks)))
+	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, v.taskHints().hint(id))
 }
