@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -256,28 +257,47 @@ func TestRetriesExhaustedFailNowAndSkip(t *testing.T) {
 func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 	t.Parallel()
 	e := setup(t, setupOpts{})
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	tk := script("slow", "sleep 30 & echo $! > "+pidFile+"; wait")
-	tk.Timeout = ptr(dag.Duration(300 * time.Millisecond))
-	start := time.Now()
-	_, tis := e.run(&dag.DAG{ID: "timeout", Tasks: []*dag.Task{tk}}, engine.TriggerOptions{})
-	if tis["slow"].State != store.TIFailed || !strings.Contains(tis["slow"].Error, "timed out") {
-		t.Fatalf("slow: %s %q, want failed with a timeout", tis["slow"].State, tis["slow"].Error)
-	}
-	if time.Since(start) > 20*time.Second {
-		t.Errorf("the run waited for the sleep instead of killing it")
-	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := strings.TrimSpace(string(b))
-	if _, err := os.Stat("/proc/" + pid); err == nil {
-		stat, _ := os.ReadFile("/proc/" + pid + "/stat")
-		if !strings.Contains(string(stat), ") Z") {
+	dir := t.TempDir()
+	// The timeout must fire after the shell has started its child, and on a busy machine a
+	// shell can take longer to start than any fixed timeout. So the test tries longer
+	// timeouts until one fires after the child exists (its pid file is written); the first
+	// one does, on a quiet machine.
+	for i, timeout := range []time.Duration{300 * time.Millisecond, 2 * time.Second, 10 * time.Second} {
+		pidFile := filepath.Join(dir, fmt.Sprintf("child-%d.pid", i))
+		tk := script("slow", "sleep 120 & echo $! > "+pidFile+".tmp && mv "+pidFile+".tmp "+pidFile+"; wait")
+		tk.Timeout = ptr(dag.Duration(timeout))
+		start := time.Now()
+		_, tis := e.run(&dag.DAG{ID: fmt.Sprintf("timeout_%d", i), Tasks: []*dag.Task{tk}}, engine.TriggerOptions{})
+		if tis["slow"].State != store.TIFailed || !strings.Contains(tis["slow"].Error, "timed out") {
+			t.Fatalf("slow: %s %q, want failed with a timeout", tis["slow"].State, tis["slow"].Error)
+		}
+		if time.Since(start) > timeout+40*time.Second {
+			t.Errorf("the run waited for the sleep instead of killing it")
+		}
+		b, err := os.ReadFile(pidFile)
+		if errors.Is(err, os.ErrNotExist) {
+			t.Logf("the shell had not started its child when the %s timeout fired; trying a longer one", timeout)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The kill is a signal to the process group: wait until the grandchild is gone (or a
+		// zombie waiting for init), which the kernel does soon after, however busy.
+		pid := strings.TrimSpace(string(b))
+		alive := func() bool {
+			stat, err := os.ReadFile("/proc/" + pid + "/stat")
+			return err == nil && !strings.Contains(string(stat), ") Z")
+		}
+		for deadline := time.Now().Add(10 * time.Second); alive() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if alive() {
 			t.Errorf("grandchild sleep (pid %s) survived the timeout", pid)
 		}
+		return
 	}
+	t.Fatal("the shell never started its child before the timeout, even with 10s")
 }
 
 func TestRunTimeoutFailsTheRun(t *testing.T) {
