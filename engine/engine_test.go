@@ -552,19 +552,45 @@ func TestSLAMissCallbacks(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := setup(t, setupOpts{})
-	slow := script("slow", "sleep 0.4")
+	// slow runs until the test has seen both misses (an SLA is only missed by a try or run
+	// still going when the engine checks, and a busy machine may check late).
+	release := filepath.Join(t.TempDir(), "release")
+	slow := script("slow", "i=0; while [ ! -f "+release+" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done")
 	slow.SLA = ptr(dag.Duration(50 * time.Millisecond))
 	fast := script("fast", "true")
-	fast.SLA = ptr(dag.Duration(10 * time.Second))
-	d := &dag.DAG{ID: "sla", SLA: dag.Duration(100 * time.Millisecond), OnSLAMiss: []dag.Callback{{Webhook: srv.URL}},
+	fast.SLA = ptr(dag.Duration(time.Minute))
+	d := &dag.DAG{ID: "sla", Source: "go:test", SLA: dag.Duration(100 * time.Millisecond), OnSLAMiss: []dag.Callback{{Webhook: srv.URL}},
 		Tasks: []*dag.Task{slow, fast}}
-	run, _ := e.run(d, engine.TriggerOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for seen["task:slow"] == 0 || seen["run:"] == 0 {
+		select {
+		case ev := <-got:
+			if ev.Event != "sla_miss" {
+				t.Errorf("event %q", ev.Event)
+			}
+			seen[ev.Scope+":"+ev.TaskID]++
+		case <-ctx.Done():
+			t.Fatalf("SLA misses seen before the deadline: %v", seen)
+		}
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.eng.Wait(ctx, r.DAGID, r.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if run.State != store.RunSuccess {
 		t.Fatalf("run %s: an SLA miss must not fail the work", run.State)
 	}
 	e.eng.Stop() // waits for callbacks in flight
 	close(got)
-	seen := map[string]int{}
 	for ev := range got {
 		if ev.Event != "sla_miss" {
 			t.Errorf("event %q", ev.Event)
