@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/token"
@@ -35,6 +36,14 @@ const MaxNesting = 256
 // MaxTasks is how many tasks (with the tasks of groups) one DAG file may declare. Mapped
 // tasks and groups count once, however many instances they expand to at run time.
 const MaxTasks = 10_000
+
+// maxErrors is how many problems one file reports at most, and maxErrorMsg how many bytes
+// of each message are kept: the errors of a hostile file (one per token, or quoting a
+// megabyte-long key) stay under about 1 MiB, also where the server keeps them.
+const (
+	maxErrors   = 1000
+	maxErrorMsg = 1000
+)
 
 // sourceLimits are the limits checked before parsing; zero fields take the defaults above
 // (tests lower them).
@@ -208,4 +217,28 @@ func (r *rawDAG) taskLimit(lim sourceLimits) *Error {
 	return &Error{Pos: p, Field: "tasks", Msg: fmt.Sprintf(
 		"more than %d tasks: a DAG file may declare at most %d (dag.MaxTasks, see docs/dag-yaml.md#limits); split the DAG, or map one task over many items (expand)",
 		lim.tasks, lim.tasks)}
+}
+
+// capped sorts l and keeps its first n errors, with messages cut at maxErrorMsg bytes; when
+// errors were left out, a last one says how many.
+func (l List) capped(n int) List {
+	l.sort()
+	for i, e := range l {
+		if len(e.Msg) > maxErrorMsg {
+			c := *e
+			cut := maxErrorMsg
+			for cut > 0 && !utf8.RuneStart(c.Msg[cut]) {
+				cut--
+			}
+			c.Msg = c.Msg[:cut] + "… (message cut)"
+			l[i] = &c
+		}
+	}
+	if len(l) <= n {
+		return l
+	}
+	last := l[n-1].Pos
+	more := &Error{Pos: Pos{File: last.File, Line: last.Line, Column: last.Column}, Msg: fmt.Sprintf(
+		"and %d more problems after this one, not shown: a file reports at most %d; fix these first", len(l)-n, n)}
+	return append(l[:n:n], more)
 }

@@ -277,3 +277,21 @@ func BenchmarkUnknownUpstreams(b *testing.B) {
 		}
 	}
 }
+
+func TestErrorsAreCapped(t *testing.T) {
+	t.Parallel()
+	// One error per item: 1,500 errors, of which the first 1,000 are reported.
+	_, err := load(t, "dag_id: many\ntasks: ["+strings.Repeat("a, ", 1499)+"a]\n")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxErrors+1 || !strings.HasSuffix(lines[maxErrors], "and 500 more problems after this one, not shown: a file reports at most 1000; fix these first") {
+		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+	// A message quoting a huge key is cut.
+	_, err = load(t, "dag_id: long\n"+strings.Repeat("k", 100_000)+": 1\ntasks: [{id: a, command: [echo]}]\n")
+	if err == nil || len(err.Error()) > 2*maxErrorMsg || !strings.HasSuffix(err.Error(), "… (message cut)") {
+		t.Errorf("err (%d bytes) = %.200s…", len(fmt.Sprint(err)), err)
+	}
+}

@@ -51,14 +51,14 @@ func LoadBytes(path string, src []byte, opts LoadOptions) (*DAG, error) {
 func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, error) {
 	r, errs := decodeFile(path, src, lim)
 	if r == nil {
-		return nil, errs.err()
+		return nil, errs.capped(maxErrors).err()
 	}
 	v := newValidator(r.dag, opts, r.locate, r.skipSpec)
 	v.skipID = r.skipID
 	v.run()
 	errs = append(errs, v.errs...)
 	if len(errs) > 0 {
-		return nil, errs.err()
+		return nil, errs.capped(maxErrors).err()
 	}
 	return r.dag, nil
 }
