@@ -167,7 +167,8 @@ func isIndicator(c byte) bool {
 // tooDeep returns the first token at which lists and mappings are nested more than limit
 // levels deep, or nil. Flow levels are counted from "[" and "{" tokens; block levels from
 // the columns at which nodes start (the first token of a line, and a token after "-" or "?"
-// on the same line), as a stack of increasing columns. The stack never holds more than limit
+// on the same line), as a stack of increasing columns. It may count more levels than the
+// parser makes, never fewer (FuzzNestingBound). The stack never holds more than limit
 // columns, so the check uses constant memory.
 func tooDeep(tokens token.Tokens, limit int) *token.Token {
 	var stack []int
@@ -183,7 +184,12 @@ func tooDeep(tokens token.Tokens, limit int) *token.Token {
 		first := tk.Position.Line != line
 		afterEntry := prev != nil && (prev.Type == token.SequenceEntryType || prev.Type == token.MappingKeyType)
 		if flow == 0 && (first || afterEntry) {
-			c := tk.Position.Column
+			// Columns count double, and a "-" half a column more, so that a list written
+			// at its key's indentation ("a:\n- b") is a level below the key.
+			c := 2 * tk.Position.Column
+			if tk.Type == token.SequenceEntryType {
+				c++
+			}
 			for len(stack) > 0 && stack[len(stack)-1] >= c {
 				stack = stack[:len(stack)-1]
 			}
