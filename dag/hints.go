@@ -1,6 +1,7 @@
 package dag
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -81,4 +82,31 @@ func (v *validator) taskHints() *hinter {
 		v.hints = newHinter(func() []string { return sortedMapKeys(v.tasks) })
 	}
 	return v.hints
+}
+
+// maxListed is how many names an error lists ("declared: a, b, c"); longer lists end with
+// how many more there are, so that the errors of a DAG with thousands of names stay small.
+const maxListed = 50
+
+// paramHints returns the hinter of the DAG's params and their list for messages, both built
+// once.
+func (v *validator) paramHints() (*hinter, string) {
+	if v.paramH == nil {
+		names := sortedMapKeys(v.d.Params)
+		v.plist = listNames(names)
+		v.paramH = newHinter(func() []string { return names })
+	}
+	return v.paramH, v.plist
+}
+
+// listNames joins sorted names for a message: "none", "a, b, c", or the first maxListed
+// and "… (N more)".
+func listNames(names []string) string {
+	switch {
+	case len(names) == 0:
+		return "none"
+	case len(names) > maxListed:
+		return strings.Join(names[:maxListed], ", ") + fmt.Sprintf(", … (%d more)", len(names)-maxListed)
+	}
+	return strings.Join(names, ", ")
 }

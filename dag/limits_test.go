@@ -295,3 +295,20 @@ func TestErrorsAreCapped(t *testing.T) {
 		t.Errorf("err (%d bytes) = %.200s…", len(fmt.Sprint(err)), err)
 	}
 }
+
+func TestUnknownParamListsAreShort(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("dag_id: params\nparams:\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "  p%03d: {default: 1}\n", i)
+	}
+	b.WriteString("tasks:\n  - id: a\n    script: echo {{ params.p1000 }}\n")
+	_, err := load(t, b.String())
+	// p000 and p100 are both one edit away; the first in name order is suggested. The list
+	// stops after 50 names.
+	if err == nil || !strings.Contains(err.Error(), `unknown param "p1000" (did you mean "p000"?); declared: p000, p001,`) ||
+		!strings.HasSuffix(err.Error(), "p049, … (50 more)") || strings.Contains(err.Error(), "p050") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -48,6 +48,8 @@ type validator struct {
 	groups map[string]*Group
 	anc    *ancestry
 	hints  *hinter // did-you-mean for task IDs (hints.go)
+	paramH *hinter // did-you-mean for params, and their list
+	plist  string
 }
 
 func newValidator(d *DAG, opts LoadOptions, locate locateFunc, skipSpec map[string]bool) *validator {
