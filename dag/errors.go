@@ -3,6 +3,7 @@ package dag
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 )
@@ -111,6 +112,14 @@ func (l List) sort() {
 // closest returns the candidate nearest to name by edit distance (transpositions count as
 // one edit), or "" when none is close enough to be a plausible typo.
 func closest(name string, candidates []string) string {
+	return closestOf(name, slices.Values(candidates), nil)
+}
+
+// closestOf is closest over a sequence of candidates. With a non-nil budget it charges the
+// work done (one per candidate, plus the cells of each distance computed) to *budget and
+// gives up, returning "", when the budget runs out: then the cost of every hint of a DAG
+// together stays bounded, however many unknown names it has.
+func closestOf(name string, candidates iter.Seq[string], budget *int) string {
 	limit := 1
 	switch n := len(name); {
 	case n < 2:
@@ -121,34 +130,54 @@ func closest(name string, candidates []string) string {
 		limit = 2
 	}
 	best, bestDist := "", limit+1
-	for _, c := range candidates {
-		if c == name {
+	for c := range candidates {
+		if budget != nil {
+			if *budget--; *budget < 0 {
+				return ""
+			}
+		}
+		if c == name || abs(len(c)-len(name)) > limit {
 			continue
 		}
-		if d := editDistance(name, c); d < bestDist || (d == bestDist && best != "" && c < best) {
+		d, cells := distanceWithin(name, c, limit)
+		if budget != nil {
+			if *budget -= cells; *budget < 0 {
+				return ""
+			}
+		}
+		if d < bestDist || (d == bestDist && best != "" && c < best) {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
+func abs(n int) int { return max(n, -n) }
+
 // DidYouMean returns ` (did you mean "x"?)` for the candidate nearest to name when it is
 // close enough to be a plausible typo, or "". Every "unknown name" error in weir uses it.
 func DidYouMean(name string, candidates []string) string {
-	if c := closest(name, candidates); c != "" {
-		return fmt.Sprintf(" (did you mean %q?)", c)
-	}
-	return ""
+	return hintText(closest(name, candidates))
 }
 
-// editDistance is the optimal string alignment distance between a and b: insertions,
-// deletions, substitutions and transpositions of adjacent bytes each cost one.
-func editDistance(a, b string) int {
+func hintText(c string) string {
+	if c == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", c)
+}
+
+// distanceWithin is the optimal string alignment distance between a and b (insertions,
+// deletions, substitutions and transpositions of adjacent bytes each cost one) when it is
+// at most limit, and some value above limit otherwise: it stops as soon as two rows in a row
+// exceed limit. cells is the number of table cells it computed. Names longer than 64 bytes
+// are compared for equality only.
+func distanceWithin(a, b string, limit int) (d, cells int) {
 	if len(a) > 64 || len(b) > 64 {
 		if a == b {
-			return 0
+			return 0, 1
 		}
-		return max(len(a), len(b))
+		return max(len(a), len(b), limit+1), 1
 	}
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
@@ -156,8 +185,10 @@ func editDistance(a, b string) int {
 	for j := range prev {
 		prev[j] = j
 	}
+	prevMin := 0
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
+		curMin := i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
@@ -167,10 +198,16 @@ func editDistance(a, b string) int {
 			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
 				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
+			curMin = min(curMin, cur[j])
+		}
+		cells += len(b) + 1
+		if curMin > limit && prevMin > limit {
+			return limit + 1, cells
 		}
 		prev2, prev, cur = prev, cur, prev2
+		prevMin = curMin
 	}
-	return prev[len(b)]
+	return prev[len(b)], cells
 }
 
 // quoteList formats names as `"a", "b", "c"`.

@@ -4,6 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
+	"github.com/goccy/go-yaml/token"
 )
 
 // FuzzLoadBytes feeds arbitrary bytes to the loader: it must never panic, and it returns
@@ -32,4 +36,84 @@ func FuzzLoadBytes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzNestingBound checks that the nesting counted before parsing is an upper bound of the
+// nesting of the parsed tree: a file that passes the check cannot hide deeper nesting from
+// it (which would make the parser's quadratic cost reachable again).
+func FuzzNestingBound(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.yaml"))
+	examples, _ := filepath.Glob(filepath.Join("..", "examples", "dags", "*.yaml"))
+	for _, file := range append(files, examples...) {
+		if src, err := os.ReadFile(file); err == nil {
+			f.Add(src)
+		}
+	}
+	for _, s := range []string{
+		"a: [b, {c: [d]}]\n", "- - - a\n", "a:\n  - b:\n      - [c]\n", "? [a]\n: [b]\n",
+		"a: |\n  [[[\nb: [[c]]\n", "a: x\n  \"\nb: [[[c]]]\nc: \"\n", "a: 'x\n  [[['\nb: [[c]]\n",
+		"- a: b\n  c: [d]\n", "a: &x [[b]]\nc: *x\n", "a: !t [[b]]\n", "{a: [b, [c]]}\n",
+		"a:\n- - b\n- [c]\n", "a: >-\n  {{\n    [[\nb: {c: {d: e}}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if len(src) > 4096 {
+			return
+		}
+		tokens := func() (tk token.Tokens) {
+			defer func() { _ = recover() }()
+			return lexer.Tokenize(string(src))
+		}()
+		if tokens == nil {
+			return
+		}
+		file, err := parse(lexer.Tokenize(string(src)))
+		if err != nil || file == nil {
+			return
+		}
+		depth := 0
+		for _, doc := range file.Docs {
+			if doc != nil {
+				depth = max(depth, astDepth(doc.Body, false))
+			}
+		}
+		if depth > 0 && tooDeep(tokens, depth-1) == nil {
+			t.Fatalf("the tree nests %d deep, the check counted less:\n%s", depth, src)
+		}
+	})
+}
+
+// astDepth is the nesting of mappings and sequences under n; inMapping tells whether n is
+// an item of a mapping node (whose level is already counted).
+func astDepth(n ast.Node, inMapping bool) int {
+	switch x := n.(type) {
+	case *ast.MappingNode:
+		d := 0
+		for _, v := range x.Values {
+			d = max(d, astDepth(v, true))
+		}
+		return d + 1
+	case *ast.MappingValueNode:
+		d := max(astDepth(x.Key, false), astDepth(x.Value, false))
+		if inMapping {
+			return d
+		}
+		return d + 1
+	case *ast.SequenceNode:
+		d := 0
+		for _, v := range x.Values {
+			d = max(d, astDepth(v, false))
+		}
+		return d + 1
+	case *ast.AnchorNode:
+		return astDepth(x.Value, inMapping)
+	case *ast.TagNode:
+		return astDepth(x.Value, inMapping)
+	case *ast.MappingKeyNode:
+		return astDepth(x.Value, false)
+	case *ast.DocumentNode:
+		return astDepth(x.Body, false)
+	}
+	return 0
 }

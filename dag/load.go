@@ -31,8 +31,12 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 // is described in docs/dag-yaml.md). On any problem it returns a nil DAG and a List with
 // every problem found, each with its file:line:col.
 func LoadFile(path string, opts LoadOptions) (*DAG, error) {
-	src, err := os.ReadFile(path)
+	src, err := readSource(path, MaxFileSize)
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, List{e}
+		}
 		return nil, List{{Pos: Pos{File: path}, Msg: err.Error()}}
 	}
 	return LoadBytes(path, src, opts)
@@ -47,14 +51,14 @@ func LoadBytes(path string, src []byte, opts LoadOptions) (*DAG, error) {
 func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, error) {
 	r, errs := decodeFile(path, src, lim)
 	if r == nil {
-		return nil, errs.err()
+		return nil, errs.capped(maxErrors).err()
 	}
 	v := newValidator(r.dag, opts, r.locate, r.skipSpec)
 	v.skipID = r.skipID
 	v.run()
 	errs = append(errs, v.errs...)
 	if len(errs) > 0 {
-		return nil, errs.err()
+		return nil, errs.capped(maxErrors).err()
 	}
 	return r.dag, nil
 }
@@ -100,20 +104,25 @@ func LoadDir(dir string, opts LoadOptions) ([]*DAG, error) {
 	return dags, all.err()
 }
 
-// parse runs the YAML parser, turning a panic of the parser on odd input into an error.
-func parse(src []byte) (f *ast.File, err error) {
+// parse runs the YAML parser on the tokens of lexSource, turning a panic of the parser on
+// odd input into an error.
+func parse(tokens token.Tokens) (f *ast.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, fmt.Errorf("yaml parser failed: %v", p)
 		}
 	}()
-	return parser.ParseBytes(src, 0)
+	return parser.Parse(tokens, 0)
 }
 
 // decodeFile parses src and decodes its one document into a raw DAG with its dependencies
 // resolved and groups expanded. It returns a nil raw DAG when nothing could be decoded.
 func decodeFile(path string, src []byte, lim limits) (*rawDAG, List) {
-	f, err := parse(src)
+	tokens, lerr := lexSource(path, src, lim.source)
+	if lerr != nil {
+		return nil, List{lerr}
+	}
+	f, err := parse(tokens)
 	if err != nil {
 		return nil, List{yamlError(path, err)}
 	}
@@ -135,6 +144,9 @@ func decodeFile(path string, src []byte, lim limits) (*rawDAG, List) {
 	d.collectAnchors(body)
 	r := &rawDAG{dec: d, path: path, body: body}
 	r.decode()
+	if e := r.taskLimit(lim.source); e != nil {
+		return nil, append(d.errs, e)
+	}
 	r.build()
 	return r, d.errs
 }
@@ -200,6 +212,7 @@ type rawDAG struct {
 	broken   map[string]bool // IDs of items dropped after an error: references to them are not reported again
 	skipSpec map[string]bool // tasks whose kind or action already had an error
 	skipID   bool            // the DAG ID already had an error
+	hints    *hinter         // did-you-mean for upstream names (hints.go)
 }
 
 type rawTask struct {

@@ -188,21 +188,7 @@ func (r *rawDAG) resolveRef(s *scope, u ref, g *rawGroup) (string, bool) {
 			return "", true
 		}
 	}
-	var cands []string
-	for _, p := range prefixes {
-		for id := range r.byTask {
-			if strings.HasPrefix(id, p) {
-				cands = append(cands, id[len(p):])
-			}
-		}
-		for id := range r.byGroup {
-			if strings.HasPrefix(id, p) {
-				cands = append(cands, id[len(p):])
-			}
-		}
-	}
-	slices.Sort(cands)
-	s.errorf(u.node, u.field, "unknown task or group %q%s", u.name, DidYouMean(u.name, cands))
+	s.errorf(u.node, u.field, "unknown task or group %q%s", u.name, r.refHints().hintIn(u.name, prefixes))
 	return "", false
 }
 

@@ -342,12 +342,8 @@ func (v *validator) references(t *Task, root ast.Node) []problem {
 		switch root.Value {
 		case "params":
 			if _, ok := v.d.Params[props[0]]; !ok {
-				declared := sortedMapKeys(v.d.Params)
-				list := "none"
-				if len(declared) > 0 {
-					list = strings.Join(declared, ", ")
-				}
-				out = append(out, problem{at, fmt.Sprintf("unknown param %q%s; declared: %s", props[0], DidYouMean(props[0], declared), list)})
+				h, list := v.paramHints()
+				out = append(out, problem{at, fmt.Sprintf("unknown param %q%s; declared: %s", props[0], h.hint(props[0]), list)})
 			}
 		case "outputs":
 			if msg := v.outputRef(t, props); msg != "" {
@@ -416,5 +412,5 @@ func (v *validator) outputRef(t *Task, props []string) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, DidYouMean(id, sortedMapKeys(v.tasks)))
+	return fmt.Sprintf("outputs.%s: no task %q%s", id, id, v.taskHints().hint(id))
 }

@@ -47,6 +47,9 @@ type validator struct {
 	tasks  map[string]*Task
 	groups map[string]*Group
 	anc    *ancestry
+	hints  *hinter // did-you-mean for task IDs (hints.go)
+	paramH *hinter // did-you-mean for params, and their list
+	plist  string
 }
 
 func newValidator(d *DAG, opts LoadOptions, locate locateFunc, skipSpec map[string]bool) *validator {
@@ -593,7 +596,7 @@ func (v *validator) graph() {
 			case v.groups[u] != nil:
 				v.add(t.ID, "", index("upstream", i), -1, "%q is a group: expand groups first (ExpandGroups)", u)
 			default:
-				v.add(t.ID, "", index("upstream", i), -1, "unknown task %q%s", u, DidYouMean(u, sortedMapKeys(v.tasks)))
+				v.add(t.ID, "", index("upstream", i), -1, "unknown task %q%s", u, v.taskHints().hint(u))
 			}
 		}
 	}

@@ -38,6 +38,7 @@ type decoder struct {
 // limits bound the work of decoding one file; tests lower them.
 type limits struct {
 	aliases, nodes int
+	source         sourceLimits // checked before parsing (limits.go)
 }
 
 var defaultLimits = limits{aliases: maxAliases, nodes: maxNodes}

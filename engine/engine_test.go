@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -256,28 +257,47 @@ func TestRetriesExhaustedFailNowAndSkip(t *testing.T) {
 func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 	t.Parallel()
 	e := setup(t, setupOpts{})
-	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	tk := script("slow", "sleep 30 & echo $! > "+pidFile+"; wait")
-	tk.Timeout = ptr(dag.Duration(300 * time.Millisecond))
-	start := time.Now()
-	_, tis := e.run(&dag.DAG{ID: "timeout", Tasks: []*dag.Task{tk}}, engine.TriggerOptions{})
-	if tis["slow"].State != store.TIFailed || !strings.Contains(tis["slow"].Error, "timed out") {
-		t.Fatalf("slow: %s %q, want failed with a timeout", tis["slow"].State, tis["slow"].Error)
-	}
-	if time.Since(start) > 20*time.Second {
-		t.Errorf("the run waited for the sleep instead of killing it")
-	}
-	b, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := strings.TrimSpace(string(b))
-	if _, err := os.Stat("/proc/" + pid); err == nil {
-		stat, _ := os.ReadFile("/proc/" + pid + "/stat")
-		if !strings.Contains(string(stat), ") Z") {
+	dir := t.TempDir()
+	// The timeout must fire after the shell has started its child, and on a busy machine a
+	// shell can take longer to start than any fixed timeout. So the test tries longer
+	// timeouts until one fires after the child exists (its pid file is written); the first
+	// one does, on a quiet machine.
+	for i, timeout := range []time.Duration{300 * time.Millisecond, 2 * time.Second, 10 * time.Second} {
+		pidFile := filepath.Join(dir, fmt.Sprintf("child-%d.pid", i))
+		tk := script("slow", "sleep 120 & echo $! > "+pidFile+".tmp && mv "+pidFile+".tmp "+pidFile+"; wait")
+		tk.Timeout = ptr(dag.Duration(timeout))
+		start := time.Now()
+		_, tis := e.run(&dag.DAG{ID: fmt.Sprintf("timeout_%d", i), Tasks: []*dag.Task{tk}}, engine.TriggerOptions{})
+		if tis["slow"].State != store.TIFailed || !strings.Contains(tis["slow"].Error, "timed out") {
+			t.Fatalf("slow: %s %q, want failed with a timeout", tis["slow"].State, tis["slow"].Error)
+		}
+		if time.Since(start) > timeout+40*time.Second {
+			t.Errorf("the run waited for the sleep instead of killing it")
+		}
+		b, err := os.ReadFile(pidFile)
+		if errors.Is(err, os.ErrNotExist) {
+			t.Logf("the shell had not started its child when the %s timeout fired; trying a longer one", timeout)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The kill is a signal to the process group: wait until the grandchild is gone (or a
+		// zombie waiting for init), which the kernel does soon after, however busy.
+		pid := strings.TrimSpace(string(b))
+		alive := func() bool {
+			stat, err := os.ReadFile("/proc/" + pid + "/stat")
+			return err == nil && !strings.Contains(string(stat), ") Z")
+		}
+		for deadline := time.Now().Add(10 * time.Second); alive() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if alive() {
 			t.Errorf("grandchild sleep (pid %s) survived the timeout", pid)
 		}
+		return
 	}
+	t.Fatal("the shell never started its child before the timeout, even with 10s")
 }
 
 func TestRunTimeoutFailsTheRun(t *testing.T) {
@@ -532,19 +552,45 @@ func TestSLAMissCallbacks(t *testing.T) {
 	}))
 	defer srv.Close()
 	e := setup(t, setupOpts{})
-	slow := script("slow", "sleep 0.4")
+	// slow runs until the test has seen both misses (an SLA is only missed by a try or run
+	// still going when the engine checks, and a busy machine may check late).
+	release := filepath.Join(t.TempDir(), "release")
+	slow := script("slow", "i=0; while [ ! -f "+release+" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done")
 	slow.SLA = ptr(dag.Duration(50 * time.Millisecond))
 	fast := script("fast", "true")
-	fast.SLA = ptr(dag.Duration(10 * time.Second))
-	d := &dag.DAG{ID: "sla", SLA: dag.Duration(100 * time.Millisecond), OnSLAMiss: []dag.Callback{{Webhook: srv.URL}},
+	fast.SLA = ptr(dag.Duration(time.Minute))
+	d := &dag.DAG{ID: "sla", Source: "go:test", SLA: dag.Duration(100 * time.Millisecond), OnSLAMiss: []dag.Callback{{Webhook: srv.URL}},
 		Tasks: []*dag.Task{slow, fast}}
-	run, _ := e.run(d, engine.TriggerOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for seen["task:slow"] == 0 || seen["run:"] == 0 {
+		select {
+		case ev := <-got:
+			if ev.Event != "sla_miss" {
+				t.Errorf("event %q", ev.Event)
+			}
+			seen[ev.Scope+":"+ev.TaskID]++
+		case <-ctx.Done():
+			t.Fatalf("SLA misses seen before the deadline: %v", seen)
+		}
+	}
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.eng.Wait(ctx, r.DAGID, r.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if run.State != store.RunSuccess {
 		t.Fatalf("run %s: an SLA miss must not fail the work", run.State)
 	}
 	e.eng.Stop() // waits for callbacks in flight
 	close(got)
-	seen := map[string]int{}
 	for ev := range got {
 		if ev.Event != "sla_miss" {
 			t.Errorf("event %q", ev.Event)

@@ -457,12 +457,23 @@ func TestMappedGroup(t *testing.T) {
 func TestMaxActiveTIsPerDAG(t *testing.T) {
 	t.Parallel()
 	var running, peak atomic.Int32
+	// The first two instances wait for each other (a busy machine may otherwise finish one
+	// before the engine starts the next), so the peak reaches the limit whatever the load.
+	two := make(chan struct{})
+	var twoOnce sync.Once
 	e := setup(t, setupOpts{register: func(f *executor.Funcs) {
-		_ = f.Register("slow", func(context.Context, json.RawMessage) (json.RawMessage, error) {
+		_ = f.Register("slow", func(ctx context.Context, _ json.RawMessage) (json.RawMessage, error) {
 			n := running.Add(1)
 			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 			}
-			time.Sleep(10 * time.Millisecond)
+			if n >= 2 {
+				twoOnce.Do(func() { close(two) })
+			}
+			select {
+			case <-two:
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second): // the limit let only one run: the check below fails
+			}
 			running.Add(-1)
 			return nil, nil
 		})

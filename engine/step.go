@@ -278,7 +278,8 @@ func (e *Engine) dispatch() {
 		if ti.QueuedAt.IsZero() {
 			ti.QueuedAt = now
 		}
-		if !rs.rescheduled[ti] {
+		rescheduled := rs.rescheduled[ti]
+		if !rescheduled {
 			ti.StartedAt = now // a rescheduled sensor keeps its first poke's start
 		}
 		delete(rs.rescheduled, ti)
@@ -296,6 +297,7 @@ func (e *Engine) dispatch() {
 		}
 		e.emit(ev)
 		job := e.prepare(rs, n, ti)
+		job.job.Rescheduled = rescheduled
 		e.after = append(e.after, func() { e.launch(job) })
 		if n.opts.SLA > 0 && len(n.opts.OnSLAMiss) > 0 {
 			e.slaWatch = append(e.slaWatch, slaEntry{at: now.Add(n.opts.SLA), rs: rs, n: n, ti: ti, try: ti.TryNumber})

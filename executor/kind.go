@@ -48,6 +48,9 @@ type Job struct {
 	// FirstStartedAt is when the first poke of a rescheduled sensor started (its timeout
 	// counts from there); for other tries it is the try's start.
 	FirstStartedAt time.Time
+	// Rescheduled is true when this start of a sensor follows a reschedule (it is not the
+	// try's first poke), false for every first start.
+	Rescheduled bool
 	// Template is the context the task's templates were rendered with (nil when the task
 	// has none); kinds that evaluate expressions of their own use it.
 	Template *dag.TemplateContext

@@ -229,7 +229,10 @@ func TestTimeSchedule(t *testing.T) {
 	if err := e.st.SetPaused(ctx, "tick", true); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // a tick in flight may still create one run
+	// A tick already under way may not have seen the pause and still create a run: wait for
+	// one that started after (ticks run one after the other).
+	paused := time.Now()
+	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler.Heartbeat().After(paused) })
 	n := len(e.runs("tick"))
 	time.Sleep(1500 * time.Millisecond)
 	if m := len(e.runs("tick")); m != n {

@@ -18,8 +18,9 @@
 // past the deadline that finds the condition false ends the sensor: failed without retry
 // (executor.FailedNoRetry), or skipped with soft_fail. The last wait is shortened so that
 // one poke happens at the deadline. With exponential_backoff the wait after poke n is
-// poke_interval × 2^(n−1); in reschedule mode n is estimated from the time since the first
-// poke, since rescheduled pokes are not counted anywhere.
+// poke_interval × 2^(n−1); in reschedule mode n is 1 for a try's first start
+// (executor.Job.Rescheduled false) and is otherwise estimated from the time since the first
+// poke (at least 2), since rescheduled pokes are not counted anywhere.
 //
 // # Failures
 //

@@ -242,8 +242,10 @@ func (s *Sensor) loop(ctx context.Context, job *executor.Job, spec *dag.SensorSp
 	deadline := first.Add(tm.timeout)
 	reschedule := spec.Mode == dag.SensorReschedule
 	n := 1
-	if reschedule {
-		n = tm.pokeNumber(now.Sub(first))
+	if reschedule && job.Rescheduled {
+		// Not the first poke: estimate which one from the time since the first (the
+		// estimate includes the engine's delays, so it never counts back to 1).
+		n = max(2, tm.pokeNumber(now.Sub(first)))
 	}
 	for ; ; n++ {
 		p, err := check(ctx)

@@ -385,15 +385,20 @@ func TestReschedule(t *testing.T) {
 		name     string
 		backoff  bool
 		since    time.Duration // since the first poke
+		again    bool          // a start after a reschedule (not the first poke)
 		outcome  executor.Outcome
 		wait     time.Duration
 		logStart string
 	}{
-		{"first poke", false, 0, executor.Rescheduled, 10 * time.Second, "poke 1: "},
-		{"fourth poke", false, 30*time.Second + 200*time.Millisecond, executor.Rescheduled, 10 * time.Second, "poke 4: "},
-		{"backoff third poke", true, 30*time.Second + 200*time.Millisecond, executor.Rescheduled, 40 * time.Second, "poke 3: "},
-		{"cut at the deadline", false, time.Hour - 4*time.Second, executor.Rescheduled, 4 * time.Second, "poke 360: "},
-		{"past the deadline", false, time.Hour, executor.FailedNoRetry, 0, "poke 361: "},
+		{"first poke", false, 0, false, executor.Rescheduled, 10 * time.Second, "poke 1: "},
+		// A first start that reaches the sensor late (a slow commit, a busy machine) is
+		// still poke 1.
+		{"late first poke", false, 30 * time.Second, false, executor.Rescheduled, 10 * time.Second, "poke 1: "},
+		{"second poke early", false, 5 * time.Second, true, executor.Rescheduled, 10 * time.Second, "poke 2: "},
+		{"fourth poke", false, 30*time.Second + 200*time.Millisecond, true, executor.Rescheduled, 10 * time.Second, "poke 4: "},
+		{"backoff third poke", true, 30*time.Second + 200*time.Millisecond, true, executor.Rescheduled, 40 * time.Second, "poke 3: "},
+		{"cut at the deadline", false, time.Hour - 4*time.Second, true, executor.Rescheduled, 4 * time.Second, "poke 360: "},
+		{"past the deadline", false, time.Hour, true, executor.FailedNoRetry, 0, "poke 361: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,6 +406,7 @@ func TestReschedule(t *testing.T) {
 			s, ft := setup(sensor.Deps{})
 			job, log := newJob(spec(tc.backoff))
 			job.FirstStartedAt = ft.Clock().Add(-tc.since)
+			job.Rescheduled = tc.again
 			res := s.Run(context.Background(), job)
 			wantOutcome(t, res, tc.outcome)
 			if tc.outcome == executor.Rescheduled {

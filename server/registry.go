@@ -214,7 +214,7 @@ func (r *Registry) Source(id string) (string, []byte, error) {
 		b, _ := json.MarshalIndent(d, "", "  ")
 		return d.Source, b, nil
 	}
-	b, err := os.ReadFile(d.Source)
+	b, err := dag.ReadSource(d.Source) // at most dag.MaxFileSize, whatever the file became
 	return d.Source, b, err
 }
 
