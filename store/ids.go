@@ -26,7 +26,7 @@ const MaxTaskIDLen = 200
 // Rules of the ID checks, as their errors state them.
 const (
 	dagIDRule  = "must match [A-Za-z0-9_.-]{1,250} and not be . or .."
-	runIDRule  = "must match [A-Za-z0-9_.~:+-]{1,250} and not be . or .."
+	runIDRule  = "must match [A-Za-z0-9_.~:+-]{1,250} and not be ., .. or ~"
 	taskIDRule = "must match [A-Za-z0-9_.-]{1,200} and not be . or .."
 )
 
@@ -37,7 +37,7 @@ func ValidateDAGID(id string) error {
 }
 
 // ValidateRunID checks a run ID: 1 to 250 letters, digits, '_', '.', '~', ':', '+' and
-// '-', and not "." or "..". Every ID weir generates passes ("manual__2026-12-02T02:19:03.000Z",
+// '-', and not ".", ".." or "~" (the REST API's "every run"). Every ID weir generates passes ("manual__2026-12-02T02:19:03.000Z",
 // "scheduled__2026-12-02T00:00:00Z", "backfill__…", "dataset_triggered__42", with an
 // optional ".1a2b3c" suffix). The error wraps ErrInvalidID and names the value and the rule.
 func ValidateRunID(id string) error {
@@ -78,10 +78,11 @@ func ValidateTIKey(dagID, runID, taskID string, mapIndex int) error {
 	return ValidateMapIndex(mapIndex)
 }
 
-// checkID checks id against the rule; run IDs also allow '~', ':' and '+'. It loops over the
+// checkID checks id against the rule; run IDs also allow '~', ':' and '+' ("~" alone is
+// refused for every ID: it stands for "every" in REST paths). It loops over the
 // bytes rather than using a regular expression: the engine checks every row it writes.
 func checkID(what, id string, maxLen int, run bool, rule string) error {
-	ok := len(id) > 0 && len(id) <= maxLen && id != "." && id != ".."
+	ok := len(id) > 0 && len(id) <= maxLen && id != "." && id != ".." && id != "~"
 	for i := 0; ok && i < len(id); i++ {
 		switch c := id[i]; {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':

@@ -21,7 +21,7 @@ func TestValidateIDs(t *testing.T) {
 		"task": {"t", "group.task", "g1.g2.t-3_x", strings.Repeat("t", store.MaxTaskIDLen)},
 	}
 	bad := map[string][]string{
-		"run": {"", ".", "..", "../x", "../../../escaped", "a/b", `a\b`, "a b", "a\x00b", "é",
+		"run": {"", ".", "..", "~", "../x", "../../../escaped", "a/b", `a\b`, "a b", "a\x00b", "é",
 			strings.Repeat("r", store.MaxIDLen+1), "$(id)", "a\nb"},
 		"dag":  {"", ".", "..", "../x", "a/b", "a:b", "a~b", strings.Repeat("d", store.MaxIDLen+1)},
 		"task": {"", ".", "..", "../x", "a/b", "a:b", "t+1", strings.Repeat("t", store.MaxTaskIDLen+1)},
@@ -52,7 +52,7 @@ func TestValidateIDs(t *testing.T) {
 		}
 	}
 	err := store.ValidateRunID("../x")
-	if want := `run id "../x": must match [A-Za-z0-9_.~:+-]{1,250} and not be . or ..`; !strings.Contains(err.Error(), want) {
+	if want := `run id "../x": must match [A-Za-z0-9_.~:+-]{1,250} and not be ., .. or ~`; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q, want it to contain %q", err, want)
 	}
 	if err := store.ValidateMapIndex(-2); err == nil || !strings.Contains(err.Error(), "map index -2") {
