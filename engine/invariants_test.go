@@ -227,12 +227,17 @@ func TestResumeKillsOnlyThisHomesOrphans(t *testing.T) {
 	if len(deadA) != 1 || len(deadB) != 1 {
 		t.Fatalf("each SIGKILLed helper should leave its folder in HOME/tmp: A %v, B %v", deadA, deadB)
 	}
-	// A folder of a live process (B's task stands in for another weir of home A) stays.
+	// engine-PID-START-HOST-RANDOM: a folder of a live process (B's task stands in for
+	// another weir of home A) stays, and so does one of a dead process of another host.
+	parts := strings.SplitN(deadA[0], "-", 5)
 	liveStat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", taskB))
 	fields := strings.Fields(string(liveStat[bytes.LastIndexByte(liveStat, ')')+1:]))
-	live := fmt.Sprintf("engine-%d-%s-123", taskB, fields[19])
-	if err := os.Mkdir(filepath.Join(homeA, "tmp", live), 0o755); err != nil {
-		t.Fatal(err)
+	live := fmt.Sprintf("engine-%d-%s-%s-123", taskB, fields[19], parts[3])
+	otherHost := strings.Join([]string{parts[0], parts[1], parts[2], "0badc0de", "1"}, "-")
+	for _, name := range []string{live, otherHost} {
+		if err := os.Mkdir(filepath.Join(homeA, "tmp", name), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	ctx := t.Context()
@@ -249,19 +254,29 @@ func TestResumeKillsOnlyThisHomesOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Stop()
-	if left := tempDirsOf(t, homeA, helperA); len(left) != 0 {
-		t.Errorf("start left the dead process's folder %v", left)
+	if left := tempDirsOf(t, homeA, helperA); len(left) != 1 || left[0] != otherHost {
+		t.Errorf("after start, home A holds %v of the dead process, want only %s (another host's)", left, otherHost)
 	}
 	if _, err := os.Stat(filepath.Join(homeA, "tmp", live)); err != nil {
 		t.Errorf("start removed the folder of a live process: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(homeA, "tmp", otherHost)); err != nil {
+		t.Errorf("start removed the folder of another host: %v", err)
 	}
 	if len(tempDirsOf(t, homeA, os.Getpid())) != 1 {
 		t.Errorf("the new engine has no folder of its own in %s/tmp", homeA)
 	}
 
+	// A process of this home that dies while the engine runs: Resume removes its folder.
+	if err := os.Mkdir(filepath.Join(homeA, "tmp", deadA[0]), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	_, rec, err := eng.Resume(ctx, "orphans", orphanRunID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(homeA, "tmp", deadA[0])); !os.IsNotExist(err) {
+		t.Errorf("resume left the dead process's folder %s (%v)", deadA[0], err)
 	}
 	if len(rec) != 1 || rec[0].TaskID != "work" || !rec[0].Killed {
 		t.Errorf("recovered %+v, want task work, killed", rec)

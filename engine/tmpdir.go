@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,9 +11,19 @@ import (
 )
 
 // tmpPrefix starts the name of an engine's folder for the files of its tries:
-// HOME/tmp/engine-PID-START-RANDOM, where START is the process's start time (procStart), so
-// that a later engine can tell whether the process that made it is gone.
+// HOME/tmp/engine-PID-START-HOST-RANDOM, where START is the process's start time
+// (procStart) and HOST a hash of the host name, so that a later engine on the same host can
+// tell whether the process that made it is gone (a home shared between hosts or containers
+// keeps the folders of the others).
 const tmpPrefix = "engine-"
+
+// hostTag returns the hash of this host's name that temporary folder names carry.
+func hostTag() string {
+	h := fnv.New32a()
+	name, _ := os.Hostname()
+	h.Write([]byte(name))
+	return fmt.Sprintf("%08x", h.Sum32())
+}
 
 // makeTempDir creates this process's folder for try files under HOME/tmp.
 func makeTempDir(home string) (string, error) {
@@ -21,7 +32,7 @@ func makeTempDir(home string) (string, error) {
 		return "", fmt.Errorf("create the temporary folder %s: %w", root, err)
 	}
 	pid := os.Getpid()
-	dir, err := os.MkdirTemp(root, fmt.Sprintf("%s%d-%d-", tmpPrefix, pid, procStart(pid)))
+	dir, err := os.MkdirTemp(root, fmt.Sprintf("%s%d-%d-%s-", tmpPrefix, pid, procStart(pid), hostTag()))
 	if err != nil {
 		return "", fmt.Errorf("create a temporary folder in %s: %w", root, err)
 	}
@@ -41,8 +52,8 @@ func (e *Engine) removeDeadTempDirs() {
 	}
 }
 
-// removeDeadTempDirs removes HOME/tmp/engine-PID-START-* folders whose process is gone and
-// returns their names.
+// removeDeadTempDirs removes the HOME/tmp/engine-PID-START-HOST-* folders of this host
+// whose process is gone and returns their names.
 func removeDeadTempDirs(home string) ([]string, error) {
 	root := filepath.Join(home, "tmp")
 	entries, err := os.ReadDir(root)
@@ -52,11 +63,12 @@ func removeDeadTempDirs(home string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	host := hostTag()
 	var removed []string
 	var errs []error
 	for _, ent := range entries {
-		pid, start, ok := parseTempDirName(ent.Name())
-		if !ok || !ent.IsDir() || processAlive(pid, start) {
+		pid, start, h, ok := parseTempDirName(ent.Name())
+		if !ok || h != host || !ent.IsDir() || processAlive(pid, start) {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(root, ent.Name())); err != nil {
@@ -71,25 +83,26 @@ func removeDeadTempDirs(home string) ([]string, error) {
 	return removed, nil
 }
 
-// parseTempDirName returns the PID and start time in an engine-PID-START-RANDOM name.
-func parseTempDirName(name string) (pid int, start uint64, ok bool) {
+// parseTempDirName returns the PID, start time and host tag in an
+// engine-PID-START-HOST-RANDOM name.
+func parseTempDirName(name string) (pid int, start uint64, host string, ok bool) {
 	rest, ok := strings.CutPrefix(name, tmpPrefix)
 	if !ok {
-		return 0, 0, false
+		return 0, 0, "", false
 	}
-	f := strings.SplitN(rest, "-", 3)
-	if len(f) != 3 {
-		return 0, 0, false
+	f := strings.SplitN(rest, "-", 4)
+	if len(f) != 4 {
+		return 0, 0, "", false
 	}
 	pid, err := strconv.Atoi(f[0])
 	if err != nil || pid <= 0 {
-		return 0, 0, false
+		return 0, 0, "", false
 	}
 	start, err = strconv.ParseUint(f[1], 10, 64)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, "", false
 	}
-	return pid, start, true
+	return pid, start, f[2], true
 }
 
 // processAlive reports whether the process pid that started at start (0: unknown) runs.
