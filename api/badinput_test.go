@@ -47,6 +47,8 @@ var badInputs = []struct {
 	{"POST", "/dags/hello/dagRuns", `{"data_interval_start":"2026-01-02T00:00:00Z","data_interval_end":"2026-01-01T00:00:00Z"}`, 400, client.CodeInvalidField, "data_interval_end"},
 	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":"a/b"}`, 400, client.CodeInvalidField, "dag_run_id"},
 	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":".."}`, 400, client.CodeInvalidField, "dag_run_id"},
+	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":"~"}`, 400, client.CodeInvalidField, "dag_run_id"},
+	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":"../../x"}`, 400, client.CodeInvalidField, "dag_run_id"},
 	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":""}`, 400, client.CodeInvalidField, "dag_run_id"},
 	{"POST", "/dags/hello/dagRuns", `{"dag_run_id":5}`, 400, client.CodeInvalidField, "dag_run_id"},
 	{"POST", "/dags/hello/dagRuns", `{"note":"x"}`, 400, client.CodeUnknownField, "note"},

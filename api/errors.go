@@ -38,13 +38,15 @@ func conflict(code, format string, args ...any) *apiError {
 }
 
 // writeError writes err as a problem+json answer. Errors that are not an *apiError are
-// logged and answered as a 500, except store.ErrNotFound (404).
+// logged and answered as a 500, except store.ErrNotFound (404) and store.ErrInvalidID (400).
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	switch {
 	case errors.As(err, &ae):
 	case errors.Is(err, store.ErrNotFound):
 		ae = notFound("%v", err)
+	case errors.Is(err, store.ErrInvalidID):
+		ae = &apiError{status: http.StatusBadRequest, code: client.CodeInvalidField, msg: err.Error()}
 	default:
 		a.cfg.Logger.Error("api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &apiError{status: http.StatusInternalServerError, code: client.CodeInternal, msg: err.Error()}

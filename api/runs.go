@@ -16,10 +16,6 @@ import (
 	"github.com/weirhq/weir/store"
 )
 
-// runIDPattern is what a run ID given to the API must match (Airflow's default run ID
-// pattern). Run IDs name log folders, so ".", ".." and "~" (the API's "every") are refused.
-var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.~:+-]{1,250}$`)
-
 // allRows is the limit that lists every row of a store listing: the store has no count or
 // offset, so pages are cut here.
 const allRows = math.MaxInt32
@@ -224,8 +220,8 @@ func (a *API) triggerRun(w http.ResponseWriter, r *http.Request) error {
 	var o engine.TriggerOptions
 	if body.DAGRunID != nil {
 		id := *body.DAGRunID
-		if !runIDPattern.MatchString(id) || id == "." || id == ".." || id == "~" {
-			return badField("dag_run_id", "%q: want 1 to 250 letters, digits and _ . ~ : + - (not . or .. or ~)", id)
+		if err := store.ValidateRunID(id); err != nil {
+			return badField("dag_run_id", "%v", err)
 		}
 		o.RunID = id
 	}

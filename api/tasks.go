@@ -284,7 +284,11 @@ func (a *API) getLog(w http.ResponseWriter, r *http.Request) error {
 		return notFound("task %s of run %s has %d tries: try %d does not exist", taskID, runID, n, try)
 	}
 	var text io.ReadSeeker = strings.NewReader("")
-	f, err := os.Open(engine.LogPath(a.cfg.Home, dagID, runID, taskID, mapIndex, try))
+	logPath, err := engine.LogPath(a.cfg.Home, dagID, runID, taskID, mapIndex, try)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(logPath)
 	switch {
 	case err == nil:
 		defer f.Close()

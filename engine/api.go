@@ -50,6 +50,19 @@ var ErrRunFinished = errors.New("run already finished")
 // Trigger validates the params, creates a run of d with its task instances, and starts it.
 // A bad param value creates nothing and returns an error naming the param.
 func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*store.DAGRun, error) {
+	if err := store.ValidateDAGID(d.ID); err != nil {
+		return nil, err
+	}
+	if o.RunID != "" {
+		if err := store.ValidateRunID(o.RunID); err != nil {
+			return nil, fmt.Errorf("%w (choose another run id)", err)
+		}
+	}
+	for _, t := range d.Tasks {
+		if err := store.ValidateTaskID(t.ID); err != nil {
+			return nil, fmt.Errorf("dag %s: %w", d.ID, err)
+		}
+	}
 	params, err := d.ResolveParams(o.Conf, o.Params)
 	if err != nil {
 		return nil, err
@@ -65,6 +78,9 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	generated := o.RunID == ""
 	if generated {
 		o.RunID = o.RunType + "__" + o.LogicalDate.Format("2006-01-02T15:04:05.000Z07:00")
+		if err := store.ValidateRunID(o.RunID); err != nil {
+			return nil, fmt.Errorf("run type %q gives an invalid run id: %w", o.RunType, err)
+		}
 	}
 	snapshot, err := json.Marshal(d)
 	if err != nil {
@@ -167,6 +183,10 @@ type Recovered struct {
 // instances do not run again. It returns ErrRunOwned if the run's owner is alive, and
 // ErrRunFinished if nothing is left to do.
 func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun, []Recovered, error) {
+	// A run stored before IDs were checked may have one that would put its logs elsewhere.
+	if err := store.ValidateRunKey(dagID, runID); err != nil {
+		return nil, nil, fmt.Errorf("resume: %w", err)
+	}
 	run, err := e.cfg.Store.GetRun(ctx, dagID, runID)
 	if err != nil {
 		return nil, nil, err
@@ -186,6 +206,7 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
 		return nil, nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
 	}
+	e.removeDeadTempDirs()
 	now := e.now()
 	var b store.Batch
 	var recovered []Recovered
@@ -197,10 +218,8 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 		if procs == nil {
 			procs = scanOrphans()
 		}
-		killed := ti.Hostname == e.host && killOrphanGroup(ti.PID)
-		if ti.Hostname == e.host && killOrphans(procs, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex) > 0 {
-			killed = true
-		}
+		killed := ti.Hostname == e.host &&
+			killOrphans(procs, orphanKey{home: e.homeID, dagID: ti.DAGID, runID: ti.RunID, taskID: ti.TaskID, mapIndex: ti.MapIndex}) > 0
 		ti.EndedAt = now
 		ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(run.Owner))
 		if ti.TryNumber < ti.MaxTries {
@@ -374,6 +393,14 @@ type ClearOptions struct {
 // cleared task IDs ("task[i]" for single instances). It refuses a run whose owner is alive
 // (ErrRunOwned).
 func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
+	if err := store.ValidateRunKey(dagID, runID); err != nil {
+		return nil, fmt.Errorf("clear: %w", err)
+	}
+	for _, i := range o.MapIndexes {
+		if err := store.ValidateMapIndex(i); err != nil {
+			return nil, fmt.Errorf("clear: %w", err)
+		}
+	}
 	run, err := st.GetRun(ctx, dagID, runID)
 	if err != nil {
 		return nil, err

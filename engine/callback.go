@@ -43,7 +43,7 @@ func (e *Engine) fireTask(rs *runState, ti *store.TaskInstance, event string, cb
 		MapIndex: &mi, TryNumber: ti.TryNumber, State: ti.State.String(), Error: ti.Error,
 		NextTryAt: ti.NextTryAt, Time: e.now()}
 	if ti.TryNumber > 0 {
-		ev.LogPath = LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		ev.LogPath, _ = LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 	}
 	e.after = append(e.after, func() { e.deliver(cbs, ev) })
 }

@@ -20,7 +20,9 @@ type Config struct {
 	Store store.Store
 	// Kinds runs task instances. Default: executor.NewRegistry(nil) (no Go functions).
 	Kinds *executor.Registry
-	// Home is weir's home folder; task logs go under Home/logs. Default ".weir".
+	// Home is weir's home folder; task logs go under Home/logs, the input and output files
+	// of tries under Home/tmp. Command tasks get its absolute path as $WEIR_HOME, by which
+	// crash recovery tells this installation's orphaned tries from another's. Default ".weir".
 	Home string
 	// Parallelism is the number of task instances that may run at once, across all runs
 	// and pools (Airflow's core.parallelism). Default 32.
@@ -147,6 +149,7 @@ type Engine struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	tmpDir    string
+	homeID    string
 	loopDone  chan struct{}
 	tasks     sync.WaitGroup
 	callbacks sync.WaitGroup
@@ -162,6 +165,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg:         cfg,
 		host:        host,
 		owner:       SelfOwner(),
+		homeID:      homeIdentity(cfg.Home),
 		events:      make(chan any, 4096),
 		runs:        map[runKey]*runState{},
 		pools:       map[string]*store.Pool{},
@@ -185,12 +189,14 @@ func (e *Engine) Start(ctx context.Context) error {
 			close(e.loopDone)
 			return
 		}
-		// One folder for the input and output files of every try of this engine.
-		if e.tmpDir, err = os.MkdirTemp("", "weir-engine-"); err != nil {
-			err = fmt.Errorf("engine: create a temporary folder: %w", err)
+		// One folder for the input and output files of every try of this engine, under the
+		// home, where the next start removes it if this process is killed.
+		if e.tmpDir, err = makeTempDir(e.cfg.Home); err != nil {
+			err = fmt.Errorf("engine: %w", err)
 			close(e.loopDone)
 			return
 		}
+		e.removeDeadTempDirs()
 		go e.loop()
 	})
 	return err

@@ -26,6 +26,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if home := os.Getenv(orphanHelperEnv); home != "" {
+		os.Exit(orphanHelper(home))
+	}
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("database/sql.(*DB).connectionOpener"))
 }
 
@@ -183,7 +186,11 @@ func TestFailurePropagatesByTriggerRules(t *testing.T) {
 	if !strings.Contains(tis["bad"].Error, "exit status 3") {
 		t.Errorf("bad error %q, want exit status 3", tis["bad"].Error)
 	}
-	log, _ := os.ReadFile(engine.LogPath(e.home, "fail", run.RunID, "bad", -1, 1))
+	logPath, err := engine.LogPath(e.home, "fail", run.RunID, "bad", -1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(logPath)
 	if !strings.Contains(string(log), "boom") {
 		t.Errorf("log of bad lacks its stderr: %q", log)
 	}

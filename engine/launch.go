@@ -17,13 +17,21 @@ import (
 )
 
 // LogPath returns the log file of one try: HOME/logs/DAG/RUN/TASK[.map-I].try-N.log. One
-// folder per run keeps the cost of a try's log to one file creation.
-func LogPath(home, dagID, runID, taskID string, mapIndex, try int) string {
+// folder per run keeps the cost of a try's log to one file creation. It refuses IDs that
+// break the store's rules (store.ValidateTIKey; the error wraps store.ErrInvalidID) and a
+// negative try number, so a log path never leaves HOME/logs.
+func LogPath(home, dagID, runID, taskID string, mapIndex, try int) (string, error) {
+	if err := store.ValidateTIKey(dagID, runID, taskID, mapIndex); err != nil {
+		return "", fmt.Errorf("task log: %w", err)
+	}
+	if try < 0 {
+		return "", fmt.Errorf("task log: %w: try number %d: must be 0 or more", store.ErrInvalidID, try)
+	}
 	name := taskID
 	if mapIndex >= 0 {
 		name += ".map-" + strconv.Itoa(mapIndex)
 	}
-	return filepath.Join(home, "logs", dagID, runID, name+".try-"+strconv.Itoa(try)+".log")
+	return filepath.Join(home, "logs", dagID, runID, name+".try-"+strconv.Itoa(try)+".log"), nil
 }
 
 // prepared is what a try needs, captured in the loop when the instance is dispatched.
@@ -32,6 +40,7 @@ type prepared struct {
 	job     *executor.Job
 	tctx    *dag.TemplateContext
 	logPath string
+	logErr  error
 	ti      *store.TaskInstance
 	key     runKey
 	try     int
@@ -43,7 +52,7 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 		DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
 		TryNumber: ti.TryNumber, LogicalDate: rs.run.LogicalDate, Task: n.task,
 		Params: rs.params, Dir: rs.dir, OutputLimit: n.opts.OutputLimit,
-		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv, TempDir: e.tmpDir,
+		Timeout: n.opts.Timeout, Env: e.cfg.TaskEnv, TempDir: e.tmpDir, Home: e.homeID,
 		FirstStartedAt: ti.StartedAt,
 	}
 	if len(n.up) > 0 {
@@ -66,8 +75,8 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 	if len(rs.run.TriggerEvents) > 0 {
 		job.Env = withEnv(job.Env, "WEIR_TRIGGERING_DATASET_EVENTS", string(rs.run.TriggerEvents))
 	}
-	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber, track: n.opts.Track && e.cfg.Tracker != nil,
-		logPath: LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)}
+	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber, track: n.opts.Track && e.cfg.Tracker != nil}
+	p.logPath, p.logErr = LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 	if n.templated || len(ti.Args) > 0 {
 		p.tctx = e.templateContext(rs, n, ti, false)
 		job.Template = p.tctx
@@ -104,6 +113,9 @@ func (e *Engine) launch(p *prepared) {
 // runTry renders the task, opens its log and runs it.
 func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 	job := p.job
+	if p.logErr != nil {
+		return executor.Result{Outcome: executor.FailedNoRetry, Err: p.logErr}
+	}
 	log := &lazyFile{path: p.logPath, eager: job.Task.Kind == dag.KindCommand}
 	defer log.Close()
 	if log.eager {

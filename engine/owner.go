@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -88,30 +89,18 @@ func OwnerAlive(owner string) bool {
 	return start == 0 || procStart(pid) == start
 }
 
-// killOrphanGroup kills the process group led by pid, if pid still leads a group. It is how
-// a resumed run stops the tries a dead owner left running.
-func killOrphanGroup(pid int) bool {
-	if pid <= 0 || pid == os.Getpid() {
-		return false
-	}
-	if procGroup(pid) != pid {
-		return false
-	}
-	if syscall.Kill(-pid, syscall.SIGKILL) != nil {
-		return false
-	}
-	waitGone([]int{pid}, 5*time.Second)
-	return true
-}
-
-// orphanKey identifies the task instance a process runs, from its environment.
+// orphanKey identifies the task instance a process runs, from its environment: the weir
+// home that started it ($WEIR_HOME, absolute) and the instance's IDs. The home keeps the
+// tries of another installation on the same host, which may have the same DAG, run and
+// task IDs (scheduled run IDs are deterministic), out of reach.
 type orphanKey struct {
-	dagID, runID, taskID string
-	mapIndex             int
+	home, dagID, runID, taskID string
+	mapIndex                   int
 }
 
 // scanOrphans reads, once, the WEIR_* environment of every process on this host and
-// returns the process IDs by the task instance they run.
+// returns the process IDs by the task instance they run. Processes without $WEIR_HOME (or
+// with a relative one) cannot be told apart by installation and are left out.
 func scanOrphans() map[orphanKey][]int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -131,7 +120,10 @@ func scanOrphans() map[orphanKey][]int {
 		var k orphanKey
 		mapIndex := ""
 		for _, kv := range bytes.Split(env, []byte{0}) {
+			// The last value of a variable wins, as in the process's own getenv.
 			switch {
+			case bytes.HasPrefix(kv, []byte("WEIR_HOME=")):
+				k.home = string(kv[len("WEIR_HOME="):])
 			case bytes.HasPrefix(kv, []byte("WEIR_DAG_ID=")):
 				k.dagID = string(kv[len("WEIR_DAG_ID="):])
 			case bytes.HasPrefix(kv, []byte("WEIR_RUN_ID=")):
@@ -143,7 +135,7 @@ func scanOrphans() map[orphanKey][]int {
 			}
 		}
 		mi, err := strconv.Atoi(mapIndex)
-		if err != nil {
+		if err != nil || !filepath.IsAbs(k.home) {
 			continue
 		}
 		k.mapIndex = mi
@@ -152,12 +144,14 @@ func scanOrphans() map[orphanKey][]int {
 	return out
 }
 
-// killOrphans kills the process groups of the processes that run a given task instance
-// (found by scanOrphans), so that a resumed run never has two executions of one instance at
-// once, even when the dead owner had not yet recorded the task's PID. It waits until they
+// killOrphans kills the process groups of the processes that run a given task instance of
+// a given home (found by scanOrphans), so that a resumed run never has two executions of
+// one instance at once, even when the dead owner had not yet recorded the task's PID. Only
+// processes whose environment names this home and this instance are touched: never a
+// process of another installation, nor whatever reused a recorded PID. It waits until they
 // are gone and returns how many groups it killed.
-func killOrphans(procs map[orphanKey][]int, dagID, runID, taskID string, mapIndex int) int {
-	pids := procs[orphanKey{dagID, runID, taskID, mapIndex}]
+func killOrphans(procs map[orphanKey][]int, k orphanKey) int {
+	pids := procs[k]
 	self := os.Getpid()
 	killed := map[int]bool{}
 	for _, pid := range pids {

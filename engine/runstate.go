@@ -149,17 +149,7 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 	if len(run.Conf) > 0 {
 		_ = json.Unmarshal(run.Conf, &rs.conf)
 	}
-	if len(run.TriggerEvents) > 0 {
-		var evs []map[string]any
-		if json.Unmarshal(run.TriggerEvents, &evs) == nil {
-			rs.triggering = map[string]any{}
-			for _, ev := range evs {
-				uri, _ := ev["uri"].(string)
-				list, _ := rs.triggering[uri].([]any)
-				rs.triggering[uri] = append(list, ev)
-			}
-		}
-	}
+	rs.triggering = store.TriggerEventsByURI(run.TriggerEvents)
 	for _, g := range d.Groups {
 		if g.Expand != nil || g.ExpandKwargs != nil {
 			rs.groups[g.ID] = &mgroup{g: g}

@@ -111,6 +111,11 @@ func (Command) Run(ctx context.Context, job *Job) Result {
 	for k, v := range spec.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	if job.Home != "" {
+		// Last, so that it wins: it is how crash recovery tells this home's tries from those
+		// of another installation on the host.
+		cmd.Env = append(cmd.Env, "WEIR_HOME="+job.Home)
+	}
 	cmd.Stdout, cmd.Stderr = job.Log, job.Log
 	if lf, ok := job.Log.(interface{ File() (*os.File, error) }); ok {
 		// Hand the log file itself to the process: no pipe, no copying goroutine.

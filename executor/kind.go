@@ -42,6 +42,10 @@ type Job struct {
 	// TempDir, when set, is an existing folder where the try's input and output files are
 	// created (and removed after the try); otherwise each try makes its own temporary folder.
 	TempDir string
+	// Home is the absolute home folder of the weir that runs the job; command tasks get it
+	// as $WEIR_HOME (it cannot be overridden), and crash recovery finds a dead process's
+	// orphaned tries by it.
+	Home string
 	// Env holds extra environment variables for subprocesses (for example the tracking
 	// server's address in a later issue).
 	Env map[string]string

@@ -130,7 +130,11 @@ func TestEngineRescheduleFileSensor(t *testing.T) {
 	if byID["after"].State != store.TISuccess || !afterSawFile.Load() {
 		t.Errorf("after: %s, saw the file %v", byID["after"].State, afterSawFile.Load())
 	}
-	log, err := os.ReadFile(engine.LogPath(home, run.DAGID, run.RunID, "wait", -1, 1))
+	logPath, err := engine.LogPath(home, run.DAGID, run.RunID, "wait", -1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}

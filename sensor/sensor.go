@@ -339,16 +339,6 @@ func (s *Sensor) templateContext(ctx context.Context, job *executor.Job) (*dag.T
 		_ = json.Unmarshal(run.Conf, &c.Conf)
 	}
 	c.DataIntervalStart, c.DataIntervalEnd = run.DataIntervalStart, run.DataIntervalEnd
-	if len(run.TriggerEvents) > 0 {
-		var evs []map[string]any
-		if json.Unmarshal(run.TriggerEvents, &evs) == nil {
-			c.TriggeringEvents = map[string]any{}
-			for _, ev := range evs {
-				uri, _ := ev["uri"].(string)
-				list, _ := c.TriggeringEvents[uri].([]any)
-				c.TriggeringEvents[uri] = append(list, ev)
-			}
-		}
-	}
+	c.TriggeringEvents = store.TriggerEventsByURI(run.TriggerEvents)
 	return c, nil
 }

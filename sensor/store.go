@@ -2,7 +2,6 @@ package sensor
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,19 +12,6 @@ import (
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/store"
 )
-
-// eventJSON is a dataset event as a dataset sensor outputs it (the shape of
-// triggering_dataset_events).
-type eventJSON struct {
-	ID             int64           `json:"id"`
-	URI            string          `json:"uri"`
-	Extra          json.RawMessage `json:"extra,omitempty"`
-	SourceDAGID    string          `json:"source_dag_id,omitempty"`
-	SourceRunID    string          `json:"source_run_id,omitempty"`
-	SourceTaskID   string          `json:"source_task_id,omitempty"`
-	SourceMapIndex int             `json:"source_map_index"`
-	Timestamp      time.Time       `json:"timestamp"`
-}
 
 // eventsPerPoke is how many of a dataset's newest events a poke reads.
 const eventsPerPoke = 100
@@ -47,9 +33,8 @@ func (s *Sensor) datasetChecker(job *executor.Job, spec *dag.SensorSpec) (checke
 		}
 		for _, e := range evs {
 			if e.URI == spec.URI && e.Timestamp.After(since) {
-				out := eventJSON{ID: e.ID, URI: e.URI, Extra: e.Extra, SourceDAGID: e.SourceDAGID, SourceRunID: e.SourceRunID,
-					SourceTaskID: e.SourceTaskID, SourceMapIndex: e.SourceMapIndex, Timestamp: e.Timestamp.UTC()}
-				return poke{done: true, output: out, status: fmt.Sprintf("dataset %s updated at %s (event %d)",
+				// The output has the shape of triggering_dataset_events.
+				return poke{done: true, output: e.Triggering(), status: fmt.Sprintf("dataset %s updated at %s (event %d)",
 					spec.URI, e.Timestamp.UTC().Format(time.RFC3339Nano), e.ID)}, nil
 			}
 		}

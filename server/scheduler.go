@@ -2,11 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -220,18 +218,6 @@ func (s *Scheduler) queuedEvents(ctx context.Context) (map[string][]*store.Datas
 	return out, nil
 }
 
-// eventJSON is how a triggering event appears to a run (templates, $WEIR_TRIGGERING_DATASET_EVENTS).
-type eventJSON struct {
-	ID             int64           `json:"id"`
-	URI            string          `json:"uri"`
-	Extra          json.RawMessage `json:"extra,omitempty"`
-	SourceDAGID    string          `json:"source_dag_id,omitempty"`
-	SourceRunID    string          `json:"source_run_id,omitempty"`
-	SourceTaskID   string          `json:"source_task_id,omitempty"`
-	SourceMapIndex int             `json:"source_map_index"`
-	Timestamp      time.Time       `json:"timestamp"`
-}
-
 // datasetRun creates a run of a dataset-scheduled DAG when its condition holds over the
 // datasets with queued events; the run consumes those events (several updates of one
 // dataset give one run, as in Airflow).
@@ -251,7 +237,7 @@ func (s *Scheduler) datasetRun(ctx context.Context, d *dag.DAG, events []*store.
 		wanted[u] = true
 	}
 	var ids []int64
-	var trig []eventJSON
+	var trig []*store.DatasetEvent
 	var maxID int64
 	var oldest time.Time
 	for _, e := range events {
@@ -259,8 +245,7 @@ func (s *Scheduler) datasetRun(ctx context.Context, d *dag.DAG, events []*store.
 			continue
 		}
 		ids = append(ids, e.ID)
-		trig = append(trig, eventJSON{ID: e.ID, URI: e.URI, Extra: e.Extra, SourceDAGID: e.SourceDAGID,
-			SourceRunID: e.SourceRunID, SourceTaskID: e.SourceTaskID, SourceMapIndex: e.SourceMapIndex, Timestamp: e.Timestamp})
+		trig = append(trig, e)
 		if e.ID > maxID {
 			maxID = e.ID
 		}
@@ -268,10 +253,13 @@ func (s *Scheduler) datasetRun(ctx context.Context, d *dag.DAG, events []*store.
 			oldest = e.Timestamp
 		}
 	}
-	sort.Slice(trig, func(i, j int) bool { return trig[i].ID < trig[j].ID })
-	b, _ := json.Marshal(trig)
+	b, err := store.EncodeTriggerEvents(trig)
+	if err != nil {
+		s.log.Warn("scheduler: create a dataset-triggered run", "dag_id", d.ID, "err", err)
+		return
+	}
 	runID := "dataset_triggered__" + strconv.FormatInt(maxID, 10)
-	_, err := s.eng.Trigger(ctx, d, engine.TriggerOptions{
+	_, err = s.eng.Trigger(ctx, d, engine.TriggerOptions{
 		RunID: runID, RunType: "dataset", LogicalDate: now, TriggerEvents: b,
 		Create: func(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error {
 			return s.st.TriggerFromQueue(ctx, run, tis, ids)

@@ -219,7 +219,10 @@ func (a *app) logsCmd() *cobra.Command {
 			if n > ti.TryNumber {
 				return fmt.Errorf("task %s has %d tr%s; --try %d does not exist", args[1], ti.TryNumber, plural(ti.TryNumber, "y", "ies"), n)
 			}
-			path := engine.LogPath(a.home, run.DAGID, run.RunID, args[1], mapIndex, n)
+			path, err := engine.LogPath(a.home, run.DAGID, run.RunID, args[1], mapIndex, n)
+			if err != nil {
+				return err
+			}
 			f, err := os.Open(path)
 			if errors.Is(err, os.ErrNotExist) {
 				fmt.Fprintf(a.errOut, "try %d of %s wrote no log\n", n, args[1])

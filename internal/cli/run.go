@@ -199,7 +199,7 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		if ti.State != store.TIFailed || ti.TryNumber == 0 {
 			continue
 		}
-		path := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		path, _ := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 		fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", taskLabel(ti), ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
 		tail := logTail(path, 20)
 		if tail != "" {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -347,12 +346,7 @@ func (a *app) lineageCmd() *cobra.Command {
 					defer st.Close()
 					if run, err := st.GetRun(ctx, l.DAGID, l.DAGRunID); err == nil {
 						l.RunType, l.RunState = run.RunType, string(run.State)
-						var evs []struct {
-							URI         string `json:"uri"`
-							SourceDAGID string `json:"source_dag_id"`
-							SourceRunID string `json:"source_run_id"`
-						}
-						_ = json.Unmarshal(run.TriggerEvents, &evs)
+						evs, _ := store.DecodeTriggerEvents(run.TriggerEvents)
 						for _, e := range evs {
 							l.Consumed = append(l.Consumed, fmt.Sprintf("%s (from %s/%s)", e.URI, orAPI(e.SourceDAGID), e.SourceRunID))
 						}

@@ -30,8 +30,8 @@ func (s *Store) UpsertDAG(ctx context.Context, m *store.DAGMeta) error {
 	if m == nil {
 		return errors.New("sqlite: nil DAG metadata")
 	}
-	if m.DAGID == "" {
-		return errors.New("sqlite: DAG ID must not be empty")
+	if err := store.ValidateDAGID(m.DAGID); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	st, err := s.lazy(ctx, &s.upsertDAG, s.w, "UpsertDAG")
 	if err != nil {

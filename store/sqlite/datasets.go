@@ -33,9 +33,24 @@ func validateEvent(ev *store.DatasetEvent) error {
 		return errors.New("sqlite: dataset event: URI must not be empty")
 	}
 	for _, c := range ev.Consumers {
-		if c == "" {
-			return fmt.Errorf("sqlite: dataset event of %s: consumer DAG ID must not be empty", ev.URI)
+		if err := store.ValidateDAGID(c); err != nil {
+			return fmt.Errorf("sqlite: dataset event of %s: consumer: %w", ev.URI, err)
 		}
+	}
+	// Events posted through the API have no source; the source fields given must be valid.
+	for _, f := range []struct {
+		id    string
+		check func(string) error
+	}{{ev.SourceDAGID, store.ValidateDAGID}, {ev.SourceRunID, store.ValidateRunID}, {ev.SourceTaskID, store.ValidateTaskID}} {
+		if f.id == "" {
+			continue
+		}
+		if err := f.check(f.id); err != nil {
+			return fmt.Errorf("sqlite: dataset event of %s: source: %w", ev.URI, err)
+		}
+	}
+	if err := store.ValidateMapIndex(ev.SourceMapIndex); err != nil {
+		return fmt.Errorf("sqlite: dataset event of %s: source: %w", ev.URI, err)
 	}
 	return nil
 }

@@ -44,8 +44,8 @@ func validateRun(r *store.DAGRun) error {
 	if r == nil {
 		return errors.New("sqlite: nil run")
 	}
-	if r.DAGID == "" || r.RunID == "" {
-		return fmt.Errorf("sqlite: run %q/%q: DAG ID and run ID must not be empty", r.DAGID, r.RunID)
+	if err := store.ValidateRunKey(r.DAGID, r.RunID); err != nil {
+		return fmt.Errorf("sqlite: run %q of dag %q: %w", r.RunID, r.DAGID, err)
 	}
 	return nil
 }
@@ -54,9 +54,8 @@ func validateTI(ti *store.TaskInstance) error {
 	if ti == nil {
 		return errors.New("sqlite: nil task instance")
 	}
-	if ti.DAGID == "" || ti.RunID == "" || ti.TaskID == "" {
-		return fmt.Errorf("sqlite: task instance %q: DAG ID, run ID and task ID must not be empty",
-			tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex))
+	if err := store.ValidateTIKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex); err != nil {
+		return fmt.Errorf("sqlite: task instance %q: %w", tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), err)
 	}
 	return nil
 }

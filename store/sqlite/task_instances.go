@@ -164,9 +164,8 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 		return nil
 	}
 	for _, k := range b.DeleteTIs {
-		if k.DAGID == "" || k.RunID == "" || k.TaskID == "" {
-			return fmt.Errorf("sqlite: delete task instance %q: DAG ID, run ID and task ID must not be empty",
-				tiKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex))
+		if err := store.ValidateTIKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex); err != nil {
+			return fmt.Errorf("sqlite: delete task instance %q: %w", tiKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex), err)
 		}
 	}
 	for _, r := range b.Runs {
@@ -182,6 +181,9 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	for _, t := range b.Tries {
 		if t == nil {
 			return errors.New("sqlite: nil task try")
+		}
+		if err := store.ValidateTIKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex); err != nil {
+			return fmt.Errorf("sqlite: task try %q: %w", tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex), err)
 		}
 	}
 	// Dataset events need their statements and the time; a batch without events gets

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DatasetQueue", testDatasetQueue},
 		{"ApplyDatasetEvents", testApplyDatasetEvents},
 		{"DatasetConcurrency", testDatasetConcurrency},
+		{"InvalidIDs", testInvalidIDs},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -399,15 +399,22 @@ func testApply(t *testing.T, setup setupFunc) {
 
 	t.Run("SpecialStrings", func(t *testing.T) {
 		ctx, s := setup(t)
+		// IDs follow store.ValidateRunID and the others: the odd ones they allow, and the odd
+		// strings any other text field may hold.
+		ids := []string{"a.b-c_d", "...", "_", "-x", "manual__2026-12-02T02:19:03.000Z.1a2b3c", "a~b+c:d", strings.Repeat("k", store.MaxTaskIDLen)}
 		odd := []string{"with space", "quote'\"", "slash/and\\back", "ünïcödé-✓-😀", "line\nbreak", "%_*?[]", strings.Repeat("k", 1000)}
-		for i, key := range odd {
-			run := fullRun(key, key, at(time.Duration(i)*time.Second))
-			run.Owner = key
-			x := fullTI(key, key, key, i)
-			x.Hostname, x.Error, x.Pool = key, key, key
+		runOnly := strings.NewReplacer("~", "", "+", "", ":", "") // characters DAG and task IDs lack
+		for i, text := range odd {
+			key := ids[i]
+			dagID := runOnly.Replace(key)
+			taskID := dagID
+			run := fullRun(dagID, key, at(time.Duration(i)*time.Second))
+			run.Owner = text
+			x := fullTI(dagID, key, taskID, i)
+			x.Hostname, x.Error, x.Pool = text, text, text
 			mustApply(ctx, t, s, &store.Batch{Runs: []*store.DAGRun{run}, TIs: []*store.TaskInstance{x}})
-			checkRun(t, getRun(ctx, t, s, key, key), run)
-			checkTI(t, getTI(ctx, t, s, key, key, key, i), x)
+			checkRun(t, getRun(ctx, t, s, dagID, key), run)
+			checkTI(t, getTI(ctx, t, s, dagID, key, taskID, i), x)
 			runs, err := s.ListRuns(ctx, store.ListRunsParams{RunID: key})
 			if err != nil || len(runs) != 1 {
 				t.Fatalf("ListRuns(RunID: %q) = %d runs, %v; want 1", key, len(runs), err)
