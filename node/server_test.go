@@ -232,7 +232,7 @@ func TestTimeSchedule(t *testing.T) {
 	// A tick already under way may not have seen the pause and still create a run: wait for
 	// one that started after (ticks run one after the other).
 	paused := time.Now()
-	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler.Heartbeat().After(paused) })
+	e.eventually("a tick after the pause", func() bool { return e.srv.Scheduler().Heartbeat().After(paused) })
 	n := len(e.runs("tick"))
 	time.Sleep(1500 * time.Millisecond)
 	if m := len(e.runs("tick")); m != n {
