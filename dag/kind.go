@@ -1,0 +1,652 @@
+package dag
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// KindDef describes one task kind to the loader, the validator and the renderer: the YAML
+// fields of its spec (a Go struct decoded strictly), which of them are templates, and its
+// checks. A kind's executor is paired with its KindDef one level up (package kinds), so
+// adding a kind never edits this package.
+//
+// The spec struct's exported fields are its YAML fields, described by struct tags:
+//
+//	yaml:"name[,lenient][,single]"  the YAML key; lenient accepts numbers and booleans as
+//	                                written where a string is wanted; single accepts a lone
+//	                                scalar where a list is wanted. Fields without a yaml tag
+//	                                are not read from YAML.
+//	doc:"..."                       one sentence for `weir kinds` and docs/dag-yaml.md.
+//	template:"true"                 string leaves are templates, rendered before execution
+//	                                ("{{ ds }}"); template:"value" also keeps the typed
+//	                                value of a string that is exactly one "{{ expr }}".
+//	required:"message"              the field must be set; a zero value is reported as
+//	                                "missing: message" at the field. required:"custom"
+//	                                marks it required in listings only (Validate reports it).
+//	scalar:"message"                the error when a list field is given a single string.
+//
+// Supported field types: string, int, bool, Duration, []string, []int, map[string]string,
+// map[string]any and any (a JSON-like value).
+type KindDef struct {
+	// Name is the kind's name, the value of a task's kind field ("command",
+	// "quality.check"); dots are allowed. Required.
+	Name string
+	// Doc is one sentence describing the kind.
+	Doc string
+	// Keys are the task keys that select the kind (its action keys); default [Name]. A task
+	// has exactly one action key of one kind.
+	Keys []string
+	// Inline puts the spec's fields directly on the task (command: [..], script, env, ...);
+	// otherwise they are the fields of a mapping under Keys[0] (http: {url: ...}). With
+	// Inline, every action key must be one of the spec's fields.
+	Inline bool
+	// New returns a pointer to a new zero spec struct. Required.
+	New func() any
+	// Validate checks a decoded spec (after the required fields were found set) and reports
+	// problems through c; nil means no checks beyond the field types.
+	Validate func(c *KindCheck, spec any)
+	// Get returns the task's spec (a pointer made by New, or nil); Set stores one. Nil
+	// means Task.Spec, which is where every kind keeps its spec except the built-in ones
+	// that the DAG model has typed fields for.
+	Get func(t *Task) any
+	Set func(t *Task, spec any)
+	// Needs says what a task of the kind is missing when it has none of its keys, as in
+	// "a http task needs <Needs>"; default "<key>: {...}".
+	Needs string
+	// Tasks names the kind's tasks in "applies to <Tasks> only"; default "<name> tasks".
+	Tasks string
+	// MapArgs names a template:"value" field that takes a mapped instance's arguments
+	// when the task leaves it empty (the go kind's args); "" means none.
+	MapArgs string
+}
+
+// KindField describes one YAML field of a kind, as `weir kinds` lists it.
+type KindField struct {
+	// Name is the YAML key.
+	Name string `json:"name"`
+	// Type names the accepted values: "string", "list of strings", "integer", ...
+	Type string `json:"type"`
+	// Required is true when the field must be set.
+	Required bool `json:"required"`
+	// Template is true when the field's strings are templates rendered before execution.
+	Template bool `json:"template"`
+	// Doc is the field's documentation.
+	Doc string `json:"doc,omitempty"`
+
+	index       int
+	typ         fieldType
+	lenient     bool
+	single      bool
+	typed       bool   // template:"value"
+	requiredMsg string // "" when not checked generically
+	scalar      string
+}
+
+// KindInfo describes a registered kind for listings.
+type KindInfo struct {
+	// Name is the kind's name.
+	Name string `json:"name"`
+	// Doc describes the kind.
+	Doc string `json:"doc,omitempty"`
+	// Keys are the task keys that select the kind.
+	Keys []string `json:"keys"`
+	// Inline is true when the fields sit on the task itself, false when they are under
+	// Keys[0].
+	Inline bool `json:"inline"`
+	// Fields are the spec's YAML fields, in struct order.
+	Fields []KindField `json:"fields"`
+}
+
+type fieldType int
+
+const (
+	ftString fieldType = iota
+	ftInt
+	ftBool
+	ftDuration
+	ftStrings
+	ftInts
+	ftStrMap
+	ftObject
+	ftAny
+)
+
+var fieldTypeNames = map[fieldType]string{ftString: "string", ftInt: "integer", ftBool: "boolean",
+	ftDuration: "duration", ftStrings: "list of strings", ftInts: "list of integers",
+	ftStrMap: "map of strings", ftObject: "mapping", ftAny: "any value"}
+
+var durationType = reflect.TypeOf(Duration(0))
+
+// kind is a registered KindDef with its fields resolved.
+type kindReg struct {
+	def    KindDef
+	fields []KindField
+	byName map[string]*KindField
+}
+
+// Kinds is a set of task kinds, the kinds a DAG may use. Build it with NewKinds (or
+// BuiltinKinds) and pass it in LoadOptions.Kinds. It is immutable and safe for concurrent
+// use.
+type Kinds struct {
+	list   []*kindReg
+	byName map[string]*kindReg
+	// byKey maps a task key to its kind and field (field nil for a nested kind's key).
+	byKey   map[string]keyRef
+	actions []string // every action key, in registration order
+}
+
+type keyRef struct {
+	k      *kindReg
+	field  *KindField
+	action bool
+}
+
+// engineKinds are the kinds the engine evaluates itself; they are task flags (branch:,
+// short_circuit:, latest_only:) rather than registrations.
+var engineKinds = []string{KindBranch, KindShortCircuit, KindLatestOnly}
+
+// coreTaskKeys are the task keys that belong to every task; no kind may claim them.
+var coreTaskKeys = append([]string{"id", "kind", "upstream", "trigger_rule", "setup", "teardown",
+	"branch", "short_circuit", "latest_only", "expand", "expand_kwargs", "partial",
+	"map_index_template", "max_active_tis_per_dag", "outlets", "inlets"}, optionFields...)
+
+// NewKinds checks defs and returns the set holding them, in order. It refuses a def
+// without name or New, a spec that is not a pointer to a struct, an unsupported field
+// type, and a name or key that another kind or a task field already uses.
+func NewKinds(defs ...KindDef) (*Kinds, error) {
+	ks := &Kinds{byName: map[string]*kindReg{}, byKey: map[string]keyRef{}}
+	for _, def := range defs {
+		if err := ks.add(def); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
+}
+
+// With returns a new set holding the kinds of ks followed by defs.
+func (ks *Kinds) With(defs ...KindDef) (*Kinds, error) {
+	var all []KindDef
+	if ks != nil {
+		for _, k := range ks.list {
+			all = append(all, k.def)
+		}
+	}
+	return NewKinds(append(all, defs...)...)
+}
+
+func (ks *Kinds) add(def KindDef) error {
+	switch {
+	case def.Name == "":
+		return fmt.Errorf("task kind without a name: set KindDef.Name")
+	case !validQualified(def.Name):
+		return fmt.Errorf("task kind %q: invalid name (use letters, digits, _ and -, with dots between parts)", def.Name)
+	case def.New == nil:
+		return fmt.Errorf("task kind %s: KindDef.New is nil: it must return a pointer to a new spec struct", def.Name)
+	case ks.byName[def.Name] != nil || slices.Contains(engineKinds, def.Name):
+		return fmt.Errorf("task kind %s is registered twice", def.Name)
+	}
+	if len(def.Keys) == 0 {
+		def.Keys = []string{def.Name}
+	}
+	fields, err := specFields(def.Name, def.New())
+	if err != nil {
+		return err
+	}
+	k := &kindReg{def: def, fields: fields, byName: map[string]*KindField{}}
+	for i := range k.fields {
+		k.byName[k.fields[i].Name] = &k.fields[i]
+	}
+	claim := func(key string, ref keyRef) error {
+		if slices.Contains(coreTaskKeys, key) {
+			return fmt.Errorf("task kind %s: key %q is a task field of every task; choose another", def.Name, key)
+		}
+		if other, dup := ks.byKey[key]; dup {
+			return fmt.Errorf("task kind %s: key %q is already used by kind %s", def.Name, key, other.k.def.Name)
+		}
+		ks.byKey[key] = ref
+		return nil
+	}
+	if def.Inline {
+		for _, key := range def.Keys {
+			if k.byName[key] == nil {
+				return fmt.Errorf("task kind %s: action key %q is not a field of its inline spec", def.Name, key)
+			}
+		}
+		for i := range k.fields {
+			f := &k.fields[i]
+			if err := claim(f.Name, keyRef{k: k, field: f, action: slices.Contains(def.Keys, f.Name)}); err != nil {
+				return err
+			}
+		}
+	} else {
+		if len(def.Keys) != 1 {
+			return fmt.Errorf("task kind %s: a kind whose fields are nested under its key has exactly one key", def.Name)
+		}
+		if err := claim(def.Keys[0], keyRef{k: k, action: true}); err != nil {
+			return err
+		}
+	}
+	if def.MapArgs != "" {
+		if f := k.byName[def.MapArgs]; f == nil || !f.typed {
+			return fmt.Errorf("task kind %s: MapArgs %q is not a template:\"value\" field", def.Name, def.MapArgs)
+		}
+	}
+	ks.actions = append(ks.actions, def.Keys...)
+	ks.list = append(ks.list, k)
+	ks.byName[def.Name] = k
+	return nil
+}
+
+// specFields reads the tagged fields of a spec struct.
+func specFields(name string, spec any) ([]KindField, error) {
+	rv := reflect.ValueOf(spec)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("task kind %s: KindDef.New returns %T, want a pointer to a struct", name, spec)
+	}
+	rt := rv.Elem().Type()
+	var out []KindField
+	for i := 0; i < rt.NumField(); i++ {
+		sf := rt.Field(i)
+		tag, ok := sf.Tag.Lookup("yaml")
+		if !ok || tag == "-" || !sf.IsExported() {
+			continue
+		}
+		parts := strings.Split(tag, ",")
+		f := KindField{Name: parts[0], Doc: sf.Tag.Get("doc"), index: i, scalar: sf.Tag.Get("scalar")}
+		if f.Name == "" {
+			return nil, fmt.Errorf("task kind %s: field %s has an empty yaml name", name, sf.Name)
+		}
+		for _, opt := range parts[1:] {
+			switch opt {
+			case "lenient":
+				f.lenient = true
+			case "single":
+				f.single = true
+			default:
+				return nil, fmt.Errorf("task kind %s: field %s: unknown yaml option %q (lenient, single)", name, sf.Name, opt)
+			}
+		}
+		switch t := sf.Type; {
+		case t == durationType:
+			f.typ = ftDuration
+		case t.Kind() == reflect.String:
+			f.typ = ftString
+		case t.Kind() == reflect.Int:
+			f.typ = ftInt
+		case t.Kind() == reflect.Bool:
+			f.typ = ftBool
+		case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+			f.typ = ftStrings
+		case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
+			f.typ = ftInts
+		case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.String:
+			f.typ = ftStrMap
+		case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.Interface && t.Elem().NumMethod() == 0:
+			f.typ = ftObject
+		case t.Kind() == reflect.Interface && t.NumMethod() == 0:
+			f.typ = ftAny
+		default:
+			return nil, fmt.Errorf("task kind %s: field %s has type %s: use string, int, bool, dag.Duration, []string, []int, map[string]string, map[string]any or any", name, sf.Name, t)
+		}
+		f.Type = fieldTypeNames[f.typ]
+		switch tmpl := sf.Tag.Get("template"); tmpl {
+		case "":
+		case "true":
+			f.Template = true
+		case "value":
+			f.Template, f.typed = true, true
+		default:
+			return nil, fmt.Errorf("task kind %s: field %s: template tag %q, want true or value", name, sf.Name, tmpl)
+		}
+		if f.Template && (f.typ != ftString && f.typ != ftStrings && f.typ != ftStrMap && f.typ != ftAny && f.typ != ftObject) {
+			return nil, fmt.Errorf("task kind %s: field %s: only strings, lists and maps of strings and JSON values can be templates", name, sf.Name)
+		}
+		if req, ok := sf.Tag.Lookup("required"); ok {
+			f.Required = true
+			if req != "custom" {
+				f.requiredMsg = req
+				if req == "" || req == "true" {
+					f.requiredMsg = f.Name + " is required"
+				}
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Names lists the registered kinds, in registration order, then the kinds the engine
+// evaluates itself (branch, short_circuit, latest_only).
+func (ks *Kinds) Names() []string {
+	var out []string
+	for _, k := range ks.list {
+		out = append(out, k.def.Name)
+	}
+	return append(out, engineKinds...)
+}
+
+// Lookup returns the definition of the kind named name.
+func (ks *Kinds) Lookup(name string) (KindDef, bool) {
+	k, ok := ks.byName[name]
+	if !ok {
+		return KindDef{}, false
+	}
+	return k.def, true
+}
+
+// Infos describes every registered kind and its fields, in registration order.
+func (ks *Kinds) Infos() []KindInfo {
+	var out []KindInfo
+	for _, k := range ks.list {
+		out = append(out, KindInfo{Name: k.def.Name, Doc: k.def.Doc, Keys: slices.Clone(k.def.Keys),
+			Inline: k.def.Inline, Fields: slices.Clone(k.fields)})
+	}
+	return out
+}
+
+// taskKeys returns every key a task may have with these kinds.
+func (ks *Kinds) taskKeys() []string {
+	out := slices.Clone(coreTaskKeys)
+	for _, k := range ks.list {
+		if k.def.Inline {
+			for _, f := range k.fields {
+				out = append(out, f.Name)
+			}
+		} else {
+			out = append(out, k.def.Keys[0])
+		}
+	}
+	return out
+}
+
+// builtinKinds is the built-in set, built once, for tasks that do not know their kind.
+var builtinKinds = sync.OnceValue(BuiltinKinds)
+
+// kindDef returns the kind of t: the one it was loaded with, else the built-in kind of its
+// name, else (a spec built in Go for another kind) one read from the spec's type, whose
+// fields nest under the kind's name.
+func (t *Task) kindDef() *kindReg {
+	if t.def != nil {
+		return t.def
+	}
+	if k := builtinKinds().byName[t.Kind]; k != nil {
+		return k
+	}
+	if t.Spec == nil || t.Kind == "" {
+		return nil
+	}
+	fields, err := specFields(t.Kind, t.Spec)
+	if err != nil {
+		return nil
+	}
+	spec := t.Spec
+	k := &kindReg{def: KindDef{Name: t.Kind, Keys: []string{t.Kind}, New: func() any {
+		return reflect.New(reflect.TypeOf(spec).Elem()).Interface()
+	}}, fields: fields}
+	return k
+}
+
+// spec returns the spec of t for kind k, or nil when the task has none.
+func (k *kindReg) spec(t *Task) any {
+	var s any
+	if k.def.Get != nil {
+		s = k.def.Get(t)
+	} else {
+		s = t.Spec
+		if s != nil && reflect.TypeOf(s) != reflect.TypeOf(k.def.New()) {
+			return nil // another kind's spec
+		}
+	}
+	if s == nil {
+		return nil
+	}
+	if rv := reflect.ValueOf(s); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return nil
+	}
+	return s
+}
+
+func (k *kindReg) set(t *Task, spec any) {
+	if k.def.Set != nil {
+		k.def.Set(t, spec)
+		return
+	}
+	t.Spec = spec
+}
+
+// prefix is the field path of the kind's fields: "" inline, else its key.
+func (k *kindReg) prefix() string {
+	if k.def.Inline {
+		return ""
+	}
+	return k.def.Keys[0]
+}
+
+func (k *kindReg) path(f *KindField) string { return join(k.prefix(), f.Name) }
+
+func (k *kindReg) needs() string {
+	if k.def.Needs != "" {
+		return k.def.Needs
+	}
+	return k.def.Keys[0] + ": {...}"
+}
+
+func (k *kindReg) tasks() string {
+	if k.def.Tasks != "" {
+		return k.def.Tasks
+	}
+	return k.def.Name + " tasks"
+}
+
+// KindCheck reports the problems of one task's spec from a KindDef's Validate. Fields are
+// YAML paths relative to the kind's fields ("url", "headers.X-Key", "states[1]"); they are
+// prefixed with the kind's key for nested kinds.
+type KindCheck struct {
+	v    *validator
+	t    *Task
+	k    *kindReg
+	errs int
+}
+
+// Task returns the task being checked.
+func (c *KindCheck) Task() *Task { return c.t }
+
+// Options returns the options the DAG is loaded with (for example LoadOptions.GoFuncs).
+func (c *KindCheck) Options() LoadOptions { return c.v.opts }
+
+// Field returns the full field path of a spec field, as errors name it ("http.url").
+func (c *KindCheck) Field(field string) string { return join(c.k.prefix(), field) }
+
+// Errorf reports a problem with field ("" for the kind's spec as a whole).
+func (c *KindCheck) Errorf(field, format string, args ...any) {
+	c.ErrorAt(field, -1, format, args...)
+}
+
+// ErrorAt reports a problem at byte offset off inside field's string value (-1: the
+// field as a whole).
+func (c *KindCheck) ErrorAt(field string, off int, format string, args ...any) {
+	c.errs++
+	f := c.Field(field)
+	if field == "" {
+		f = c.k.def.Keys[0]
+	}
+	c.v.add(c.t.ID, "", f, off, format, args...)
+}
+
+// Expression checks src as an expression (no braces) over the template variables (params,
+// outputs of upstreams, ds, ...), as a template's {{ }} is checked, reporting at field.
+func (c *KindCheck) Expression(field, src string) {
+	before := len(c.v.errs)
+	c.v.expression(c.t, c.Field(field), segment{expr: true, text: src, off: 0})
+	c.errs += len(c.v.errs) - before
+}
+
+// Failed reports whether any problem was reported through c.
+func (c *KindCheck) Failed() bool { return c.errs > 0 }
+
+// checkSpec checks the required fields of the spec of t, then runs the kind's Validate.
+func (v *validator) checkSpec(t *Task, k *kindReg, spec any) {
+	c := &KindCheck{v: v, t: t, k: k}
+	rv := reflect.ValueOf(spec).Elem()
+	for i := range k.fields {
+		f := &k.fields[i]
+		if f.requiredMsg != "" && rv.Field(f.index).IsZero() {
+			c.Errorf(f.Name, "missing: %s", f.requiredMsg)
+		}
+	}
+	if c.Failed() || k.def.Validate == nil {
+		return
+	}
+	k.def.Validate(c, spec)
+}
+
+// eachTemplate calls fn with the field path and value of every template string of a spec.
+func (k *kindReg) eachTemplate(spec any, fn func(field, s string)) {
+	rv := reflect.ValueOf(spec).Elem()
+	for i := range k.fields {
+		f := &k.fields[i]
+		if !f.Template {
+			continue
+		}
+		fv, path := rv.Field(f.index), k.path(f)
+		switch f.typ {
+		case ftString:
+			fn(path, fv.String())
+		case ftStrings:
+			for j := 0; j < fv.Len(); j++ {
+				fn(index(path, j), fv.Index(j).String())
+			}
+		case ftStrMap:
+			m := fv.Interface().(map[string]string)
+			for _, key := range sortedMapKeys(m) {
+				fn(path+"."+key, m[key])
+			}
+		case ftAny, ftObject:
+			eachArg(path, fv.Interface(), fn)
+		}
+	}
+}
+
+// render evaluates the template fields of spec (a fresh copy) in place.
+func (k *kindReg) render(spec any, c *TemplateContext, vars map[string]any, fail func(string, error)) {
+	rv := reflect.ValueOf(spec).Elem()
+	str := func(field string, s string) string {
+		if !isTemplate(s) {
+			return s
+		}
+		out, err := render(s, vars)
+		if err != nil {
+			fail(field, err)
+			return s
+		}
+		return out
+	}
+	for i := range k.fields {
+		f := &k.fields[i]
+		if !f.Template {
+			continue
+		}
+		fv, path := rv.Field(f.index), k.path(f)
+		switch f.typ {
+		case ftString:
+			fv.SetString(str(path, fv.String()))
+		case ftStrings:
+			for j := 0; j < fv.Len(); j++ {
+				fv.Index(j).SetString(str(index(path, j), fv.Index(j).String()))
+			}
+		case ftStrMap:
+			m := fv.Interface().(map[string]string)
+			for _, key := range sortedMapKeys(m) {
+				m[key] = str(path+"."+key, m[key])
+			}
+		case ftAny, ftObject:
+			val := fv.Interface()
+			if f.Name == k.def.MapArgs && fv.IsZero() && c.Args != nil {
+				// A mapped task without arguments of its own takes its instance's.
+				val = cloneValue(map[string]any(c.Args))
+			}
+			if f.typed {
+				val = renderArg(path, val, vars, fail)
+			} else {
+				val = renderStrings(path, val, vars, fail)
+			}
+			if val == nil {
+				fv.SetZero()
+			} else {
+				fv.Set(reflect.ValueOf(val))
+			}
+		}
+	}
+}
+
+// renderStrings interpolates every string leaf of v (maps and lists are fresh copies).
+func renderStrings(field string, v any, vars map[string]any, fail func(string, error)) any {
+	return mapLeaves(v, func(x any) any {
+		s, ok := x.(string)
+		if !ok || !isTemplate(s) {
+			return x
+		}
+		out, err := render(s, vars)
+		if err != nil {
+			fail(field, err)
+			return s
+		}
+		return out
+	})
+}
+
+// cloneSpec returns a deep copy of a spec struct pointer.
+func cloneSpec(spec any) any {
+	if spec == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(spec)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return spec
+	}
+	out := reflect.New(rv.Elem().Type())
+	out.Elem().Set(rv.Elem())
+	e := out.Elem()
+	for i := 0; i < e.NumField(); i++ {
+		f := e.Field(i)
+		if !f.CanSet() {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.Slice:
+			if !f.IsNil() {
+				c := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
+				reflect.Copy(c, f)
+				if f.Type().Elem().Kind() == reflect.Interface {
+					for j := 0; j < c.Len(); j++ {
+						if x := c.Index(j).Interface(); x != nil {
+							c.Index(j).Set(reflect.ValueOf(cloneValue(x)))
+						}
+					}
+				}
+				f.Set(c)
+			}
+		case reflect.Map:
+			if !f.IsNil() {
+				c := reflect.MakeMapWithSize(f.Type(), f.Len())
+				iter := f.MapRange()
+				for iter.Next() {
+					val := iter.Value()
+					if x := val.Interface(); val.Kind() == reflect.Interface && x != nil {
+						val = reflect.ValueOf(cloneValue(x))
+					}
+					c.SetMapIndex(iter.Key(), val)
+				}
+				f.Set(c)
+			}
+		case reflect.Interface:
+			if !f.IsNil() {
+				f.Set(reflect.ValueOf(cloneValue(f.Interface())))
+			}
+		}
+	}
+	return out.Interface()
+}
