@@ -120,6 +120,16 @@ func NewRegistry(funcs *Funcs) *Registry {
 	return r
 }
 
+// NewEmptyRegistry returns a registry without kinds whose Funcs are funcs (nil means an
+// empty set). Package kinds fills it from a kind set, so the engine runs exactly the kinds
+// the DAGs were loaded with.
+func NewEmptyRegistry(funcs *Funcs) *Registry {
+	if funcs == nil {
+		funcs = NewFuncs()
+	}
+	return &Registry{kinds: map[string]Kind{}, funcs: funcs}
+}
+
 // Register adds or replaces a kind.
 func (r *Registry) Register(name string, k Kind) {
 	r.mu.Lock()
