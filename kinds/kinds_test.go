@@ -223,10 +223,14 @@ func TestSetRefusesClashes(t *testing.T) {
 	t.Parallel()
 	base := kinds.Builtin(kinds.Deps{})
 	for name, reg := range map[string]executor.Registration{
-		"twice":      executor.HTTPKind(),
-		"core key":   {Def: dag.KindDef{Name: "upstream", New: func() any { return &greetSpec{} }}, Run: greetKind().Run},
-		"no run":     {Def: greetKind().Def},
-		"bad type":   {Def: dag.KindDef{Name: "x", New: func() any { return &struct{ C chan int `yaml:"c"` }{} }}, Run: greetKind().Run},
+		"twice":    executor.HTTPKind(),
+		"core key": {Def: dag.KindDef{Name: "upstream", New: func() any { return &greetSpec{} }}, Run: greetKind().Run},
+		"no run":   {Def: greetKind().Def},
+		"bad type": {Def: dag.KindDef{Name: "x", New: func() any {
+			return &struct {
+				C chan int `yaml:"c"`
+			}{}
+		}}, Run: greetKind().Run},
 		"not struct": {Def: dag.KindDef{Name: "y", New: func() any { return "s" }}, Run: greetKind().Run},
 	} {
 		if _, err := base.With(reg); err == nil {
