@@ -367,7 +367,7 @@ type HTTPSpec struct {
 // GoSpec calls a Go function registered through the SDK.
 type GoSpec struct {
 	// Func is the registered function name.
-	Func string `json:"func" yaml:"go" doc:"The name of a Go function registered through the SDK."`
+	Func string `json:"func" yaml:"go" required:"custom" doc:"The name of a Go function registered through the SDK."`
 	// Args is the function's input, as JSON-compatible values; string leaves are templates,
 	// and a string that is exactly one "{{ expr }}" keeps the expression's typed value.
 	Args any `json:"args,omitempty" yaml:"args" template:"value" doc:"The function's input (JSON-like); string leaves are templates, and a string that is exactly one {{ expr }} keeps its typed value."`

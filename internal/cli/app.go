@@ -16,6 +16,7 @@ import (
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/internal/tracker"
+	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
@@ -25,6 +26,8 @@ import (
 type Options struct {
 	// Funcs are the Go task functions this binary provides (nil: none).
 	Funcs *executor.Funcs
+	// Kinds are the task kinds DAG files may use (nil: kinds.Builtin with Funcs).
+	Kinds *kinds.Set
 	// DAGs are DAGs defined in Go, available beside the YAML folder's.
 	DAGs []*dag.DAG
 	// Version is printed by `weir version`.
@@ -99,7 +102,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.PersistentFlags().StringVar(&a.server, "server", os.Getenv("WEIR_SERVER"), "talk to this weir server (http://host:port) instead of the local store ($WEIR_SERVER)")
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
-		a.lineageCmd(), a.benchCmd(), a.versionCmd())
+		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.versionCmd())
 	return root
 }
 
@@ -122,7 +125,9 @@ func (a *app) openStore(ctx context.Context) (store.Store, error) {
 
 // loadOptions are the loader options of this binary.
 func (a *app) loadOptions() dag.LoadOptions {
-	return dag.LoadOptions{GoFuncs: a.goFuncCheck()}
+	opts := a.kindSet().LoadOptions()
+	opts.GoFuncs = a.goFuncCheck()
+	return opts
 }
 
 // goFuncCheck checks go tasks' function names only when this binary registers functions
