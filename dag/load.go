@@ -32,7 +32,7 @@ func (o LoadOptions) kinds() *Kinds {
 	if o.Kinds != nil {
 		return o.Kinds
 	}
-	return BuiltinKinds()
+	return builtinKinds()
 }
 
 // idPattern is what DAG, group and task IDs (a task's own part, without its groups) match.
