@@ -161,6 +161,46 @@ func TestExtraKindLoadsRendersAndRuns(t *testing.T) {
 	if got.Said != "hi world hi world " || got.Labels["day"] != "2026-03-04" || len(got.Extra) != 2 || got.Note != "{{ kept }}" {
 		t.Errorf("output = %s", out)
 	}
+	if spec.Message != "hi {{ params.who }} " || spec.Labels["day"] != "{{ ds }}" {
+		t.Errorf("rendering changed the loaded DAG's spec: %#v", spec)
+	}
+}
+
+// TestExtraKindInGo checks a DAG built in Go with the extra kind: Validate runs the kind's
+// checks, RenderTask renders its templates.
+func TestExtraKindInGo(t *testing.T) {
+	t.Parallel()
+	set := setup(t)
+	d := &dag.DAG{ID: "sdk", Tasks: []*dag.Task{
+		{ID: "bad", Kind: "test.greet", Spec: &greetSpec{Times: 9}},
+		{ID: "wrong", Kind: "test.greet", Spec: &dag.HTTPSpec{URL: "http://x"}},
+	}}
+	err := dag.Validate(d, set.LoadOptions())
+	for _, want := range []string{
+		"dag sdk: task bad: test.greet.message: missing: the message to repeat",
+		"dag sdk: task wrong: kind: a test.greet task needs its test.greet spec",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	good := &dag.DAG{ID: "sdk", Tasks: []*dag.Task{
+		{ID: "hi", Kind: "test.greet", Spec: &greetSpec{Message: "on {{ ds }}", Extra: map[string]any{"n": "{{ 1 + 1 }}"}}},
+	}}
+	if err := dag.Validate(good, set.LoadOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if err := dag.Validate(good, dag.LoadOptions{}); err == nil || !strings.Contains(err.Error(), `unknown kind "test.greet"`) {
+		t.Errorf("without the kind: %v", err)
+	}
+	r, err := dag.RenderTask(good.Tasks[0], &dag.TemplateContext{LogicalDate: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC), MapIndex: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := r.Spec.(*greetSpec)
+	if g.Message != "on 2026-01-02" || g.Extra.(map[string]any)["n"] != int64(2) {
+		t.Errorf("rendered %#v", g)
+	}
 }
 
 func TestExtraKindErrorsHaveFileLineColumn(t *testing.T) {
