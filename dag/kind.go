@@ -122,9 +122,10 @@ var durationType = reflect.TypeOf(Duration(0))
 
 // kind is a registered KindDef with its fields resolved.
 type kindReg struct {
-	def    KindDef
-	fields []KindField
-	byName map[string]*KindField
+	def      KindDef
+	fields   []KindField
+	byName   map[string]*KindField
+	specType reflect.Type
 }
 
 // Kinds is a set of task kinds, the kinds a DAG may use. Build it with NewKinds (or
@@ -136,6 +137,8 @@ type Kinds struct {
 	// byKey maps a task key to its kind and field (field nil for a nested kind's key).
 	byKey   map[string]keyRef
 	actions []string // every action key, in registration order
+	names   []string // Names()
+	keys    []string // every key a task may have
 }
 
 type keyRef struct {
@@ -195,7 +198,7 @@ func (ks *Kinds) add(def KindDef) error {
 	if err != nil {
 		return err
 	}
-	k := &kindReg{def: def, fields: fields, byName: map[string]*KindField{}}
+	k := &kindReg{def: def, fields: fields, byName: map[string]*KindField{}, specType: reflect.TypeOf(def.New())}
 	for i := range k.fields {
 		k.byName[k.fields[i].Name] = &k.fields[i]
 	}
@@ -237,6 +240,12 @@ func (ks *Kinds) add(def KindDef) error {
 	ks.actions = append(ks.actions, def.Keys...)
 	ks.list = append(ks.list, k)
 	ks.byName[def.Name] = k
+	ks.names = nil
+	for _, k := range ks.list {
+		ks.names = append(ks.names, k.def.Name)
+	}
+	ks.names = append(ks.names, engineKinds...)
+	ks.keys = ks.taskKeys()
 	return nil
 }
 
@@ -320,13 +329,7 @@ func specFields(name string, spec any) ([]KindField, error) {
 
 // Names lists the registered kinds, in registration order, then the kinds the engine
 // evaluates itself (branch, short_circuit, latest_only).
-func (ks *Kinds) Names() []string {
-	var out []string
-	for _, k := range ks.list {
-		out = append(out, k.def.Name)
-	}
-	return append(out, engineKinds...)
-}
+func (ks *Kinds) Names() []string { return slices.Clone(ks.names) }
 
 // Lookup returns the definition of the kind named name.
 func (ks *Kinds) Lookup(name string) (KindDef, bool) {
@@ -385,7 +388,7 @@ func (t *Task) kindDef() *kindReg {
 	spec := t.Spec
 	k := &kindReg{def: KindDef{Name: t.Kind, Keys: []string{t.Kind}, New: func() any {
 		return reflect.New(reflect.TypeOf(spec).Elem()).Interface()
-	}}, fields: fields}
+	}}, fields: fields, specType: reflect.TypeOf(spec)}
 	return k
 }
 
@@ -396,7 +399,7 @@ func (k *kindReg) spec(t *Task) any {
 		s = k.def.Get(t)
 	} else {
 		s = t.Spec
-		if s != nil && reflect.TypeOf(s) != reflect.TypeOf(k.def.New()) {
+		if s != nil && reflect.TypeOf(s) != k.specType {
 			return nil // another kind's spec
 		}
 	}

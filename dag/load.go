@@ -499,7 +499,7 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 			}
 			ref, isKind := r.kinds.byKey[e.key]
 			if !isKind {
-				keys := r.kinds.taskKeys()
+				keys := r.kinds.keys
 				s.unknownField(e, "task", keys)
 				// A misspelt action ("comand") must not also report a missing action.
 				rt.badSpec = rt.badSpec || slices.Contains(r.kinds.actions, closest(e.key, keys))
@@ -558,7 +558,7 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 		t.Kind = engineKind
 		return
 	}
-	names := ks.Names()
+	names := ks.names
 	declared := ks.byName[t.Kind]
 	switch {
 	case kindNode != nil && t.Kind != "" && !slices.Contains(names, t.Kind):

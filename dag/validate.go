@@ -240,7 +240,7 @@ func validQualified(id string) bool {
 // spec checks the kind of t and the spec of that kind.
 func (v *validator) spec(t *Task) {
 	id, ks := t.ID, v.opts.kinds()
-	names := ks.Names()
+	names := ks.names
 	switch {
 	case t.Kind == "":
 		v.add(id, "", "kind", -1, "missing: set kind or one of %s", strings.Join(ks.actions, ", "))
