@@ -166,6 +166,11 @@ func NewKinds(defs ...KindDef) (*Kinds, error) {
 			return nil, err
 		}
 	}
+	for _, k := range ks.list {
+		ks.names = append(ks.names, k.def.Name)
+	}
+	ks.names = append(ks.names, engineKinds...)
+	ks.keys = ks.taskKeys()
 	return ks, nil
 }
 
@@ -240,12 +245,6 @@ func (ks *Kinds) add(def KindDef) error {
 	ks.actions = append(ks.actions, def.Keys...)
 	ks.list = append(ks.list, k)
 	ks.byName[def.Name] = k
-	ks.names = nil
-	for _, k := range ks.list {
-		ks.names = append(ks.names, k.def.Name)
-	}
-	ks.names = append(ks.names, engineKinds...)
-	ks.keys = ks.taskKeys()
 	return nil
 }
 
