@@ -36,7 +36,7 @@ func TestKindDefsAreChecked(t *testing.T) {
 		"inline key":   {Name: "x", Inline: true, Keys: []string{"b"}, New: func() any { return &spec{} }},
 		"two keys":     {Name: "x", Keys: []string{"x", "y"}, New: func() any { return &spec{} }},
 		"int template": {Name: "x", New: func() any { return &badTemplate{} }},
-		"clash inline": {Name: "x", Inline: true, Keys: []string{"a"}, New: func() any {
+		"clash inline": {Name: "x", Inline: true, Keys: []string{"env"}, New: func() any {
 			return &struct {
 				A string `yaml:"env"`
 			}{}
