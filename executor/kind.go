@@ -108,7 +108,8 @@ type Registry struct {
 }
 
 // NewRegistry returns a registry holding the built-in kinds: command, http, and go (calling
-// the functions registered in funcs; nil means an empty set).
+// the functions registered in funcs; nil means an empty set). kinds.Set.Registry builds the
+// registry of a whole kind set (sensors and any other registered kind included).
 func NewRegistry(funcs *Funcs) *Registry {
 	if funcs == nil {
 		funcs = NewFuncs()
