@@ -83,6 +83,7 @@ type KindField struct {
 	typed       bool   // template:"value"
 	requiredMsg string // "" when not checked generically
 	scalar      string
+	path        string // the field path in errors: the name, after the kind's key if nested
 }
 
 // KindInfo describes a registered kind for listings.
@@ -206,6 +207,7 @@ func (ks *Kinds) add(def KindDef) error {
 	k := &kindReg{def: def, fields: fields, byName: map[string]*KindField{}, specType: reflect.TypeOf(def.New())}
 	for i := range k.fields {
 		k.byName[k.fields[i].Name] = &k.fields[i]
+		k.fields[i].path = join(k.prefix(), k.fields[i].Name)
 	}
 	claim := func(key string, ref keyRef) error {
 		if slices.Contains(coreTaskKeys, key) {
@@ -388,6 +390,9 @@ func (t *Task) kindDef() *kindReg {
 	k := &kindReg{def: KindDef{Name: t.Kind, Keys: []string{t.Kind}, New: func() any {
 		return reflect.New(reflect.TypeOf(spec).Elem()).Interface()
 	}}, fields: fields, specType: reflect.TypeOf(spec)}
+	for i := range k.fields {
+		k.fields[i].path = join(t.Kind, k.fields[i].Name)
+	}
 	return k
 }
 
@@ -426,8 +431,6 @@ func (k *kindReg) prefix() string {
 	}
 	return k.def.Keys[0]
 }
-
-func (k *kindReg) path(f *KindField) string { return join(k.prefix(), f.Name) }
 
 func (k *kindReg) needs() string {
 	if k.def.Needs != "" {
@@ -513,7 +516,7 @@ func (k *kindReg) eachTemplate(spec any, fn func(field, s string)) {
 		if !f.Template {
 			continue
 		}
-		fv, path := rv.Field(f.index), k.path(f)
+		fv, path := rv.Field(f.index), f.path
 		switch f.typ {
 		case ftString:
 			fn(path, fv.String())
@@ -551,7 +554,7 @@ func (k *kindReg) render(spec any, c *TemplateContext, vars map[string]any, fail
 		if !f.Template {
 			continue
 		}
-		fv, path := rv.Field(f.index), k.path(f)
+		fv, path := rv.Field(f.index), f.path
 		switch f.typ {
 		case ftString:
 			fv.SetString(str(path, fv.String()))
