@@ -55,6 +55,63 @@ func (g *GoSpec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the task; in a Task.Spec, integral floats of JSON-like fields are
+// marked as floats ("2.0"), as in go args.
+func (t Task) MarshalJSON() ([]byte, error) {
+	type plain Task
+	p := plain(t)
+	if t.Spec != nil {
+		p.Spec = markedSpec(t.Spec)
+	}
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads a task, keeping Task.Spec as raw JSON (a json.RawMessage) until
+// Kinds.Restore decodes it into its kind's struct.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	type plain Task
+	var raw struct {
+		plain
+		Spec json.RawMessage `json:"spec,omitempty"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*t = Task(raw.plain)
+	t.Spec = nil
+	if len(raw.Spec) > 0 && string(raw.Spec) != "null" {
+		t.Spec = raw.Spec
+	}
+	return nil
+}
+
+// markedSpec returns a copy of a spec struct pointer whose interface-typed fields are
+// jsonMarked.
+func markedSpec(spec any) any {
+	rv := reflect.ValueOf(spec)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return spec
+	}
+	out := reflect.New(rv.Elem().Type())
+	out.Elem().Set(rv.Elem())
+	e := out.Elem()
+	for i := 0; i < e.NumField(); i++ {
+		f := e.Field(i)
+		if !f.CanSet() || f.IsZero() {
+			continue
+		}
+		switch {
+		case f.Kind() == reflect.Interface:
+			f.Set(reflect.ValueOf(jsonMarked(f.Interface())))
+		case f.Kind() == reflect.Map && f.Type().Key().Kind() == reflect.String && f.Type().Elem().Kind() == reflect.Interface:
+			if m, ok := jsonMarked(f.Convert(reflect.TypeOf(map[string]any{})).Interface()).(map[string]any); ok {
+				f.Set(reflect.ValueOf(m).Convert(f.Type()))
+			}
+		}
+	}
+	return out.Interface()
+}
+
 func unmarshalNumbers(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

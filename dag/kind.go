@@ -1,6 +1,7 @@
 package dag
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -349,6 +350,51 @@ func (ks *Kinds) Infos() []KindInfo {
 			Inline: k.def.Inline, Fields: slices.Clone(k.fields)})
 	}
 	return out
+}
+
+// Restore gives the tasks of d, decoded from JSON (a run's DAG snapshot), their kinds'
+// spec structs back: JSON decodes Task.Spec as raw JSON, since only the kind knows its
+// struct. Tasks of kinds not in ks,
+// and specs already of their kind's type, are left alone. A nil ks restores nothing (the
+// built-in kinds keep their specs in typed fields, which JSON restores).
+func (ks *Kinds) Restore(d *DAG) error {
+	if ks == nil || d == nil {
+		return nil
+	}
+	for _, t := range d.Tasks {
+		if t == nil || t.Spec == nil {
+			continue
+		}
+		k := ks.byName[t.Kind]
+		if k == nil || k.def.Get != nil {
+			continue
+		}
+		t.def = k
+		if reflect.TypeOf(t.Spec) == k.specType {
+			continue
+		}
+		b, ok := t.Spec.(json.RawMessage)
+		if !ok {
+			var err error
+			if b, err = json.Marshal(t.Spec); err != nil {
+				return fmt.Errorf("task %s: encode its %s spec: %w", t.ID, t.Kind, err)
+			}
+		}
+		spec := k.def.New()
+		if err := unmarshalNumbers(b, spec); err != nil {
+			return fmt.Errorf("task %s: decode its %s spec: %w", t.ID, t.Kind, err)
+		}
+		x := reflect.ValueOf(spec).Elem()
+		for i := range k.fields {
+			if f := &k.fields[i]; f.typ == ftAny || f.typ == ftObject {
+				if v := x.Field(f.index); !v.IsZero() {
+					v.Set(reflect.ValueOf(fromJSONNumbers(v.Interface())).Convert(v.Type()))
+				}
+			}
+		}
+		t.Spec = spec
+	}
+	return nil
 }
 
 // taskKeys returns every key a task may have with these kinds.

@@ -1,6 +1,8 @@
 package dag
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,36 @@ func TestKindDefsAreChecked(t *testing.T) {
 		if _, err := BuiltinKinds().With(def); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+func TestSpecSurvivesJSONWithRestore(t *testing.T) {
+	t.Parallel()
+	type spec struct {
+		Name string         `yaml:"name" template:"true"`
+		Args any            `yaml:"args" template:"value"`
+		Opts map[string]any `yaml:"opts"`
+		N    int            `yaml:"n"`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "x.y", New: func() any { return &spec{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadBytes("j.yaml", []byte("tasks: [{id: a, x.y: {name: \"{{ ds }}\", args: [1, 2.0, {k: 3}], opts: {f: 1.5, i: 7}, n: 4}}]\n"), LoadOptions{Kinds: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := roundTrip(t, d)
+	if _, raw := back.Tasks[0].Spec.(json.RawMessage); !raw {
+		t.Fatalf("decoded spec is %T, want raw JSON until restored", back.Tasks[0].Spec)
+	}
+	if err := ks.Restore(back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withoutPos(d), withoutPos(back)) {
+		t.Errorf("round trip differs:\n%#v\n%#v", d.Tasks[0].Spec, back.Tasks[0].Spec)
+	}
+	if err := Validate(back, LoadOptions{Kinds: ks}); err != nil {
+		t.Error(err)
 	}
 }

@@ -105,6 +105,7 @@ type Registry struct {
 	mu    sync.RWMutex
 	kinds map[string]Kind
 	funcs *Funcs
+	defs  *dag.Kinds
 }
 
 // NewRegistry returns a registry holding the built-in kinds: command, http, and go (calling
@@ -122,14 +123,19 @@ func NewRegistry(funcs *Funcs) *Registry {
 }
 
 // NewEmptyRegistry returns a registry without kinds whose Funcs are funcs (nil means an
-// empty set). Package kinds fills it from a kind set, so the engine runs exactly the kinds
-// the DAGs were loaded with.
-func NewEmptyRegistry(funcs *Funcs) *Registry {
+// empty set) and whose Defs are defs, the definitions of the kinds that will be registered
+// (nil: the built-in ones). Package kinds fills it from a kind set, so the engine runs
+// exactly the kinds the DAGs were loaded with.
+func NewEmptyRegistry(funcs *Funcs, defs *dag.Kinds) *Registry {
 	if funcs == nil {
 		funcs = NewFuncs()
 	}
-	return &Registry{kinds: map[string]Kind{}, funcs: funcs}
+	return &Registry{kinds: map[string]Kind{}, funcs: funcs, defs: defs}
 }
+
+// Defs returns the definitions of the registry's kinds (nil: the built-in ones); the
+// engine restores the specs of a run's DAG snapshot with them (dag.Kinds.Restore).
+func (r *Registry) Defs() *dag.Kinds { return r.defs }
 
 // Register adds or replaces a kind.
 func (r *Registry) Register(name string, k Kind) {

@@ -104,7 +104,7 @@ func (s *Set) LoadOptions() dag.LoadOptions { return dag.LoadOptions{Kinds: s.de
 // Registry returns a new executor registry holding the set's executors, for
 // engine.Config.Kinds (the engine adds its own kinds to it, so each engine gets its own).
 func (s *Set) Registry() *executor.Registry {
-	r := executor.NewEmptyRegistry(s.funcs)
+	r := executor.NewEmptyRegistry(s.funcs, s.defs)
 	for _, reg := range s.regs {
 		r.Register(reg.Def.Name, reg.Run)
 	}

@@ -164,6 +164,25 @@ func TestExtraKindLoadsRendersAndRuns(t *testing.T) {
 	if spec.Message != "hi {{ params.who }} " || spec.Labels["day"] != "{{ ds }}" {
 		t.Errorf("rendering changed the loaded DAG's spec: %#v", spec)
 	}
+
+	// Cleared and resumed, the task runs again from the run's DAG snapshot (JSON in the
+	// store): its spec comes back as its struct, and is rendered again.
+	if _, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: []string{"greet"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := eng.Resume(ctx, run.DAGID, run.RunID); err != nil {
+		t.Fatal(err)
+	}
+	if final, err = eng.Wait(ctx, run.DAGID, run.RunID); err != nil || final.State != store.RunSuccess {
+		t.Fatalf("resumed run: %v, %v", final, err)
+	}
+	tis, err = st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID, TaskIDs: []string{"greet"}})
+	if err != nil || len(tis) != 1 {
+		t.Fatalf("%v %v", tis, err)
+	}
+	if tis[0].TryNumber != 2 || !strings.Contains(string(tis[0].Output), `"said":"hi world hi world "`) || !strings.Contains(string(tis[0].Output), `"extra":[1,2]`) {
+		t.Errorf("resumed greet: try %d, output %s", tis[0].TryNumber, tis[0].Output)
+	}
 }
 
 // TestExtraKindInGo checks a DAG built in Go with the extra kind: Validate runs the kind's
