@@ -12,18 +12,18 @@ func (t *Task) Clone() *Task {
 	c := *t
 	c.Upstream = slices.Clone(t.Upstream)
 	if t.Command != nil {
-		c.Command = cloneSpec(t.Command).(*CommandSpec)
+		c.Command = mapSpecValues(t.Command, cloneValue).(*CommandSpec)
 	}
 	if t.HTTP != nil {
-		c.HTTP = cloneSpec(t.HTTP).(*HTTPSpec)
+		c.HTTP = mapSpecValues(t.HTTP, cloneValue).(*HTTPSpec)
 	}
 	if t.Go != nil {
-		c.Go = cloneSpec(t.Go).(*GoSpec)
+		c.Go = mapSpecValues(t.Go, cloneValue).(*GoSpec)
 	}
 	if t.Sensor != nil {
-		c.Sensor = cloneSpec(t.Sensor).(*SensorSpec)
+		c.Sensor = mapSpecValues(t.Sensor, cloneValue).(*SensorSpec)
 	}
-	c.Spec = cloneSpec(t.Spec)
+	c.Spec = mapSpecValues(t.Spec, cloneValue)
 	c.TaskOptions = t.TaskOptions.clone()
 	if t.Teardown != nil {
 		td := *t.Teardown

@@ -61,7 +61,7 @@ func (t Task) MarshalJSON() ([]byte, error) {
 	type plain Task
 	p := plain(t)
 	if t.Spec != nil {
-		p.Spec = markedSpec(t.Spec)
+		p.Spec = mapSpecValues(t.Spec, jsonMarked)
 	}
 	return json.Marshal(p)
 }
@@ -83,33 +83,6 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		t.Spec = raw.Spec
 	}
 	return nil
-}
-
-// markedSpec returns a copy of a spec struct pointer whose interface-typed fields are
-// jsonMarked.
-func markedSpec(spec any) any {
-	rv := reflect.ValueOf(spec)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
-		return spec
-	}
-	out := reflect.New(rv.Elem().Type())
-	out.Elem().Set(rv.Elem())
-	e := out.Elem()
-	for i := 0; i < e.NumField(); i++ {
-		f := e.Field(i)
-		if !f.CanSet() || f.IsZero() {
-			continue
-		}
-		switch {
-		case f.Kind() == reflect.Interface:
-			f.Set(reflect.ValueOf(jsonMarked(f.Interface())))
-		case f.Kind() == reflect.Map && f.Type().Key().Kind() == reflect.String && f.Type().Elem().Kind() == reflect.Interface:
-			if m, ok := jsonMarked(f.Convert(reflect.TypeOf(map[string]any{})).Interface()).(map[string]any); ok {
-				f.Set(reflect.ValueOf(m).Convert(f.Type()))
-			}
-		}
-	}
-	return out.Interface()
 }
 
 func unmarshalNumbers(b []byte, v any) error {

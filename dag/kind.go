@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -29,8 +28,10 @@ import (
 //	                                marks it required in listings only (Validate reports it).
 //	scalar:"message"                the error when a list field is given a single string.
 //
-// Supported field types: string, int, bool, Duration, []string, []int, map[string]string,
-// map[string]any and any (a JSON-like value).
+// Supported field types: string, int, float64, bool, Duration, pointers to those (nil: not
+// set), []string, []int, []float64, map[string]string, map[string]any, any (a JSON-like
+// value), and structs and slices of structs whose fields are tagged the same way (decoded
+// strictly, as nested mappings and lists of mappings).
 type KindDef struct {
 	// Name is the kind's name, the value of a task's kind field ("command",
 	// "quality.check"); dots are allowed. Required.
@@ -84,7 +85,9 @@ type KindField struct {
 	typed       bool   // template:"value"
 	requiredMsg string // "" when not checked generically
 	scalar      string
-	path        string // the field path in errors: the name, after the kind's key if nested
+	path        string      // a top-level field's path in errors: its name, after the kind's key if nested
+	ptr         bool        // the Go field is a pointer to typ (nil: not set)
+	sub         []KindField // the fields of a struct or list-of-structs field
 }
 
 // KindInfo describes a registered kind for listings.
@@ -101,26 +104,6 @@ type KindInfo struct {
 	// Fields are the spec's YAML fields, in struct order.
 	Fields []KindField `json:"fields"`
 }
-
-type fieldType int
-
-const (
-	ftString fieldType = iota
-	ftInt
-	ftBool
-	ftDuration
-	ftStrings
-	ftInts
-	ftStrMap
-	ftObject
-	ftAny
-)
-
-var fieldTypeNames = map[fieldType]string{ftString: "string", ftInt: "integer", ftBool: "boolean",
-	ftDuration: "duration", ftStrings: "list of strings", ftInts: "list of integers",
-	ftStrMap: "map of strings", ftObject: "mapping", ftAny: "any value"}
-
-var durationType = reflect.TypeOf(Duration(0))
 
 // kind is a registered KindDef with its fields resolved.
 type kindReg struct {
@@ -251,84 +234,6 @@ func (ks *Kinds) add(def KindDef) error {
 	return nil
 }
 
-// specFields reads the tagged fields of a spec struct.
-func specFields(name string, spec any) ([]KindField, error) {
-	rv := reflect.ValueOf(spec)
-	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
-		return nil, fmt.Errorf("task kind %s: KindDef.New returns %T, want a pointer to a struct", name, spec)
-	}
-	rt := rv.Elem().Type()
-	var out []KindField
-	for i := 0; i < rt.NumField(); i++ {
-		sf := rt.Field(i)
-		tag, ok := sf.Tag.Lookup("yaml")
-		if !ok || tag == "-" || !sf.IsExported() {
-			continue
-		}
-		parts := strings.Split(tag, ",")
-		f := KindField{Name: parts[0], Doc: sf.Tag.Get("doc"), index: i, scalar: sf.Tag.Get("scalar")}
-		if f.Name == "" {
-			return nil, fmt.Errorf("task kind %s: field %s has an empty yaml name", name, sf.Name)
-		}
-		for _, opt := range parts[1:] {
-			switch opt {
-			case "lenient":
-				f.lenient = true
-			case "single":
-				f.single = true
-			default:
-				return nil, fmt.Errorf("task kind %s: field %s: unknown yaml option %q (lenient, single)", name, sf.Name, opt)
-			}
-		}
-		switch t := sf.Type; {
-		case t == durationType:
-			f.typ = ftDuration
-		case t.Kind() == reflect.String:
-			f.typ = ftString
-		case t.Kind() == reflect.Int:
-			f.typ = ftInt
-		case t.Kind() == reflect.Bool:
-			f.typ = ftBool
-		case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
-			f.typ = ftStrings
-		case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
-			f.typ = ftInts
-		case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.String:
-			f.typ = ftStrMap
-		case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem().Kind() == reflect.Interface && t.Elem().NumMethod() == 0:
-			f.typ = ftObject
-		case t.Kind() == reflect.Interface && t.NumMethod() == 0:
-			f.typ = ftAny
-		default:
-			return nil, fmt.Errorf("task kind %s: field %s has type %s: use string, int, bool, dag.Duration, []string, []int, map[string]string, map[string]any or any", name, sf.Name, t)
-		}
-		f.Type = fieldTypeNames[f.typ]
-		switch tmpl := sf.Tag.Get("template"); tmpl {
-		case "":
-		case "true":
-			f.Template = true
-		case "value":
-			f.Template, f.typed = true, true
-		default:
-			return nil, fmt.Errorf("task kind %s: field %s: template tag %q, want true or value", name, sf.Name, tmpl)
-		}
-		if f.Template && (f.typ != ftString && f.typ != ftStrings && f.typ != ftStrMap && f.typ != ftAny && f.typ != ftObject) {
-			return nil, fmt.Errorf("task kind %s: field %s: only strings, lists and maps of strings and JSON values can be templates", name, sf.Name)
-		}
-		if req, ok := sf.Tag.Lookup("required"); ok {
-			f.Required = true
-			if req != "custom" {
-				f.requiredMsg = req
-				if req == "" || req == "true" {
-					f.requiredMsg = f.Name + " is required"
-				}
-			}
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
 // Names lists the registered kinds, in registration order, then the kinds the engine
 // evaluates itself (branch, short_circuit, latest_only).
 func (ks *Kinds) Names() []string { return slices.Clone(ks.names) }
@@ -347,7 +252,7 @@ func (ks *Kinds) Infos() []KindInfo {
 	var out []KindInfo
 	for _, k := range ks.list {
 		out = append(out, KindInfo{Name: k.def.Name, Doc: k.def.Doc, Keys: slices.Clone(k.def.Keys),
-			Inline: k.def.Inline, Fields: slices.Clone(k.fields)})
+			Inline: k.def.Inline, Fields: flatFields(k.fields, "")})
 	}
 	return out
 }
@@ -384,14 +289,7 @@ func (ks *Kinds) Restore(d *DAG) error {
 		if err := unmarshalNumbers(b, spec); err != nil {
 			return fmt.Errorf("task %s: decode its %s spec: %w", t.ID, t.Kind, err)
 		}
-		x := reflect.ValueOf(spec).Elem()
-		for i := range k.fields {
-			if f := &k.fields[i]; f.typ == ftAny || f.typ == ftObject {
-				if v := x.Field(f.index); !v.IsZero() {
-					v.Set(reflect.ValueOf(fromJSONNumbers(v.Interface())).Convert(v.Type()))
-				}
-			}
-		}
+		mapValues(reflect.ValueOf(spec).Elem(), fromJSONNumbers)
 		t.Spec = spec
 	}
 	return nil
@@ -541,163 +439,10 @@ func (c *KindCheck) Failed() bool { return c.errs > 0 }
 // checkSpec checks the required fields of the spec of t, then runs the kind's Validate.
 func (v *validator) checkSpec(t *Task, k *kindReg, spec any) {
 	c := &KindCheck{v: v, t: t, k: k}
-	rv := reflect.ValueOf(spec).Elem()
-	for i := range k.fields {
-		f := &k.fields[i]
-		if f.requiredMsg != "" && rv.Field(f.index).IsZero() {
-			c.Errorf(f.Name, "missing: %s", f.requiredMsg)
-		}
-	}
+	checkRequired(c, reflect.ValueOf(spec).Elem(), k.fields, "")
 	if c.Failed() || k.def.Validate == nil {
 		return
 	}
 	k.def.Validate(c, spec)
 }
 
-// eachTemplate calls fn with the field path and value of every template string of a spec.
-func (k *kindReg) eachTemplate(spec any, fn func(field, s string)) {
-	rv := reflect.ValueOf(spec).Elem()
-	for i := range k.fields {
-		f := &k.fields[i]
-		if !f.Template {
-			continue
-		}
-		fv, path := rv.Field(f.index), f.path
-		switch f.typ {
-		case ftString:
-			fn(path, fv.String())
-		case ftStrings:
-			for j := 0; j < fv.Len(); j++ {
-				fn(index(path, j), fv.Index(j).String())
-			}
-		case ftStrMap:
-			m := fv.Interface().(map[string]string)
-			for _, key := range sortedMapKeys(m) {
-				fn(path+"."+key, m[key])
-			}
-		case ftAny, ftObject:
-			eachArg(path, fv.Interface(), fn)
-		}
-	}
-}
-
-// render evaluates the template fields of spec (a fresh copy) in place.
-func (k *kindReg) render(spec any, c *TemplateContext, vars map[string]any, fail func(string, error)) {
-	rv := reflect.ValueOf(spec).Elem()
-	str := func(field string, s string) string {
-		if !isTemplate(s) {
-			return s
-		}
-		out, err := render(s, vars)
-		if err != nil {
-			fail(field, err)
-			return s
-		}
-		return out
-	}
-	for i := range k.fields {
-		f := &k.fields[i]
-		if !f.Template {
-			continue
-		}
-		fv, path := rv.Field(f.index), f.path
-		switch f.typ {
-		case ftString:
-			fv.SetString(str(path, fv.String()))
-		case ftStrings:
-			for j := 0; j < fv.Len(); j++ {
-				fv.Index(j).SetString(str(index(path, j), fv.Index(j).String()))
-			}
-		case ftStrMap:
-			m := fv.Interface().(map[string]string)
-			for _, key := range sortedMapKeys(m) {
-				m[key] = str(path+"."+key, m[key])
-			}
-		case ftAny, ftObject:
-			val := fv.Interface()
-			if f.Name == k.def.MapArgs && fv.IsZero() && c.Args != nil {
-				// A mapped task without arguments of its own takes its instance's.
-				val = cloneValue(map[string]any(c.Args))
-			}
-			if f.typed {
-				val = renderArg(path, val, vars, fail)
-			} else {
-				val = renderStrings(path, val, vars, fail)
-			}
-			if val == nil {
-				fv.SetZero()
-			} else {
-				fv.Set(reflect.ValueOf(val))
-			}
-		}
-	}
-}
-
-// renderStrings interpolates every string leaf of v (maps and lists are fresh copies).
-func renderStrings(field string, v any, vars map[string]any, fail func(string, error)) any {
-	return mapLeaves(v, func(x any) any {
-		s, ok := x.(string)
-		if !ok || !isTemplate(s) {
-			return x
-		}
-		out, err := render(s, vars)
-		if err != nil {
-			fail(field, err)
-			return s
-		}
-		return out
-	})
-}
-
-// cloneSpec returns a deep copy of a spec struct pointer.
-func cloneSpec(spec any) any {
-	if spec == nil {
-		return nil
-	}
-	rv := reflect.ValueOf(spec)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return spec
-	}
-	out := reflect.New(rv.Elem().Type())
-	out.Elem().Set(rv.Elem())
-	e := out.Elem()
-	for i := 0; i < e.NumField(); i++ {
-		f := e.Field(i)
-		if !f.CanSet() {
-			continue
-		}
-		switch f.Kind() {
-		case reflect.Slice:
-			if !f.IsNil() {
-				c := reflect.MakeSlice(f.Type(), f.Len(), f.Len())
-				reflect.Copy(c, f)
-				if f.Type().Elem().Kind() == reflect.Interface {
-					for j := 0; j < c.Len(); j++ {
-						if x := c.Index(j).Interface(); x != nil {
-							c.Index(j).Set(reflect.ValueOf(cloneValue(x)))
-						}
-					}
-				}
-				f.Set(c)
-			}
-		case reflect.Map:
-			if !f.IsNil() {
-				c := reflect.MakeMapWithSize(f.Type(), f.Len())
-				iter := f.MapRange()
-				for iter.Next() {
-					val := iter.Value()
-					if x := val.Interface(); val.Kind() == reflect.Interface && x != nil {
-						val = reflect.ValueOf(cloneValue(x))
-					}
-					c.SetMapIndex(iter.Key(), val)
-				}
-				f.Set(c)
-			}
-		case reflect.Interface:
-			if !f.IsNil() {
-				f.Set(reflect.ValueOf(cloneValue(f.Interface())))
-			}
-		}
-	}
-	return out.Interface()
-}
