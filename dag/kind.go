@@ -445,4 +445,3 @@ func (v *validator) checkSpec(t *Task, k *kindReg, spec any) {
 	}
 	k.def.Validate(c, spec)
 }
-
