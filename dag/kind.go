@@ -101,11 +101,12 @@ type KindInfo struct {
 	// Inline is true when the fields sit on the task itself, false when they are under
 	// Keys[0].
 	Inline bool `json:"inline"`
-	// Fields are the spec's YAML fields, in struct order.
+	// Fields are the spec's YAML fields, in struct order; the fields of a nested struct
+	// follow it, named by their path ("split.test", "checks[].column").
 	Fields []KindField `json:"fields"`
 }
 
-// kind is a registered KindDef with its fields resolved.
+// kindReg is a registered KindDef with its fields resolved.
 type kindReg struct {
 	def      KindDef
 	fields   []KindField
