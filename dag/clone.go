@@ -1,7 +1,6 @@
 package dag
 
 import (
-	"maps"
 	"slices"
 )
 
@@ -13,33 +12,18 @@ func (t *Task) Clone() *Task {
 	c := *t
 	c.Upstream = slices.Clone(t.Upstream)
 	if t.Command != nil {
-		cmd := *t.Command
-		cmd.Argv = slices.Clone(t.Command.Argv)
-		cmd.Shell = slices.Clone(t.Command.Shell)
-		cmd.Env = maps.Clone(t.Command.Env)
-		cmd.SkipExitCodes = slices.Clone(t.Command.SkipExitCodes)
-		cmd.FailFastExitCodes = slices.Clone(t.Command.FailFastExitCodes)
-		c.Command = &cmd
+		c.Command = mapSpecValues(t.Command, cloneValue).(*CommandSpec)
 	}
 	if t.HTTP != nil {
-		h := *t.HTTP
-		h.Headers = maps.Clone(t.HTTP.Headers)
-		h.ExpectStatus = slices.Clone(t.HTTP.ExpectStatus)
-		c.HTTP = &h
+		c.HTTP = mapSpecValues(t.HTTP, cloneValue).(*HTTPSpec)
 	}
 	if t.Go != nil {
-		g := *t.Go
-		g.Args = cloneValue(t.Go.Args)
-		c.Go = &g
+		c.Go = mapSpecValues(t.Go, cloneValue).(*GoSpec)
 	}
 	if t.Sensor != nil {
-		sn := *t.Sensor
-		sn.States = slices.Clone(t.Sensor.States)
-		sn.FailedStates = slices.Clone(t.Sensor.FailedStates)
-		sn.Headers = maps.Clone(t.Sensor.Headers)
-		sn.ExpectStatus = slices.Clone(t.Sensor.ExpectStatus)
-		c.Sensor = &sn
+		c.Sensor = mapSpecValues(t.Sensor, cloneValue).(*SensorSpec)
 	}
+	c.Spec = mapSpecValues(t.Spec, cloneValue)
 	c.TaskOptions = t.TaskOptions.clone()
 	if t.Teardown != nil {
 		td := *t.Teardown

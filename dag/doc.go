@@ -10,6 +10,20 @@
 // a DAG with any problem is not returned. Errors about a DAG built in Go have no position and
 // name the DAG, group or task instead.
 //
+// # Task kinds
+//
+// What a task does is its kind, and kinds are not a closed list in this package: each is a
+// KindDef (its YAML fields as a tagged Go struct decoded strictly, its checks, which fields
+// are templates), and a Kinds set passed in LoadOptions.Kinds decides which kinds a DAG may
+// use. The loader reads a kind's fields with the same typed readers and file:line:column
+// errors as every other field, the validator runs the kind's checks through KindCheck, and
+// RenderTask renders its template fields; none of them names a kind. The built-in kinds
+// (CommandKind, HTTPKind, GoKind, SensorKind; BuiltinKinds, the default set) use the same
+// door, and keep their specs in the typed Task fields the SDK builds; every other kind keeps
+// its spec in Task.Spec. Package kinds pairs each KindDef with its executor. The engine's own
+// kinds (branch, short_circuit, latest_only) are task flags that command and go tasks share,
+// not registrations.
+//
 // # Invariants of a loaded or validated DAG
 //
 //   - Task IDs are fully qualified: task "clean" inside group "prep" is "prep.clean". IDs are
@@ -20,7 +34,9 @@
 //   - Every template compiles, uses known variables, declared params, and the outputs of
 //     tasks upstream of the one using it.
 //   - A DAG survives a JSON round trip unchanged (except Task.Pos, which is not serialized):
-//     free-form values (param schemas, go args) keep int64 and float64 apart.
+//     free-form values (param schemas, go args) keep int64 and float64 apart. Task.Spec (the
+//     spec of a kind other than the built-in ones) comes back as a JSON object, not its
+//     struct: such a task must be loaded again from its source to run.
 //
 // # Params and templates
 //

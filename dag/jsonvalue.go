@@ -55,6 +55,36 @@ func (g *GoSpec) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the task; in a Task.Spec, integral floats of JSON-like fields are
+// marked as floats ("2.0"), as in go args.
+func (t Task) MarshalJSON() ([]byte, error) {
+	type plain Task
+	p := plain(t)
+	if t.Spec != nil {
+		p.Spec = mapSpecValues(t.Spec, jsonMarked)
+	}
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads a task, keeping Task.Spec as raw JSON (a json.RawMessage) until
+// Kinds.Restore decodes it into its kind's struct.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	type plain Task
+	var raw struct {
+		plain
+		Spec json.RawMessage `json:"spec,omitempty"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*t = Task(raw.plain)
+	t.Spec = nil
+	if len(raw.Spec) > 0 && string(raw.Spec) != "null" {
+		t.Spec = raw.Spec
+	}
+	return nil
+}
+
 func unmarshalNumbers(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

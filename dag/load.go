@@ -21,6 +21,18 @@ type LoadOptions struct {
 	// "go" task naming an unregistered function is an error; when nil, go function names are
 	// not checked (the plain weir binary cannot know the functions of users' Go programs).
 	GoFuncs func(name string) bool
+	// Kinds are the task kinds a DAG may use, with their YAML fields, checks and templates.
+	// Nil means BuiltinKinds(): command, http, go and sensor. The composition root passes
+	// the same set it gives the executor (package kinds).
+	Kinds *Kinds
+}
+
+// kinds returns the kind set to load with.
+func (o LoadOptions) kinds() *Kinds {
+	if o.Kinds != nil {
+		return o.Kinds
+	}
+	return builtinKinds()
 }
 
 // idPattern is what DAG, group and task IDs (a task's own part, without its groups) match.
@@ -49,7 +61,7 @@ func LoadBytes(path string, src []byte, opts LoadOptions) (*DAG, error) {
 }
 
 func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, error) {
-	r, errs := decodeFile(path, src, lim)
+	r, errs := decodeFile(path, src, lim, opts.kinds())
 	if r == nil {
 		return nil, errs.capped(maxErrors).err()
 	}
@@ -117,7 +129,7 @@ func parse(tokens token.Tokens) (f *ast.File, err error) {
 
 // decodeFile parses src and decodes its one document into a raw DAG with its dependencies
 // resolved and groups expanded. It returns a nil raw DAG when nothing could be decoded.
-func decodeFile(path string, src []byte, lim limits) (*rawDAG, List) {
+func decodeFile(path string, src []byte, lim limits, ks *Kinds) (*rawDAG, List) {
 	tokens, lerr := lexSource(path, src, lim.source)
 	if lerr != nil {
 		return nil, List{lerr}
@@ -142,7 +154,7 @@ func decodeFile(path string, src []byte, lim limits) (*rawDAG, List) {
 		return nil, List{{Pos: Pos{File: path, Line: 1, Column: 1}, Msg: "empty file: a DAG file holds a mapping with tasks (see docs/dag-yaml.md)"}}
 	}
 	d.collectAnchors(body)
-	r := &rawDAG{dec: d, path: path, body: body}
+	r := &rawDAG{dec: d, path: path, body: body, kinds: ks}
 	r.decode()
 	if e := r.taskLimit(lim.source); e != nil {
 		return nil, append(d.errs, e)
@@ -177,28 +189,16 @@ var (
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
 		"on_success", "output_limit", "sla", "on_sla_miss", "track"}
-	taskFields = append([]string{"id", "kind", "upstream", "trigger_rule", "command", "script",
-		"shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes", "http", "go", "args",
-		"sensor", "setup", "teardown", "branch", "short_circuit", "latest_only", "expand", "expand_kwargs",
-		"partial", "map_index_template", "max_active_tis_per_dag", "outlets", "inlets"},
-		optionFields...)
 	groupFields    = []string{"id", "upstream", "tasks", "groups", "expand", "expand_kwargs", "partial", "map_index_template"}
 	teardownFields = []string{"setups", "on_failure_fail_dagrun"}
 	shortFields    = []string{"expr", "ignore_downstream_trigger_rules"}
-	httpFields     = []string{"method", "url", "headers", "body", "expect_status"}
-	sensorFields   = []string{"type", "path", "url", "uri", "dag_id", "task_id", "states", "failed_states",
-		"execution_delta", "method", "headers", "expect_status", "condition", "poke_interval", "timeout",
-		"mode", "soft_fail", "exponential_backoff"}
 	callbackFields = []string{"command", "webhook"}
-	// actionFields are the task fields that give a task its kind; a task has exactly one.
-	actionFields = []string{"command", "script", "http", "go", "sensor"}
-	// kinds lists the task kinds a DAG file may use.
-	kinds = []string{KindCommand, KindHTTP, KindGo, KindBranch, KindShortCircuit, KindLatestOnly, KindSensor}
 )
 
 // rawDAG is a DAG being decoded: the model plus the YAML nodes errors point to.
 type rawDAG struct {
 	dec    *decoder
+	kinds  *Kinds
 	path   string
 	body   ast.Node
 	dag    *DAG
@@ -451,14 +451,12 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 	rt := &rawTask{task: t, scope: s, group: g}
 	r.tasks = append(r.tasks, rt)
 	var kindNode ast.Node
-	present := map[string]entry{} // action and kind-specific fields, by key
-	var cmd CommandSpec
-	var args any
+	present := map[string]entry{} // the keys of registered kinds, by key
+	specs := map[*kindReg]any{}   // the specs of the kinds whose keys are present
 	var specErr bool
 	for _, e := range es {
 		s.record(e.key, e.valNode)
 		n, f := e.valNode, e.valField
-		errs := len(r.dec.errs)
 		switch e.key {
 		case "id":
 			var ok bool
@@ -472,33 +470,6 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		case "trigger_rule":
 			rule, _ := s.str(n, f, false)
 			t.TriggerRule = TriggerRule(rule)
-		case "command":
-			if _, isStr := s.deref(n, f).(*ast.StringNode); isStr {
-				s.errorf(n, f, "got a string, want a list (the program and its arguments); for a shell command line use script")
-			} else {
-				cmd.Argv, _ = s.strList(n, f, true, false)
-			}
-		case "script":
-			cmd.Script, _ = s.str(n, f, false)
-		case "shell":
-			cmd.Shell, _ = s.strList(n, f, true, false)
-		case "env":
-			cmd.Env, _ = s.strMap(n, f)
-		case "dir":
-			cmd.Dir, _ = s.str(n, f, false)
-		case "skip_exit_codes":
-			cmd.SkipExitCodes, _ = s.intList(n, f)
-		case "fail_fast_exit_codes":
-			cmd.FailFastExitCodes, _ = s.intList(n, f)
-		case "http":
-			t.HTTP = s.httpSpec(n, f)
-		case "go":
-			name, _ := s.str(n, f, false)
-			t.Go = &GoSpec{Func: name}
-		case "sensor":
-			t.Sensor = s.sensorSpec(n, f)
-		case "args":
-			args, _ = s.value(n, f)
 		case "setup":
 			t.Setup, _ = s.boolean(n, f)
 		case "teardown":
@@ -536,36 +507,51 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		case "inlets":
 			t.Inlets, _ = s.strList(n, f, false, true)
 		default:
-			if !s.option(e, &t.TaskOptions) {
-				s.unknownField(e, "task", taskFields)
-				// A misspelt action ("comand") must not also report a missing action.
-				rt.badSpec = rt.badSpec || slices.Contains(actionFields, closest(e.key, taskFields))
+			if s.option(e, &t.TaskOptions) {
+				break
 			}
-		}
-		if slices.Contains([]string{"command", "script", "shell", "env", "dir", "skip_exit_codes",
-			"fail_fast_exit_codes", "http", "go", "args", "sensor"}, e.key) {
+			ref, isKind := r.kinds.byKey[e.key]
+			if !isKind {
+				keys := r.kinds.keys
+				s.unknownField(e, "task", keys)
+				// A misspelt action ("comand") must not also report a missing action.
+				rt.badSpec = rt.badSpec || slices.Contains(r.kinds.actions, closest(e.key, keys))
+				break
+			}
+			errs := len(r.dec.errs)
 			present[e.key] = e
+			if ref.field == nil {
+				if spec := s.decodeNested(ref.k, n, f); spec != nil {
+					specs[ref.k] = spec
+				}
+			} else {
+				spec := specs[ref.k]
+				if spec == nil {
+					spec = ref.k.def.New()
+					specs[ref.k] = spec
+				}
+				s.decodeField(ref.field, spec, n, f)
+			}
 			specErr = specErr || len(r.dec.errs) > errs
 		}
 	}
 	if rt.idNode == nil {
 		s.errorf(n, "id", "missing: every task needs an id")
 	}
-	r.decodeKind(rt, kindNode, present, cmd, args)
+	r.decodeKind(rt, kindNode, present, specs)
 	rt.badSpec = rt.badSpec || specErr
 }
 
-// decodeKind sets the task's kind and action from the kind field and the action fields
+// decodeKind sets the task's kind and spec from the kind field and the action keys
 // present, reporting conflicts.
-func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]entry, cmd CommandSpec, args any) {
-	s, t := rt.scope, rt.task
+func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]entry, specs map[*kindReg]any) {
+	s, t, ks := rt.scope, rt.task, r.kinds
 	var actions []string
-	for _, a := range actionFields {
+	for _, a := range ks.actions {
 		if _, ok := present[a]; ok {
 			actions = append(actions, a)
 		}
 	}
-	kindOf := map[string]string{"command": KindCommand, "script": KindCommand, "http": KindHTTP, "go": KindGo, "sensor": KindSensor}
 	bad := func() { rt.badSpec = true }
 	// Kinds the engine evaluates itself take no action field.
 	var engineKind string
@@ -585,47 +571,57 @@ func (r *rawDAG) decodeKind(rt *rawTask, kindNode ast.Node, present map[string]e
 		t.Kind = engineKind
 		return
 	}
+	names := ks.names
+	declared := ks.byName[t.Kind]
 	switch {
-	case kindNode != nil && t.Kind != "" && !slices.Contains(kinds, t.Kind):
-		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+	case kindNode != nil && t.Kind != "" && !slices.Contains(names, t.Kind):
+		s.errorf(kindNode, "kind", "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, names), strings.Join(names, ", "))
 		bad()
 	case len(actions) == 0 && rt.badSpec:
 	case len(actions) == 0:
-		if kindNode != nil && t.Kind != "" {
-			s.errorf(kindNode, "kind", "a %s task needs %s", t.Kind, map[string]string{
-				KindCommand: "command (a list) or script", KindHTTP: "http", KindGo: "go (a function name)",
-				KindSensor: "sensor: {type: file, path: ...}"}[t.Kind])
+		if kindNode != nil && declared != nil {
+			s.errorf(kindNode, "kind", "a %s task needs %s", t.Kind, declared.needs())
 		} else {
-			s.errorf(rt.scopeNode(), "task", "no action: a task needs exactly one of command, script, http, go, sensor")
+			s.errorf(rt.scopeNode(), "task", "no action: a task needs exactly one of %s", strings.Join(ks.actions, ", "))
 		}
 		bad()
 	case len(actions) > 1:
-		s.errorf(present[actions[1]].keyNode, actions[1], "a task has exactly one of command, script, http, go, sensor; this one has %s", strings.Join(actions, " and "))
+		s.errorf(present[actions[1]].keyNode, actions[1], "a task has exactly one of %s; this one has %s", strings.Join(ks.actions, ", "), strings.Join(actions, " and "))
 		bad()
-	case kindNode != nil && t.Kind != "" && t.Kind != kindOf[actions[0]]:
-		s.errorf(kindNode, "kind", "kind %s does not match %s (a %s task)", t.Kind, actions[0], kindOf[actions[0]])
+	case kindNode != nil && t.Kind != "" && t.Kind != ks.byKey[actions[0]].k.def.Name:
+		s.errorf(kindNode, "kind", "kind %s does not match %s (a %s task)", t.Kind, actions[0], ks.byKey[actions[0]].k.def.Name)
 		bad()
 	default:
-		t.Kind = kindOf[actions[0]]
+		t.Kind = ks.byKey[actions[0]].k.def.Name
 	}
-	only := func(kind, what string, keys ...string) {
-		for _, k := range keys {
-			if e, ok := present[k]; ok && t.Kind != kind {
-				s.errorf(e.keyNode, k, "applies to %s only", what)
+	if t.Kind != "" {
+		// Inline fields of another kind than the task's.
+		for _, key := range sortedMapKeys(present) {
+			ref := ks.byKey[key]
+			if ref.field != nil && !ref.action && ref.k.def.Name != t.Kind {
+				s.errorf(present[key].keyNode, key, "applies to %s only", ref.k.tasks())
 			}
 		}
 	}
-	if t.Kind != "" {
-		only(KindCommand, "command and script tasks", "shell", "env", "dir", "skip_exit_codes", "fail_fast_exit_codes")
-		only(KindGo, "go tasks", "args")
+	if k := ks.byName[t.Kind]; k != nil && k.def.Get == nil {
+		t.def = k // the renderer finds the built-in kinds by name
 	}
-	_, hasCommand := present["command"]
-	_, hasScript := present["script"]
-	if t.Kind == KindCommand || hasCommand || hasScript {
-		t.Command = &cmd
-	}
-	if t.Go != nil {
-		t.Go.Args = args
+	for _, k := range ks.list {
+		spec, ok := specs[k]
+		hasAction := false
+		for _, a := range k.def.Keys {
+			if _, p := present[a]; p {
+				hasAction = true
+			}
+		}
+		switch {
+		case hasAction && ok:
+			k.set(t, spec)
+		case hasAction && !k.def.Inline:
+			// The nested spec did not decode; the error is reported already.
+		case t.Kind == k.def.Name && k.spec(t) == nil:
+			k.set(t, k.def.New())
+		}
 	}
 }
 
@@ -655,88 +651,6 @@ func (s *scope) refs(n ast.Node, field string) []ref {
 		}
 	}
 	return out
-}
-
-// httpSpec reads the http mapping of a task.
-func (s *scope) httpSpec(n ast.Node, field string) *HTTPSpec {
-	es, ok := s.mapping(n, field)
-	if !ok {
-		return nil
-	}
-	h := &HTTPSpec{}
-	for _, e := range es {
-		s.record(e.valField, e.valNode)
-		switch e.key {
-		case "method":
-			h.Method, _ = s.str(e.valNode, e.valField, false)
-		case "url":
-			h.URL, _ = s.str(e.valNode, e.valField, false)
-		case "headers":
-			h.Headers, _ = s.strMap(e.valNode, e.valField)
-		case "body":
-			h.Body, _ = s.str(e.valNode, e.valField, true)
-		case "expect_status":
-			h.ExpectStatus, _ = s.intList(e.valNode, e.valField)
-		default:
-			s.unknownField(e, field, httpFields)
-		}
-	}
-	return h
-}
-
-// sensorSpec reads the sensor mapping of a task. Fields that do not apply to the sensor's
-// type are reported by the validator.
-func (s *scope) sensorSpec(n ast.Node, field string) *SensorSpec {
-	es, ok := s.mapping(n, field)
-	if !ok {
-		return nil
-	}
-	sp := &SensorSpec{}
-	for _, e := range es {
-		s.record(e.valField, e.valNode)
-		vn, vf := e.valNode, e.valField
-		switch e.key {
-		case "type":
-			sp.Type, _ = s.str(vn, vf, false)
-		case "path":
-			sp.Path, _ = s.str(vn, vf, false)
-		case "url":
-			sp.URL, _ = s.str(vn, vf, false)
-		case "uri":
-			sp.URI, _ = s.str(vn, vf, false)
-		case "dag_id":
-			sp.DAGID, _ = s.str(vn, vf, false)
-		case "task_id":
-			sp.TaskID, _ = s.str(vn, vf, false)
-		case "states":
-			sp.States, _ = s.strList(vn, vf, false, true)
-		case "failed_states":
-			sp.FailedStates, _ = s.strList(vn, vf, false, true)
-		case "execution_delta":
-			sp.ExecutionDelta, _ = s.duration(vn, vf)
-		case "method":
-			sp.Method, _ = s.str(vn, vf, false)
-		case "headers":
-			sp.Headers, _ = s.strMap(vn, vf)
-		case "expect_status":
-			sp.ExpectStatus, _ = s.intList(vn, vf)
-		case "condition":
-			sp.Condition, _ = s.str(vn, vf, false)
-		case "poke_interval":
-			sp.PokeInterval, _ = s.duration(vn, vf)
-		case "timeout":
-			sp.Timeout, _ = s.duration(vn, vf)
-		case "mode":
-			sp.Mode, _ = s.str(vn, vf, false)
-		case "soft_fail":
-			sp.SoftFail, _ = s.boolean(vn, vf)
-		case "exponential_backoff":
-			sp.ExponentialBackoff, _ = s.boolean(vn, vf)
-		default:
-			s.unknownField(e, field, sensorFields)
-		}
-	}
-	return sp
 }
 
 // decodeGroup reads one group mapping and, recursively, its tasks and groups.

@@ -240,8 +240,8 @@ type Task struct {
 	ID string `json:"task_id"`
 	// Group is the fully qualified ID of the innermost group holding the task, or "".
 	Group string `json:"group,omitempty"`
-	// Kind selects the executor implementation: "command", "http", "go" now; more kinds
-	// join through the executor's kind registry.
+	// Kind selects the task kind: one of the LoadOptions.Kinds (command, http, go, sensor
+	// and any other registered kind) or an engine kind (branch, short_circuit, latest_only).
 	Kind string `json:"kind"`
 	// Upstream lists fully qualified task IDs this task depends on (groups are already
 	// expanded to their leaves by the loader).
@@ -257,6 +257,9 @@ type Task struct {
 	Go *GoSpec `json:"go,omitempty"`
 	// Sensor is the spec of a "sensor" task.
 	Sensor *SensorSpec `json:"sensor,omitempty"`
+	// Spec is the spec of a task of any other registered kind: a pointer to the struct its
+	// KindDef.New returns (the built-in kinds above keep theirs in their typed fields).
+	Spec any `json:"spec,omitempty"`
 
 	// Setup marks a setup task: it creates what the tasks in its scope need.
 	Setup bool `json:"setup,omitempty"`
@@ -282,6 +285,9 @@ type Task struct {
 
 	// Pos is where the task is defined (YAML only), for error messages.
 	Pos Pos `json:"-"`
+
+	// def is the kind the loader found the task's spec with (nil for tasks built in Go).
+	def *kindReg
 }
 
 // TaskOptions are the per-task options that a DAG's defaults may provide. A nil pointer or a
@@ -327,44 +333,44 @@ type TaskOptions struct {
 // Script is set. Every string is a template.
 type CommandSpec struct {
 	// Argv is the program and its arguments, run without a shell.
-	Argv []string `json:"argv,omitempty"`
+	Argv []string `json:"argv,omitempty" yaml:"command,lenient" template:"true" doc:"The program and its arguments, run without a shell." scalar:"got a string, want a list (the program and its arguments); for a shell command line use script"`
 	// Script is a shell script run with Shell (default "bash -euo pipefail -c" when bash
 	// exists, else "sh -e -c").
-	Script string `json:"script,omitempty"`
+	Script string `json:"script,omitempty" yaml:"script" template:"true" doc:"A shell script, run with shell (default bash -eo pipefail -c, else sh -e -c)."`
 	// Shell overrides the interpreter for Script, e.g. ["python3", "-c"].
-	Shell []string `json:"shell,omitempty"`
+	Shell []string `json:"shell,omitempty" yaml:"shell,lenient" doc:"The interpreter of script, e.g. [python3, -c]."`
 	// Env adds environment variables to the inherited environment.
-	Env map[string]string `json:"env,omitempty"`
+	Env map[string]string `json:"env,omitempty" yaml:"env" template:"true" doc:"Environment variables added to the inherited environment."`
 	// Dir is the working directory, relative to the DAG file's folder (default: that folder).
-	Dir string `json:"dir,omitempty"`
+	Dir string `json:"dir,omitempty" yaml:"dir" template:"true" doc:"The working directory, relative to the DAG file's folder (default: that folder)."`
 	// SkipExitCodes makes the task skipped when the process exits with one of these
 	// (default [99], as Airflow's BashOperator).
-	SkipExitCodes []int `json:"skip_exit_codes,omitempty"`
+	SkipExitCodes []int `json:"skip_exit_codes,omitempty" yaml:"skip_exit_codes" doc:"Exit codes that make the task skipped (default [99])."`
 	// FailFastExitCodes makes the task fail without further retries (default [98]).
-	FailFastExitCodes []int `json:"fail_fast_exit_codes,omitempty"`
+	FailFastExitCodes []int `json:"fail_fast_exit_codes,omitempty" yaml:"fail_fast_exit_codes" doc:"Exit codes that fail the task without retries (default [98])."`
 }
 
 // HTTPSpec sends one HTTP request. URL, header values and Body are templates.
 type HTTPSpec struct {
 	// Method is the HTTP method (default GET).
-	Method string `json:"method,omitempty"`
+	Method string `json:"method,omitempty" yaml:"method" doc:"The HTTP method (default GET)."`
 	// URL is the absolute request URL.
-	URL string `json:"url"`
+	URL string `json:"url" yaml:"url" template:"true" required:"the request URL is required" doc:"The absolute http(s) request URL."`
 	// Headers are request headers.
-	Headers map[string]string `json:"headers,omitempty"`
+	Headers map[string]string `json:"headers,omitempty" yaml:"headers" template:"true" doc:"Request headers."`
 	// Body is the request body.
-	Body string `json:"body,omitempty"`
+	Body string `json:"body,omitempty" yaml:"body,lenient" template:"true" doc:"The request body."`
 	// ExpectStatus lists the status codes that count as success (default: any 2xx).
-	ExpectStatus []int `json:"expect_status,omitempty"`
+	ExpectStatus []int `json:"expect_status,omitempty" yaml:"expect_status" doc:"Status codes that count as success (default: any 2xx)."`
 }
 
 // GoSpec calls a Go function registered through the SDK.
 type GoSpec struct {
 	// Func is the registered function name.
-	Func string `json:"func"`
+	Func string `json:"func" yaml:"go" required:"custom" doc:"The name of a Go function registered through the SDK."`
 	// Args is the function's input, as JSON-compatible values; string leaves are templates,
 	// and a string that is exactly one "{{ expr }}" keeps the expression's typed value.
-	Args any `json:"args,omitempty"`
+	Args any `json:"args,omitempty" yaml:"args" template:"value" doc:"The function's input (JSON-like); string leaves are templates, and a string that is exactly one {{ expr }} keeps its typed value."`
 }
 
 // Sensor types: what a sensor task waits for.
@@ -408,65 +414,65 @@ const (
 // values are templates ("/data/{{ ds }}/in.csv"); Condition is an expression (no braces).
 type SensorSpec struct {
 	// Type is file, dataset, external_task, http or expr (SensorTypes). Required.
-	Type string `json:"type"`
+	Type string `json:"type" yaml:"type" required:"custom" doc:"What to wait for: file, dataset, external_task, http or expr."`
 
 	// Path (file) is a local path, relative to the DAG file's folder, and may be a glob
 	// (*, ?, [...]; no **). It matches a file, or a directory holding at least one file.
-	Path string `json:"path,omitempty"`
+	Path string `json:"path,omitempty" yaml:"path" template:"true" doc:"(file) A local path or glob, relative to the DAG file's folder."`
 	// URL is, for a file sensor instead of Path, a blob URL whose key must exist
 	// ("file:///data/in.csv", "s3://bucket/key?region=…", "mem://"); its key may be a glob.
 	// For an http sensor it is the absolute http(s) URL to request.
-	URL string `json:"url,omitempty"`
+	URL string `json:"url,omitempty" yaml:"url" template:"true" doc:"(file) A blob URL whose key must exist, instead of path; (http) the URL to request."`
 
 	// URI (dataset) is the dataset whose event the sensor waits for: an event with a
 	// timestamp after the run's logical date.
-	URI string `json:"uri,omitempty"`
+	URI string `json:"uri,omitempty" yaml:"uri" template:"true" doc:"(dataset) The dataset whose event after the run's logical date ends the wait."`
 
 	// DAGID (external_task) is the other DAG; its run with the same logical date (minus
 	// ExecutionDelta) is watched.
-	DAGID string `json:"dag_id,omitempty"`
+	DAGID string `json:"dag_id,omitempty" yaml:"dag_id" template:"true" doc:"(external_task) The other DAG."`
 	// TaskID (external_task) is the other DAG's task; empty means the whole run.
-	TaskID string `json:"task_id,omitempty"`
+	TaskID string `json:"task_id,omitempty" yaml:"task_id" template:"true" doc:"(external_task) The other DAG's task; empty: its whole run."`
 	// States (external_task) are the states that satisfy the sensor (default [success]):
 	// task instance states, or run states when TaskID is empty. Every instance of a mapped
 	// task must be in one of them.
-	States []string `json:"states,omitempty"`
+	States []string `json:"states,omitempty" yaml:"states,single" doc:"(external_task) States that satisfy the sensor (default [success])."`
 	// FailedStates (external_task) make the sensor fail at once, without retry, or skip
 	// with SoftFail (empty: the default, [failed, upstream_failed], or [failed] for a whole
 	// run).
-	FailedStates []string `json:"failed_states,omitempty"`
+	FailedStates []string `json:"failed_states,omitempty" yaml:"failed_states,single" doc:"(external_task) States that fail the sensor at once."`
 	// ExecutionDelta (external_task) is subtracted from the run's logical date to find the
 	// other DAG's run (default 0: the same logical date).
-	ExecutionDelta Duration `json:"execution_delta,omitempty"`
+	ExecutionDelta Duration `json:"execution_delta,omitempty" yaml:"execution_delta" doc:"(external_task) Subtracted from the logical date to find the other run (default 0)."`
 
 	// Method (http) is the request method (default GET).
-	Method string `json:"method,omitempty"`
+	Method string `json:"method,omitempty" yaml:"method" doc:"(http) The request method (default GET)."`
 	// Headers (http) are request headers.
-	Headers map[string]string `json:"headers,omitempty"`
+	Headers map[string]string `json:"headers,omitempty" yaml:"headers" template:"true" doc:"(http) Request headers."`
 	// ExpectStatus (http) lists the status codes that may satisfy the sensor (default any
 	// 2xx); other codes and connection errors mean "not yet".
-	ExpectStatus []int `json:"expect_status,omitempty"`
+	ExpectStatus []int `json:"expect_status,omitempty" yaml:"expect_status" doc:"(http) Status codes that may satisfy the sensor (default any 2xx)."`
 	// Condition is, for an http sensor, an optional expression over the response (status,
 	// headers, body: parsed JSON, else the text) that must be true too; for an expr sensor,
 	// the expression over the template variables (params, conf, outputs, ds, now() …) that
 	// ends the wait when true.
-	Condition string `json:"condition,omitempty"`
+	Condition string `json:"condition,omitempty" yaml:"condition" doc:"(http) An expression over status, headers and body that must be true too; (expr) the expression that ends the wait."`
 
 	// PokeInterval is the wait between two checks (default 60 s).
-	PokeInterval Duration `json:"poke_interval,omitempty"`
+	PokeInterval Duration `json:"poke_interval,omitempty" yaml:"poke_interval" doc:"The wait between two checks (default 60s)."`
 	// Timeout is how long the sensor may wait in all, counted from its first check (zero:
 	// the default, 7 days). Past it the task fails without retry, or is skipped with
 	// SoftFail.
-	Timeout Duration `json:"timeout,omitempty"`
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout" doc:"How long the sensor may wait in all (default 7 days)."`
 	// Mode is poke (default: the try holds its slot and sleeps between checks) or
 	// reschedule (one check per try; the slot is freed between checks).
-	Mode string `json:"mode,omitempty"`
+	Mode string `json:"mode,omitempty" yaml:"mode" doc:"poke (hold the slot between checks, default) or reschedule (free it)."`
 	// SoftFail skips the task instead of failing it when the timeout passes or an external
 	// task reaches a failed state.
-	SoftFail bool `json:"soft_fail,omitempty"`
+	SoftFail bool `json:"soft_fail,omitempty" yaml:"soft_fail" doc:"Skip instead of failing on timeout or a failed external task."`
 	// ExponentialBackoff doubles the wait after each check (PokeInterval × 2^(n−1) after
 	// check n), capped by the time left before Timeout.
-	ExponentialBackoff bool `json:"exponential_backoff,omitempty"`
+	ExponentialBackoff bool `json:"exponential_backoff,omitempty" yaml:"exponential_backoff" doc:"Double the wait after each check."`
 }
 
 // Callback is a command or a webhook fired on a task or run event. Exactly one is set.

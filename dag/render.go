@@ -105,11 +105,13 @@ func nestOutputs(outputs map[string]any) map[string]any {
 	return out
 }
 
-// RenderTask returns a deep copy of t with every template evaluated against c: command argv
-// items, script, env values and dir; http url, header values and body; a sensor's path,
-// url, uri, dag_id, task_id and header values (not its condition, an expression); and go args,
-// recursively through maps and lists, where a string that is exactly one "{{ expr }}"
-// takes the expression's typed value and other strings are interpolated. In interpolation,
+// RenderTask returns a deep copy of t with every template field of its kind's spec (see
+// KindDef: for example command argv items, script, env values and dir; http url, header
+// values and body; a sensor's path, url, uri, dag_id, task_id and header values, not its
+// condition, an expression) evaluated against c. Template fields holding JSON-like values
+// (go args) are rendered recursively through maps and lists; with template:"value", a
+// string that is exactly one "{{ expr }}" takes the expression's typed value and other
+// strings are interpolated. In interpolation,
 // strings are inserted as they are, numbers in plain decimal (1, 0.1), booleans as true or
 // false, nil as nothing, and maps and lists as compact JSON. Errors (a List) name the task,
 // the field and the template.
@@ -127,57 +129,10 @@ func RenderTask(t *Task, c *TemplateContext) (*Task, error) {
 	fail := func(field string, err error) {
 		errs = append(errs, &Error{DAG: c.DAGID, Task: t.ID, Field: field, Msg: err.Error()})
 	}
-	str := func(field string, p *string) {
-		if !isTemplate(*p) {
-			return
+	if k := out.kindDef(); k != nil {
+		if spec := k.spec(out); spec != nil {
+			k.render(spec, c, vars, fail)
 		}
-		s, err := render(*p, vars)
-		if err != nil {
-			fail(field, err)
-			return
-		}
-		*p = s
-	}
-	if cmd := out.Command; cmd != nil {
-		for i := range cmd.Argv {
-			str(index("command", i), &cmd.Argv[i])
-		}
-		str("script", &cmd.Script)
-		for _, k := range sortedMapKeys(cmd.Env) {
-			s := cmd.Env[k]
-			str("env."+k, &s)
-			cmd.Env[k] = s
-		}
-		str("dir", &cmd.Dir)
-	}
-	if h := out.HTTP; h != nil {
-		str("http.url", &h.URL)
-		for _, k := range sortedMapKeys(h.Headers) {
-			s := h.Headers[k]
-			str("http.headers."+k, &s)
-			h.Headers[k] = s
-		}
-		str("http.body", &h.Body)
-	}
-	if sn := out.Sensor; sn != nil {
-		for _, p := range []struct {
-			field string
-			s     *string
-		}{{"path", &sn.Path}, {"url", &sn.URL}, {"uri", &sn.URI}, {"dag_id", &sn.DAGID}, {"task_id", &sn.TaskID}} {
-			str("sensor."+p.field, p.s)
-		}
-		for _, k := range sortedMapKeys(sn.Headers) {
-			s := sn.Headers[k]
-			str("sensor.headers."+k, &s)
-			sn.Headers[k] = s
-		}
-	}
-	if g := out.Go; g != nil {
-		if g.Args == nil && c.Args != nil {
-			// A mapped go task without args of its own takes its instance's arguments.
-			g.Args = cloneValue(map[string]any(c.Args))
-		}
-		g.Args = renderArg("args", g.Args, vars, fail)
 	}
 	if len(errs) > 0 {
 		return nil, errs.err()

@@ -181,38 +181,12 @@ func byteOffset(s string, runes int) int {
 }
 
 // eachTemplatable calls fn with the field path and value of every string field of t that
-// is evaluated as a template: command argv items, script, env values, dir; http url, header
-// values and body; the string leaves of go args; and a sensor's path, url, uri, dag_id,
-// task_id and header values.
-func eachTemplatable(t *Task, fn func(field, s string)) {
-	if c := t.Command; c != nil {
-		for i, a := range c.Argv {
-			fn(index("command", i), a)
-		}
-		fn("script", c.Script)
-		for _, k := range sortedMapKeys(c.Env) {
-			fn("env."+k, c.Env[k])
-		}
-		fn("dir", c.Dir)
-	}
-	if h := t.HTTP; h != nil {
-		fn("http.url", h.URL)
-		for _, k := range sortedMapKeys(h.Headers) {
-			fn("http.headers."+k, h.Headers[k])
-		}
-		fn("http.body", h.Body)
-	}
-	if g := t.Go; g != nil {
-		eachArg("args", g.Args, fn)
-	}
-	if sn := t.Sensor; sn != nil {
-		fn("sensor.path", sn.Path)
-		fn("sensor.url", sn.URL)
-		fn("sensor.uri", sn.URI)
-		fn("sensor.dag_id", sn.DAGID)
-		fn("sensor.task_id", sn.TaskID)
-		for _, k := range sortedMapKeys(sn.Headers) {
-			fn("sensor.headers."+k, sn.Headers[k])
+// is evaluated as a template: the template fields of its kind's spec (KindDef), then its
+// mapping fields (expand, expand_kwargs, map_index_template).
+func eachTemplatable(t *Task, ks *Kinds, fn func(field, s string)) {
+	for _, k := range ks.list {
+		if spec := k.spec(t); spec != nil {
+			k.eachTemplate(spec, fn)
 		}
 	}
 	for _, k := range sortedMapKeys(t.Expand) {
@@ -240,7 +214,7 @@ func eachArg(field string, v any, fn func(field, s string)) {
 // templates checks every template of t: syntax, variables, params and outputs references,
 // and compilation (which caches the programs for rendering).
 func (v *validator) templates(t *Task) {
-	eachTemplatable(t, func(field, s string) {
+	eachTemplatable(t, v.opts.kinds(), func(field, s string) {
 		if !isTemplate(s) {
 			return
 		}

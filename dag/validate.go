@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -243,231 +242,38 @@ func validQualified(id string) bool {
 
 // spec checks the kind of t and the spec of that kind.
 func (v *validator) spec(t *Task) {
-	id := t.ID
-	specs := map[string]bool{KindCommand: t.Command != nil, KindHTTP: t.HTTP != nil, KindGo: t.Go != nil,
-		KindBranch: t.Branch != nil && t.Branch.Expr != "", KindShortCircuit: t.ShortCircuit != nil && t.ShortCircuit.Expr != "",
-		KindLatestOnly: true, KindSensor: t.Sensor != nil}
+	id, ks := t.ID, v.opts.kinds()
+	names := ks.names
 	switch {
 	case t.Kind == "":
-		v.add(id, "", "kind", -1, "missing: set kind or one of command, script, http, go, sensor")
+		v.add(id, "", "kind", -1, "missing: set kind or one of %s", strings.Join(ks.actions, ", "))
 		return
-	case !slices.Contains(kinds, t.Kind):
-		v.add(id, "", "kind", -1, "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, kinds), strings.Join(kinds, ", "))
+	case !slices.Contains(names, t.Kind):
+		v.add(id, "", "kind", -1, "unknown kind %q%s; valid: %s", t.Kind, DidYouMean(t.Kind, names), strings.Join(names, ", "))
 		return
-	case !specs[t.Kind]:
+	}
+	engine := map[string]bool{KindBranch: t.Branch != nil && t.Branch.Expr != "",
+		KindShortCircuit: t.ShortCircuit != nil && t.ShortCircuit.Expr != "", KindLatestOnly: true}
+	own := ks.byName[t.Kind]
+	if (own != nil && own.spec(t) == nil) || (own == nil && !engine[t.Kind]) {
 		v.add(id, "", "kind", -1, "a %s task needs its %s spec", t.Kind, t.Kind)
 		return
 	}
-	for _, k := range kinds {
-		if specs[k] && k != t.Kind && k != KindLatestOnly {
+	for _, k := range ks.list {
+		if k != own && k.spec(t) != nil {
+			v.add(id, "", k.def.Keys[0], -1, "a %s task cannot also have a %s spec", t.Kind, k.def.Name)
+		}
+	}
+	for _, k := range []string{KindBranch, KindShortCircuit} {
+		if engine[k] && k != t.Kind {
 			v.add(id, "", k, -1, "a %s task cannot also have a %s spec", t.Kind, k)
 		}
 	}
-	switch t.Kind {
-	case KindCommand:
-		v.command(t)
-	case KindHTTP:
-		v.http(t)
-	case KindSensor:
-		v.sensor(t)
-	case KindGo:
-		switch {
-		case t.Go.Func == "":
-			v.add(id, "", "go", -1, "missing function name")
-		case v.opts.GoFuncs != nil && !v.opts.GoFuncs(t.Go.Func):
-			v.add(id, "", "go", -1, "go function %q is not registered", t.Go.Func)
-		}
+	if t.Spec != nil && (own == nil || own.def.Get != nil) {
+		v.add(id, "", "kind", -1, "a %s task cannot have a spec of type %T", t.Kind, t.Spec)
 	}
-}
-
-func (v *validator) command(t *Task) {
-	c, id := t.Command, t.ID
-	switch {
-	case len(c.Argv) > 0 && c.Script != "":
-		v.add(id, "", "script", -1, "a task has either command (argv) or script, not both")
-	case len(c.Argv) == 0 && strings.TrimSpace(c.Script) == "":
-		if c.Script != "" {
-			v.add(id, "", "script", -1, "empty script")
-		} else {
-			v.add(id, "", "command", -1, "empty command: give the program and its arguments")
-		}
-	case len(c.Argv) > 0 && c.Argv[0] == "":
-		v.add(id, "", "command[0]", -1, "empty program name")
-	}
-	if len(c.Shell) > 0 {
-		if len(c.Argv) > 0 {
-			v.add(id, "", "shell", -1, "applies to script only: command runs its program without a shell")
-		} else if c.Shell[0] == "" {
-			v.add(id, "", "shell[0]", -1, "empty program name")
-		}
-	}
-	for _, k := range sortedMapKeys(c.Env) {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
-			v.add(id, "", "env."+k, -1, "invalid environment variable name %q", k)
-		}
-	}
-	for i, code := range c.SkipExitCodes {
-		if code < 0 || code > 255 {
-			v.add(id, "", index("skip_exit_codes", i), -1, "exit code %d out of range 0-255", code)
-		}
-	}
-	for i, code := range c.FailFastExitCodes {
-		if code < 0 || code > 255 {
-			v.add(id, "", index("fail_fast_exit_codes", i), -1, "exit code %d out of range 0-255", code)
-		}
-	}
-}
-
-func (v *validator) http(t *Task) {
-	h, id := t.HTTP, t.ID
-	if h.Method != "" && strings.Trim(h.Method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
-		v.add(id, "", "http.method", -1, "invalid HTTP method %q", h.Method)
-	}
-	switch {
-	case h.URL == "":
-		v.add(id, "", "http.url", -1, "missing: the request URL is required")
-	case !isTemplate(h.URL):
-		if msg := checkURL(h.URL); msg != "" {
-			v.add(id, "", "http.url", -1, "%s", msg)
-		}
-	}
-	for _, k := range sortedMapKeys(h.Headers) {
-		if k == "" || strings.ContainsAny(k, " :\r\n") {
-			v.add(id, "", "http.headers."+k, -1, "invalid header name %q", k)
-		}
-	}
-	for i, code := range h.ExpectStatus {
-		if code < 100 || code > 599 {
-			v.add(id, "", index("http.expect_status", i), -1, "invalid HTTP status %d: want 100-599", code)
-		}
-	}
-}
-
-// tiStateNames and runStateNames are the states an external_task sensor may name (the
-// store's task instance and run states; "none" is a task instance with no state yet).
-var (
-	tiStateNames = []string{"none", "scheduled", "queued", "running", "success", "failed", "skipped",
-		"upstream_failed", "up_for_retry", "up_for_reschedule", "removed"}
-	runStateNames = []string{"queued", "running", "success", "failed"}
-)
-
-// sensor checks a sensor spec: its type, mode and durations, the fields its type requires,
-// and that it has no field of another type.
-func (v *validator) sensor(t *Task) {
-	sp, id := t.Sensor, t.ID
-	f := func(name string) string { return "sensor." + name }
-	switch {
-	case sp.Type == "":
-		v.add(id, "", "sensor", -1, "missing type: one of %s", strings.Join(SensorTypes, ", "))
-		return
-	case !slices.Contains(SensorTypes, sp.Type):
-		v.add(id, "", f("type"), -1, "unknown sensor type %q%s; valid: %s", sp.Type, DidYouMean(sp.Type, SensorTypes), strings.Join(SensorTypes, ", "))
-		return
-	}
-	if sp.Mode != "" && sp.Mode != SensorPoke && sp.Mode != SensorReschedule {
-		v.add(id, "", f("mode"), -1, "unknown mode %q%s; valid: poke, reschedule", sp.Mode, DidYouMean(sp.Mode, []string{SensorPoke, SensorReschedule}))
-	}
-	for _, d := range []struct {
-		name string
-		val  Duration
-	}{{"poke_interval", sp.PokeInterval}, {"timeout", sp.Timeout}, {"execution_delta", sp.ExecutionDelta}} {
-		if d.val < 0 {
-			v.add(id, "", f(d.name), -1, "must not be negative, got %s", d.val.D())
-		}
-	}
-	// Fields that apply to some types only.
-	only := map[string][]string{
-		"path": {SensorFile}, "url": {SensorFile, SensorHTTP}, "uri": {SensorDataset},
-		"dag_id": {SensorExternalTask}, "task_id": {SensorExternalTask}, "states": {SensorExternalTask},
-		"failed_states": {SensorExternalTask}, "execution_delta": {SensorExternalTask},
-		"method": {SensorHTTP}, "headers": {SensorHTTP}, "expect_status": {SensorHTTP},
-		"condition": {SensorHTTP, SensorExpr},
-	}
-	set := map[string]bool{
-		"path": sp.Path != "", "url": sp.URL != "", "uri": sp.URI != "", "dag_id": sp.DAGID != "",
-		"task_id": sp.TaskID != "", "states": len(sp.States) > 0, "failed_states": len(sp.FailedStates) > 0,
-		"execution_delta": sp.ExecutionDelta != 0, "method": sp.Method != "", "headers": len(sp.Headers) > 0,
-		"expect_status": len(sp.ExpectStatus) > 0, "condition": sp.Condition != "",
-	}
-	for _, name := range sortedMapKeys(only) {
-		if set[name] && !slices.Contains(only[name], sp.Type) {
-			v.add(id, "", f(name), -1, "does not apply to a %s sensor (only to %s)", sp.Type, strings.Join(only[name], " and "))
-		}
-	}
-	switch sp.Type {
-	case SensorFile:
-		switch {
-		case sp.Path == "" && sp.URL == "":
-			v.add(id, "", "sensor", -1, "a file sensor needs path (a local path or glob) or url (a blob URL)")
-		case sp.Path != "" && sp.URL != "":
-			v.add(id, "", f("url"), -1, "a file sensor has path or url, not both")
-		case sp.Path != "" && !isTemplate(sp.Path):
-			if _, err := filepath.Match(sp.Path, ""); err != nil {
-				v.add(id, "", f("path"), -1, "invalid glob %q: %v", sp.Path, err)
-			}
-		case sp.URL != "" && !isTemplate(sp.URL):
-			if msg := checkBlobURL(sp.URL); msg != "" {
-				v.add(id, "", f("url"), -1, "%s", msg)
-			}
-		}
-	case SensorDataset:
-		if strings.TrimSpace(sp.URI) == "" {
-			v.add(id, "", "sensor", -1, "a dataset sensor needs uri, the dataset to wait for")
-		}
-	case SensorExternalTask:
-		if sp.DAGID == "" {
-			v.add(id, "", "sensor", -1, "an external_task sensor needs dag_id (and task_id, or none to wait for the whole run)")
-		}
-		valid, what := tiStateNames, "task instance"
-		if sp.TaskID == "" {
-			valid, what = runStateNames, "run"
-		}
-		for _, l := range []struct {
-			name   string
-			states []string
-		}{{"states", sp.States}, {"failed_states", sp.FailedStates}} {
-			for i, st := range l.states {
-				if !slices.Contains(valid, st) {
-					v.add(id, "", index(f(l.name), i), -1, "unknown %s state %q%s; valid: %s", what, st, DidYouMean(st, valid), strings.Join(valid, ", "))
-				} else if l.name == "failed_states" && slices.Contains(sp.States, st) {
-					v.add(id, "", index(f(l.name), i), -1, "state %q is in both states and failed_states", st)
-				}
-			}
-		}
-	case SensorHTTP:
-		if sp.Method != "" && strings.Trim(sp.Method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
-			v.add(id, "", f("method"), -1, "invalid HTTP method %q", sp.Method)
-		}
-		switch {
-		case sp.URL == "":
-			v.add(id, "", "sensor", -1, "an http sensor needs url, the absolute http(s) URL to request")
-		case !isTemplate(sp.URL):
-			if msg := checkURL(sp.URL); msg != "" {
-				v.add(id, "", f("url"), -1, "%s", msg)
-			}
-		}
-		for _, k := range sortedMapKeys(sp.Headers) {
-			if k == "" || strings.ContainsAny(k, " :\r\n") {
-				v.add(id, "", f("headers."+k), -1, "invalid header name %q", k)
-			}
-		}
-		for i, code := range sp.ExpectStatus {
-			if code < 100 || code > 599 {
-				v.add(id, "", index(f("expect_status"), i), -1, "invalid HTTP status %d: want 100-599", code)
-			}
-		}
-		if sp.Condition != "" {
-			if _, err := CompileResponseCondition(sp.Condition); err != nil {
-				msg, at := exprMessage(err)
-				v.add(id, "", f("condition"), byteOffset(sp.Condition, max(at, 0)), "%s (the condition sees status, headers and body)", msg)
-			}
-		}
-	case SensorExpr:
-		if strings.TrimSpace(sp.Condition) == "" {
-			v.add(id, "", "sensor", -1, "an expr sensor needs condition, an expression that is true when the wait is over")
-		} else {
-			v.expression(t, f("condition"), segment{expr: true, text: sp.Condition, off: 0})
-		}
+	if own != nil {
+		v.checkSpec(t, own, own.spec(t))
 	}
 }
 

@@ -330,6 +330,27 @@ func (s *scope) integer(n ast.Node, field string) (int, bool) {
 	return 0, false
 }
 
+// number reads an integer or a floating-point number as a float64.
+func (s *scope) number(n ast.Node, field string) (float64, bool) {
+	s.record(field, n)
+	n = s.deref(n, field)
+	switch x := n.(type) {
+	case nil:
+		return 0, false
+	case *ast.FloatNode:
+		return x.Value, true
+	case *ast.IntegerNode:
+		switch v := x.Value.(type) {
+		case int64:
+			return float64(v), true
+		case uint64:
+			return float64(v), true
+		}
+	}
+	s.errorf(n, field, "got %s, want a number", describe(n))
+	return 0, false
+}
+
 // boolean reads true or false.
 func (s *scope) boolean(n ast.Node, field string) (bool, bool) {
 	s.record(field, n)

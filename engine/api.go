@@ -203,6 +203,9 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	if err := json.Unmarshal(run.DAG, &d); err != nil {
 		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
 	}
+	if err := e.cfg.Kinds.Defs().Restore(&d); err != nil {
+		return nil, nil, fmt.Errorf("run %s: the DAG snapshot: %w", runID, err)
+	}
 	if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
 		return nil, nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
 	}

@@ -165,7 +165,8 @@ func newRunState(run *store.DAGRun, d *dag.DAG, tis []*store.TaskInstance) (*run
 			S *dag.ShortCircuitSpec
 			M string
 			X *dag.SensorSpec
-		}{false, t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate, t.Sensor})
+			P any
+		}{false, t.Command, t.HTTP, t.Go, t.Branch, t.ShortCircuit, t.MapIndexTemplate, t.Sensor, t.Spec})
 		opts := Effective(d, t)
 		if len(opts.OnSLAMiss) == 0 {
 			opts.OnSLAMiss = d.OnSLAMiss // a task's SLA misses go to the DAG's callbacks by default

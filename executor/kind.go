@@ -112,10 +112,12 @@ type Registry struct {
 	mu    sync.RWMutex
 	kinds map[string]Kind
 	funcs *Funcs
+	defs  *dag.Kinds
 }
 
 // NewRegistry returns a registry holding the built-in kinds: command, http, and go (calling
-// the functions registered in funcs; nil means an empty set).
+// the functions registered in funcs; nil means an empty set). kinds.Set.Registry builds the
+// registry of a whole kind set (sensors and any other registered kind included).
 func NewRegistry(funcs *Funcs) *Registry {
 	if funcs == nil {
 		funcs = NewFuncs()
@@ -126,6 +128,21 @@ func NewRegistry(funcs *Funcs) *Registry {
 	r.Register(dag.KindGo, GoKind{Funcs: funcs})
 	return r
 }
+
+// NewEmptyRegistry returns a registry without kinds whose Funcs are funcs (nil means an
+// empty set) and whose Defs are defs, the definitions of the kinds that will be registered
+// (nil: the built-in ones). Package kinds fills it from a kind set, so the engine runs
+// exactly the kinds the DAGs were loaded with.
+func NewEmptyRegistry(funcs *Funcs, defs *dag.Kinds) *Registry {
+	if funcs == nil {
+		funcs = NewFuncs()
+	}
+	return &Registry{kinds: map[string]Kind{}, funcs: funcs, defs: defs}
+}
+
+// Defs returns the definitions of the registry's kinds (nil: the built-in ones); the
+// engine restores the specs of a run's DAG snapshot with them (dag.Kinds.Restore).
+func (r *Registry) Defs() *dag.Kinds { return r.defs }
 
 // Register adds or replaces a kind.
 func (r *Registry) Register(name string, k Kind) {

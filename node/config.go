@@ -62,6 +62,9 @@ type Config struct {
 	DAGsDir string
 	// Funcs are the Go task functions registered through the SDK. Default: none.
 	Funcs *executor.Funcs
+	// ExtraKinds are task kinds beside the built-in ones (kinds.Builtin); a name that
+	// clashes is an error of New.
+	ExtraKinds []executor.Registration
 	// GoDAGs are the DAGs defined in Go through the SDK.
 	GoDAGs []*dag.DAG
 	// Addr is the HTTP listen address in server mode. Default "127.0.0.1:8080"; use

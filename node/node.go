@@ -12,13 +12,11 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/api"
-	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/internal/httpguard"
 	"github.com/weirhq/weir/internal/tracker"
+	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/mlflowapi"
-	"github.com/weirhq/weir/sensor"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
@@ -28,7 +26,7 @@ import (
 type Node struct {
 	cfg       Config
 	log       *slog.Logger
-	kinds     *executor.Registry
+	kinds     *kinds.Set
 	registry  *server.Registry
 	engine    *engine.Engine
 	tracker   engine.Tracker
@@ -61,14 +59,16 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 
-	var funcCheck func(string) bool
-	if len(cfg.Funcs.Names()) > 0 {
-		funcCheck = cfg.Funcs.Has
+	set, err := kinds.Builtin(kinds.Deps{Funcs: cfg.Funcs, Store: cfg.Store}).With(cfg.ExtraKinds...)
+	if err != nil {
+		return nil, fmt.Errorf("node: task kinds: %w", err)
 	}
-	n.registry = server.NewRegistry(cfg.DAGsDir, dag.LoadOptions{GoFuncs: funcCheck}, cfg.GoDAGs, cfg.Store, n.log)
-
-	n.kinds = executor.NewRegistry(cfg.Funcs)
-	sensor.Register(n.kinds, sensor.Deps{Store: cfg.Store})
+	n.kinds = set
+	loadOpts := set.LoadOptions()
+	if len(cfg.Funcs.Names()) > 0 {
+		loadOpts.GoFuncs = cfg.Funcs.Has
+	}
+	n.registry = server.NewRegistry(cfg.DAGsDir, loadOpts, cfg.GoDAGs, cfg.Store, n.log)
 
 	if cfg.Tracking != nil {
 		m, err := mlflowapi.New(mlflowapi.Config{Store: cfg.Tracking, ArtifactRoot: filepath.Join(cfg.Home, "artifacts")})
@@ -83,7 +83,7 @@ func New(cfg Config) (*Node, error) {
 		n.observers = append(n.observers, cfg.OnEvent)
 	}
 	eng, err := engine.New(engine.Config{
-		Store: cfg.Store, Kinds: n.kinds, Home: cfg.Home, Parallelism: cfg.Parallelism,
+		Store: cfg.Store, Kinds: set.Registry(), Home: cfg.Home, Parallelism: cfg.Parallelism,
 		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker,
 		Consumers:       n.registry.Consumers,
 		OnDatasetEvents: n.Wake,

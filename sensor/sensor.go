@@ -66,6 +66,12 @@ func New(deps Deps) *Sensor {
 	return &Sensor{deps: deps}
 }
 
+// Kind is the sensor kind's registration: its YAML definition (dag.SensorKind) and its
+// executor, made with deps.
+func Kind(deps Deps) executor.Registration {
+	return executor.Registration{Def: dag.SensorKind(), Run: New(deps)}
+}
+
 // Register adds the sensor kind (dag.KindSensor) to r.
 func Register(r *executor.Registry, deps Deps) {
 	r.Register(dag.KindSensor, New(deps))

@@ -22,6 +22,9 @@ import (
 type Options struct {
 	// Funcs are the Go task functions this binary provides (nil: none).
 	Funcs *executor.Funcs
+	// ExtraKinds are task kinds this binary provides beside the built-in ones (each one
+	// registration: YAML fields, checks, template fields and executor).
+	ExtraKinds []executor.Registration
 	// DAGs are DAGs defined in Go, available beside the YAML folder's.
 	DAGs []*dag.DAG
 	// Version is printed by `weir version`.
@@ -96,7 +99,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.PersistentFlags().StringVar(&a.server, "server", os.Getenv("WEIR_SERVER"), "talk to this weir server (http://host:port) instead of the local store ($WEIR_SERVER)")
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
-		a.lineageCmd(), a.benchCmd(), a.versionCmd())
+		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.versionCmd())
 	return root
 }
 
@@ -119,7 +122,9 @@ func (a *app) openStore(ctx context.Context) (*sqlite.Store, error) {
 
 // loadOptions are the loader options of this binary.
 func (a *app) loadOptions() dag.LoadOptions {
-	return dag.LoadOptions{GoFuncs: a.goFuncCheck()}
+	opts := a.kindSet().LoadOptions()
+	opts.GoFuncs = a.goFuncCheck()
+	return opts
 }
 
 // goFuncCheck checks go tasks' function names only when this binary registers functions

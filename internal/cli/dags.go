@@ -69,6 +69,10 @@ func (a *app) dagsCmd() *cobra.Command {
 	validate := &cobra.Command{
 		Use:   "validate [FILE|DIR]...",
 		Short: "Check DAG files and print every error with file:line:column; exit 1 if any",
+		Long: `Check DAG files and print every error with file:line:column; exit 1 if any.
+
+Tasks are checked against the task kinds this binary knows: 'weir kinds' lists them
+with their YAML fields.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			paths := args
 			if len(paths) == 0 {

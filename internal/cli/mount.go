@@ -11,6 +11,6 @@ import (
 func (a *app) nodeConfig(st *sqlite.Store, mode node.Mode) node.Config {
 	return node.Config{
 		Mode: mode, Store: st, Tracking: st.Tracking(), Home: a.home, DAGsDir: a.dagsDir,
-		Funcs: a.opts.Funcs, GoDAGs: a.opts.DAGs, Version: a.opts.Version,
+		Funcs: a.opts.Funcs, ExtraKinds: a.opts.ExtraKinds, GoDAGs: a.opts.DAGs, Version: a.opts.Version,
 	}
 }

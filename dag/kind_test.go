@@ -1,0 +1,173 @@
+package dag
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEmptyKindSetKnowsOnlyEngineKinds(t *testing.T) {
+	t.Parallel()
+	ks, err := NewKinds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadBytes("x.yaml", []byte("tasks: [{id: a, command: [echo]}, {id: b, latest_only: true}]\n"), LoadOptions{Kinds: ks})
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:1:17: task: unknown field "command"; allowed: id, kind, upstream`) {
+		t.Errorf("err = %v", err)
+	}
+	if got := strings.Join(ks.Names(), ","); got != "branch,short_circuit,latest_only" {
+		t.Errorf("names = %s", got)
+	}
+}
+
+func TestKindDefsAreChecked(t *testing.T) {
+	t.Parallel()
+	type spec struct {
+		A string `yaml:"a"`
+	}
+	type badTemplate struct {
+		N int `yaml:"n" template:"true"`
+	}
+	for name, def := range map[string]KindDef{
+		"no name":      {New: func() any { return &spec{} }},
+		"bad name":     {Name: "a b", New: func() any { return &spec{} }},
+		"no New":       {Name: "x"},
+		"engine kind":  {Name: KindBranch, New: func() any { return &spec{} }},
+		"inline key":   {Name: "x", Inline: true, Keys: []string{"b"}, New: func() any { return &spec{} }},
+		"two keys":     {Name: "x", Keys: []string{"x", "y"}, New: func() any { return &spec{} }},
+		"int template": {Name: "x", New: func() any { return &badTemplate{} }},
+		"clash inline": {Name: "x", Inline: true, Keys: []string{"env"}, New: func() any {
+			return &struct {
+				A string `yaml:"env"`
+			}{}
+		}},
+		"bad map args": {Name: "x", MapArgs: "a", New: func() any { return &spec{} }},
+		"option clash": {Name: "retries", New: func() any { return &spec{} }},
+		"unknown yaml option": {Name: "x", New: func() any {
+			return &struct {
+				A string `yaml:"a,omitempty"`
+			}{}
+		}},
+	} {
+		if _, err := BuiltinKinds().With(def); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestSpecSurvivesJSONWithRestore(t *testing.T) {
+	t.Parallel()
+	type spec struct {
+		Name string         `yaml:"name" template:"true"`
+		Args any            `yaml:"args" template:"value"`
+		Opts map[string]any `yaml:"opts"`
+		N    int            `yaml:"n"`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "x.y", New: func() any { return &spec{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadBytes("j.yaml", []byte("tasks: [{id: a, x.y: {name: \"{{ ds }}\", args: [1, 2.0, {k: 3}], opts: {f: 1.5, i: 7}, n: 4}}]\n"), LoadOptions{Kinds: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := roundTrip(t, d)
+	if _, raw := back.Tasks[0].Spec.(json.RawMessage); !raw {
+		t.Fatalf("decoded spec is %T, want raw JSON until restored", back.Tasks[0].Spec)
+	}
+	if err := ks.Restore(back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(withoutPos(d), withoutPos(back)) {
+		t.Errorf("round trip differs:\n%#v\n%#v", d.Tasks[0].Spec, back.Tasks[0].Spec)
+	}
+	if err := Validate(back, LoadOptions{Kinds: ks}); err != nil {
+		t.Error(err)
+	}
+}
+
+// qualitySpec has what ML kinds need: nested structs, lists of them, numbers, pointers.
+type qualityCheck struct {
+	Column string   `yaml:"column" required:"the column to check"`
+	Rule   string   `yaml:"rule" template:"true"`
+	Min    *float64 `yaml:"min"`
+}
+
+type qualitySpec struct {
+	Data   string         `yaml:"data" template:"true"`
+	Checks []qualityCheck `yaml:"checks"`
+	Split  struct {
+		Test float64 `yaml:"test"`
+		Seed *int    `yaml:"seed"`
+	} `yaml:"split"`
+	Weights []float64 `yaml:"weights"`
+}
+
+func qualityKinds(t *testing.T) *Kinds {
+	t.Helper()
+	ks, err := BuiltinKinds().With(KindDef{Name: "quality.check", New: func() any { return &qualitySpec{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+func TestNestedSpecFields(t *testing.T) {
+	t.Parallel()
+	ks := qualityKinds(t)
+	src := `params: {rule: not_null}
+tasks:
+  - id: q
+    quality.check:
+      data: "in/{{ ds }}.csv"
+      checks:
+        - {column: age, rule: "{{ params.rule }}", min: 0}
+        - {column: name}
+      split: {test: 0.2, seed: 7}
+      weights: [1, 0.5]
+`
+	d, err := LoadBytes("q.yaml", []byte(src), LoadOptions{Kinds: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := d.Tasks[0].Spec.(*qualitySpec)
+	if len(sp.Checks) != 2 || sp.Checks[0].Min == nil || *sp.Checks[0].Min != 0 || sp.Checks[1].Min != nil ||
+		sp.Split.Test != 0.2 || sp.Split.Seed == nil || *sp.Split.Seed != 7 || len(sp.Weights) != 2 || sp.Weights[1] != 0.5 {
+		t.Fatalf("spec = %+v", sp)
+	}
+	r, err := RenderTask(d.Tasks[0], &TemplateContext{Params: map[string]any{"rule": "unique"}, LogicalDate: time.Date(2026, 5, 6, 0, 0, 0, 0, time.UTC), MapIndex: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := r.Spec.(*qualitySpec)
+	if rs.Data != "in/2026-05-06.csv" || rs.Checks[0].Rule != "unique" || sp.Checks[0].Rule != "{{ params.rule }}" {
+		t.Errorf("rendered %+v from %+v", rs, sp)
+	}
+	*rs.Split.Seed = 8
+	if *sp.Split.Seed != 7 {
+		t.Error("the rendered copy shares a pointer with the loaded spec")
+	}
+	var names []string
+	for _, f := range ks.Infos()[4].Fields {
+		names = append(names, f.Name+":"+f.Type)
+	}
+	if got := strings.Join(names, ","); got != "data:string,checks:list of mappings,checks[].column:string,checks[].rule:string,checks[].min:number,split:mapping,split.test:number,split.seed:integer,weights:list of numbers" {
+		t.Errorf("fields = %s", got)
+	}
+
+	for _, c := range []struct{ src, want string }{
+		{"checks: [{colum: age}]", `q.yaml:3:39: quality.check.checks[0]: unknown field "colum" (did you mean "column"?)`},
+		{"checks: [{rule: x}]", `q.yaml:3:38: quality.check.checks[0].column: missing: the column to check`},
+		{`checks: [{column: a, rule: "{{ nope }}"}]`, `q.yaml:3:60: quality.check.checks[0].rule: {{ nope }}: unknown variable "nope"`},
+		{"split: {test: high}", `q.yaml:3:43: quality.check.split.test: got "high", want a number`},
+		{"weights: [1, x]", `q.yaml:3:42: quality.check.weights[1]: got "x", want a number`},
+	} {
+		_, err := LoadBytes("q.yaml", []byte("params: {rule: x}\ntasks:\n  - {id: q, quality.check: {"+c.src+"}}\n"), LoadOptions{Kinds: ks})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+}
