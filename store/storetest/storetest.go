@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DatasetQueue", testDatasetQueue},
 		{"ApplyDatasetEvents", testApplyDatasetEvents},
 		{"DatasetConcurrency", testDatasetConcurrency},
+		{"Leases", testLeases},
+		{"LeaseRaces", testLeaseRaces},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
