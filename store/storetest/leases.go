@@ -81,7 +81,7 @@ func testLeases(t *testing.T, setup setupFunc) {
 		if err != nil || len(lost) != 0 {
 			t.Fatalf("RenewLeases: lost %v, %v", lost, err)
 		}
-		if !a.ExpiresAt.Equal(t0.Add(110*time.Second).Truncate(time.Microsecond)) {
+		if !a.ExpiresAt.Equal(t0.Add(110 * time.Second).Truncate(time.Microsecond)) {
 			t.Fatalf("renewed lease expires at %v, want t0+110s", a.ExpiresAt)
 		}
 		if run, err := s.GetRun(ctx, "d", "r"); err != nil || !run.HeartbeatAt.Equal(t0.Add(50*time.Second).Truncate(time.Microsecond)) {
