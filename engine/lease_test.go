@@ -145,7 +145,10 @@ func TestTwoEnginesContendForOneRun(t *testing.T) {
 	if _, _, err := engB.Resume(ctx, "contend", run.RunID); !errors.Is(err, engine.ErrRunOwned) {
 		t.Fatalf("B resuming a run A holds: %v, want ErrRunOwned", err)
 	}
-	if err := func() error { _, err := engine.Clear(ctx, c.st, "contend", run.RunID, engine.ClearOptions{}); return err }(); !errors.Is(err, engine.ErrRunOwned) {
+	if err := func() error {
+		_, err := engine.Clear(ctx, c.st, "contend", run.RunID, engine.ClearOptions{})
+		return err
+	}(); !errors.Is(err, engine.ErrRunOwned) {
 		t.Fatalf("clearing a run A holds: %v, want ErrRunOwned", err)
 	}
 	skew.Store(int64(time.Hour))
