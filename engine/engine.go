@@ -166,6 +166,8 @@ type Engine struct {
 	// stored holds the state of each instance of the active runs as last committed: the
 	// guard of its next transition.
 	stored map[*store.TaskInstance]store.TIState
+	// delGuards are the guards of the instances the step deletes.
+	delGuards []store.TIGuard
 	// finishing holds the runs that ended in this step, until their final state (and the
 	// release of their lease) is committed.
 	finishing map[runKey]*runState

@@ -143,6 +143,7 @@ func (e *Engine) guard() {
 			b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}, State: st})
 		}
 	}
+	b.TIGuards = append(b.TIGuards, e.delGuards...)
 	for _, t := range b.Tries {
 		add(runKey{t.DAGID, t.RunID})
 	}
@@ -209,6 +210,7 @@ func (e *Engine) drop(rs *runState, err error) {
 	b.TIs = slices.DeleteFunc(b.TIs, func(ti *store.TaskInstance) bool { return mine(ti.DAGID, ti.RunID) })
 	b.Tries = slices.DeleteFunc(b.Tries, func(t *store.TaskTry) bool { return mine(t.DAGID, t.RunID) })
 	b.DeleteTIs = slices.DeleteFunc(b.DeleteTIs, func(x store.TIKey) bool { return mine(x.DAGID, x.RunID) })
+	e.delGuards = slices.DeleteFunc(e.delGuards, func(g store.TIGuard) bool { return mine(g.DAGID, g.RunID) })
 	b.DatasetEvents = slices.DeleteFunc(b.DatasetEvents, func(ev *store.DatasetEvent) bool { return mine(ev.SourceDAGID, ev.SourceRunID) })
 	e.after = slices.DeleteFunc(e.after, func(a afterAct) bool { return a.key == k })
 	e.emitted = slices.DeleteFunc(e.emitted, func(ev Event) bool { return mine(ev.DAGID, ev.RunID) })

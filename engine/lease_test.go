@@ -275,3 +275,51 @@ func TestConcurrentResumesOneWins(t *testing.T) {
 		t.Fatalf("t1's tries: %+v, %v; want the stopped one and the winner's", tries, err)
 	}
 }
+
+// Marks outside the engine are refused while the run's owner holds its lease, and once it
+// gave the lease back they end the run in one transaction that revokes the lease.
+func TestMarkStoredRespectsTheLease(t *testing.T) {
+	t.Parallel()
+	c := newContenders(t)
+	engA := c.engine(engine.Config{}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run, err := engA.Trigger(ctx, twoStep("mark"), engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A's try of t1 to start", c.started)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if err := engine.MarkRunStored(ctx, c.st, "mark", run.RunID, store.RunFailed, now); !errors.Is(err, engine.ErrRunOwned) {
+		t.Fatalf("MarkRunStored of a run A holds: %v, want ErrRunOwned", err)
+	}
+	if _, err := engine.MarkTasksStored(ctx, c.st, "mark", run.RunID, "t2", nil, store.TISkipped, now); !errors.Is(err, engine.ErrRunOwned) {
+		t.Fatalf("MarkTasksStored of a run A holds: %v, want ErrRunOwned", err)
+	}
+	engA.Stop()
+	before, err := c.st.GetLease(ctx, "mark", run.RunID)
+	if err != nil || before.Owner != "" {
+		t.Fatalf("lease after Stop: %+v, %v; want given back", before, err)
+	}
+	if err := engine.MarkRunStored(ctx, c.st, "mark", run.RunID, store.RunFailed, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.st.GetRun(ctx, "mark", run.RunID)
+	if err != nil || got.State != store.RunFailed || !got.EndedAt.Equal(now) {
+		t.Fatalf("run after the mark: %v, %v; want failed, ended at %v", got, err, now)
+	}
+	tis, err := c.st.ListTaskInstances(ctx, store.ListTIParams{DAGID: "mark", RunID: run.RunID})
+	if err != nil || len(tis) != 2 || tis[0].State != store.TIFailed || tis[1].State != store.TISkipped {
+		t.Fatalf("instances after the mark: %v, %v; want t1 failed (it was running), t2 skipped", tis, err)
+	}
+	if l, err := c.st.GetLease(ctx, "mark", run.RunID); err != nil || l.Epoch != before.Epoch+1 {
+		t.Fatalf("lease after the mark: %+v, %v; want its epoch advanced past %d", l, err, before.Epoch)
+	}
+	marked, err := engine.MarkTasksStored(ctx, c.st, "mark", run.RunID, "t2", nil, store.TISuccess, now)
+	if err != nil || len(marked) != 1 || marked[0].State != store.TISuccess {
+		t.Fatalf("MarkTasksStored: %v, %v", marked, err)
+	}
+	if _, err := engine.MarkTasksStored(ctx, c.st, "mark", run.RunID, "t2", []int{3}, store.TISuccess, now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("MarkTasksStored of a missing map index: %v, want ErrNotFound", err)
+	}
+}

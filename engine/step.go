@@ -582,6 +582,7 @@ func (e *Engine) commit() {
 			e.committed(&e.batch)
 		}
 		e.batch = store.Batch{}
+		e.delGuards = e.delGuards[:0]
 		clear(e.touched)
 		if err != nil {
 			e.after, e.emitted = nil, nil
