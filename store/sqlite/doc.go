@@ -31,6 +31,19 @@
 // fails alone (a failed statement undoes only its own changes in SQLite), the queue rows
 // are deleted and committed, and then store.ErrAlreadyExists is returned.
 //
+// # Leases and guards
+//
+// Run leases are rows of run_leases (migration 005), kept after release so the epoch only
+// grows. Their statements and the guards of Apply are in query/leases.sql, plain SQL a
+// PostgreSQL driver can run as written (with $n placeholders): acquisition is one INSERT …
+// ON CONFLICT DO UPDATE … WHERE (free, expired, or at the take-over epoch) RETURNING epoch;
+// the epoch and run-state guards are UPDATEs matching the expected value, checked by rows
+// affected, which under PostgreSQL also lock the rows until the commit; instance guards are
+// one SELECT per 32 instances joining a VALUES list, run after the run's guards. In SQLite
+// the transaction holds the database's write lock from its start (IMMEDIATE), so guards and
+// writes see and change one state. A batch with no guards runs none of these statements,
+// and the guard statements are prepared on first use.
+//
 // # Concurrency
 //
 // A Store has two connection pools on the same file, in WAL (write-ahead log) mode:
