@@ -168,6 +168,8 @@ type Engine struct {
 	stored map[*store.TaskInstance]store.TIState
 	// delGuards are the guards of the instances the step deletes.
 	delGuards []store.TIGuard
+	// guardSeen is guard's scratch set of the runs a batch writes.
+	guardSeen map[runKey]bool
 	// finishing holds the runs that ended in this step, until their final state (and the
 	// release of their lease) is committed.
 	finishing map[runKey]*runState

@@ -112,7 +112,11 @@ func (e *Engine) releaseAll() {
 func (e *Engine) guard() {
 	b := &e.batch
 	b.Guards, b.TIGuards = b.Guards[:0], b.TIGuards[:0]
-	seen := map[runKey]bool{}
+	if e.guardSeen == nil {
+		e.guardSeen = map[runKey]bool{}
+	}
+	seen := e.guardSeen
+	clear(seen)
 	var last runKey
 	add := func(k runKey) {
 		if k == last {
