@@ -142,7 +142,7 @@ func (s *Store) ReleaseLease(ctx context.Context, l *store.Lease) error {
 
 // guardSet holds the statements of the guards, prepared on the write pool on first use.
 type guardSet struct {
-	fence, ensure, runState, tiStates, release, getLease, getRunState *sql.Stmt
+	fence, fenceState, ensure, tiStates, release, getLease, getRunState *sql.Stmt
 }
 
 // guardStmts returns the guard statements, preparing them on first use. Call it before the
@@ -158,8 +158,8 @@ func (s *Store) guardStmts(ctx context.Context) (*guardSet, error) {
 		dst  **sql.Stmt
 		text string
 	}{
-		{&g.fence, query("FenceLease")}, {&g.ensure, query("EnsureLease")},
-		{&g.runState, query("GuardRunState")}, {&g.tiStates, multiRow(query("GuardTIStates"), rowsPerStmt)},
+		{&g.fence, query("FenceLease")}, {&g.fenceState, query("FenceLeaseState")}, {&g.ensure, query("EnsureLease")},
+		{&g.tiStates, multiRow(query("GuardTIStates"), rowsPerStmt)},
 		{&g.release, query("ReleaseLease")}, {&g.getLease, query("GetLease")}, {&g.getRunState, query("GetRunState")},
 	} {
 		st, err := s.w.PrepareContext(ctx, q.text)
@@ -192,34 +192,39 @@ func guardTx(w *writer, gs *guardSet, b *store.Batch, release bool) error {
 		return nil
 	}
 	if len(b.Guards) > 0 {
-		fence, state := w.stmt(gs.fence), w.stmt(gs.runState)
 		for _, g := range b.Guards {
 			if g.Epoch == 0 {
 				if err := w.exec(w.stmt(gs.ensure), g.DAGID, g.RunID); err != nil {
 					return fmt.Errorf("guard of run %s/%s: %w", g.DAGID, g.RunID, interpretError(err))
 				}
 			}
-			res, err := w.execResult(fence, g.DAGID, g.RunID, g.Epoch)
+			// One statement checks both the epoch and the run's state when there is one.
+			var res sql.Result
+			var err error
+			if g.State != "" {
+				res, err = w.execResult(w.stmt(gs.fenceState), g.DAGID, g.RunID, g.Epoch, string(g.State))
+			} else {
+				res, err = w.execResult(w.stmt(gs.fence), g.DAGID, g.RunID, g.Epoch)
+			}
 			if err != nil {
+				return fmt.Errorf("guard of run %s/%s: %w", g.DAGID, g.RunID, interpretError(err))
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				continue
+			}
+			// Tell which guard failed.
+			if res, err = w.execResult(w.stmt(gs.fence), g.DAGID, g.RunID, g.Epoch); err != nil {
 				return fmt.Errorf("guard of run %s/%s: %w", g.DAGID, g.RunID, interpretError(err))
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				return leaseLost(w, gs, g)
 			}
-			if g.State == "" {
-				continue
+			got := "absent"
+			var st string
+			if err := w.stmt(gs.getRunState).QueryRowContext(w.nc, g.DAGID, g.RunID).Scan(&st); err == nil {
+				got = st
 			}
-			if res, err = w.execResult(state, g.DAGID, g.RunID, string(g.State)); err != nil {
-				return fmt.Errorf("guard of run %s/%s: %w", g.DAGID, g.RunID, interpretError(err))
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				got := "absent"
-				var st string
-				if err := w.stmt(gs.getRunState).QueryRowContext(w.nc, g.DAGID, g.RunID).Scan(&st); err == nil {
-					got = st
-				}
-				return &store.GuardError{DAGID: g.DAGID, RunID: g.RunID, Want: string(g.State), Got: got, Err: store.ErrConflict}
-			}
+			return &store.GuardError{DAGID: g.DAGID, RunID: g.RunID, Want: string(g.State), Got: got, Err: store.ErrConflict}
 		}
 	}
 	guards := b.TIGuards

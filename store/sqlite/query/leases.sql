@@ -49,6 +49,17 @@ ON CONFLICT (dag_id, run_id) DO UPDATE SET
 UPDATE run_leases SET epoch = epoch
 WHERE dag_id = ? AND run_id = ? AND epoch = ?;
 
+-- name: FenceLeaseState
+-- The epoch and run state guards in one statement (the common case of the engine's
+-- commits): one row affected if the lease is at the epoch and the run has the state. Under
+-- PostgreSQL it locks the lease row; the run row is written by the batch or guarded by a
+-- lock on the lease that every writer of the run takes first. Parameters: dag_id, run_id,
+-- epoch, state.
+UPDATE run_leases SET epoch = epoch
+WHERE dag_id = ? AND run_id = ? AND epoch = ?
+  AND EXISTS (SELECT 1 FROM dag_runs AS r
+              WHERE r.dag_id = run_leases.dag_id AND r.run_id = run_leases.run_id AND r.state = ?);
+
 -- name: EnsureLease
 -- Before the epoch guard of a writer that read a run never leased (epoch 0): gives the run a
 -- released lease row at epoch 0 if it has none, so that FenceLease finds (and locks) a row.
@@ -57,15 +68,11 @@ INSERT INTO run_leases (dag_id, run_id, owner, epoch, expires_at, heartbeat_at)
 VALUES (?, ?, '', 0, 0, 0)
 ON CONFLICT (dag_id, run_id) DO NOTHING;
 
--- name: GuardRunState
--- The run state guard: one row affected if the run has the state. Parameters: dag_id,
--- run_id, state.
-UPDATE dag_runs SET state = state
-WHERE dag_id = ? AND run_id = ? AND state = ?;
-
 -- name: GetRunState
 SELECT state FROM dag_runs WHERE dag_id = ? AND run_id = ?;
 
+-- PostgreSQL infers untyped parameters in a VALUES list as text: its version of this query
+-- casts the map index and compares the other columns as text.
 -- name: GuardTIStates
 -- The task instance guards, many per statement (the VALUES tuple is repeated; a short chunk
 -- repeats its last guard): returns the first instance whose state differs from the one
