@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -321,5 +325,42 @@ func TestMarkStoredRespectsTheLease(t *testing.T) {
 	}
 	if _, err := engine.MarkTasksStored(ctx, c.st, "mark", run.RunID, "t2", []int{3}, store.TISuccess, now); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("MarkTasksStored of a missing map index: %v, want ErrNotFound", err)
+	}
+}
+
+func TestOwnerDead(t *testing.T) {
+	t.Parallel()
+	host, _ := os.Hostname()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		owner string
+		dead  bool
+	}{
+		{engine.SelfOwner(), false},
+		{engine.SelfOwner() + ":0a1b2c3d", false},
+		{fmt.Sprintf("%s:%d:0:0a1b2c3d", host, gone.Process.Pid), true},
+		{fmt.Sprintf("%s:%d:0", host, gone.Process.Pid), true},
+		{"another-host.example:1:1:0a1b2c3d", false}, // only its lease's expiry tells
+		{"", false},
+		{"not an owner", false},
+	} {
+		if got := engine.OwnerDead(tc.owner); got != tc.dead {
+			t.Errorf("OwnerDead(%q) = %v, want %v", tc.owner, got, tc.dead)
+		}
+	}
+}
+
+func TestHeartbeatMustBeShorterThanTheLease(t *testing.T) {
+	t.Parallel()
+	c := newContenders(t)
+	_, err := engine.New(engine.Config{Store: c.st, LeaseTTL: time.Second, HeartbeatInterval: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "HeartbeatInterval") {
+		t.Fatalf("New with a heartbeat as long as the lease: %v, want an error naming HeartbeatInterval", err)
+	}
+	if _, err := engine.New(engine.Config{Store: c.st, LeaseTTL: 3 * time.Second}); err != nil {
+		t.Fatalf("New with a short lease and the default heartbeat (a third of it): %v", err)
 	}
 }
