@@ -235,6 +235,10 @@ func (e *Engine) recover(ctx context.Context, prevOwner string, lease *store.Lea
 	var recovered []Recovered
 	err := e.cfg.Store.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
 		run, tis, recovered = v.Run, v.TIs, nil
+		if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
+			// Another engine finished it since we looked.
+			return nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
+		}
 		d = dag.DAG{}
 		if err := json.Unmarshal(run.DAG, &d); err != nil {
 			return nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
@@ -272,6 +276,9 @@ func (e *Engine) recover(ctx context.Context, prevOwner string, lease *store.Lea
 		b.Runs = append(b.Runs, run)
 		return b, nil
 	})
+	if errors.Is(err, ErrRunFinished) {
+		return nil, nil, err
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("recover run %s: %w", runID, err)
 	}
