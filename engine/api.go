@@ -203,7 +203,7 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	if err != nil {
 		return nil, nil, err
 	}
-	out, recovered, err := e.recover(ctx, run.Owner, lease, tis)
+	out, recovered, err := e.recoverRun(ctx, run.Owner, lease)
 	if err != nil {
 		e.releaseQuietly(lease)
 		return nil, nil, err
@@ -211,10 +211,15 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	return out, recovered, nil
 }
 
-// recover kills the orphans of the tries that were running (tis as read before), then
-// records them as failed tries and starts the run, under lease.
-func (e *Engine) recover(ctx context.Context, prevOwner string, lease *store.Lease, tis []*store.TaskInstance) (*store.DAGRun, []Recovered, error) {
+// recoverRun kills the orphans of the tries that were running, then records them as failed
+// tries and starts the run, under lease. The instances are read after the lease was taken:
+// the previous owner can commit nothing since, so no try it started escapes the kill.
+func (e *Engine) recoverRun(ctx context.Context, prevOwner string, lease *store.Lease) (*store.DAGRun, []Recovered, error) {
 	dagID, runID := lease.DAGID, lease.RunID
+	tis, err := e.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID, States: []store.TIState{store.TIRunning}})
+	if err != nil {
+		return nil, nil, err
+	}
 	killed := map[store.TIKey]bool{}
 	var procs map[orphanKey][]int
 	for _, ti := range tis {
@@ -233,7 +238,7 @@ func (e *Engine) recover(ctx context.Context, prevOwner string, lease *store.Lea
 	var run *store.DAGRun
 	var d dag.DAG
 	var recovered []Recovered
-	err := e.cfg.Store.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
+	err = e.cfg.Store.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
 		run, tis, recovered = v.Run, v.TIs, nil
 		if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
 			// Another engine finished it since we looked.
