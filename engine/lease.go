@@ -91,7 +91,7 @@ func (e *Engine) renewLeases() {
 	}
 	for _, l := range lost {
 		if rs := e.runs[runKey{l.DAGID, l.RunID}]; rs != nil {
-			e.drop(rs, &store.GuardError{DAGID: l.DAGID, RunID: l.RunID, Want: fmt.Sprint(l.Epoch), Got: "another", Err: store.ErrLeaseLost})
+			e.drop(rs, &store.GuardError{DAGID: l.DAGID, RunID: l.RunID, Want: fmt.Sprint(l.Epoch), Got: "a newer epoch", Err: store.ErrLeaseLost})
 		}
 	}
 }

@@ -242,7 +242,7 @@ func testLeaseRaces(t *testing.T, setup setupFunc) {
 	// others are refused and stop, and nothing committed is lost.
 	t.Run("Contention", func(t *testing.T) {
 		ctx, s := setup(t)
-		const writers, n = 4, 60
+		const writers, n = 4, 40
 		var tis []*store.TaskInstance
 		for i := range n {
 			tis = append(tis, ti("d", "r", "t", i, store.TINone))
