@@ -455,6 +455,9 @@ type Store interface {
 	// the read and the write. fn must be quick (it holds the store's write lock) and may
 	// return a nil batch to write nothing; its batch may not hold dataset events. An error
 	// from fn is returned as is, and nothing is written. ErrNotFound if the run is missing.
+	// The batch should guard what fn decided from (the lease's epoch, the states read): a
+	// driver may read without locking and rely on the guards to refuse a write whose read
+	// went stale (SQLite holds its write lock from the read to the commit).
 	UpdateRun(ctx context.Context, dagID, runID string, fn func(v *RunView) (*Batch, error)) error
 	// AcquireLease takes a run's lease for p.Owner: a new lease if the run has none, or the
 	// current one if it was released, has expired at p.Now, or has epoch p.TakeOver. The
