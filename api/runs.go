@@ -328,50 +328,11 @@ func (a *API) markRun(ctx context.Context, run *store.DAGRun, state store.RunSta
 			return err
 		}
 	}
-	if err := a.notOwnedElsewhere(run); err != nil {
-		return err
+	// One transaction that refuses a run another live process owns.
+	err := engine.MarkRunStored(ctx, a.cfg.Store, run.DAGID, run.RunID, state, a.now())
+	if errors.Is(err, engine.ErrRunOwned) {
+		return conflict(client.CodeConflict, "run %s of DAG %s is being executed by another weir process: stop it or wait for it to end (%v)",
+			run.RunID, run.DAGID, err)
 	}
-	now := a.now()
-	var b store.Batch
-	if !run.State.Finished() {
-		// Its process died: end its unfinished work as the engine's mark does.
-		tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
-		if err != nil {
-			return err
-		}
-		for _, ti := range tis {
-			if ti.State.Finished() {
-				continue
-			}
-			switch {
-			case state == store.RunSuccess:
-				ti.State = store.TISuccess
-			case ti.State == store.TIRunning:
-				ti.State = store.TIFailed
-			default:
-				ti.State = store.TISkipped
-			}
-			if ti.StartedAt.IsZero() {
-				ti.StartedAt = now
-			}
-			ti.EndedAt, ti.NextTryAt, ti.Error = now, time.Time{}, "marked "+string(state)
-			b.TIs = append(b.TIs, ti)
-		}
-		run.EndedAt = now
-	}
-	run.State, run.Owner, run.DAG = state, "", nil
-	if run.EndedAt.IsZero() {
-		run.EndedAt = now
-	}
-	b.Runs = append(b.Runs, run)
-	return a.cfg.Store.Apply(ctx, &b)
-}
-
-// notOwnedElsewhere is a 409 when another live process executes the run.
-func (a *API) notOwnedElsewhere(run *store.DAGRun) error {
-	if run.Owner != "" && engine.OwnerAlive(run.Owner) {
-		return conflict(client.CodeConflict, "run %s of DAG %s is being executed by another weir process (%s): stop it or wait for it to end",
-			run.RunID, run.DAGID, run.Owner)
-	}
-	return nil
+	return err
 }

@@ -210,19 +210,16 @@ func (a *API) markTIs(ctx context.Context, run *store.DAGRun, taskID string, map
 	if run, err = a.cfg.Store.GetRun(ctx, run.DAGID, run.RunID); err != nil {
 		return err
 	}
-	if err := a.notOwnedElsewhere(run); err != nil {
-		return err
+	keys := make([]int, len(tis))
+	for i, ti := range tis {
+		keys[i] = ti.MapIndex
 	}
-	now := a.now()
-	var b store.Batch
-	for _, ti := range tis {
-		if ti.StartedAt.IsZero() {
-			ti.StartedAt = now
+	// One transaction that refuses a run another live process owns.
+	if _, err := engine.MarkTasksStored(ctx, a.cfg.Store, run.DAGID, run.RunID, taskID, keys, state, a.now()); err != nil {
+		if errors.Is(err, engine.ErrRunOwned) {
+			return conflict(client.CodeConflict, "run %s of DAG %s is being executed by another weir process: stop it or wait for it to end (%v)",
+				run.RunID, run.DAGID, err)
 		}
-		ti.State, ti.EndedAt, ti.NextTryAt, ti.Error = state, now, time.Time{}, "marked "+string(state)
-		b.TIs = append(b.TIs, ti)
-	}
-	if err := a.cfg.Store.Apply(ctx, &b); err != nil {
 		return err
 	}
 	// Clear what failed downstream (not the task itself: a task marked failed stays so).

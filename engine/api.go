@@ -140,9 +140,18 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 		}
 		return nil, fmt.Errorf("create run: %w", err)
 	}
+	// A new run is free: its lease is taken at once (epoch 1), unless another engine that
+	// lists queued runs took it first.
+	if rs.lease, err = e.acquire(ctx, run.DAGID, run.RunID, 0); err != nil {
+		return nil, fmt.Errorf("run %s of dag %s: take its lease: %w", run.RunID, d.ID, err)
+	}
 	out := *run
 	run.DAG = nil // kept in the store; the engine's upserts leave it there
-	return &out, e.start(rs)
+	if err := e.start(rs); err != nil {
+		e.releaseQuietly(rs.lease)
+		return nil, err
+	}
+	return &out, nil
 }
 
 // create writes a new run: through the scheduler's hook when given, else CreateRun.
@@ -180,8 +189,13 @@ type Recovered struct {
 // Resume takes over a run whose process died (or that was cleared) and continues it from
 // the store's state. Tries that were running are counted as failed tries — their orphaned
 // process groups are killed first — and retried or failed by their retry policy; finished
-// instances do not run again. It returns ErrRunOwned if the run's owner is alive, and
-// ErrRunFinished if nothing is left to do.
+// instances do not run again. It returns ErrRunOwned if another owner holds the run's lease
+// (see leaseFor), and ErrRunFinished if nothing is left to do.
+//
+// The lease is taken first (a compare-and-set on the epoch that was read, so of two engines
+// resuming one run, one wins and the other gets ErrRunOwned); then the orphans are killed;
+// then the recovery is read, decided and written in one transaction guarded by the new
+// epoch.
 func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun, []Recovered, error) {
 	// A run stored before IDs were checked may have one that would put its logs elsewhere.
 	if err := store.ValidateRunKey(dagID, runID); err != nil {
@@ -191,69 +205,114 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 	if err != nil {
 		return nil, nil, err
 	}
-	if run.Owner != "" && run.Owner != e.owner && OwnerAlive(run.Owner) {
-		return nil, nil, fmt.Errorf("%w: %s (heartbeat %s); wait for it to end or stop it first",
-			ErrRunOwned, describeOwner(run.Owner), run.HeartbeatAt.Local().Format(time.RFC3339))
+	takeOver, err := e.leaseFor(ctx, run)
+	if err != nil {
+		return nil, nil, err
 	}
 	tis, err := e.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID})
 	if err != nil {
 		return nil, nil, err
 	}
-	var d dag.DAG
-	if err := json.Unmarshal(run.DAG, &d); err != nil {
-		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
-	}
-	if err := e.cfg.Kinds.Defs().Restore(&d); err != nil {
-		return nil, nil, fmt.Errorf("run %s: the DAG snapshot: %w", runID, err)
-	}
 	if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
 		return nil, nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
 	}
+	if e.Active(ctx, dagID, runID) {
+		return nil, nil, fmt.Errorf("run %s of dag %s is already active in this engine", runID, dagID)
+	}
 	e.removeDeadTempDirs()
-	now := e.now()
-	var b store.Batch
-	var recovered []Recovered
+	lease, err := e.acquire(ctx, dagID, runID, takeOver)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, recovered, err := e.recoverRun(ctx, run.Owner, lease)
+	if err != nil {
+		e.releaseQuietly(lease)
+		return nil, nil, err
+	}
+	return out, recovered, nil
+}
+
+// recoverRun kills the orphans of the tries that were running, then records them as failed
+// tries and starts the run, under lease. The instances are read after the lease was taken:
+// the previous owner can commit nothing since, so no try it started escapes the kill.
+func (e *Engine) recoverRun(ctx context.Context, prevOwner string, lease *store.Lease) (*store.DAGRun, []Recovered, error) {
+	dagID, runID := lease.DAGID, lease.RunID
+	tis, err := e.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID, States: []store.TIState{store.TIRunning}})
+	if err != nil {
+		return nil, nil, err
+	}
+	killed := map[store.TIKey]bool{}
 	var procs map[orphanKey][]int
 	for _, ti := range tis {
-		if ti.State != store.TIRunning {
+		if ti.State != store.TIRunning || ti.Hostname != e.host {
 			continue
 		}
 		if procs == nil {
 			procs = scanOrphans()
 		}
-		killed := ti.Hostname == e.host &&
+		killed[store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}] =
 			killOrphans(procs, orphanKey{home: e.homeID, dagID: ti.DAGID, runID: ti.RunID, taskID: ti.TaskID, mapIndex: ti.MapIndex}) > 0
-		ti.EndedAt = now
-		ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(run.Owner))
-		if ti.TryNumber < ti.MaxTries {
-			ti.State = store.TIUpForRetry
-			t := taskByID(&d, ti.TaskID)
-			if t != nil {
-				ti.NextTryAt = now.Add(RetryDelay(Effective(&d, t), dagID, ti.TaskID, run.LogicalDate, ti.TryNumber))
-			} else {
-				ti.NextTryAt = now
-			}
-		} else {
-			ti.State = store.TIFailed
-		}
-		b.TIs = append(b.TIs, ti)
-		b.Tries = append(b.Tries, &store.TaskTry{
-			DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
-			TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: now,
-			Hostname: ti.Hostname, PID: ti.PID, Error: ti.Error,
-		})
-		recovered = append(recovered, Recovered{TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State, Killed: killed})
 	}
-	run.Owner = e.owner
-	run.HeartbeatAt = now
-	b.Runs = append(b.Runs, run)
-	if err := e.cfg.Store.Apply(ctx, &b); err != nil {
+	var run *store.DAGRun
+	var d dag.DAG
+	var recovered []Recovered
+	err = e.cfg.Store.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
+		run, tis, recovered = v.Run, v.TIs, nil
+		if !slices.ContainsFunc(tis, func(ti *store.TaskInstance) bool { return pending(ti.State) }) {
+			// Another engine finished it since we looked.
+			return nil, fmt.Errorf("%w: run %s of dag %s is %s; use `weir clear` to run tasks again", ErrRunFinished, runID, dagID, run.State)
+		}
+		d = dag.DAG{}
+		if err := json.Unmarshal(run.DAG, &d); err != nil {
+			return nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+		}
+		if err := e.cfg.Kinds.Defs().Restore(&d); err != nil {
+			return nil, fmt.Errorf("run %s: the DAG snapshot: %w", runID, err)
+		}
+		now := e.now()
+		b := &store.Batch{Guards: []store.RunGuard{{DAGID: dagID, RunID: runID, Epoch: lease.Epoch, State: run.State}}}
+		for _, ti := range tis {
+			if ti.State != store.TIRunning {
+				continue
+			}
+			b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}, State: ti.State})
+			ti.EndedAt = now
+			ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(prevOwner))
+			if ti.TryNumber < ti.MaxTries {
+				ti.State = store.TIUpForRetry
+				if t := taskByID(&d, ti.TaskID); t != nil {
+					ti.NextTryAt = now.Add(RetryDelay(Effective(&d, t), dagID, ti.TaskID, run.LogicalDate, ti.TryNumber))
+				} else {
+					ti.NextTryAt = now
+				}
+			} else {
+				ti.State = store.TIFailed
+			}
+			b.TIs = append(b.TIs, ti)
+			b.Tries = append(b.Tries, &store.TaskTry{
+				DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+				TryNumber: ti.TryNumber, State: ti.State, StartedAt: ti.StartedAt, EndedAt: now,
+				Hostname: ti.Hostname, PID: ti.PID, Error: ti.Error,
+			})
+			recovered = append(recovered, Recovered{TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State,
+				Killed: killed[store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}]})
+		}
+		run.Owner = e.owner
+		run.HeartbeatAt = now
+		b.Runs = append(b.Runs, run)
+		return b, nil
+	})
+	if errors.Is(err, ErrRunFinished) {
+		return nil, nil, err
+	}
+	if err != nil {
 		return nil, nil, fmt.Errorf("recover run %s: %w", runID, err)
 	}
 	rs, err := newRunState(run, &d, tis)
 	if err != nil {
 		return nil, nil, err
 	}
+	rs.lease = lease
 	out := *run
 	run.DAG = nil
 	return &out, recovered, e.start(rs)
@@ -393,8 +452,14 @@ type ClearOptions struct {
 // again and its output is dropped; clearing a task in the scope of a setup also clears the
 // setup and its teardowns; a mapped task (or mapped group) cleared as a whole goes back to
 // its unexpanded placeholder and expands again; the run goes back to queued. It returns the
-// cleared task IDs ("task[i]" for single instances). It refuses a run whose owner is alive
-// (ErrRunOwned).
+// cleared task IDs ("task[i]" for single instances). It refuses a run whose lease another
+// live owner holds (ErrRunOwned).
+//
+// Clear is one transaction (store.Store.UpdateRun): it reads the run, decides and writes
+// with nobody writing in between. It revokes the run's lease (the epoch advances), so an
+// owner that was presumed dead but still commits — a try finishing in it — is refused with
+// store.ErrLeaseLost and its success is not recorded: the clear wins. A success committed
+// before the clear is seen by it and cleared like any other state.
 func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
 	if err := store.ValidateRunKey(dagID, runID); err != nil {
 		return nil, fmt.Errorf("clear: %w", err)
@@ -404,33 +469,48 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 			return nil, fmt.Errorf("clear: %w", err)
 		}
 	}
-	run, err := st.GetRun(ctx, dagID, runID)
+	if len(o.MapIndexes) > 0 && len(o.TaskIDs) != 1 {
+		return nil, fmt.Errorf("map indexes select instances of one task: name exactly one task")
+	}
+	var cleared []string
+	err := st.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
+		var b *store.Batch
+		var err error
+		cleared, b, err = clearBatch(v, o)
+		return b, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if run.Owner != "" && OwnerAlive(run.Owner) {
-		return nil, fmt.Errorf("%w: %s; wait for it to end first", ErrRunOwned, describeOwner(run.Owner))
+	return cleared, nil
+}
+
+// clearBatch decides a clear of the run read as v: the cleared task IDs and the guarded
+// batch that writes it (nil when nothing is cleared).
+func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error) {
+	run := v.Run
+	dagID, runID := run.DAGID, run.RunID
+	if err := clearable(v); err != nil {
+		return nil, nil, err
 	}
 	var d dag.DAG
 	if err := json.Unmarshal(run.DAG, &d); err != nil {
-		return nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
 	}
-	tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID})
-	if err != nil {
-		return nil, err
+	tis := v.TIs
+	read := make(map[*store.TaskInstance]store.TIState, len(tis))
+	for _, ti := range tis {
+		read[ti] = ti.State
 	}
 	rs, err := newRunState(run, &d, tis)
 	if err != nil {
-		return nil, err
-	}
-	if len(o.MapIndexes) > 0 && len(o.TaskIDs) != 1 {
-		return nil, fmt.Errorf("map indexes select instances of one task: name exactly one task")
+		return nil, nil, err
 	}
 	selected := map[*node]bool{}
 	for _, id := range o.TaskIDs {
 		n := rs.nodes[id]
 		if n == nil {
-			return nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
+			return nil, nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
 		}
 		selected[n] = true
 	}
@@ -486,7 +566,9 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 		if collapse {
 			ph := *n.tis[0]
 			for _, ti := range n.tis {
-				b.DeleteTIs = append(b.DeleteTIs, store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex})
+				k := store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}
+				b.DeleteTIs = append(b.DeleteTIs, k)
+				b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: k, State: read[ti]})
 			}
 			ph.MapIndex, ph.TryNumber, ph.Args, ph.RenderedMapIndex = -1, 0, nil, ""
 			reset(n, &ph)
@@ -502,6 +584,7 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 			if o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed {
 				continue
 			}
+			b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}, State: ti.State})
 			reset(n, ti)
 			b.TIs = append(b.TIs, ti)
 			any = true
@@ -514,20 +597,38 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 		}
 	}
 	if len(o.MapIndexes) > 0 && len(cleared) == 0 {
-		return nil, fmt.Errorf("task %s has no instance with map index %v", o.TaskIDs[0], o.MapIndexes)
+		return nil, nil, fmt.Errorf("task %s has no instance with map index %v", o.TaskIDs[0], o.MapIndexes)
 	}
 	if len(cleared) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
+	// Guarded by the lease and run state read, and revoking the lease.
+	var epoch int64
+	if v.Lease != nil {
+		epoch = v.Lease.Epoch
+	}
+	b.Guards = append(b.Guards, store.RunGuard{DAGID: run.DAGID, RunID: run.RunID, Epoch: epoch, State: run.State, Release: true})
 	run.State = store.RunQueued
 	run.EndedAt = time.Time{}
 	run.Owner = ""
 	run.DAG = nil
 	b.Runs = append(b.Runs, run)
-	if err := st.Apply(ctx, &b); err != nil {
-		return nil, err
+	return cleared, &b, nil
+}
+
+// clearable refuses to clear a run whose lease is held by an owner that is not known dead
+// (or, for a run never leased, whose recorded owner is alive).
+func clearable(v *store.RunView) error {
+	if l := v.Lease; l != nil {
+		if l.Held(time.Now()) && !OwnerDead(l.Owner) {
+			return fmt.Errorf("%w: %s holds its lease until %s; wait for it to end first", ErrRunOwned, describeOwner(l.Owner), l.ExpiresAt.Local().Format(time.RFC3339))
+		}
+		return nil
 	}
-	return cleared, nil
+	if v.Run.Owner != "" && OwnerAlive(v.Run.Owner) && !v.Run.State.Finished() {
+		return fmt.Errorf("%w: %s; wait for it to end first", ErrRunOwned, describeOwner(v.Run.Owner))
+	}
+	return nil
 }
 
 func taskByID(d *dag.DAG, id string) *dag.Task {

@@ -45,7 +45,7 @@ func (e *Engine) fireTask(rs *runState, ti *store.TaskInstance, event string, cb
 	if ti.TryNumber > 0 {
 		ev.LogPath, _ = LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 	}
-	e.after = append(e.after, func() { e.deliver(cbs, ev) })
+	e.later(runKey{ti.DAGID, ti.RunID}, func() { e.deliver(cbs, ev) })
 }
 
 // fireRun queues a run callback, delivered after the commit.
@@ -55,7 +55,7 @@ func (e *Engine) fireRun(rs *runState, event string, cbs []dag.Callback, reason 
 	}
 	ev := CallbackEvent{Event: event, Scope: "run", DAGID: rs.key.dagID, RunID: rs.key.runID,
 		State: string(rs.run.State), Error: reason, Time: e.now()}
-	e.after = append(e.after, func() { e.deliver(cbs, ev) })
+	e.later(rs.key, func() { e.deliver(cbs, ev) })
 }
 
 // deliver runs callbacks in the background. A failed delivery is logged, never fatal; its

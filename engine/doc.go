@@ -21,11 +21,23 @@
 // # Invariants and failure
 //
 // Nothing acts on a transition before it is committed, so a process may die at any moment:
-// the store holds a consistent state, and Resume continues from it. A run records its owner
-// (host, pid and process start time) and a heartbeat. Resume refuses a run whose owner is
-// alive; otherwise it takes the run over, kills the process groups of tries that were
-// running (they are orphans), and counts each as a failed try, retried or failed by the
-// task's retry policy. Finished instances never run again.
+// the store holds a consistent state, and Resume continues from it.
+//
+// A run is owned through a lease in the store (see package store: a TTL, a heartbeat, a
+// fencing epoch). Trigger takes the new run's lease; the loop renews the leases of its runs
+// every Config.HeartbeatInterval (shorter than Config.LeaseTTL); the run's final state
+// commits with the lease's release; Stop gives leases back. Every commit is guarded by each
+// run's epoch and by the states of the run and of its instances as last committed. Resume
+// refuses a run whose lease another live owner holds (ErrRunOwned); it takes over a lease
+// that expired, or one whose owner is a dead process of this host, at once. It then kills
+// the process groups of tries that were running (they are orphans), and counts each as a
+// failed try, retried or failed by the task's retry policy, in one transaction. Finished
+// instances never run again.
+//
+// An engine whose guard fails — at a commit, or at a renewal — has lost the run to another
+// writer: it drops the run (stops its tries, writes and reports nothing more of it, and
+// tells its waiters with an error wrapping store.ErrLeaseLost or store.ErrConflict) and
+// commits the rest of its step. It never touches the new owner's work.
 //
 // If a commit fails the engine stops: its in-memory state may differ from the store, and
 // the store is the truth. Waiters get the error; the run can be resumed.

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +36,14 @@ type Config struct {
 	// OnEvent, when set, is called from the engine loop after every committed transition of
 	// a task instance or run. It must return quickly.
 	OnEvent func(Event)
-	// HeartbeatInterval is how often the engine records that it is alive in the runs it
-	// owns. Default 5 s.
+	// LeaseTTL is how long the lease of a run this engine owns lasts without a renewal: if
+	// the engine stops renewing (it died, hung, or lost the store), another engine may take
+	// the run over that long after the last renewal. An engine on this host whose process is
+	// gone is taken over at once. Default 30 s.
+	LeaseTTL time.Duration
+	// HeartbeatInterval is how often the engine renews the leases of the runs it owns (and
+	// records the heartbeat in them). It must be shorter than LeaseTTL, with room for a slow
+	// store: default 5 s, or a third of LeaseTTL if that is shorter.
 	HeartbeatInterval time.Duration
 	// PoolRefreshInterval is how often pool sizes are re-read from the store. Default 10 s.
 	PoolRefreshInterval time.Duration
@@ -52,6 +60,14 @@ type Config struct {
 	// Tracker opens the tracking runs of tracked tasks; nil means tasks run untracked.
 	Tracker Tracker
 }
+
+// Defaults of Config's lease fields.
+const (
+	// DefaultLeaseTTL is Config.LeaseTTL's default, 30 s.
+	DefaultLeaseTTL = 30 * time.Second
+	// DefaultHeartbeatInterval is Config.HeartbeatInterval's default, 5 s.
+	DefaultHeartbeatInterval = 5 * time.Second
+)
 
 func (c *Config) validate() error {
 	if c.Store == nil {
@@ -76,8 +92,14 @@ func (c *Config) validate() error {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = DefaultLeaseTTL
+	}
 	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = 5 * time.Second
+		c.HeartbeatInterval = min(DefaultHeartbeatInterval, c.LeaseTTL/3)
+	}
+	if c.HeartbeatInterval >= c.LeaseTTL {
+		return fmt.Errorf("engine: Config.HeartbeatInterval %v must be shorter than LeaseTTL %v, or leases expire between renewals", c.HeartbeatInterval, c.LeaseTTL)
 	}
 	if c.PoolRefreshInterval <= 0 {
 		c.PoolRefreshInterval = 10 * time.Second
@@ -141,8 +163,18 @@ type Engine struct {
 	batch                            store.Batch
 	touched                          map[*store.TaskInstance]struct{}
 	emitted                          []Event
-	after                            []func()
+	after                            []afterAct
 	fatal                            error
+	// stored holds the state of each instance of the active runs as last committed: the
+	// guard of its next transition.
+	stored map[*store.TaskInstance]store.TIState
+	// delGuards are the guards of the instances the step deletes.
+	delGuards []store.TIGuard
+	// guardSeen is guard's scratch set of the runs a batch writes.
+	guardSeen map[runKey]bool
+	// finishing holds the runs that ended in this step, until their final state (and the
+	// release of their lease) is committed.
+	finishing map[runKey]*runState
 
 	startOnce sync.Once
 	stopOnce  sync.Once
@@ -161,11 +193,15 @@ func New(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	host, _ := os.Hostname()
+	var instance [4]byte
+	_, _ = rand.Read(instance[:])
 	return &Engine{
 		cfg:         cfg,
 		host:        host,
-		owner:       SelfOwner(),
+		owner:       SelfOwner() + ":" + hex.EncodeToString(instance[:]),
 		homeID:      homeIdentity(cfg.Home),
+		stored:      map[*store.TaskInstance]store.TIState{},
+		finishing:   map[runKey]*runState{},
 		events:      make(chan any, 4096),
 		runs:        map[runKey]*runState{},
 		pools:       map[string]*store.Pool{},
@@ -309,11 +345,7 @@ func (e *Engine) loop() {
 			}
 		case <-wake.C:
 		case <-heartbeat.C:
-			now := e.cfg.Clock().UTC()
-			for _, rs := range e.runs {
-				rs.run.HeartbeatAt = now
-				e.batch.Runs = append(e.batch.Runs, rs.run)
-			}
+			e.renewLeases()
 		case <-poolRefresh.C:
 			if err := e.loadPools(e.ctx); err != nil {
 				e.cfg.Logger.Warn("refresh pools", "err", err)
@@ -337,14 +369,22 @@ func (e *Engine) loop() {
 	}
 }
 
-// shutdown cancels running tries and releases waiters when the loop ends.
+// shutdown cancels running tries, gives back the runs' leases and releases waiters when the
+// loop ends.
 func (e *Engine) shutdown() {
 	for _, cancel := range e.cancels {
 		cancel()
 	}
+	e.releaseAll()
 	err := e.fatal
 	if err == nil {
 		err = errors.New("engine stopped before the run finished")
+	}
+	for _, rs := range e.finishing {
+		for _, ch := range rs.done {
+			ch <- err
+		}
+		rs.done = nil
 	}
 	for _, rs := range e.runs {
 		for _, ch := range rs.done {

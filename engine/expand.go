@@ -271,6 +271,11 @@ func (e *Engine) replaceAt(rs *runState, n *node, old *store.TaskInstance, items
 		tis[i] = &ti
 	}
 	e.batch.DeleteTIs = append(e.batch.DeleteTIs, store.TIKey{DAGID: ph.DAGID, RunID: ph.RunID, TaskID: ph.TaskID, MapIndex: ph.MapIndex})
+	if st, ok := e.stored[ph]; ok {
+		// The placeholder is deleted in the state last committed.
+		e.delGuards = append(e.delGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ph.DAGID, RunID: ph.RunID, TaskID: ph.TaskID, MapIndex: ph.MapIndex}, State: st})
+		delete(e.stored, ph)
+	}
 	if _, ok := e.touched[ph]; ok {
 		for i, x := range e.batch.TIs {
 			if x == ph {

@@ -63,29 +63,62 @@ func procGroup(pid int) int {
 	return g
 }
 
-// OwnerAlive reports whether the process named by an owner string is alive: same host, the
-// pid exists, and it started at the recorded time. An owner on another host is assumed
-// alive (only its heartbeat can tell; see the server's lease in a later issue).
+// OwnerAlive reports whether the process named by an owner string ("host:pid:start", or an
+// engine's "host:pid:start:instance") is alive: same host, the pid exists, and it started at
+// the recorded time. An owner on another host is assumed alive: only its lease's expiry can
+// tell (see the package store documentation).
 func OwnerAlive(owner string) bool {
-	if owner == "" {
+	host, pid, start, ok := parseOwner(owner)
+	if !ok {
 		return false
 	}
-	parts := strings.Split(owner, ":")
-	if len(parts) != 3 {
-		return false
-	}
-	host, _ := os.Hostname()
-	if parts[0] != host {
+	if self, _ := os.Hostname(); host != self {
 		return true
 	}
-	pid, err := strconv.Atoi(parts[1])
-	if err != nil || pid <= 0 {
+	return processAlive(pid, start)
+}
+
+// OwnerDead reports whether the owner is known to be dead: a process of this host that no
+// longer exists (or whose pid was reused). A lease held by a dead owner may be taken over
+// before it expires. An owner on another host, or one that cannot be parsed, is not known
+// dead: its lease must expire first.
+func OwnerDead(owner string) bool {
+	host, pid, start, ok := parseOwner(owner)
+	if !ok {
 		return false
+	}
+	if self, _ := os.Hostname(); host != self {
+		return false
+	}
+	return !processAlive(pid, start)
+}
+
+// parseOwner splits an owner string into its host, pid and process start time.
+func parseOwner(owner string) (host string, pid int, start uint64, ok bool) {
+	parts := strings.Split(owner, ":")
+	if len(parts) != 3 && len(parts) != 4 {
+		return "", 0, 0, false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return "", 0, 0, false
+	}
+	start, _ = strconv.ParseUint(parts[2], 10, 64)
+	return parts[0], pid, start, true
+}
+
+// processAlive reports whether process pid of this host exists and started at start (0:
+// unknown, not checked).
+func processAlive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
 	}
 	if err := syscall.Kill(pid, 0); err != nil && err != syscall.EPERM {
 		return false
 	}
-	start, _ := strconv.ParseUint(parts[2], 10, 64)
 	return start == 0 || procStart(pid) == start
 }
 

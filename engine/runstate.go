@@ -124,6 +124,11 @@ type runState struct {
 	rescheduled map[*store.TaskInstance]bool
 	// done holds the waiters to tell when the run ends (buffered, capacity 1).
 	done []chan error
+	// lease is this engine's lease of the run: every commit of the run is guarded by its
+	// epoch.
+	lease *store.Lease
+	// storedState is the run's state as last committed: the guard of its next transition.
+	storedState store.RunState
 }
 
 // newRunState builds the in-memory view of a run from its DAG snapshot and instances.

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -66,6 +67,12 @@ func (e *Engine) adopt(rs *runState) {
 	now := e.now()
 	e.runs[rs.key] = rs
 	r := rs.run
+	rs.storedState = r.State
+	for _, n := range rs.order {
+		for _, ti := range n.tis {
+			e.stored[ti] = ti.State
+		}
+	}
 	r.Owner = e.owner
 	r.HeartbeatAt = now
 	r.EndedAt = time.Time{}
@@ -298,7 +305,7 @@ func (e *Engine) dispatch() {
 		e.emit(ev)
 		job := e.prepare(rs, n, ti)
 		job.job.Rescheduled = rescheduled
-		e.after = append(e.after, func() { e.launch(job) })
+		e.later(rs.key, func() { e.launch(job) })
 		if n.opts.SLA > 0 && len(n.opts.OnSLAMiss) > 0 {
 			e.slaWatch = append(e.slaWatch, slaEntry{at: now.Add(n.opts.SLA), rs: rs, n: n, ti: ti, try: ti.TryNumber})
 		}
@@ -530,11 +537,10 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 		}
 		e.slaWatch = keep
 	}
-	done := rs.done
-	rs.done = nil
+	e.finishing[rs.key] = rs
 	if e.cfg.Tracker != nil && rs.tracked() {
 		tr, key := e.cfg.Tracker, rs.key
-		e.after = append(e.after, func() {
+		e.later(key, func() {
 			e.callbacks.Add(1)
 			go func() {
 				defer e.callbacks.Done()
@@ -544,35 +550,59 @@ func (e *Engine) finishRun(rs *runState, state store.RunState, reason string) {
 			}()
 		})
 	}
-	e.after = append(e.after, func() {
-		for _, ch := range done {
+	e.later(rs.key, func() {
+		for _, ch := range rs.done {
 			ch <- nil
 		}
+		rs.done = nil
 	})
 }
 
-// commit writes the step's changes in one transaction, then acts on them.
+// commit writes the step's changes in one transaction, then acts on them. Each run's writes
+// are guarded by its lease and by the states last committed; a run whose guard fails is
+// dropped (see drop) and the rest of the step is committed without it.
 func (e *Engine) commit() {
-	after, emitted := e.after, e.emitted
-	e.after, e.emitted = nil, nil
 	events := len(e.batch.DatasetEvents) > 0
-	if !e.batch.Empty() {
+	for !e.batch.Empty() || len(e.finishing) > 0 {
+		e.guard()
 		err := e.cfg.Store.Apply(context.WithoutCancel(e.ctx), &e.batch)
+		var ge *store.GuardError
+		if errors.As(err, &ge) {
+			// Another writer owns the run now (or changed it): stop acting on it, and commit
+			// the step's other transitions without it.
+			k := runKey{ge.DAGID, ge.RunID}
+			rs := e.runs[k]
+			if rs == nil {
+				rs = e.finishing[k]
+			}
+			if rs != nil {
+				e.drop(rs, err)
+				continue
+			}
+		}
+		if err == nil {
+			e.committed(&e.batch)
+		}
 		e.batch = store.Batch{}
+		e.delGuards = e.delGuards[:0]
 		clear(e.touched)
 		if err != nil {
+			e.after, e.emitted = nil, nil
 			e.fatal = fmt.Errorf("engine: commit state transitions: %w", err)
 			e.cfg.Logger.Error("commit failed; stopping the engine", "err", err)
 			return
 		}
+		break
 	}
+	after, emitted := e.after, e.emitted
+	e.after, e.emitted = nil, nil
 	if e.cfg.OnEvent != nil {
 		for _, ev := range emitted {
 			e.cfg.OnEvent(ev)
 		}
 	}
-	for _, f := range after {
-		f()
+	for _, a := range after {
+		a.fn()
 	}
 	if events && e.cfg.OnDatasetEvents != nil {
 		e.cfg.OnDatasetEvents()

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // tmpPrefix starts the name of an engine's folder for the files of its tries:
@@ -103,17 +102,6 @@ func parseTempDirName(name string) (pid int, start uint64, host string, ok bool)
 		return 0, 0, "", false
 	}
 	return pid, start, f[2], true
-}
-
-// processAlive reports whether the process pid that started at start (0: unknown) runs.
-func processAlive(pid int, start uint64) bool {
-	if pid == os.Getpid() {
-		return true
-	}
-	if err := syscall.Kill(pid, 0); err != nil && err != syscall.EPERM {
-		return false
-	}
-	return start == 0 || procStart(pid) == start
 }
 
 // homeIdentity returns the absolute path of home with symbolic links resolved (those of its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -13,7 +14,49 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrAlreadyExists means a row with the same key exists.
 	ErrAlreadyExists = errors.New("already exists")
+	// ErrLeaseHeld means a run's lease is held by another owner and has not expired, so it
+	// cannot be acquired (AcquireLease).
+	ErrLeaseHeld = errors.New("lease held by another owner")
+	// ErrLeaseLost means a writer's lease on a run is no longer the run's current lease: it
+	// expired and was taken over, or it was revoked (Clear). The writer must stop acting on
+	// the run; nothing of its batch was written.
+	ErrLeaseLost = errors.New("lease lost")
+	// ErrConflict means a row no longer has the state the writer last read (a guard of the
+	// batch failed): someone else changed it. Nothing of the batch was written.
+	ErrConflict = errors.New("conflict")
 )
+
+// GuardError is the error of a batch whose guard failed. It wraps ErrLeaseLost (the lease's
+// epoch changed) or ErrConflict (a run or task instance changed state) and names the row.
+type GuardError struct {
+	// DAGID and RunID name the run whose guard failed.
+	DAGID, RunID string
+	// TaskID and MapIndex name the task instance whose state differed; TaskID is "" when
+	// the run's lease or state failed the guard.
+	TaskID   string
+	MapIndex int
+	// Want and Got are what the writer expected and what the store holds: epochs for a lost
+	// lease, states for a conflict ("none" for the empty state, "absent" for a missing row).
+	Want, Got string
+	// Err is ErrLeaseLost or ErrConflict.
+	Err error
+}
+
+// Error implements error.
+func (e *GuardError) Error() string {
+	what := "run " + e.DAGID + "/" + e.RunID
+	if e.TaskID != "" {
+		what = fmt.Sprintf("task instance %s/%s/%s[%d]", e.DAGID, e.RunID, e.TaskID, e.MapIndex)
+	}
+	if errors.Is(e.Err, ErrLeaseLost) {
+		return fmt.Sprintf("%s: %v: the writer holds epoch %s, the run's lease is at %s (another process took the run over, or it was cleared)",
+			what, e.Err, e.Want, e.Got)
+	}
+	return fmt.Sprintf("%s: %v: expected state %s, found %s (another writer changed it)", what, e.Err, e.Want, e.Got)
+}
+
+// Unwrap returns ErrLeaseLost or ErrConflict.
+func (e *GuardError) Unwrap() error { return e.Err }
 
 // RunState is the state of a DAG run.
 type RunState string
@@ -206,7 +249,18 @@ type ListTIParams struct {
 // whole (by key), then tries are upserted by (run, task, map index, try number). Deleting
 // and re-creating instances in one batch is how a mapped task's placeholder (map index −1)
 // becomes its expanded instances.
+//
+// Guards and TIGuards make the batch a compare-and-set: they are checked first, inside the
+// same transaction, and if one fails nothing is written and Apply returns a *GuardError.
 type Batch struct {
+	// Guards are checked before any write: each run's lease must have the guard's epoch
+	// (ErrLeaseLost otherwise) and the run the guard's state (ErrConflict otherwise). A
+	// guard with Release ends the lease after the batch's writes.
+	Guards []RunGuard
+	// TIGuards are the task instance states the writer last read; an instance that exists
+	// in another state fails the batch with ErrConflict. An instance that does not exist
+	// passes (the batch may create it).
+	TIGuards  []TIGuard
 	DeleteTIs []TIKey
 	Runs      []*DAGRun
 	TIs       []*TaskInstance
@@ -219,7 +273,76 @@ type Batch struct {
 // Empty reports whether the batch holds no writes.
 func (b *Batch) Empty() bool {
 	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 &&
-		len(b.DatasetEvents) == 0
+		len(b.DatasetEvents) == 0 && len(b.Guards) == 0
+}
+
+// RunGuard is what a batch expects of one run before it writes anything.
+type RunGuard struct {
+	// DAGID and RunID name the run.
+	DAGID, RunID string
+	// Epoch is the lease epoch the writer holds (or read). The run's lease must be at
+	// exactly this epoch; 0 means the run must never have been leased.
+	Epoch int64
+	// State, when not empty, is the run state the writer last read.
+	State RunState
+	// Release ends the lease after the batch's writes: the owner is cleared and the epoch
+	// advances, so no writer holding the old epoch can write again.
+	Release bool
+}
+
+// TIGuard is the state a writer last read of one task instance.
+type TIGuard struct {
+	TIKey
+	// State is the state the writer expects the stored instance to have.
+	State TIState
+}
+
+// Lease is the ownership of a run by one writer (an engine). Only the current lease's
+// holder may commit transitions of the run (RunGuard.Epoch); see the package documentation.
+type Lease struct {
+	// DAGID and RunID name the run.
+	DAGID, RunID string
+	// Owner identifies the holder ("host:pid:start:instance" for an engine), "" when the
+	// lease was released.
+	Owner string
+	// Epoch is the fencing token: it advances on every acquisition and release, so a
+	// writer's epoch is valid only while nobody else has acquired or released the lease.
+	Epoch int64
+	// ExpiresAt is when the lease lapses unless renewed; after it, anyone may acquire it.
+	ExpiresAt time.Time
+	// HeartbeatAt is when the holder last renewed it.
+	HeartbeatAt time.Time
+}
+
+// Held reports whether the lease has an owner and has not expired at now.
+func (l *Lease) Held(now time.Time) bool {
+	return l != nil && l.Owner != "" && now.Before(l.ExpiresAt)
+}
+
+// AcquireLeaseParams describe an acquisition of a run's lease.
+type AcquireLeaseParams struct {
+	// DAGID and RunID name the run, which must exist (ErrNotFound otherwise).
+	DAGID, RunID string
+	// Owner identifies the new holder; required.
+	Owner string
+	// TTL is how long the lease lasts from Now unless renewed; required, positive.
+	TTL time.Duration
+	// Now is the acquirer's current time; expiry is judged against it.
+	Now time.Time
+	// TakeOver, when positive, is the epoch of a lease whose holder the caller knows to be
+	// dead (a process on this host that no longer exists): that lease is taken even if it
+	// has not expired, provided its epoch is still TakeOver.
+	TakeOver int64
+}
+
+// RunView is a run as read inside a transaction of UpdateRun.
+type RunView struct {
+	// Run is the run, with its DAG snapshot.
+	Run *DAGRun
+	// Lease is the run's lease, nil if it was never leased.
+	Lease *Lease
+	// TIs are the run's task instances, ordered by task ID and map index.
+	TIs []*TaskInstance
 }
 
 // DAGMeta is what the store keeps about a DAG between processes: whether it is paused, where
@@ -324,8 +447,32 @@ type Store interface {
 	GetTaskInstance(ctx context.Context, dagID, runID, taskID string, mapIndex int) (*TaskInstance, error)
 	// ListTries returns the tries of one task instance, oldest first.
 	ListTries(ctx context.Context, dagID, runID, taskID string, mapIndex int) ([]*TaskTry, error)
-	// Apply commits a batch of writes atomically: all of it or none.
+	// Apply commits a batch of writes atomically: all of it or none. A failed guard
+	// returns a *GuardError wrapping ErrLeaseLost or ErrConflict.
 	Apply(ctx context.Context, b *Batch) error
+	// UpdateRun reads a run, its lease and its task instances, calls fn with them, and
+	// applies the batch fn returns, all in one transaction: nobody writes the run between
+	// the read and the write. fn must be quick (it holds the store's write lock) and may
+	// return a nil batch to write nothing; its batch may not hold dataset events. An error
+	// from fn is returned as is, and nothing is written. ErrNotFound if the run is missing.
+	// The batch should guard what fn decided from (the lease's epoch, the states read): a
+	// driver may read without locking and rely on the guards to refuse a write whose read
+	// went stale (SQLite holds its write lock from the read to the commit).
+	UpdateRun(ctx context.Context, dagID, runID string, fn func(v *RunView) (*Batch, error)) error
+	// AcquireLease takes a run's lease for p.Owner: a new lease if the run has none, or the
+	// current one if it was released, has expired at p.Now, or has epoch p.TakeOver. The
+	// epoch advances. It returns ErrLeaseHeld (wrapped, with the holder) otherwise.
+	AcquireLease(ctx context.Context, p AcquireLeaseParams) (*Lease, error)
+	// GetLease returns a run's lease, or ErrNotFound if the run has no lease row. A run
+	// never leased may also have a released lease at epoch 0 (left by a guard).
+	GetLease(ctx context.Context, dagID, runID string) (*Lease, error)
+	// RenewLeases extends each lease still at its epoch to now+ttl (updating each's
+	// ExpiresAt and HeartbeatAt, and the run's HeartbeatAt), in one transaction, and returns
+	// the leases that were lost (their epoch changed): their holder must stop.
+	RenewLeases(ctx context.Context, leases []*Lease, ttl time.Duration, now time.Time) (lost []*Lease, err error)
+	// ReleaseLease ends a lease if it is still at its epoch (ErrLeaseLost otherwise): the
+	// owner is cleared and the epoch advances.
+	ReleaseLease(ctx context.Context, l *Lease) error
 	// ListPools returns every pool, by name.
 	ListPools(ctx context.Context) ([]*Pool, error)
 	// GetPool returns one pool or ErrNotFound.

@@ -39,6 +39,21 @@
 // searched in memory there; a runs/search is planned there and rendered here by the
 // TrackingSearchRuns template of query/tracking.sql.
 //
+// # Leases and guards
+//
+// Run leases are rows of run_leases (migration 005), kept after release so the epoch only
+// grows. Their statements and the guards of Apply are in query/leases.sql, plain SQL a
+// PostgreSQL driver can run as written (with $n placeholders): acquisition is one INSERT …
+// ON CONFLICT DO UPDATE … WHERE (free, expired, or at the take-over epoch) RETURNING epoch;
+// the epoch and run-state guards are one UPDATE of the lease row matching the expected epoch
+// (and, by EXISTS, the run's state), checked by rows affected, which under PostgreSQL also
+// locks the lease row until the commit — every writer of a run takes that lock first, so it
+// serializes them; instance guards are
+// one SELECT per 32 instances joining a VALUES list, run after the run's guards. In SQLite
+// the transaction holds the database's write lock from its start (IMMEDIATE), so guards and
+// writes see and change one state. A batch with no guards runs none of these statements,
+// and the guard statements are prepared on first use.
+//
 // # Concurrency
 //
 // A Store has two connection pools on the same file, in WAL (write-ahead log) mode:

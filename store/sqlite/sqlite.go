@@ -133,6 +133,13 @@ type Store struct {
 	countTIs   [16]lazyStmt // indexed by tiFilter.index (no Page)
 	listEvents [8]lazyStmt  // indexed by eventFilter.index
 
+	// Statements of leases and guards, prepared on first use: a store whose writers use no
+	// leases (tracking only) never prepares them.
+	acquireLease, getLease, renewLease, heartbeatRun lazyStmt
+	getRunW, listRunTIsW                             lazyStmt
+	guardMu                                          sync.Mutex
+	guards                                           *guardSet
+
 	closeOnce sync.Once
 	closeErr  error
 }

@@ -163,6 +163,51 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
 		return nil
 	}
+	if err := validateBatch(b); err != nil {
+		return err
+	}
+	gs, err := s.batchGuards(ctx, b)
+	if err != nil {
+		return err
+	}
+	// Dataset events need their statements and the time; a batch without events gets
+	// neither.
+	var now time.Time
+	var es eventStmts
+	if len(b.DatasetEvents) > 0 {
+		for _, ev := range b.DatasetEvents {
+			if err := validateEvent(ev); err != nil {
+				return err
+			}
+		}
+		var err error
+		if es, err = s.eventStmts(ctx); err != nil {
+			return err
+		}
+		now = s.now()
+	}
+	err = s.writeTx(ctx, func(w *writer) error { return s.applyTx(w, gs, b, es, now) })
+	if len(b.DatasetEvents) > 0 {
+		settleEvents(b.DatasetEvents, now, err)
+	}
+	return err
+}
+
+// batchGuards returns the guard statements if b has guards, else nil.
+func (s *Store) batchGuards(ctx context.Context, b *store.Batch) (*guardSet, error) {
+	if len(b.Guards) == 0 && len(b.TIGuards) == 0 {
+		return nil, nil
+	}
+	return s.guardStmts(ctx)
+}
+
+// validateBatch checks the keys of a batch's rows.
+func validateBatch(b *store.Batch) error {
+	for _, g := range b.Guards {
+		if g.DAGID == "" || g.RunID == "" {
+			return fmt.Errorf("sqlite: guard of run %q/%q: DAG ID and run ID must not be empty", g.DAGID, g.RunID)
+		}
+	}
 	for _, k := range b.DeleteTIs {
 		if err := store.ValidateTIKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex); err != nil {
 			return fmt.Errorf("sqlite: delete task instance %q: %w", tiKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex), err)
@@ -186,95 +231,89 @@ func (s *Store) Apply(ctx context.Context, b *store.Batch) error {
 			return fmt.Errorf("sqlite: task try %q: %w", tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex), err)
 		}
 	}
-	// Dataset events need their statements and the time; a batch without events gets
-	// neither.
-	var now time.Time
-	var es eventStmts
-	if len(b.DatasetEvents) > 0 {
-		for _, ev := range b.DatasetEvents {
-			if err := validateEvent(ev); err != nil {
-				return err
-			}
-		}
-		var err error
-		if es, err = s.eventStmts(ctx); err != nil {
+	return nil
+}
+
+// applyTx writes batch b in w's transaction: guards first (gs holds their statements, nil
+// when b has none), then the writes in Apply's order, then lease releases.
+func (s *Store) applyTx(w *writer, gs *guardSet, b *store.Batch, es eventStmts, now time.Time) error {
+	if gs != nil {
+		if err := guardTx(w, gs, b, false); err != nil {
 			return err
 		}
-		now = s.now()
 	}
-	err := s.writeTx(ctx, func(w *writer) error {
-		args := make([]any, 0, 20) // reused by every row; a task instance has 20 columns
-		if len(b.DeleteTIs) > 0 {
-			st := w.stmt(s.deleteTI)
-			for _, k := range b.DeleteTIs {
-				args = append(args[:0], k.DAGID, k.RunID, k.TaskID, int64(k.MapIndex))
-				if err := w.exec(st, args...); err != nil {
-					return fmt.Errorf("delete task instance %s: %w",
-						tiKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex), interpretError(err))
+	args := make([]any, 0, 20) // reused by every row; a task instance has 20 columns
+	if len(b.DeleteTIs) > 0 {
+		st := w.stmt(s.deleteTI)
+		for _, k := range b.DeleteTIs {
+			args = append(args[:0], k.DAGID, k.RunID, k.TaskID, int64(k.MapIndex))
+			if err := w.exec(st, args...); err != nil {
+				return fmt.Errorf("delete task instance %s: %w",
+					tiKey(k.DAGID, k.RunID, k.TaskID, k.MapIndex), interpretError(err))
+			}
+		}
+	}
+	if len(b.Runs) > 0 {
+		st := w.stmt(s.upsertRun)
+		for _, r := range b.Runs {
+			args = appendRunArgs(args[:0], r)
+			if err := w.exec(st, args...); err != nil {
+				return fmt.Errorf("run %s/%s: %w", r.DAGID, r.RunID, interpretError(err))
+			}
+		}
+	}
+	tis := b.TIs
+	if distinctTIs(tis) { // a row may appear only once in a multi-row statement
+		var err error
+		if tis, args, err = execChunks(w, s.upsertTIs, tis, args, appendTIArgs, tiName, "task instances"); err != nil {
+			return err
+		}
+	}
+	if len(tis) > 0 {
+		st := w.stmt(s.upsertTI)
+		for _, ti := range tis {
+			args = appendTIArgs(args[:0], ti)
+			if err := w.exec(st, args...); err != nil {
+				err = interpretError(err)
+				if errors.Is(err, store.ErrNotFound) {
+					// The only foreign key of a task instance is its run.
+					return fmt.Errorf("task instance %s: run %s/%s: %w",
+						tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), ti.DAGID, ti.RunID, err)
 				}
+				return fmt.Errorf("task instance %s: %w", tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), err)
 			}
 		}
-		if len(b.Runs) > 0 {
-			st := w.stmt(s.upsertRun)
-			for _, r := range b.Runs {
-				args = appendRunArgs(args[:0], r)
-				if err := w.exec(st, args...); err != nil {
-					return fmt.Errorf("run %s/%s: %w", r.DAGID, r.RunID, interpretError(err))
+	}
+	tries := b.Tries
+	if distinctTries(tries) {
+		var err error
+		if tries, args, err = execChunks(w, s.upsertTries, tries, args, appendTryArgs, tryName, "tries"); err != nil {
+			return err
+		}
+	}
+	if len(tries) > 0 {
+		st := w.stmt(s.upsertTry)
+		for _, t := range tries {
+			args = appendTryArgs(args[:0], t)
+			if err := w.exec(st, args...); err != nil {
+				err = interpretError(err)
+				key := tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex)
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("try %d of %s: task instance: %w", t.TryNumber, key, err)
 				}
+				return fmt.Errorf("try %d of %s: %w", t.TryNumber, key, err)
 			}
 		}
-		tis := b.TIs
-		if distinctTIs(tis) { // a row may appear only once in a multi-row statement
-			var err error
-			if tis, args, err = execChunks(w, s.upsertTIs, tis, args, appendTIArgs, tiName, "task instances"); err != nil {
-				return err
-			}
-		}
-		if len(tis) > 0 {
-			st := w.stmt(s.upsertTI)
-			for _, ti := range tis {
-				args = appendTIArgs(args[:0], ti)
-				if err := w.exec(st, args...); err != nil {
-					err = interpretError(err)
-					if errors.Is(err, store.ErrNotFound) {
-						// The only foreign key of a task instance is its run.
-						return fmt.Errorf("task instance %s: run %s/%s: %w",
-							tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), ti.DAGID, ti.RunID, err)
-					}
-					return fmt.Errorf("task instance %s: %w", tiKey(ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex), err)
-				}
-			}
-		}
-		tries := b.Tries
-		if distinctTries(tries) {
-			var err error
-			if tries, args, err = execChunks(w, s.upsertTries, tries, args, appendTryArgs, tryName, "tries"); err != nil {
-				return err
-			}
-		}
-		if len(tries) > 0 {
-			st := w.stmt(s.upsertTry)
-			for _, t := range tries {
-				args = appendTryArgs(args[:0], t)
-				if err := w.exec(st, args...); err != nil {
-					err = interpretError(err)
-					key := tiKey(t.DAGID, t.RunID, t.TaskID, t.MapIndex)
-					if errors.Is(err, store.ErrNotFound) {
-						return fmt.Errorf("try %d of %s: task instance: %w", t.TryNumber, key, err)
-					}
-					return fmt.Errorf("try %d of %s: %w", t.TryNumber, key, err)
-				}
-			}
-		}
-		if len(b.DatasetEvents) > 0 {
-			return recordEventsTx(w, es, b.DatasetEvents, now)
-		}
-		return nil
-	})
+	}
 	if len(b.DatasetEvents) > 0 {
-		settleEvents(b.DatasetEvents, now, err)
+		if err := recordEventsTx(w, es, b.DatasetEvents, now); err != nil {
+			return err
+		}
 	}
-	return err
+	if gs != nil {
+		return guardTx(w, gs, b, true)
+	}
+	return nil
 }
 
 // index returns the position of f's variant in Store.listTIs.

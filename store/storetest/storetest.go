@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ApplyDatasetEvents", testApplyDatasetEvents},
 		{"DatasetConcurrency", testDatasetConcurrency},
 		{"InvalidIDs", testInvalidIDs},
+		{"Leases", testLeases},
+		{"LeaseRaces", testLeaseRaces},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
