@@ -88,6 +88,9 @@ type Config struct {
 	TickInterval time.Duration
 	// GracePeriod is how long Stop lets running tries finish. Default 30 s.
 	GracePeriod time.Duration
+	// RecoverInterval is how often a server looks for unfinished runs whose owner died (its
+	// lease expired, or its process on this host is gone) and takes them over. Default 15 s.
+	RecoverInterval time.Duration
 	// AllowedHosts are the host names, besides the loopback names and Addr's host, that
 	// requests may be addressed to (see package internal/httpguard); "*" allows any.
 	AllowedHosts []string
@@ -128,6 +131,9 @@ func (c *Config) validate() error {
 	}
 	if c.TickInterval <= 0 {
 		c.TickInterval = time.Second
+	}
+	if c.RecoverInterval <= 0 {
+		c.RecoverInterval = 15 * time.Second
 	}
 	if c.GracePeriod <= 0 {
 		c.GracePeriod = 30 * time.Second

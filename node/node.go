@@ -239,7 +239,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.cfg.Mode != ModeServer {
 		return nil
 	}
-	if err := n.recover(ctx); err != nil {
+	if err := n.recover(ctx, true); err != nil {
 		n.engine.Stop()
 		return err
 	}
@@ -264,7 +264,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.http = newHTTPServer(guard.Handler(mux))
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	n.wg.Add(3)
+	n.wg.Add(4)
 	go func() {
 		defer n.wg.Done()
 		if err := n.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -278,6 +278,21 @@ func (n *Node) Start(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		n.watch(runCtx)
+	}()
+	go func() {
+		defer n.wg.Done()
+		t := time.NewTicker(n.cfg.RecoverInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+				if err := n.recover(runCtx, false); err != nil {
+					n.log.Warn("look for runs to take over", "err", err)
+				}
+			}
+		}
 	}()
 	n.log.Info("weir server started", "addr", ln.Addr().String(), "dags", len(n.registry.DAGs()), "dags_dir", n.cfg.DAGsDir)
 	return nil
@@ -330,15 +345,22 @@ func (n *Node) watch(ctx context.Context) {
 	}
 }
 
-// recover resumes every run a previous process left queued or running.
-func (n *Node) recover(ctx context.Context) error {
+// recover resumes every unfinished run no live process owns: at start, those a previous
+// process left; then periodically, those whose owner died since (its lease expired, or its
+// process on this host is gone), so a run is never stranded until the next restart.
+func (n *Node) recover(ctx context.Context, startup bool) error {
 	runs, err := n.cfg.Store.ListRuns(ctx, store.ListRunsParams{States: []store.RunState{store.RunQueued, store.RunRunning}, Limit: 100000})
 	if err != nil {
 		return fmt.Errorf("list unfinished runs: %w", err)
 	}
 	for _, r := range runs {
+		if n.engine.Active(ctx, r.DAGID, r.RunID) {
+			continue
+		}
 		_, rec, err := n.engine.Resume(ctx, r.DAGID, r.RunID)
 		switch {
+		case errors.Is(err, engine.ErrRunOwned) && !startup:
+			// Its owner is alive: the usual case, not worth a line every interval.
 		case errors.Is(err, engine.ErrRunOwned):
 			n.log.Warn("run owned by another live process; left alone", "dag_id", r.DAGID, "run_id", r.RunID, "err", err)
 		case errors.Is(err, engine.ErrRunFinished):

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
@@ -178,3 +179,76 @@ func mustRuns(t *testing.T, st store.Store, dagID string) []*store.DAGRun {
 	}
 	return runs
 }
+
+// A run whose owner stops (or dies) while a server runs on the same store is taken over by
+// the server within its recovery interval, not left until the server's next start.
+func TestServerTakesOverARunLeftByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	dags := writeDAGs(t, map[string]string{"slow.yaml": `
+dag_id: slow
+tasks:
+  - id: wait
+    command: ["sleep", "1"]
+    retries: 1
+    retry_delay: 0s
+  - id: after
+    upstream: [wait]
+    command: ["true"]
+`})
+	home := t.TempDir()
+	ctx := context.Background()
+	srvStore := openStore(t, home)
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: srvStore, Tracking: srvStore.Tracking(), Home: home,
+		DAGsDir: dags, Addr: "127.0.0.1:0", RecoverInterval: 100 * time.Millisecond, GracePeriod: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+
+	fgStore := openStore(t, home)
+	fg, err := node.New(node.Config{Mode: node.ModeRun, Store: fgStore, Home: home, DAGsDir: dags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := fg.Registry().DAG("slow")
+	running := make(chan struct{})
+	run, err := fg.Engine().Trigger(ctx, d, engineTriggerOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(running)
+		for {
+			ti, err := fgStore.GetTaskInstance(ctx, "slow", run.RunID, "wait", -1)
+			if err == nil && ti.State == store.TIRunning {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	<-running
+	fg.Stop() // the foreground process goes away mid-run
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := srvStore.GetRun(ctx, "slow", run.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State == store.RunSuccess {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not take the run over: %s", r.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func engineTriggerOptions() engine.TriggerOptions { return engine.TriggerOptions{} }
