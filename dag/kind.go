@@ -60,6 +60,10 @@ type KindDef struct {
 	Needs string
 	// Tasks names the kind's tasks in "applies to <Tasks> only"; default "<name> tasks".
 	Tasks string
+	// Tracked opens an experiment-tracking run for every try of the kind's tasks unless the
+	// task or the DAG's defaults say track: false (the ML steps log their params, metrics
+	// and artifacts without a track: line).
+	Tracked bool
 	// MapArgs names a template:"value" field that takes a mapped instance's arguments
 	// when the task leaves it empty (the go kind's args); "" means none.
 	MapArgs string

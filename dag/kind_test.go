@@ -171,3 +171,38 @@ tasks:
 		}
 	}
 }
+
+// A kind tracked by default turns track on for its tasks unless the task or the DAG's
+// defaults say otherwise.
+func TestTrackedKindsAreTrackedByDefault(t *testing.T) {
+	t.Parallel()
+	type spec struct {
+		A string `yaml:"a"`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "ml.step", Tracked: true, New: func() any { return &spec{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(src string) *DAG {
+		t.Helper()
+		d, err := LoadBytes("x.yaml", []byte(src), LoadOptions{Kinds: ks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	track := func(tk *Task) string {
+		if tk.Track == nil {
+			return "unset"
+		}
+		return map[bool]string{true: "on", false: "off"}[*tk.Track]
+	}
+	d := load("tasks:\n  - {id: a, ml.step: {a: x}}\n  - {id: b, ml.step: {a: x}, track: false}\n  - {id: c, command: [echo]}\n")
+	if got := track(d.Tasks[0]) + "," + track(d.Tasks[1]) + "," + track(d.Tasks[2]); got != "on,off,unset" {
+		t.Errorf("track = %s, want on,off,unset", got)
+	}
+	d = load("defaults: {track: false}\ntasks:\n  - {id: a, ml.step: {a: x}}\n")
+	if got := track(d.Tasks[0]); got != "unset" {
+		t.Errorf("with defaults track: false, track = %s", got)
+	}
+}

@@ -72,7 +72,25 @@ func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, err
 	if len(errs) > 0 {
 		return nil, errs.capped(maxErrors).err()
 	}
+	trackByKind(r.dag, opts.kinds())
 	return r.dag, nil
+}
+
+// trackByKind turns tracking on for the tasks of kinds tracked by default (the ML steps)
+// that neither they nor the DAG's defaults set track for.
+func trackByKind(d *DAG, ks *Kinds) {
+	if d.Defaults.Track != nil {
+		return
+	}
+	for _, t := range d.Tasks {
+		if t.Track != nil {
+			continue
+		}
+		if def, ok := ks.Lookup(t.Kind); ok && def.Tracked {
+			on := true
+			t.Track = &on
+		}
+	}
 }
 
 // LoadDir loads every *.yaml and *.yml file directly in dir (not in subfolders; names

@@ -16,6 +16,8 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/sensor"
+	"github.com/weirhq/weir/steps"
+	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 )
 
@@ -29,6 +31,9 @@ type Deps struct {
 	// Sensor tunes the sensors (HTTP client, clock, bucket opener); its Store defaults to
 	// Store.
 	Sensor sensor.Deps
+	// Steps are what the ML steps need (artifact store, tracking). Without an artifact store
+	// the ML kinds still load and validate, and fail when run, saying why.
+	Steps stepio.Deps
 }
 
 // Set is a set of task kinds: what loading and validating DAGs needs (LoadOptions) and what
@@ -50,12 +55,14 @@ func Builtin(deps Deps) *Set {
 	if sd.Store == nil {
 		sd.Store = deps.Store
 	}
-	s, err := New(deps.Funcs,
+	regs := []executor.Registration{
 		executor.CommandKind(),
 		executor.HTTPKind(),
 		executor.GoFuncKind(deps.Funcs),
 		sensor.Kind(sd),
-	)
+	}
+	regs = append(regs, steps.Registrations(deps.Steps)...)
+	s, err := New(deps.Funcs, regs...)
 	if err != nil {
 		panic("kinds: built-in kinds: " + err.Error()) // a bug in the built-in registrations
 	}

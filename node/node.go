@@ -18,6 +18,7 @@ import (
 	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/server"
+	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
 )
@@ -31,6 +32,7 @@ type Node struct {
 	engine    *engine.Engine
 	tracker   engine.Tracker
 	mlflow    http.Handler // nil without a tracking store
+	artifacts tracking.ArtifactStore
 	scheduler *server.Scheduler
 	metrics   *server.Metrics
 	wake      chan struct{}
@@ -52,15 +54,29 @@ type Node struct {
 	stopOnce sync.Once
 }
 
-// New assembles a node; it starts nothing until Start.
+// New assembles a node; it starts nothing until Start. It opens the artifact store
+// ($WEIR_HOME/artifacts), which Stop closes: call Stop even on a node never started.
 func New(cfg Config) (*Node, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 
-	set, err := kinds.Builtin(kinds.Deps{Funcs: cfg.Funcs, Store: cfg.Store}).With(cfg.ExtraKinds...)
+	artRoot := filepath.Join(cfg.Home, "artifacts")
+	art, err := tracking.OpenArtifactStore(context.Background(), artRoot, 0)
 	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	n.artifacts = art
+	stepDeps := stepio.Deps{Artifacts: art, ArtifactRoot: artRoot}
+	var svc *tracking.Service
+	if cfg.Tracking != nil {
+		svc = tracking.NewService(cfg.Tracking, tracking.ServiceConfig{})
+		stepDeps.Tracking = svc
+	}
+	set, err := kinds.Builtin(kinds.Deps{Funcs: cfg.Funcs, Store: cfg.Store, Steps: stepDeps}).With(cfg.ExtraKinds...)
+	if err != nil {
+		art.Close()
 		return nil, fmt.Errorf("node: task kinds: %w", err)
 	}
 	n.kinds = set
@@ -71,12 +87,13 @@ func New(cfg Config) (*Node, error) {
 	n.registry = server.NewRegistry(cfg.DAGsDir, loadOpts, cfg.GoDAGs, cfg.Store, n.log)
 
 	if cfg.Tracking != nil {
-		m, err := mlflowapi.New(mlflowapi.Config{Store: cfg.Tracking, ArtifactRoot: filepath.Join(cfg.Home, "artifacts")})
+		m, err := mlflowapi.New(mlflowapi.Config{Store: cfg.Tracking, Artifacts: art})
 		if err != nil {
+			art.Close()
 			return nil, err
 		}
 		n.mlflow = m.Handler()
-		n.tracker = tracker.New(tracking.NewService(cfg.Tracking, tracking.ServiceConfig{}), n.TrackingURI)
+		n.tracker = tracker.New(svc, n.TrackingURI)
 	}
 
 	if cfg.OnEvent != nil {
@@ -90,6 +107,7 @@ func New(cfg Config) (*Node, error) {
 		OnEvent:         n.observe,
 	})
 	if err != nil {
+		art.Close()
 		return nil, err
 	}
 	n.engine = eng
@@ -101,6 +119,7 @@ func New(cfg Config) (*Node, error) {
 			Delays: n.metrics.ObserveSchedulingDelay, Logger: n.log, Clock: cfg.Clock,
 		})
 		if err != nil {
+			art.Close()
 			return nil, err
 		}
 	}
@@ -408,6 +427,7 @@ func (n *Node) Stop() {
 			cancel()
 		}
 		n.loopMu.Unlock()
+		_ = n.artifacts.Close()
 		if n.cfg.Mode == ModeServer && n.started {
 			n.log.Info("weir server stopped")
 		}
