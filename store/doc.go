@@ -30,8 +30,12 @@
 //   - The holder renews (RenewLeases) well within the TTL: the engine every
 //     HeartbeatInterval (default 5 s) for a LeaseTTL of 30 s.
 //   - Every batch the holder commits carries guards (Batch.Guards, Batch.TIGuards): the
-//     epoch it holds, and the run's and each written instance's state as it last read
-//     them. The guards are checked inside the batch's transaction, before any write, by
+//     epoch it holds and the run's state as it last read it (the engine's commits), plus
+//     the state of each instance it read, for writers that decide from instances they read
+//     (UpdateRun's clear and mark, resume, a mapped placeholder's deletion). The engine's
+//     own instance writes need no instance guard: every writer outside the holder advances
+//     the epoch, so under an unchanged epoch the states the holder last committed are the
+//     stored ones. The guards are checked inside the batch's transaction, before any write, by
 //     statements that lock what they check (an UPDATE matching the expected value, counted
 //     by rows affected), so no acquisition can commit between the check and the writes. If
 //     one fails, nothing of the batch is written and Apply returns a *GuardError wrapping
