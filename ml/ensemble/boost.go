@@ -6,30 +6,51 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 	"github.com/weirhq/weir/ml/tree"
 )
 
 // BoostOptions are the options shared by the boosting models.
 type BoostOptions struct {
-	// NEstimators is the number of boosting rounds; 0 means 100.
+	// NEstimators is the number of boosting rounds, ≥ 1; 0 means 100.
 	NEstimators int `json:"n_estimators,omitempty"`
-	// LearningRate shrinks each tree's contribution; 0 means 0.1.
+	// LearningRate shrinks each tree's contribution, a finite number > 0;
+	// 0 means 0.1 (a zero rate would learn nothing).
 	LearningRate float64 `json:"learning_rate,omitempty"`
-	// MaxDepth limits each tree's depth; 0 means 3 (scikit-learn's
+	// MaxDepth limits each tree's depth, ≥ 1; 0 means 3 (scikit-learn's
 	// GradientBoosting default).
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// L2 is the L2 penalty on leaf values (λ in G²/(H+λ)).
+	// L2 is the L2 penalty on leaf values (λ in G²/(H+λ)), a finite
+	// number ≥ 0; 0 is no penalty.
 	L2 float64 `json:"l2,omitempty"`
-	// MaxBins is the number of bins per feature, at most 256; 0 means 256.
+	// MaxBins is the number of bins per feature, in [2, 256]; 0 means 256.
 	MaxBins int `json:"max_bins,omitempty"`
 }
 
-func (o *BoostOptions) defaults() error {
-	if o.NEstimators < 0 || o.LearningRate < 0 || o.MaxDepth < 0 || o.MinSamplesLeaf < 0 || o.L2 < 0 {
-		return fmt.Errorf("boosting: options must not be negative")
+// resolved checks the options and returns a copy with the defaults filled
+// in; the options themselves are left as the caller set them.
+func (o BoostOptions) resolved(est string) (BoostOptions, error) {
+	if o.LearningRate != 0 {
+		if err := check.Positive(est, "LearningRate", o.LearningRate); err != nil {
+			return o, err
+		}
+	}
+	err := check.First(
+		check.IntAtLeast(est, "NEstimators", o.NEstimators, 1, true),
+		check.IntAtLeast(est, "MaxDepth", o.MaxDepth, 1, true),
+		check.IntAtLeast(est, "MinSamplesLeaf", o.MinSamplesLeaf, 1, true),
+		check.NonNegative(est, "L2", o.L2),
+		check.IntAtLeast(est, "MaxBins", o.MaxBins, 2, true),
+	)
+	if err == nil && o.MaxBins > tree.MaxBins {
+		err = &ml.ParamError{Estimator: est, Field: "MaxBins", Value: o.MaxBins, Rule: fmt.Sprintf("an integer in [2, %d] (or 0 for %d)", tree.MaxBins, tree.MaxBins)}
+	}
+	if err != nil {
+		return o, err
 	}
 	if o.NEstimators == 0 {
 		o.NEstimators = 100
@@ -40,7 +61,7 @@ func (o *BoostOptions) defaults() error {
 	if o.MaxDepth == 0 {
 		o.MaxDepth = 3
 	}
-	return nil
+	return o, nil
 }
 
 // boost runs the boosting rounds: for each round and output k it computes
@@ -118,7 +139,8 @@ type BoostingRegressor struct {
 
 // Fit boosts trees on X and y.
 func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error {
-	if err := m.defaults(); err != nil {
+	o, err := m.resolved("ensemble.BoostingRegressor")
+	if err != nil {
 		return err
 	}
 	if err := check.XY(x, y); err != nil {
@@ -134,7 +156,7 @@ func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error {
 	for i := range f {
 		f[i] = mean
 	}
-	rounds, err := boost(m.BoostOptions, x, 1, f, func(f, g, h []float64, _ int) {
+	rounds, err := boost(o, x, 1, f, func(f, g, h []float64, _ int) {
 		for i := range f {
 			g[i], h[i] = f[i]-y[i], 1
 		}
@@ -179,7 +201,8 @@ type BoostingClassifier struct {
 
 // Fit boosts trees on X and the class labels y.
 func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
-	if err := m.defaults(); err != nil {
+	o, err := m.resolved("ensemble.BoostingClassifier")
+	if err != nil {
 		return err
 	}
 	classes, yi, err := check.Classes(x, y)
@@ -207,7 +230,7 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 	for i := 0; i < n; i++ {
 		copy(f[i*k:i*k+k], init)
 	}
-	rounds, err := boost(m.BoostOptions, x, k, f, func(f, g, h []float64, k int) {
+	rounds, err := boost(o, x, k, f, func(f, g, h []float64, k int) {
 		parallelRows(n, 4096, func(lo, hi int) {
 			prob := make([]float64, nc)
 			for i := lo; i < hi; i++ {

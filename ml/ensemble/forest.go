@@ -1,7 +1,6 @@
 package ensemble
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -16,17 +15,18 @@ import (
 // ForestOptions are the options shared by the forests. The zero value is
 // scikit-learn's default forest.
 type ForestOptions struct {
-	// NEstimators is the number of trees; 0 means 100.
+	// NEstimators is the number of trees, ≥ 1; 0 means 100.
 	NEstimators int `json:"n_estimators,omitempty"`
-	// MaxDepth limits each tree's depth; 0 means unlimited.
+	// MaxDepth limits each tree's depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means
-	// √p for classification and p for regression (scikit-learn's
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means √p for classification and p for regression (scikit-learn's
 	// defaults).
 	MaxFeatures int `json:"max_features,omitempty"`
 	// NoBootstrap grows every tree on all rows instead of a bootstrap
@@ -38,14 +38,20 @@ type ForestOptions struct {
 	Workers int `json:"-"`
 }
 
-func (o *ForestOptions) defaults() error {
-	if o.NEstimators < 0 || o.MaxDepth < 0 || o.MinSamplesLeaf < 0 || o.MaxFeatures < 0 {
-		return fmt.Errorf("forest: options must not be negative")
+// resolved checks the options for p features and returns a copy with
+// the defaults filled in; the options themselves are left as set.
+func (o ForestOptions) resolved(est string, p int) (ForestOptions, error) {
+	cfg := tree.GrowConfig{MaxDepth: o.MaxDepth, MinSamplesSplit: o.MinSamplesSplit, MinSamplesLeaf: o.MinSamplesLeaf, MaxFeatures: o.MaxFeatures}
+	if err := check.First(
+		check.IntAtLeast(est, "NEstimators", o.NEstimators, 1, true),
+		cfg.Check(est, p),
+	); err != nil {
+		return o, err
 	}
 	if o.NEstimators == 0 {
 		o.NEstimators = 100
 	}
-	return nil
+	return o, nil
 }
 
 // treeSeed derives tree i's seed from the forest's (SplitMix64).
@@ -109,14 +115,15 @@ type ForestClassifier struct {
 
 // Fit grows the forest on X and the class labels y.
 func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
-	if err := m.defaults(); err != nil {
-		return err
-	}
 	classes, yi, err := check.Classes(x, y)
 	if err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	o, err := m.resolved("ensemble.ForestClassifier", p)
+	if err != nil {
+		return err
+	}
 	data, err := tree.FitBinner(x, tree.MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -130,7 +137,7 @@ func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
 		mf = max(1, int(math.Sqrt(float64(p))))
 	}
 	m.Classes, m.NFeatures = classes, p
-	m.Trees = growForest(m.ForestOptions, data, n, tree.Targets{Class: cls, K: len(classes)}, tree.Gini, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Class: cls, K: len(classes)}, tree.Gini, mf)
 	return nil
 }
 
@@ -175,13 +182,14 @@ type ForestRegressor struct {
 
 // Fit grows the forest on X and y.
 func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
-	if err := m.defaults(); err != nil {
-		return err
-	}
 	if err := check.XY(x, y); err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	o, err := m.resolved("ensemble.ForestRegressor", p)
+	if err != nil {
+		return err
+	}
 	data, err := tree.FitBinner(x, tree.MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -191,7 +199,7 @@ func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
 		mf = p
 	}
 	m.NFeatures = p
-	m.Trees = growForest(m.ForestOptions, data, n, tree.Targets{Y: y}, tree.SquaredError, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Y: y}, tree.SquaredError, mf)
 	return nil
 }
 

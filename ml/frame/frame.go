@@ -200,6 +200,22 @@ func (f *Frame) Take(rows []int) (*Frame, error) {
 	return out, nil
 }
 
+// Slice returns rows [i, j) in O(columns) time: the result shares the
+// frame's storage (frames are immutable, so this is safe). It fails unless
+// 0 ≤ i ≤ j ≤ NumRows. Use Take to select rows by index.
+func (f *Frame) Slice(i, j int) (*Frame, error) {
+	if i < 0 || j < i || j > f.rows {
+		return nil, fmt.Errorf("frame: row range [%d, %d) is not within [0, %d]", i, j, f.rows)
+	}
+	cols := make([]*Column, len(f.cols))
+	for k, c := range f.cols {
+		cols[k] = c.slice(i, j)
+	}
+	out, _ := New(cols...)
+	out.rows = j - i
+	return out, nil
+}
+
 // Filter returns the rows for which keep returns true.
 func (f *Frame) Filter(keep func(row int) bool) *Frame {
 	var rows []int

@@ -1,7 +1,6 @@
 package linear
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -14,16 +13,19 @@ import (
 // cyclic coordinate descent with scikit-learn's duality-gap stopping rule
 // (scikit-learn's ElasticNet).
 type ElasticNet struct {
-	// Alpha is the overall penalty strength; 0 means 1.
-	Alpha float64 `json:"alpha"`
-	// L1Ratio is the share of the L1 penalty, in [0, 1]; 0 means 0.5. Use
-	// a tiny positive value for an almost pure L2 penalty.
-	L1Ratio float64 `json:"l1_ratio"`
+	// Alpha is the overall penalty strength, a finite number ≥ 0; nil
+	// means 1. 0 is no penalty (scikit-learn advises LinearRegression
+	// then). Set it with new(0.1).
+	Alpha *float64 `json:"alpha,omitempty"`
+	// L1Ratio is the share of the L1 penalty, in [0, 1]; nil means 0.5.
+	// 0 is a pure L2 penalty, 1 the lasso.
+	L1Ratio *float64 `json:"l1_ratio,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol stops when the duality gap falls below Tol·||y-ȳ||²; 0 means
-	// 1e-4.
-	Tol float64 `json:"tol,omitempty"`
+	// Tol stops when the duality gap falls below Tol·||y-ȳ||², a finite
+	// number ≥ 0; nil means 1e-4. 0 runs all MaxIter passes unless the
+	// gap reaches exactly 0.
+	Tol *float64 `json:"tol,omitempty"`
 	// MaxIter is the maximum number of passes over the coefficients; 0
 	// means 1000.
 	MaxIter int `json:"max_iter,omitempty"`
@@ -39,12 +41,13 @@ type ElasticNet struct {
 
 // Lasso is ElasticNet with L1Ratio 1 (scikit-learn's Lasso).
 type Lasso struct {
-	// Alpha is the L1 penalty strength; 0 means 1.
-	Alpha float64 `json:"alpha"`
+	// Alpha is the L1 penalty strength, a finite number ≥ 0; nil means
+	// 1. 0 is no penalty. Set it with new(0.1).
+	Alpha *float64 `json:"alpha,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol is as for ElasticNet; 0 means 1e-4.
-	Tol float64 `json:"tol,omitempty"`
+	// Tol is as for ElasticNet; nil means 1e-4.
+	Tol *float64 `json:"tol,omitempty"`
 	// MaxIter is as for ElasticNet; 0 means 1000.
 	MaxIter int `json:"max_iter,omitempty"`
 	// Coef are the fitted coefficients.
@@ -59,11 +62,11 @@ type Lasso struct {
 
 // Fit fits the model to X and y.
 func (m *Lasso) Fit(x *mat.Dense, y []float64) error {
-	e := ElasticNet{Alpha: m.Alpha, L1Ratio: 1, NoIntercept: m.NoIntercept, Tol: m.Tol, MaxIter: m.MaxIter}
-	if err := e.Fit(x, y); err != nil {
+	e := ElasticNet{Alpha: m.Alpha, L1Ratio: new(1.0), NoIntercept: m.NoIntercept, Tol: m.Tol, MaxIter: m.MaxIter}
+	if err := e.fit("linear.Lasso", x, y); err != nil {
 		return err
 	}
-	m.Alpha, m.Coef, m.Intercept, m.Iterations, m.Converged = e.Alpha, e.Coef, e.Intercept, e.Iterations, e.Converged
+	m.Coef, m.Intercept, m.Iterations, m.Converged = e.Coef, e.Intercept, e.Iterations, e.Converged
 	return nil
 }
 
@@ -79,24 +82,24 @@ func (m *ElasticNet) Predict(x *mat.Dense) ([]float64, error) {
 
 // Fit fits the model to X and y.
 func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
-	if err := check.XY(x, y); err != nil {
+	return m.fit("linear.ElasticNet", x, y)
+}
+
+func (m *ElasticNet) fit(est string, x *mat.Dense, y []float64) error {
+	alpha, l1Ratio, tol, maxIter := check.Or(m.Alpha, 1), check.Or(m.L1Ratio, 0.5), check.Or(m.Tol, 1e-4), m.MaxIter
+	if maxIter == 0 {
+		maxIter = 1000
+	}
+	if err := check.First(
+		check.NonNegative(est, "Alpha", alpha),
+		check.Unit(est, "L1Ratio", l1Ratio),
+		check.NonNegative(est, "Tol", tol),
+		check.IntAtLeast(est, "MaxIter", m.MaxIter, 1, true),
+	); err != nil {
 		return err
 	}
-	if m.Alpha < 0 || m.L1Ratio < 0 || m.L1Ratio > 1 {
-		return fmt.Errorf("elastic net: alpha %v must be ≥ 0 and l1_ratio %v in [0, 1]", m.Alpha, m.L1Ratio)
-	}
-	if m.Alpha == 0 {
-		m.Alpha = 1
-	}
-	if m.L1Ratio == 0 {
-		m.L1Ratio = 0.5
-	}
-	tol, maxIter := m.Tol, m.MaxIter
-	if tol <= 0 {
-		tol = 1e-4
-	}
-	if maxIter <= 0 {
-		maxIter = 1000
+	if err := check.XY(x, y); err != nil {
+		return err
 	}
 	n, p := x.Dims()
 	mu, ymu := make([]float64, p), 0.0
@@ -125,8 +128,8 @@ func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
 	}
 	resid := append([]float64(nil), yc...)
 	w := make([]float64, p)
-	l1 := m.Alpha * m.L1Ratio * float64(n)
-	l2 := m.Alpha * (1 - m.L1Ratio) * float64(n)
+	l1 := alpha * l1Ratio * float64(n)
+	l2 := alpha * (1 - l1Ratio) * float64(n)
 	dwTol := tol
 	tol *= dot(yc, yc)
 	m.Converged = false

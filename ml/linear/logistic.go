@@ -15,14 +15,18 @@ import (
 // scikit-learn's LogisticRegression(solver="lbfgs"): binomial for two
 // classes, multinomial (softmax over all classes) for more.
 type LogisticRegression struct {
-	// C is the inverse of the penalty strength; 0 means 1.
+	// C is the inverse of the penalty strength, a finite number > 0; 0
+	// means scikit-learn's default, 1 (C = 0 itself, an infinite penalty,
+	// is not a model).
 	C float64 `json:"c"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol stops when the largest gradient component falls below it; 0
-	// means 1e-4.
-	Tol float64 `json:"tol,omitempty"`
-	// MaxIter is the maximum number of L-BFGS iterations; 0 means 100.
+	// Tol stops when the largest gradient component falls below it, a
+	// finite number ≥ 0; nil means 1e-4. 0 stops only at MaxIter or when
+	// the objective stops decreasing.
+	Tol *float64 `json:"tol,omitempty"`
+	// MaxIter is the maximum number of L-BFGS iterations, ≥ 1; 0 means
+	// 100.
 	MaxIter int `json:"max_iter,omitempty"`
 	// Classes are the sorted class labels seen in training.
 	Classes []int `json:"classes"`
@@ -33,26 +37,36 @@ type LogisticRegression struct {
 	Intercept []float64 `json:"intercept"`
 	// Iterations is the number of L-BFGS iterations the fit took.
 	Iterations int `json:"iterations"`
+	// Converged reports whether L-BFGS stopped because the gradient fell
+	// below Tol or the objective stopped decreasing, rather than at
+	// MaxIter.
+	Converged bool `json:"converged"`
+	// Warning is empty after a converged fit; otherwise it says why the
+	// fit stopped and what to change (scikit-learn's ConvergenceWarning).
+	// The model is still usable.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Fit fits the model to X and the class labels y.
 func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
+	c, tol, maxIter := m.C, check.Or(m.Tol, 1e-4), m.MaxIter
+	if c == 0 {
+		c = 1
+	}
+	if maxIter == 0 {
+		maxIter = 100
+	}
+	const est = "linear.LogisticRegression"
+	if err := check.First(
+		check.Positive(est, "C", c),
+		check.NonNegative(est, "Tol", tol),
+		check.IntAtLeast(est, "MaxIter", m.MaxIter, 1, true),
+	); err != nil {
+		return err
+	}
 	classes, yi, err := check.Classes(x, y)
 	if err != nil {
 		return err
-	}
-	if m.C < 0 {
-		return fmt.Errorf("logistic regression: C %v is negative", m.C)
-	}
-	if m.C == 0 {
-		m.C = 1
-	}
-	tol, maxIter := m.Tol, m.MaxIter
-	if tol <= 0 {
-		tol = 1e-4
-	}
-	if maxIter <= 0 {
-		maxIter = 100
 	}
 	_, p := x.Dims()
 	k := len(classes)
@@ -60,7 +74,7 @@ func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
 	if k == 2 {
 		rows = 1
 	}
-	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / m.C}
+	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / c}
 	dim := rows * (p + 1)
 	// The line search asks for the value and then the gradient at the
 	// same point; computing both in one pass over the data and caching
@@ -100,6 +114,16 @@ func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
 		m.Intercept[r] = res.X[r*(p+1)+p]
 	}
 	m.Iterations = res.Stats.MajorIterations
+	switch res.Status {
+	case optimize.GradientThreshold, optimize.FunctionConvergence:
+		m.Converged, m.Warning = true, ""
+	case optimize.IterationLimit:
+		m.Converged = false
+		m.Warning = fmt.Sprintf("lbfgs did not converge in %d iterations (MaxIter); increase MaxIter or scale the data (preprocess.StandardScaler)", maxIter)
+	default:
+		m.Converged = false
+		m.Warning = fmt.Sprintf("lbfgs stopped after %d iterations without converging: %v; scale the data or raise C's penalty (lower C)", m.Iterations, res.Status)
+	}
 	return nil
 }
 

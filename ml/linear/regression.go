@@ -1,7 +1,6 @@
 package linear
 
 import (
-	"fmt"
 	"math"
 	"runtime"
 
@@ -46,9 +45,10 @@ func (m *LinearRegression) Predict(x *mat.Dense) ([]float64, error) {
 // Ridge is least squares with an L2 penalty, scikit-learn's Ridge with the
 // Cholesky solver.
 type Ridge struct {
-	// Alpha is the penalty strength; 0 means scikit-learn's default, 1.
-	// Use a tiny positive value for almost no penalty.
-	Alpha float64 `json:"alpha"`
+	// Alpha is the penalty strength, a finite number ≥ 0; nil means
+	// scikit-learn's default, 1. 0 is no penalty (ordinary least squares,
+	// minimum-norm with collinear features). Set it with new(0.5).
+	Alpha *float64 `json:"alpha,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
 	// Coef are the fitted coefficients.
@@ -59,13 +59,11 @@ type Ridge struct {
 
 // Fit fits the model to X and y.
 func (m *Ridge) Fit(x *mat.Dense, y []float64) error {
-	if m.Alpha < 0 {
-		return fmt.Errorf("ridge: alpha %v is negative", m.Alpha)
+	alpha := check.Or(m.Alpha, 1)
+	if err := check.NonNegative("linear.Ridge", "Alpha", alpha); err != nil {
+		return err
 	}
-	if m.Alpha == 0 {
-		m.Alpha = 1
-	}
-	coef, b, err := fitLeastSquares(x, y, m.Alpha, m.NoIntercept)
+	coef, b, err := fitLeastSquares(x, y, alpha, m.NoIntercept)
 	if err != nil {
 		return err
 	}

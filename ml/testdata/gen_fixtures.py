@@ -3,7 +3,10 @@
 
 Run with Debian's python and python3-sklearn (1.2.x):
 
-    /usr/bin/python3 ml/testdata/gen_fixtures.py
+    /usr/bin/python3 ml/testdata/gen_fixtures.py [GROUP ...]
+
+where GROUP (metrics, linear, logistic, trees, ...) limits the run to
+those fixture files.
 
 It writes the bundled data sets as CSV to ml/testdata/data/ and the
 reference values as JSON to ml/testdata/*.json. The Go tests read only these
@@ -12,11 +15,14 @@ download); see ml/testdata/README.md for their licenses.
 """
 import json
 import os
+import sys
+import warnings
 
 import numpy as np
 import sklearn
 from sklearn import datasets, metrics
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
@@ -107,7 +113,24 @@ def gen_metrics():
     multi = dict(y_true=tolist(ct), proba=tolist(proba),
                  log_loss=metrics.log_loss(ct, proba),
                  roc_auc_ovr=metrics.roc_auc_score(ct, proba, multi_class="ovr", average="macro"))
-    dump("metrics.json", dict(sklearn=sklearn.__version__, regression=reg, classification=clf, binary=binary, multi=multi))
+    # ROC AUC straight from predict_proba, with classes that are not 0/1.
+    classes = [3, 7]
+    bt_cls = np.where(bt == 1, 7, 3)
+    p1 = 1 / (1 + np.exp(-score))
+    bproba = np.column_stack([1 - p1, p1])
+    proba_auc = dict(binary_classes=classes, binary_y_true=tolist(bt_cls), binary_proba=tolist(bproba),
+                     binary_roc_auc=metrics.roc_auc_score(bt_cls, bproba[:, 1]),
+                     multi_roc_auc=metrics.roc_auc_score(ct, proba, multi_class="ovr"))
+    # A one-class target: log_loss refuses it unless the labels are given.
+    one = dict(y_true=[1, 1, 1], proba=[[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]], labels=[0, 1],
+               log_loss=metrics.log_loss([1, 1, 1], [[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]], labels=[0, 1]))
+    try:
+        metrics.log_loss([1, 1, 1], [[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]])
+        one["error"] = ""
+    except ValueError as e:
+        one["error"] = str(e)
+    dump("metrics.json", dict(sklearn=sklearn.__version__, regression=reg, classification=clf, binary=binary, multi=multi,
+                              proba_auc=proba_auc, one_class=one))
 
 
 def gen_preprocess(sets):
@@ -129,8 +152,14 @@ def gen_linear(sets):
             ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=1000000), {"alpha": 0.1}),
             ("lasso_strong", Lasso(alpha=1.0, tol=1e-12, max_iter=1000000), {"alpha": 1.0}),
             ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=1000000), {"alpha": 0.1, "l1_ratio": 0.5}),
+            # Zero is a meaningful value, not "the default" (issue 10).
+            ("ridge_alpha0", Ridge(alpha=0.0), {"alpha": 0.0}),
+            ("lasso_alpha0", Lasso(alpha=0.0, tol=1e-12, max_iter=1000000), {"alpha": 0.0}),
+            ("enet_l1ratio0", ElasticNet(alpha=0.1, l1_ratio=0.0, tol=1e-12, max_iter=1000000), {"alpha": 0.1, "l1_ratio": 0.0}),
         ]:
-            m.fit(X, y)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # alpha=0 warns; the fit is still defined
+                m.fit(X, y)
             out["cases"].append(dict(dataset=ds, model=name, params=params, coef=tolist(m.coef_),
                                      intercept=float(m.intercept_), pred=tolist(m.predict(X[:25]))))
     dump("linear.json", out)
@@ -144,6 +173,18 @@ def gen_logistic(sets):
         m = LogisticRegression(C=C, tol=1e-10, max_iter=10000).fit(X, y)
         out["cases"].append(dict(dataset=ds, standardize=True, C=C, coef=tolist(m.coef_), intercept=tolist(m.intercept_),
                                  pred=tolist(m.predict(X)), proba=tolist(m.predict_proba(X))))
+    # Convergence reporting: whether lbfgs converged within max_iter
+    # (scikit-learn's ConvergenceWarning).
+    out["convergence"] = []
+    for ds, std, max_iter in [("breast_cancer", False, 5), ("breast_cancer", True, 100), ("iris", True, 100), ("wine", False, 10)]:
+        X, y = sets[ds]
+        if std:
+            X = StandardScaler().fit_transform(X)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = LogisticRegression(max_iter=max_iter).fit(X, y)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        out["convergence"].append(dict(dataset=ds, standardize=std, max_iter=max_iter, n_iter=int(np.max(m.n_iter_)), converged=converged))
     dump("logistic.json", out)
 
 
@@ -215,13 +256,15 @@ def gen_kmeans(sets):
 
 
 def main():
+    # Arguments name the fixture groups to regenerate (metrics, preprocess,
+    # linear, logistic, trees, kmeans, ...); none means all of them.
+    only = set(sys.argv[1:])
     sets = load_sets()
-    gen_metrics()
-    gen_preprocess(sets)
-    gen_linear(sets)
-    gen_logistic(sets)
-    gen_trees(sets)
-    gen_kmeans(sets)
+    for name, gen in [("metrics", lambda: gen_metrics()), ("preprocess", lambda: gen_preprocess(sets)),
+                      ("linear", lambda: gen_linear(sets)), ("logistic", lambda: gen_logistic(sets)),
+                      ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets))]:
+        if not only or name in only:
+            gen()
 
 
 if __name__ == "__main__":

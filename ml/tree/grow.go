@@ -1,12 +1,16 @@
 package tree
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/weirhq/weir/ml"
+	"github.com/weirhq/weir/ml/internal/check"
 )
 
 // Criterion selects what a split optimises.
@@ -62,6 +66,25 @@ type GrowConfig struct {
 	// one feature per task (for a single tree at a time, as in boosting;
 	// forests parallelise over trees instead). Results do not change.
 	ParallelFeatures bool
+}
+
+// Check refuses options out of range, naming them as fields of the
+// estimator est, for a data set of p features: MaxDepth, MinSamplesSplit,
+// MinSamplesLeaf and MaxFeatures must be 0 (the default) or at least 1,
+// 2, 1 and 1; MaxFeatures at most p; L2 and MinHessian finite and ≥ 0.
+func (c GrowConfig) Check(est string, p int) error {
+	err := check.First(
+		check.IntAtLeast(est, "MaxDepth", c.MaxDepth, 1, true),
+		check.IntAtLeast(est, "MinSamplesSplit", c.MinSamplesSplit, 2, true),
+		check.IntAtLeast(est, "MinSamplesLeaf", c.MinSamplesLeaf, 1, true),
+		check.IntAtLeast(est, "MaxFeatures", c.MaxFeatures, 1, true),
+		check.NonNegative(est, "L2", c.L2),
+		check.NonNegative(est, "MinHessian", c.MinHessian),
+	)
+	if err == nil && c.MaxFeatures > p {
+		err = &ml.ParamError{Estimator: est, Field: "MaxFeatures", Value: c.MaxFeatures, Rule: fmt.Sprintf("at most the number of features, %d", p)}
+	}
+	return err
 }
 
 // smallNode is the node size below which splits are found by sorting the

@@ -208,14 +208,16 @@ func ForRows(x *mat.Dense, fn func(i int, row []float64)) {
 // criterion (scikit-learn's DecisionTreeClassifier), on features binned
 // into at most 256 bins.
 type Classifier struct {
-	// MaxDepth limits the depth; 0 means unlimited.
+	// MaxDepth limits the depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means all.
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means all.
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
@@ -233,6 +235,9 @@ func (m *Classifier) Fit(x *mat.Dense, y []int) error {
 	if err != nil {
 		return err
 	}
+	if err := m.growConfig().Check("tree.Classifier", x.RawMatrix().Cols); err != nil {
+		return err
+	}
 	data, err := FitBinner(x, MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -247,11 +252,15 @@ func (m *Classifier) Fit(x *mat.Dense, y []int) error {
 	}
 	_, p := x.Dims()
 	m.Classes, m.NFeatures = classes, p
-	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes)}, Gini, GrowConfig{
+	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes)}, Gini, m.growConfig())
+	return nil
+}
+
+func (m *Classifier) growConfig() GrowConfig {
+	return GrowConfig{
 		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
 		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
-	})
-	return nil
+	}
 }
 
 // PredictProba returns the class frequencies of each row's leaf, in the
@@ -299,14 +308,16 @@ func ArgMax(scores [][]float64, classes []int) []int {
 // Regressor is a CART decision tree for regression with the squared-error
 // criterion (scikit-learn's DecisionTreeRegressor), on binned features.
 type Regressor struct {
-	// MaxDepth limits the depth; 0 means unlimited.
+	// MaxDepth limits the depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means all.
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means all.
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
@@ -321,6 +332,9 @@ func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
 	if err := check.XY(x, y); err != nil {
 		return err
 	}
+	if err := m.growConfig().Check("tree.Regressor", x.RawMatrix().Cols); err != nil {
+		return err
+	}
 	data, err := FitBinner(x, MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -331,11 +345,15 @@ func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
 	}
 	_, p := x.Dims()
 	m.NFeatures = p
-	m.Tree = Grow(data, rows, Targets{Y: y}, SquaredError, GrowConfig{
+	m.Tree = Grow(data, rows, Targets{Y: y}, SquaredError, m.growConfig())
+	return nil
+}
+
+func (m *Regressor) growConfig() GrowConfig {
+	return GrowConfig{
 		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
 		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
-	})
-	return nil
+	}
 }
 
 // Predict returns the mean of each row's leaf.

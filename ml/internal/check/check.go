@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/weirhq/weir/ml"
 )
 
 // ErrEmpty is returned (wrapped) for a training set without rows.
@@ -168,4 +170,67 @@ func Finite(x *mat.Dense, n int, bad func(i int) bool) error {
 		}
 	}
 	return nil
+}
+
+// NonNegative refuses a NaN, infinite or negative float option.
+func NonNegative(est, field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a finite number ≥ 0"}
+	}
+	return nil
+}
+
+// Positive refuses a NaN, infinite, zero or negative float option.
+func Positive(est, field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a finite number > 0"}
+	}
+	return nil
+}
+
+// Unit refuses a float option outside [0, 1] (or NaN).
+func Unit(est, field string, v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a number in [0, 1]"}
+	}
+	return nil
+}
+
+// OpenUnit refuses a float option outside (0, 1) (or NaN).
+func OpenUnit(est, field string, v float64) error {
+	if !(v > 0 && v < 1) {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a number in (0, 1)"}
+	}
+	return nil
+}
+
+// IntAtLeast refuses an integer option below lo; zero, the "default"
+// value of the option, is allowed when zeroOK is true.
+func IntAtLeast(est, field string, v, lo int, zeroOK bool) error {
+	if v < lo && !(zeroOK && v == 0) {
+		rule := fmt.Sprintf("an integer ≥ %d", lo)
+		if zeroOK {
+			rule += " (or 0 for the default)"
+		}
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: rule}
+	}
+	return nil
+}
+
+// First returns the first non-nil error.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Or returns *p, or def when p is nil.
+func Or[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
 }
