@@ -67,7 +67,7 @@ func (o BoostOptions) resolved(est string) (BoostOptions, error) {
 // boost runs the boosting rounds: for each round and output k it computes
 // gradients from the raw scores f (n × k, row-major), grows a Newton tree,
 // scales its leaves by the learning rate and adds it to f.
-func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h []float64, k int)) ([][]*tree.Tree, error) {
+func boost(o BoostOptions, x *mat.Dense, w []float64, k int, f []float64, grad func(f, g, h []float64, k int)) ([][]*tree.Tree, error) {
 	n, _ := x.Dims()
 	data, err := tree.FitBinner(x, o.MaxBins, 200000).Transform(x)
 	if err != nil {
@@ -82,6 +82,16 @@ func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h [
 	rounds := make([][]*tree.Tree, o.NEstimators)
 	for it := 0; it < o.NEstimators; it++ {
 		grad(f, g, h, k)
+		if w != nil {
+			// Row weights scale each row's gradient and Hessian, as in
+			// scikit-learn's HistGradientBoosting.
+			for i := 0; i < n; i++ {
+				for c := 0; c < k; c++ {
+					g[i*k+c] *= w[i]
+					h[i*k+c] *= w[i]
+				}
+			}
+		}
 		rounds[it] = make([]*tree.Tree, k)
 		for c := 0; c < k; c++ {
 			for i := 0; i < n; i++ {
@@ -102,6 +112,43 @@ func boost(o BoostOptions, x *mat.Dense, k int, f []float64, grad func(f, g, h [
 		}
 	}
 	return rounds, nil
+}
+
+// boostImportances is the mean over the trees that split at least once of
+// each tree's split gains per feature divided by its row count, normalised
+// to sum to 1: scikit-learn's GradientBoosting feature_importances_. With
+// squared error (and L2 = 0) a Newton gain is the squared-error decrease,
+// so the regressor's values are scikit-learn's; the classifier's use the
+// Newton gain G²/H of the log-loss (what XGBoost and LightGBM call gain
+// importance) where scikit-learn uses the squared-error decrease of the
+// residuals.
+func boostImportances(trees []*tree.Tree, p int) []float64 {
+	out := make([]float64, p)
+	for _, t := range trees {
+		if len(t.Feature) <= 1 || t.Samples[0] == 0 {
+			continue
+		}
+		for j, v := range t.GainByFeature(p) {
+			out[j] += v / float64(t.Samples[0])
+		}
+	}
+	return tree.Normalize(out)
+}
+
+// FeatureImportances returns the impurity importance of each feature,
+// summing to 1 (see boostImportances).
+func (m *BoostingRegressor) FeatureImportances() []float64 {
+	return boostImportances(m.Trees, m.NFeatures)
+}
+
+// FeatureImportances returns the gain importance of each feature, summing
+// to 1 (see boostImportances).
+func (m *BoostingClassifier) FeatureImportances() []float64 {
+	var all []*tree.Tree
+	for _, r := range m.Trees {
+		all = append(all, r...)
+	}
+	return boostImportances(all, m.NFeatures)
 }
 
 // rawScores returns init + the sum of the trees for each row, n × k.
@@ -138,7 +185,13 @@ type BoostingRegressor struct {
 }
 
 // Fit boosts trees on X and y.
-func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error {
+func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted boosts trees with a weight per row (nil means 1 each): the
+// starting prediction is the weighted mean and each row's gradient and
+// Hessian are scaled by its weight, as in scikit-learn's
+// HistGradientBoostingRegressor.fit(X, y, sample_weight).
+func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	o, err := m.resolved("ensemble.BoostingRegressor")
 	if err != nil {
 		return err
@@ -147,16 +200,24 @@ func (m *BoostingRegressor) Fit(x *mat.Dense, y []float64) error {
 		return err
 	}
 	n, p := x.Dims()
-	var mean float64
-	for _, v := range y {
-		mean += v
+	if err := check.Weights(w, n); err != nil {
+		return err
 	}
-	mean /= float64(n)
+	var mean, sw float64
+	for i, v := range y {
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
+		}
+		mean += wi * v
+		sw += wi
+	}
+	mean /= sw
 	f := make([]float64, n)
 	for i := range f {
 		f[i] = mean
 	}
-	rounds, err := boost(o, x, 1, f, func(f, g, h []float64, _ int) {
+	rounds, err := boost(o, x, w, 1, f, func(f, g, h []float64, _ int) {
 		for i := range f {
 			g[i], h[i] = f[i]-y[i], 1
 		}
@@ -188,6 +249,9 @@ func (m *BoostingRegressor) Predict(x *mat.Dense) ([]float64, error) {
 // (multinomial).
 type BoostingClassifier struct {
 	BoostOptions
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// scikit-learn's class_weight="balanced").
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
 	Classes []int `json:"classes"`
 	// NFeatures is the number of input columns.
@@ -200,7 +264,14 @@ type BoostingClassifier struct {
 }
 
 // Fit boosts trees on X and the class labels y.
-func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
+func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted boosts trees with a weight per row (nil means 1 each),
+// multiplied by ClassWeight: the starting scores use the weighted class
+// priors and each row's gradients and Hessians are scaled by its weight,
+// as in scikit-learn's HistGradientBoostingClassifier.fit(X, y,
+// sample_weight).
+func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
 	o, err := m.resolved("ensemble.BoostingClassifier")
 	if err != nil {
 		return err
@@ -210,10 +281,26 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("ensemble.BoostingClassifier: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
 	nc := len(classes)
 	prior := make([]float64, nc)
-	for _, v := range yi {
-		prior[v]++
+	var total float64
+	for i, v := range yi {
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
+		}
+		prior[v] += wi
+		total += wi
 	}
 	var init []float64
 	k := nc
@@ -223,14 +310,14 @@ func (m *BoostingClassifier) Fit(x *mat.Dense, y []int) error {
 	} else {
 		init = make([]float64, nc)
 		for c := range init {
-			init[c] = math.Log(prior[c] / float64(n))
+			init[c] = math.Log(prior[c] / total)
 		}
 	}
 	f := make([]float64, n*k)
 	for i := 0; i < n; i++ {
 		copy(f[i*k:i*k+k], init)
 	}
-	rounds, err := boost(o, x, k, f, func(f, g, h []float64, k int) {
+	rounds, err := boost(o, x, w, k, f, func(f, g, h []float64, k int) {
 		parallelRows(n, 4096, func(lo, hi int) {
 			prob := make([]float64, nc)
 			for i := lo; i < hi; i++ {

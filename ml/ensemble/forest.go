@@ -1,6 +1,7 @@
 package ensemble
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -8,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 	"github.com/weirhq/weir/ml/tree"
 )
@@ -52,6 +54,34 @@ func (o ForestOptions) resolved(est string, p int) (ForestOptions, error) {
 		o.NEstimators = 100
 	}
 	return o, nil
+}
+
+// forestImportances is scikit-learn's forest feature_importances_: the
+// mean over the trees that split at least once of each tree's normalised
+// impurity importances, normalised again.
+func forestImportances(trees []*tree.Tree, p int) []float64 {
+	out := make([]float64, p)
+	for _, t := range trees {
+		if len(t.Feature) <= 1 {
+			continue
+		}
+		for j, v := range tree.Normalize(t.GainByFeature(p)) {
+			out[j] += v
+		}
+	}
+	return tree.Normalize(out)
+}
+
+// FeatureImportances returns the impurity importance of each feature,
+// summing to 1 (scikit-learn's feature_importances_).
+func (m *ForestClassifier) FeatureImportances() []float64 {
+	return forestImportances(m.Trees, m.NFeatures)
+}
+
+// FeatureImportances returns the impurity importance of each feature,
+// summing to 1 (scikit-learn's feature_importances_).
+func (m *ForestRegressor) FeatureImportances() []float64 {
+	return forestImportances(m.Trees, m.NFeatures)
 }
 
 // treeSeed derives tree i's seed from the forest's (SplitMix64).
@@ -105,6 +135,10 @@ func growForest(o ForestOptions, data *tree.Binned, n int, t tree.Targets, crit 
 // probabilities are the mean of the trees' leaf class frequencies.
 type ForestClassifier struct {
 	ForestOptions
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// scikit-learn's class_weight="balanced", computed on all of y, not
+	// per bootstrap sample).
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
 	Classes []int `json:"classes"`
 	// NFeatures is the number of input columns.
@@ -114,12 +148,27 @@ type ForestClassifier struct {
 }
 
 // Fit grows the forest on X and the class labels y.
-func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
+func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the forest with a weight per row (nil means 1 each),
+// multiplied by ClassWeight; a row drawn twice into a bootstrap sample
+// counts twice its weight, as in scikit-learn's fit(X, y, sample_weight).
+func (m *ForestClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
 	classes, yi, err := check.Classes(x, y)
 	if err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("ensemble.ForestClassifier: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
 	o, err := m.resolved("ensemble.ForestClassifier", p)
 	if err != nil {
 		return err
@@ -137,7 +186,7 @@ func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
 		mf = max(1, int(math.Sqrt(float64(p))))
 	}
 	m.Classes, m.NFeatures = classes, p
-	m.Trees = growForest(o, data, n, tree.Targets{Class: cls, K: len(classes)}, tree.Gini, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Class: cls, K: len(classes), Weight: w}, tree.Gini, mf)
 	return nil
 }
 
@@ -181,11 +230,18 @@ type ForestRegressor struct {
 }
 
 // Fit grows the forest on X and y.
-func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
+func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the forest with a weight per row (nil means 1 each),
+// as in scikit-learn's fit(X, y, sample_weight).
+func (m *ForestRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	if err := check.XY(x, y); err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
 	o, err := m.resolved("ensemble.ForestRegressor", p)
 	if err != nil {
 		return err
@@ -199,7 +255,7 @@ func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
 		mf = p
 	}
 	m.NFeatures = p
-	m.Trees = growForest(o, data, n, tree.Targets{Y: y}, tree.SquaredError, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Y: y, Weight: w}, tree.SquaredError, mf)
 	return nil
 }
 

@@ -62,8 +62,15 @@ type Lasso struct {
 
 // Fit fits the model to X and y.
 func (m *Lasso) Fit(x *mat.Dense, y []float64) error {
+	return m.FitWeighted(x, y, nil)
+}
+
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// scikit-learn's fit(X, y, sample_weight): the weights are rescaled to sum
+// to the number of rows and weight each row's squared error.
+func (m *Lasso) FitWeighted(x *mat.Dense, y, w []float64) error {
 	e := ElasticNet{Alpha: m.Alpha, L1Ratio: new(1.0), NoIntercept: m.NoIntercept, Tol: m.Tol, MaxIter: m.MaxIter}
-	if err := e.fit("linear.Lasso", x, y); err != nil {
+	if err := e.fit("linear.Lasso", x, y, w); err != nil {
 		return err
 	}
 	m.Coef, m.Intercept, m.Iterations, m.Converged = e.Coef, e.Intercept, e.Iterations, e.Converged
@@ -82,10 +89,17 @@ func (m *ElasticNet) Predict(x *mat.Dense) ([]float64, error) {
 
 // Fit fits the model to X and y.
 func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
-	return m.fit("linear.ElasticNet", x, y)
+	return m.fit("linear.ElasticNet", x, y, nil)
 }
 
-func (m *ElasticNet) fit(est string, x *mat.Dense, y []float64) error {
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// scikit-learn's fit(X, y, sample_weight): the weights are rescaled to sum
+// to the number of rows and weight each row's squared error.
+func (m *ElasticNet) FitWeighted(x *mat.Dense, y, w []float64) error {
+	return m.fit("linear.ElasticNet", x, y, w)
+}
+
+func (m *ElasticNet) fit(est string, x *mat.Dense, y, w []float64) error {
 	alpha, l1Ratio, tol, maxIter := check.Or(m.Alpha, 1), check.Or(m.L1Ratio, 0.5), check.Or(m.Tol, 1e-4), m.MaxIter
 	if maxIter == 0 {
 		maxIter = 1000
@@ -102,9 +116,27 @@ func (m *ElasticNet) fit(est string, x *mat.Dense, y []float64) error {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
 	mu, ymu := make([]float64, p), 0.0
-	if !m.NoIntercept {
+	// interceptMu and interceptY are the means the intercept is computed
+	// from; with weights, X and y are replaced by their weighted, centred
+	// and √w-scaled copies (weights rescaled to sum to n).
+	interceptMu, interceptY := mu, ymu
+	if w != nil {
+		var sum float64
+		for _, v := range w {
+			sum += v
+		}
+		ws := make([]float64, n)
+		for i, v := range w {
+			ws[i] = v * float64(n) / sum
+		}
+		x, y, interceptMu, interceptY = weightedCentre(x, y, ws, m.NoIntercept)
+	} else if !m.NoIntercept {
 		mu, ymu = columnMeans(x, y)
+		interceptMu, interceptY = mu, ymu
 	}
 	// Column-major centred copy of X, and the centred target.
 	raw := x.RawMatrix()
@@ -127,7 +159,7 @@ func (m *ElasticNet) fit(est string, x *mat.Dense, y []float64) error {
 		yc[i] = v - ymu
 	}
 	resid := append([]float64(nil), yc...)
-	w := make([]float64, p)
+	coef := make([]float64, p)
 	l1 := alpha * l1Ratio * float64(n)
 	l2 := alpha * (1 - l1Ratio) * float64(n)
 	dwTol := tol
@@ -140,28 +172,28 @@ func (m *ElasticNet) fit(est string, x *mat.Dense, y []float64) error {
 			if norms[j] == 0 {
 				continue
 			}
-			old := w[j]
+			old := coef[j]
 			rho := dot(cols[j], resid) + old*norms[j]
 			nw := math.Copysign(math.Max(math.Abs(rho)-l1, 0), rho) / (norms[j] + l2)
 			if d := nw - old; d != 0 {
 				axpy(-d, cols[j], resid)
-				w[j] = nw
+				coef[j] = nw
 			}
 			dwMax = math.Max(dwMax, math.Abs(nw-old))
 			wMax = math.Max(wMax, math.Abs(nw))
 		}
 		if wMax == 0 || dwMax/wMax < dwTol || iter == maxIter {
-			if gap := dualityGap(cols, resid, yc, w, l1, l2); gap < tol {
+			if gap := dualityGap(cols, resid, yc, coef, l1, l2); gap < tol {
 				m.Converged = true
 				break
 			}
 		}
 	}
 	m.Iterations = min(iter, maxIter)
-	m.Coef = w
-	m.Intercept = ymu
-	for j, c := range w {
-		m.Intercept -= mu[j] * c
+	m.Coef = coef
+	m.Intercept = interceptY
+	for j, c := range coef {
+		m.Intercept -= interceptMu[j] * c
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 )
 
@@ -28,6 +29,9 @@ type LogisticRegression struct {
 	// MaxIter is the maximum number of L-BFGS iterations, ≥ 1; 0 means
 	// 100.
 	MaxIter int `json:"max_iter,omitempty"`
+	// ClassWeight weights each class's rows in the loss (nil: all 1;
+	// ml.Balanced: scikit-learn's class_weight="balanced").
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels seen in training.
 	Classes []int `json:"classes"`
 	// Coef has one row of coefficients per class (a single row, for the
@@ -48,7 +52,12 @@ type LogisticRegression struct {
 }
 
 // Fit fits the model to X and the class labels y.
-func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
+func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// multiplied by ClassWeight: each row's log-loss counts wᵢ times, as in
+// scikit-learn's fit(X, y, sample_weight).
+func (m *LogisticRegression) FitWeighted(x *mat.Dense, y []int, w []float64) error {
 	c, tol, maxIter := m.C, check.Or(m.Tol, 1e-4), m.MaxIter
 	if c == 0 {
 		c = 1
@@ -68,13 +77,23 @@ func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
 	if err != nil {
 		return err
 	}
-	_, p := x.Dims()
+	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("linear.LogisticRegression: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
 	k := len(classes)
 	rows := k
 	if k == 2 {
 		rows = 1
 	}
-	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / c}
+	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / c, w: w}
 	dim := rows * (p + 1)
 	// The line search asks for the value and then the gradient at the
 	// same point; computing both in one pass over the data and caching
@@ -134,6 +153,7 @@ type logLoss struct {
 	rows, p   int
 	intercept bool
 	l2        float64
+	w         []float64 // row weights, nil for all 1
 }
 
 // eval returns the objective at w and, when grad is non-nil, stores the
@@ -171,9 +191,16 @@ func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
 				// Binomial: loss = log(1+e^z) - y z.
 				zz := z[0]
 				yv := float64(o.y[i])
-				loss += softplus(zz) - yv*zz
+				if o.w == nil {
+					loss += softplus(zz) - yv*zz
+				} else {
+					loss += o.w[i] * (softplus(zz) - yv*zz)
+				}
 				if g != nil {
 					d := sigmoid(zz) - yv
+					if o.w != nil {
+						d *= o.w[i]
+					}
 					axpy(d, xi, g[:p])
 					g[p] += d
 				}
@@ -189,13 +216,18 @@ func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
 				sum += z[r]
 			}
 			// loss = logsumexp - z_y
-			loss += math.Log(sum) + zmax - (math.Log(z[o.y[i]]) + zmax)
+			wi := 1.0
+			if o.w != nil {
+				wi = o.w[i]
+			}
+			loss += wi * (math.Log(sum) + zmax - (math.Log(z[o.y[i]]) + zmax))
 			if g != nil {
 				for r := 0; r < rows; r++ {
 					d := z[r] / sum
 					if r == o.y[i] {
 						d--
 					}
+					d *= wi
 					axpy(d, xi, g[r*stride:r*stride+p])
 					g[r*stride+p] += d
 				}

@@ -28,8 +28,13 @@ type LinearRegression struct {
 }
 
 // Fit fits the model to X and y.
-func (m *LinearRegression) Fit(x *mat.Dense, y []float64) error {
-	coef, b, err := fitLeastSquares(x, y, 0, m.NoIntercept)
+func (m *LinearRegression) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model to X and y with a weight per row (nil means
+// 1 each), minimising Σ wᵢ·(yᵢ - xᵢ·w - b)², scikit-learn's
+// fit(X, y, sample_weight).
+func (m *LinearRegression) FitWeighted(x *mat.Dense, y, w []float64) error {
+	coef, b, err := fitLeastSquares(x, y, w, 0, m.NoIntercept)
 	if err != nil {
 		return err
 	}
@@ -58,12 +63,17 @@ type Ridge struct {
 }
 
 // Fit fits the model to X and y.
-func (m *Ridge) Fit(x *mat.Dense, y []float64) error {
+func (m *Ridge) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model to X and y with a weight per row (nil means
+// 1 each), minimising Σ wᵢ·(yᵢ - xᵢ·w - b)² + Alpha·||w||², scikit-learn's
+// fit(X, y, sample_weight).
+func (m *Ridge) FitWeighted(x *mat.Dense, y, w []float64) error {
 	alpha := check.Or(m.Alpha, 1)
 	if err := check.NonNegative("linear.Ridge", "Alpha", alpha); err != nil {
 		return err
 	}
-	coef, b, err := fitLeastSquares(x, y, alpha, m.NoIntercept)
+	coef, b, err := fitLeastSquares(x, y, w, alpha, m.NoIntercept)
 	if err != nil {
 		return err
 	}
@@ -76,11 +86,23 @@ func (m *Ridge) Predict(x *mat.Dense) ([]float64, error) {
 	return predictLinear(x, m.Coef, m.Intercept)
 }
 
-func fitLeastSquares(x *mat.Dense, y []float64, alpha float64, noIntercept bool) ([]float64, float64, error) {
+func fitLeastSquares(x *mat.Dense, y, w []float64, alpha float64, noIntercept bool) ([]float64, float64, error) {
 	if err := check.XY(x, y); err != nil {
 		return nil, 0, err
 	}
-	_, p := x.Dims()
+	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return nil, 0, err
+	}
+	if w != nil {
+		xs, ys, mu, ymu := weightedCentre(x, y, w, noIntercept)
+		coef, _, _ := fitLeastSquares(xs, ys, nil, alpha, true)
+		b := ymu
+		for j, c := range coef {
+			b -= mu[j] * c
+		}
+		return coef, b, nil
+	}
 	mu, ymu := make([]float64, p), 0.0
 	if !noIntercept {
 		mu, ymu = columnMeans(x, y)

@@ -244,6 +244,95 @@ def gen_trees(sets):
     dump("trees.json", out)
 
 
+def gen_weights(sets):
+    """Sample and class weights, impurity and permutation importances."""
+    from sklearn.inspection import permutation_importance
+    out = dict(sklearn=sklearn.__version__)
+    X, y = sets["diabetes"]
+    w = np.round(np.random.RandomState(1).uniform(0.2, 3.0, len(y)), 3)
+    lin = []
+    for name, m in [("ols", LinearRegression()), ("ridge", Ridge(alpha=1.0)),
+                    ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=1000000)),
+                    ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=1000000))]:
+        m.fit(X, y, sample_weight=w)
+        lin.append(dict(model=name, coef=tolist(m.coef_), intercept=float(m.intercept_)))
+    out["linear"] = dict(dataset="diabetes", weights=tolist(w), cases=lin)
+    logit = []
+    for ds, cw, use_w in [("breast_cancer", "balanced", True), ("iris", {0: 1.0, 1: 3.0, 2: 0.5}, False)]:
+        Xc, yc = sets[ds]
+        Xc = StandardScaler().fit_transform(Xc)
+        wc = np.round(np.random.RandomState(2).uniform(0.2, 3.0, len(yc)), 3)
+        m = LogisticRegression(tol=1e-10, max_iter=10000, class_weight=cw).fit(Xc, yc, sample_weight=wc if use_w else None)
+        logit.append(dict(dataset=ds, class_weight=cw if cw == "balanced" else {str(k): v for k, v in cw.items()},
+                          weights=tolist(wc) if use_w else None, coef=tolist(m.coef_), intercept=tolist(m.intercept_)))
+    out["logistic"] = logit
+    # Weighted trees: exact structure and importances of depth-3 trees.
+    trees = []
+    for ds, cls, cw in [("diabetes", DecisionTreeRegressor, None), ("breast_cancer", DecisionTreeClassifier, "balanced"),
+                        ("iris", DecisionTreeClassifier, None)]:
+        Xt, yt = sets[ds]
+        wt = np.round(np.random.RandomState(3).uniform(0.2, 3.0, len(yt)), 3)
+        for weighted in [False, True]:
+            kw = dict(max_depth=3, random_state=0)
+            if cw and weighted:
+                kw["class_weight"] = cw
+            m = cls(**kw).fit(Xt, yt, sample_weight=wt if weighted else None)
+            trees.append(dict(dataset=ds, weighted=weighted, class_weight=cw if weighted else None,
+                              weights=tolist(wt) if weighted else None,
+                              feature=tolist(m.tree_.feature), threshold=tolist(m.tree_.threshold),
+                              importances=tolist(m.feature_importances_)))
+    out["trees"] = trees
+    # Ensembles' impurity importances.
+    ens = []
+    Xb, yb = sets["breast_cancer"]
+    m = RandomForestClassifier(n_estimators=200, random_state=0, n_jobs=2).fit(Xb, yb)
+    ens.append(dict(dataset="breast_cancer", model="forest", importances=tolist(m.feature_importances_)))
+    Xd, yd = sets["diabetes"]
+    m = RandomForestRegressor(n_estimators=200, random_state=0, n_jobs=2).fit(Xd, yd)
+    ens.append(dict(dataset="diabetes", model="forest", importances=tolist(m.feature_importances_)))
+    m = GradientBoostingRegressor(n_estimators=50, max_depth=3, learning_rate=0.1, random_state=0).fit(Xd, yd)
+    ens.append(dict(dataset="diabetes", model="gbt", importances=tolist(m.feature_importances_)))
+    m = GradientBoostingClassifier(n_estimators=50, max_depth=3, learning_rate=0.1, random_state=0).fit(Xb, yb)
+    ens.append(dict(dataset="breast_cancer", model="gbt", importances=tolist(m.feature_importances_)))
+    out["ensembles"] = ens
+    # Weighted and class-weighted boosting and forests: held-out scores.
+    Xs, ys = sets["synth_classification"]
+    keep = (ys != 2) | (np.arange(len(ys)) % 6 == 0)  # class 2 made rare
+    Xs, ys = Xs[keep], ys[keep]
+    tr, te = train_test_split(np.arange(len(ys)), test_size=0.3, random_state=0, stratify=ys)
+    scores = []
+    for name, m in [("hgbt", HistGradientBoostingClassifier(max_iter=100, max_depth=6, early_stopping=False, class_weight="balanced", random_state=0)),
+                    ("forest", RandomForestClassifier(n_estimators=100, class_weight="balanced", random_state=0, n_jobs=2)),
+                    ("logistic", LogisticRegression(class_weight="balanced", max_iter=1000))]:
+        m.fit(Xs[tr], ys[tr])
+        scores.append(dict(model=name, balanced_accuracy=metrics.balanced_accuracy_score(ys[te], m.predict(Xs[te])),
+                           recall=tolist(metrics.recall_score(ys[te], m.predict(Xs[te]), average=None))))
+    out["class_weight_scores"] = dict(dataset="synth_classification", keep=tolist(np.nonzero(keep)[0]), train=tolist(tr), test=tolist(te), cases=scores)
+    # Permutation importance with the row orders scikit-learn uses, so the
+    # Go side can reproduce it exactly.
+    perm = []
+    for ds, m, n_repeats, seed in [("diabetes", Ridge(alpha=1.0), 5, 0), ("iris", LogisticRegression(max_iter=1000), 4, 3)]:
+        Xp, yp = sets[ds]
+        if ds == "iris":
+            Xp = StandardScaler().fit_transform(Xp)
+        m.fit(Xp, yp)
+        r = permutation_importance(m, Xp, yp, n_repeats=n_repeats, random_state=seed)
+        rs = np.random.RandomState(seed)
+        rs = np.random.RandomState(rs.randint(np.iinfo(np.int32).max + 1))
+        idx = np.arange(len(yp))
+        cur = np.arange(len(yp))
+        orders = []
+        for _ in range(n_repeats):
+            rs.shuffle(idx)
+            cur = cur[idx]
+            orders.append(tolist(cur))
+        perm.append(dict(dataset=ds, model=type(m).__name__, standardize=ds == "iris", n_repeats=n_repeats, seed=seed,
+                         permutations=orders, mean=tolist(r.importances_mean), std=tolist(r.importances_std),
+                         raw=tolist(r.importances)))
+    out["permutation"] = perm
+    dump("weights.json", out)
+
+
 def gen_kmeans(sets):
     out = dict(sklearn=sklearn.__version__, cases=[])
     for ds, k, std in [("iris", 3, False), ("wine", 3, True), ("synth_blobs", 5, False), ("synth_blobs", 8, False)]:
@@ -262,7 +351,8 @@ def main():
     sets = load_sets()
     for name, gen in [("metrics", lambda: gen_metrics()), ("preprocess", lambda: gen_preprocess(sets)),
                       ("linear", lambda: gen_linear(sets)), ("logistic", lambda: gen_logistic(sets)),
-                      ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets))]:
+                      ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets)),
+                      ("weights", lambda: gen_weights(sets))]:
         if not only or name in only:
             gen()
 

@@ -37,6 +37,11 @@ type Targets struct {
 	Y []float64
 	// Grad and Hess hold gradients and Hessians for Newton.
 	Grad, Hess []float64
+	// Weight holds a weight per row for Gini and SquaredError (nil means
+	// 1 each): class counts and sums become weighted, as scikit-learn's
+	// sample_weight. MinSamplesLeaf still counts rows. Newton takes
+	// weights folded into Grad and Hess instead.
+	Weight []float64
 }
 
 // GrowConfig limits tree growth. The zero value grows a full tree.
@@ -96,7 +101,8 @@ type grower struct {
 	t       Targets
 	crit    Criterion
 	cfg     GrowConfig
-	s       int // stats per bin
+	s       int  // stats per bin
+	wtd     bool // Gini or SquaredError with row weights: one more stat, the row count
 	rng     *rand.Rand
 	tree    *Tree
 	feats   []int
@@ -149,6 +155,10 @@ func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig)
 	case Newton:
 		g.s, g.nOut = 3, 1
 	}
+	if t.Weight != nil && crit != Newton {
+		g.wtd = true
+		g.s++
+	}
 	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0xda3e39cb94b95bdb))
 	g.offsets = make([]int, p+1)
 	// Every feature gets MaxBins cells, so that the hot loops index a
@@ -170,6 +180,12 @@ func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig)
 
 // accumulate adds the stats of rows to s.
 func (g *grower) accumulate(rows []int32, s []float64) {
+	if g.wtd {
+		for _, r := range rows {
+			g.addRow(r, s)
+		}
+		return
+	}
 	switch g.crit {
 	case Gini:
 		for _, r := range rows {
@@ -191,6 +207,17 @@ func (g *grower) accumulate(rows []int32, s []float64) {
 
 // addRow adds the stats of row r to s.
 func (g *grower) addRow(r int32, s []float64) {
+	if g.wtd {
+		w := g.t.Weight[r]
+		if g.crit == Gini {
+			s[g.t.Class[r]] += w
+		} else {
+			s[0] += w * g.t.Y[r]
+			s[1] += w
+		}
+		s[g.s-1]++
+		return
+	}
 	switch g.crit {
 	case Gini:
 		s[g.t.Class[r]]++
@@ -210,7 +237,7 @@ func (g *grower) score(s []float64) float64 {
 	switch g.crit {
 	case Gini:
 		var n, sq float64
-		for _, c := range s {
+		for _, c := range s[:g.t.K] {
 			n += c
 			sq += c * c
 		}
@@ -229,6 +256,9 @@ func (g *grower) score(s []float64) float64 {
 }
 
 func (g *grower) count(s []float64) float64 {
+	if g.wtd {
+		return s[g.s-1]
+	}
 	switch g.crit {
 	case Gini:
 		var n float64
@@ -254,8 +284,14 @@ func (g *grower) leafValue(s []float64) []float64 {
 	out := make([]float64, g.nOut)
 	switch g.crit {
 	case Gini:
-		n := g.count(s)
-		for k, c := range s {
+		var n float64
+		for _, c := range s[:g.t.K] {
+			n += c
+		}
+		if n == 0 {
+			n = 1
+		}
+		for k, c := range s[:g.t.K] {
 			out[k] = c / n
 		}
 	case SquaredError:
@@ -271,7 +307,7 @@ func (g *grower) pure(s []float64) bool {
 		return false
 	}
 	nonzero := 0
-	for _, c := range s {
+	for _, c := range s[:g.t.K] {
 		if c > 0 {
 			nonzero++
 		}
@@ -309,6 +345,11 @@ func (g *grower) histogram(rows []int32, feats []int, h []float64) {
 		g.gathC = make([]int32, n, cap(g.gathA))
 	}
 	a, b, c := g.gathA[:n], g.gathB[:n], g.gathC[:n]
+	if g.wtd {
+		for k, r := range rows {
+			b[k] = g.t.Weight[r]
+		}
+	}
 	switch g.crit {
 	case Gini:
 		for k, r := range rows {
@@ -353,6 +394,22 @@ func (g *grower) histogram(rows []int32, feats []int, h []float64) {
 func (g *grower) histogramFeature(rows []int32, j int, h, a, b []float64, c []int32) {
 	col := g.data.Cols[j]
 	base := h[g.offsets[j]:g.offsets[j+1]]
+	if g.wtd {
+		// Weighted stats with the row count last: a slower, separate loop
+		// so that the unweighted loops below stay as they are.
+		k := g.s
+		for i, r := range rows {
+			cell := base[int(col[r])*k : int(col[r])*k+k]
+			if g.crit == Gini {
+				cell[c[i]] += b[i]
+			} else {
+				cell[0] += b[i] * a[i]
+				cell[1] += b[i]
+			}
+			cell[k-1]++
+		}
+		return
+	}
 	switch g.crit {
 	case Gini:
 		k := g.s
@@ -515,7 +572,7 @@ const parallelDepth = 3
 // sub returns a grower sharing g's data and configuration that grows into
 // a tree of its own.
 func (g *grower) sub() *grower {
-	return &grower{data: g.data, t: g.t, crit: g.crit, cfg: g.cfg, s: g.s, rng: g.rng, tree: &Tree{NOut: g.nOut},
+	return &grower{data: g.data, t: g.t, crit: g.crit, cfg: g.cfg, s: g.s, wtd: g.wtd, rng: g.rng, tree: &Tree{NOut: g.nOut},
 		feats: g.feats, histLen: g.histLen, offsets: g.offsets, nOut: g.nOut}
 }
 

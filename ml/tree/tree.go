@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 )
 
@@ -147,6 +148,36 @@ func (t *Tree) LeafBinned(b *Binned, i int) int {
 	return int(n)
 }
 
+// GainByFeature returns the sum of the split gains of each of p features.
+// A split's Gain is its decrease of the node impurity weighted by the
+// node's (weighted) row count, N·I(parent) - N_L·I(left) - N_R·I(right),
+// for Gini and SquaredError, so normalised it is scikit-learn's impurity
+// importance (feature_importances_).
+func (t *Tree) GainByFeature(p int) []float64 {
+	out := make([]float64, p)
+	for n, f := range t.Feature {
+		if f >= 0 && int(f) < p {
+			out[f] += t.Gain[n]
+		}
+	}
+	return out
+}
+
+// Normalize scales v to sum to 1 in place (all zeros stay zeros) and
+// returns it.
+func Normalize(v []float64) []float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	if s > 0 {
+		for i := range v {
+			v[i] /= s
+		}
+	}
+	return v
+}
+
 // NodeValue returns the values of node n.
 func (t *Tree) NodeValue(n int) []float64 { return t.Value[n*t.NOut : (n+1)*t.NOut] }
 
@@ -221,6 +252,9 @@ type Classifier struct {
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// scikit-learn's class_weight="balanced").
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
 	Classes []int `json:"classes"`
 	// NFeatures is the number of input columns.
@@ -230,11 +264,26 @@ type Classifier struct {
 }
 
 // Fit grows the tree on X and the class labels y.
-func (m *Classifier) Fit(x *mat.Dense, y []int) error {
+func (m *Classifier) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the tree with a weight per row (nil means 1 each),
+// multiplied by ClassWeight: class counts are weighted sums, as in
+// scikit-learn's fit(X, y, sample_weight).
+func (m *Classifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
 	classes, yi, err := check.Classes(x, y)
 	if err != nil {
 		return err
 	}
+	if err := check.Weights(w, len(y)); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("tree.Classifier: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
 	if err := m.growConfig().Check("tree.Classifier", x.RawMatrix().Cols); err != nil {
 		return err
 	}
@@ -252,8 +301,17 @@ func (m *Classifier) Fit(x *mat.Dense, y []int) error {
 	}
 	_, p := x.Dims()
 	m.Classes, m.NFeatures = classes, p
-	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes)}, Gini, m.growConfig())
+	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes), Weight: w}, Gini, m.growConfig())
 	return nil
+}
+
+// FeatureImportances returns the impurity (Gini) importance of each
+// feature, summing to 1: scikit-learn's feature_importances_.
+func (m *Classifier) FeatureImportances() []float64 {
+	if m.Tree == nil {
+		return nil
+	}
+	return Normalize(m.Tree.GainByFeature(m.NFeatures))
 }
 
 func (m *Classifier) growConfig() GrowConfig {
@@ -328,8 +386,16 @@ type Regressor struct {
 }
 
 // Fit grows the tree on X and y.
-func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
+func (m *Regressor) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the tree with a weight per row (nil means 1 each):
+// leaf means and squared errors are weighted, as in scikit-learn's
+// fit(X, y, sample_weight).
+func (m *Regressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	if err := check.XY(x, y); err != nil {
+		return err
+	}
+	if err := check.Weights(w, len(y)); err != nil {
 		return err
 	}
 	if err := m.growConfig().Check("tree.Regressor", x.RawMatrix().Cols); err != nil {
@@ -345,8 +411,17 @@ func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
 	}
 	_, p := x.Dims()
 	m.NFeatures = p
-	m.Tree = Grow(data, rows, Targets{Y: y}, SquaredError, m.growConfig())
+	m.Tree = Grow(data, rows, Targets{Y: y, Weight: w}, SquaredError, m.growConfig())
 	return nil
+}
+
+// FeatureImportances returns the impurity (squared-error) importance of
+// each feature, summing to 1: scikit-learn's feature_importances_.
+func (m *Regressor) FeatureImportances() []float64 {
+	if m.Tree == nil {
+		return nil
+	}
+	return Normalize(m.Tree.GainByFeature(m.NFeatures))
 }
 
 func (m *Regressor) growConfig() GrowConfig {

@@ -234,3 +234,42 @@ func Or[T any](p *T, def T) T {
 	}
 	return *p
 }
+
+// Weights checks sample weights for n rows: nil (every row weighs 1), or
+// n finite values ≥ 0 with a positive sum.
+func Weights(w []float64, n int) error {
+	if w == nil {
+		return nil
+	}
+	if len(w) != n {
+		return fmt.Errorf("sample weights have %d values but X has %d rows", len(w), n)
+	}
+	var sum float64
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("sample weight row %d: %v is not a finite number ≥ 0", i+1, v)
+		}
+		sum += v
+	}
+	if sum <= 0 {
+		return errors.New("sample weights sum to 0; at least one row needs a positive weight")
+	}
+	return nil
+}
+
+// RowWeights combines sample weights sw (nil means 1) with per-class
+// weights cw (nil means none) for the class indexes yi: nil when both are
+// nil, else sw[i]·cw[yi[i]] per row.
+func RowWeights(sw []float64, cw []float64, yi []int) []float64 {
+	if cw == nil {
+		return sw
+	}
+	out := make([]float64, len(yi))
+	for i, c := range yi {
+		out[i] = cw[c]
+		if sw != nil {
+			out[i] *= sw[i]
+		}
+	}
+	return out
+}
