@@ -3,6 +3,8 @@ package ensemble
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -29,6 +31,42 @@ type BoostOptions struct {
 	L2 float64 `json:"l2,omitempty"`
 	// MaxBins is the number of bins per feature, in [2, 256]; 0 means 256.
 	MaxBins int `json:"max_bins,omitempty"`
+	// Subsample is the fraction of the training rows each round's trees
+	// are grown on, drawn without replacement (scikit-learn's
+	// GradientBoosting subsample), in (0, 1]; 0 means 1 (every row).
+	// The scores of every row are still updated by every tree.
+	Subsample float64 `json:"subsample,omitempty"`
+	// EarlyStopping holds out ValidationFraction of the rows and stops
+	// boosting when the validation loss has not improved by more than Tol
+	// for NIterNoChange rounds: scikit-learn's HistGradientBoosting
+	// early_stopping=True with scoring="loss". The trees grown up to the
+	// stop are kept. Off by default (scikit-learn's "auto" turns it on
+	// above 10,000 rows).
+	EarlyStopping bool `json:"early_stopping,omitempty"`
+	// ValidationFraction is the share of the rows held out for early
+	// stopping (stratified by class for classifiers), in (0, 1); 0 means
+	// 0.1.
+	ValidationFraction float64 `json:"validation_fraction,omitempty"`
+	// NIterNoChange is the number of rounds without improvement that stop
+	// boosting, ≥ 1; 0 means 10.
+	NIterNoChange int `json:"n_iter_no_change,omitempty"`
+	// Tol is the least improvement of the validation score (the negated
+	// loss) that counts, a finite number ≥ 0; nil means 1e-7.
+	Tol *float64 `json:"tol,omitempty"`
+	// Seed seeds the validation split and the subsampling.
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// BoostResult is what a boosting fit reports besides its trees.
+type BoostResult struct {
+	// NIter is the number of rounds fitted (scikit-learn's n_iter_): at
+	// most NEstimators, fewer after an early stop.
+	NIter int `json:"n_iter"`
+	// TrainScore and ValidationScore are, with EarlyStopping, the negated
+	// loss on the training and validation rows before the first round and
+	// after each round (train_score_, validation_score_); nil otherwise.
+	TrainScore      []float64 `json:"train_score,omitempty"`
+	ValidationScore []float64 `json:"validation_score,omitempty"`
 }
 
 // resolved checks the options and returns a copy with the defaults filled
@@ -46,6 +84,18 @@ func (o BoostOptions) resolved(est string) (BoostOptions, error) {
 		check.NonNegative(est, "L2", o.L2),
 		check.IntAtLeast(est, "MaxBins", o.MaxBins, 2, true),
 	)
+	if err == nil && o.Subsample != 0 && !(o.Subsample > 0 && o.Subsample <= 1) {
+		err = &ml.ParamError{Estimator: est, Field: "Subsample", Value: o.Subsample, Rule: "a number in (0, 1] (or 0 for 1)"}
+	}
+	if err == nil && o.ValidationFraction != 0 {
+		err = check.OpenUnit(est, "ValidationFraction", o.ValidationFraction)
+	}
+	if err == nil {
+		err = check.IntAtLeast(est, "NIterNoChange", o.NIterNoChange, 1, true)
+	}
+	if err == nil && o.Tol != nil {
+		err = check.NonNegative(est, "Tol", *o.Tol)
+	}
 	if err == nil && o.MaxBins > tree.MaxBins {
 		err = &ml.ParamError{Estimator: est, Field: "MaxBins", Value: o.MaxBins, Rule: fmt.Sprintf("an integer in [2, %d] (or 0 for %d)", tree.MaxBins, tree.MaxBins)}
 	}
@@ -65,13 +115,16 @@ func (o BoostOptions) resolved(est string) (BoostOptions, error) {
 }
 
 // boost runs the boosting rounds: for each round and output k it computes
-// gradients from the raw scores f (n × k, row-major), grows a Newton tree,
-// scales its leaves by the learning rate and adds it to f.
-func boost(o BoostOptions, x *mat.Dense, w []float64, k int, f []float64, grad func(f, g, h []float64, k int)) ([][]*tree.Tree, error) {
+// gradients from the raw scores f (n × k, row-major), grows a Newton tree
+// on the training rows (all of them, or a Subsample of them), scales its
+// leaves by the learning rate and adds it to f. With a validation set it
+// records the loss after every round and stops early (see BoostOptions).
+func boost(o BoostOptions, x *mat.Dense, w []float64, sp split, k int, f []float64, grad func(f, g, h []float64, k int), loss func(f []float64, rows []int32) float64) ([][]*tree.Tree, boostInfo, error) {
 	n, _ := x.Dims()
+	var info boostInfo
 	data, err := tree.FitBinner(x, o.MaxBins, 200000).Transform(x)
 	if err != nil {
-		return nil, err
+		return nil, info, err
 	}
 	g := make([]float64, n*k)
 	h := make([]float64, n*k)
@@ -79,7 +132,30 @@ func boost(o BoostOptions, x *mat.Dense, w []float64, k int, f []float64, grad f
 	hk := make([]float64, n)
 	rows := make([]int32, n)
 	leaves := make([]int32, n)
-	rounds := make([][]*tree.Tree, o.NEstimators)
+	subsample := o.Subsample
+	if subsample == 0 {
+		subsample = 1
+	}
+	simple := sp.val == nil && subsample == 1 // every row grown on, every round
+	var rng *rand.Rand
+	var inBag []bool
+	var nBag int
+	if !simple {
+		rng = rand.New(rand.NewPCG(o.Seed, 0x5ab5a3b1e))
+		inBag = make([]bool, n)
+		nBag = max(1, int(subsample*float64(len(sp.train))))
+	}
+	var scores []float64 // validation scores, higher is better (−loss)
+	record := func() bool {
+		if sp.val == nil {
+			return false
+		}
+		info.train = append(info.train, -loss(f, sp.train))
+		scores = append(scores, -loss(f, sp.val))
+		return o.shouldStop(scores)
+	}
+	record()
+	rounds := make([][]*tree.Tree, 0, o.NEstimators)
 	for it := 0; it < o.NEstimators; it++ {
 		grad(f, g, h, k)
 		if w != nil {
@@ -92,26 +168,160 @@ func boost(o BoostOptions, x *mat.Dense, w []float64, k int, f []float64, grad f
 				}
 			}
 		}
-		rounds[it] = make([]*tree.Tree, k)
+		bag := rows[:n]
+		if !simple {
+			// Draw the rows of this round (GradientBoosting's subsample:
+			// without replacement), from the training part.
+			clear(inBag)
+			if nBag == len(sp.train) {
+				for _, r := range sp.train {
+					inBag[r] = true
+				}
+			} else {
+				for _, j := range rng.Perm(len(sp.train))[:nBag] {
+					inBag[sp.train[j]] = true
+				}
+			}
+			bag = rows[:nBag]
+		}
+		round := make([]*tree.Tree, k)
 		for c := 0; c < k; c++ {
 			for i := 0; i < n; i++ {
 				gk[i], hk[i] = g[i*k+c], h[i*k+c]
-				rows[i] = int32(i)
 			}
-			t := tree.Grow(data, rows, tree.Targets{Grad: gk, Hess: hk}, tree.Newton, tree.GrowConfig{
+			if simple {
+				for i := range rows {
+					rows[i] = int32(i)
+				}
+			} else {
+				m := 0
+				for i, in := range inBag {
+					if in {
+						rows[m] = int32(i)
+						m++
+					}
+				}
+			}
+			t := tree.Grow(data, bag, tree.Targets{Grad: gk, Hess: hk}, tree.Newton, tree.GrowConfig{
 				MaxDepth: o.MaxDepth, MinSamplesLeaf: o.MinSamplesLeaf, L2: o.L2, ParallelFeatures: true, Leaves: leaves,
 			})
 			for j := range t.Value {
 				t.Value[j] *= o.LearningRate
 			}
-			// Update the scores with each row's leaf, known from growing.
-			for i, leaf := range leaves {
-				f[i*k+c] += t.Value[leaf]
+			// Update the scores with each row's leaf, known from growing
+			// for the rows grown on and looked up for the others.
+			if simple {
+				for i, leaf := range leaves {
+					f[i*k+c] += t.Value[leaf]
+				}
+			} else {
+				parallelRows(n, 4096, func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						leaf := leaves[i]
+						if !inBag[i] {
+							leaf = int32(t.LeafBinned(data, i))
+						}
+						f[i*k+c] += t.Value[leaf]
+					}
+				})
 			}
-			rounds[it][c] = t
+			round[c] = t
+		}
+		rounds = append(rounds, round)
+		if record() {
+			break
 		}
 	}
-	return rounds, nil
+	info.validation = scores
+	return rounds, info, nil
+}
+
+// boostInfo is what a boosting run reports besides its trees.
+type boostInfo struct {
+	train, validation []float64
+}
+
+// split is the partition of the rows into training and validation rows;
+// val is nil without early stopping (train is then every row).
+type split struct {
+	train, val []int32
+}
+
+// split draws the validation rows when early stopping is on: a
+// ValidationFraction of the rows (rounded up, as scikit-learn's
+// train_test_split), stratified by class when y is not nil.
+func (o BoostOptions) split(n int, y []int) split {
+	all := make([]int32, n)
+	for i := range all {
+		all[i] = int32(i)
+	}
+	if !o.EarlyStopping {
+		return split{train: all}
+	}
+	frac := o.ValidationFraction
+	if frac == 0 {
+		frac = 0.1
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 0x7a11da7e))
+	isVal := make([]bool, n)
+	if y == nil {
+		nVal := min(n-1, int(math.Ceil(frac*float64(n))))
+		for _, i := range rng.Perm(n)[:nVal] {
+			isVal[i] = true
+		}
+	} else {
+		byClass := map[int][]int{}
+		var classes []int
+		for i, c := range y {
+			if _, ok := byClass[c]; !ok {
+				classes = append(classes, c)
+			}
+			byClass[c] = append(byClass[c], i)
+		}
+		slices.Sort(classes)
+		for _, c := range classes {
+			idx := byClass[c]
+			nVal := min(len(idx)-1, int(math.Round(frac*float64(len(idx)))))
+			rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+			for _, i := range idx[:max(nVal, 0)] {
+				isVal[i] = true
+			}
+		}
+	}
+	var sp split
+	for i, v := range isVal {
+		if v {
+			sp.val = append(sp.val, int32(i))
+		} else {
+			sp.train = append(sp.train, int32(i))
+		}
+	}
+	return sp
+}
+
+// shouldStop is scikit-learn's HistGradientBoosting rule: stop when none
+// of the last NIterNoChange scores beats the score NIterNoChange+1 rounds
+// back (the first is the score before any tree) by more than Tol.
+func (o BoostOptions) shouldStop(scores []float64) bool {
+	nc := o.NIterNoChange
+	if nc == 0 {
+		nc = 10
+	}
+	ref := nc + 1
+	if len(scores) < ref {
+		return false
+	}
+	tol := 1e-7
+	if o.Tol != nil {
+		tol = *o.Tol
+	}
+	reference := scores[len(scores)-ref] + tol
+	for _, s := range scores[len(scores)-ref+1:] {
+		if s > reference {
+			return false
+		}
+	}
+	return true
 }
 
 // boostImportances is the mean over the trees that split at least once of
@@ -175,6 +385,7 @@ func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree) []float64 {
 // error.
 type BoostingRegressor struct {
 	BoostOptions
+	BoostResult
 	// NFeatures is the number of input columns.
 	NFeatures int `json:"n_features"`
 	// Init is the starting prediction (the training mean).
@@ -203,13 +414,11 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	if err := check.Weights(w, n); err != nil {
 		return err
 	}
+	sp := o.split(n, nil)
 	var mean, sw float64
-	for i, v := range y {
-		wi := 1.0
-		if w != nil {
-			wi = w[i]
-		}
-		mean += wi * v
+	for _, i := range sp.train {
+		wi := weightOf(w, int(i))
+		mean += wi * y[i]
 		sw += wi
 	}
 	mean /= sw
@@ -217,14 +426,25 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	for i := range f {
 		f[i] = mean
 	}
-	rounds, err := boost(o, x, w, 1, f, func(f, g, h []float64, _ int) {
+	rounds, info, err := boost(o, x, w, sp, 1, f, func(f, g, h []float64, _ int) {
 		for i := range f {
 			g[i], h[i] = f[i]-y[i], 1
 		}
+	}, func(f []float64, rows []int32) float64 {
+		// scikit-learn's half squared error.
+		var l, sw float64
+		for _, i := range rows {
+			d := y[i] - f[i]
+			wi := weightOf(w, int(i))
+			l += wi * 0.5 * d * d
+			sw += wi
+		}
+		return l / sw
 	})
 	if err != nil {
 		return err
 	}
+	m.BoostResult = BoostResult{NIter: len(rounds), TrainScore: info.train, ValidationScore: info.validation}
 	m.NFeatures, m.Init, m.Trees = p, mean, make([]*tree.Tree, len(rounds))
 	for i, r := range rounds {
 		m.Trees[i] = r[0]
@@ -249,6 +469,7 @@ func (m *BoostingRegressor) Predict(x *mat.Dense) ([]float64, error) {
 // (multinomial).
 type BoostingClassifier struct {
 	BoostOptions
+	BoostResult
 	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
 	// scikit-learn's class_weight="balanced").
 	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
@@ -292,14 +513,12 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 	}
 	w = check.RowWeights(w, cw, yi)
 	nc := len(classes)
+	sp := o.split(n, yi)
 	prior := make([]float64, nc)
 	var total float64
-	for i, v := range yi {
-		wi := 1.0
-		if w != nil {
-			wi = w[i]
-		}
-		prior[v] += wi
+	for _, i := range sp.train {
+		wi := weightOf(w, int(i))
+		prior[yi[i]] += wi
 		total += wi
 	}
 	var init []float64
@@ -317,7 +536,7 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 	for i := 0; i < n; i++ {
 		copy(f[i*k:i*k+k], init)
 	}
-	rounds, err := boost(o, x, w, k, f, func(f, g, h []float64, k int) {
+	rounds, info, err := boost(o, x, w, sp, k, f, func(f, g, h []float64, k int) {
 		parallelRows(n, 4096, func(lo, hi int) {
 			prob := make([]float64, nc)
 			for i := lo; i < hi; i++ {
@@ -338,10 +557,31 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 				}
 			}
 		})
+	}, func(f []float64, rows []int32) float64 {
+		// The log-loss (cross-entropy) of the rows.
+		var l, sw float64
+		for _, i := range rows {
+			wi := weightOf(w, int(i))
+			sw += wi
+			if k == 1 {
+				z := f[i]
+				l += wi * (softplus(z) - float64(yi[i])*z)
+				continue
+			}
+			z := f[int(i)*k : int(i)*k+k]
+			zmax := slices.Max(z)
+			var s float64
+			for _, v := range z {
+				s += math.Exp(v - zmax)
+			}
+			l += wi * (math.Log(s) + zmax - z[yi[i]])
+		}
+		return l / sw
 	})
 	if err != nil {
 		return err
 	}
+	m.BoostResult = BoostResult{NIter: len(rounds), TrainScore: info.train, ValidationScore: info.validation}
 	m.Classes, m.NFeatures, m.Init, m.Trees = classes, p, init, rounds
 	return nil
 }
@@ -375,6 +615,20 @@ func (m *BoostingClassifier) Predict(x *mat.Dense) ([]int, error) {
 		return nil, err
 	}
 	return tree.ArgMax(p, m.Classes), nil
+}
+
+func weightOf(w []float64, i int) float64 {
+	if w == nil {
+		return 1
+	}
+	return w[i]
+}
+
+func softplus(z float64) float64 {
+	if z > 0 {
+		return z + math.Log1p(math.Exp(-z))
+	}
+	return math.Log1p(math.Exp(z))
 }
 
 func sigmoid(z float64) float64 {

@@ -333,6 +333,36 @@ def gen_weights(sets):
     dump("weights.json", out)
 
 
+def gen_boosting(sets):
+    """Boosting early stopping (HistGradientBoosting) and row subsampling
+    (GradientBoosting subsample): held-out scores and rounds fitted."""
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    for ds, task in [("synth_regression_big", "regression"), ("synth_classification", "classification"),
+                     ("breast_cancer", "classification"), ("diabetes", "regression")]:
+        X, y = sets[ds]
+        idx = np.arange(len(y))
+        tr, te = train_test_split(idx, test_size=0.3, random_state=0, stratify=y if task == "classification" else None)
+        score = metrics.accuracy_score if task == "classification" else metrics.r2_score
+        hgb = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+        gb = GradientBoostingClassifier if task == "classification" else GradientBoostingRegressor
+        for name, m, params in [
+            ("early_stopping", hgb(max_iter=1000, learning_rate=0.3, max_depth=4, early_stopping=True, validation_fraction=0.2,
+                                   n_iter_no_change=5, tol=1e-7, random_state=0),
+             dict(n_estimators=1000, learning_rate=0.3, max_depth=4, validation_fraction=0.2, n_iter_no_change=5, min_samples_leaf=20)),
+            ("subsample", gb(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.5, random_state=0),
+             dict(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.5)),
+        ]:
+            scores, iters = [], []
+            for seed in range(5):
+                m.set_params(random_state=seed)
+                m.fit(X[tr], y[tr])
+                scores.append(score(y[te], m.predict(X[te])))
+                iters.append(int(m.n_iter_) if hasattr(m, "n_iter_") else int(m.n_estimators_))
+            out["cases"].append(dict(dataset=ds, task=task, model=name, params=params, train=tolist(tr), test=tolist(te),
+                                     score=float(np.mean(scores)), scores=scores, n_iter=iters))
+    dump("boosting.json", out)
+
+
 def gen_kmeans(sets):
     out = dict(sklearn=sklearn.__version__, cases=[])
     for ds, k, std in [("iris", 3, False), ("wine", 3, True), ("synth_blobs", 5, False), ("synth_blobs", 8, False)]:
@@ -352,7 +382,7 @@ def main():
     for name, gen in [("metrics", lambda: gen_metrics()), ("preprocess", lambda: gen_preprocess(sets)),
                       ("linear", lambda: gen_linear(sets)), ("logistic", lambda: gen_logistic(sets)),
                       ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets)),
-                      ("weights", lambda: gen_weights(sets))]:
+                      ("weights", lambda: gen_weights(sets)), ("boosting", lambda: gen_boosting(sets))]:
         if not only or name in only:
             gen()
 
