@@ -119,10 +119,10 @@ func (o BoostOptions) resolved(est string) (BoostOptions, error) {
 // on the training rows (all of them, or a Subsample of them), scales its
 // leaves by the learning rate and adds it to f. With a validation set it
 // records the loss after every round and stops early (see BoostOptions).
-func boost(o BoostOptions, x *mat.Dense, w []float64, sp split, k int, f []float64, grad func(f, g, h []float64, k int), loss func(f []float64, rows []int32) float64) ([][]*tree.Tree, boostInfo, error) {
+func boost(o BoostOptions, x *mat.Dense, hasNaN bool, w []float64, sp split, k int, f []float64, grad func(f, g, h []float64, k int), loss func(f []float64, rows []int32) float64) ([][]*tree.Tree, boostInfo, error) {
 	n, _ := x.Dims()
 	var info boostInfo
-	data, err := tree.FitBinner(x, o.MaxBins, 200000).Transform(x)
+	data, err := tree.FitBinnerHint(x, o.MaxBins, 200000, hasNaN).Transform(x)
 	if err != nil {
 		return nil, info, err
 	}
@@ -362,7 +362,7 @@ func (m *BoostingClassifier) FeatureImportances() []float64 {
 }
 
 // rawScores returns init + the sum of the trees for each row, n × k.
-func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree) []float64 {
+func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree, hasNaN bool) []float64 {
 	n, _ := x.Dims()
 	k := len(init)
 	out := make([]float64, n*k)
@@ -377,7 +377,7 @@ func rawScores(x *mat.Dense, init []float64, rounds [][]*tree.Tree) []float64 {
 			col = append(col, c)
 		}
 	}
-	sumLeaves(x, trees, col, k, out)
+	sumLeaves(x, trees, col, k, out, hasNaN)
 	return out
 }
 
@@ -407,7 +407,8 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	if err != nil {
 		return err
 	}
-	if err := check.XY(x, y); err != nil {
+	hasNaN, err := check.XYMissing(x, y)
+	if err != nil {
 		return err
 	}
 	n, p := x.Dims()
@@ -426,7 +427,7 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	for i := range f {
 		f[i] = mean
 	}
-	rounds, info, err := boost(o, x, w, sp, 1, f, func(f, g, h []float64, _ int) {
+	rounds, info, err := boost(o, x, hasNaN, w, sp, 1, f, func(f, g, h []float64, _ int) {
 		for i := range f {
 			g[i], h[i] = f[i]-y[i], 1
 		}
@@ -454,14 +455,15 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 
 // Predict returns Init plus the sum of the trees.
 func (m *BoostingRegressor) Predict(x *mat.Dense) ([]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	rounds := make([][]*tree.Tree, len(m.Trees))
 	for i, t := range m.Trees {
 		rounds[i] = []*tree.Tree{t}
 	}
-	return rawScores(x, []float64{m.Init}, rounds), nil
+	return rawScores(x, []float64{m.Init}, rounds, hasNaN), nil
 }
 
 // BoostingClassifier is gradient-boosted trees with log-loss: one tree per
@@ -497,7 +499,7 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 	if err != nil {
 		return err
 	}
-	classes, yi, err := check.Classes(x, y)
+	classes, yi, hasNaN, err := check.ClassesMissing(x, y)
 	if err != nil {
 		return err
 	}
@@ -536,7 +538,7 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 	for i := 0; i < n; i++ {
 		copy(f[i*k:i*k+k], init)
 	}
-	rounds, info, err := boost(o, x, w, sp, k, f, func(f, g, h []float64, k int) {
+	rounds, info, err := boost(o, x, hasNaN, w, sp, k, f, func(f, g, h []float64, k int) {
 		parallelRows(n, 4096, func(lo, hi int) {
 			prob := make([]float64, nc)
 			for i := lo; i < hi; i++ {
@@ -589,10 +591,11 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 // PredictProba returns the class probabilities of each row in the order
 // of Classes.
 func (m *BoostingClassifier) PredictProba(x *mat.Dense) ([][]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
-	raw := rawScores(x, m.Init, m.Trees)
+	raw := rawScores(x, m.Init, m.Trees, hasNaN)
 	k := len(m.Init)
 	n := len(raw) / k
 	out := make([][]float64, n)

@@ -154,7 +154,7 @@ func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error { return m.FitWeight
 // multiplied by ClassWeight; a row drawn twice into a bootstrap sample
 // counts twice its weight, as in scikit-learn's fit(X, y, sample_weight).
 func (m *ForestClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
-	classes, yi, err := check.Classes(x, y)
+	classes, yi, _, err := check.ClassesMissing(x, y)
 	if err != nil {
 		return err
 	}
@@ -192,13 +192,14 @@ func (m *ForestClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) error
 
 // PredictProba returns the mean class frequencies of each row's leaves.
 func (m *ForestClassifier) PredictProba(x *mat.Dense) ([][]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	k := len(m.Classes)
 	flat := make([]float64, n*k)
-	sumLeaves(x, m.Trees, nil, k, flat)
+	sumLeaves(x, m.Trees, nil, k, flat, hasNaN)
 	out := make([][]float64, n)
 	inv := 1 / float64(len(m.Trees))
 	for i := range out {
@@ -235,7 +236,7 @@ func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error { return m.FitWei
 // FitWeighted grows the forest with a weight per row (nil means 1 each),
 // as in scikit-learn's fit(X, y, sample_weight).
 func (m *ForestRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
-	if err := check.XY(x, y); err != nil {
+	if _, err := check.XYMissing(x, y); err != nil {
 		return err
 	}
 	n, p := x.Dims()
@@ -261,12 +262,13 @@ func (m *ForestRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 
 // Predict returns the mean of the trees' predictions.
 func (m *ForestRegressor) Predict(x *mat.Dense) ([]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	out := make([]float64, n)
-	sumLeaves(x, m.Trees, nil, 1, out)
+	sumLeaves(x, m.Trees, nil, 1, out, hasNaN)
 	inv := 1 / float64(len(m.Trees))
 	for i := range out {
 		out[i] *= inv

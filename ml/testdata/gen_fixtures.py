@@ -363,6 +363,46 @@ def gen_boosting(sets):
     dump("boosting.json", out)
 
 
+def gen_missing(sets):
+    """Missing values (NaN) in HistGradientBoosting (DecisionTree has no NaN
+    support before scikit-learn 1.3): stumps whose predictions can be
+    checked by hand, and held-out scores on data with NaN injected."""
+    nan = float("nan")
+    out = dict(sklearn=sklearn.__version__, stumps=[], cases=[])
+    for name, X, y, Xt in [
+        ("missing_right", [[1], [2], [3], [4], [nan], [nan]], [0, 0, 0, 0, 10, 10], [[2.5], [nan], [100]]),
+        ("missing_left", [[1], [2], [3], [4], [5], [6], [nan], [nan]], [0, 0, 0, 5, 5, 5, 0, 0], [[2.5], [nan], [3.6], [100]]),
+        ("unseen_left", [[1], [2], [3], [4], [5], [6]], [0, 0, 0, 0, 10, 10], [[nan], [5.5]]),
+        ("unseen_right", [[1], [2], [3], [4], [5], [6]], [0, 0, 10, 10, 10, 10], [[nan], [1.5]]),
+    ]:
+        m = HistGradientBoostingRegressor(max_iter=1, learning_rate=1.0, max_depth=1, min_samples_leaf=1, l2_regularization=0.0,
+                                          early_stopping=False).fit(np.array(X, float), np.array(y, float))
+        out["stumps"].append(dict(name=name, X=[[None if np.isnan(v) else v for v in r] for r in X], y=y,
+                                  X_test=[[None if np.isnan(v) else v for v in r] for r in Xt], pred=tolist(m.predict(np.array(Xt, float)))))
+    for ds, task in [("synth_regression_big", "regression"), ("synth_classification", "classification")]:
+        X, y = sets[ds]
+        X = X.copy()
+        rng = np.random.RandomState(5)
+        missing = []
+        for j in range(X.shape[1]):
+            if j < 6:
+                mask = rng.rand(len(y)) < 0.15  # missing at random
+            elif j == 6:
+                mask = (X[:, j] > np.quantile(X[:, j], 0.8)) & (rng.rand(len(y)) < 0.7)  # informative
+            else:
+                mask = np.zeros(len(y), bool)
+            X[mask, j] = np.nan
+            missing.append(tolist(np.nonzero(mask)[0]))
+        tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=0, stratify=y if task == "classification" else None)
+        cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+        score = metrics.accuracy_score if task == "classification" else metrics.r2_score
+        m = cls(max_iter=100, max_depth=6, learning_rate=0.1, early_stopping=False, random_state=0).fit(X[tr], y[tr])
+        out["cases"].append(dict(dataset=ds, task=task, missing=missing, train=tolist(tr), test=tolist(te),
+                                 params=dict(n_estimators=100, max_depth=6, learning_rate=0.1, min_samples_leaf=20),
+                                 score=score(y[te], m.predict(X[te]))))
+    dump("missing.json", out)
+
+
 def gen_kmeans(sets):
     out = dict(sklearn=sklearn.__version__, cases=[])
     for ds, k, std in [("iris", 3, False), ("wine", 3, True), ("synth_blobs", 5, False), ("synth_blobs", 8, False)]:
@@ -382,7 +422,8 @@ def main():
     for name, gen in [("metrics", lambda: gen_metrics()), ("preprocess", lambda: gen_preprocess(sets)),
                       ("linear", lambda: gen_linear(sets)), ("logistic", lambda: gen_logistic(sets)),
                       ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets)),
-                      ("weights", lambda: gen_weights(sets)), ("boosting", lambda: gen_boosting(sets))]:
+                      ("weights", lambda: gen_weights(sets)), ("boosting", lambda: gen_boosting(sets)),
+                      ("missing", lambda: gen_missing(sets))]:
         if not only or name in only:
             gen()
 

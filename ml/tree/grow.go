@@ -127,6 +127,9 @@ type split struct {
 	hiBin   int // the lowest non-empty bin of the node going right
 	gain    float64
 	left    []float64 // stats of the rows going left
+	// missingLeft sends the missing values left (with the bins ≤ bin);
+	// otherwise they go right.
+	missingLeft bool
 }
 
 // Grow builds a tree on the given rows (indexes into data; duplicates
@@ -468,6 +471,7 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	g.tree.Value = append(g.tree.Value, g.leafValue(total)...)
 	g.tree.Samples = append(g.tree.Samples, int32(len(rows)))
 	g.tree.Gain = append(g.tree.Gain, 0)
+	g.tree.MissingLeft = append(g.tree.MissingLeft, false)
 
 	n := len(rows)
 	if n < g.cfg.MinSamplesSplit || (g.cfg.MaxDepth > 0 && depth >= g.cfg.MaxDepth) || g.pure(total) || n < 2*g.cfg.MinSamplesLeaf {
@@ -497,16 +501,29 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 		g.markLeaf(rows, id)
 		return id
 	}
-	// Partition rows: bin ≤ best.bin go left.
+	// Partition rows: bin ≤ best.bin go left, and the missing bin (after
+	// every bin of values) when missingLeft.
 	col := g.data.Cols[best.feature]
 	b := uint8(best.bin)
 	i, j := 0, n-1
-	for i <= j {
-		if col[rows[i]] <= b {
-			i++
-		} else {
-			rows[i], rows[j] = rows[j], rows[i]
-			j--
+	if best.missingLeft {
+		mb := uint8(g.data.NBins[best.feature])
+		for i <= j {
+			if v := col[rows[i]]; v <= b || v == mb {
+				i++
+			} else {
+				rows[i], rows[j] = rows[j], rows[i]
+				j--
+			}
+		}
+	} else {
+		for i <= j {
+			if col[rows[i]] <= b {
+				i++
+			} else {
+				rows[i], rows[j] = rows[j], rows[i]
+				j--
+			}
 		}
 	}
 	left, right := rows[:i], rows[i:]
@@ -523,6 +540,15 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	g.tree.Bin[id] = b
 	g.tree.Threshold[id] = g.threshold(best)
 	g.tree.Gain[id] = best.gain
+	// A feature with missing values at fit time sends them the way the
+	// split search chose; for any other, a missing value met at predict
+	// time goes to the child with more training rows (scikit-learn's
+	// rule; a tie goes right).
+	if g.data.Binner.HasMissing(best.feature) {
+		g.tree.MissingLeft[id] = best.missingLeft
+	} else {
+		g.tree.MissingLeft[id] = len(left) > len(right)
+	}
 
 	// Children histograms: the smaller child's is built, the larger's is
 	// the parent's minus it (only when every feature is used).
@@ -588,6 +614,7 @@ func (g *grower) graft(sub *Tree, rows []int32) int32 {
 	t.Value = append(t.Value, sub.Value...)
 	t.Samples = append(t.Samples, sub.Samples...)
 	t.Gain = append(t.Gain, sub.Gain...)
+	t.MissingLeft = append(t.MissingLeft, sub.MissingLeft...)
 	for k := range sub.Left {
 		l, r := sub.Left[k], sub.Right[k]
 		if l >= 0 {
@@ -610,6 +637,10 @@ func (g *grower) graft(sub *Tree, rows []int32) int32 {
 // largest value going left and the smallest going right, which is where
 // scikit-learn puts it; otherwise it is the bin edge.
 func (g *grower) threshold(sp split) float64 {
+	if sp.hiBin >= g.data.NBins[sp.feature] {
+		// Every value goes left and only the missing values right.
+		return math.MaxFloat64
+	}
 	if vals := g.data.Binner.Values[sp.feature]; vals != nil {
 		return midpoint(vals[sp.loBin], vals[sp.hiBin])
 	}
@@ -649,6 +680,10 @@ func (g *grower) bestHist(hist, total []float64, feats []int) split {
 	right := make([]float64, s)
 	for _, j := range feats {
 		h := hist[g.offsets[j]:g.offsets[j+1]]
+		if g.data.Binner.HasMissing(j) {
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		clear(left)
 		nb := g.data.NBins[j]
 		for b := 0; b < nb-1; b++ {
@@ -695,6 +730,10 @@ func (g *grower) bestHistNewton(hist, total []float64, feats []int) split {
 	parent := gt * gt / (ht + l2)
 	for _, j := range feats {
 		h := hist[g.offsets[j]:g.offsets[j+1]]
+		if g.data.Binner.HasMissing(j) {
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		nb := g.data.NBins[j]
 		var gl, hl, nl float64
 		for b := 0; b < nb-1; b++ {
@@ -737,6 +776,15 @@ func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
 	ps := g.scratch[:len(rows)]
 	for _, j := range feats {
 		col := g.data.Cols[j]
+		if g.data.Binner.HasMissing(j) {
+			h := make([]float64, (g.data.NBins[j]+1)*s)
+			for _, r := range rows {
+				b := int(col[r])
+				g.addRow(r, h[b*s:b*s+s])
+			}
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		for i, r := range rows {
 			ps[i] = pair{bin: col[r], row: r}
 		}
@@ -766,4 +814,69 @@ func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
 		}
 	}
 	return best
+}
+
+// scanMissing finds the best split of feature j, which has missing values,
+// from its histogram h (the bins of values, then the missing bin), as
+// scikit-learn's histogram gradient boosting does: a scan from the left
+// with the missing values going right (which includes the split of every
+// value left and only the missing values right), then a scan from the
+// right with the missing values going left, kept only when strictly
+// better. It updates best when it finds a better split.
+func (g *grower) scanMissing(h, total []float64, j int, best *split) {
+	s := g.s
+	nb := g.data.NBins[j]
+	parent := g.score(total)
+	left := make([]float64, s)
+	right := make([]float64, s)
+	empty := func(b int) bool { return g.count(h[b*s:b*s+s]) == 0 }
+	for b := 0; b < nb; b++ {
+		for k, v := range h[b*s : b*s+s] {
+			left[k] += v
+		}
+		if empty(b) && b > 0 {
+			continue
+		}
+		for k := range right {
+			right[k] = total[k] - left[k]
+		}
+		if !g.okChild(left) {
+			continue
+		}
+		if !g.okChild(right) {
+			break
+		}
+		if gain := g.score(left) + g.score(right) - parent; gain > best.gain {
+			hi := b + 1
+			for hi < nb && empty(hi) {
+				hi++
+			}
+			*best = split{feature: j, bin: b, loBin: b, hiBin: hi, gain: gain, left: append(best.left[:0], left...)}
+		}
+	}
+	clear(right)
+	for b := nb - 1; b >= 1; b-- {
+		for k, v := range h[b*s : b*s+s] {
+			right[k] += v
+		}
+		if empty(b) && b < nb-1 {
+			continue
+		}
+		for k := range left {
+			left[k] = total[k] - right[k]
+		}
+		if !g.okChild(right) {
+			continue
+		}
+		if !g.okChild(left) {
+			break
+		}
+		if gain := g.score(left) + g.score(right) - parent; gain > best.gain {
+			lo := b - 1
+			for lo > 0 && empty(lo) {
+				lo--
+			}
+			*best = split{feature: j, bin: b - 1, loBin: lo, hiBin: b, gain: gain, left: append(best.left[:0], left...), missingLeft: true}
+		}
+	}
 }

@@ -22,12 +22,21 @@ var ErrEmpty = errors.New("empty training set")
 // values; the error names the 0-based column and 1-based row of the first
 // bad value.
 func X(x *mat.Dense) error {
+	_, err := scan(x, false)
+	return err
+}
+
+// XMissing is X for models that accept missing values: NaN is allowed
+// (and reported by hasNaN), an infinite value is not.
+func XMissing(x *mat.Dense) (hasNaN bool, err error) { return scan(x, true) }
+
+func scan(x *mat.Dense, allowNaN bool) (bool, error) {
 	if x == nil || x.IsEmpty() {
-		return fmt.Errorf("%w: X has no rows", ErrEmpty)
+		return false, fmt.Errorf("%w: X has no rows", ErrEmpty)
 	}
 	r, c := x.Dims()
 	if r == 0 || c == 0 {
-		return fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
+		return false, fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
 	}
 	raw := x.RawMatrix()
 	// Fast path: v*0 is 0 for finite v and NaN otherwise, so a block's sum
@@ -54,41 +63,78 @@ func X(x *mat.Dense) error {
 		}()
 	}
 	wg.Wait()
+	hasNaN := false
 	for b, isBad := range bad {
 		if !isBad {
 			continue
 		}
 		for i := b * block; i < min(r, (b+1)*block); i++ {
 			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+				if allowNaN && math.IsNaN(v) {
+					hasNaN = true
+					continue
+				}
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+					hint := "impute or drop it first"
+					if allowNaN {
+						hint = "NaN marks a missing value; an infinite one is not allowed"
+					}
+					return false, fmt.Errorf("X column %d, row %d: value %v is not finite (%s)", j, i+1, v, hint)
 				}
 			}
 		}
 	}
-	return nil
+	return hasNaN, nil
 }
 
 // Features checks X for prediction: valid, and with the number of columns
 // the model was fitted on (0 means the model is not fitted).
 func Features(x *mat.Dense, want int) error {
+	_, err := features(x, want, false)
+	return err
+}
+
+// FeaturesMissing is Features for models that accept missing values (NaN).
+func FeaturesMissing(x *mat.Dense, want int) (hasNaN bool, err error) {
+	return features(x, want, true)
+}
+
+func features(x *mat.Dense, want int, allowNaN bool) (bool, error) {
 	if want == 0 {
-		return errors.New("model is not fitted")
+		return false, errors.New("model is not fitted")
 	}
-	if err := X(x); err != nil {
-		return err
+	hasNaN, err := scan(x, allowNaN)
+	if err != nil {
+		return false, err
 	}
 	if _, c := x.Dims(); c != want {
-		return fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
+		return false, fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
 	}
-	return nil
+	return hasNaN, nil
 }
 
 // XY checks X and a regression target y of the same length, finite.
-func XY(x *mat.Dense, y []float64) error {
-	if err := X(x); err != nil {
+func XY(x *mat.Dense, y []float64) error { return xy(x, y, false) }
+
+// XYMissing is XY for models that accept missing values (NaN) in X; it
+// reports whether X holds any.
+func XYMissing(x *mat.Dense, y []float64) (hasNaN bool, err error) {
+	hasNaN, err = scan(x, true)
+	if err != nil {
+		return false, err
+	}
+	return hasNaN, target(x, y)
+}
+
+func xy(x *mat.Dense, y []float64, allowNaN bool) error {
+	if _, err := scan(x, allowNaN); err != nil {
 		return err
 	}
+	return target(x, y)
+}
+
+// target checks a regression target for the rows of a scanned X.
+func target(x *mat.Dense, y []float64) error {
 	if r, _ := x.Dims(); r != len(y) {
 		return fmt.Errorf("X has %d rows but y has %d values", r, len(y))
 	}
@@ -103,9 +149,28 @@ func XY(x *mat.Dense, y []float64) error {
 // Classes checks X and a class target y of the same length with at least
 // two classes, and returns the sorted classes and y as class indexes.
 func Classes(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
-	if err := X(x); err != nil {
+	return classesOf(x, y, false)
+}
+
+// ClassesMissing is Classes for models that accept missing values (NaN)
+// in X; it reports whether X holds any.
+func ClassesMissing(x *mat.Dense, y []int) (classes []int, yi []int, hasNaN bool, err error) {
+	hasNaN, err = scan(x, true)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	classes, yi, err = labels(x, y)
+	return classes, yi, hasNaN, err
+}
+
+func classesOf(x *mat.Dense, y []int, allowNaN bool) (classes []int, yi []int, err error) {
+	if _, err := scan(x, allowNaN); err != nil {
 		return nil, nil, err
 	}
+	return labels(x, y)
+}
+
+func labels(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
 	if r, _ := x.Dims(); r != len(y) {
 		return nil, nil, fmt.Errorf("X has %d rows but y has %d values", r, len(y))
 	}
