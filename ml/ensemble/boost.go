@@ -186,14 +186,15 @@ func boost(o BoostOptions, x *mat.Dense, hasNaN bool, w []float64, sp split, k i
 		}
 		round := make([]*tree.Tree, k)
 		for c := 0; c < k; c++ {
-			for i := 0; i < n; i++ {
-				gk[i], hk[i] = g[i*k+c], h[i*k+c]
-			}
 			if simple {
-				for i := range rows {
+				for i := 0; i < n; i++ {
+					gk[i], hk[i] = g[i*k+c], h[i*k+c]
 					rows[i] = int32(i)
 				}
 			} else {
+				for i := 0; i < n; i++ {
+					gk[i], hk[i] = g[i*k+c], h[i*k+c]
+				}
 				m := 0
 				for i, in := range inBag {
 					if in {

@@ -81,3 +81,28 @@ func TestIntsLabels(t *testing.T) {
 		t.Errorf("string labels: %v", err)
 	}
 }
+
+func TestMatrixMissing(t *testing.T) {
+	t.Parallel()
+	f, err := frame.New(
+		frame.NewFloat("a", []float64{1, math.NaN(), 3}, nil),
+		frame.NewInt("b", []int64{4, 5, 6}, []bool{true, false, true}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := f.MatrixMissing()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(x.At(1, 0)) || !math.IsNaN(x.At(1, 1)) || x.At(2, 1) != 6 || x.At(0, 0) != 1 {
+		t.Errorf("matrix rows: %v %v %v", x.RawRowView(0), x.RawRowView(1), x.RawRowView(2))
+	}
+	if _, err := f.Matrix(); err == nil {
+		t.Error("Matrix accepted missing values")
+	}
+	inf, _ := frame.New(frame.NewFloat("a", []float64{math.Inf(1)}, nil))
+	if _, err := inf.MatrixMissing(); err == nil || !strings.Contains(err.Error(), "not a finite number") {
+		t.Errorf("Inf: %v", err)
+	}
+}
