@@ -21,8 +21,9 @@ type ClassWeight struct {
 	Weights map[int]float64
 }
 
-// Balanced is ClassWeight{Balanced: true}.
-var Balanced = &ClassWeight{Balanced: true}
+// Balanced returns a new ClassWeight{Balanced: true}, scikit-learn's
+// class_weight="balanced".
+func Balanced() *ClassWeight { return &ClassWeight{Balanced: true} }
 
 // PerClass returns the weight of each class, in the order of classes (the
 // sorted labels), for the class indexes yi (0…len(classes)-1) of the

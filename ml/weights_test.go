@@ -13,7 +13,7 @@ func TestClassWeight(t *testing.T) {
 	t.Parallel()
 	// scikit-learn: compute_class_weight("balanced", classes=[0, 1, 2],
 	// y=[0, 0, 0, 0, 1, 1, 2]) = 7/(3·[4, 2, 1]).
-	got, err := ml.Balanced.PerClass([]int{0, 1, 2}, []int{0, 0, 0, 0, 1, 1, 2})
+	got, err := ml.Balanced().PerClass([]int{0, 1, 2}, []int{0, 0, 0, 0, 1, 1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestClassWeight(t *testing.T) {
 	if err := json.Unmarshal([]byte(`"balanced"`), &cw); err != nil || !cw.Balanced {
 		t.Errorf("\"balanced\": %+v, %v", cw, err)
 	}
-	if b, _ := json.Marshal(ml.Balanced); string(b) != `"balanced"` {
+	if b, _ := json.Marshal(ml.Balanced()); string(b) != `"balanced"` {
 		t.Errorf("marshal balanced: %s", b)
 	}
 	if err := json.Unmarshal([]byte(`"even"`), &cw); err == nil {

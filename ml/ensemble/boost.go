@@ -473,7 +473,7 @@ func (m *BoostingRegressor) Predict(x *mat.Dense) ([]float64, error) {
 type BoostingClassifier struct {
 	BoostOptions
 	BoostResult
-	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced():
 	// scikit-learn's class_weight="balanced").
 	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.

@@ -135,7 +135,7 @@ func growForest(o ForestOptions, data *tree.Binned, n int, t tree.Targets, crit 
 // probabilities are the mean of the trees' leaf class frequencies.
 type ForestClassifier struct {
 	ForestOptions
-	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced():
 	// scikit-learn's class_weight="balanced", computed on all of y, not
 	// per bootstrap sample).
 	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`

@@ -161,11 +161,11 @@ func TestClassWeightAgainstSklearn(t *testing.T) {
 		}
 		switch c.Model {
 		case "hgbt":
-			m = &ensemble.BoostingClassifier{BoostOptions: ensemble.BoostOptions{NEstimators: 100, MaxDepth: 6, MinSamplesLeaf: 20}, ClassWeight: ml.Balanced}
+			m = &ensemble.BoostingClassifier{BoostOptions: ensemble.BoostOptions{NEstimators: 100, MaxDepth: 6, MinSamplesLeaf: 20}, ClassWeight: ml.Balanced()}
 		case "forest":
-			m = &ensemble.ForestClassifier{ForestOptions: ensemble.ForestOptions{Seed: 1}, ClassWeight: ml.Balanced}
+			m = &ensemble.ForestClassifier{ForestOptions: ensemble.ForestOptions{Seed: 1}, ClassWeight: ml.Balanced()}
 		case "logistic":
-			m = &linear.LogisticRegression{MaxIter: 1000, ClassWeight: ml.Balanced}
+			m = &linear.LogisticRegression{MaxIter: 1000, ClassWeight: ml.Balanced()}
 		}
 		if err := m.Fit(xtr, ytr); err != nil {
 			t.Fatal(err)

@@ -30,7 +30,7 @@ type LogisticRegression struct {
 	// 100.
 	MaxIter int `json:"max_iter,omitempty"`
 	// ClassWeight weights each class's rows in the loss (nil: all 1;
-	// ml.Balanced: scikit-learn's class_weight="balanced").
+	// ml.Balanced(): scikit-learn's class_weight="balanced").
 	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels seen in training.
 	Classes []int `json:"classes"`

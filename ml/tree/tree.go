@@ -315,7 +315,7 @@ type Classifier struct {
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
-	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced:
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced():
 	// scikit-learn's class_weight="balanced").
 	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
