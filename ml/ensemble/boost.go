@@ -251,13 +251,13 @@ type split struct {
 // split draws the validation rows when early stopping is on: a
 // ValidationFraction of the rows (rounded up, as scikit-learn's
 // train_test_split), stratified by class when y is not nil.
-func (o BoostOptions) split(n int, y []int) split {
+func (o BoostOptions) split(est string, n int, y []int) (split, error) {
 	all := make([]int32, n)
 	for i := range all {
 		all[i] = int32(i)
 	}
 	if !o.EarlyStopping {
-		return split{train: all}
+		return split{train: all}, nil
 	}
 	frac := o.ValidationFraction
 	if frac == 0 {
@@ -297,7 +297,10 @@ func (o BoostOptions) split(n int, y []int) split {
 			sp.train = append(sp.train, int32(i))
 		}
 	}
-	return sp
+	if len(sp.val) == 0 || len(sp.train) == 0 {
+		return sp, fmt.Errorf("%s: EarlyStopping with ValidationFraction %v leaves %d training and %d validation rows of %d; use more rows or a larger fraction", est, frac, len(sp.train), len(sp.val), n)
+	}
+	return sp, nil
 }
 
 // shouldStop is scikit-learn's HistGradientBoosting rule: stop when none
@@ -416,7 +419,10 @@ func (m *BoostingRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
 	if err := check.Weights(w, n); err != nil {
 		return err
 	}
-	sp := o.split(n, nil)
+	sp, err := o.split("ensemble.BoostingRegressor", n, nil)
+	if err != nil {
+		return err
+	}
 	var mean, sw float64
 	for _, i := range sp.train {
 		wi := weightOf(w, int(i))
@@ -516,7 +522,10 @@ func (m *BoostingClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) err
 	}
 	w = check.RowWeights(w, cw, yi)
 	nc := len(classes)
-	sp := o.split(n, yi)
+	sp, err := o.split("ensemble.BoostingClassifier", n, yi)
+	if err != nil {
+		return err
+	}
 	prior := make([]float64, nc)
 	var total float64
 	for _, i := range sp.train {

@@ -201,3 +201,13 @@ func TestSubsampleGrowsOnAFraction(t *testing.T) {
 		}
 	}
 }
+
+func TestEarlyStoppingNeedsValidationRows(t *testing.T) {
+	t.Parallel()
+	x := mat.NewDense(4, 1, []float64{1, 2, 3, 4})
+	m := &ensemble.BoostingClassifier{BoostOptions: ensemble.BoostOptions{EarlyStopping: true}}
+	err := m.Fit(x, []int{0, 0, 1, 1})
+	if err == nil || !strings.Contains(err.Error(), "leaves 4 training and 0 validation rows") {
+		t.Errorf("tiny stratified split: %v", err)
+	}
+}
