@@ -22,16 +22,19 @@ import (
 // KMeans partitions rows into K clusters minimising the inertia, the sum
 // of squared distances of rows to their cluster's centre.
 type KMeans struct {
-	// K is the number of clusters; 0 means 8.
+	// K is the number of clusters, ≥ 1; 0 means 8.
 	K int `json:"k"`
-	// NInit is the number of seedings tried, keeping the best; 0 means 10.
+	// NInit is the number of seedings tried, keeping the best, ≥ 1; 0
+	// means 10.
 	NInit int `json:"n_init,omitempty"`
-	// MaxIter is the maximum number of Lloyd iterations per run; 0 means
-	// 300.
+	// MaxIter is the maximum number of Lloyd iterations per run, ≥ 1; 0
+	// means 300.
 	MaxIter int `json:"max_iter,omitempty"`
 	// Tol stops a run when the centres move (sum of squared shifts) less
-	// than Tol times the mean per-feature variance of X; 0 means 1e-4.
-	Tol float64 `json:"tol,omitempty"`
+	// than Tol times the mean per-feature variance of X, a finite number
+	// ≥ 0; nil means 1e-4. 0 stops only when the assignments stop
+	// changing or at MaxIter.
+	Tol *float64 `json:"tol,omitempty"`
 	// Seed makes the fit reproducible.
 	Seed uint64 `json:"seed"`
 	// Centers are the fitted cluster centres, K rows of p values.
@@ -46,13 +49,19 @@ const blockRows = 2048
 
 // Fit clusters the rows of X.
 func (m *KMeans) Fit(x *mat.Dense) error {
+	const est = "cluster.KMeans"
+	k, nInit, maxIter, tol := m.K, m.NInit, m.MaxIter, check.Or(m.Tol, 1e-4)
+	if err := check.First(
+		check.IntAtLeast(est, "K", k, 1, true),
+		check.IntAtLeast(est, "NInit", nInit, 1, true),
+		check.IntAtLeast(est, "MaxIter", maxIter, 1, true),
+		check.NonNegative(est, "Tol", tol),
+	); err != nil {
+		return err
+	}
 	if err := check.X(x); err != nil {
 		return err
 	}
-	if m.K < 0 || m.NInit < 0 || m.MaxIter < 0 || m.Tol < 0 {
-		return fmt.Errorf("k-means: options must not be negative")
-	}
-	k, nInit, maxIter, tol := m.K, m.NInit, m.MaxIter, m.Tol
 	if k == 0 {
 		k = 8
 	}
@@ -61,9 +70,6 @@ func (m *KMeans) Fit(x *mat.Dense) error {
 	}
 	if maxIter == 0 {
 		maxIter = 300
-	}
-	if tol == 0 {
-		tol = 1e-4
 	}
 	n, p := x.Dims()
 	if n < k {

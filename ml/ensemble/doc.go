@@ -16,11 +16,19 @@
 // binomial with one tree per round, multinomial with one tree per class per
 // round) and adds LearningRate times each tree's Newton step. Its
 // parallelism is inside a tree: histograms of large nodes are built per
-// feature on all cores. Boosting uses no randomness.
+// feature on all cores. Boosting uses no randomness unless Subsample
+// (GradientBoosting's row subsampling) or EarlyStopping (scikit-learn
+// HistGradientBoosting's validation split and stopping rule) is set; both
+// draw from Seed.
+//
+// Both accept missing values (NaN) in X, with a direction learned per
+// split (see ml/tree), sample weights (FitWeighted) and, for classifiers,
+// class weights (ClassWeight); FeatureImportances gives impurity (forest)
+// or gain (boosting) importances.
 //
 // # Errors
 //
-// Fit rejects the same bad input as ml/linear (empty, non-finite, length
-// mismatch, a single class) and invalid options; Predict rejects a matrix
+// Fit rejects the same bad input as ml/linear (empty, infinite values,
+// length mismatch, a single class) and invalid options (*ml.ParamError); Predict rejects a matrix
 // with the wrong number of columns.
 package ensemble

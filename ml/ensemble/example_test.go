@@ -63,7 +63,7 @@ func TestDeterministicAndBadInput(t *testing.T) {
 	for name, err := range map[string]error{
 		"one class":  (&ensemble.BoostingClassifier{}).Fit(x, make([]int, len(yi))),
 		"lengths":    (&ensemble.ForestRegressor{}).Fit(x, y[:10]),
-		"NaN":        (&ensemble.BoostingRegressor{}).Fit(mat.NewDense(2, 1, []float64{1, math.NaN()}), []float64{1, 2}),
+		"Inf":        (&ensemble.BoostingRegressor{}).Fit(mat.NewDense(2, 1, []float64{1, math.Inf(1)}), []float64{1, 2}),
 		"negative":   (&ensemble.ForestClassifier{ForestOptions: ensemble.ForestOptions{NEstimators: -1}}).Fit(x, yi),
 		"not fitted": func() error { _, err := (&ensemble.BoostingClassifier{}).Predict(x); return err }(),
 	} {

@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 	"github.com/weirhq/weir/ml/tree"
 )
@@ -16,17 +17,18 @@ import (
 // ForestOptions are the options shared by the forests. The zero value is
 // scikit-learn's default forest.
 type ForestOptions struct {
-	// NEstimators is the number of trees; 0 means 100.
+	// NEstimators is the number of trees, ≥ 1; 0 means 100.
 	NEstimators int `json:"n_estimators,omitempty"`
-	// MaxDepth limits each tree's depth; 0 means unlimited.
+	// MaxDepth limits each tree's depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means
-	// √p for classification and p for regression (scikit-learn's
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means √p for classification and p for regression (scikit-learn's
 	// defaults).
 	MaxFeatures int `json:"max_features,omitempty"`
 	// NoBootstrap grows every tree on all rows instead of a bootstrap
@@ -38,14 +40,48 @@ type ForestOptions struct {
 	Workers int `json:"-"`
 }
 
-func (o *ForestOptions) defaults() error {
-	if o.NEstimators < 0 || o.MaxDepth < 0 || o.MinSamplesLeaf < 0 || o.MaxFeatures < 0 {
-		return fmt.Errorf("forest: options must not be negative")
+// resolved checks the options for p features and returns a copy with
+// the defaults filled in; the options themselves are left as set.
+func (o ForestOptions) resolved(est string, p int) (ForestOptions, error) {
+	cfg := tree.GrowConfig{MaxDepth: o.MaxDepth, MinSamplesSplit: o.MinSamplesSplit, MinSamplesLeaf: o.MinSamplesLeaf, MaxFeatures: o.MaxFeatures}
+	if err := check.First(
+		check.IntAtLeast(est, "NEstimators", o.NEstimators, 1, true),
+		cfg.Check(est, p),
+	); err != nil {
+		return o, err
 	}
 	if o.NEstimators == 0 {
 		o.NEstimators = 100
 	}
-	return nil
+	return o, nil
+}
+
+// forestImportances is scikit-learn's forest feature_importances_: the
+// mean over the trees that split at least once of each tree's normalised
+// impurity importances, normalised again.
+func forestImportances(trees []*tree.Tree, p int) []float64 {
+	out := make([]float64, p)
+	for _, t := range trees {
+		if len(t.Feature) <= 1 {
+			continue
+		}
+		for j, v := range tree.Normalize(t.GainByFeature(p)) {
+			out[j] += v
+		}
+	}
+	return tree.Normalize(out)
+}
+
+// FeatureImportances returns the impurity importance of each feature,
+// summing to 1 (scikit-learn's feature_importances_).
+func (m *ForestClassifier) FeatureImportances() []float64 {
+	return forestImportances(m.Trees, m.NFeatures)
+}
+
+// FeatureImportances returns the impurity importance of each feature,
+// summing to 1 (scikit-learn's feature_importances_).
+func (m *ForestRegressor) FeatureImportances() []float64 {
+	return forestImportances(m.Trees, m.NFeatures)
 }
 
 // treeSeed derives tree i's seed from the forest's (SplitMix64).
@@ -99,6 +135,10 @@ func growForest(o ForestOptions, data *tree.Binned, n int, t tree.Targets, crit 
 // probabilities are the mean of the trees' leaf class frequencies.
 type ForestClassifier struct {
 	ForestOptions
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced():
+	// scikit-learn's class_weight="balanced", computed on all of y, not
+	// per bootstrap sample).
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
 	Classes []int `json:"classes"`
 	// NFeatures is the number of input columns.
@@ -108,15 +148,31 @@ type ForestClassifier struct {
 }
 
 // Fit grows the forest on X and the class labels y.
-func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
-	if err := m.defaults(); err != nil {
-		return err
-	}
-	classes, yi, err := check.Classes(x, y)
+func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the forest with a weight per row (nil means 1 each),
+// multiplied by ClassWeight; a row drawn twice into a bootstrap sample
+// counts twice its weight, as in scikit-learn's fit(X, y, sample_weight).
+func (m *ForestClassifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
+	classes, yi, _, err := check.ClassesMissing(x, y)
 	if err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("ensemble.ForestClassifier: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
+	o, err := m.resolved("ensemble.ForestClassifier", p)
+	if err != nil {
+		return err
+	}
 	data, err := tree.FitBinner(x, tree.MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -130,19 +186,20 @@ func (m *ForestClassifier) Fit(x *mat.Dense, y []int) error {
 		mf = max(1, int(math.Sqrt(float64(p))))
 	}
 	m.Classes, m.NFeatures = classes, p
-	m.Trees = growForest(m.ForestOptions, data, n, tree.Targets{Class: cls, K: len(classes)}, tree.Gini, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Class: cls, K: len(classes), Weight: w}, tree.Gini, mf)
 	return nil
 }
 
 // PredictProba returns the mean class frequencies of each row's leaves.
 func (m *ForestClassifier) PredictProba(x *mat.Dense) ([][]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	k := len(m.Classes)
 	flat := make([]float64, n*k)
-	sumLeaves(x, m.Trees, nil, k, flat)
+	sumLeaves(x, m.Trees, nil, k, flat, hasNaN)
 	out := make([][]float64, n)
 	inv := 1 / float64(len(m.Trees))
 	for i := range out {
@@ -174,14 +231,22 @@ type ForestRegressor struct {
 }
 
 // Fit grows the forest on X and y.
-func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
-	if err := m.defaults(); err != nil {
-		return err
-	}
-	if err := check.XY(x, y); err != nil {
+func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the forest with a weight per row (nil means 1 each),
+// as in scikit-learn's fit(X, y, sample_weight).
+func (m *ForestRegressor) FitWeighted(x *mat.Dense, y, w []float64) error {
+	if _, err := check.XYMissing(x, y); err != nil {
 		return err
 	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
+	o, err := m.resolved("ensemble.ForestRegressor", p)
+	if err != nil {
+		return err
+	}
 	data, err := tree.FitBinner(x, tree.MaxBins, 0).Transform(x)
 	if err != nil {
 		return err
@@ -191,18 +256,19 @@ func (m *ForestRegressor) Fit(x *mat.Dense, y []float64) error {
 		mf = p
 	}
 	m.NFeatures = p
-	m.Trees = growForest(m.ForestOptions, data, n, tree.Targets{Y: y}, tree.SquaredError, mf)
+	m.Trees = growForest(o, data, n, tree.Targets{Y: y, Weight: w}, tree.SquaredError, mf)
 	return nil
 }
 
 // Predict returns the mean of the trees' predictions.
 func (m *ForestRegressor) Predict(x *mat.Dense) ([]float64, error) {
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	out := make([]float64, n)
-	sumLeaves(x, m.Trees, nil, 1, out)
+	sumLeaves(x, m.Trees, nil, 1, out, hasNaN)
 	inv := 1 / float64(len(m.Trees))
 	for i := range out {
 		out[i] *= inv

@@ -16,8 +16,9 @@ const predictBlock = 8192
 // out[i*nOut : (i+1)*nOut]; trees[k] contributes to output column col[k]
 // (nil means column 0…nOut-1 from the leaf's own values). Rows are split
 // into blocks processed in parallel; each block walks the trees in order,
-// so the sums do not depend on the number of cores.
-func sumLeaves(x *mat.Dense, trees []*tree.Tree, col []int, nOut int, out []float64) {
+// so the sums do not depend on the number of cores. hasNaN selects the
+// slower walk that follows each split's direction for missing values.
+func sumLeaves(x *mat.Dense, trees []*tree.Tree, col []int, nOut int, out []float64, hasNaN bool) {
 	n, p := x.Dims()
 	raw := x.RawMatrix()
 	nb := (n + predictBlock - 1) / predictBlock
@@ -30,7 +31,11 @@ func sumLeaves(x *mat.Dense, trees []*tree.Tree, col []int, nOut int, out []floa
 				rows[i-r0] = raw.Data[i*raw.Stride : i*raw.Stride+p]
 			}
 			for k, t := range trees {
-				t.Leaves(rows[:r1-r0], leaves)
+				if hasNaN {
+					t.LeavesMissing(rows[:r1-r0], leaves)
+				} else {
+					t.Leaves(rows[:r1-r0], leaves)
+				}
 				for i := r0; i < r1; i++ {
 					leaf := int(leaves[i-r0])
 					if col != nil {

@@ -206,6 +206,59 @@ func (c *Column) Floats() ([]float64, error) {
 	return out, nil
 }
 
+// Ints returns the values of an Int or Bool (1 or 0) column, or of a Float
+// column holding whole numbers, as []int: class labels ready for a
+// classifier's Fit. A missing value, a Float that is not a whole number
+// or out of int range, and a String or Time column are errors naming the
+// column and row (encode String labels with preprocess.LabelEncoder).
+func (c *Column) Ints() ([]int, error) {
+	switch c.typ {
+	case Int, Bool, Float:
+	default:
+		return nil, fmt.Errorf("frame: column %q is %s; integer labels need an int, bool or whole-number float column (encode strings with preprocess.LabelEncoder)", c.name, c.typ)
+	}
+	out := make([]int, c.n)
+	for k := range out {
+		if c.IsNull(k) {
+			return nil, &ValueError{Column: c.name, Row: k + 1, Value: "", Problem: "is missing (integer labels must be present)"}
+		}
+		switch c.typ {
+		case Int:
+			out[k] = int(c.i[k])
+		case Bool:
+			if c.b[k] {
+				out[k] = 1
+			}
+		case Float:
+			v := c.f[k]
+			if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+				return nil, &ValueError{Column: c.name, Row: k + 1, Value: c.Format(k), Problem: "is not a whole number (integer labels expected)"}
+			}
+			out[k] = int(v)
+		}
+	}
+	return out, nil
+}
+
+// slice returns rows [i, j) sharing c's storage.
+func (c *Column) slice(i, j int) *Column {
+	d := &Column{name: c.name, typ: c.typ, n: j - i, levels: c.levels}
+	switch c.typ {
+	case Float:
+		d.f = c.f[i:j:j]
+	case Int, Time:
+		d.i = c.i[i:j:j]
+	case Bool:
+		d.b = c.b[i:j:j]
+	case String:
+		d.codes = c.codes[i:j:j]
+	}
+	if c.null != nil {
+		d.null = c.null[i:j:j]
+	}
+	return d
+}
+
 // Int returns row i of an Int column (Time: Unix nanoseconds); 0 when
 // missing or of another type.
 func (c *Column) Int(i int) int64 {

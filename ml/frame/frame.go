@@ -200,6 +200,22 @@ func (f *Frame) Take(rows []int) (*Frame, error) {
 	return out, nil
 }
 
+// Slice returns rows [i, j) in O(columns) time: the result shares the
+// frame's storage (frames are immutable, so this is safe). It fails unless
+// 0 ≤ i ≤ j ≤ NumRows. Use Take to select rows by index.
+func (f *Frame) Slice(i, j int) (*Frame, error) {
+	if i < 0 || j < i || j > f.rows {
+		return nil, fmt.Errorf("frame: row range [%d, %d) is not within [0, %d]", i, j, f.rows)
+	}
+	cols := make([]*Column, len(f.cols))
+	for k, c := range f.cols {
+		cols[k] = c.slice(i, j)
+	}
+	out, _ := New(cols...)
+	out.rows = j - i
+	return out, nil
+}
+
 // Filter returns the rows for which keep returns true.
 func (f *Frame) Filter(keep func(row int) bool) *Frame {
 	var rows []int
@@ -253,7 +269,15 @@ func (f *Frame) Split(fraction float64, seed uint64) (*Frame, *Frame, error) {
 // rows × columns matrix. Float, Int and Bool columns are accepted; a
 // missing, NaN or infinite value is an error naming its column and row, as
 // is a String or Time column.
-func (f *Frame) Matrix(names ...string) (*mat.Dense, error) {
+func (f *Frame) Matrix(names ...string) (*mat.Dense, error) { return f.matrix(false, names) }
+
+// MatrixMissing is Matrix for models that accept missing values (the
+// trees and ensembles of ml/tree and ml/ensemble): a missing value or NaN
+// becomes NaN in the matrix. An infinite value, a String or a Time column
+// is still an error.
+func (f *Frame) MatrixMissing(names ...string) (*mat.Dense, error) { return f.matrix(true, names) }
+
+func (f *Frame) matrix(allowMissing bool, names []string) (*mat.Dense, error) {
 	if len(names) == 0 {
 		names = f.Names()
 	}
@@ -274,9 +298,17 @@ func (f *Frame) Matrix(names ...string) (*mat.Dense, error) {
 		}
 		for i := 0; i < f.rows; i++ {
 			if c.IsNull(i) {
+				if allowMissing {
+					raw.Data[i*raw.Stride+j] = math.NaN()
+					continue
+				}
 				return nil, &ValueError{Column: n, Row: i + 1, Problem: "is missing (impute it first)"}
 			}
 			v := c.Float(i)
+			if allowMissing && math.IsNaN(v) {
+				raw.Data[i*raw.Stride+j] = v
+				continue
+			}
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, &ValueError{Column: n, Row: i + 1, Value: c.Format(i), Problem: "is not a finite number"}
 			}

@@ -1,7 +1,6 @@
 package linear
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -14,16 +13,19 @@ import (
 // cyclic coordinate descent with scikit-learn's duality-gap stopping rule
 // (scikit-learn's ElasticNet).
 type ElasticNet struct {
-	// Alpha is the overall penalty strength; 0 means 1.
-	Alpha float64 `json:"alpha"`
-	// L1Ratio is the share of the L1 penalty, in [0, 1]; 0 means 0.5. Use
-	// a tiny positive value for an almost pure L2 penalty.
-	L1Ratio float64 `json:"l1_ratio"`
+	// Alpha is the overall penalty strength, a finite number ≥ 0; nil
+	// means 1. 0 is no penalty (scikit-learn advises LinearRegression
+	// then). Set it with new(0.1).
+	Alpha *float64 `json:"alpha,omitempty"`
+	// L1Ratio is the share of the L1 penalty, in [0, 1]; nil means 0.5.
+	// 0 is a pure L2 penalty, 1 the lasso.
+	L1Ratio *float64 `json:"l1_ratio,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol stops when the duality gap falls below Tol·||y-ȳ||²; 0 means
-	// 1e-4.
-	Tol float64 `json:"tol,omitempty"`
+	// Tol stops when the duality gap falls below Tol·||y-ȳ||², a finite
+	// number ≥ 0; nil means 1e-4. 0 runs all MaxIter passes unless the
+	// gap reaches exactly 0.
+	Tol *float64 `json:"tol,omitempty"`
 	// MaxIter is the maximum number of passes over the coefficients; 0
 	// means 1000.
 	MaxIter int `json:"max_iter,omitempty"`
@@ -39,12 +41,13 @@ type ElasticNet struct {
 
 // Lasso is ElasticNet with L1Ratio 1 (scikit-learn's Lasso).
 type Lasso struct {
-	// Alpha is the L1 penalty strength; 0 means 1.
-	Alpha float64 `json:"alpha"`
+	// Alpha is the L1 penalty strength, a finite number ≥ 0; nil means
+	// 1. 0 is no penalty. Set it with new(0.1).
+	Alpha *float64 `json:"alpha,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol is as for ElasticNet; 0 means 1e-4.
-	Tol float64 `json:"tol,omitempty"`
+	// Tol is as for ElasticNet; nil means 1e-4.
+	Tol *float64 `json:"tol,omitempty"`
 	// MaxIter is as for ElasticNet; 0 means 1000.
 	MaxIter int `json:"max_iter,omitempty"`
 	// Coef are the fitted coefficients.
@@ -59,11 +62,18 @@ type Lasso struct {
 
 // Fit fits the model to X and y.
 func (m *Lasso) Fit(x *mat.Dense, y []float64) error {
-	e := ElasticNet{Alpha: m.Alpha, L1Ratio: 1, NoIntercept: m.NoIntercept, Tol: m.Tol, MaxIter: m.MaxIter}
-	if err := e.Fit(x, y); err != nil {
+	return m.FitWeighted(x, y, nil)
+}
+
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// scikit-learn's fit(X, y, sample_weight): the weights are rescaled to sum
+// to the number of rows and weight each row's squared error.
+func (m *Lasso) FitWeighted(x *mat.Dense, y, w []float64) error {
+	e := ElasticNet{Alpha: m.Alpha, L1Ratio: new(1.0), NoIntercept: m.NoIntercept, Tol: m.Tol, MaxIter: m.MaxIter}
+	if err := e.fit("linear.Lasso", x, y, w); err != nil {
 		return err
 	}
-	m.Alpha, m.Coef, m.Intercept, m.Iterations, m.Converged = e.Alpha, e.Coef, e.Intercept, e.Iterations, e.Converged
+	m.Coef, m.Intercept, m.Iterations, m.Converged = e.Coef, e.Intercept, e.Iterations, e.Converged
 	return nil
 }
 
@@ -79,29 +89,54 @@ func (m *ElasticNet) Predict(x *mat.Dense) ([]float64, error) {
 
 // Fit fits the model to X and y.
 func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
+	return m.fit("linear.ElasticNet", x, y, nil)
+}
+
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// scikit-learn's fit(X, y, sample_weight): the weights are rescaled to sum
+// to the number of rows and weight each row's squared error.
+func (m *ElasticNet) FitWeighted(x *mat.Dense, y, w []float64) error {
+	return m.fit("linear.ElasticNet", x, y, w)
+}
+
+func (m *ElasticNet) fit(est string, x *mat.Dense, y, w []float64) error {
+	alpha, l1Ratio, tol, maxIter := check.Or(m.Alpha, 1), check.Or(m.L1Ratio, 0.5), check.Or(m.Tol, 1e-4), m.MaxIter
+	if maxIter == 0 {
+		maxIter = 1000
+	}
+	if err := check.First(
+		check.NonNegative(est, "Alpha", alpha),
+		check.Unit(est, "L1Ratio", l1Ratio),
+		check.NonNegative(est, "Tol", tol),
+		check.IntAtLeast(est, "MaxIter", m.MaxIter, 1, true),
+	); err != nil {
+		return err
+	}
 	if err := check.XY(x, y); err != nil {
 		return err
 	}
-	if m.Alpha < 0 || m.L1Ratio < 0 || m.L1Ratio > 1 {
-		return fmt.Errorf("elastic net: alpha %v must be ≥ 0 and l1_ratio %v in [0, 1]", m.Alpha, m.L1Ratio)
-	}
-	if m.Alpha == 0 {
-		m.Alpha = 1
-	}
-	if m.L1Ratio == 0 {
-		m.L1Ratio = 0.5
-	}
-	tol, maxIter := m.Tol, m.MaxIter
-	if tol <= 0 {
-		tol = 1e-4
-	}
-	if maxIter <= 0 {
-		maxIter = 1000
-	}
 	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
+	}
 	mu, ymu := make([]float64, p), 0.0
-	if !m.NoIntercept {
+	// interceptMu and interceptY are the means the intercept is computed
+	// from; with weights, X and y are replaced by their weighted, centred
+	// and √w-scaled copies (weights rescaled to sum to n).
+	interceptMu, interceptY := mu, ymu
+	if w != nil {
+		var sum float64
+		for _, v := range w {
+			sum += v
+		}
+		ws := make([]float64, n)
+		for i, v := range w {
+			ws[i] = v * float64(n) / sum
+		}
+		x, y, interceptMu, interceptY = weightedCentre(x, y, ws, m.NoIntercept)
+	} else if !m.NoIntercept {
 		mu, ymu = columnMeans(x, y)
+		interceptMu, interceptY = mu, ymu
 	}
 	// Column-major centred copy of X, and the centred target.
 	raw := x.RawMatrix()
@@ -124,9 +159,9 @@ func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
 		yc[i] = v - ymu
 	}
 	resid := append([]float64(nil), yc...)
-	w := make([]float64, p)
-	l1 := m.Alpha * m.L1Ratio * float64(n)
-	l2 := m.Alpha * (1 - m.L1Ratio) * float64(n)
+	coef := make([]float64, p)
+	l1 := alpha * l1Ratio * float64(n)
+	l2 := alpha * (1 - l1Ratio) * float64(n)
 	dwTol := tol
 	tol *= dot(yc, yc)
 	m.Converged = false
@@ -137,28 +172,28 @@ func (m *ElasticNet) Fit(x *mat.Dense, y []float64) error {
 			if norms[j] == 0 {
 				continue
 			}
-			old := w[j]
+			old := coef[j]
 			rho := dot(cols[j], resid) + old*norms[j]
 			nw := math.Copysign(math.Max(math.Abs(rho)-l1, 0), rho) / (norms[j] + l2)
 			if d := nw - old; d != 0 {
 				axpy(-d, cols[j], resid)
-				w[j] = nw
+				coef[j] = nw
 			}
 			dwMax = math.Max(dwMax, math.Abs(nw-old))
 			wMax = math.Max(wMax, math.Abs(nw))
 		}
 		if wMax == 0 || dwMax/wMax < dwTol || iter == maxIter {
-			if gap := dualityGap(cols, resid, yc, w, l1, l2); gap < tol {
+			if gap := dualityGap(cols, resid, yc, coef, l1, l2); gap < tol {
 				m.Converged = true
 				break
 			}
 		}
 	}
 	m.Iterations = min(iter, maxIter)
-	m.Coef = w
-	m.Intercept = ymu
-	for j, c := range w {
-		m.Intercept -= mu[j] * c
+	m.Coef = coef
+	m.Intercept = interceptY
+	for j, c := range coef {
+		m.Intercept -= interceptMu[j] * c
 	}
 	return nil
 }

@@ -8,7 +8,9 @@
 //
 // Models take the features as a rows × columns gonum matrix and the target
 // as a slice; options are exported fields whose zero value is
-// scikit-learn's default, and the fitted parameters are exported fields
+// scikit-learn's default (options where zero is meaningful, such as Alpha,
+// L1Ratio and Tol, are pointers: nil is the default, new(0.0) is zero),
+// and the fitted parameters are exported fields
 // too, so a fitted model marshals to JSON and predicts identically after
 // unmarshalling. Fitting is deterministic: the partial sums computed in
 // parallel are combined in a fixed order, so the same data give the same

@@ -44,9 +44,9 @@ func TestRegressionAgainstSklearn(t *testing.T) {
 		Cases []struct {
 			Dataset, Model string
 			Params         struct {
-				Alpha        float64 `json:"alpha"`
-				L1Ratio      float64 `json:"l1_ratio"`
-				FitIntercept *bool   `json:"fit_intercept"`
+				Alpha        *float64 `json:"alpha"`
+				L1Ratio      *float64 `json:"l1_ratio"`
+				FitIntercept *bool    `json:"fit_intercept"`
 			}
 			Coef      []float64
 			Intercept float64
@@ -69,10 +69,10 @@ func TestRegressionAgainstSklearn(t *testing.T) {
 				r := &linear.Ridge{Alpha: c.Params.Alpha, NoIntercept: noIntercept}
 				m, get = r, func() ([]float64, float64) { return r.Coef, r.Intercept }
 			case strings.HasPrefix(c.Model, "lasso"):
-				r := &linear.Lasso{Alpha: c.Params.Alpha, Tol: 1e-10, MaxIter: 100000}
+				r := &linear.Lasso{Alpha: c.Params.Alpha, Tol: new(1e-10), MaxIter: 100000}
 				m, get, tol = r, func() ([]float64, float64) { return r.Coef, r.Intercept }, 1e-4
-			case c.Model == "enet":
-				r := &linear.ElasticNet{Alpha: c.Params.Alpha, L1Ratio: c.Params.L1Ratio, Tol: 1e-10, MaxIter: 100000}
+			case strings.HasPrefix(c.Model, "enet"):
+				r := &linear.ElasticNet{Alpha: c.Params.Alpha, L1Ratio: c.Params.L1Ratio, Tol: new(1e-10), MaxIter: 100000}
 				m, get, tol = r, func() ([]float64, float64) { return r.Coef, r.Intercept }, 1e-4
 			default:
 				t.Fatalf("unknown model %s", c.Model)
@@ -127,7 +127,7 @@ func TestLogisticAgainstSklearn(t *testing.T) {
 			for i, v := range yf {
 				y[i] = int(v)
 			}
-			m := &linear.LogisticRegression{C: c.C, Tol: 1e-8, MaxIter: 5000}
+			m := &linear.LogisticRegression{C: c.C, Tol: new(1e-8), MaxIter: 5000}
 			if err := m.Fit(x, y); err != nil {
 				t.Fatal(err)
 			}

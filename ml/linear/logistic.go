@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 )
 
@@ -15,15 +16,22 @@ import (
 // scikit-learn's LogisticRegression(solver="lbfgs"): binomial for two
 // classes, multinomial (softmax over all classes) for more.
 type LogisticRegression struct {
-	// C is the inverse of the penalty strength; 0 means 1.
+	// C is the inverse of the penalty strength, a finite number > 0; 0
+	// means scikit-learn's default, 1 (C = 0 itself, an infinite penalty,
+	// is not a model).
 	C float64 `json:"c"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
-	// Tol stops when the largest gradient component falls below it; 0
-	// means 1e-4.
-	Tol float64 `json:"tol,omitempty"`
-	// MaxIter is the maximum number of L-BFGS iterations; 0 means 100.
+	// Tol stops when the largest gradient component falls below it, a
+	// finite number ≥ 0; nil means 1e-4. 0 stops only at MaxIter or when
+	// the objective stops decreasing.
+	Tol *float64 `json:"tol,omitempty"`
+	// MaxIter is the maximum number of L-BFGS iterations, ≥ 1; 0 means
+	// 100.
 	MaxIter int `json:"max_iter,omitempty"`
+	// ClassWeight weights each class's rows in the loss (nil: all 1;
+	// ml.Balanced(): scikit-learn's class_weight="balanced").
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels seen in training.
 	Classes []int `json:"classes"`
 	// Coef has one row of coefficients per class (a single row, for the
@@ -33,34 +41,59 @@ type LogisticRegression struct {
 	Intercept []float64 `json:"intercept"`
 	// Iterations is the number of L-BFGS iterations the fit took.
 	Iterations int `json:"iterations"`
+	// Converged reports whether L-BFGS stopped because the gradient fell
+	// below Tol or the objective stopped decreasing, rather than at
+	// MaxIter.
+	Converged bool `json:"converged"`
+	// Warning is empty after a converged fit; otherwise it says why the
+	// fit stopped and what to change (scikit-learn's ConvergenceWarning).
+	// The model is still usable.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Fit fits the model to X and the class labels y.
-func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
+func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model with a weight per row (nil means 1 each),
+// multiplied by ClassWeight: each row's log-loss counts wᵢ times, as in
+// scikit-learn's fit(X, y, sample_weight).
+func (m *LogisticRegression) FitWeighted(x *mat.Dense, y []int, w []float64) error {
+	c, tol, maxIter := m.C, check.Or(m.Tol, 1e-4), m.MaxIter
+	if c == 0 {
+		c = 1
+	}
+	if maxIter == 0 {
+		maxIter = 100
+	}
+	const est = "linear.LogisticRegression"
+	if err := check.First(
+		check.Positive(est, "C", c),
+		check.NonNegative(est, "Tol", tol),
+		check.IntAtLeast(est, "MaxIter", m.MaxIter, 1, true),
+	); err != nil {
+		return err
+	}
 	classes, yi, err := check.Classes(x, y)
 	if err != nil {
 		return err
 	}
-	if m.C < 0 {
-		return fmt.Errorf("logistic regression: C %v is negative", m.C)
+	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return err
 	}
-	if m.C == 0 {
-		m.C = 1
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("linear.LogisticRegression: %w", err)
+		}
 	}
-	tol, maxIter := m.Tol, m.MaxIter
-	if tol <= 0 {
-		tol = 1e-4
-	}
-	if maxIter <= 0 {
-		maxIter = 100
-	}
-	_, p := x.Dims()
+	w = check.RowWeights(w, cw, yi)
 	k := len(classes)
 	rows := k
 	if k == 2 {
 		rows = 1
 	}
-	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / m.C}
+	obj := &logLoss{x: x, y: yi, rows: rows, p: p, intercept: !m.NoIntercept, l2: 1 / c, w: w}
 	dim := rows * (p + 1)
 	// The line search asks for the value and then the gradient at the
 	// same point; computing both in one pass over the data and caching
@@ -100,6 +133,16 @@ func (m *LogisticRegression) Fit(x *mat.Dense, y []int) error {
 		m.Intercept[r] = res.X[r*(p+1)+p]
 	}
 	m.Iterations = res.Stats.MajorIterations
+	switch res.Status {
+	case optimize.GradientThreshold, optimize.FunctionConvergence:
+		m.Converged, m.Warning = true, ""
+	case optimize.IterationLimit:
+		m.Converged = false
+		m.Warning = fmt.Sprintf("lbfgs did not converge in %d iterations (MaxIter); increase MaxIter or scale the data (preprocess.StandardScaler)", maxIter)
+	default:
+		m.Converged = false
+		m.Warning = fmt.Sprintf("lbfgs stopped after %d iterations without converging: %v; scale the data or raise C's penalty (lower C)", m.Iterations, res.Status)
+	}
 	return nil
 }
 
@@ -110,6 +153,7 @@ type logLoss struct {
 	rows, p   int
 	intercept bool
 	l2        float64
+	w         []float64 // row weights, nil for all 1
 }
 
 // eval returns the objective at w and, when grad is non-nil, stores the
@@ -147,9 +191,16 @@ func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
 				// Binomial: loss = log(1+e^z) - y z.
 				zz := z[0]
 				yv := float64(o.y[i])
-				loss += softplus(zz) - yv*zz
+				if o.w == nil {
+					loss += softplus(zz) - yv*zz
+				} else {
+					loss += o.w[i] * (softplus(zz) - yv*zz)
+				}
 				if g != nil {
 					d := sigmoid(zz) - yv
+					if o.w != nil {
+						d *= o.w[i]
+					}
 					axpy(d, xi, g[:p])
 					g[p] += d
 				}
@@ -165,13 +216,18 @@ func (o *logLoss) eval(w, grad []float64) (float64, []float64) {
 				sum += z[r]
 			}
 			// loss = logsumexp - z_y
-			loss += math.Log(sum) + zmax - (math.Log(z[o.y[i]]) + zmax)
+			wi := 1.0
+			if o.w != nil {
+				wi = o.w[i]
+			}
+			loss += wi * (math.Log(sum) + zmax - (math.Log(z[o.y[i]]) + zmax))
 			if g != nil {
 				for r := 0; r < rows; r++ {
 					d := z[r] / sum
 					if r == o.y[i] {
 						d--
 					}
+					d *= wi
 					axpy(d, xi, g[r*stride:r*stride+p])
 					g[r*stride+p] += d
 				}

@@ -1,7 +1,6 @@
 package linear
 
 import (
-	"fmt"
 	"math"
 	"runtime"
 
@@ -29,8 +28,13 @@ type LinearRegression struct {
 }
 
 // Fit fits the model to X and y.
-func (m *LinearRegression) Fit(x *mat.Dense, y []float64) error {
-	coef, b, err := fitLeastSquares(x, y, 0, m.NoIntercept)
+func (m *LinearRegression) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model to X and y with a weight per row (nil means
+// 1 each), minimising Σ wᵢ·(yᵢ - xᵢ·w - b)², scikit-learn's
+// fit(X, y, sample_weight).
+func (m *LinearRegression) FitWeighted(x *mat.Dense, y, w []float64) error {
+	coef, b, err := fitLeastSquares(x, y, w, 0, m.NoIntercept)
 	if err != nil {
 		return err
 	}
@@ -46,9 +50,10 @@ func (m *LinearRegression) Predict(x *mat.Dense) ([]float64, error) {
 // Ridge is least squares with an L2 penalty, scikit-learn's Ridge with the
 // Cholesky solver.
 type Ridge struct {
-	// Alpha is the penalty strength; 0 means scikit-learn's default, 1.
-	// Use a tiny positive value for almost no penalty.
-	Alpha float64 `json:"alpha"`
+	// Alpha is the penalty strength, a finite number ≥ 0; nil means
+	// scikit-learn's default, 1. 0 is no penalty (ordinary least squares,
+	// minimum-norm with collinear features). Set it with new(0.5).
+	Alpha *float64 `json:"alpha,omitempty"`
 	// NoIntercept fits no intercept.
 	NoIntercept bool `json:"no_intercept,omitempty"`
 	// Coef are the fitted coefficients.
@@ -58,14 +63,17 @@ type Ridge struct {
 }
 
 // Fit fits the model to X and y.
-func (m *Ridge) Fit(x *mat.Dense, y []float64) error {
-	if m.Alpha < 0 {
-		return fmt.Errorf("ridge: alpha %v is negative", m.Alpha)
+func (m *Ridge) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted fits the model to X and y with a weight per row (nil means
+// 1 each), minimising Σ wᵢ·(yᵢ - xᵢ·w - b)² + Alpha·||w||², scikit-learn's
+// fit(X, y, sample_weight).
+func (m *Ridge) FitWeighted(x *mat.Dense, y, w []float64) error {
+	alpha := check.Or(m.Alpha, 1)
+	if err := check.NonNegative("linear.Ridge", "Alpha", alpha); err != nil {
+		return err
 	}
-	if m.Alpha == 0 {
-		m.Alpha = 1
-	}
-	coef, b, err := fitLeastSquares(x, y, m.Alpha, m.NoIntercept)
+	coef, b, err := fitLeastSquares(x, y, w, alpha, m.NoIntercept)
 	if err != nil {
 		return err
 	}
@@ -78,11 +86,23 @@ func (m *Ridge) Predict(x *mat.Dense) ([]float64, error) {
 	return predictLinear(x, m.Coef, m.Intercept)
 }
 
-func fitLeastSquares(x *mat.Dense, y []float64, alpha float64, noIntercept bool) ([]float64, float64, error) {
+func fitLeastSquares(x *mat.Dense, y, w []float64, alpha float64, noIntercept bool) ([]float64, float64, error) {
 	if err := check.XY(x, y); err != nil {
 		return nil, 0, err
 	}
-	_, p := x.Dims()
+	n, p := x.Dims()
+	if err := check.Weights(w, n); err != nil {
+		return nil, 0, err
+	}
+	if w != nil {
+		xs, ys, mu, ymu := weightedCentre(x, y, w, noIntercept)
+		coef, _, _ := fitLeastSquares(xs, ys, nil, alpha, true)
+		b := ymu
+		for j, c := range coef {
+			b -= mu[j] * c
+		}
+		return coef, b, nil
+	}
 	mu, ymu := make([]float64, p), 0.0
 	if !noIntercept {
 		mu, ymu = columnMeans(x, y)

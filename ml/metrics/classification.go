@@ -291,7 +291,7 @@ func aucBinary(pos []bool, score []float64) (float64, error) {
 	}
 	nNeg := n - nPos
 	if nPos == 0 || nNeg == 0 {
-		return 0, fmt.Errorf("metrics: ROC AUC needs both classes")
+		return 0, fmt.Errorf("metrics: ROC AUC is undefined when y_true holds only one class (%d positive, %d negative rows)", nPos, nNeg)
 	}
 	u := rankSum - float64(nPos)*float64(nPos+1)/2
 	return u / (float64(nPos) * float64(nNeg)), nil
@@ -325,9 +325,48 @@ func ROCAUCOvR[T cmp.Ordered](yTrue []T, proba [][]float64, labels []T) (float64
 	return sum / float64(len(labels)), nil
 }
 
+// ROCAUCProba returns the ROC AUC of a classifier's PredictProba output:
+// proba has one row per sample and one column per entry of classes, the
+// classifier's sorted Classes. With two classes it is the binary ROC AUC
+// of the second column (the greater class is positive, as in
+// scikit-learn's roc_auc_score(y, proba[:, 1])); with more it is the
+// macro one-vs-rest average (roc_auc_score(y, proba, multi_class="ovr")).
+// Every label of yTrue must be one of classes.
+func ROCAUCProba[T cmp.Ordered](yTrue []T, proba [][]float64, classes []T) (float64, error) {
+	if len(yTrue) != len(proba) {
+		return 0, fmt.Errorf("%w: y_true has %d values, proba has %d rows", ErrLength, len(yTrue), len(proba))
+	}
+	if len(classes) < 2 {
+		return 0, fmt.Errorf("metrics: ROC AUC needs at least 2 classes, got %d", len(classes))
+	}
+	known := make(map[T]bool, len(classes))
+	for _, c := range classes {
+		known[c] = true
+	}
+	for i, v := range yTrue {
+		if !known[v] {
+			return 0, fmt.Errorf("metrics: y_true[%d] = %v is not one of the classes %v", i, v, classes)
+		}
+	}
+	if len(classes) > 2 {
+		return ROCAUCOvR(yTrue, proba, classes)
+	}
+	pos := make([]bool, len(yTrue))
+	score := make([]float64, len(yTrue))
+	for i, row := range proba {
+		if len(row) != 2 {
+			return 0, fmt.Errorf("%w: row %d of proba has %d columns, want 2", ErrLength, i, len(row))
+		}
+		pos[i], score[i] = yTrue[i] == classes[1], row[1]
+	}
+	return aucBinary(pos, score)
+}
+
 // LogLoss returns the mean negative log-likelihood of the true labels under
 // proba (cross-entropy). proba has one row per sample and one column per
-// entry of labels (nil means the sorted labels of yTrue). As scikit-learn
+// entry of labels (nil means the sorted labels of yTrue, which must then
+// hold at least two; pass the classifier's classes when a test set may
+// hold one). As scikit-learn
 // does, probabilities are clipped to [eps, 1-eps] with eps the float64
 // machine epsilon and each row is renormalised to sum to 1.
 func LogLoss[T cmp.Ordered](yTrue []T, proba [][]float64, labels []T) (float64, error) {
@@ -339,6 +378,12 @@ func LogLoss[T cmp.Ordered](yTrue []T, proba [][]float64, labels []T) (float64, 
 	}
 	if labels == nil {
 		labels = Labels(yTrue)
+		if len(labels) < 2 {
+			return 0, fmt.Errorf("metrics: log loss: y_true holds only one label (%v); pass the classifier's classes as labels (for example model.Classes) so the loss is defined", labels[0])
+		}
+	}
+	if len(labels) < 2 {
+		return 0, fmt.Errorf("metrics: log loss: labels has %d entries; it needs at least two classes", len(labels))
 	}
 	index := make(map[T]int, len(labels))
 	for i, l := range labels {

@@ -266,11 +266,27 @@ func (m *Model) matrix(in *frame.Frame, fit bool) (*mat.Dense, []string, error) 
 	if !fit {
 		names = m.Signature.Features
 	}
-	x, err := out.Matrix(names...)
+	matrix := out.Matrix
+	if acceptsMissing(m.Estimator) {
+		matrix = out.MatrixMissing
+	}
+	x, err := matrix(names...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("model: %w", err)
 	}
 	return x, names, nil
+}
+
+// acceptsMissing reports whether the estimator takes missing values (NaN)
+// in X, so that missing values in the frame reach it as NaN instead of
+// failing: the trees and tree ensembles.
+func acceptsMissing(est any) bool {
+	switch est.(type) {
+	case *tree.Classifier, *tree.Regressor, *ensemble.ForestClassifier, *ensemble.ForestRegressor,
+		*ensemble.BoostingClassifier, *ensemble.BoostingRegressor:
+		return true
+	}
+	return false
 }
 
 // Prediction holds a model's output for each input row.

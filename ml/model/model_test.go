@@ -66,9 +66,9 @@ func estimators() map[string]func() any {
 		},
 		"boosting": func() any { return &ensemble.BoostingClassifier{BoostOptions: ensemble.BoostOptions{NEstimators: 15}} },
 		"ols":      func() any { return &linear.LinearRegression{} },
-		"ridge":    func() any { return &linear.Ridge{Alpha: 2} },
-		"lasso":    func() any { return &linear.Lasso{Alpha: 0.05} },
-		"enet":     func() any { return &linear.ElasticNet{Alpha: 0.05} },
+		"ridge":    func() any { return &linear.Ridge{Alpha: new(2.0)} },
+		"lasso":    func() any { return &linear.Lasso{Alpha: new(0.05)} },
+		"enet":     func() any { return &linear.ElasticNet{Alpha: new(0.05)} },
 		"rtree":    func() any { return &tree.Regressor{MaxDepth: 4} },
 		"rforest": func() any {
 			return &ensemble.ForestRegressor{ForestOptions: ensemble.ForestOptions{NEstimators: 10, Seed: 3}}

@@ -173,6 +173,9 @@ func (e *OrdinalEncoder) Kind() string { return "ordinal_encoder" }
 
 // Fit records the categories of each column.
 func (e *OrdinalEncoder) Fit(f *frame.Frame) error {
+	if e.HandleUnknown != "" && e.HandleUnknown != "use_encoded_value" && e.HandleUnknown != "error" {
+		return fmt.Errorf("ordinal_encoder: handle_unknown %q is not use_encoded_value or error", e.HandleUnknown)
+	}
 	names, err := categoricalColumns(f, e.Columns)
 	if err != nil {
 		return err

@@ -177,7 +177,8 @@ type MinMaxScaler struct {
 	// at fit time.
 	Columns []string `json:"columns"`
 	// Low is the lower end of the target range; Low and High both 0 mean
-	// [0, 1].
+	// [0, 1] (an empty range is not meaningful), which Fit does not write
+	// back. Otherwise Low < High, both finite.
 	Low float64 `json:"low"`
 	// High is the upper end of the target range.
 	High float64 `json:"high"`
@@ -196,11 +197,9 @@ func (s *MinMaxScaler) Fit(f *frame.Frame) error {
 	if err != nil {
 		return err
 	}
-	if s.Low == 0 && s.High == 0 {
-		s.High = 1
-	}
-	if s.Low >= s.High {
-		return fmt.Errorf("minmax_scaler: range [%v, %v] is empty", s.Low, s.High)
+	low, high := s.featureRange()
+	if math.IsNaN(low) || math.IsInf(low, 0) || math.IsNaN(high) || math.IsInf(high, 0) || low >= high {
+		return fmt.Errorf("minmax_scaler: range [Low, High] = [%v, %v]: it must hold finite numbers with Low < High (both 0 means [0, 1])", s.Low, s.High)
 	}
 	lo, hi, err := fitStats(f, names, func(v []float64) (float64, float64) { return slices.Min(v), slices.Max(v) })
 	if err != nil {
@@ -208,6 +207,15 @@ func (s *MinMaxScaler) Fit(f *frame.Frame) error {
 	}
 	s.Columns, s.Min, s.Max = names, lo, hi
 	return nil
+}
+
+// featureRange returns the target range, [0, 1] when Low and High are
+// both 0.
+func (s *MinMaxScaler) featureRange() (float64, float64) {
+	if s.Low == 0 && s.High == 0 {
+		return 0, 1
+	}
+	return s.Low, s.High
 }
 
 // Transform returns f with the columns rescaled.
@@ -219,13 +227,14 @@ func (s *MinMaxScaler) Transform(f *frame.Frame) (*frame.Frame, error) {
 	shift := make([]float64, len(s.Min))
 	scale := make([]float64, len(s.Min))
 	add := make([]float64, len(s.Min))
+	low, high := s.featureRange()
 	for j := range s.Min {
 		r := s.Max[j] - s.Min[j]
 		if r == 0 {
 			r = 1
 		}
-		sc := (s.High - s.Low) / r
-		shift[j], scale[j], add[j] = 0, 1/sc, s.Low-s.Min[j]*sc
+		sc := (high - low) / r
+		shift[j], scale[j], add[j] = 0, 1/sc, low-s.Min[j]*sc
 	}
 	return affine(f, s.Columns, shift, scale, add)
 }

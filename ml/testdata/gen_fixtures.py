@@ -3,7 +3,10 @@
 
 Run with Debian's python and python3-sklearn (1.2.x):
 
-    /usr/bin/python3 ml/testdata/gen_fixtures.py
+    /usr/bin/python3 ml/testdata/gen_fixtures.py [GROUP ...]
+
+where GROUP (metrics, linear, logistic, trees, ...) limits the run to
+those fixture files.
 
 It writes the bundled data sets as CSV to ml/testdata/data/ and the
 reference values as JSON to ml/testdata/*.json. The Go tests read only these
@@ -12,11 +15,14 @@ download); see ml/testdata/README.md for their licenses.
 """
 import json
 import os
+import sys
+import warnings
 
 import numpy as np
 import sklearn
 from sklearn import datasets, metrics
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor,
                               HistGradientBoostingClassifier, HistGradientBoostingRegressor,
                               RandomForestClassifier, RandomForestRegressor)
@@ -107,7 +113,24 @@ def gen_metrics():
     multi = dict(y_true=tolist(ct), proba=tolist(proba),
                  log_loss=metrics.log_loss(ct, proba),
                  roc_auc_ovr=metrics.roc_auc_score(ct, proba, multi_class="ovr", average="macro"))
-    dump("metrics.json", dict(sklearn=sklearn.__version__, regression=reg, classification=clf, binary=binary, multi=multi))
+    # ROC AUC straight from predict_proba, with classes that are not 0/1.
+    classes = [3, 7]
+    bt_cls = np.where(bt == 1, 7, 3)
+    p1 = 1 / (1 + np.exp(-score))
+    bproba = np.column_stack([1 - p1, p1])
+    proba_auc = dict(binary_classes=classes, binary_y_true=tolist(bt_cls), binary_proba=tolist(bproba),
+                     binary_roc_auc=metrics.roc_auc_score(bt_cls, bproba[:, 1]),
+                     multi_roc_auc=metrics.roc_auc_score(ct, proba, multi_class="ovr"))
+    # A one-class target: log_loss refuses it unless the labels are given.
+    one = dict(y_true=[1, 1, 1], proba=[[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]], labels=[0, 1],
+               log_loss=metrics.log_loss([1, 1, 1], [[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]], labels=[0, 1]))
+    try:
+        metrics.log_loss([1, 1, 1], [[0.2, 0.8], [0.1, 0.9], [0.4, 0.6]])
+        one["error"] = ""
+    except ValueError as e:
+        one["error"] = str(e)
+    dump("metrics.json", dict(sklearn=sklearn.__version__, regression=reg, classification=clf, binary=binary, multi=multi,
+                              proba_auc=proba_auc, one_class=one))
 
 
 def gen_preprocess(sets):
@@ -129,8 +152,14 @@ def gen_linear(sets):
             ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=1000000), {"alpha": 0.1}),
             ("lasso_strong", Lasso(alpha=1.0, tol=1e-12, max_iter=1000000), {"alpha": 1.0}),
             ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=1000000), {"alpha": 0.1, "l1_ratio": 0.5}),
+            # Zero is a meaningful value, not "the default" (issue 10).
+            ("ridge_alpha0", Ridge(alpha=0.0), {"alpha": 0.0}),
+            ("lasso_alpha0", Lasso(alpha=0.0, tol=1e-12, max_iter=1000000), {"alpha": 0.0}),
+            ("enet_l1ratio0", ElasticNet(alpha=0.1, l1_ratio=0.0, tol=1e-12, max_iter=1000000), {"alpha": 0.1, "l1_ratio": 0.0}),
         ]:
-            m.fit(X, y)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # alpha=0 warns; the fit is still defined
+                m.fit(X, y)
             out["cases"].append(dict(dataset=ds, model=name, params=params, coef=tolist(m.coef_),
                                      intercept=float(m.intercept_), pred=tolist(m.predict(X[:25]))))
     dump("linear.json", out)
@@ -144,6 +173,18 @@ def gen_logistic(sets):
         m = LogisticRegression(C=C, tol=1e-10, max_iter=10000).fit(X, y)
         out["cases"].append(dict(dataset=ds, standardize=True, C=C, coef=tolist(m.coef_), intercept=tolist(m.intercept_),
                                  pred=tolist(m.predict(X)), proba=tolist(m.predict_proba(X))))
+    # Convergence reporting: whether lbfgs converged within max_iter
+    # (scikit-learn's ConvergenceWarning).
+    out["convergence"] = []
+    for ds, std, max_iter in [("breast_cancer", False, 5), ("breast_cancer", True, 100), ("iris", True, 100), ("wine", False, 10)]:
+        X, y = sets[ds]
+        if std:
+            X = StandardScaler().fit_transform(X)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m = LogisticRegression(max_iter=max_iter).fit(X, y)
+        converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        out["convergence"].append(dict(dataset=ds, standardize=std, max_iter=max_iter, n_iter=int(np.max(m.n_iter_)), converged=converged))
     dump("logistic.json", out)
 
 
@@ -203,6 +244,165 @@ def gen_trees(sets):
     dump("trees.json", out)
 
 
+def gen_weights(sets):
+    """Sample and class weights, impurity and permutation importances."""
+    from sklearn.inspection import permutation_importance
+    out = dict(sklearn=sklearn.__version__)
+    X, y = sets["diabetes"]
+    w = np.round(np.random.RandomState(1).uniform(0.2, 3.0, len(y)), 3)
+    lin = []
+    for name, m in [("ols", LinearRegression()), ("ridge", Ridge(alpha=1.0)),
+                    ("lasso", Lasso(alpha=0.1, tol=1e-12, max_iter=1000000)),
+                    ("enet", ElasticNet(alpha=0.1, l1_ratio=0.5, tol=1e-12, max_iter=1000000))]:
+        m.fit(X, y, sample_weight=w)
+        lin.append(dict(model=name, coef=tolist(m.coef_), intercept=float(m.intercept_)))
+    out["linear"] = dict(dataset="diabetes", weights=tolist(w), cases=lin)
+    logit = []
+    for ds, cw, use_w in [("breast_cancer", "balanced", True), ("iris", {0: 1.0, 1: 3.0, 2: 0.5}, False)]:
+        Xc, yc = sets[ds]
+        Xc = StandardScaler().fit_transform(Xc)
+        wc = np.round(np.random.RandomState(2).uniform(0.2, 3.0, len(yc)), 3)
+        m = LogisticRegression(tol=1e-10, max_iter=10000, class_weight=cw).fit(Xc, yc, sample_weight=wc if use_w else None)
+        logit.append(dict(dataset=ds, class_weight=cw if cw == "balanced" else {str(k): v for k, v in cw.items()},
+                          weights=tolist(wc) if use_w else None, coef=tolist(m.coef_), intercept=tolist(m.intercept_)))
+    out["logistic"] = logit
+    # Weighted trees: exact structure and importances of depth-3 trees.
+    trees = []
+    for ds, cls, cw in [("diabetes", DecisionTreeRegressor, None), ("breast_cancer", DecisionTreeClassifier, "balanced"),
+                        ("iris", DecisionTreeClassifier, None)]:
+        Xt, yt = sets[ds]
+        wt = np.round(np.random.RandomState(3).uniform(0.2, 3.0, len(yt)), 3)
+        for weighted in [False, True]:
+            kw = dict(max_depth=3, random_state=0)
+            if cw and weighted:
+                kw["class_weight"] = cw
+            m = cls(**kw).fit(Xt, yt, sample_weight=wt if weighted else None)
+            trees.append(dict(dataset=ds, weighted=weighted, class_weight=cw if weighted else None,
+                              weights=tolist(wt) if weighted else None,
+                              feature=tolist(m.tree_.feature), threshold=tolist(m.tree_.threshold),
+                              importances=tolist(m.feature_importances_)))
+    out["trees"] = trees
+    # Ensembles' impurity importances.
+    ens = []
+    Xb, yb = sets["breast_cancer"]
+    m = RandomForestClassifier(n_estimators=200, random_state=0, n_jobs=2).fit(Xb, yb)
+    ens.append(dict(dataset="breast_cancer", model="forest", importances=tolist(m.feature_importances_)))
+    Xd, yd = sets["diabetes"]
+    m = RandomForestRegressor(n_estimators=200, random_state=0, n_jobs=2).fit(Xd, yd)
+    ens.append(dict(dataset="diabetes", model="forest", importances=tolist(m.feature_importances_)))
+    m = GradientBoostingRegressor(n_estimators=50, max_depth=3, learning_rate=0.1, random_state=0).fit(Xd, yd)
+    ens.append(dict(dataset="diabetes", model="gbt", importances=tolist(m.feature_importances_)))
+    m = GradientBoostingClassifier(n_estimators=50, max_depth=3, learning_rate=0.1, random_state=0).fit(Xb, yb)
+    ens.append(dict(dataset="breast_cancer", model="gbt", importances=tolist(m.feature_importances_)))
+    out["ensembles"] = ens
+    # Weighted and class-weighted boosting and forests: held-out scores.
+    Xs, ys = sets["synth_classification"]
+    keep = (ys != 2) | (np.arange(len(ys)) % 6 == 0)  # class 2 made rare
+    Xs, ys = Xs[keep], ys[keep]
+    tr, te = train_test_split(np.arange(len(ys)), test_size=0.3, random_state=0, stratify=ys)
+    scores = []
+    for name, m in [("hgbt", HistGradientBoostingClassifier(max_iter=100, max_depth=6, early_stopping=False, class_weight="balanced", random_state=0)),
+                    ("forest", RandomForestClassifier(n_estimators=100, class_weight="balanced", random_state=0, n_jobs=2)),
+                    ("logistic", LogisticRegression(class_weight="balanced", max_iter=1000))]:
+        m.fit(Xs[tr], ys[tr])
+        scores.append(dict(model=name, balanced_accuracy=metrics.balanced_accuracy_score(ys[te], m.predict(Xs[te])),
+                           recall=tolist(metrics.recall_score(ys[te], m.predict(Xs[te]), average=None))))
+    out["class_weight_scores"] = dict(dataset="synth_classification", keep=tolist(np.nonzero(keep)[0]), train=tolist(tr), test=tolist(te), cases=scores)
+    # Permutation importance with the row orders scikit-learn uses, so the
+    # Go side can reproduce it exactly.
+    perm = []
+    for ds, m, n_repeats, seed in [("diabetes", Ridge(alpha=1.0), 5, 0), ("iris", LogisticRegression(max_iter=1000), 4, 3)]:
+        Xp, yp = sets[ds]
+        if ds == "iris":
+            Xp = StandardScaler().fit_transform(Xp)
+        m.fit(Xp, yp)
+        r = permutation_importance(m, Xp, yp, n_repeats=n_repeats, random_state=seed)
+        rs = np.random.RandomState(seed)
+        rs = np.random.RandomState(rs.randint(np.iinfo(np.int32).max + 1))
+        idx = np.arange(len(yp))
+        cur = np.arange(len(yp))
+        orders = []
+        for _ in range(n_repeats):
+            rs.shuffle(idx)
+            cur = cur[idx]
+            orders.append(tolist(cur))
+        perm.append(dict(dataset=ds, model=type(m).__name__, standardize=ds == "iris", n_repeats=n_repeats, seed=seed,
+                         permutations=orders, mean=tolist(r.importances_mean), std=tolist(r.importances_std),
+                         raw=tolist(r.importances)))
+    out["permutation"] = perm
+    dump("weights.json", out)
+
+
+def gen_boosting(sets):
+    """Boosting early stopping (HistGradientBoosting) and row subsampling
+    (GradientBoosting subsample): held-out scores and rounds fitted."""
+    out = dict(sklearn=sklearn.__version__, cases=[])
+    for ds, task in [("synth_regression_big", "regression"), ("synth_classification", "classification"),
+                     ("breast_cancer", "classification"), ("diabetes", "regression")]:
+        X, y = sets[ds]
+        idx = np.arange(len(y))
+        tr, te = train_test_split(idx, test_size=0.3, random_state=0, stratify=y if task == "classification" else None)
+        score = metrics.accuracy_score if task == "classification" else metrics.r2_score
+        hgb = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+        gb = GradientBoostingClassifier if task == "classification" else GradientBoostingRegressor
+        for name, m, params in [
+            ("early_stopping", hgb(max_iter=1000, learning_rate=0.3, max_depth=4, early_stopping=True, validation_fraction=0.2,
+                                   n_iter_no_change=5, tol=1e-7, random_state=0),
+             dict(n_estimators=1000, learning_rate=0.3, max_depth=4, validation_fraction=0.2, n_iter_no_change=5, min_samples_leaf=20)),
+            ("subsample", gb(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.5, random_state=0),
+             dict(n_estimators=100, max_depth=3, learning_rate=0.1, subsample=0.5)),
+        ]:
+            scores, iters = [], []
+            for seed in range(5):
+                m.set_params(random_state=seed)
+                m.fit(X[tr], y[tr])
+                scores.append(score(y[te], m.predict(X[te])))
+                iters.append(int(m.n_iter_) if hasattr(m, "n_iter_") else int(m.n_estimators_))
+            out["cases"].append(dict(dataset=ds, task=task, model=name, params=params, train=tolist(tr), test=tolist(te),
+                                     score=float(np.mean(scores)), scores=scores, n_iter=iters))
+    dump("boosting.json", out)
+
+
+def gen_missing(sets):
+    """Missing values (NaN) in HistGradientBoosting (DecisionTree has no NaN
+    support before scikit-learn 1.3): stumps whose predictions can be
+    checked by hand, and held-out scores on data with NaN injected."""
+    nan = float("nan")
+    out = dict(sklearn=sklearn.__version__, stumps=[], cases=[])
+    for name, X, y, Xt in [
+        ("missing_right", [[1], [2], [3], [4], [nan], [nan]], [0, 0, 0, 0, 10, 10], [[2.5], [nan], [100]]),
+        ("missing_left", [[1], [2], [3], [4], [5], [6], [nan], [nan]], [0, 0, 0, 5, 5, 5, 0, 0], [[2.5], [nan], [3.6], [100]]),
+        ("unseen_left", [[1], [2], [3], [4], [5], [6]], [0, 0, 0, 0, 10, 10], [[nan], [5.5]]),
+        ("unseen_right", [[1], [2], [3], [4], [5], [6]], [0, 0, 10, 10, 10, 10], [[nan], [1.5]]),
+    ]:
+        m = HistGradientBoostingRegressor(max_iter=1, learning_rate=1.0, max_depth=1, min_samples_leaf=1, l2_regularization=0.0,
+                                          early_stopping=False).fit(np.array(X, float), np.array(y, float))
+        out["stumps"].append(dict(name=name, X=[[None if np.isnan(v) else v for v in r] for r in X], y=y,
+                                  X_test=[[None if np.isnan(v) else v for v in r] for r in Xt], pred=tolist(m.predict(np.array(Xt, float)))))
+    for ds, task in [("synth_regression_big", "regression"), ("synth_classification", "classification")]:
+        X, y = sets[ds]
+        X = X.copy()
+        rng = np.random.RandomState(5)
+        missing = []
+        for j in range(X.shape[1]):
+            if j < 6:
+                mask = rng.rand(len(y)) < 0.15  # missing at random
+            elif j == 6:
+                mask = (X[:, j] > np.quantile(X[:, j], 0.8)) & (rng.rand(len(y)) < 0.7)  # informative
+            else:
+                mask = np.zeros(len(y), bool)
+            X[mask, j] = np.nan
+            missing.append(tolist(np.nonzero(mask)[0]))
+        tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=0, stratify=y if task == "classification" else None)
+        cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+        score = metrics.accuracy_score if task == "classification" else metrics.r2_score
+        m = cls(max_iter=100, max_depth=6, learning_rate=0.1, early_stopping=False, random_state=0).fit(X[tr], y[tr])
+        out["cases"].append(dict(dataset=ds, task=task, missing=missing, train=tolist(tr), test=tolist(te),
+                                 params=dict(n_estimators=100, max_depth=6, learning_rate=0.1, min_samples_leaf=20),
+                                 score=score(y[te], m.predict(X[te]))))
+    dump("missing.json", out)
+
+
 def gen_kmeans(sets):
     out = dict(sklearn=sklearn.__version__, cases=[])
     for ds, k, std in [("iris", 3, False), ("wine", 3, True), ("synth_blobs", 5, False), ("synth_blobs", 8, False)]:
@@ -215,13 +415,17 @@ def gen_kmeans(sets):
 
 
 def main():
+    # Arguments name the fixture groups to regenerate (metrics, preprocess,
+    # linear, logistic, trees, kmeans, ...); none means all of them.
+    only = set(sys.argv[1:])
     sets = load_sets()
-    gen_metrics()
-    gen_preprocess(sets)
-    gen_linear(sets)
-    gen_logistic(sets)
-    gen_trees(sets)
-    gen_kmeans(sets)
+    for name, gen in [("metrics", lambda: gen_metrics()), ("preprocess", lambda: gen_preprocess(sets)),
+                      ("linear", lambda: gen_linear(sets)), ("logistic", lambda: gen_logistic(sets)),
+                      ("trees", lambda: gen_trees(sets)), ("kmeans", lambda: gen_kmeans(sets)),
+                      ("weights", lambda: gen_weights(sets)), ("boosting", lambda: gen_boosting(sets)),
+                      ("missing", lambda: gen_missing(sets))]:
+        if not only or name in only:
+            gen()
 
 
 if __name__ == "__main__":

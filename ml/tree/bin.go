@@ -25,11 +25,24 @@ type Binner struct {
 	// Values holds, per feature binned exactly (at most MaxBins distinct
 	// values), the value of each bin; nil for quantile-binned features.
 	Values [][]float64 `json:"values,omitempty"`
+	// Missing reports, per feature, whether it held missing values (NaN)
+	// when the bins were fitted. Such a feature gets at most MaxBins-1
+	// bins of values and one more bin, after them, for the missing values.
+	Missing []bool `json:"missing,omitempty"`
 }
 
 // FitBinner computes bin edges from the columns of x, using at most
-// sampleRows evenly spaced rows (0 means all).
+// sampleRows evenly spaced rows (0 means all). NaN values are missing:
+// they are left out of the edges and the feature is marked in Missing.
 func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
+	return FitBinnerHint(x, maxBins, sampleRows, true)
+}
+
+// FitBinnerHint is FitBinner for a caller that knows whether x holds any
+// NaN (from check.XMissing): with mayHaveNaN false and sampleRows below
+// the number of rows, the columns are not scanned again for NaN outside
+// the sampled rows.
+func FitBinnerHint(x *mat.Dense, maxBins, sampleRows int, mayHaveNaN bool) *Binner {
 	if maxBins <= 1 || maxBins > MaxBins {
 		maxBins = MaxBins
 	}
@@ -40,12 +53,30 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 	}
 	raw := x.RawMatrix()
 	b := &Binner{Edges: make([][]float64, p), Values: make([][]float64, p)}
+	missing := make([]bool, p)
 	parallelFeatures(p, func(j int) {
 		vals := make([]float64, 0, n/step+1)
 		for i := 0; i < n; i += step {
 			vals = append(vals, raw.Data[i*raw.Stride+j])
 		}
+		// slices.Sort puts NaNs first. Missing values anywhere in the
+		// column (not only in the sampled rows) need their bin.
 		slices.Sort(vals)
+		missing[j] = len(vals) > 0 && math.IsNaN(vals[0])
+		if step > 1 && mayHaveNaN {
+			for i := 0; i < n && !missing[j]; i++ {
+				missing[j] = math.IsNaN(raw.Data[i*raw.Stride+j])
+			}
+		}
+		maxBins := maxBins
+		if missing[j] {
+			vals = slices.DeleteFunc(vals, math.IsNaN)
+			maxBins = min(maxBins, MaxBins-1)
+		}
+		if len(vals) == 0 {
+			b.Values[j] = []float64{}
+			return
+		}
 		distinct := slices.Compact(slices.Clone(vals))
 		var edges []float64
 		if len(distinct) <= maxBins && step == 1 {
@@ -71,8 +102,14 @@ func FitBinner(x *mat.Dense, maxBins, sampleRows int) *Binner {
 		}
 		b.Edges[j] = edges
 	})
+	if slices.Contains(missing, true) {
+		b.Missing = missing
+	}
 	return b
 }
+
+// HasMissing reports whether feature j held missing values at fit time.
+func (b *Binner) HasMissing(j int) bool { return b.Missing != nil && b.Missing[j] }
 
 // parallelFeatures calls fn(j) for j in [0, p) on all cores.
 func parallelFeatures(p int, fn func(j int)) {
@@ -102,8 +139,12 @@ func midpoint(a, b float64) float64 {
 	return m
 }
 
-// Bin returns the bin of value v of feature j.
+// Bin returns the bin of value v of feature j; NaN falls in the missing
+// bin, after the bins of values, when the feature had missing values.
 func (b *Binner) Bin(j int, v float64) uint8 {
+	if math.IsNaN(v) && b.HasMissing(j) {
+		return uint8(len(b.Edges[j]) + 1)
+	}
 	return uint8(sort.SearchFloat64s(b.Edges[j], v))
 }
 
@@ -111,7 +152,8 @@ func (b *Binner) Bin(j int, v float64) uint8 {
 type Binned struct {
 	// Cols holds, per feature, the bin of every row.
 	Cols [][]uint8
-	// NBins is the number of bins of each feature.
+	// NBins is the number of bins of values of each feature; a feature
+	// with missing values has its missing bin at index NBins[j].
 	NBins []int
 	// Binner made the bins.
 	Binner *Binner
@@ -132,8 +174,12 @@ func (b *Binner) Transform(x *mat.Dense) (*Binned, error) {
 		for i := 0; i < n; i++ {
 			v := raw.Data[i*raw.Stride+j]
 			if math.IsNaN(v) {
-				errs[j] = fmt.Errorf("X column %d, row %d: NaN", j, i+1)
-				return
+				if !b.HasMissing(j) {
+					errs[j] = fmt.Errorf("X column %d, row %d: NaN, but the bins were fitted without missing values", j, i+1)
+					return
+				}
+				col[i] = uint8(len(e) + 1)
+				continue
 			}
 			col[i] = uint8(sort.SearchFloat64s(e, v))
 		}

@@ -1,12 +1,16 @@
 package tree
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/weirhq/weir/ml"
+	"github.com/weirhq/weir/ml/internal/check"
 )
 
 // Criterion selects what a split optimises.
@@ -33,6 +37,11 @@ type Targets struct {
 	Y []float64
 	// Grad and Hess hold gradients and Hessians for Newton.
 	Grad, Hess []float64
+	// Weight holds a weight per row for Gini and SquaredError (nil means
+	// 1 each): class counts and sums become weighted, as scikit-learn's
+	// sample_weight. MinSamplesLeaf still counts rows. Newton takes
+	// weights folded into Grad and Hess instead.
+	Weight []float64
 }
 
 // GrowConfig limits tree growth. The zero value grows a full tree.
@@ -64,6 +73,25 @@ type GrowConfig struct {
 	ParallelFeatures bool
 }
 
+// Check refuses options out of range, naming them as fields of the
+// estimator est, for a data set of p features: MaxDepth, MinSamplesSplit,
+// MinSamplesLeaf and MaxFeatures must be 0 (the default) or at least 1,
+// 2, 1 and 1; MaxFeatures at most p; L2 and MinHessian finite and ≥ 0.
+func (c GrowConfig) Check(est string, p int) error {
+	err := check.First(
+		check.IntAtLeast(est, "MaxDepth", c.MaxDepth, 1, true),
+		check.IntAtLeast(est, "MinSamplesSplit", c.MinSamplesSplit, 2, true),
+		check.IntAtLeast(est, "MinSamplesLeaf", c.MinSamplesLeaf, 1, true),
+		check.IntAtLeast(est, "MaxFeatures", c.MaxFeatures, 1, true),
+		check.NonNegative(est, "L2", c.L2),
+		check.NonNegative(est, "MinHessian", c.MinHessian),
+	)
+	if err == nil && c.MaxFeatures > p {
+		err = &ml.ParamError{Estimator: est, Field: "MaxFeatures", Value: c.MaxFeatures, Rule: fmt.Sprintf("at most the number of features, %d", p)}
+	}
+	return err
+}
+
 // smallNode is the node size below which splits are found by sorting the
 // node's rows instead of scanning full histograms.
 const smallNode = 96
@@ -73,7 +101,8 @@ type grower struct {
 	t       Targets
 	crit    Criterion
 	cfg     GrowConfig
-	s       int // stats per bin
+	s       int  // stats per bin
+	wtd     bool // Gini or SquaredError with row weights: one more stat, the row count
 	rng     *rand.Rand
 	tree    *Tree
 	feats   []int
@@ -98,6 +127,9 @@ type split struct {
 	hiBin   int // the lowest non-empty bin of the node going right
 	gain    float64
 	left    []float64 // stats of the rows going left
+	// missingLeft sends the missing values left (with the bins ≤ bin);
+	// otherwise they go right.
+	missingLeft bool
 }
 
 // Grow builds a tree on the given rows (indexes into data; duplicates
@@ -126,6 +158,10 @@ func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig)
 	case Newton:
 		g.s, g.nOut = 3, 1
 	}
+	if t.Weight != nil && crit != Newton {
+		g.wtd = true
+		g.s++
+	}
 	g.rng = rand.New(rand.NewPCG(cfg.Seed, 0xda3e39cb94b95bdb))
 	g.offsets = make([]int, p+1)
 	// Every feature gets MaxBins cells, so that the hot loops index a
@@ -147,6 +183,12 @@ func Grow(data *Binned, rows []int32, t Targets, crit Criterion, cfg GrowConfig)
 
 // accumulate adds the stats of rows to s.
 func (g *grower) accumulate(rows []int32, s []float64) {
+	if g.wtd {
+		for _, r := range rows {
+			g.addRow(r, s)
+		}
+		return
+	}
 	switch g.crit {
 	case Gini:
 		for _, r := range rows {
@@ -168,6 +210,17 @@ func (g *grower) accumulate(rows []int32, s []float64) {
 
 // addRow adds the stats of row r to s.
 func (g *grower) addRow(r int32, s []float64) {
+	if g.wtd {
+		w := g.t.Weight[r]
+		if g.crit == Gini {
+			s[g.t.Class[r]] += w
+		} else {
+			s[0] += w * g.t.Y[r]
+			s[1] += w
+		}
+		s[g.s-1]++
+		return
+	}
 	switch g.crit {
 	case Gini:
 		s[g.t.Class[r]]++
@@ -187,7 +240,7 @@ func (g *grower) score(s []float64) float64 {
 	switch g.crit {
 	case Gini:
 		var n, sq float64
-		for _, c := range s {
+		for _, c := range s[:g.t.K] {
 			n += c
 			sq += c * c
 		}
@@ -206,6 +259,9 @@ func (g *grower) score(s []float64) float64 {
 }
 
 func (g *grower) count(s []float64) float64 {
+	if g.wtd {
+		return s[g.s-1]
+	}
 	switch g.crit {
 	case Gini:
 		var n float64
@@ -231,8 +287,14 @@ func (g *grower) leafValue(s []float64) []float64 {
 	out := make([]float64, g.nOut)
 	switch g.crit {
 	case Gini:
-		n := g.count(s)
-		for k, c := range s {
+		var n float64
+		for _, c := range s[:g.t.K] {
+			n += c
+		}
+		if n == 0 {
+			n = 1
+		}
+		for k, c := range s[:g.t.K] {
 			out[k] = c / n
 		}
 	case SquaredError:
@@ -248,7 +310,7 @@ func (g *grower) pure(s []float64) bool {
 		return false
 	}
 	nonzero := 0
-	for _, c := range s {
+	for _, c := range s[:g.t.K] {
 		if c > 0 {
 			nonzero++
 		}
@@ -286,6 +348,11 @@ func (g *grower) histogram(rows []int32, feats []int, h []float64) {
 		g.gathC = make([]int32, n, cap(g.gathA))
 	}
 	a, b, c := g.gathA[:n], g.gathB[:n], g.gathC[:n]
+	if g.wtd {
+		for k, r := range rows {
+			b[k] = g.t.Weight[r]
+		}
+	}
 	switch g.crit {
 	case Gini:
 		for k, r := range rows {
@@ -330,6 +397,22 @@ func (g *grower) histogram(rows []int32, feats []int, h []float64) {
 func (g *grower) histogramFeature(rows []int32, j int, h, a, b []float64, c []int32) {
 	col := g.data.Cols[j]
 	base := h[g.offsets[j]:g.offsets[j+1]]
+	if g.wtd {
+		// Weighted stats with the row count last: a slower, separate loop
+		// so that the unweighted loops below stay as they are.
+		k := g.s
+		for i, r := range rows {
+			cell := base[int(col[r])*k : int(col[r])*k+k]
+			if g.crit == Gini {
+				cell[c[i]] += b[i]
+			} else {
+				cell[0] += b[i] * a[i]
+				cell[1] += b[i]
+			}
+			cell[k-1]++
+		}
+		return
+	}
 	switch g.crit {
 	case Gini:
 		k := g.s
@@ -388,6 +471,7 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	g.tree.Value = append(g.tree.Value, g.leafValue(total)...)
 	g.tree.Samples = append(g.tree.Samples, int32(len(rows)))
 	g.tree.Gain = append(g.tree.Gain, 0)
+	g.tree.MissingLeft = append(g.tree.MissingLeft, false)
 
 	n := len(rows)
 	if n < g.cfg.MinSamplesSplit || (g.cfg.MaxDepth > 0 && depth >= g.cfg.MaxDepth) || g.pure(total) || n < 2*g.cfg.MinSamplesLeaf {
@@ -417,16 +501,29 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 		g.markLeaf(rows, id)
 		return id
 	}
-	// Partition rows: bin ≤ best.bin go left.
+	// Partition rows: bin ≤ best.bin go left, and the missing bin (after
+	// every bin of values) when missingLeft.
 	col := g.data.Cols[best.feature]
 	b := uint8(best.bin)
 	i, j := 0, n-1
-	for i <= j {
-		if col[rows[i]] <= b {
-			i++
-		} else {
-			rows[i], rows[j] = rows[j], rows[i]
-			j--
+	if best.missingLeft {
+		mb := uint8(g.data.NBins[best.feature])
+		for i <= j {
+			if v := col[rows[i]]; v <= b || v == mb {
+				i++
+			} else {
+				rows[i], rows[j] = rows[j], rows[i]
+				j--
+			}
+		}
+	} else {
+		for i <= j {
+			if col[rows[i]] <= b {
+				i++
+			} else {
+				rows[i], rows[j] = rows[j], rows[i]
+				j--
+			}
 		}
 	}
 	left, right := rows[:i], rows[i:]
@@ -443,6 +540,15 @@ func (g *grower) node(rows []int32, total []float64, hist []float64, depth int) 
 	g.tree.Bin[id] = b
 	g.tree.Threshold[id] = g.threshold(best)
 	g.tree.Gain[id] = best.gain
+	// A feature with missing values at fit time sends them the way the
+	// split search chose; for any other, a missing value met at predict
+	// time goes to the child with more training rows (scikit-learn's
+	// rule; a tie goes right).
+	if g.data.Binner.HasMissing(best.feature) {
+		g.tree.MissingLeft[id] = best.missingLeft
+	} else {
+		g.tree.MissingLeft[id] = len(left) > len(right)
+	}
 
 	// Children histograms: the smaller child's is built, the larger's is
 	// the parent's minus it (only when every feature is used).
@@ -492,7 +598,7 @@ const parallelDepth = 3
 // sub returns a grower sharing g's data and configuration that grows into
 // a tree of its own.
 func (g *grower) sub() *grower {
-	return &grower{data: g.data, t: g.t, crit: g.crit, cfg: g.cfg, s: g.s, rng: g.rng, tree: &Tree{NOut: g.nOut},
+	return &grower{data: g.data, t: g.t, crit: g.crit, cfg: g.cfg, s: g.s, wtd: g.wtd, rng: g.rng, tree: &Tree{NOut: g.nOut},
 		feats: g.feats, histLen: g.histLen, offsets: g.offsets, nOut: g.nOut}
 }
 
@@ -508,6 +614,7 @@ func (g *grower) graft(sub *Tree, rows []int32) int32 {
 	t.Value = append(t.Value, sub.Value...)
 	t.Samples = append(t.Samples, sub.Samples...)
 	t.Gain = append(t.Gain, sub.Gain...)
+	t.MissingLeft = append(t.MissingLeft, sub.MissingLeft...)
 	for k := range sub.Left {
 		l, r := sub.Left[k], sub.Right[k]
 		if l >= 0 {
@@ -530,6 +637,10 @@ func (g *grower) graft(sub *Tree, rows []int32) int32 {
 // largest value going left and the smallest going right, which is where
 // scikit-learn puts it; otherwise it is the bin edge.
 func (g *grower) threshold(sp split) float64 {
+	if sp.hiBin >= g.data.NBins[sp.feature] {
+		// Every value goes left and only the missing values right.
+		return math.MaxFloat64
+	}
 	if vals := g.data.Binner.Values[sp.feature]; vals != nil {
 		return midpoint(vals[sp.loBin], vals[sp.hiBin])
 	}
@@ -569,6 +680,10 @@ func (g *grower) bestHist(hist, total []float64, feats []int) split {
 	right := make([]float64, s)
 	for _, j := range feats {
 		h := hist[g.offsets[j]:g.offsets[j+1]]
+		if g.data.Binner.HasMissing(j) {
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		clear(left)
 		nb := g.data.NBins[j]
 		for b := 0; b < nb-1; b++ {
@@ -615,6 +730,10 @@ func (g *grower) bestHistNewton(hist, total []float64, feats []int) split {
 	parent := gt * gt / (ht + l2)
 	for _, j := range feats {
 		h := hist[g.offsets[j]:g.offsets[j+1]]
+		if g.data.Binner.HasMissing(j) {
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		nb := g.data.NBins[j]
 		var gl, hl, nl float64
 		for b := 0; b < nb-1; b++ {
@@ -657,6 +776,15 @@ func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
 	ps := g.scratch[:len(rows)]
 	for _, j := range feats {
 		col := g.data.Cols[j]
+		if g.data.Binner.HasMissing(j) {
+			h := make([]float64, (g.data.NBins[j]+1)*s)
+			for _, r := range rows {
+				b := int(col[r])
+				g.addRow(r, h[b*s:b*s+s])
+			}
+			g.scanMissing(h, total, j, &best)
+			continue
+		}
 		for i, r := range rows {
 			ps[i] = pair{bin: col[r], row: r}
 		}
@@ -686,4 +814,69 @@ func (g *grower) bestSorted(rows []int32, total []float64, feats []int) split {
 		}
 	}
 	return best
+}
+
+// scanMissing finds the best split of feature j, which has missing values,
+// from its histogram h (the bins of values, then the missing bin), as
+// scikit-learn's histogram gradient boosting does: a scan from the left
+// with the missing values going right (which includes the split of every
+// value left and only the missing values right), then a scan from the
+// right with the missing values going left, kept only when strictly
+// better. It updates best when it finds a better split.
+func (g *grower) scanMissing(h, total []float64, j int, best *split) {
+	s := g.s
+	nb := g.data.NBins[j]
+	parent := g.score(total)
+	left := make([]float64, s)
+	right := make([]float64, s)
+	empty := func(b int) bool { return g.count(h[b*s:b*s+s]) == 0 }
+	for b := 0; b < nb; b++ {
+		for k, v := range h[b*s : b*s+s] {
+			left[k] += v
+		}
+		if empty(b) && b > 0 {
+			continue
+		}
+		for k := range right {
+			right[k] = total[k] - left[k]
+		}
+		if !g.okChild(left) {
+			continue
+		}
+		if !g.okChild(right) {
+			break
+		}
+		if gain := g.score(left) + g.score(right) - parent; gain > best.gain {
+			hi := b + 1
+			for hi < nb && empty(hi) {
+				hi++
+			}
+			*best = split{feature: j, bin: b, loBin: b, hiBin: hi, gain: gain, left: append(best.left[:0], left...)}
+		}
+	}
+	clear(right)
+	for b := nb - 1; b >= 1; b-- {
+		for k, v := range h[b*s : b*s+s] {
+			right[k] += v
+		}
+		if empty(b) && b < nb-1 {
+			continue
+		}
+		for k := range left {
+			left[k] = total[k] - right[k]
+		}
+		if !g.okChild(right) {
+			continue
+		}
+		if !g.okChild(left) {
+			break
+		}
+		if gain := g.score(left) + g.score(right) - parent; gain > best.gain {
+			lo := b - 1
+			for lo > 0 && empty(lo) {
+				lo--
+			}
+			*best = split{feature: j, bin: b - 1, loBin: lo, hiBin: b, gain: gain, left: append(best.left[:0], left...), missingLeft: true}
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/weirhq/weir/ml"
 	"github.com/weirhq/weir/ml/internal/check"
 )
 
@@ -33,9 +34,16 @@ type Tree struct {
 	Samples []int32 `json:"samples"`
 	// Gain is each split's improvement of the criterion.
 	Gain []float64 `json:"gain"`
+	// MissingLeft sends, at each split, a missing value (NaN) left rather
+	// than right: the direction learned from the training rows with
+	// missing values, or for a feature that had none, the child with more
+	// training rows. Nil (a tree saved before missing values were
+	// supported) means the child with more Samples.
+	MissingLeft []bool `json:"missing_left,omitempty"`
 
-	once   sync.Once
-	packed []packedNode
+	once     sync.Once
+	packed   []packedNode
+	nanRight []bool // per packed node: a missing value goes right
 }
 
 // packedNode keeps what prediction reads of a node in 16 bytes. Nodes are
@@ -51,6 +59,7 @@ type packedNode struct {
 func (t *Tree) nodes() []packedNode {
 	t.once.Do(func() {
 		packed := make([]packedNode, 1, len(t.Feature))
+		nanRight := make([]bool, 1, len(t.Feature))
 		queue := []int32{0}
 		for k := 0; k < len(queue); k++ {
 			orig := queue[k]
@@ -59,10 +68,12 @@ func (t *Tree) nodes() []packedNode {
 				continue
 			}
 			packed[k] = packedNode{threshold: t.Threshold[orig], feature: t.Feature[orig], next: int32(len(queue))}
+			nanRight[k] = !t.missingLeft(orig)
 			queue = append(queue, t.Left[orig], t.Right[orig])
 			packed = append(packed, packedNode{}, packedNode{})
+			nanRight = append(nanRight, false, false)
 		}
-		t.packed = packed
+		t.packed, t.nanRight = packed, nanRight
 	})
 	return t.packed
 }
@@ -80,6 +91,40 @@ func (t *Tree) Leaf(x []float64) int {
 		if x[nd.feature] > nd.threshold {
 			n++
 		}
+	}
+}
+
+// missingLeft reports whether split node n sends a missing value left.
+func (t *Tree) missingLeft(n int32) bool {
+	if t.MissingLeft != nil {
+		return t.MissingLeft[n]
+	}
+	return t.Samples != nil && t.Samples[t.Left[n]] > t.Samples[t.Right[n]]
+}
+
+// LeafMissing is Leaf for a row that may hold missing values (NaN), which
+// follow each split's MissingLeft. It is slower than Leaf, which sends
+// NaN left everywhere; use it only for rows with NaN.
+func (t *Tree) LeafMissing(x []float64) int {
+	nodes := t.nodes()
+	n := int32(0)
+	for {
+		nd := &nodes[n]
+		if nd.feature < 0 {
+			return int(nd.next)
+		}
+		next := nd.next
+		if v := x[nd.feature]; v > nd.threshold || (v != v && t.nanRight[n]) {
+			next++
+		}
+		n = next
+	}
+}
+
+// LeavesMissing is Leaves for rows that may hold missing values.
+func (t *Tree) LeavesMissing(rows [][]float64, out []int32) {
+	for i, r := range rows {
+		out[i] = int32(t.LeafMissing(r))
 	}
 }
 
@@ -138,13 +183,49 @@ func (t *Tree) Leaves(rows [][]float64, out []int32) {
 func (t *Tree) LeafBinned(b *Binned, i int) int {
 	n := int32(0)
 	for t.Feature[n] >= 0 {
-		if b.Cols[t.Feature[n]][i] <= t.Bin[n] {
+		f := t.Feature[n]
+		v := b.Cols[f][i]
+		left := v <= t.Bin[n]
+		if b.Binner.HasMissing(int(f)) && int(v) == b.NBins[f] {
+			left = t.missingLeft(n)
+		}
+		if left {
 			n = t.Left[n]
 		} else {
 			n = t.Right[n]
 		}
 	}
 	return int(n)
+}
+
+// GainByFeature returns the sum of the split gains of each of p features.
+// A split's Gain is its decrease of the node impurity weighted by the
+// node's (weighted) row count, N·I(parent) - N_L·I(left) - N_R·I(right),
+// for Gini and SquaredError, so normalised it is scikit-learn's impurity
+// importance (feature_importances_).
+func (t *Tree) GainByFeature(p int) []float64 {
+	out := make([]float64, p)
+	for n, f := range t.Feature {
+		if f >= 0 && int(f) < p {
+			out[f] += t.Gain[n]
+		}
+	}
+	return out
+}
+
+// Normalize scales v to sum to 1 in place (all zeros stay zeros) and
+// returns it.
+func Normalize(v []float64) []float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	if s > 0 {
+		for i := range v {
+			v[i] /= s
+		}
+	}
+	return v
 }
 
 // NodeValue returns the values of node n.
@@ -166,7 +247,8 @@ func (t *Tree) Depth() int {
 // index out of range or loop.
 func (t *Tree) validate(nFeatures int) error {
 	n := len(t.Feature)
-	if n == 0 || len(t.Threshold) != n || len(t.Left) != n || len(t.Right) != n || t.NOut < 1 || len(t.Value) != n*t.NOut {
+	if n == 0 || len(t.Threshold) != n || len(t.Left) != n || len(t.Right) != n || t.NOut < 1 || len(t.Value) != n*t.NOut ||
+		(t.MissingLeft != nil && len(t.MissingLeft) != n) || (t.Samples != nil && len(t.Samples) != n) {
 		return fmt.Errorf("tree: inconsistent node arrays")
 	}
 	for i := 0; i < n; i++ {
@@ -204,21 +286,38 @@ func ForRows(x *mat.Dense, fn func(i int, row []float64)) {
 	wg.Wait()
 }
 
+// ForRowsLeaves calls fn(i, leaf) for every row of x with its leaf in t,
+// split over the cores; hasNaN selects the slower walk that follows the
+// missing-value directions.
+func ForRowsLeaves(x *mat.Dense, t *Tree, hasNaN bool, fn func(i, leaf int)) {
+	if hasNaN {
+		ForRows(x, func(i int, row []float64) { fn(i, t.LeafMissing(row)) })
+		return
+	}
+	ForRows(x, func(i int, row []float64) { fn(i, t.Leaf(row)) })
+}
+
 // Classifier is a CART decision tree for classification with the Gini
 // criterion (scikit-learn's DecisionTreeClassifier), on features binned
-// into at most 256 bins.
+// into at most 256 bins. X may hold missing values (NaN), in training and
+// prediction, as in scikit-learn 1.3's trees: see the package doc.
 type Classifier struct {
-	// MaxDepth limits the depth; 0 means unlimited.
+	// MaxDepth limits the depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means all.
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means all.
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
+	// ClassWeight weights each class's rows (nil: all 1; ml.Balanced():
+	// scikit-learn's class_weight="balanced").
+	ClassWeight *ml.ClassWeight `json:"class_weight,omitempty"`
 	// Classes are the sorted class labels.
 	Classes []int `json:"classes"`
 	// NFeatures is the number of input columns.
@@ -228,9 +327,27 @@ type Classifier struct {
 }
 
 // Fit grows the tree on X and the class labels y.
-func (m *Classifier) Fit(x *mat.Dense, y []int) error {
-	classes, yi, err := check.Classes(x, y)
+func (m *Classifier) Fit(x *mat.Dense, y []int) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the tree with a weight per row (nil means 1 each),
+// multiplied by ClassWeight: class counts are weighted sums, as in
+// scikit-learn's fit(X, y, sample_weight).
+func (m *Classifier) FitWeighted(x *mat.Dense, y []int, w []float64) error {
+	classes, yi, _, err := check.ClassesMissing(x, y)
 	if err != nil {
+		return err
+	}
+	if err := check.Weights(w, len(y)); err != nil {
+		return err
+	}
+	var cw []float64
+	if m.ClassWeight != nil {
+		if cw, err = m.ClassWeight.PerClass(classes, yi); err != nil {
+			return fmt.Errorf("tree.Classifier: %w", err)
+		}
+	}
+	w = check.RowWeights(w, cw, yi)
+	if err := m.growConfig().Check("tree.Classifier", x.RawMatrix().Cols); err != nil {
 		return err
 	}
 	data, err := FitBinner(x, MaxBins, 0).Transform(x)
@@ -247,11 +364,24 @@ func (m *Classifier) Fit(x *mat.Dense, y []int) error {
 	}
 	_, p := x.Dims()
 	m.Classes, m.NFeatures = classes, p
-	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes)}, Gini, GrowConfig{
+	m.Tree = Grow(data, rows, Targets{Class: cls, K: len(classes), Weight: w}, Gini, m.growConfig())
+	return nil
+}
+
+// FeatureImportances returns the impurity (Gini) importance of each
+// feature, summing to 1: scikit-learn's feature_importances_.
+func (m *Classifier) FeatureImportances() []float64 {
+	if m.Tree == nil {
+		return nil
+	}
+	return Normalize(m.Tree.GainByFeature(m.NFeatures))
+}
+
+func (m *Classifier) growConfig() GrowConfig {
+	return GrowConfig{
 		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
 		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
-	})
-	return nil
+	}
 }
 
 // PredictProba returns the class frequencies of each row's leaf, in the
@@ -260,13 +390,14 @@ func (m *Classifier) PredictProba(x *mat.Dense) ([][]float64, error) {
 	if m.Tree == nil {
 		return nil, check.Features(x, 0)
 	}
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	out := make([][]float64, n)
-	ForRows(x, func(i int, row []float64) {
-		out[i] = append([]float64(nil), m.Tree.NodeValue(m.Tree.Leaf(row))...)
+	ForRowsLeaves(x, m.Tree, hasNaN, func(i, leaf int) {
+		out[i] = append([]float64(nil), m.Tree.NodeValue(leaf)...)
 	})
 	return out, nil
 }
@@ -298,15 +429,18 @@ func ArgMax(scores [][]float64, classes []int) []int {
 
 // Regressor is a CART decision tree for regression with the squared-error
 // criterion (scikit-learn's DecisionTreeRegressor), on binned features.
+// X may hold missing values (NaN), as for Classifier.
 type Regressor struct {
-	// MaxDepth limits the depth; 0 means unlimited.
+	// MaxDepth limits the depth, ≥ 1; 0 means unlimited.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MinSamplesSplit is the least number of rows to split a node; 0
-	// means 2.
+	// MinSamplesSplit is the least number of rows to split a node, ≥ 2;
+	// 0 means 2.
 	MinSamplesSplit int `json:"min_samples_split,omitempty"`
-	// MinSamplesLeaf is the least number of rows per leaf; 0 means 1.
+	// MinSamplesLeaf is the least number of rows per leaf, ≥ 1; 0 means
+	// 1.
 	MinSamplesLeaf int `json:"min_samples_leaf,omitempty"`
-	// MaxFeatures is the number of features tried per split; 0 means all.
+	// MaxFeatures is the number of features tried per split, in [1, p];
+	// 0 means all.
 	MaxFeatures int `json:"max_features,omitempty"`
 	// Seed seeds feature sampling.
 	Seed uint64 `json:"seed,omitempty"`
@@ -317,8 +451,19 @@ type Regressor struct {
 }
 
 // Fit grows the tree on X and y.
-func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
-	if err := check.XY(x, y); err != nil {
+func (m *Regressor) Fit(x *mat.Dense, y []float64) error { return m.FitWeighted(x, y, nil) }
+
+// FitWeighted grows the tree with a weight per row (nil means 1 each):
+// leaf means and squared errors are weighted, as in scikit-learn's
+// fit(X, y, sample_weight).
+func (m *Regressor) FitWeighted(x *mat.Dense, y, w []float64) error {
+	if _, err := check.XYMissing(x, y); err != nil {
+		return err
+	}
+	if err := check.Weights(w, len(y)); err != nil {
+		return err
+	}
+	if err := m.growConfig().Check("tree.Regressor", x.RawMatrix().Cols); err != nil {
 		return err
 	}
 	data, err := FitBinner(x, MaxBins, 0).Transform(x)
@@ -331,11 +476,24 @@ func (m *Regressor) Fit(x *mat.Dense, y []float64) error {
 	}
 	_, p := x.Dims()
 	m.NFeatures = p
-	m.Tree = Grow(data, rows, Targets{Y: y}, SquaredError, GrowConfig{
+	m.Tree = Grow(data, rows, Targets{Y: y, Weight: w}, SquaredError, m.growConfig())
+	return nil
+}
+
+// FeatureImportances returns the impurity (squared-error) importance of
+// each feature, summing to 1: scikit-learn's feature_importances_.
+func (m *Regressor) FeatureImportances() []float64 {
+	if m.Tree == nil {
+		return nil
+	}
+	return Normalize(m.Tree.GainByFeature(m.NFeatures))
+}
+
+func (m *Regressor) growConfig() GrowConfig {
+	return GrowConfig{
 		MaxDepth: m.MaxDepth, MinSamplesSplit: m.MinSamplesSplit, MinSamplesLeaf: m.MinSamplesLeaf,
 		MaxFeatures: m.MaxFeatures, Seed: m.Seed,
-	})
-	return nil
+	}
 }
 
 // Predict returns the mean of each row's leaf.
@@ -343,13 +501,14 @@ func (m *Regressor) Predict(x *mat.Dense) ([]float64, error) {
 	if m.Tree == nil {
 		return nil, check.Features(x, 0)
 	}
-	if err := check.Features(x, m.NFeatures); err != nil {
+	hasNaN, err := check.FeaturesMissing(x, m.NFeatures)
+	if err != nil {
 		return nil, err
 	}
 	n, _ := x.Dims()
 	out := make([]float64, n)
-	ForRows(x, func(i int, row []float64) {
-		out[i] = m.Tree.Value[m.Tree.Leaf(row)]
+	ForRowsLeaves(x, m.Tree, hasNaN, func(i, leaf int) {
+		out[i] = m.Tree.Value[leaf]
 	})
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/weirhq/weir/ml"
 )
 
 // ErrEmpty is returned (wrapped) for a training set without rows.
@@ -20,12 +22,21 @@ var ErrEmpty = errors.New("empty training set")
 // values; the error names the 0-based column and 1-based row of the first
 // bad value.
 func X(x *mat.Dense) error {
+	_, err := scan(x, false)
+	return err
+}
+
+// XMissing is X for models that accept missing values: NaN is allowed
+// (and reported by hasNaN), an infinite value is not.
+func XMissing(x *mat.Dense) (hasNaN bool, err error) { return scan(x, true) }
+
+func scan(x *mat.Dense, allowNaN bool) (bool, error) {
 	if x == nil || x.IsEmpty() {
-		return fmt.Errorf("%w: X has no rows", ErrEmpty)
+		return false, fmt.Errorf("%w: X has no rows", ErrEmpty)
 	}
 	r, c := x.Dims()
 	if r == 0 || c == 0 {
-		return fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
+		return false, fmt.Errorf("%w: X is %d×%d", ErrEmpty, r, c)
 	}
 	raw := x.RawMatrix()
 	// Fast path: v*0 is 0 for finite v and NaN otherwise, so a block's sum
@@ -52,41 +63,78 @@ func X(x *mat.Dense) error {
 		}()
 	}
 	wg.Wait()
+	hasNaN := false
 	for b, isBad := range bad {
 		if !isBad {
 			continue
 		}
 		for i := b * block; i < min(r, (b+1)*block); i++ {
 			for j, v := range raw.Data[i*raw.Stride : i*raw.Stride+c] {
+				if allowNaN && math.IsNaN(v) {
+					hasNaN = true
+					continue
+				}
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("X column %d, row %d: value %v is not finite (impute or drop it first)", j, i+1, v)
+					hint := "impute or drop it first"
+					if allowNaN {
+						hint = "NaN marks a missing value; an infinite one is not allowed"
+					}
+					return false, fmt.Errorf("X column %d, row %d: value %v is not finite (%s)", j, i+1, v, hint)
 				}
 			}
 		}
 	}
-	return nil
+	return hasNaN, nil
 }
 
 // Features checks X for prediction: valid, and with the number of columns
 // the model was fitted on (0 means the model is not fitted).
 func Features(x *mat.Dense, want int) error {
+	_, err := features(x, want, false)
+	return err
+}
+
+// FeaturesMissing is Features for models that accept missing values (NaN).
+func FeaturesMissing(x *mat.Dense, want int) (hasNaN bool, err error) {
+	return features(x, want, true)
+}
+
+func features(x *mat.Dense, want int, allowNaN bool) (bool, error) {
 	if want == 0 {
-		return errors.New("model is not fitted")
+		return false, errors.New("model is not fitted")
 	}
-	if err := X(x); err != nil {
-		return err
+	hasNaN, err := scan(x, allowNaN)
+	if err != nil {
+		return false, err
 	}
 	if _, c := x.Dims(); c != want {
-		return fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
+		return false, fmt.Errorf("X has %d columns; the model was fitted on %d", c, want)
 	}
-	return nil
+	return hasNaN, nil
 }
 
 // XY checks X and a regression target y of the same length, finite.
-func XY(x *mat.Dense, y []float64) error {
-	if err := X(x); err != nil {
+func XY(x *mat.Dense, y []float64) error { return xy(x, y, false) }
+
+// XYMissing is XY for models that accept missing values (NaN) in X; it
+// reports whether X holds any.
+func XYMissing(x *mat.Dense, y []float64) (hasNaN bool, err error) {
+	hasNaN, err = scan(x, true)
+	if err != nil {
+		return false, err
+	}
+	return hasNaN, target(x, y)
+}
+
+func xy(x *mat.Dense, y []float64, allowNaN bool) error {
+	if _, err := scan(x, allowNaN); err != nil {
 		return err
 	}
+	return target(x, y)
+}
+
+// target checks a regression target for the rows of a scanned X.
+func target(x *mat.Dense, y []float64) error {
 	if r, _ := x.Dims(); r != len(y) {
 		return fmt.Errorf("X has %d rows but y has %d values", r, len(y))
 	}
@@ -101,9 +149,28 @@ func XY(x *mat.Dense, y []float64) error {
 // Classes checks X and a class target y of the same length with at least
 // two classes, and returns the sorted classes and y as class indexes.
 func Classes(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
-	if err := X(x); err != nil {
+	return classesOf(x, y, false)
+}
+
+// ClassesMissing is Classes for models that accept missing values (NaN)
+// in X; it reports whether X holds any.
+func ClassesMissing(x *mat.Dense, y []int) (classes []int, yi []int, hasNaN bool, err error) {
+	hasNaN, err = scan(x, true)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	classes, yi, err = labels(x, y)
+	return classes, yi, hasNaN, err
+}
+
+func classesOf(x *mat.Dense, y []int, allowNaN bool) (classes []int, yi []int, err error) {
+	if _, err := scan(x, allowNaN); err != nil {
 		return nil, nil, err
 	}
+	return labels(x, y)
+}
+
+func labels(x *mat.Dense, y []int) (classes []int, yi []int, err error) {
 	if r, _ := x.Dims(); r != len(y) {
 		return nil, nil, fmt.Errorf("X has %d rows but y has %d values", r, len(y))
 	}
@@ -168,4 +235,106 @@ func Finite(x *mat.Dense, n int, bad func(i int) bool) error {
 		}
 	}
 	return nil
+}
+
+// NonNegative refuses a NaN, infinite or negative float option.
+func NonNegative(est, field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a finite number ≥ 0"}
+	}
+	return nil
+}
+
+// Positive refuses a NaN, infinite, zero or negative float option.
+func Positive(est, field string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a finite number > 0"}
+	}
+	return nil
+}
+
+// Unit refuses a float option outside [0, 1] (or NaN).
+func Unit(est, field string, v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a number in [0, 1]"}
+	}
+	return nil
+}
+
+// OpenUnit refuses a float option outside (0, 1) (or NaN).
+func OpenUnit(est, field string, v float64) error {
+	if !(v > 0 && v < 1) {
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: "a number in (0, 1)"}
+	}
+	return nil
+}
+
+// IntAtLeast refuses an integer option below lo; zero, the "default"
+// value of the option, is allowed when zeroOK is true.
+func IntAtLeast(est, field string, v, lo int, zeroOK bool) error {
+	if v < lo && !(zeroOK && v == 0) {
+		rule := fmt.Sprintf("an integer ≥ %d", lo)
+		if zeroOK {
+			rule += " (or 0 for the default)"
+		}
+		return &ml.ParamError{Estimator: est, Field: field, Value: v, Rule: rule}
+	}
+	return nil
+}
+
+// First returns the first non-nil error.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Or returns *p, or def when p is nil.
+func Or[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Weights checks sample weights for n rows: nil (every row weighs 1), or
+// n finite values ≥ 0 with a positive sum.
+func Weights(w []float64, n int) error {
+	if w == nil {
+		return nil
+	}
+	if len(w) != n {
+		return fmt.Errorf("sample weights have %d values but X has %d rows", len(w), n)
+	}
+	var sum float64
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("sample weight row %d: %v is not a finite number ≥ 0", i+1, v)
+		}
+		sum += v
+	}
+	if sum <= 0 {
+		return errors.New("sample weights sum to 0; at least one row needs a positive weight")
+	}
+	return nil
+}
+
+// RowWeights combines sample weights sw (nil means 1) with per-class
+// weights cw (nil means none) for the class indexes yi: nil when both are
+// nil, else sw[i]·cw[yi[i]] per row.
+func RowWeights(sw []float64, cw []float64, yi []int) []float64 {
+	if cw == nil {
+		return sw
+	}
+	out := make([]float64, len(yi))
+	for i, c := range yi {
+		out[i] = cw[c]
+		if sw != nil {
+			out[i] *= sw[i]
+		}
+	}
+	return out
 }
