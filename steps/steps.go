@@ -3,6 +3,7 @@ package steps
 import (
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/steps/quality"
+	"github.com/weirhq/weir/steps/split"
 	"github.com/weirhq/weir/steps/stepio"
 )
 
@@ -10,5 +11,6 @@ import (
 func Registrations(deps stepio.Deps) []executor.Registration {
 	return []executor.Registration{
 		quality.Kind(deps),
+		split.Kind(deps),
 	}
 }
