@@ -2,6 +2,7 @@ package steps
 
 import (
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/steps/features"
 	"github.com/weirhq/weir/steps/quality"
 	"github.com/weirhq/weir/steps/split"
 	"github.com/weirhq/weir/steps/stepio"
@@ -12,5 +13,7 @@ func Registrations(deps stepio.Deps) []executor.Registration {
 	return []executor.Registration{
 		quality.Kind(deps),
 		split.Kind(deps),
+		features.FitKind(deps),
+		features.TransformKind(deps),
 	}
 }

@@ -113,7 +113,7 @@ func TestQualityCheck(t *testing.T) {
 	if s := report.Results[6].Sample; len(s) != 1 || s[0].Row != 3 {
 		t.Errorf("regex sample rows: %+v", s)
 	}
-	if a := steptest.ReadURI(t, out.Report); string(run.TrackedArtifact(t, "quality_report.json")) == "" || len(a) == 0 {
+	if a := steptest.ReadURI(t, out.Report); len(run.TrackedArtifacts(t, "quality_report.json")) != 5 || len(a) == 0 {
 		t.Error("no tracked report")
 	}
 	log := run.Log(t, "good")

@@ -146,19 +146,23 @@ func (r *Run) Log(t *testing.T, id string) string {
 	return string(b)
 }
 
-// TrackedArtifact returns the content of a tracking artifact named name logged by any
-// try of the run, failing the test when there is none.
-func (r *Run) TrackedArtifact(t *testing.T, name string) []byte {
+// TrackedArtifacts returns the contents of the tracking artifacts named name that the
+// run's tries logged, failing the test when there is none.
+func (r *Run) TrackedArtifacts(t *testing.T, name string) [][]byte {
 	t.Helper()
 	matches, _ := filepath.Glob(filepath.Join(r.Home, "artifacts", "*", "*", "artifacts", name))
 	if len(matches) == 0 {
 		t.Fatalf("no tracking artifact %s under %s", name, filepath.Join(r.Home, "artifacts"))
 	}
-	b, err := os.ReadFile(matches[0])
-	if err != nil {
-		t.Fatal(err)
+	var out [][]byte
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
 	}
-	return b
+	return out
 }
 
 // ReadURI reads a file:// URI a step wrote.
