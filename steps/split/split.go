@@ -195,6 +195,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		}
 		out.Rows["test"] = len(test)
 	}
+	var rows []preprocess.Fold // the folds' rows of f
 	if s.Folds > 0 {
 		var folds []preprocess.Fold
 		if y != nil {
@@ -207,16 +208,18 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		}
 		for i, fo := range folds {
 			var fd Fold
-			if fd.Train, err = write(fmt.Sprintf("fold%d_train", i+1), pick(train, fo.Train)); err != nil {
+			fo.Train, fo.Test = pick(train, fo.Train), pick(train, fo.Test)
+			if fd.Train, err = write(fmt.Sprintf("fold%d_train", i+1), fo.Train); err != nil {
 				return executor.Result{Outcome: executor.Failed, Err: err}
 			}
-			if fd.Test, err = write(fmt.Sprintf("fold%d_test", i+1), pick(train, fo.Test)); err != nil {
+			if fd.Test, err = write(fmt.Sprintf("fold%d_test", i+1), fo.Test); err != nil {
 				return executor.Result{Outcome: executor.Failed, Err: err}
 			}
 			out.Folds = append(out.Folds, fd)
+			rows = append(rows, fo)
 		}
 	}
-	logSplit(job, s, f, in, y, labels, train, test, out)
+	logSplit(job, s, f, in, y, labels, train, test, rows, out)
 
 	if err := io.LogParams(ctx, map[string]any{"data": s.Data, "data_hash": in.Hash, "test_size": ts, "seed": s.Seed,
 		"stratify": s.Stratify, "folds": s.Folds, "shuffle": s.shuffle()}); err != nil {
@@ -298,7 +301,7 @@ func pick(v, idx []int) []int {
 }
 
 // logSplit writes the sizes (and class counts when stratified) to the task's log.
-func logSplit(job *executor.Job, s *Spec, f *frame.Frame, in *stepio.Dataset, y []int, labels []string, train, test []int, out Output) {
+func logSplit(job *executor.Job, s *Spec, f *frame.Frame, in *stepio.Dataset, y []int, labels []string, train, test []int, folds []preprocess.Fold, out Output) {
 	w := job.Log
 	fmt.Fprintf(w, "data.split of %s: %d rows, %s; seed %d, test_size %v", s.Data, f.NumRows(), in.Hash, s.Seed, s.testSize())
 	if s.Stratify != "" {
@@ -327,11 +330,7 @@ func logSplit(job *executor.Job, s *Spec, f *frame.Frame, in *stepio.Dataset, y 
 		row("test", test, out.Test)
 	}
 	for i, fd := range out.Folds {
-		for _, part := range []struct {
-			name, uri string
-		}{{"train", fd.Train}, {"test", fd.Test}} {
-			ds := out.Datasets[fmt.Sprintf("fold%d.%s", i+1, part.name)]
-			fmt.Fprintf(w, "%-12s %8d  %s\n", fmt.Sprintf("fold%d.%s", i+1, part.name), ds.Rows, part.uri)
-		}
+		row(fmt.Sprintf("fold%d.train", i+1), folds[i].Train, fd.Train)
+		row(fmt.Sprintf("fold%d.test", i+1), folds[i].Test, fd.Test)
 	}
 }
