@@ -66,6 +66,11 @@ tasks:
   - id: missing_input
     upstream: fit
     features.transform: {data: noincome.csv, pipeline: "{{ outputs.fit.pipeline }}"}
+  - id: empty_transform
+    upstream: fit
+    features.transform: {data: empty.csv, pipeline: "{{ outputs.fit.pipeline }}"}
+  - id: not_a_pipeline
+    features.transform: {data: train.csv, pipeline: train.csv}
   - id: wine
     features.fit:
       data: WINE
@@ -232,6 +237,8 @@ func TestFeatures(t *testing.T) {
 		"scale_a_string":  `features.fit: data train.csv: steps[0] (standard_scaler): column "city" is string, not numeric`,
 		"empty":           "features.fit: data empty.csv: the training data has no rows: a pipeline cannot be fitted on an empty training set",
 		"no_target":       `features.fit: data train.csv: column "label": no such column`,
+		"empty_transform": "features.transform: data empty.csv has no rows: there is nothing to transform",
+		"not_a_pipeline":  "features.transform: pipeline train.csv: not a pipeline file written by features.fit (invalid character",
 	} {
 		if msg := run.Failed(t, id); !strings.Contains(msg, want) {
 			t.Errorf("%s: error %q lacks %q", id, msg, want)

@@ -214,6 +214,9 @@ func runTransform(ctx context.Context, deps stepio.Deps, job *executor.Job) exec
 	if err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("features.transform: data: %w", err)}
 	}
+	if f.NumRows() == 0 {
+		return inputError("features.transform", "data %s has no rows: there is nothing to transform", s.Data)
+	}
 	out, err := fitted.Apply(f)
 	if err != nil {
 		return inputError("features.transform", "data %s: %v", s.Data, err)

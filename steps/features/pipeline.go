@@ -215,7 +215,7 @@ func (p *Fitted) MarshalJSON() ([]byte, error) {
 func Parse(b []byte) (*Fitted, error) {
 	var raw fittedJSON
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("pipeline file: %w", err)
+		return nil, fmt.Errorf("not a pipeline file written by features.fit (%w): pass {{ outputs.FIT_TASK.pipeline }}", err)
 	}
 	if raw.Format != Format {
 		return nil, fmt.Errorf("pipeline file: format %q is not %s: is it a pipeline written by features.fit?", raw.Format, Format)
