@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/weirhq/weir/steps/internal/steptest"
+	"github.com/weirhq/weir/tracking"
 )
 
 func TestMain(m *testing.M) {
@@ -57,6 +58,38 @@ func TestDataStepsExample(t *testing.T) {
 	run.Output(t, "transform", &tr)
 	if tr.Rows != 16 || strings.Join(tr.Columns, ",") != "site=east,site=north,site=south,length,weight,id,species" {
 		t.Errorf("transform: %+v", tr)
+	}
+
+	// Tracked without a track: line, each step in its own run under the DAG run's parent
+	// run, with its params and metrics.
+	parent := run.Tracked[""]
+	if parent == nil {
+		t.Fatalf("no parent tracking run; runs: %v", run.Tracked)
+	}
+	for task, want := range map[string]struct{ param, value, metric string }{
+		"check":     {"expectations", "7", "quality_warnings"},
+		"split":     {"stratify", "species", "rows_test"},
+		"fit":       {"steps", "imputer,standard_scaler,onehot_encoder", "columns_out"},
+		"transform": {"data", "", "rows"},
+	} {
+		tr := run.Tracked[task]
+		if tr == nil {
+			t.Errorf("%s: no tracking run", task)
+			continue
+		}
+		if p, _ := tr.Tag(tracking.TagParentRunID); p != parent.Info.RunID {
+			t.Errorf("%s: parent run %q, want %q", task, p, parent.Info.RunID)
+		}
+		var param, metric bool
+		for _, p := range tr.Params {
+			param = param || p.Key == want.param && (want.value == "" || p.Value == want.value)
+		}
+		for _, m := range tr.Metrics {
+			metric = metric || m.Key == want.metric
+		}
+		if !param || !metric {
+			t.Errorf("%s: params %v, metrics %v; want param %s=%s and metric %s", task, tr.Params, tr.Metrics, want.param, want.value, want.metric)
+		}
 	}
 }
 

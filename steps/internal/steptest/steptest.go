@@ -19,6 +19,7 @@ import (
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
 )
 
 // Run is a finished DAG run.
@@ -31,6 +32,9 @@ type Run struct {
 	DAGID, RunID string
 	// TIs are the run's task instances by task ID (mapped instances as "task.i").
 	TIs map[string]*store.TaskInstance
+	// Tracked are the tracking runs of the DAG run's tries by task ID (weir.task_id),
+	// and "" for the DAG run's parent run.
+	Tracked map[string]*tracking.Run
 }
 
 // Files writes files (name to content) into a new temporary folder and returns it.
@@ -92,6 +96,25 @@ func RunDAG(t *testing.T, dags, dagID string) *Run {
 			id += "." + strconv.Itoa(ti.MapIndex)
 		}
 		r.TIs[id] = ti
+	}
+	exps, err := st.Tracking().SearchExperiments(ctx, tracking.SearchExperimentsParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Tracked = map[string]*tracking.Run{}
+	for _, e := range exps.Experiments {
+		page, err := st.Tracking().SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{e.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range page.Runs {
+			tr := &page.Runs[i]
+			if id, _ := tr.Tag(tracking.TagDAGRunID); id != run.RunID {
+				continue
+			}
+			task, _ := tr.Tag(tracking.TagTaskID)
+			r.Tracked[task] = tr
+		}
 	}
 	return r
 }
