@@ -76,6 +76,11 @@ tasks:
       data: WINE
       target: target_class
       steps: [{kind: standard_scaler}]
+  - id: unencoded
+    features.fit:
+      data: train.csv
+      target: y
+      steps: [{kind: standard_scaler}]
   - id: missing_column
     features.fit:
       data: train.csv
@@ -96,6 +101,7 @@ tasks:
 `
 
 type output struct {
+	Features []string `json:"features"`
 	Pipeline string   `json:"pipeline"`
 	Data     string   `json:"data"`
 	Rows     int      `json:"rows"`
@@ -144,7 +150,7 @@ func TestFeatures(t *testing.T) {
 	var fit output
 	run.Output(t, "fit", &fit)
 	want := []string{"age", "city=Lyon", "city=Nice", "city=Paris", "income", "id", "y"}
-	if !slices.Equal(fit.Columns, want) || fit.Rows != 5 || fit.Target != "y" {
+	if !slices.Equal(fit.Columns, want) || !slices.Equal(fit.Features, want[:5]) || fit.Rows != 5 || fit.Target != "y" {
 		t.Fatalf("fit: %+v", fit)
 	}
 	// Median imputation then standardisation: age is [30 35 50 40 20], mean 35,
@@ -161,6 +167,10 @@ func TestFeatures(t *testing.T) {
 		if !strings.Contains(log, want) {
 			t.Errorf("fit's log lacks %q:\n%s", want, log)
 		}
+	}
+
+	if log := run.Log(t, "unencoded"); !strings.Contains(log, "note: feature columns city (string) are not numeric") {
+		t.Errorf("unencoded's log has no note on city:\n%s", log)
 	}
 
 	// The same pipeline by reference: an unseen city encodes as zeros, missing values get

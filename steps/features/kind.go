@@ -10,6 +10,7 @@ import (
 
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/steps/stepio"
 )
 
@@ -135,6 +136,9 @@ type Output struct {
 	Rows int `json:"rows"`
 	// Columns are its columns, in order.
 	Columns []string `json:"columns"`
+	// Features are the pipeline's output columns: Columns without the kept and target
+	// columns, what a model trains on.
+	Features []string `json:"features"`
 	// Target is the target column ("" when none).
 	Target string `json:"target,omitempty"`
 	// Datasets describes the transformed data ("data").
@@ -189,7 +193,8 @@ func runFit(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.R
 	fmt.Fprintf(job.Log, "features.fit on %s: %d rows, %s\ninputs: %s\n\n", s.Data, f.NumRows(), in.Hash, inputNames(fitted.Inputs))
 	logSteps(job, fitted)
 	fmt.Fprintf(job.Log, "\noutput columns (%d): %s\npipeline: %s\ndata: %s\n", out.NumCols(), strings.Join(out.Names(), ", "), uri, ds.URI)
-	return result(Output{Pipeline: uri, Data: ds.URI, Rows: ds.Rows, Columns: out.Names(), Target: s.Target,
+	noteNonNumeric(job, out, fitted.Outputs)
+	return result(Output{Pipeline: uri, Data: ds.URI, Rows: ds.Rows, Columns: out.Names(), Features: fitted.Outputs, Target: s.Target,
 		Datasets: map[string]*stepio.Dataset{"data": ds}})
 }
 
@@ -242,7 +247,21 @@ func runTransform(ctx context.Context, deps stepio.Deps, job *executor.Job) exec
 	if fitted.Target != "" && out.Has(fitted.Target) {
 		target = fitted.Target
 	}
-	return result(Output{Data: ds.URI, Rows: ds.Rows, Columns: out.Names(), Target: target, Datasets: map[string]*stepio.Dataset{"data": ds}})
+	return result(Output{Data: ds.URI, Rows: ds.Rows, Columns: out.Names(), Features: fitted.Outputs, Target: target, Datasets: map[string]*stepio.Dataset{"data": ds}})
+}
+
+// noteNonNumeric tells in the log which feature columns are not numbers, which models
+// cannot train on.
+func noteNonNumeric(job *executor.Job, f *frame.Frame, features []string) {
+	var names []string
+	for _, n := range features {
+		if c, err := f.Column(n); err == nil && (c.Type() == frame.String || c.Type() == frame.Time) {
+			names = append(names, fmt.Sprintf("%s (%s)", n, c.Type()))
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(job.Log, "note: feature columns %s are not numeric: encode them (one_hot, ordinal) or leave them out of inputs before training a model\n", strings.Join(names, ", "))
+	}
 }
 
 func result(out Output) executor.Result {
