@@ -23,6 +23,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
@@ -36,6 +37,8 @@ type Spec struct {
 	Data string `yaml:"data" template:"true" required:"the data set to check: a path relative to the DAG file, a URL, or an upstream step's URI such as {{ outputs.load.data }}" doc:"The data set to check: a CSV, JSON-lines or Parquet path (relative to the DAG file), a file:// or object-store URL, or a URI from an upstream step's output."`
 	// Expectations are the checks, in order.
 	Expectations []Expectation `yaml:"expectations" required:"the list of expectations to check (rule: not_null, column: ...)" doc:"The checks, in order (see the rules below)."`
+	// AsOf is the time freshness is measured against; empty means now.
+	AsOf string `yaml:"as_of" template:"true" doc:"The time freshness expectations are measured against: RFC 3339 or YYYY-MM-DD, such as {{ logical_date }} for backfills (default: now)."`
 	// SampleSize is the number of failing rows kept per expectation; nil means 5.
 	SampleSize *int `yaml:"sample_size" doc:"Failing rows kept per expectation in the report (default 5; 0 keeps none)."`
 }
@@ -74,6 +77,11 @@ func Kind(deps stepio.Deps) executor.Registration {
 
 func validate(c *dag.KindCheck, spec any) {
 	s := spec.(*Spec)
+	if s.AsOf != "" && !strings.Contains(s.AsOf, "{{") {
+		if _, err := parseTime(s.AsOf); err != nil {
+			c.Errorf("as_of", "%v", err)
+		}
+	}
 	if s.SampleSize != nil && *s.SampleSize < 0 {
 		c.Errorf("sample_size", "must not be negative, got %d", *s.SampleSize)
 	}
@@ -138,6 +146,11 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 			opts.SampleSize = -1
 		}
 	}
+	if s.AsOf != "" {
+		if opts.Now, err = parseTime(s.AsOf); err != nil {
+			return executor.Result{Outcome: executor.FailedNoRetry, Err: fmt.Errorf("quality.check: as_of: %w", err)}
+		}
+	}
 	rep, err := suite.Run(f, opts)
 	if err != nil {
 		return executor.Result{Outcome: executor.FailedNoRetry, Err: err}
@@ -185,6 +198,17 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		return executor.Result{Outcome: executor.FailedNoRetry, Output: b, Err: failure(rep)}
 	}
 	return executor.Result{Outcome: executor.Succeeded, Output: b}
+}
+
+// parseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time (2024-01-31T00:00:00Z) or a date (2024-01-31)", s)
 }
 
 // failure describes the failed expectations of severity fail: column, rule, failing

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -59,6 +60,16 @@ tasks:
       data: ages.csv
       expectations:
         - {rule: schema, columns: {age: float}}
+  - id: fresh
+    quality.check:
+      data: events.csv
+      as_of: "{{ ds }}"
+      expectations: [{rule: freshness, column: at, max_age: 48h}]
+  - id: stale
+    quality.check:
+      data: events.csv
+      as_of: 2030-01-01
+      expectations: [{rule: freshness, column: at, max_age: 48h}]
   - id: empty
     quality.check:
       data: empty.csv
@@ -68,8 +79,9 @@ tasks:
 
 func TestQualityCheck(t *testing.T) {
 	t.Parallel()
-	dir := steptest.Files(t, map[string]string{"checks.yaml": checks, "people.csv": people, "ages.csv": ages, "empty.csv": "id,age\n"})
-	run := steptest.RunDAG(t, dir, "checks")
+	dir := steptest.Files(t, map[string]string{"checks.yaml": checks, "people.csv": people, "ages.csv": ages, "empty.csv": "id,age\n",
+		"events.csv": "id,at\n1,2026-03-03T10:00:00Z\n2,2026-03-02T10:00:00Z\n"})
+	run := steptest.RunDAGAt(t, dir, "checks", time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC))
 
 	// Passing with a warning: the output, the log's table, the report file and the
 	// tracked artifact.
@@ -113,7 +125,7 @@ func TestQualityCheck(t *testing.T) {
 	if s := report.Results[6].Sample; len(s) != 1 || s[0].Row != 3 {
 		t.Errorf("regex sample rows: %+v", s)
 	}
-	if a := steptest.ReadURI(t, out.Report); len(run.TrackedArtifacts(t, "quality_report.json")) != 5 || len(a) == 0 {
+	if a := steptest.ReadURI(t, out.Report); len(run.TrackedArtifacts(t, "quality_report.json")) != len(run.TIs) || len(a) == 0 {
 		t.Error("no tracked report")
 	}
 	log := run.Log(t, "good")
@@ -141,10 +153,12 @@ func TestQualityCheck(t *testing.T) {
 		t.Errorf("bad's log has no table:\n%s", log)
 	}
 
+	run.Succeeded(t, "fresh")
 	for id, want := range map[string]string{
 		"missing_column":  `between(weight): rule between on column "weight", 1 failing (column "weight": no such column (have id, age, country, email, price, cost))`,
 		"string_in_float": `rule schema, 1 failing (column "age" is string, want float)`,
 		"empty":           "row_count: rule row_count, 1 failing",
+		"stale":           `freshness(at): rule freshness on column "at", 1 failing`,
 	} {
 		if msg := run.Failed(t, id); !strings.Contains(msg, want) {
 			t.Errorf("%s: error %q lacks %q", id, msg, want)
@@ -167,6 +181,7 @@ tasks:
         - {rule: magic, column: a}
         - {rule: between, column: a}
         - {rule: unique, column: a, severity: panic}
+      as_of: yesterday
   - id: nodata
     quality.check:
       expectations: [{rule: not_null, column: a}]
@@ -176,7 +191,8 @@ tasks:
 		"q.yaml:11:18: quality.check.expectations[2].rule: unknown rule",
 		"q.yaml:12:11: quality.check.expectations[3].min: min or max is required",
 		`quality.check.expectations[4].severity: severity "panic" is not fail or warn`,
-		"q.yaml:16:7: quality.check.data: missing: the data set to check",
+		`quality.check.as_of: "yesterday" is not an RFC 3339 time`,
+		"q.yaml:17:7: quality.check.data: missing: the data set to check",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("load error lacks %q:\n%s", want, msg)

@@ -57,6 +57,12 @@ func Files(t *testing.T, files map[string]string) string {
 // new home, and returns the finished run. A DAG that does not load fails the test.
 func RunDAG(t *testing.T, dags, dagID string) *Run {
 	t.Helper()
+	return RunDAGAt(t, dags, dagID, time.Time{})
+}
+
+// RunDAGAt is RunDAG with the run's logical date (zero: now).
+func RunDAGAt(t *testing.T, dags, dagID string, logical time.Time) *Run {
+	t.Helper()
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -77,7 +83,7 @@ func RunDAG(t *testing.T, dags, dagID string) *Run {
 	if !ok {
 		t.Fatalf("DAG %s did not load: %v", dagID, n.Registry().Errors())
 	}
-	run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
+	run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{LogicalDate: logical})
 	if err != nil {
 		t.Fatal(err)
 	}
