@@ -1,12 +1,16 @@
 package steps_test
 
 import (
+	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/steps/internal/steptest"
 	"github.com/weirhq/weir/tracking"
 )
@@ -94,3 +98,34 @@ func TestDataStepsExample(t *testing.T) {
 }
 
 type fold struct{ Train, Test string }
+
+// The example's specs survive a run's DAG snapshot (JSON in the store), as
+// clear-and-resume needs: pointers (min, max, test_size), maps and nested lists included.
+func TestSpecsSurviveTheSnapshot(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../examples/dags/data_steps.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := kinds.Builtin(kinds.Deps{})
+	d, err := dag.LoadBytes("data_steps.yaml", src, set.LoadOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back dag.DAG
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Kinds().Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range d.Tasks {
+		if !reflect.DeepEqual(task.Spec, back.Tasks[i].Spec) {
+			t.Errorf("task %s: spec %#v came back as %#v", task.ID, task.Spec, back.Tasks[i].Spec)
+		}
+	}
+}

@@ -6,12 +6,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
 
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/ml/preprocess"
 	"github.com/weirhq/weir/steps/features"
@@ -289,5 +292,34 @@ tasks:
 		if !strings.Contains(msg, want) {
 			t.Errorf("load error lacks %q:\n%s", want, msg)
 		}
+	}
+}
+
+// A run's DAG snapshot (JSON in the store) gives the specs back, as clear-and-resume needs.
+func TestSpecsSurviveTheSnapshot(t *testing.T) {
+	t.Parallel()
+	set := kinds.Builtin(kinds.Deps{})
+	d, err := dag.LoadBytes("feats.yaml", []byte(feats), set.LoadOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back dag.DAG
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.Kinds().Restore(&back); err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range d.Tasks {
+		if !reflect.DeepEqual(task.Spec, back.Tasks[i].Spec) {
+			t.Errorf("task %s: spec %#v came back as %#v", task.ID, task.Spec, back.Tasks[i].Spec)
+		}
+	}
+	if s := back.Tasks[0].Spec.(*features.FitSpec); s.Steps[0].Strategy != "median" || s.Keep[0] != "id" {
+		t.Errorf("restored fit spec %+v", s)
 	}
 }
