@@ -2,10 +2,18 @@ package steps
 
 import (
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/steps/features"
+	"github.com/weirhq/weir/steps/quality"
+	"github.com/weirhq/weir/steps/split"
 	"github.com/weirhq/weir/steps/stepio"
 )
 
 // Registrations returns the ML steps, each one task kind, wired to deps.
 func Registrations(deps stepio.Deps) []executor.Registration {
-	return []executor.Registration{}
+	return []executor.Registration{
+		quality.Kind(deps),
+		split.Kind(deps),
+		features.FitKind(deps),
+		features.TransformKind(deps),
+	}
 }

@@ -123,17 +123,41 @@ func (s *Suite) Compile() error {
 	return nil
 }
 
+// FieldError is an invalid expectation: Field names the YAML field that is wrong
+// ("rule", "column", "severity", "min", "values", "pattern", "columns.<name>", "max_age"
+// or "expr"), and the message says what is wrong with it.
+type FieldError struct {
+	// Field is the expectation's YAML field at fault.
+	Field string
+	// Err describes the problem; its message is the error's message.
+	Err error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// Compile validates the expectation and prepares its regex, expression or duration, as
+// Suite.Compile does for each. An invalid expectation is a *FieldError naming the field.
+// It sets an empty Severity to "fail".
+func (e *Expectation) Compile() error { return e.compile() }
+
 func (e *Expectation) compile() error {
 	switch e.Severity {
 	case "":
 		e.Severity = Fail
 	case Fail, Warn:
 	default:
-		return fmt.Errorf("severity %q is not fail or warn", e.Severity)
+		return fieldErr("severity", "severity %q is not fail or warn", e.Severity)
 	}
 	needColumn := func() error {
 		if e.Column == "" {
-			return fmt.Errorf("column is required")
+			return fieldErr("column", "column is required")
 		}
 		return nil
 	}
@@ -142,57 +166,57 @@ func (e *Expectation) compile() error {
 		return needColumn()
 	case Between:
 		if e.Min == nil && e.Max == nil {
-			return fmt.Errorf("min or max is required")
+			return fieldErr("min", "min or max is required")
 		}
 		return needColumn()
 	case RowCount:
 		if e.Min == nil && e.Max == nil {
-			return fmt.Errorf("min or max is required")
+			return fieldErr("min", "min or max is required")
 		}
 	case InSet:
 		if len(e.Values) == 0 {
-			return fmt.Errorf("values are required")
+			return fieldErr("values", "values are required")
 		}
 		return needColumn()
 	case Regex:
 		re, err := regexp.Compile(e.Pattern)
 		if err != nil {
-			return fmt.Errorf("pattern: %w", err)
+			return fieldErr("pattern", "pattern: %w", err)
 		}
 		e.re = re
 		return needColumn()
 	case Schema:
 		if len(e.Columns) == 0 {
-			return fmt.Errorf("columns are required")
+			return fieldErr("columns", "columns are required")
 		}
 		e.types = map[string]frame.Type{}
 		for n, t := range e.Columns {
 			typ, err := frame.ParseType(t)
 			if err != nil {
-				return fmt.Errorf("column %q: %w", n, err)
+				return fieldErr("columns."+n, "column %q: %w", n, err)
 			}
 			e.types[n] = typ
 		}
 	case Freshness:
 		d, err := time.ParseDuration(e.MaxAge)
 		if err != nil || d <= 0 {
-			return fmt.Errorf("max_age %q is not a positive duration such as 24h", e.MaxAge)
+			return fieldErr("max_age", "max_age %q is not a positive duration such as 24h", e.MaxAge)
 		}
 		e.maxAge = d
 		return needColumn()
 	case Expression, Aggregate:
 		if strings.TrimSpace(e.Expr) == "" {
-			return fmt.Errorf("expr is required")
+			return fieldErr("expr", "expr is required")
 		}
 		p, err := expr.Compile(e.Expr, expr.AsBool(), expr.AllowUndefinedVariables())
 		if err != nil {
-			return fmt.Errorf("expr: %w", err)
+			return fieldErr("expr", "expr: %w", err)
 		}
 		e.program = p
 	case "":
-		return fmt.Errorf("rule is required")
+		return fieldErr("rule", "rule is required")
 	default:
-		return fmt.Errorf("unknown rule (want not_null, unique, between, in_set, regex, row_count, schema, freshness, expression or aggregate)")
+		return fieldErr("rule", "unknown rule (want not_null, unique, between, in_set, regex, row_count, schema, freshness, expression or aggregate)")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package quality_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,26 @@ func TestLoadErrors(t *testing.T) {
 		if _, err := quality.ParseYAML([]byte(tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
 		}
+	}
+}
+
+func TestCompileNamesTheField(t *testing.T) {
+	t.Parallel()
+	for field, e := range map[string]*quality.Expectation{
+		"rule":      {Rule: "magic"},
+		"column":    {Rule: quality.NotNull},
+		"pattern":   {Rule: quality.Regex, Column: "a", Pattern: "("},
+		"severity":  {Rule: quality.Unique, Column: "a", Severity: "panic"},
+		"columns.a": {Rule: quality.Schema, Columns: map[string]string{"a": "decimal"}},
+		"expr":      {Rule: quality.Aggregate, Expr: "mean(x) >"},
+	} {
+		var fe *quality.FieldError
+		if err := e.Compile(); !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s: err = %v (%#v)", field, err, fe)
+		}
+	}
+	ok := &quality.Expectation{Rule: quality.NotNull, Column: "a"}
+	if err := ok.Compile(); err != nil || ok.Severity != quality.Fail {
+		t.Errorf("valid expectation: %v, severity %q", err, ok.Severity)
 	}
 }
