@@ -243,7 +243,7 @@ func TestKindExpandMapsTheTask(t *testing.T) {
 	}
 	for src, want := range map[string]string{
 		"tasks:\n  - id: a\n    test.each: {values: [1]}\n    expand_kwargs: [{v: 3}]\n": "x.yaml:4:20: expand_kwargs: a test.each task maps itself",
-		"tasks:\n  - id: a\n    test.each: {values: [-1]}\n":                          "x.yaml:3:16: test.each: negative value",
+		"tasks:\n  - id: a\n    test.each: {values: [-1]}\n":                             "x.yaml:3:16: test.each: negative value",
 	} {
 		if _, err := LoadBytes("x.yaml", []byte(src), opts); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", src, err, want)
