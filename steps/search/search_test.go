@@ -327,3 +327,10 @@ func fmtFloat(v float64) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
