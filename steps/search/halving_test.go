@@ -14,6 +14,7 @@ import (
 func TestRandomAndHalvingSearches(t *testing.T) {
 	t.Parallel()
 	diabetes := fixture(t, "../../ml/testdata/data/diabetes.csv")
+	iris := fixture(t, "testdata/iris_shuffled.csv")
 	e := setup(t, map[string]string{"more.yaml": `dag_id: more
 tasks:
   - id: random
@@ -41,6 +42,17 @@ tasks:
   - id: pick_halving
     upstream: halving
     model.select: {candidates: "{{ outputs.halving }}"}
+  - id: classes
+    model.search:
+      data: ` + iris + `
+      target: target_class
+      estimator: logistic_regression
+      params: {max_iter: 1000}
+      grid: {C: [0.01, 0.1, 1, 10]}
+      halving: {factor: 2}
+      stratify: true
+      seed: 3
+      metric: log_loss
 `})
 	run := e.run("more")
 	if run.State != store.RunSuccess {
@@ -148,6 +160,21 @@ tasks:
 		t.Errorf("best candidate's run_id %q is not a candidate run", out.Best.RunID)
 	} else if v, _ := metric(c, "r2_mean"); !near(v, out.Best.Score) {
 		t.Errorf("best candidate's last r2_mean %v, output %v", v, out.Best.Score)
+	}
+	// Stratified folds on iris (50 rows per class, 5 folds): every fold's test rows hold
+	// each class equally; log_loss is minimised.
+	var cls struct {
+		Best   candidate `json:"best"`
+		Rounds []struct{ Rows, Candidates int }
+	}
+	e.output(e.tis(run, "classes")[0], &cls)
+	// 4 candidates, factor 2: 3 rounds (4, 2, 1 candidates) from 150/4 = 37 rows (at least
+	// 2·5 folds·3 classes = 30).
+	if len(cls.Rounds) != 3 || cls.Rounds[0].Rows != 37 || cls.Rounds[2].Candidates != 1 || cls.Best.Metric != "log_loss" || cls.Best.Mode != "min" {
+		t.Errorf("classification halving: rounds %+v, best %+v", cls.Rounds, cls.Best)
+	}
+	if _, ok := cls.Best.Metrics["accuracy"]; !ok || cls.Best.Score <= 0 || cls.Best.Score != cls.Best.Metrics["log_loss"] {
+		t.Errorf("classification halving: best metrics %v, score %v", cls.Best.Metrics, cls.Best.Score)
 	}
 	e.output(e.tis(run, "pick_halving")[0], &sel)
 	if sel.Params["alpha"] != out.Best.Params["alpha"] || !near(sel.Score, out.Best.Score) {

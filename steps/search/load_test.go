@@ -28,6 +28,7 @@ func TestLoadErrorsNameTheField(t *testing.T) {
 		{"      estimator: ridge\n      cv: 1\n      grid: {alpha: [1]}\n", `model.search.cv: want at least 2 folds`},
 		{"      estimator: ridge\n      params: {alpha: 1}\n      grid: {alpha: [1]}\n", `model.search.params.alpha: alpha is both a shared param and searched over`},
 		{"      estimator: ridge\n      grid: {alpha: [1]}\n    expand: {alpha: [1, 2]}\n", `model.search task maps itself (one instance per item of its spec): remove expand`},
+		{"      estimator: ridge\n      grid: {alpha: \"{{ params.alphas }}\"}\n", `model.search.grid.alpha: templates are not supported`},
 		{"      estimator: ridge\n      stratify: true\n      grid: {alpha: [1]}\n", `stratified folds need classes`},
 	} {
 		_, err := dag.LoadBytes("x.yaml", []byte(head+c.body), opts)

@@ -149,6 +149,9 @@ func gridCandidates(grid map[string]any) ([]map[string]any, error) {
 	for _, k := range sortedKeys(grid) {
 		list, ok := grid[k].([]any)
 		if !ok {
+			if str, isStr := grid[k].(string); isStr && strings.Contains(str, "{{") {
+				return nil, fieldErr("grid."+k, "templates are not supported: a search's candidates are fixed when the DAG loads (one mapped instance each); write the list of values")
+			}
 			list = []any{grid[k]}
 		}
 		if len(list) == 0 {
