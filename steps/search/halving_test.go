@@ -198,6 +198,8 @@ func TestBadInputFailsNamingTheProblem(t *testing.T) {
 	dir := t.TempDir()
 	one := dir + "/one_class.csv"
 	writeFile(t, one, "x,y\n1,a\n2,a\n3,a\n4,a\n5,a\n6,a\n")
+	str := dir + "/string.csv"
+	writeFile(t, str, "x,y\n1,1.5\n2,2.5\nthree,3.5\n4,4.5\n")
 	empty := dir + "/empty.csv"
 	writeFile(t, empty, "x,y\n")
 	e := setup(t, map[string]string{"bad.yaml": `dag_id: bad
@@ -208,6 +210,8 @@ tasks:
     model.search: {data: ` + diabetes + `, target: target, inputs: [age, weight], estimator: ridge, grid: {alpha: [1]}}
   - id: one_class
     model.search: {data: ` + one + `, target: y, estimator: logistic_regression, grid: {C: [1]}, cv: 2}
+  - id: string_input
+    model.search: {data: ` + str + `, target: y, estimator: ridge, grid: {alpha: [1]}, cv: 2}
   - id: empty
     model.search: {data: ` + empty + `, target: y, estimator: ridge, grid: {alpha: [1]}}
   - id: no_file
@@ -222,6 +226,7 @@ tasks:
 		"missing_input":  `inputs: no column "weight"`,
 		"one_class":      `only one class`,
 		"empty":          `no rows`,
+		"string_input":   `inputs: column "x" holds text where a number is needed (row 3: "three")`,
 		"no_file":        `absent.csv`,
 	} {
 		ti := e.tis(run, task)[0]

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/weirhq/weir/ml/frame"
@@ -264,6 +265,11 @@ func checkColumns(f *frame.Frame, target string, inputs []string) ([]string, err
 			}
 		}
 	}
+	for _, in := range inputs {
+		if err := numeric(f, in); err != nil {
+			return nil, err
+		}
+	}
 	if slices.Contains(inputs, target) {
 		return nil, fmt.Errorf("inputs: the target column %q is also an input", target)
 	}
@@ -271,4 +277,27 @@ func checkColumns(f *frame.Frame, target string, inputs []string) ([]string, err
 		return nil, fmt.Errorf("data: the data set has no rows (an empty training set)")
 	}
 	return inputs, nil
+}
+
+// numeric checks that an input column holds numbers (the search fits estimators on the
+// columns as they are), naming the first value that is not one.
+func numeric(f *frame.Frame, name string) error {
+	c, err := f.Column(name)
+	if err != nil {
+		return err
+	}
+	switch c.Type() {
+	case frame.Float, frame.Int, frame.Bool:
+		return nil
+	case frame.String:
+		for i := 0; i < c.Len(); i++ {
+			if c.IsNull(i) {
+				continue
+			}
+			if _, err := strconv.ParseFloat(strings.TrimSpace(c.Str(i)), 64); err != nil {
+				return fmt.Errorf("inputs: column %q holds text where a number is needed (row %d: %q): fix the data, or encode the column upstream (features.fit) and search on the encoded data", name, i+1, c.Str(i))
+			}
+		}
+	}
+	return fmt.Errorf("inputs: column %q is %s, not numeric: encode it upstream (features.fit) and search on the encoded data", name, c.Type())
 }
