@@ -93,7 +93,7 @@ func (r searchRunner) Run(ctx context.Context, job *executor.Job) executor.Resul
 	}
 	metric, mode := s.metric(task)
 	tmpl := Candidate{Estimator: s.Estimator, Metric: metric, Mode: mode, Folds: s.folds(), Data: s.Data, Target: s.Target, Inputs: inputs}
-	_ = sio.LogParams(ctx, map[string]any{"estimator": s.Estimator, "cv": s.folds(), "metric": metric, "mode": mode, "target": s.Target})
+	logParams(ctx, sio, map[string]any{"estimator": s.Estimator, "cv": s.folds(), "metric": metric, "mode": mode, "target": s.Target})
 	h, err := s.halving()
 	if err != nil {
 		return fail(err)
@@ -166,9 +166,7 @@ func (r searchRunner) one(ctx context.Context, sio *stepio.IO, s *SearchSpec, f 
 		for k, v := range s.Params {
 			shared[k] = v
 		}
-		if err := sio.LogParams(ctx, shared); err != nil {
-			return nil, fmt.Errorf("log params: %w", err)
-		}
+		logParams(ctx, sio, shared)
 		if err := sio.LogMetrics(ctx, cvMetrics(c)); err != nil {
 			return nil, fmt.Errorf("log metrics: %w", err)
 		}
@@ -248,7 +246,8 @@ func (r searchRunner) halve(ctx context.Context, sio *stepio.IO, s *SearchSpec, 
 	minRows, rounds := halvingPlan(len(cands), f.NumRows(), s.folds(), classes, h)
 	order := rand.New(rand.NewPCG(h.seed, 0x4a1f)).Perm(f.NumRows())
 	runs := make([]string, len(cands))
-	defer r.endRuns(sio, runs)
+	failed := true
+	defer func() { r.endRuns(runs, failed) }()
 	alive := make([]int, len(cands))
 	for i := range alive {
 		alive[i] = i
@@ -295,7 +294,7 @@ func (r searchRunner) halve(ctx context.Context, sio *stepio.IO, s *SearchSpec, 
 		sort.Ints(next)
 		alive = next
 	}
-	out.Candidates = last
+	out.Candidates, failed = last, false
 	for _, c := range last {
 		if out.Best == nil || better(c.Score, out.Best.Score, tmpl.Mode) {
 			out.Best = c
@@ -341,12 +340,24 @@ func (r searchRunner) logCandidate(ctx context.Context, sio *stepio.IO, runs []s
 	return runs[i], nil
 }
 
-// endRuns closes the candidates' tracking runs.
-func (r searchRunner) endRuns(sio *stepio.IO, runs []string) {
+// endRuns closes the candidates' tracking runs (even when the try's context is done).
+func (r searchRunner) endRuns(runs []string, failed bool) {
+	status := tracking.RunFinished
+	if failed {
+		status = tracking.RunFailed
+	}
 	for _, id := range runs {
 		if id != "" {
-			_, _ = r.deps.Tracking.EndRun(context.WithoutCancel(context.Background()), id, tracking.RunFinished)
+			_, _ = r.deps.Tracking.EndRun(context.Background(), id, status)
 		}
+	}
+}
+
+// logParams logs params to the try's tracking run; a failure (a DAG param of the same
+// name with another value, which MLflow refuses to overwrite) is a warning in the log.
+func logParams(ctx context.Context, sio *stepio.IO, params map[string]any) {
+	if err := sio.LogParams(ctx, params); err != nil && sio.Job().Log != nil {
+		fmt.Fprintf(sio.Job().Log, "[weir] warning: params not logged to tracking: %v\n", err)
 	}
 }
 

@@ -189,9 +189,7 @@ func (r selectRunner) Run(ctx context.Context, job *executor.Job) executor.Resul
 	for k, pv := range c.Params {
 		params["best."+k] = pv
 	}
-	if err := sio.LogParams(ctx, params); err != nil {
-		return fail(fmt.Errorf("log params: %w", err))
-	}
+	logParams(ctx, sio, params)
 	if err := sio.LogMetrics(ctx, map[string]float64{"best_" + metric: v, "best_" + metric + "_std": sel.ScoreStd}); err != nil {
 		return fail(fmt.Errorf("log metrics: %w", err))
 	}
