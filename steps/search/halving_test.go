@@ -214,6 +214,14 @@ tasks:
     model.search: {data: ` + str + `, target: y, estimator: ridge, grid: {alpha: [1]}, cv: 2}
   - id: empty
     model.search: {data: ` + empty + `, target: y, estimator: ridge, grid: {alpha: [1]}}
+  - id: good
+    model.search: {data: ` + diabetes + `, target: target, estimator: ridge, grid: {alpha: [1, 2]}}
+  - id: wrong_metric
+    upstream: good
+    model.select: {candidates: "{{ outputs.good }}", metric: accuracy}
+  - id: not_a_search
+    upstream: good
+    model.select: {candidates: "{{ outputs.good[0].params }}"}
   - id: no_file
     model.search: {data: ` + dir + `/absent.csv, target: y, estimator: ridge, grid: {alpha: [1]}}
 `})
@@ -228,6 +236,8 @@ tasks:
 		"empty":          `no rows`,
 		"string_input":   `inputs: column "x" holds text where a number is needed (row 3: "three")`,
 		"no_file":        `absent.csv`,
+		"wrong_metric":   `metric: candidate 0 ({"alpha":1}) has no accuracy score; it has mae, mse, r2, rmse`,
+		"not_a_search":   `candidates: got an object without a candidates list`,
 	} {
 		ti := e.tis(run, task)[0]
 		if ti.State != store.TIFailed || !strings.Contains(ti.Error, want) || ti.TryNumber != 1 {
