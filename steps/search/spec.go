@@ -16,9 +16,9 @@ type SearchSpec struct {
 	// Data is the training data set.
 	Data string `yaml:"data" template:"true" required:"the training data set: a URI from an upstream step (\"{{ outputs.split.train }}\") or a path" doc:"The training data set: a URI an upstream step wrote, a path relative to the DAG file, or a blob URL (CSV, JSON lines or Parquet)."`
 	// Target is the target column.
-	Target string `yaml:"target" required:"the target column" doc:"The target column."`
+	Target string `yaml:"target" template:"true" required:"the target column" doc:"The target column."`
 	// Inputs are the input columns; empty means every column but the target.
-	Inputs []string `yaml:"inputs,single" doc:"The input columns (numeric); default every column but the target."`
+	Inputs []string `yaml:"inputs,single" template:"true" doc:"The input columns (numeric); default every column but the target."`
 	// Estimator names the estimator.
 	Estimator string `yaml:"estimator" required:"an estimator name, such as ridge" doc:"The estimator's name (ridge, lasso, logistic_regression, random_forest_regressor, ...)."`
 	// Params are hyperparameters every candidate shares.
