@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -87,6 +88,8 @@ type cvConfig struct {
 	inputs []string
 	folds  []preprocess.Fold
 	metric string // the search's metric: its failure fails the candidate
+	// pipeline returns a new unfitted copy of the preprocessing; nil means none.
+	pipeline func() (*preprocess.Pipeline, error)
 }
 
 // cvResult holds the fold scores of every metric computed, with their mean and
@@ -146,7 +149,13 @@ func crossValidate(ctx context.Context, f *frame.Frame, cfg cvConfig, newEst fun
 		if err != nil {
 			return nil, err
 		}
-		m, err := model.Train(train, model.Config{Target: cfg.target, Inputs: cfg.inputs, Estimator: est})
+		var pre *preprocess.Pipeline
+		if cfg.pipeline != nil {
+			if pre, err = cfg.pipeline(); err != nil {
+				return nil, err
+			}
+		}
+		m, err := model.Train(train, model.Config{Target: cfg.target, Inputs: cfg.inputs, Estimator: est, Preprocess: pre})
 		if err != nil {
 			return nil, fmt.Errorf("fold %d of %d: %w", i+1, len(cfg.folds), err)
 		}
@@ -248,8 +257,9 @@ func meanStd(s []float64) (mean, std float64) {
 }
 
 // checkColumns checks that the target and inputs are columns of f, and returns the
-// inputs (every column but the target when none are named).
-func checkColumns(f *frame.Frame, target string, inputs []string) ([]string, error) {
+// inputs (every column but the target when none are named); without preprocessing the
+// inputs must be numeric.
+func checkColumns(f *frame.Frame, target string, inputs []string, preprocessed bool) ([]string, error) {
 	if !f.Has(target) {
 		return nil, fmt.Errorf("target: no column %q in the data set; its columns: %s", target, strings.Join(f.Names(), ", "))
 	}
@@ -266,6 +276,9 @@ func checkColumns(f *frame.Frame, target string, inputs []string) ([]string, err
 		}
 	}
 	for _, in := range inputs {
+		if preprocessed {
+			break
+		}
 		if err := numeric(f, in); err != nil {
 			return nil, err
 		}
@@ -300,4 +313,41 @@ func numeric(f *frame.Frame, name string) error {
 		}
 	}
 	return fmt.Errorf("inputs: column %q is %s, not numeric: encode it upstream (features.fit) and search on the encoded data", name, c.Type())
+}
+
+// pipelineFile is what the search reads of a features.fit pipeline file: its steps (in
+// ml/preprocess's JSON), and the columns it takes.
+type pipelineFile struct {
+	Inputs []struct {
+		Name string `json:"name"`
+	} `json:"inputs"`
+	Keep []string `json:"keep"`
+}
+
+// readPipeline parses a pipeline file and returns a maker of unfitted copies and the
+// columns the pipeline takes (its inputs, then the columns it keeps as they are).
+func readPipeline(b []byte, uri string) (func() (*preprocess.Pipeline, error), []string, error) {
+	var pf pipelineFile
+	p := &preprocess.Pipeline{}
+	if err := json.Unmarshal(b, &pf); err != nil {
+		return nil, nil, fmt.Errorf("pipeline %s: not a pipeline file written by features.fit: %w", uri, err)
+	}
+	if err := json.Unmarshal(b, p); err != nil {
+		return nil, nil, fmt.Errorf("pipeline %s: %w", uri, err)
+	}
+	if len(p.Steps) == 0 {
+		return nil, nil, fmt.Errorf("pipeline %s has no steps: pass the pipeline output of a features.fit task", uri)
+	}
+	var cols []string
+	for _, in := range pf.Inputs {
+		cols = append(cols, in.Name)
+	}
+	cols = append(cols, pf.Keep...)
+	return func() (*preprocess.Pipeline, error) {
+		p := &preprocess.Pipeline{}
+		if err := json.Unmarshal(b, p); err != nil {
+			return nil, fmt.Errorf("pipeline %s: %w", uri, err)
+		}
+		return p, nil
+	}, cols, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/ml/preprocess"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/tracking"
 )
@@ -58,8 +60,12 @@ type Candidate struct {
 	Data   string   `json:"data"`
 	Target string   `json:"target"`
 	Inputs []string `json:"inputs"`
+	// Pipeline is the preprocessing pipeline file refitted on each fold, if any.
+	Pipeline string `json:"pipeline,omitempty"`
 	// RunID is the candidate's tracking run, when tracked.
 	RunID string `json:"run_id,omitempty"`
+
+	pipeline func() (*preprocess.Pipeline, error)
 }
 
 func fail(err error) executor.Result {
@@ -79,7 +85,22 @@ func (r searchRunner) Run(ctx context.Context, job *executor.Job) executor.Resul
 	if err != nil {
 		return fail(fmt.Errorf("data: %w", err))
 	}
-	inputs, err := checkColumns(f, s.Target, s.Inputs)
+	var pipeline func() (*preprocess.Pipeline, error)
+	given := s.Inputs
+	if s.Pipeline != "" {
+		b, err := sio.ReadFile(ctx, s.Pipeline)
+		if err != nil {
+			return fail(fmt.Errorf("pipeline: %w", err))
+		}
+		var cols []string
+		if pipeline, cols, err = readPipeline(b, s.Pipeline); err != nil {
+			return fail(err)
+		}
+		if len(given) == 0 {
+			given = slices.DeleteFunc(cols, func(c string) bool { return c == s.Target })
+		}
+	}
+	inputs, err := checkColumns(f, s.Target, given, pipeline != nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -92,7 +113,8 @@ func (r searchRunner) Run(ctx context.Context, job *executor.Job) executor.Resul
 		return fail(fmt.Errorf("estimator: %w", err))
 	}
 	metric, mode := s.metric(task)
-	tmpl := Candidate{Estimator: s.Estimator, Metric: metric, Mode: mode, Folds: s.folds(), Data: s.Data, Target: s.Target, Inputs: inputs}
+	tmpl := Candidate{Estimator: s.Estimator, Metric: metric, Mode: mode, Folds: s.folds(), Data: s.Data, Target: s.Target,
+		Inputs: inputs, Pipeline: s.Pipeline, pipeline: pipeline}
 	logParams(ctx, sio, map[string]any{"estimator": s.Estimator, "cv": s.folds(), "metric": metric, "mode": mode, "target": s.Target})
 	h, err := s.halving()
 	if err != nil {
@@ -128,7 +150,7 @@ func (r searchRunner) score(ctx context.Context, s *SearchSpec, f *frame.Frame, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := crossValidate(ctx, f, cvConfig{target: s.Target, inputs: tmpl.Inputs, folds: folds, metric: tmpl.Metric},
+	res, err := crossValidate(ctx, f, cvConfig{target: s.Target, inputs: tmpl.Inputs, folds: folds, metric: tmpl.Metric, pipeline: tmpl.pipeline},
 		func() (any, error) { return r.est.New(s.Estimator, params) })
 	if err != nil {
 		return nil, fmt.Errorf("candidate %s: %w", jsonText(cand), err)

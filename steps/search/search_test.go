@@ -183,8 +183,29 @@ func TestGridSearchMatchesScikitLearn(t *testing.T) {
 	ref := loadReference(t)
 	diabetes := fixture(t, "../../ml/testdata/data/diabetes.csv")
 	iris := fixture(t, "testdata/iris_shuffled.csv")
+	// A pipeline file as features.fit writes it (ml/preprocess steps and the columns they
+	// take): the search refits it on each fold, as scikit-learn's Pipeline in GridSearchCV.
+	cols := []string{"age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"}
+	var inputs []map[string]string
+	for _, c := range cols {
+		inputs = append(inputs, map[string]string{"name": c, "type": "float"})
+	}
+	pf, _ := json.Marshal(map[string]any{"format": "weir.pipeline", "inputs": inputs, "target": "target", "outputs": cols,
+		"steps": []any{map[string]any{"kind": "standard_scaler", "params": map[string]any{"columns": cols}}}})
+	pipeline := filepath.Join(t.TempDir(), "pipeline.json")
+	writeFile(t, pipeline, string(pf))
 	e := setup(t, map[string]string{"grid.yaml": `dag_id: grid
 tasks:
+  - id: scaled
+    model.search:
+      data: ` + diabetes + `
+      pipeline: ` + pipeline + `
+      target: target
+      estimator: ridge
+      grid: {alpha: [0.1, 1, 10, 100]}
+  - id: pick_scaled
+    upstream: scaled
+    model.select: {candidates: "{{ outputs.scaled }}", refit: true}
   - id: ridge
     map_index_template: "alpha={{ args.alpha }}"
     model.search:
@@ -221,7 +242,7 @@ tasks:
 `})
 	run := e.run("grid")
 	if run.State != store.RunSuccess {
-		for _, task := range []string{"ridge", "lasso", "logit", "pick_ridge", "pick_lasso", "pick_logit"} {
+		for _, task := range []string{"scaled", "pick_scaled", "ridge", "lasso", "logit", "pick_ridge", "pick_lasso", "pick_logit"} {
 			for _, ti := range e.tis(run, task) {
 				t.Logf("%s[%d]: %s %s", task, ti.MapIndex, ti.State, ti.Error)
 			}
@@ -231,7 +252,7 @@ tasks:
 	parents := map[string]bool{}
 	for _, c := range []struct{ search, pick, ref, param string }{
 		{"ridge", "pick_ridge", "ridge_r2", "alpha"}, {"lasso", "pick_lasso", "lasso_mse", "alpha"},
-		{"logit", "pick_logit", "logistic_accuracy", "C"},
+		{"logit", "pick_logit", "logistic_accuracy", "C"}, {"scaled", "pick_scaled", "scaled_ridge_r2", "alpha"},
 	} {
 		want := ref[c.ref]
 		tis := e.tis(run, c.search)
@@ -290,9 +311,19 @@ tasks:
 	if ti := e.tis(run, "ridge")[2]; ti.RenderedMapIndex != "alpha=1" {
 		t.Errorf("ridge[2] is named %q", ti.RenderedMapIndex)
 	}
+	// The refitted model carries the preprocessing: it predicts from raw columns.
+	var scaled selection
+	e.output(e.tis(run, "pick_scaled")[0], &scaled)
+	b, err := os.ReadFile(strings.TrimPrefix(scaled.Model, "file://"))
+	if err != nil {
+		t.Fatalf("refitted model: %v", err)
+	}
+	if m, err := model.Load(strings.NewReader(string(b))); err != nil || m.Preprocess == nil || len(m.Preprocess.Steps) != 1 {
+		t.Errorf("refitted scaled model: %v, preprocessing %+v", err, m)
+	}
 	var sel selection
 	e.output(e.tis(run, "pick_ridge")[0], &sel)
-	b, err := os.ReadFile(strings.TrimPrefix(sel.Model, "file://"))
+	b, err = os.ReadFile(strings.TrimPrefix(sel.Model, "file://"))
 	if err != nil {
 		t.Fatalf("refitted model: %v", err)
 	}

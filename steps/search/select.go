@@ -13,6 +13,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/ml/model"
+	"github.com/weirhq/weir/ml/preprocess"
 	"github.com/weirhq/weir/steps/stepio"
 )
 
@@ -218,14 +219,28 @@ func (r selectRunner) refit(ctx context.Context, sio *stepio.IO, s *SelectSpec, 
 	if err != nil {
 		return fmt.Errorf("data: %w", err)
 	}
-	if _, err := checkColumns(f, c.Target, c.Inputs); err != nil {
+	var pre *preprocess.Pipeline
+	if c.Pipeline != "" {
+		b, err := sio.ReadFile(ctx, c.Pipeline)
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		newPipeline, _, err := readPipeline(b, c.Pipeline)
+		if err != nil {
+			return err
+		}
+		if pre, err = newPipeline(); err != nil {
+			return err
+		}
+	}
+	if _, err := checkColumns(f, c.Target, c.Inputs, pre != nil); err != nil {
 		return err
 	}
 	est, err := r.est.New(c.Estimator, c.Params)
 	if err != nil {
 		return fmt.Errorf("estimator: %w", err)
 	}
-	m, err := model.Train(f, model.Config{Target: c.Target, Inputs: c.Inputs, Estimator: est, Params: c.Params})
+	m, err := model.Train(f, model.Config{Target: c.Target, Inputs: c.Inputs, Estimator: est, Params: c.Params, Preprocess: pre})
 	if err != nil {
 		return fmt.Errorf("refit: %w", err)
 	}

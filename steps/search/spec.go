@@ -19,6 +19,8 @@ type SearchSpec struct {
 	Target string `yaml:"target" template:"true" required:"the target column" doc:"The target column."`
 	// Inputs are the input columns; empty means every column but the target.
 	Inputs []string `yaml:"inputs,single" template:"true" doc:"The input columns (numeric); default every column but the target."`
+	// Pipeline is a preprocessing pipeline file, refitted on each fold.
+	Pipeline string `yaml:"pipeline" template:"true" doc:"A preprocessing pipeline file written by features.fit (\"{{ outputs.features.pipeline }}\"): its steps are fitted anew on each fold's training rows (a scikit-learn Pipeline inside the search), and model.select's refit saves them in the model; inputs default to the pipeline's."`
 	// Estimator names the estimator.
 	Estimator string `yaml:"estimator" required:"an estimator name, such as ridge" doc:"The estimator's name (ridge, lasso, logistic_regression, random_forest_regressor, ...)."`
 	// Params are hyperparameters every candidate shares.

@@ -17,19 +17,25 @@ import os
 import numpy as np
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, ParameterGrid, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "..", "ml", "testdata", "data")
 
 
-def search(name, est, grid, x, y, scoring, sign=1.0):
+def search(name, est, grid, x, y, scoring, sign=1.0, prefix=""):
+    """Every candidate's cross_val_score and GridSearchCV's best; params are written without
+    the pipeline step's prefix ("ridge__alpha" as "alpha")."""
     cv = KFold(n_splits=5)
     cands = []
     for p in ParameterGrid(grid):
         s = sign * cross_val_score(est.set_params(**p), x, y, cv=cv, scoring=scoring)
-        cands.append({"params": p, "scores": s.tolist(), "mean": float(s.mean()), "std": float(s.std())})
+        cands.append({"params": {k[len(prefix):]: v for k, v in p.items()}, "scores": s.tolist(),
+                      "mean": float(s.mean()), "std": float(s.std())})
     gs = GridSearchCV(est, grid, cv=cv, scoring=scoring).fit(x, y)
-    return {"name": name, "candidates": cands, "best_params": gs.best_params_,
+    return {"name": name, "candidates": cands,
+            "best_params": {k[len(prefix):]: v for k, v in gs.best_params_.items()},
             "best_score": float(sign * gs.best_score_)}
 
 
@@ -44,6 +50,9 @@ def main():
     _, d = read_csv(os.path.join(DATA, "diabetes.csv"))
     x, y = d[:, :-1], d[:, -1]
     out["ridge_r2"] = search("ridge", Ridge(), {"alpha": [0.01, 0.1, 1.0, 10.0]}, x, y, "r2")
+    # Standardised inside the search: the scaler is refitted on each fold's training rows.
+    out["scaled_ridge_r2"] = search("ridge", make_pipeline(StandardScaler(), Ridge()),
+                                    {"ridge__alpha": [0.1, 1.0, 10.0, 100.0]}, x, y, "r2", prefix="ridge__")
     out["lasso_mse"] = search("lasso", Lasso(), {"alpha": [0.01, 0.1, 1.0]}, x, y,
                               "neg_mean_squared_error", sign=-1.0)
 
