@@ -42,6 +42,13 @@ tasks:
   - id: pick_halving
     upstream: halving
     model.select: {candidates: "{{ outputs.halving }}"}
+  - id: make_grid
+    script: |
+      echo '[{"alpha": 0.5}, {"alpha": 5}]' > "$WEIR_OUTPUT"
+  - id: dynamic
+    upstream: make_grid
+    expand_kwargs: "{{ outputs.make_grid }}"
+    model.search: {data: ` + diabetes + `, target: target, estimator: ridge}
   - id: classes
     model.search:
       data: ` + iris + `
@@ -56,7 +63,7 @@ tasks:
 `})
 	run := e.run("more")
 	if run.State != store.RunSuccess {
-		for _, task := range []string{"random", "again", "pick", "halving", "pick_halving"} {
+		for _, task := range []string{"random", "again", "pick", "halving", "pick_halving", "make_grid", "dynamic", "classes"} {
 			for _, ti := range e.tis(run, task) {
 				t.Logf("%s[%d]: %s %s", task, ti.MapIndex, ti.State, ti.Error)
 			}
@@ -160,6 +167,18 @@ tasks:
 		t.Errorf("best candidate's run_id %q is not a candidate run", out.Best.RunID)
 	} else if v, _ := metric(c, "r2_mean"); !near(v, out.Best.Score) {
 		t.Errorf("best candidate's last r2_mean %v, output %v", v, out.Best.Score)
+	}
+	// Candidates computed by an upstream task: the task mapped with expand_kwargs.
+	dyn := e.tis(run, "dynamic")
+	if len(dyn) != 2 {
+		t.Fatalf("dynamic: %d instances, want 2", len(dyn))
+	}
+	for i, want := range []float64{0.5, 5} {
+		var c candidate
+		e.output(dyn[i], &c)
+		if c.Params["alpha"] != want || c.Metrics["r2"] == 0 {
+			t.Errorf("dynamic[%d]: %+v, want alpha %v scored", i, c, want)
+		}
 	}
 	// Stratified folds on iris (50 rows per class, 5 folds): every fold's test rows hold
 	// each class equally; log_loss is minimised.

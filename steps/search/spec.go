@@ -44,7 +44,7 @@ type SearchSpec struct {
 	// Mode is max or min.
 	Mode string `yaml:"mode" doc:"max or min: whether a higher score is better (default the metric's: min for errors and log_loss)."`
 	// Candidate is one candidate's hyperparameters.
-	Candidate map[string]any `yaml:"candidate" template:"value" doc:"The hyperparameters of the one candidate to score; a grid or random search sets it for each of its instances."`
+	Candidate map[string]any `yaml:"candidate" template:"value" doc:"The hyperparameters of the one candidate to score; a grid or random search sets it for each of its instances, as does expand_kwargs on the task (candidates computed by an upstream task)."`
 }
 
 // RandomSpec is a random search.
@@ -370,8 +370,8 @@ func validateSearch(c *dag.KindCheck, s *SearchSpec, est Estimators) {
 	case s.Candidate != nil && (strategies > 0 || s.Halving != nil):
 		c.Errorf("candidate", "a search sets each instance's candidate: drop candidate, or grid, random and halving")
 		return
-	case s.Candidate == nil && strategies == 0:
-		c.Errorf("", "missing candidates: set grid, random (with halving for successive halving), or one candidate")
+	case s.Candidate == nil && strategies == 0 && !c.Task().IsMapped():
+		c.Errorf("", "missing candidates: set grid, random (with halving for successive halving), one candidate, or map the task with expand_kwargs (each instance's arguments are its candidate)")
 		return
 	}
 	if _, err := s.halving(); err != nil {
