@@ -67,6 +67,14 @@ type KindDef struct {
 	// MapArgs names a template:"value" field that takes a mapped instance's arguments
 	// when the task leaves it empty (the go kind's args); "" means none.
 	MapArgs string
+	// Expand, when set, makes a task of the kind a mapped task whose instances the kind
+	// computes from its spec at load time (a search's candidates): called after Validate
+	// found no problem, it returns one argument object per instance, or nil for an unmapped
+	// task. The loader sets the task's expand_kwargs to that literal list (so the task must
+	// not have expand or expand_kwargs of its own); each instance gets its object as its
+	// arguments ("args" in templates, the MapArgs field, the tracking run's params). An
+	// error is reported at the kind's spec.
+	Expand func(spec any) ([]map[string]any, error)
 }
 
 // KindField describes one YAML field of a kind, as `weir kinds` lists it.
@@ -445,8 +453,46 @@ func (c *KindCheck) Failed() bool { return c.errs > 0 }
 func (v *validator) checkSpec(t *Task, k *kindReg, spec any) {
 	c := &KindCheck{v: v, t: t, k: k}
 	checkRequired(c, reflect.ValueOf(spec).Elem(), k.fields, "")
-	if c.Failed() || k.def.Validate == nil {
+	if c.Failed() {
 		return
 	}
-	k.def.Validate(c, spec)
+	if k.def.Validate != nil {
+		k.def.Validate(c, spec)
+	}
+	if !c.Failed() && k.def.Expand != nil {
+		expandByKind(c, spec)
+	}
+}
+
+// expandByKind sets the mapping of a task whose kind expands it (KindDef.Expand). Applied
+// again to the same task (a DAG validated twice, or restored from its snapshot) it finds
+// the same list and leaves it.
+func expandByKind(c *KindCheck, spec any) {
+	t := c.t
+	items, err := c.k.def.Expand(spec)
+	if err != nil {
+		c.Errorf("", "%v", err)
+		return
+	}
+	if items == nil {
+		return
+	}
+	list := make([]any, len(items))
+	for i, it := range items {
+		list[i] = it
+	}
+	if t.IsMapped() {
+		have, _ := json.Marshal(t.ExpandKwargs)
+		want, _ := json.Marshal(list)
+		if t.Expand == nil && string(have) == string(want) {
+			return
+		}
+		field := "expand"
+		if t.Expand == nil {
+			field = "expand_kwargs"
+		}
+		c.v.add(t.ID, "", field, -1, "a %s task maps itself (one instance per item of its spec): remove %s", t.Kind, field)
+		return
+	}
+	t.ExpandKwargs = list
 }

@@ -206,3 +206,51 @@ func TestTrackedKindsAreTrackedByDefault(t *testing.T) {
 		t.Errorf("with defaults track: false, track = %s", got)
 	}
 }
+
+func TestKindExpandMapsTheTask(t *testing.T) {
+	t.Parallel()
+	type spec struct {
+		Values []int `yaml:"values" doc:"One instance per value."`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "test.each", New: func() any { return &spec{} },
+		Expand: func(s any) ([]map[string]any, error) {
+			var out []map[string]any
+			for _, v := range s.(*spec).Values {
+				if v < 0 {
+					return nil, errorString("negative value")
+				}
+				out = append(out, map[string]any{"v": v})
+			}
+			return out, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := LoadOptions{Kinds: ks}
+	d, err := LoadBytes("x.yaml", []byte("tasks:\n  - id: a\n    test.each: {values: [1, 2]}\n    map_index_template: \"v={{ args.v }}\"\n  - id: b\n    test.each: {}\n"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(d.Tasks[0].ExpandKwargs)
+	if string(b) != `[{"v":1},{"v":2}]` {
+		t.Errorf("a: expand_kwargs = %s", b)
+	}
+	if d.Tasks[1].IsMapped() {
+		t.Errorf("b: mapped without values: %v", d.Tasks[1].ExpandKwargs)
+	}
+	if err := Validate(d, opts); err != nil {
+		t.Errorf("validated twice: %v", err)
+	}
+	for src, want := range map[string]string{
+		"tasks:\n  - id: a\n    test.each: {values: [1]}\n    expand_kwargs: [{v: 3}]\n": "x.yaml:4:20: expand_kwargs: a test.each task maps itself",
+		"tasks:\n  - id: a\n    test.each: {values: [-1]}\n":                             "x.yaml:3:16: test.each: negative value",
+	} {
+		if _, err := LoadBytes("x.yaml", []byte(src), opts); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", src, err, want)
+		}
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

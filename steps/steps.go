@@ -5,6 +5,7 @@ import (
 	"github.com/weirhq/weir/steps/features"
 	"github.com/weirhq/weir/steps/quality"
 	"github.com/weirhq/weir/steps/split"
+	"github.com/weirhq/weir/steps/search"
 	"github.com/weirhq/weir/steps/stepio"
 )
 
@@ -15,5 +16,7 @@ func Registrations(deps stepio.Deps) []executor.Registration {
 		split.Kind(deps),
 		features.FitKind(deps),
 		features.TransformKind(deps),
+		search.SearchKind(deps, search.Fallback), // search.Fallback: replace with steps/estimators at merge
+		search.SelectKind(deps, search.Fallback),
 	}
 }

@@ -84,6 +84,7 @@ func TestExamplePipelinesRun(t *testing.T) {
 		{"quality_workspace", 0, []string{"quality_workspace: success", "remove_workspace"}},
 		{"hyperparameter_search", 0, []string{"hyperparameter_search: success", "tune.evaluate[4 alpha=1000]", "pick_best"}},
 		{"deploy_best", 0, []string{"deploy_best: success", "skipped by branch decide (chose deploy)"}},
+		{"model_search", 0, []string{"model_search: success", "search[3 alpha=10]", "select_halving"}},
 	} {
 		t.Run(tc.dag, func(t *testing.T) {
 			t.Parallel()
