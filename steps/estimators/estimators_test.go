@@ -1,0 +1,73 @@
+package estimators
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/weirhq/weir/ml/ensemble"
+	"github.com/weirhq/weir/ml/linear"
+)
+
+func TestNewSetsHyperparameters(t *testing.T) {
+	t.Parallel()
+	est, err := New("elastic_net", map[string]any{"alpha": 0.5, "l1_ratio": "0.25", "fit_intercept": false, "max_iter": 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := est.(*linear.ElasticNet)
+	if en.Alpha != 0.5 || en.L1Ratio != 0.25 || !en.NoIntercept || en.MaxIter != 50 {
+		t.Fatalf("%+v", en)
+	}
+	est, err = New("random_forest_classifier", map[string]any{"n_estimators": 7, "random_state": 3, "bootstrap": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := est.(*ensemble.ForestClassifier)
+	if fc.NEstimators != 7 || fc.Seed != 3 || !fc.NoBootstrap {
+		t.Fatalf("%+v", fc.ForestOptions)
+	}
+	est, err = New("logistic_regression", map[string]any{"C": 2})
+	if err != nil || est.(*linear.LogisticRegression).C != 2 {
+		t.Fatalf("%v %+v", err, est)
+	}
+}
+
+func TestCheckNamesTheProblem(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		params map[string]any
+		field  string
+		want   string
+	}{
+		{"rige", nil, "estimator", `unknown estimator "rige": did you mean "ridge"?`},
+		{"ridge", map[string]any{"alpah": 1.0}, "params.alpah", `estimator ridge has no hyperparameter "alpah": did you mean "alpha"?`},
+		{"ridge", map[string]any{"alpha": -1}, "params.alpha", "ridge hyperparameter alpha: want > 0, got -1"},
+		{"lasso", map[string]any{"alpha": "abc"}, "params.alpha", `want a number, got "abc"`},
+		{"lasso", map[string]any{"max_iter": 2.5}, "params.max_iter", "want a whole number, got 2.5"},
+		{"elastic_net", map[string]any{"l1_ratio": 1.5}, "params.l1_ratio", "want ≤ 1, got 1.5"},
+		{"ridge", map[string]any{"fit_intercept": 3}, "params.fit_intercept", "want true or false"},
+		{"kmeans", map[string]any{"n_clusters": "{{ params.k }}", "nclusters": "{{ params.k }}"}, "params.nclusters", `did you mean "n_clusters"?`},
+	} {
+		err := Check(c.name, c.params)
+		var e *Error
+		if !errors.As(err, &e) || e.Field != c.field || !strings.Contains(e.Msg, c.want) {
+			t.Errorf("Check(%s, %v) = %v; want field %s, %q", c.name, c.params, err, c.field, c.want)
+		}
+	}
+	if err := Check("kmeans", map[string]any{"n_clusters": "{{ params.k }}"}); err != nil {
+		t.Errorf("a template is checked after rendering: %v", err)
+	}
+	if _, err := New("kmeans", map[string]any{"n_clusters": "zero"}); err == nil {
+		t.Error("New accepted a rendered template that is not a number")
+	}
+	if _, err := New("kmeans", map[string]any{"seed": 1, "random_state": 2}); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("seed and random_state: %v", err)
+	}
+	for _, n := range Names() {
+		if _, err := New(n, nil); err != nil {
+			t.Errorf("New(%s): %v", n, err)
+		}
+	}
+}
