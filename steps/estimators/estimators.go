@@ -80,7 +80,9 @@ var (
 	maxFeatures  = integer("max_features", "max_features", "Features tried per split; 0 means the default.", 0)
 )
 
-func treeParams() []Param { return []Param{maxDepthTree, minSplit, minLeaf, maxFeatures, seed, randomState} }
+func treeParams() []Param {
+	return []Param{maxDepthTree, minSplit, minLeaf, maxFeatures, seed, randomState}
+}
 
 func forestParams() []Param {
 	return []Param{integer("n_estimators", "n_estimators", "Number of trees, ≥ 1.", 1), maxDepthTree, minSplit, minLeaf, maxFeatures,
