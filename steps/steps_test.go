@@ -1,0 +1,376 @@
+package steps_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/kinds"
+	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/ml/metrics"
+	"github.com/weirhq/weir/node"
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
+)
+
+// testdata is the ML library's scikit-learn fixtures and data sets.
+const testdata = "../ml/testdata"
+
+// harness is a node running DAGs from a folder on a real SQLite store with tracking.
+type harness struct {
+	t    *testing.T
+	dir  string
+	home string
+	st   *sqlite.Store
+	n    *node.Node
+	svc  *tracking.Service
+}
+
+func newHarness(t *testing.T, files map[string]string) *harness {
+	t.Helper()
+	dir, home := t.TempDir(), t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	n, err := node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Stop)
+	return &harness{t: t, dir: dir, home: home, st: st, n: n, svc: tracking.NewService(st.Tracking(), tracking.ServiceConfig{})}
+}
+
+// run triggers the DAG and waits for it, returning its task instances by task ID.
+func (h *harness) run(dagID string) map[string]store.TaskInstance {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, ok := h.n.Registry().DAG(dagID)
+	if !ok {
+		h.t.Fatalf("no DAG %s; load errors: %v", dagID, h.n.Registry().Errors())
+	}
+	run, err := h.n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.n.Engine().Wait(ctx, run.DAGID, run.RunID); err != nil {
+		h.t.Fatal(err)
+	}
+	tis, err := h.st.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]store.TaskInstance{}
+	for _, ti := range tis {
+		out[ti.TaskID] = *ti
+	}
+	return out
+}
+
+func output(t *testing.T, ti store.TaskInstance, v any) {
+	t.Helper()
+	if ti.State != store.TISuccess {
+		t.Fatalf("task %s is %s: %s", ti.TaskID, ti.State, ti.Error)
+	}
+	if err := json.Unmarshal(ti.Output, v); err != nil {
+		t.Fatalf("task %s output %s: %v", ti.TaskID, ti.Output, err)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// headCSV returns the header and first n rows of a CSV file.
+func headCSV(t *testing.T, p string, n int) string {
+	lines := strings.SplitN(readFile(t, p), "\n", n+2)
+	return strings.Join(lines[:n+1], "\n") + "\n"
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
+
+// fixtureCase returns the case of a fixture file whose fields match.
+func fixtureCase(t *testing.T, file string, match map[string]any) map[string]any {
+	t.Helper()
+	var f struct{ Cases []map[string]any }
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(testdata, file))), &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Cases {
+		ok := true
+		for k, v := range match {
+			ok = ok && c[k] == v
+		}
+		if ok {
+			return c
+		}
+	}
+	t.Fatalf("%s: no case %v", file, match)
+	return nil
+}
+
+func floats(v any) []float64 {
+	var out []float64
+	for _, x := range v.([]any) {
+		out = append(out, x.(float64))
+	}
+	return out
+}
+
+// column returns a CSV column as floats.
+func column(t *testing.T, text, name string) []float64 {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := -1
+	for i, h := range rows[0] {
+		if h == name {
+			j = i
+		}
+	}
+	var out []float64
+	for _, r := range rows[1:] {
+		v, err := strconv.ParseFloat(r[j], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+const ridgeDAG = `dag_id: diabetes
+tasks:
+  - id: train
+    model.train:
+      data: diabetes.csv
+      target: target
+      estimator: ridge
+      params: {alpha: 1.0}
+  - id: evaluate
+    upstream: train
+    model.evaluate:
+      model: "{{ outputs.train.model }}"
+      data: head.csv
+      thresholds: {r2: {min: 0.2}, rmse: {max: 60}}
+  - id: strict
+    upstream: train
+    model.evaluate:
+      model: "{{ outputs.train.model }}"
+      data: head.csv
+      thresholds: {rmse: {max: 10}}
+      plots: false
+  - id: register
+    upstream: evaluate
+    model.register:
+      model: "{{ outputs.train.model }}"
+      name: diabetes
+      alias: champion
+      only_if_better: {metric: rmse, data: head.csv}
+  - id: predict
+    upstream: register
+    model.predict:
+      model: "models:/diabetes@champion"
+      data: head.csv
+      keep: [age]
+`
+
+// Ridge on scikit-learn's diabetes data, trained, evaluated, registered and used through
+// models:/diabetes@champion, gives scikit-learn's predictions and metrics; a second run's
+// equal model does not take champion.
+func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
+	t.Parallel()
+	head := headCSV(t, filepath.Join(testdata, "data/diabetes.csv"), 25)
+	h := newHarness(t, map[string]string{"ridge.yaml": ridgeDAG, "diabetes.csv": readFile(t, filepath.Join(testdata, "data/diabetes.csv")), "head.csv": head})
+	tis := h.run("diabetes")
+
+	var tr struct {
+		Model, Task, Artifact string
+		TrackingRunID         string `json:"tracking_run_id"`
+		Metrics               map[string]float64
+		Rows                  int
+		Inputs                []string
+	}
+	output(t, tis["train"], &tr)
+	if tr.Task != "regression" || tr.Rows != 442 || len(tr.Inputs) != 10 || tr.Metrics["r2"] <= 0.4 || !strings.HasPrefix(tr.Model, "file://") {
+		t.Fatalf("train output %s", tis["train"].Output)
+	}
+	// The model file holds the reference statistics of the training inputs.
+	var saved struct {
+		Metadata struct {
+			Reference []struct {
+				Name   string
+				Counts []int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(readFile(t, strings.TrimPrefix(tr.Model, "file://"))), &saved); err != nil {
+		t.Fatal(err)
+	}
+	if ref := saved.Metadata.Reference; len(ref) != 10 || ref[0].Name != "age" || sum(ref[0].Counts) != 442 {
+		t.Fatalf("reference statistics %+v", ref)
+	}
+	// Tracked without a track: line: params, training metrics, the model artifact.
+	run, err := h.svc.GetRun(context.Background(), tr.TrackingRunID)
+	if err != nil {
+		t.Fatalf("train's tracking run: %v", err)
+	}
+	params := map[string]string{}
+	for _, p := range run.Params {
+		params[p.Key] = p.Value
+	}
+	mets := map[string]float64{}
+	for _, m := range run.Metrics {
+		mets[m.Key] = m.Value
+	}
+	if params["estimator"] != "ridge" || params["alpha"] != "1" || mets["training_r2"] != tr.Metrics["r2"] || tr.Artifact != "runs:/"+tr.TrackingRunID+"/model" {
+		t.Fatalf("tracked params %v, metrics %v, artifact %s", params, mets, tr.Artifact)
+	}
+	if _, err := os.Stat(filepath.Join(h.home, "artifacts", run.Info.ExperimentID, tr.TrackingRunID, "artifacts", "model", "model.json")); err != nil {
+		t.Fatalf("model artifact: %v", err)
+	}
+
+	fx := fixtureCase(t, "linear.json", map[string]any{"dataset": "diabetes", "model": "ridge"})
+	want := floats(fx["pred"])
+	y := column(t, head, "target")
+	var ev struct {
+		Metrics map[string]float64
+		Passed  bool
+		Plots   map[string]string
+	}
+	output(t, tis["evaluate"], &ev)
+	for name, fn := range map[string]func(a, b []float64) (float64, error){"r2": metrics.R2, "rmse": metrics.RMSE, "mae": metrics.MAE} {
+		ref, err := fn(y, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !near(ev.Metrics[name], ref, 1e-9) {
+			t.Errorf("%s = %v, scikit-learn's predictions give %v", name, ev.Metrics[name], ref)
+		}
+	}
+	if !ev.Passed || ev.Plots["residuals"] != "plots/residuals.png" {
+		t.Fatalf("evaluate output %s", tis["evaluate"].Output)
+	}
+
+	var strict struct {
+		Passed   bool
+		Failures []string
+		Plots    map[string]string
+	}
+	output(t, tis["strict"], &strict)
+	if strict.Passed || len(strict.Failures) != 1 || !strings.HasPrefix(strict.Failures[0], "rmse 48.04") || !strings.HasSuffix(strict.Failures[0], "> max 10") || len(strict.Plots) != 0 {
+		t.Fatalf("strict evaluate output %s", tis["strict"].Output)
+	}
+
+	var reg struct {
+		Version    string
+		AliasMoved bool `json:"alias_moved"`
+		Reason     string
+	}
+	output(t, tis["register"], &reg)
+	if reg.Version != "1" || !reg.AliasMoved || !strings.Contains(reg.Reason, "first one takes it") {
+		t.Fatalf("register output %s", tis["register"].Output)
+	}
+	mv, err := h.svc.GetModelVersionByAlias(context.Background(), "diabetes", "champion")
+	if err != nil || mv.Version != "1" {
+		t.Fatalf("champion: %+v %v", mv, err)
+	}
+	tags := map[string]string{}
+	for _, tg := range mv.Tags {
+		tags[tg.Key] = tg.Value
+	}
+	if tags["weir.dag_id"] != "diabetes" || tags["weir.task_id"] != "register" || !strings.HasPrefix(tags["weir.train_data_fingerprint"], "sha256:") ||
+		!strings.HasPrefix(tags["weir.eval_data_hash"], "sha256:") || tags["weir.tracking_run_id"] == "" || tags["weir.run_id"] == "" {
+		t.Fatalf("lineage tags %v", tags)
+	}
+
+	var pr struct {
+		Predictions string
+		Rows        int
+	}
+	output(t, tis["predict"], &pr)
+	if pr.Rows != 25 {
+		t.Fatalf("predict output %s", tis["predict"].Output)
+	}
+	pf, err := frame.Open(context.Background(), pr.Predictions, frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := strings.Join(pf.Names(), ","); names != "age,prediction" {
+		t.Fatalf("prediction columns %s", names)
+	}
+	pc, _ := pf.Column("prediction")
+	got, _ := pc.Floats()
+	for i := range want {
+		if !near(got[i], want[i], 1e-9) {
+			t.Fatalf("prediction %d = %v, scikit-learn's %v", i, got[i], want[i])
+		}
+	}
+
+	// The same model again does not beat champion: registered, alias kept.
+	tis = h.run("diabetes")
+	output(t, tis["register"], &reg)
+	if reg.Version != "2" || reg.AliasMoved || !strings.Contains(reg.Reason, "does not beat the current champion (version 1)") {
+		t.Fatalf("second register output %s", tis["register"].Output)
+	}
+	if mv, err := h.svc.GetModelVersionByAlias(context.Background(), "diabetes", "champion"); err != nil || mv.Version != "1" {
+		t.Fatalf("champion moved: %+v %v", mv, err)
+	}
+}
+
+func sum(v []int) int {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// Load-time errors name the file, line and the unknown estimator or hyperparameter.
+func TestLoadTimeErrors(t *testing.T) {
+	t.Parallel()
+	set := kinds.Builtin(kinds.Deps{})
+	for _, c := range []struct{ yaml, want string }{
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      target: y\n      estimator: rige\n", `bad.yaml:6:`},
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      target: y\n      estimator: rige\n", `unknown estimator "rige": did you mean "ridge"?`},
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      target: y\n      estimator: ridge\n      params:\n        alpah: 2\n", `bad.yaml:8:`},
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      target: y\n      estimator: ridge\n      params:\n        alpah: 2\n", `has no hyperparameter "alpah": did you mean "alpha"?`},
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      target: y\n      estimator: lasso\n      params: {alpha: -1}\n", `lasso hyperparameter alpha: want > 0, got -1`},
+		{"tasks:\n  - id: t\n    model.train:\n      data: a.csv\n      estimator: ridge\n", `target: missing: ridge is a regression estimator`},
+		{"tasks:\n  - id: t\n    model.evaluate:\n      model: m.json\n      data: a.csv\n      thresholds: {rsme: {max: 1}}\n", `unknown metric "rsme"`},
+		{"tasks:\n  - id: t\n    model.register:\n      model: m.json\n      name: m\n      only_if_better: {metric: rmse, data: a.csv}\n", `set alias`},
+		{"tasks:\n  - id: t\n    model.register:\n      model: m.json\n      name: m\n      alias: champion\n      only_if_better: {metric: rmse, mode: lowest, data: a.csv}\n", `want min or max, got "lowest"`},
+	} {
+		_, err := dag.LoadBytes("bad.yaml", []byte(c.yaml), set.LoadOptions())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("loading\n%s\nerror %v\nwant it to contain %q", c.yaml, err, c.want)
+		}
+	}
+}
