@@ -374,3 +374,158 @@ func TestLoadTimeErrors(t *testing.T) {
 		}
 	}
 }
+
+const cancerDAG = `dag_id: cancer
+tasks:
+  - id: train
+    model.train:
+      data: breast_cancer.csv
+      target: target_class
+      estimator: logistic_regression
+      params: {C: 1.0, tol: 1.0e-8, max_iter: 5000}
+      pipeline: scaler.json
+  - id: evaluate
+    upstream: train
+    model.evaluate:
+      model: "{{ outputs.train.artifact }}"
+      data: breast_cancer.csv
+      thresholds: {accuracy: {min: 0.9}, log_loss: {max: 0.5}}
+  - id: predict
+    upstream: train
+    model.predict:
+      model: "{{ outputs.train.artifact }}"
+      data: breast_cancer.csv
+      predictions_only: true
+`
+
+// Logistic regression on standardised breast-cancer data, through a preprocessing
+// pipeline file and a runs:/ reference, gives scikit-learn's metrics; the plots are PNGs.
+func TestClassificationPipelineMatchesScikitLearn(t *testing.T) {
+	t.Parallel()
+	data := readFile(t, filepath.Join(testdata, "data/breast_cancer.csv"))
+	h := newHarness(t, map[string]string{"cancer.yaml": cancerDAG, "breast_cancer.csv": data,
+		"scaler.json": `{"steps": [{"kind": "standard_scaler", "params": {}}]}`})
+	tis := h.run("cancer")
+	var tr struct {
+		Task    string
+		Classes []string
+	}
+	output(t, tis["train"], &tr)
+	if tr.Task != "classification" || strings.Join(tr.Classes, ",") != "0,1" {
+		t.Fatalf("train output %s", tis["train"].Output)
+	}
+	fx := fixtureCase(t, "logistic.json", map[string]any{"dataset": "breast_cancer"})
+	var proba [][]float64
+	var y []int
+	for _, row := range fx["proba"].([]any) {
+		proba = append(proba, floats(row))
+	}
+	for _, v := range column(t, data, "target_class") {
+		y = append(y, int(v))
+	}
+	pred := make([]int, len(proba))
+	score := make([]float64, len(proba))
+	for i, p := range proba {
+		if p[1] > p[0] {
+			pred[i] = 1
+		}
+		score[i] = p[1]
+	}
+	acc, _ := metrics.Accuracy(y, pred)
+	ll, _ := metrics.LogLoss(y, proba, []int{0, 1})
+	auc, _ := metrics.ROCAUC(y, score)
+	var ev struct {
+		Metrics         map[string]float64
+		Passed          bool
+		Plots           map[string]string
+		ConfusionMatrix struct{ Matrix [][]int } `json:"confusion_matrix"`
+	}
+	output(t, tis["evaluate"], &ev)
+	for name, ref := range map[string]float64{"accuracy": acc, "log_loss": ll, "roc_auc": auc} {
+		if !near(ev.Metrics[name], ref, 1e-3) {
+			t.Errorf("%s = %v, scikit-learn's probabilities give %v", name, ev.Metrics[name], ref)
+		}
+	}
+	m := ev.ConfusionMatrix.Matrix
+	if !ev.Passed || len(m) != 2 || m[0][0]+m[0][1]+m[1][0]+m[1][1] != 569 {
+		t.Fatalf("evaluate output %s", tis["evaluate"].Output)
+	}
+	for _, name := range []string{"roc_curve", "confusion_matrix"} {
+		if ev.Plots[name] != "plots/"+name+".png" {
+			t.Fatalf("plots %v", ev.Plots)
+		}
+	}
+	var pr struct {
+		Predictions string
+		Rows        int
+	}
+	output(t, tis["predict"], &pr)
+	pf, err := frame.Open(context.Background(), pr.Predictions, frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := strings.Join(pf.Names(), ","); names != "prediction,proba_0,proba_1" || pr.Rows != 569 {
+		t.Fatalf("predictions %s, %d rows", names, pr.Rows)
+	}
+	p1, _ := pf.Column("proba_1")
+	for i := range proba {
+		if math.Abs(p1.Float(i)-proba[i][1]) > 1e-3 {
+			t.Fatalf("row %d: probability %v, scikit-learn's %v", i+1, p1.Float(i), proba[i][1])
+		}
+	}
+}
+
+const badDAG = `dag_id: bad
+tasks:
+  - id: missing_target
+    model.train: {data: ok.csv, target: nope, estimator: ridge}
+  - id: missing_input
+    model.train: {data: ok.csv, target: y, inputs: [x, z], estimator: ridge}
+  - id: string_in_float
+    model.train: {data: text.csv, target: y, estimator: ridge}
+  - id: empty
+    model.train: {data: empty.csv, target: y, estimator: ridge}
+  - id: one_class
+    model.train: {data: oneclass.csv, target: label, estimator: logistic_regression}
+  - id: good
+    model.train: {data: ok.csv, target: y, estimator: linear_regression}
+  - id: evaluate_missing
+    upstream: good
+    model.evaluate: {model: "{{ outputs.good.model }}", data: noinput.csv}
+  - id: predict_string
+    upstream: good
+    model.predict: {model: "{{ outputs.good.model }}", data: text.csv}
+  - id: bad_alias
+    model.predict: {model: "models:/nothing@champion", data: ok.csv}
+`
+
+// Bad input fails the task, without retry, naming the column, row and rule.
+func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, map[string]string{"bad.yaml": badDAG,
+		"ok.csv":       "x,y\n1,2\n2,4\n3,6\n4,8\n",
+		"text.csv":     "x,y\n1,2\n2,4\nabc,6\n4,8\n",
+		"empty.csv":    "x,y\n",
+		"oneclass.csv": "x,label\n1,a\n2,a\n3,a\n",
+		"noinput.csv":  "w,y\n1,2\n",
+	})
+	tis := h.run("bad")
+	for task, want := range map[string]string{
+		"missing_target":   `column "nope": missing: the target column is not in the data set (its columns: x, y)`,
+		"missing_input":    `column "z": missing: the input column is not in the data set`,
+		"string_in_float":  `column "x", row 3: value "abc" is not a number: a input column must hold numbers only`,
+		"empty":            "empty training set: data set empty.csv has no rows",
+		"one_class":        `column "label": one-class target: every row is "a"; logistic_regression needs at least two classes`,
+		"evaluate_missing": `column "x": missing: the model takes it as input`,
+		"predict_string":   `column "x", row 3: value "abc" is not a number`,
+		"bad_alias":        `model reference models:/nothing@champion: alias "champion" of model "nothing"`,
+	} {
+		ti := tis[task]
+		if ti.State != store.TIFailed || !strings.Contains(ti.Error, want) {
+			t.Errorf("%s: %s, %q; want failed with %q", task, ti.State, ti.Error, want)
+		}
+		if ti.TryNumber != 1 {
+			t.Errorf("%s: %d tries; bad input is not retried", task, ti.TryNumber)
+		}
+	}
+}

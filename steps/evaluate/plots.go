@@ -15,8 +15,8 @@ import (
 	"github.com/weirhq/weir/steps/scoring"
 )
 
-// png renders p as a PNG of 5×4 inches.
-func png(p *plot.Plot) ([]byte, error) {
+// encodePNG renders p as a PNG of 5×4 inches.
+func encodePNG(p *plot.Plot) ([]byte, error) {
 	wt, err := p.WriterTo(5*vg.Inch, 4*vg.Inch, "png")
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func residualPlot(r *scoring.Result, target string) ([]byte, error) {
 	}
 	zero.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
 	p.Add(plotter.NewGrid(), sc, zero)
-	return png(p)
+	return encodePNG(p)
 }
 
 // rocCurve returns the ROC curve of scores for the positive rows (false positive rate,
@@ -134,7 +134,7 @@ func rocPlot(r *scoring.Result) ([]byte, error) {
 	p.Add(diag)
 	p.Legend.Top = false
 	p.Legend.Left = false
-	return png(p)
+	return encodePNG(p)
 }
 
 func plotutilColor(i int) color.Color {
@@ -190,5 +190,5 @@ func confusionPlot(r *scoring.Result) ([]byte, error) {
 		rev[i] = names[n-1-i]
 	}
 	p.NominalY(rev...)
-	return png(p)
+	return encodePNG(p)
 }

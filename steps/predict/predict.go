@@ -25,7 +25,8 @@ type Spec struct {
 	Model  string   `yaml:"model" template:"true" required:"the model: a URI from model.train, models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN/model" doc:"The model: model.train's model output, models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/model or a path."`
 	Data   string   `yaml:"data" template:"true" required:"the data set to score" doc:"The data set to score: a URI, a path relative to the DAG file or a blob URL; CSV, JSON lines or Parquet."`
 	Output string   `yaml:"output" doc:"The predictions data set's name (default predictions)."`
-	Keep   []string `yaml:"keep,single" template:"true" doc:"The columns of the data set copied beside the predictions (default all; [] keeps none)."`
+	Keep   []string `yaml:"keep,single" template:"true" doc:"The columns of the data set copied beside the predictions (default all, unless predictions_only)."`
+	Only   bool     `yaml:"predictions_only" doc:"Write only the prediction columns (and the keep columns, if given)."`
 	Column string   `yaml:"column" doc:"The prediction column's name (default prediction; cluster for clustering models)."`
 }
 
@@ -81,7 +82,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		return fail(fmt.Errorf("score %s with %s: %w", s.Data, s.Model, err))
 	}
 	keep := s.Keep
-	if keep == nil {
+	if len(keep) == 0 && !s.Only {
 		keep = data.Names()
 	}
 	var cols []*frame.Column
