@@ -18,6 +18,7 @@ import (
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/ml/metrics"
 	"github.com/weirhq/weir/node"
+	"github.com/weirhq/weir/steps/estimators"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
@@ -200,6 +201,12 @@ tasks:
       model: "models:/diabetes@champion"
       data: head.csv
       keep: [age]
+  - id: predict_v1
+    upstream: register
+    model.predict:
+      model: "models:/diabetes/1"
+      data: head.csv
+      predictions_only: true
 `
 
 // Ridge on scikit-learn's diabetes data, trained, evaluated, registered and used through
@@ -332,6 +339,15 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 		if !near(got[i], want[i], 1e-9) {
 			t.Fatalf("prediction %d = %v, scikit-learn's %v", i, got[i], want[i])
 		}
+	}
+
+	var v1 struct {
+		Model struct{ Name, Version, URI string }
+		Rows  int
+	}
+	output(t, tis["predict_v1"], &v1)
+	if v1.Model.Name != "diabetes" || v1.Model.Version != "1" || v1.Model.URI != tr.Model || v1.Rows != 25 {
+		t.Fatalf("predict_v1 output %s", tis["predict_v1"].Output)
 	}
 
 	// The same model again does not beat champion: registered, alias kept.
@@ -526,6 +542,61 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 		}
 		if ti.TryNumber != 1 {
 			t.Errorf("%s: %d tries; bad input is not retried", task, ti.TryNumber)
+		}
+	}
+}
+
+// The example DAG of docs/dag-yaml.md runs from the examples folder: trained, evaluated,
+// registered as champion, and the test set scored by the champion.
+func TestExampleDAGRuns(t *testing.T) {
+	t.Parallel()
+	doc := readFile(t, "../docs/dag-yaml.md")
+	example := readFile(t, "../examples/dags/diabetes_champion.yaml")
+	body := example[strings.Index(example, "dag_id:"):]
+	if !strings.Contains(doc, body) {
+		t.Fatal("docs/dag-yaml.md does not show examples/dags/diabetes_champion.yaml (from dag_id: on) as it is")
+	}
+	h := &harness{t: t}
+	h.home = t.TempDir()
+	st, err := sqlite.Open(context.Background(), filepath.Join(h.home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.st = st
+	h.n, err = node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: h.home, DAGsDir: "../examples/dags"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.n.Stop)
+	tis := h.run("diabetes_champion")
+	var reg struct {
+		Version    string
+		AliasMoved bool `json:"alias_moved"`
+	}
+	output(t, tis["register"], &reg)
+	var sc struct{ Rows int }
+	output(t, tis["score"], &sc)
+	if reg.Version != "1" || !reg.AliasMoved || sc.Rows != 100 {
+		t.Fatalf("register %s, score %s", tis["register"].Output, tis["score"].Output)
+	}
+}
+
+// The docs list every estimator of the registry with its hyperparameters.
+func TestDocsListEveryEstimator(t *testing.T) {
+	t.Parallel()
+	doc := readFile(t, "../docs/dag-yaml.md")
+	for _, n := range estimators.Names() {
+		e, _ := estimators.Lookup(n)
+		var ps []string
+		for _, p := range e.Params {
+			ps = append(ps, "`"+p.Name+"`")
+		}
+		if !strings.Contains(doc, "| `"+n+"` | "+e.Task+" | "+e.Doc+" | "+strings.Join(ps, ", ")+" |") {
+			t.Errorf("docs/dag-yaml.md: the estimators table misses or misdescribes %s", n)
 		}
 	}
 }
