@@ -62,7 +62,7 @@ func newHarness(t *testing.T, files map[string]string) *harness {
 }
 
 // run triggers the DAG and waits for it, returning its task instances by task ID.
-func (h *harness) run(dagID string) map[string]store.TaskInstance {
+func (h *harness) run(dagID string, params ...any) map[string]store.TaskInstance {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -70,7 +70,11 @@ func (h *harness) run(dagID string) map[string]store.TaskInstance {
 	if !ok {
 		h.t.Fatalf("no DAG %s; load errors: %v", dagID, h.n.Registry().Errors())
 	}
-	run, err := h.n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
+	opts := engine.TriggerOptions{Params: map[string]any{}}
+	for i := 0; i+1 < len(params); i += 2 {
+		opts.Params[params[i].(string)] = params[i+1]
+	}
+	run, err := h.n.Engine().Trigger(ctx, d, opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -168,13 +172,15 @@ func column(t *testing.T, text, name string) []float64 {
 }
 
 const ridgeDAG = `dag_id: diabetes
+params:
+  alpha: {type: number, default: 1.0}
 tasks:
   - id: train
     model.train:
       data: diabetes.csv
       target: target
       estimator: ridge
-      params: {alpha: 1.0}
+      params: {alpha: "{{ params.alpha }}"}
   - id: evaluate
     upstream: train
     model.evaluate:
@@ -359,6 +365,29 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	if mv, err := h.svc.GetModelVersionByAlias(context.Background(), "diabetes", "champion"); err != nil || mv.Version != "1" {
 		t.Fatalf("champion moved: %+v %v", mv, err)
 	}
+
+	// A less penalised ridge fits these (training) rows better: it takes champion, and the
+	// predictions by alias follow it.
+	tis = h.run("diabetes", "alpha", 0.01)
+	var reg3 struct {
+		Version    string
+		AliasMoved bool `json:"alias_moved"`
+		Reason     string
+		Comparison struct {
+			New, Current   float64
+			CurrentVersion string `json:"current_version"`
+		}
+	}
+	output(t, tis["register"], &reg3)
+	if reg3.Version != "3" || !reg3.AliasMoved || !strings.Contains(reg3.Reason, "beats the current champion (version 1)") ||
+		reg3.Comparison.CurrentVersion != "1" || !(reg3.Comparison.New < reg3.Comparison.Current) {
+		t.Fatalf("third register output %s", tis["register"].Output)
+	}
+	var pr3 struct{ Model struct{ Version string } }
+	output(t, tis["predict"], &pr3)
+	if pr3.Model.Version != "3" {
+		t.Fatalf("predict by alias used version %s", pr3.Model.Version)
+	}
 }
 
 func sum(v []int) int {
@@ -511,6 +540,11 @@ tasks:
   - id: predict_string
     upstream: good
     model.predict: {model: "{{ outputs.good.model }}", data: text.csv}
+  - id: cluster
+    model.train: {data: ok.csv, estimator: kmeans, params: {n_clusters: 2, random_state: 1}}
+  - id: assign
+    upstream: cluster
+    model.predict: {model: "{{ outputs.cluster.model }}", data: ok.csv, predictions_only: true}
   - id: bad_alias
     model.predict: {model: "models:/nothing@champion", data: ok.csv}
 `
@@ -526,6 +560,16 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 		"noinput.csv":  "w,y\n1,2\n",
 	})
 	tis := h.run("bad")
+	var km struct {
+		Task    string
+		Metrics map[string]float64
+	}
+	output(t, tis["cluster"], &km)
+	var assign struct{ Column string }
+	output(t, tis["assign"], &assign)
+	if km.Task != "clustering" || km.Metrics["inertia"] <= 0 || assign.Column != "cluster" {
+		t.Fatalf("kmeans: %s, %s", tis["cluster"].Output, tis["assign"].Output)
+	}
 	for task, want := range map[string]string{
 		"missing_target":   `column "nope": missing: the target column is not in the data set (its columns: x, y)`,
 		"missing_input":    `column "z": missing: the input column is not in the data set`,
