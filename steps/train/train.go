@@ -38,7 +38,7 @@ type Spec struct {
 	Estimator string         `yaml:"estimator" required:"the estimator's name, e.g. ridge or random_forest_classifier" doc:"The estimator by name: linear_regression, ridge, lasso, elastic_net, logistic_regression, decision_tree_classifier, decision_tree_regressor, random_forest_classifier, random_forest_regressor, gradient_boosting_classifier, gradient_boosting_regressor, kmeans."`
 	Params    map[string]any `yaml:"params" template:"value" doc:"The estimator's hyperparameters by scikit-learn's names (alpha, C, max_depth, n_estimators, ...); unknown names and out-of-range values are refused."`
 	Inputs    []string       `yaml:"inputs,single" template:"true" doc:"The input columns; default every column but the target."`
-	Pipeline  string         `yaml:"pipeline" template:"true" doc:"A preprocessing pipeline file (features.fit's pipeline output), fitted again on this data as the model's first stage so serving transforms identically."`
+	Pipeline  string         `yaml:"pipeline" template:"true" doc:"A preprocessing pipeline file (features.fit's pipeline output), fitted again on this data (give the untransformed data) as the model's first stage so serving transforms identically; its inputs are the model's unless inputs is set."`
 	File      string         `yaml:"file" doc:"The model file's name in the step's folder (default model.json)."`
 }
 
@@ -113,6 +113,18 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		pipe = &preprocess.Pipeline{}
 		if err := json.Unmarshal(b, pipe); err != nil {
 			return fail(fmt.Errorf("pipeline %s: not a preprocessing pipeline: %w", s.Pipeline, err))
+		}
+		// A features.fit pipeline file names the columns it was fitted on: they are the
+		// model's inputs unless the task lists its own.
+		var declared struct {
+			Inputs []struct {
+				Name string `json:"name"`
+			} `json:"inputs"`
+		}
+		if len(s.Inputs) == 0 && json.Unmarshal(b, &declared) == nil {
+			for _, in := range declared.Inputs {
+				s.Inputs = append(s.Inputs, in.Name)
+			}
 		}
 	}
 	inputs, err := check(data, ds, s, e, pipe != nil)
