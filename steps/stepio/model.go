@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/weirhq/weir/ml/model"
@@ -27,8 +28,8 @@ type ModelSource struct {
 
 // ReadModel reads a saved model (ml/model's JSON) by reference:
 //
-//   - models:/NAME@ALIAS and models:/NAME/VERSION: a version of the tracking registry,
-//     read from its source;
+//   - models:/NAME@ALIAS, models:/NAME/VERSION and models:/NAME/latest: a version of the
+//     tracking registry, read from its source;
 //   - runs:/RUN_ID/PATH: an artifact of a tracking run (PATH a model file, or a folder
 //     holding model.json, as model.train logs it: runs:/<id>/model);
 //   - mlflow-artifacts:/PATH: a file of the artifact store;
@@ -83,6 +84,21 @@ func (o *IO) resolveModel(ctx context.Context, ref string, src *ModelSource, dep
 			return "", fmt.Errorf("model reference %s: want models:/NAME@ALIAS or models:/NAME/VERSION", ref)
 		}
 		name, version = rest[:i], rest[i+1:]
+		if version == "latest" {
+			vs, err := o.deps.Tracking.GetLatestVersions(ctx, name, nil)
+			if err != nil {
+				return "", fmt.Errorf("model reference %s: model %q: %w", ref, name, err)
+			}
+			best := -1
+			for _, v := range vs {
+				if n, err := strconv.Atoi(v.Version); err == nil && n > best {
+					best, version = n, v.Version
+				}
+			}
+			if best < 0 {
+				return "", fmt.Errorf("model reference %s: model %q has no versions", ref, name)
+			}
+		}
 		mv, err := o.deps.Tracking.GetModelVersion(ctx, name, version)
 		if err != nil {
 			return "", fmt.Errorf("model reference %s: version %s of model %q: %w", ref, version, name, err)
