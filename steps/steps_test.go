@@ -319,7 +319,7 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	for _, tg := range mv.Tags {
 		tags[tg.Key] = tg.Value
 	}
-	if tags["weir.dag_id"] != "diabetes" || tags["weir.task_id"] != "register" || !strings.HasPrefix(tags["weir.train_data_fingerprint"], "sha256:") ||
+	if tags["weir.dag_id"] != "diabetes" || !strings.HasPrefix(tags["weir.train_data_hash"], "sha256:") || tags["weir.train_data"] != "diabetes.csv" || tags["weir.task_id"] != "register" || !strings.HasPrefix(tags["weir.train_data_fingerprint"], "sha256:") ||
 		!strings.HasPrefix(tags["weir.eval_data_hash"], "sha256:") || tags["weir.tracking_run_id"] == "" || tags["weir.run_id"] == "" {
 		t.Fatalf("lineage tags %v", tags)
 	}

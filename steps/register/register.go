@@ -144,6 +144,12 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		{Key: "weir.train_data_fingerprint", Value: m.Metadata.DataFingerprint},
 		{Key: "weir.train_rows", Value: strconv.Itoa(m.Metadata.Rows)},
 	}
+	if h, ok := m.Metadata.Params["data_hash"].(string); ok && h != "" {
+		tags = append(tags, tracking.Tag{Key: "weir.train_data_hash", Value: h})
+	}
+	if d, ok := m.Metadata.Params["data"].(string); ok && d != "" {
+		tags = append(tags, tracking.Tag{Key: "weir.train_data", Value: d})
+	}
 	if evalHash != "" {
 		tags = append(tags, tracking.Tag{Key: "weir.eval_data_hash", Value: evalHash})
 	}

@@ -121,10 +121,13 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 				Name string `json:"name"`
 			} `json:"inputs"`
 		}
-		if len(s.Inputs) == 0 && json.Unmarshal(b, &declared) == nil {
+		if len(s.Inputs) == 0 && json.Unmarshal(b, &declared) == nil && len(declared.Inputs) > 0 {
+			own := *s
+			own.Inputs = nil
 			for _, in := range declared.Inputs {
-				s.Inputs = append(s.Inputs, in.Name)
+				own.Inputs = append(own.Inputs, in.Name)
 			}
+			s = &own
 		}
 	}
 	inputs, err := check(data, ds, s, e, pipe != nil)
@@ -136,7 +139,8 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		params[k] = v
 	}
 	m, err := model.Train(data, model.Config{Target: s.Target, Inputs: inputs, Preprocess: pipe, Estimator: est,
-		Params: map[string]any{"estimator": s.Estimator, "hyperparameters": params}})
+		Params: map[string]any{"estimator": s.Estimator, "hyperparameters": params, "data": ds.URI, "data_hash": ds.Hash,
+			"dag_id": job.DAGID, "run_id": job.RunID, "task_id": job.TaskID}})
 	if err != nil {
 		return fail(fmt.Errorf("train %s on %s: %w", s.Estimator, s.Data, err))
 	}
