@@ -269,6 +269,9 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(h.home, "artifacts", run.Info.ExperimentID, tr.TrackingRunID, "artifacts", "model", "model.json")); err != nil {
 		t.Fatalf("model artifact: %v", err)
 	}
+	if parent, ok := run.Tag("mlflow.parentRunId"); !ok || parent == "" {
+		t.Fatalf("the train's run is not under the DAG run's parent run: tags %v", run.Tags)
+	}
 
 	fx := fixtureCase(t, "linear.json", map[string]any{"dataset": "diabetes", "model": "ridge"})
 	want := floats(fx["pred"])
@@ -290,6 +293,20 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	}
 	if !ev.Passed || ev.Plots["residuals"] != "plots/residuals.png" {
 		t.Fatalf("evaluate output %s", tis["evaluate"].Output)
+	}
+	runs, err := h.svc.SearchRuns(context.Background(), tracking.SearchRunsParams{ExperimentIDs: []string{run.Info.ExperimentID}, MaxResults: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range runs.Runs {
+		p := filepath.Join(h.home, "artifacts", r.Info.ExperimentID, r.Info.RunID, "artifacts", "plots", "residuals.png")
+		if b, err := os.ReadFile(p); err == nil && strings.HasPrefix(string(b), "\x89PNG") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no tracking run holds the residual plot plots/residuals.png")
 	}
 
 	var strict struct {
