@@ -458,6 +458,18 @@ tasks:
       model: "{{ outputs.train.artifact }}"
       data: breast_cancer.csv
       predictions_only: true
+  - id: train_iris
+    model.train:
+      data: iris.csv
+      target: target_class
+      estimator: logistic_regression
+      params: {C: 1.0, tol: 1.0e-8, max_iter: 5000}
+      pipeline: scaler.json
+  - id: evaluate_iris
+    model.evaluate:
+      model: "{{ outputs.train_iris.model }}"
+      data: iris.csv
+    upstream: train_iris
 `
 
 // Logistic regression on standardised breast-cancer data, through a preprocessing
@@ -465,7 +477,8 @@ tasks:
 func TestClassificationPipelineMatchesScikitLearn(t *testing.T) {
 	t.Parallel()
 	data := readFile(t, filepath.Join(testdata, "data/breast_cancer.csv"))
-	h := newHarness(t, map[string]string{"cancer.yaml": cancerDAG, "breast_cancer.csv": data,
+	iris := readFile(t, filepath.Join(testdata, "data/iris.csv"))
+	h := newHarness(t, map[string]string{"cancer.yaml": cancerDAG, "breast_cancer.csv": data, "iris.csv": iris,
 		"scaler.json": `{"steps": [{"kind": "standard_scaler", "params": {}}]}`})
 	tis := h.run("cancer")
 	var tr struct {
@@ -534,6 +547,39 @@ func TestClassificationPipelineMatchesScikitLearn(t *testing.T) {
 		if math.Abs(p1.Float(i)-proba[i][1]) > 1e-3 {
 			t.Fatalf("row %d: probability %v, scikit-learn's %v", i+1, p1.Float(i), proba[i][1])
 		}
+	}
+
+	// Three classes: macro F1, one-vs-rest ROC AUC and log loss as scikit-learn's
+	// probabilities give them.
+	fx = fixtureCase(t, "logistic.json", map[string]any{"dataset": "iris"})
+	proba, y, pred = nil, nil, nil
+	for _, row := range fx["proba"].([]any) {
+		p := floats(row)
+		proba = append(proba, p)
+		best := 0
+		for k := range p {
+			if p[k] > p[best] {
+				best = k
+			}
+		}
+		pred = append(pred, best)
+	}
+	for _, v := range column(t, iris, "target_class") {
+		y = append(y, int(v))
+	}
+	labels := []int{0, 1, 2}
+	acc, _ = metrics.Accuracy(y, pred)
+	f1, _ := metrics.F1(y, pred, metrics.Macro)
+	ll, _ = metrics.LogLoss(y, proba, labels)
+	auc, _ = metrics.ROCAUCOvR(y, proba, labels)
+	output(t, tis["evaluate_iris"], &ev)
+	for name, ref := range map[string]float64{"accuracy": acc, "f1": f1, "log_loss": ll, "roc_auc": auc} {
+		if !near(ev.Metrics[name], ref, 1e-3) {
+			t.Errorf("iris %s = %v, scikit-learn's probabilities give %v", name, ev.Metrics[name], ref)
+		}
+	}
+	if len(ev.ConfusionMatrix.Matrix) != 3 || ev.Plots["roc_curve"] == "" {
+		t.Fatalf("iris evaluate output %s", tis["evaluate_iris"].Output)
 	}
 }
 
