@@ -1,12 +1,15 @@
 package estimators
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/weirhq/weir/ml/ensemble"
+	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/ml/linear"
+	"github.com/weirhq/weir/ml/model"
 )
 
 func TestNewSetsHyperparameters(t *testing.T) {
@@ -68,6 +71,69 @@ func TestCheckNamesTheProblem(t *testing.T) {
 	for _, n := range Names() {
 		if _, err := New(n, nil); err != nil {
 			t.Errorf("New(%s): %v", n, err)
+		}
+	}
+}
+
+// Every registered estimator, built with hyperparameters, trains through ml/model and
+// keeps them in its saved model.
+func TestEveryEstimatorTrains(t *testing.T) {
+	t.Parallel()
+	n := 60
+	x1, x2, yr := make([]float64, n), make([]float64, n), make([]float64, n)
+	yc := make([]string, n)
+	for i := range x1 {
+		x1[i], x2[i] = float64(i%10), float64((i*7)%11)
+		yr[i] = 2*x1[i] - x2[i]
+		yc[i] = "a"
+		if x1[i]+x2[i] > 9 {
+			yc[i] = "b"
+		}
+	}
+	f, err := frame.New(frame.NewFloat("x1", x1, nil), frame.NewFloat("x2", x2, nil), frame.NewFloat("yr", yr, nil), frame.NewString("yc", yc, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]map[string]any{
+		"random_forest_classifier":     {"n_estimators": 5, "max_depth": 3, "random_state": 1},
+		"random_forest_regressor":      {"n_estimators": 5, "seed": 2, "bootstrap": false},
+		"gradient_boosting_classifier": {"n_estimators": 5, "learning_rate": 0.3, "max_bins": 16},
+		"gradient_boosting_regressor":  {"n_estimators": 5, "max_depth": 2, "l2": 1},
+		"decision_tree_classifier":     {"max_depth": 2, "min_samples_leaf": 2},
+		"decision_tree_regressor":      {"max_depth": 3, "min_samples_split": 4},
+		"kmeans":                       {"n_clusters": 3, "n_init": 2, "random_state": 4},
+		"logistic_regression":          {"C": 0.5, "max_iter": 200},
+		"lasso":                        {"alpha": 0.01, "tol": 1e-6},
+	}
+	for _, name := range Names() {
+		e, _ := Lookup(name)
+		est, err := New(name, params[name])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cfg := model.Config{Inputs: []string{"x1", "x2"}, Estimator: est}
+		switch e.Task {
+		case "regression":
+			cfg.Target = "yr"
+		case "classification":
+			cfg.Target = "yc"
+		}
+		m, err := model.Train(f, cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.Task != e.Task {
+			t.Fatalf("%s: task %s, registered as %s", name, m.Task, e.Task)
+		}
+		var buf bytes.Buffer
+		if err := m.Save(&buf); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for k, v := range params[name] {
+			p, _ := e.param(k)
+			if !strings.Contains(buf.String(), `"`+p.key+`":`) {
+				t.Errorf("%s: %s=%v is not in the saved estimator", name, p.key, v)
+			}
 		}
 	}
 }
