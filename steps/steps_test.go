@@ -608,6 +608,12 @@ tasks:
   - id: assign
     upstream: cluster
     model.predict: {model: "{{ outputs.cluster.model }}", data: ok.csv, predictions_only: true}
+  - id: stream_ok
+    upstream: good
+    model.predict: {model: "{{ outputs.good.model }}", data: many.csv, batch_size: 2}
+  - id: stream_bad
+    upstream: good
+    model.predict: {model: "{{ outputs.good.model }}", data: manybad.csv, batch_size: 2}
   - id: bad_alias
     model.predict: {model: "models:/nothing@champion", data: ok.csv}
 `
@@ -621,6 +627,8 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 		"empty.csv":    "x,y\n",
 		"oneclass.csv": "x,label\n1,a\n2,a\n3,a\n",
 		"noinput.csv":  "w,y\n1,2\n",
+		"many.csv":     "id,x\na,1\nb,2\nc,3\nd,4\ne,5\n",
+		"manybad.csv":  "id,x\na,1\nb,2\nc,3\nd,4\ne,five\n",
 	})
 	tis := h.run("bad")
 	var km struct {
@@ -630,6 +638,18 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 	output(t, tis["cluster"], &km)
 	var assign struct{ Column string }
 	output(t, tis["assign"], &assign)
+	var so struct {
+		Predictions string
+		Rows        int
+		Streamed    bool
+	}
+	output(t, tis["stream_ok"], &so)
+	if so.Rows != 5 || !so.Streamed || !strings.HasSuffix(so.Predictions, "/predictions.csv") {
+		t.Fatalf("stream_ok output %s", tis["stream_ok"].Output)
+	}
+	if got := readFile(t, strings.TrimPrefix(so.Predictions, "file://")); got != "id,x,prediction\na,1,2\nb,2,4\nc,3,6\nd,4,8\ne,5,10\n" {
+		t.Fatalf("streamed predictions:\n%s", got)
+	}
 	if km.Task != "clustering" || km.Metrics["inertia"] <= 0 || assign.Column != "cluster" {
 		t.Fatalf("kmeans: %s, %s", tis["cluster"].Output, tis["assign"].Output)
 	}
@@ -640,7 +660,8 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 		"empty":            "empty training set: data set empty.csv has no rows",
 		"one_class":        `column "label": one-class target: every row is "a"; logistic_regression needs at least two classes`,
 		"evaluate_missing": `column "x": missing: the model takes it as input`,
-		"predict_string":   `column "x", row 3: value "abc" is not a number`,
+		"predict_string":   `column "x", row 3 (line 4): "abc"`,
+		"stream_bad":       `column "x", row 5 (line 6): "five"`,
 		"bad_alias":        `model reference models:/nothing@champion: alias "champion" of model "nothing"`,
 	} {
 		ti := tis[task]
