@@ -656,7 +656,7 @@ func TestBadInputFailsNamingColumnAndRule(t *testing.T) {
 	for task, want := range map[string]string{
 		"missing_target":   `column "nope": missing: the target column is not in the data set (its columns: x, y)`,
 		"missing_input":    `column "z": missing: the input column is not in the data set`,
-		"string_in_float":  `column "x", row 3: value "abc" is not a number: a input column must hold numbers only`,
+		"string_in_float":  `column "x", row 3: value "abc" is not a number: input columns must hold numbers only`,
 		"empty":            "empty training set: data set empty.csv has no rows",
 		"one_class":        `column "label": one-class target: every row is "a"; logistic_regression needs at least two classes`,
 		"evaluate_missing": `column "x": missing: the model takes it as input`,

@@ -105,6 +105,8 @@ type comparison struct {
 	CurrentVersion string   `json:"current_version,omitempty"`
 	Data           string   `json:"data"`
 	DataHash       string   `json:"data_hash,omitempty"`
+
+	dataset *stepio.Dataset
 }
 
 func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Result {
@@ -200,6 +202,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		"source": src.URI, "uri": "models:/" + s.Name + "/" + mv.Version, "run_id": runID}
 	if cmp != nil {
 		out["comparison"] = cmp
+		out["datasets"] = map[string]any{"data": cmp.dataset}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -223,7 +226,7 @@ func compare(ctx context.Context, o *stepio.IO, svc *tracking.Service, s *Spec, 
 	if err != nil {
 		return nil, "", false, fmt.Errorf("only_if_better.data: %w", err)
 	}
-	cmp := &comparison{Metric: b.Metric, Mode: mode, Data: b.Data, DataHash: ds.Hash}
+	cmp := &comparison{Metric: b.Metric, Mode: mode, Data: b.Data, DataHash: ds.Hash, dataset: ds}
 	score := func(which string, mm *model.Model) (float64, error) {
 		if mm.Task == model.Clustering {
 			return 0, fmt.Errorf("the %s model is a clustering model: only_if_better compares regression or classification metrics", which)

@@ -81,9 +81,9 @@ func stringInNumeric(c *frame.Column, what string) error {
 		}
 	}
 	if numbers > 0 && first > 0 {
-		return &InputError{Column: c.Name(), Row: first, Rule: fmt.Sprintf("value %q is not a number: a %s column must hold numbers only (%d of its values are numbers)", c.Str(first-1), what, numbers)}
+		return &InputError{Column: c.Name(), Row: first, Rule: fmt.Sprintf("value %q is not a number: %s columns must hold numbers only (%d of its values are numbers)", c.Str(first-1), what, numbers)}
 	}
-	return &InputError{Column: c.Name(), Rule: fmt.Sprintf("is text (string); a %s column must be numeric: encode it with features.fit (one_hot) or leave it out of inputs", what)}
+	return &InputError{Column: c.Name(), Rule: fmt.Sprintf("is text (string); %s columns must be numeric: encode it with features.fit (one_hot) or leave it out of inputs", what)}
 }
 
 // CheckModelInputs checks f against the model's input signature: every input present,
