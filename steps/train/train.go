@@ -171,7 +171,8 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	}
 	joined := strings.Join(inputs, ",")
 	if len(joined) > 5000 { // MLflow's limit on a param's value is 6000 characters
-		joined = joined[:strings.LastIndex(joined[:5000], ",")] + fmt.Sprintf(",… (%d inputs)", len(inputs))
+		cut := max(strings.LastIndex(joined[:5000], ","), 0)
+		joined = joined[:cut] + fmt.Sprintf(",… (%d inputs)", len(inputs))
 	}
 	logParams := map[string]any{"estimator": s.Estimator, "target": s.Target, "rows": data.NumRows(), "inputs": joined}
 	for k, v := range params {
