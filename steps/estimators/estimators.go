@@ -9,6 +9,7 @@
 package estimators
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -27,8 +28,10 @@ import (
 type Param struct {
 	// Name is the hyperparameter's name in YAML (scikit-learn's).
 	Name string
-	// Type is "float", "int" or "bool".
+	// Type is "float", "int", "bool" or "string" (one of Choices).
 	Type string
+	// Choices are the values a string hyperparameter takes.
+	Choices []string
 	// Doc says what it does and its range.
 	Doc string
 
@@ -80,9 +83,15 @@ var (
 	maxFeatures  = integer("max_features", "max_features", "Features tried per split; 0 means the default.", 0)
 )
 
+// classWeight is scikit-learn's class_weight="balanced" (the library's ml.ClassWeight).
+var classWeight = Param{Name: "class_weight", Type: "string", Choices: []string{"balanced"}, key: "class_weight",
+	Doc: "balanced weighs each class inversely to its frequency (default: every row weighs 1)."}
+
 func treeParams() []Param {
 	return []Param{maxDepthTree, minSplit, minLeaf, maxFeatures, seed, randomState}
 }
+
+func withClassWeight(ps []Param) []Param { return append(ps, classWeight) }
 
 func forestParams() []Param {
 	return []Param{integer("n_estimators", "n_estimators", "Number of trees, ≥ 1.", 1), maxDepthTree, minSplit, minLeaf, maxFeatures,
@@ -94,7 +103,11 @@ func boostParams() []Param {
 		float("learning_rate", "learning_rate", "Shrinkage of each tree, > 0.", nil, f(0), nil),
 		integer("max_depth", "max_depth", "Depth of each tree, ≥ 1 (default 3).", 1), minLeaf,
 		float("l2", "l2", "L2 penalty on leaf values, ≥ 0.", f(0), nil, nil),
-		{Name: "max_bins", Type: "int", Doc: "Bins per feature, 2 to 256.", key: "max_bins", min: f(2), max: f(256)}}
+		{Name: "max_bins", Type: "int", Doc: "Bins per feature, 2 to 256.", key: "max_bins", min: f(2), max: f(256)},
+		float("subsample", "subsample", "Share of the rows each round grows on, in (0, 1] (default 1).", nil, f(0), f(1)),
+		boolean("early_stopping", "early_stopping", "Stop when the loss on a held-out validation_fraction stops improving (default false).", false),
+		float("validation_fraction", "validation_fraction", "Share of rows held out for early stopping, in (0, 1) (default 0.1).", nil, f(0), f(0.999999)),
+		integer("n_iter_no_change", "n_iter_no_change", "Rounds without improvement that stop early, ≥ 1 (default 10).", 1)}
 }
 
 var registry = []Estimator{
@@ -112,18 +125,18 @@ var registry = []Estimator{
 		new: func() any { return &linear.ElasticNet{} }},
 	{Name: "logistic_regression", Task: "classification", Doc: "L2-penalised logistic regression, L-BFGS (LogisticRegression).",
 		Params: []Param{float("C", "c", "Inverse penalty strength, > 0 (default 1).", nil, f(0), nil), fitIntercept, tol,
-			integer("max_iter", "max_iter", "Most L-BFGS iterations, ≥ 1 (default 100).", 1)},
+			integer("max_iter", "max_iter", "Most L-BFGS iterations, ≥ 1 (default 100).", 1), classWeight},
 		new: func() any { return &linear.LogisticRegression{} }},
 	{Name: "decision_tree_classifier", Task: "classification", Doc: "CART tree, Gini (DecisionTreeClassifier).",
-		Params: treeParams(), new: func() any { return &tree.Classifier{} }},
+		Params: withClassWeight(treeParams()), new: func() any { return &tree.Classifier{} }},
 	{Name: "decision_tree_regressor", Task: "regression", Doc: "CART tree, squared error (DecisionTreeRegressor).",
 		Params: treeParams(), new: func() any { return &tree.Regressor{} }},
 	{Name: "random_forest_classifier", Task: "classification", Doc: "Random forest (RandomForestClassifier).",
-		Params: forestParams(), new: func() any { return &ensemble.ForestClassifier{} }},
+		Params: withClassWeight(forestParams()), new: func() any { return &ensemble.ForestClassifier{} }},
 	{Name: "random_forest_regressor", Task: "regression", Doc: "Random forest (RandomForestRegressor).",
 		Params: forestParams(), new: func() any { return &ensemble.ForestRegressor{} }},
 	{Name: "gradient_boosting_classifier", Task: "classification", Doc: "Histogram gradient boosting (HistGradientBoostingClassifier).",
-		Params: boostParams(), new: func() any { return &ensemble.BoostingClassifier{} }},
+		Params: withClassWeight(boostParams()), new: func() any { return &ensemble.BoostingClassifier{} }},
 	{Name: "gradient_boosting_regressor", Task: "regression", Doc: "Histogram gradient boosting (HistGradientBoostingRegressor).",
 		Params: boostParams(), new: func() any { return &ensemble.BoostingRegressor{} }},
 	{Name: "kmeans", Task: "clustering", Doc: "k-means, k-means++ seeding (KMeans).",
@@ -220,6 +233,13 @@ func (e Estimator) value(k string, v any) (any, error) {
 	bad := func(format string, args ...any) error {
 		return &Error{Field: "params." + k, Msg: fmt.Sprintf("%s hyperparameter %s: ", e.Name, k) + fmt.Sprintf(format, args...)}
 	}
+	if p.Type == "string" {
+		str, ok := v.(string)
+		if !ok || !slices.Contains(p.Choices, str) {
+			return nil, bad("want one of %s, got %v", strings.Join(p.Choices, ", "), v)
+		}
+		return str, nil
+	}
 	if p.Type == "bool" {
 		b, ok := v.(bool)
 		if s, isStr := v.(string); isStr {
@@ -307,8 +327,10 @@ func New(name string, params map[string]any) (any, error) {
 		if err != nil {
 			return nil, &Error{Field: "params", Msg: err.Error()}
 		}
-		if err := json.Unmarshal(b, est); err != nil {
-			return nil, &Error{Field: "params", Msg: fmt.Sprintf("estimator %s: %v", e.Name, err)}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields() // a hyperparameter this build's library lacks is refused, not ignored
+		if err := dec.Decode(est); err != nil {
+			return nil, &Error{Field: "params", Msg: fmt.Sprintf("estimator %s: this build's ML library cannot set it: %v", e.Name, err)}
 		}
 	}
 	return est, nil

@@ -51,6 +51,9 @@ func TestCheckNamesTheProblem(t *testing.T) {
 		{"lasso", map[string]any{"max_iter": 2.5}, "params.max_iter", "want a whole number, got 2.5"},
 		{"elastic_net", map[string]any{"l1_ratio": 1.5}, "params.l1_ratio", "want ≤ 1, got 1.5"},
 		{"ridge", map[string]any{"fit_intercept": 3}, "params.fit_intercept", "want true or false"},
+		{"random_forest_classifier", map[string]any{"class_weight": "heavy"}, "params.class_weight", "want one of balanced, got heavy"},
+		{"gradient_boosting_regressor", map[string]any{"subsample": 0}, "params.subsample", "want > 0, got 0"},
+		{"ridge", map[string]any{"class_weight": "balanced"}, "params.class_weight", "estimator ridge has no hyperparameter"},
 		{"kmeans", map[string]any{"n_clusters": "{{ params.k }}", "nclusters": "{{ params.k }}"}, "params.nclusters", `did you mean "n_clusters"?`},
 	} {
 		err := Check(c.name, c.params)
