@@ -36,7 +36,7 @@ func TestKindsListsKindsAndFields(t *testing.T) {
 			fields[k.Name][f.Name] = f.Template
 		}
 	}
-	if len(infos) < 8 || !fields["quality.check"]["data"] || !fields["features.transform"]["pipeline"] || !fields["command"]["script"] || !fields["sensor"]["path"] || fields["sensor"]["condition"] || !fields["go"]["args"] {
+	if len(infos) < 14 || !fields["quality.check"]["data"] || !fields["features.transform"]["pipeline"] || !fields["model.train"]["data"] || !fields["model.predict"]["model"] || !fields["command"]["script"] || !fields["sensor"]["path"] || fields["sensor"]["condition"] || !fields["go"]["args"] {
 		t.Errorf("kinds = %s", r.stdout)
 	}
 

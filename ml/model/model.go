@@ -131,6 +131,9 @@ type Metadata struct {
 	Params map[string]any `json:"params,omitempty"`
 	// Metrics are evaluation results, such as test accuracy.
 	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// Reference summarises each input column of the training data (see
+	// ReferenceStats): what drift checks compare serving data with.
+	Reference []ColumnStats `json:"reference,omitempty"`
 }
 
 // Model is a trained model: preprocessing, estimator, signature and
@@ -244,6 +247,7 @@ func Train(f *frame.Frame, cfg Config) (*Model, error) {
 	m.Metadata = Metadata{
 		LibraryVersion: ml.Version, GoVersion: runtime.Version(), CreatedAt: time.Now().UTC(),
 		Rows: f.NumRows(), DataFingerprint: Fingerprint(f), Params: cfg.Params,
+		Reference: ReferenceStats(in, 0),
 	}
 	return m, nil
 }

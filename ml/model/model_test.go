@@ -277,3 +277,27 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// The model keeps per-column reference statistics of its training inputs, through a save
+// and a load.
+func TestReferenceStats(t *testing.T) {
+	t.Parallel()
+	f, err := frame.New(
+		frame.NewFloat("x", []float64{0, 1, 2, 3, 4, 10}, []bool{true, true, true, true, true, false}),
+		frame.NewString("c", []string{"a", "b", "a", "a", "b", "c"}, nil),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats := model.ReferenceStats(f, 4)
+	x, c := stats[0], stats[1]
+	if x.Count != 5 || x.Missing != 1 || x.Mean != 2 || x.Min != 0 || x.Max != 4 || len(x.Edges) != 5 || x.Edges[4] != 4 {
+		t.Fatalf("x: %+v", x)
+	}
+	if want := []int{1, 1, 1, 2}; fmt.Sprint(x.Counts) != fmt.Sprint(want) {
+		t.Fatalf("x counts %v, want %v", x.Counts, want)
+	}
+	if fmt.Sprint(c.Levels, c.LevelCounts) != "[a b c] [3 2 1]" {
+		t.Fatalf("c: %+v", c)
+	}
+}

@@ -14,9 +14,9 @@ func TestLoadErrorsNameTheField(t *testing.T) {
 	opts := kinds.Builtin(kinds.Deps{}).LoadOptions()
 	const head = "dag_id: x\ntasks:\n  - id: s\n    model.search:\n      data: d.csv\n      target: y\n"
 	for _, c := range []struct{ body, want string }{
-		{"      estimator: ridgee\n      grid: {alpha: [1]}\n", `x.yaml:7:18: model.search.estimator: unknown estimator "ridgee"`},
-		{"      estimator: ridge\n      grid: {alpah: [1]}\n", `model.search.grid: candidate {"alpah":1}: estimator ridge has no hyperparameter "alpah"`},
-		{"      estimator: ridge\n      grid: {alpha: [\"big\"]}\n", `hyperparameter alpha = "big": want a float64, got a string`},
+		{"      estimator: ridgee\n      grid: {alpha: [1]}\n", `x.yaml:7:18: model.search.estimator: estimator: unknown estimator "ridgee": did you mean "ridge"?`},
+		{"      estimator: ridge\n      grid: {alpah: [1]}\n", `model.search.grid: candidate {"alpah":1}: params.alpah: estimator ridge has no hyperparameter "alpah": did you mean "alpha"?`},
+		{"      estimator: ridge\n      grid: {alpha: [\"big\"]}\n", `params.alpha: ridge hyperparameter alpha: want a number, got "big"`},
 		{"      estimator: ridge\n      metric: accuracy\n      grid: {alpha: [1]}\n", `model.search.metric: accuracy is a classification metric and ridge a regression estimator`},
 		{"      estimator: ridge\n      metric: r3\n      grid: {alpha: [1]}\n", `unknown metric "r3"`},
 		{"      estimator: ridge\n      grid: {alpha: [1]}\n      random: {n: 2, space: {alpha: [1, 2]}}\n", `a search has grid or random candidates, not both`},
