@@ -206,3 +206,74 @@ func jsonNum(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
 }
+
+// A Python scikit-learn task beside built-in steps in one DAG (possum_sklearn.yaml): the
+// script reads the CSV split the built-in step wrote and logs to its tracking run through
+// MLflow's REST API.
+func TestPythonTaskBesideBuiltInSteps(t *testing.T) {
+	t.Parallel()
+	if err := exec.Command("/usr/bin/python3", "-c", "import sklearn").Run(); err != nil {
+		t.Fatalf("scikit-learn is needed (apt-get install python3-sklearn; scripts/ensure-deps.sh does): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dags, err := filepath.Abs("../examples/dags")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	if err := n.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := n.Registry().DAG("possum_sklearn")
+	if !ok {
+		t.Fatalf("possum_sklearn did not load: %v", n.Registry().Errors())
+	}
+	run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := n.Engine().Wait(ctx, run.DAGID, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.State != store.RunSuccess {
+		t.Fatalf("run %s", final.State)
+	}
+	ti, err := st.GetTaskInstance(ctx, "possum_sklearn", run.RunID, "sklearn_gbr", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Metrics map[string]float64 }
+	if err := json.Unmarshal(ti.Output, &got); err != nil || got.Metrics["rmse"] <= 0 {
+		t.Fatalf("sklearn task output %s: %v", ti.Output, err)
+	}
+	// Its tracking run holds the metric the script logged through the REST API.
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
+	exp, err := svc.EnsureExperiment(ctx, "possum_sklearn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.SearchRuns(ctx, tracking.SearchRunsParams{ExperimentIDs: []string{exp.ID},
+		Filter: "tags.`" + tracking.TagTaskID + "` = 'sklearn_gbr'"})
+	if err != nil || len(page.Runs) != 1 {
+		t.Fatalf("tracking runs of sklearn_gbr: %d, %v", len(page.Runs), err)
+	}
+	found := false
+	for _, m := range page.Runs[0].Metrics {
+		found = found || (m.Key == "rmse" && math.Abs(m.Value-got.Metrics["rmse"]) < 1e-12)
+	}
+	if !found {
+		t.Fatalf("rmse not logged to the tracking run: %+v", page.Runs[0].Metrics)
+	}
+}

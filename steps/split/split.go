@@ -52,6 +52,8 @@ type Spec struct {
 	Folds int `yaml:"folds" doc:"Also split the training set into this many folds (2 or more) for cross-validation; 0: none."`
 	// Shuffle shuffles rows before splitting; nil means true.
 	Shuffle *bool `yaml:"shuffle" doc:"Shuffle before splitting (default true); false takes the last rows as the test set and contiguous folds (scikit-learn's KFold without shuffle)."`
+	// Format is the written files' format: parquet (default) or csv.
+	Format string `yaml:"format" doc:"The format of the written sets: parquet (default) or csv (for tasks that read CSV, such as Python scripts without pyarrow)."`
 }
 
 // Kind returns the data.split registration.
@@ -72,6 +74,9 @@ func Kind(deps stepio.Deps) executor.Registration {
 
 func validate(c *dag.KindCheck, spec any) {
 	s := spec.(*Spec)
+	if s.Format != "" && s.Format != "parquet" && s.Format != "csv" {
+		c.Errorf("format", "%q: use parquet or csv", s.Format)
+	}
 	ts := s.testSize()
 	if !(ts >= 0 && ts < 1) {
 		c.Errorf("test_size", "must be at least 0 and less than 1 (a share of the rows), got %v", ts)
@@ -178,7 +183,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		if err != nil {
 			return "", err
 		}
-		ds, err := io.WriteFrame(ctx, name, sub)
+		ds, err := io.WriteFrameAs(ctx, name, sub, s.Format)
 		if err != nil {
 			return "", err
 		}

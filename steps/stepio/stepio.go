@@ -120,16 +120,31 @@ func (o *IO) storePath(uri string) (string, bool) {
 // WriteFrame writes f as Parquet under the try's folder as <name>.parquet, with its
 // sidecar description, and returns the description.
 func (o *IO) WriteFrame(ctx context.Context, name string, f *frame.Frame) (*Dataset, error) {
+	return o.WriteFrameAs(ctx, name, f, "parquet")
+}
+
+// WriteFrameAs is WriteFrame in a format: "parquet" (or "") or "csv".
+func (o *IO) WriteFrameAs(ctx context.Context, name string, f *frame.Frame, format string) (*Dataset, error) {
 	var buf bytes.Buffer
-	if err := frame.WriteParquet(&buf, f); err != nil {
-		return nil, fmt.Errorf("write data set %s: %w", name, err)
+	switch format {
+	case "", "parquet":
+		format = "parquet"
+		if err := frame.WriteParquet(&buf, f); err != nil {
+			return nil, fmt.Errorf("write data set %s: %w", name, err)
+		}
+	case "csv":
+		if err := frame.WriteCSV(&buf, f); err != nil {
+			return nil, fmt.Errorf("write data set %s: %w", name, err)
+		}
+	default:
+		return nil, fmt.Errorf("write data set %s: format %q: use parquet or csv", name, format)
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	p := path.Join(o.dir(), name+".parquet")
+	p := path.Join(o.dir(), name+"."+format)
 	if _, err := o.deps.Artifacts.Put(ctx, p, bytes.NewReader(buf.Bytes())); err != nil {
 		return nil, fmt.Errorf("write data set %s: %w", name, err)
 	}
-	ds := &Dataset{URI: o.URI(p), Format: "parquet", Rows: f.NumRows(), Hash: "sha256:" + hex.EncodeToString(sum[:])}
+	ds := &Dataset{URI: o.URI(p), Format: format, Rows: f.NumRows(), Hash: "sha256:" + hex.EncodeToString(sum[:])}
 	for _, c := range f.Columns() {
 		ds.Columns = append(ds.Columns, Column{Name: c.Name(), Type: c.Type().String()})
 	}
