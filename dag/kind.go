@@ -64,6 +64,11 @@ type KindDef struct {
 	// task or the DAG's defaults say track: false (the ML steps log their params, metrics
 	// and artifacts without a track: line).
 	Tracked bool
+	// Inputs returns the data a task of the kind reads, given its rendered spec: local paths
+	// (relative to the DAG file's folder) and URIs. For a task with cache: true their
+	// content hashes are part of its cache key, as its inlets' are; nil means the kind
+	// declares none (data passed by upstream outputs is keyed through them already).
+	Inputs func(spec any) []string
 	// MapArgs names a template:"value" field that takes a mapped instance's arguments
 	// when the task leaves it empty (the go kind's args); "" means none.
 	MapArgs string
@@ -250,6 +255,27 @@ func (ks *Kinds) Lookup(name string) (KindDef, bool) {
 		return KindDef{}, false
 	}
 	return k.def, true
+}
+
+// Inputs returns the data inputs task t's kind declares for result caching (KindDef.Inputs),
+// from t's spec as it is (render the task first); nil when the kind declares none or t has
+// no spec.
+func (ks *Kinds) Inputs(t *Task) []string {
+	var k *kindReg
+	if ks != nil {
+		k = ks.byName[t.Kind]
+	}
+	if k == nil {
+		k = t.kindDef()
+	}
+	if k == nil || k.def.Inputs == nil {
+		return nil
+	}
+	spec := k.spec(t)
+	if spec == nil {
+		return nil
+	}
+	return k.def.Inputs(spec)
 }
 
 // Infos describes every registered kind and its fields, in registration order.
