@@ -12,7 +12,7 @@ import (
 // cacheEntry returns an entry of dagID/taskID produced by run r.
 func cacheEntry(key, dagID, taskID, runID string, created time.Time) *store.CacheEntry {
 	return &store.CacheEntry{Key: key, DAGID: dagID, TaskID: taskID, RunID: runID, MapIndex: -1,
-		Output: json.RawMessage(`{"rows": 3, "datasets": {"train": {"uri": "file:///a", "hash": "sha256:ab"}}}`),
+		Output:        json.RawMessage(`{"rows": 3, "datasets": {"train": {"uri": "file:///a", "hash": "sha256:ab"}}}`),
 		TrackingRunID: "tr-" + runID, Inputs: json.RawMessage(`{"files": {"in.csv": "sha256:cd"}}`), CreatedAt: created}
 }
 
