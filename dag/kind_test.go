@@ -206,3 +206,29 @@ func TestTrackedKindsAreTrackedByDefault(t *testing.T) {
 		t.Errorf("with defaults track: false, track = %s", got)
 	}
 }
+
+func TestKindDeclaresItsInputs(t *testing.T) {
+	t.Parallel()
+	type readSpec struct {
+		Data string `yaml:"data" template:"true"`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "data.read", New: func() any { return &readSpec{} },
+		Inputs: func(spec any) []string { return []string{spec.(*readSpec).Data} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadBytes("r.yaml", []byte("tasks:\n  - {id: r, data.read: {data: in.csv}}\n  - {id: c, command: [cat, in.csv]}\n"), LoadOptions{Kinds: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ks.Inputs(d.Tasks[0]); !reflect.DeepEqual(got, []string{"in.csv"}) {
+		t.Errorf("inputs of the data.read task: %q, want [in.csv]", got)
+	}
+	if got := ks.Inputs(d.Tasks[1]); got != nil {
+		t.Errorf("inputs of a command task: %q, want none (its file arguments are the engine's rule)", got)
+	}
+	var none *Kinds
+	if got := none.Inputs(d.Tasks[1]); got != nil {
+		t.Errorf("inputs with no kind set: %q", got)
+	}
+}
