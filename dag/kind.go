@@ -66,8 +66,9 @@ type KindDef struct {
 	Tracked bool
 	// Inputs returns the data a task of the kind reads, given its rendered spec: local paths
 	// (relative to the DAG file's folder) and URIs. For a task with cache: true their
-	// content hashes are part of its cache key, as its inlets' are; nil means the kind
-	// declares none (data passed by upstream outputs is keyed through them already).
+	// content hashes are part of its cache key, as its inlets' are (data passed by upstream
+	// outputs is keyed through them already). Nil means the kind declares nothing, and the
+	// engine hashes every string of the spec that names an existing file instead.
 	Inputs func(spec any) []string
 	// MapArgs names a template:"value" field that takes a mapped instance's arguments
 	// when the task leaves it empty (the go kind's args); "" means none.
@@ -258,9 +259,9 @@ func (ks *Kinds) Lookup(name string) (KindDef, bool) {
 }
 
 // Inputs returns the data inputs task t's kind declares for result caching (KindDef.Inputs),
-// from t's spec as it is (render the task first); nil when the kind declares none or t has
-// no spec.
-func (ks *Kinds) Inputs(t *Task) []string {
+// from t's spec as it is (render the task first), and whether the kind has an Inputs hook
+// at all; nil when it has none or t has no spec.
+func (ks *Kinds) Inputs(t *Task) (inputs []string, declared bool) {
 	var k *kindReg
 	if ks != nil {
 		k = ks.byName[t.Kind]
@@ -269,13 +270,13 @@ func (ks *Kinds) Inputs(t *Task) []string {
 		k = t.kindDef()
 	}
 	if k == nil || k.def.Inputs == nil {
-		return nil
+		return nil, false
 	}
 	spec := k.spec(t)
 	if spec == nil {
-		return nil
+		return nil, true
 	}
-	return k.def.Inputs(spec)
+	return k.def.Inputs(spec), true
 }
 
 // Infos describes every registered kind and its fields, in registration order.

@@ -221,14 +221,14 @@ func TestKindDeclaresItsInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ks.Inputs(d.Tasks[0]); !reflect.DeepEqual(got, []string{"in.csv"}) {
-		t.Errorf("inputs of the data.read task: %q, want [in.csv]", got)
+	if got, ok := ks.Inputs(d.Tasks[0]); !ok || !reflect.DeepEqual(got, []string{"in.csv"}) {
+		t.Errorf("inputs of the data.read task: %q, %v; want [in.csv], declared", got, ok)
 	}
-	if got := ks.Inputs(d.Tasks[1]); got != nil {
-		t.Errorf("inputs of a command task: %q, want none (its file arguments are the engine's rule)", got)
+	if got, ok := ks.Inputs(d.Tasks[1]); got != nil || ok {
+		t.Errorf("inputs of a command task: %q, %v; want none, undeclared (its file arguments are the engine's rule)", got, ok)
 	}
 	var none *Kinds
-	if got := none.Inputs(d.Tasks[1]); got != nil {
-		t.Errorf("inputs with no kind set: %q", got)
+	if got, ok := none.Inputs(d.Tasks[1]); got != nil || ok {
+		t.Errorf("inputs with no kind set: %q, %v", got, ok)
 	}
 }

@@ -92,7 +92,8 @@ func cacheKey(job *executor.Job, args json.RawMessage, kinds *dag.Kinds) (string
 	}
 	in.Upstream = job.Inputs
 	files := map[string]string{}
-	declared := append(append([]string(nil), job.Task.Inlets...), kinds.Inputs(job.Task)...)
+	kindInputs, kindDeclares := kinds.Inputs(job.Task)
+	declared := append(append([]string(nil), job.Task.Inlets...), kindInputs...)
 	for _, ref := range declared {
 		if _, done := files[ref]; done {
 			continue
@@ -103,25 +104,31 @@ func cacheKey(job *executor.Job, args json.RawMessage, kinds *dag.Kinds) (string
 		}
 		files[ref] = h
 	}
-	if job.Task.Kind == dag.KindCommand && job.Task.Command != nil {
-		wd := commandDir(job)
-		for _, w := range fileArgs(job.Task.Command) {
-			if _, done := files[w]; done {
-				continue
-			}
-			p := w
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(wd, p)
-			}
-			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-				continue
-			}
-			h, err := hashFile(p)
-			if err != nil {
-				return "", nil, fmt.Errorf("file argument %s: %w", w, err)
-			}
-			files[w] = h
+	var words []string
+	wd := job.Dir
+	switch {
+	case job.Task.Kind == dag.KindCommand && job.Task.Command != nil:
+		wd = commandDir(job)
+		words = fileArgs(job.Task.Command)
+	case !kindDeclares:
+		words = specStrings(in.Task)
+	}
+	for _, w := range words {
+		if _, done := files[w]; done {
+			continue
 		}
+		p := w
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(wd, p)
+		}
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		h, err := hashFile(p)
+		if err != nil {
+			return "", nil, fmt.Errorf("file argument %s: %w", w, err)
+		}
+		files[w] = h
 	}
 	if len(files) > 0 {
 		in.Files = files
@@ -209,6 +216,62 @@ func fileArgs(c *dag.CommandSpec) []string {
 		if _, v, ok := strings.Cut(w, "="); ok {
 			add(v)
 		}
+	}
+	return out
+}
+
+// taskFields are the task keys whose strings are not the kind's spec: specStrings skips
+// them (inlets are hashed by their own rule).
+var taskFields = map[string]bool{"task_id": true, "group": true, "kind": true, "upstream": true,
+	"trigger_rule": true, "outlets": true, "inlets": true, "map_index_template": true, "teardown": true}
+
+// specStrings returns the strings of a rendered task's JSON that may name files, for a
+// kind that declares no inputs (KindDef.Inputs): every string value outside the task's own
+// fields (taskFields), at any depth — a go task's args, a kind's fields — without a URL
+// scheme ("s3://…", "file://…": data behind a URI arrives keyed through an upstream's output
+// or an inlet), without "$", non-empty and at most 4096 bytes. The caller keeps those that
+// name an existing regular file relative to the DAG file's folder.
+func specStrings(task json.RawMessage) []string {
+	var m map[string]any
+	if json.Unmarshal(task, &m) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(x any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case string:
+			if x == "" || len(x) > maxArgLen || strings.ContainsAny(x, "$\x00\n") {
+				return
+			}
+			if u, err := url.Parse(x); err == nil && len(u.Scheme) > 1 {
+				return
+			}
+			out = append(out, x)
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if !taskFields[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		walk(m[k])
 	}
 	return out
 }

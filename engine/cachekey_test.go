@@ -93,3 +93,32 @@ func TestCacheKeyCoversWhatTheTaskReads(t *testing.T) {
 		t.Fatal("an inlet that appeared did not change the key")
 	}
 }
+
+func TestCacheKeyHashesFilesNamedInASpec(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	task := &dag.Task{ID: "t", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "f", Args: map[string]any{"data": "in.csv", "uri": "file:///in.csv", "n": 1}}}
+	got := specStrings(mustJSON(t, task))
+	if !slices.Equal(got, []string{"in.csv", "f"}) {
+		t.Fatalf("specStrings = %q, want [in.csv f] (keys in order; no task fields, no URIs)", got)
+	}
+	before := keyOf(t, dir, task, nil, nil)
+	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if keyOf(t, dir, task, nil, nil) == before {
+		t.Fatal("the content of a file named in a go task's args did not change the key")
+	}
+}
+
+func mustJSON(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
