@@ -99,3 +99,23 @@ func TestCacheCommands(t *testing.T) {
 	}
 	run("changed file argument", 4)
 }
+
+// TestCachedStepsExample runs examples/dags/cached_steps.yaml twice from a fresh home: the
+// second run reuses profile and fit and says so, and report runs again.
+func TestCachedStepsExample(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	first := weir(t, home, nil, "run", "cached_steps", "--dags", "../../examples/dags")
+	if first.code != 0 || strings.Contains(first.stdout, "(cached") {
+		t.Fatalf("first run: exit %d\n%s\n%s", first.code, first.stdout, first.stderr)
+	}
+	second := weir(t, home, nil, "run", "cached_steps", "--dags", "../../examples/dags")
+	if second.code != 0 {
+		t.Fatalf("second run: exit %d\n%s\n%s", second.code, second.stdout, second.stderr)
+	}
+	for _, want := range []string{"profile: cached, key sha256:", "fit: cached, key sha256:", "report                       success in"} {
+		if !strings.Contains(second.stdout, want) {
+			t.Errorf("second run's output lacks %q:\n%s", want, second.stdout)
+		}
+	}
+}

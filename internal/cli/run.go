@@ -205,9 +205,11 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		rows = append(rows, []string{taskLabel(ti), state, fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), shortKey(ti.CacheKey), out, oneLine(ti.Error, 60)})
 	}
 	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
+	sep := "\n"
 	for _, ti := range tis {
 		if ti.CachedFrom != "" {
-			fmt.Fprintf(a.out, "%s: cached, key %s, result of %s\n", taskLabel(ti), ti.CacheKey, ti.CachedFrom)
+			fmt.Fprintf(a.out, "%s%s: cached, key %s, result of %s\n", sep, taskLabel(ti), ti.CacheKey, ti.CachedFrom)
+			sep = ""
 		}
 	}
 	fmt.Fprintf(a.out, "\nrun %s of %s: %s in %s\n", run.RunID, run.DAGID, paint(color, string(run.State)), fmtDur(run.StartedAt, run.EndedAt))
