@@ -267,3 +267,42 @@ func TestCacheKeysInletsAndUpstreamOutputs(t *testing.T) {
 		t.Fatalf("after the failure: %d runs, cached from %q; want 5 runs, not cached", counter(t, count), tis["count"].CachedFrom)
 	}
 }
+
+// TestCacheKeysMappedInstancesByTheirArgs checks that each instance of a cached mapped task
+// has its own entry, keyed with its arguments: a second run reuses each, in order.
+func TestCacheKeysMappedInstancesByTheirArgs(t *testing.T) {
+	t.Parallel()
+	c := newCacheEnv(t)
+	dir := t.TempDir()
+	count := filepath.Join(dir, "count.log")
+	on := true
+	sq := &dag.Task{ID: "square", Kind: dag.KindCommand, TaskOptions: dag.TaskOptions{Cache: &on}, Command: &dag.CommandSpec{
+		Script: `echo {{ args.x }} >> "$COUNTER"; echo $(( {{ args.x }} * {{ args.x }} )) > "$WEIR_OUTPUT"`,
+		Env:    map[string]string{"COUNTER": count}}}
+	d := &dag.DAG{ID: "mapped", Source: filepath.Join(dir, "mapped.yaml"), Tasks: []*dag.Task{sq,
+		goTask("total", "echo", map[string]any{"squares": "{{ outputs.square }}"}, "square")}}
+	sq.Expand = map[string]any{"x": "{{ params.xs }}"}
+	d.Params = map[string]dag.Param{"xs": {Schema: map[string]any{"type": "array", "default": []any{3.0, 2.0}}}}
+	mapped := func(r *store.DAGRun) []*store.TaskInstance {
+		tis, err := c.st.ListTaskInstances(t.Context(), store.ListTIParams{DAGID: "mapped", RunID: r.RunID, TaskIDs: []string{"square"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tis
+	}
+	c.run(d, false, nil)
+	if got := counter(t, count); got != 2 {
+		t.Fatalf("first run: %d instance runs, want 2", got)
+	}
+	r, tis := c.run(d, false, nil)
+	inst := mapped(r)
+	if counter(t, count) != 2 || len(inst) != 2 || inst[0].CachedFrom != "mapped/run1/square[0]" || inst[1].CachedFrom != "mapped/run1/square[1]" ||
+		string(tis["total"].Output) != `{"squares":[9,4]}` {
+		t.Fatalf("second run: %d runs, instances %+v, total %s; want both reused, in order", counter(t, count), inst, tis["total"].Output)
+	}
+	// A third item: the params change, so every key changes (params are in the key).
+	r, tis = c.run(d, false, map[string]any{"xs": []any{3.0, 2.0, 4.0}})
+	if counter(t, count) != 5 || string(tis["total"].Output) != `{"squares":[9,4,16]}` || len(mapped(r)) != 3 {
+		t.Fatalf("third run: %d runs, total %s", counter(t, count), tis["total"].Output)
+	}
+}
