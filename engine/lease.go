@@ -154,6 +154,9 @@ func (e *Engine) guard() {
 	for _, k := range b.DeleteTIs {
 		add(runKey{k.DAGID, k.RunID})
 	}
+	for _, c := range b.CacheEntries {
+		add(runKey{c.DAGID, c.RunID})
+	}
 	for k, rs := range e.finishing {
 		if !seen[k] { // nothing else written: still release
 			b.Guards = append(b.Guards, store.RunGuard{DAGID: k.dagID, RunID: k.runID, Epoch: rs.lease.Epoch, Release: true})
