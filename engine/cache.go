@@ -350,9 +350,9 @@ func hashDir(p string) (string, error) {
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
-// missingData returns the first local data set a cached output names (an object with
-// "uri" and "hash", as the ML steps describe what they wrote) whose file:// URI no longer
-// exists, or "" when every one does: such an entry is not reused.
+// missingData returns the first file:// URI among the strings of a cached output (at any
+// depth: the ML steps describe the data sets and models they wrote by URI) whose file no
+// longer exists, or "" when every one does: such an entry is not reused.
 func missingData(out json.RawMessage) string {
 	if len(out) == 0 {
 		return ""
@@ -364,16 +364,15 @@ func missingData(out json.RawMessage) string {
 	var walk func(x any) string
 	walk = func(x any) string {
 		switch x := x.(type) {
-		case map[string]any:
-			uri, _ := x["uri"].(string)
-			_, hashed := x["hash"].(string)
-			if hashed && strings.HasPrefix(uri, "file://") {
-				if u, err := url.Parse(uri); err == nil {
+		case string:
+			if strings.HasPrefix(x, "file://") {
+				if u, err := url.Parse(x); err == nil && u.Path != "" {
 					if _, err := os.Stat(filepath.FromSlash(u.Path)); errors.Is(err, fs.ErrNotExist) {
-						return uri
+						return x
 					}
 				}
 			}
+		case map[string]any:
 			for _, y := range x {
 				if m := walk(y); m != "" {
 					return m

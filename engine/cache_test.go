@@ -306,3 +306,32 @@ func TestCacheKeysMappedInstancesByTheirArgs(t *testing.T) {
 		t.Fatalf("third run: %d runs, total %s", counter(t, count), tis["total"].Output)
 	}
 }
+
+// TestCacheIgnoresAResultWhoseFilesAreGone checks that a cached output naming a file://
+// URI that was deleted since is not reused: the task runs and writes it again.
+func TestCacheIgnoresAResultWhoseFilesAreGone(t *testing.T) {
+	t.Parallel()
+	c := newCacheEnv(t)
+	dir := t.TempDir()
+	count, out := filepath.Join(dir, "count.log"), filepath.Join(dir, "model.json")
+	on := true
+	d := &dag.DAG{ID: "gone", Source: filepath.Join(dir, "gone.yaml"), Tasks: []*dag.Task{
+		{ID: "train", Kind: dag.KindCommand, TaskOptions: dag.TaskOptions{Cache: &on}, Command: &dag.CommandSpec{
+			Script: `echo ran >> "$COUNTER"; echo '{}' > "$MODEL"; echo "{\"model\": \"file://$MODEL\"}" > "$WEIR_OUTPUT"`,
+			Env:    map[string]string{"COUNTER": count, "MODEL": out}}}}}
+	c.run(d, false, nil)
+	if _, tis := c.run(d, false, nil); counter(t, count) != 1 || tis["train"].CachedFrom == "" {
+		t.Fatalf("second run: %d runs, cached from %q; want the result reused", counter(t, count), tis["train"].CachedFrom)
+	}
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	_, tis := c.run(d, false, nil)
+	if counter(t, count) != 2 || tis["train"].CachedFrom != "" {
+		t.Fatalf("after the model file was deleted: %d runs, cached from %q; want a run", counter(t, count), tis["train"].CachedFrom)
+	}
+	logPath, _ := engine.LogPath(c.home, "gone", "run3", "train", -1, 1)
+	if b, err := os.ReadFile(logPath); err != nil || !strings.Contains(string(b), "which no longer exists; the task runs") {
+		t.Fatalf("log of the third run: %q, %v; want it to say why the cached result was not used", b, err)
+	}
+}

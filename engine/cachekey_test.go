@@ -122,3 +122,26 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 	}
 	return b
 }
+
+func TestMissingData(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "train.parquet")
+	if err := os.WriteFile(kept, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gone := "file://" + filepath.ToSlash(filepath.Join(dir, "model.json"))
+	keptURI := "file://" + filepath.ToSlash(kept)
+	for _, tc := range []struct {
+		out, want string
+	}{
+		{`{"datasets": {"train": {"uri": "` + keptURI + `", "hash": "sha256:ab"}}}`, ""},
+		{`{"datasets": {"train": {"uri": "` + keptURI + `"}}, "model": ["` + gone + `"]}`, gone},
+		{`{"uri": "s3://bucket/gone", "path": "/no/such/file"}`, ""},
+		{`not json`, ""},
+	} {
+		if got := missingData(json.RawMessage(tc.out)); got != tc.want {
+			t.Errorf("missingData(%s) = %q, want %q", tc.out, got, tc.want)
+		}
+	}
+}
