@@ -54,9 +54,11 @@ type CacheInputs struct {
 	Args json.RawMessage `json:"args,omitempty"`
 	// Params are the run's params (command tasks see all of them in $WEIR_PARAMS).
 	Params json.RawMessage `json:"params,omitempty"`
-	// Upstream maps each direct upstream task to its output (a data set an upstream ML
-	// step wrote is described there by its URI and content hash).
-	Upstream map[string]json.RawMessage `json:"upstream,omitempty"`
+	// Upstream maps each direct upstream task to "sha256:<hex>" of its output's canonical
+	// JSON (a data set an upstream ML step wrote is described in its output by URI and
+	// content hash, so its content is covered). Hashes, not outputs, keep an entry's
+	// recorded inputs small.
+	Upstream map[string]string `json:"upstream,omitempty"`
 	// Files maps each file input — an inlet, an input the task's kind declares, a file
 	// argument of a command — to its content hash ("sha256:<hex>"; a folder's is the hash
 	// of its files' relative names and hashes), "missing" when a declared local input does
@@ -90,7 +92,20 @@ func cacheKey(job *executor.Job, args json.RawMessage, kinds *dag.Kinds) (string
 			return "", nil, fmt.Errorf("encode the run's params: %w", err)
 		}
 	}
-	in.Upstream = job.Inputs
+	if len(job.Inputs) > 0 {
+		in.Upstream = make(map[string]string, len(job.Inputs))
+		for id, out := range job.Inputs {
+			if len(out) == 0 {
+				out = json.RawMessage("null")
+			}
+			canon, err := canonicalJSON(out)
+			if err != nil {
+				return "", nil, fmt.Errorf("the output of upstream %s: %w", id, err)
+			}
+			sum := sha256.Sum256(canon)
+			in.Upstream[id] = "sha256:" + hex.EncodeToString(sum[:])
+		}
+	}
 	files := map[string]string{}
 	kindInputs, kindDeclares := kinds.Inputs(job.Task)
 	declared := append(append([]string(nil), job.Task.Inlets...), kindInputs...)
