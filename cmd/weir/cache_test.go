@@ -82,8 +82,13 @@ func TestCacheCommands(t *testing.T) {
 	if r := weir(t, home, nil, "cache", "list"); !strings.Contains(r.stdout, key) || !strings.Contains(r.stdout, "count") {
 		t.Fatalf("cache list lacks the entry %s:\n%s%s", key, r.stdout, r.stderr)
 	}
-	if r := weir(t, home, nil, "cache", "show", key); !strings.Contains(r.stdout, `"data.csv"`) || !strings.Contains(r.stdout, `"weir-cache-1"`) {
-		t.Fatalf("cache show lacks the inputs of the key:\n%s%s", r.stdout, r.stderr)
+	for _, k := range []string{key, key[:len("sha256:")+12]} {
+		if r := weir(t, home, nil, "cache", "show", k); !strings.Contains(r.stdout, `"data.csv"`) || !strings.Contains(r.stdout, `"weir-cache-1"`) {
+			t.Fatalf("cache show %s lacks the inputs of the key:\n%s%s", k, r.stdout, r.stderr)
+		}
+	}
+	if r := weir(t, home, nil, "cache", "show", "sha256:0000"); r.code == 0 || !strings.Contains(r.stderr, "not found") {
+		t.Fatalf("cache show of an unknown key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	run("--no-cache", 2, "--no-cache")
 	if r := weir(t, home, nil, "cache", "clear", "--dag", "other"); r.code != 0 || !strings.Contains(r.stdout, "cleared 0 cached results") {

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -106,7 +109,7 @@ reads (see docs/dag-yaml.md, "Result caching"). These commands work on the local
 
 	show := &cobra.Command{
 		Use:   "show KEY",
-		Short: "Show one cached result and the inputs its key was computed from",
+		Short: "Show one cached result and the inputs its key was computed from (KEY may be a unique prefix, as tables print it)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := a.localOnly(cmd); err != nil {
@@ -119,6 +122,9 @@ reads (see docs/dag-yaml.md, "Result caching"). These commands work on the local
 			}
 			defer st.Close()
 			e, err := st.GetCacheEntry(ctx, args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				e, err = entryByPrefix(ctx, st, args[0])
+			}
 			if err != nil {
 				return fmt.Errorf("%w (list the keys with `weir cache list`)", err)
 			}
@@ -156,4 +162,26 @@ reads (see docs/dag-yaml.md, "Result caching"). These commands work on the local
 	filterFlags(clearC)
 	c.AddCommand(list, show, clearC)
 	return c
+}
+
+// entryByPrefix finds the one cache entry whose key starts with prefix (among the newest
+// 10,000), as tables print keys shortened.
+func entryByPrefix(ctx context.Context, st store.Store, prefix string) (*store.CacheEntry, error) {
+	es, err := st.ListCacheEntries(ctx, store.CacheFilter{Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	var found []*store.CacheEntry
+	for _, e := range es {
+		if strings.HasPrefix(e.Key, prefix) {
+			found = append(found, e)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("cache entry %s: %w", prefix, store.ErrNotFound)
+	case 1:
+		return st.GetCacheEntry(ctx, found[0].Key)
+	}
+	return nil, fmt.Errorf("cache key prefix %s matches %d entries (%s, %s, …): give more of the key", prefix, len(found), found[0].Key, found[1].Key)
 }
