@@ -60,7 +60,8 @@ type CacheInputs struct {
 	// recorded inputs small.
 	Upstream map[string]string `json:"upstream,omitempty"`
 	// Files maps each file input — an inlet, an input the task's kind declares, a file
-	// argument of a command — to its content hash ("sha256:<hex>"; a folder's is the hash
+	// argument of a command, a path in the fields of a kind that declares no inputs — to
+	// its content hash ("sha256:<hex>"; a folder's is the hash
 	// of its files' relative names and hashes), "missing" when a declared local input does
 	// not exist, or "uri" for a URI whose content weir cannot see (keyed by its text only).
 	Files map[string]string `json:"files,omitempty"`
