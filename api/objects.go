@@ -63,6 +63,7 @@ func tiObject(ti *store.TaskInstance, logical time.Time) client.TaskInstance {
 		StartDate: tp(ti.StartedAt), EndDate: tp(ti.EndedAt), QueuedWhen: tp(ti.QueuedAt),
 		Hostname: ti.Hostname, Pool: ti.Pool, PoolSlots: ti.PoolSlots, PriorityWeight: ti.PriorityWeight,
 		NextTryAt: tp(ti.NextTryAt), Output: ti.Output, Error: ti.Error, Args: ti.Args,
+		CacheKey: sp(ti.CacheKey), CachedFrom: sp(ti.CachedFrom),
 	}
 	if ti.State != store.TINone {
 		s := string(ti.State)

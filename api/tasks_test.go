@@ -228,3 +228,26 @@ func TestClearTaskInstances(t *testing.T) {
 	e.problem("POST", "/dags/fails/clearTaskInstances", `{"dag_run_id":"f1","map_indexes":[0]}`, 400, client.CodeInvalidField, "map_indexes")
 	e.problem("POST", "/dags/fails/clearTaskInstances", `{"dag_run_id":"f1","include_past":true}`, 400, client.CodeInvalidField, "include_past")
 }
+
+// TestTaskInstanceCacheFields checks that a cached task's instances carry their cache key,
+// and the instance they reused once a second run hits the cache.
+func TestTaskInstanceCacheFields(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.trigger("hello", "r1")
+	e.trigger("hello", "r2")
+	var first, second, greet client.TaskInstance
+	e.json("GET", "/dags/hello/dagRuns/r1/taskInstances/done", "", 200, &first)
+	e.json("GET", "/dags/hello/dagRuns/r2/taskInstances/done", "", 200, &second)
+	e.json("GET", "/dags/hello/dagRuns/r2/taskInstances/greet", "", 200, &greet)
+	if first.CacheKey == nil || !strings.HasPrefix(*first.CacheKey, "sha256:") || first.CachedFrom != nil {
+		t.Fatalf("first run's done: cache key %v, cached from %v; want a key, not cached", first.CacheKey, first.CachedFrom)
+	}
+	if second.StateName() != "success" || second.CacheKey == nil || *second.CacheKey != *first.CacheKey ||
+		second.CachedFrom == nil || *second.CachedFrom != "hello/r1/done" {
+		t.Fatalf("second run's done: %s, key %v, cached from %v; want success reusing hello/r1/done", second.StateName(), second.CacheKey, second.CachedFrom)
+	}
+	if greet.CacheKey != nil || greet.CachedFrom != nil {
+		t.Fatalf("greet (not cached) has cache fields %v, %v", greet.CacheKey, greet.CachedFrom)
+	}
+}

@@ -71,6 +71,7 @@ func (o TaskOptions) clone() TaskOptions {
 	c.OutputLimit = clonePtr(o.OutputLimit)
 	c.SLA = clonePtr(o.SLA)
 	c.Track = clonePtr(o.Track)
+	c.Cache = clonePtr(o.Cache)
 	c.OnSLAMiss = cloneCallbacks(o.OnSLAMiss)
 	c.OnFailure = cloneCallbacks(o.OnFailure)
 	c.OnRetry = cloneCallbacks(o.OnRetry)

@@ -64,6 +64,12 @@ type KindDef struct {
 	// task or the DAG's defaults say track: false (the ML steps log their params, metrics
 	// and artifacts without a track: line).
 	Tracked bool
+	// Inputs returns the data a task of the kind reads, given its rendered spec: local paths
+	// (relative to the DAG file's folder) and URIs. For a task with cache: true their
+	// content hashes are part of its cache key, as its inlets' are (data passed by upstream
+	// outputs is keyed through them already). Nil means the kind declares nothing, and the
+	// engine hashes every string of the spec that names an existing file instead.
+	Inputs func(spec any) []string
 	// MapArgs names a template:"value" field that takes a mapped instance's arguments
 	// when the task leaves it empty (the go kind's args); "" means none.
 	MapArgs string
@@ -258,6 +264,27 @@ func (ks *Kinds) Lookup(name string) (KindDef, bool) {
 		return KindDef{}, false
 	}
 	return k.def, true
+}
+
+// Inputs returns the data inputs task t's kind declares for result caching (KindDef.Inputs),
+// from t's spec as it is (render the task first), and whether the kind has an Inputs hook
+// at all; nil when it has none or t has no spec.
+func (ks *Kinds) Inputs(t *Task) (inputs []string, declared bool) {
+	var k *kindReg
+	if ks != nil {
+		k = ks.byName[t.Kind]
+	}
+	if k == nil {
+		k = t.kindDef()
+	}
+	if k == nil || k.def.Inputs == nil {
+		return nil, false
+	}
+	spec := k.spec(t)
+	if spec == nil {
+		return nil, true
+	}
+	return k.def.Inputs(spec), true
 }
 
 // Infos describes every registered kind and its fields, in registration order.

@@ -254,3 +254,29 @@ func TestKindExpandMapsTheTask(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func TestKindDeclaresItsInputs(t *testing.T) {
+	t.Parallel()
+	type readSpec struct {
+		Data string `yaml:"data" template:"true"`
+	}
+	ks, err := BuiltinKinds().With(KindDef{Name: "data.read", New: func() any { return &readSpec{} },
+		Inputs: func(spec any) []string { return []string{spec.(*readSpec).Data} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadBytes("r.yaml", []byte("tasks:\n  - {id: r, data.read: {data: in.csv}}\n  - {id: c, command: [cat, in.csv]}\n"), LoadOptions{Kinds: ks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := ks.Inputs(d.Tasks[0]); !ok || !reflect.DeepEqual(got, []string{"in.csv"}) {
+		t.Errorf("inputs of the data.read task: %q, %v; want [in.csv], declared", got, ok)
+	}
+	if got, ok := ks.Inputs(d.Tasks[1]); got != nil || ok {
+		t.Errorf("inputs of a command task: %q, %v; want none, undeclared (its file arguments are the engine's rule)", got, ok)
+	}
+	var none *Kinds
+	if got, ok := none.Inputs(d.Tasks[1]); got != nil || ok {
+		t.Errorf("inputs with no kind set: %q, %v", got, ok)
+	}
+}

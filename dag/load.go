@@ -206,7 +206,7 @@ var (
 		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "sla", "on_sla_miss"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
-		"on_success", "output_limit", "sla", "on_sla_miss", "track"}
+		"on_success", "output_limit", "sla", "on_sla_miss", "track", "cache"}
 	groupFields    = []string{"id", "upstream", "tasks", "groups", "expand", "expand_kwargs", "partial", "map_index_template"}
 	teardownFields = []string{"setups", "on_failure_fail_dagrun"}
 	shortFields    = []string{"expr", "ignore_downstream_trigger_rules"}
@@ -422,6 +422,10 @@ func (s *scope) option(e entry, o *TaskOptions) bool {
 	case "track":
 		if v, ok := s.boolean(n, f); ok {
 			o.Track = &v
+		}
+	case "cache":
+		if v, ok := s.boolean(n, f); ok {
+			o.Cache = &v
 		}
 	case "on_sla_miss":
 		o.OnSLAMiss = s.callbacks(n, f)

@@ -277,7 +277,8 @@ type Task struct {
 	// Outlets are the datasets the task updates: when it succeeds, one event per URI is
 	// recorded (with the "dataset_extra" object of its output, if any, as extra).
 	Outlets []string `json:"outlets,omitempty"`
-	// Inlets are the datasets the task reads (informational, shown in lineage).
+	// Inlets are the datasets the task reads: shown in lineage, and, for a task with cache:
+	// true, part of its cache key (a local file's or folder's content is hashed).
 	Inlets []string `json:"inlets,omitempty"`
 
 	// TaskOptions holds the options that DAG defaults can also set.
@@ -327,6 +328,12 @@ type TaskOptions struct {
 	SLA *Duration `json:"sla,omitempty"`
 	// OnSLAMiss are the task's SLA-miss callbacks (default: the DAG's).
 	OnSLAMiss []Callback `json:"on_sla_miss,omitempty"`
+	// Cache reuses the task's last successful result instead of running it again while its
+	// cache key is unchanged: its definition, rendered arguments, run params, upstream
+	// outputs and the content of the files it reads (inlets, file arguments of commands,
+	// inputs its kind declares). Default false. Sensors and the engine's kinds (branch,
+	// short_circuit, latest_only) are never cached. See docs/dag-yaml.md, "Result caching".
+	Cache *bool `json:"cache,omitempty"`
 }
 
 // CommandSpec runs a program or a shell script in a subprocess. Exactly one of Argv and

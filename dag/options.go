@@ -72,6 +72,7 @@ func (d *DAG) Resolve(t *Task) TaskOptions {
 		OutputLimit:             pick(own.OutputLimit, def.OutputLimit, DefaultOutputLimit),
 		SLA:                     pick(own.SLA, def.SLA, Duration(0)),
 		Track:                   pick(own.Track, def.Track, false),
+		Cache:                   pick(own.Cache, def.Cache, false),
 		OnSLAMiss:               cloneCallbacks(pickList(own.OnSLAMiss, def.OnSLAMiss)),
 	}
 }
@@ -103,4 +104,15 @@ func pickList(own, def []Callback) []Callback {
 		return own
 	}
 	return def
+}
+
+// Cacheable reports whether a task's result may be cached (cache: true): not for sensors,
+// whose result is the state of the world when they run, nor for the kinds the engine
+// evaluates itself (branch, short_circuit, latest_only), which cost nothing to run again.
+func Cacheable(t *Task) bool {
+	switch t.Kind {
+	case KindSensor, KindBranch, KindShortCircuit, KindLatestOnly:
+		return false
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package dag
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,6 +14,7 @@ defaults:
   retries: 2
   retry_delay: 30
   pool: shared
+  cache: true
   on_failure: [{webhook: "http://h/fail"}]
 tasks:
   - {id: plain, command: [echo]}
@@ -28,6 +30,7 @@ tasks:
     priority_weight: 5
     weight_rule: absolute
     output_limit: 100
+    cache: false
     on_failure: [{command: [page.sh]}]
 `)
 	i := func(v int) *int { return &v }
@@ -36,14 +39,14 @@ tasks:
 	plain := d.Resolve(taskByID(t, d, "plain"))
 	want := TaskOptions{Retries: i(2), RetryDelay: dur(30 * time.Second), RetryExponentialBackoff: b(false),
 		MaxRetryDelay: dur(24 * time.Hour), Timeout: dur(0), Pool: "shared", PoolSlots: i(1), PriorityWeight: i(1),
-		WeightRule: WeightDownstream, OnFailure: []Callback{{Webhook: "http://h/fail"}}, OutputLimit: i(1 << 20), SLA: dur(0), Track: b(false)}
+		WeightRule: WeightDownstream, OnFailure: []Callback{{Webhook: "http://h/fail"}}, OutputLimit: i(1 << 20), SLA: dur(0), Track: b(false), Cache: b(true)}
 	if !reflect.DeepEqual(plain, want) {
 		t.Errorf("plain\n%+v\nwant\n%+v", plain, want)
 	}
 	own := d.Resolve(taskByID(t, d, "own"))
 	want = TaskOptions{Retries: i(0), RetryDelay: dur(time.Minute), RetryExponentialBackoff: b(true),
 		MaxRetryDelay: dur(time.Hour), Timeout: dur(10 * time.Second), Pool: "gpu", PoolSlots: i(2), PriorityWeight: i(5),
-		WeightRule: WeightAbsolute, OnFailure: []Callback{{Command: []string{"page.sh"}}}, OutputLimit: i(100), SLA: dur(0), Track: b(false)}
+		WeightRule: WeightAbsolute, OnFailure: []Callback{{Command: []string{"page.sh"}}}, OutputLimit: i(100), SLA: dur(0), Track: b(false), Cache: b(false)}
 	if !reflect.DeepEqual(own, want) {
 		t.Errorf("own\n%+v\nwant\n%+v", own, want)
 	}
@@ -58,5 +61,19 @@ tasks:
 	plain.OnFailure[0].Webhook = "changed"
 	if *d.Defaults.Retries != 2 || d.Defaults.OnFailure[0].Webhook != "http://h/fail" {
 		t.Error("Resolve returned memory of the DAG")
+	}
+}
+
+func TestCacheRefusedOnSensors(t *testing.T) {
+	t.Parallel()
+	_, err := LoadBytes("c.yaml", []byte(`
+defaults: {cache: true}
+tasks:
+  - {id: wait, sensor: {type: file, path: in.csv}}
+  - {id: wait2, sensor: {type: file, path: in.csv}, cache: true}
+  - {id: work, command: [echo], upstream: [wait, wait2]}
+`), LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:5") || !strings.Contains(err.Error(), "cannot be cached") || strings.Contains(err.Error(), "c.yaml:4") {
+		t.Fatalf("error %v, want one at c.yaml:5 (cache: true on a sensor), none at line 4 (the default)", err)
 	}
 }

@@ -138,6 +138,9 @@ func (v *validator) run() {
 				DidYouMean(string(t.TriggerRule), ruleNames()), strings.Join(ruleNames(), ", "))
 		}
 		v.options(t.ID, "", t.TaskOptions)
+		if t.Cache != nil && *t.Cache && !Cacheable(t) {
+			v.add(t.ID, "", "cache", -1, "a %s task cannot be cached: its result depends on the moment it runs, not on its inputs; remove cache: true", t.Kind)
+		}
 		v.flow(t)
 	}
 	v.mappedGroups()

@@ -555,6 +555,7 @@ func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error
 		ti.MaxTries = ti.TryNumber + n.opts.Retries + 1
 		ti.Output = nil
 		ti.Error = ""
+		ti.CacheKey, ti.CachedFrom = "", ""
 		ti.NextTryAt = time.Time{}
 		ti.QueuedAt, ti.StartedAt, ti.EndedAt = time.Time{}, time.Time{}, time.Time{}
 	}

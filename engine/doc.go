@@ -39,6 +39,14 @@
 // tells its waiters with an error wrapping store.ErrLeaseLost or store.ErrConflict) and
 // commits the rest of its step. It never touches the new owner's work.
 //
+// # Result caching
+//
+// A task with cache: true gets a cache key right before each try, in the try's goroutine
+// after rendering (see cache.go and docs/dag-yaml.md): a key with an entry in the store
+// makes the try succeed with the entry's output without running; otherwise the try runs
+// and, if it succeeds, its entry (store.CacheEntry) is added to the same guarded batch as
+// its success, so an entry exists only for a committed success of a run this engine owned.
+//
 // If a commit fails the engine stops: its in-memory state may differ from the store, and
 // the store is the truth. Waiters get the error; the run can be resumed.
 package engine

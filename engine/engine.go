@@ -59,6 +59,10 @@ type Config struct {
 	OnDatasetEvents func()
 	// Tracker opens the tracking runs of tracked tasks; nil means tasks run untracked.
 	Tracker Tracker
+	// NoCache turns result reuse off: tasks with cache: true run every time (`weir run
+	// --no-cache`); their successful results are still recorded, replacing older entries
+	// of the same key. Default false.
+	NoCache bool
 }
 
 // Defaults of Config's lease fields.
@@ -133,6 +137,11 @@ type Event struct {
 	QueueDelay time.Duration
 	// Err is the failure or skip reason, "" when none.
 	Err string
+	// CacheKey is the cache key of a cached task's try (set when it ends), "" otherwise.
+	CacheKey string
+	// CachedFrom names the instance whose result a cache hit reused ("DAG/RUN/TASK"), ""
+	// when the try ran.
+	CachedFrom string
 }
 
 // Engine runs DAG runs. Create it with New, then Start it; Trigger and Resume hand it runs.
@@ -284,6 +293,7 @@ type (
 		try     int
 		res     executor.Result
 		endedAt time.Time
+		cache   cacheResult
 	}
 	evPID struct {
 		key runKey

@@ -37,6 +37,8 @@ func LogPath(home, dagID, runID, taskID string, mapIndex, try int) (string, erro
 // prepared is what a try needs, captured in the loop when the instance is dispatched.
 type prepared struct {
 	track   bool
+	cache   bool // the task has cache: true
+	noCache bool // reuse no result (Config.NoCache)
 	job     *executor.Job
 	tctx    *dag.TemplateContext
 	logPath string
@@ -75,7 +77,8 @@ func (e *Engine) prepare(rs *runState, n *node, ti *store.TaskInstance) *prepare
 	if len(rs.run.TriggerEvents) > 0 {
 		job.Env = withEnv(job.Env, "WEIR_TRIGGERING_DATASET_EVENTS", string(rs.run.TriggerEvents))
 	}
-	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber, track: n.opts.Track && e.cfg.Tracker != nil}
+	p := &prepared{job: job, ti: ti, key: rs.key, try: ti.TryNumber, track: n.opts.Track && e.cfg.Tracker != nil,
+		cache: n.opts.Cache, noCache: e.cfg.NoCache}
 	p.logPath, p.logErr = LogPath(e.cfg.Home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 	if n.templated || len(ti.Args) > 0 {
 		p.tctx = e.templateContext(rs, n, ti, false)
@@ -102,19 +105,20 @@ func (e *Engine) launch(p *prepared) {
 	go func() {
 		defer e.tasks.Done()
 		defer cancel()
-		res := e.runTry(ctx, p)
+		res, cr := e.runTry(ctx, p)
 		if ctx.Err() != nil && e.ctx.Err() != nil {
 			return // the engine is stopping: the try stays running in the store, for Resume
 		}
-		_ = e.send(evResult{key: p.key, ti: p.ti, try: p.try, res: res, endedAt: e.cfg.Clock()})
+		_ = e.send(evResult{key: p.key, ti: p.ti, try: p.try, res: res, endedAt: e.cfg.Clock(), cache: cr})
 	}()
 }
 
-// runTry renders the task, opens its log and runs it.
-func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
+// runTry renders the task, opens its log and runs it — or, for a cached task whose key
+// has an entry, reuses the entry's result without running it.
+func (e *Engine) runTry(ctx context.Context, p *prepared) (executor.Result, cacheResult) {
 	job := p.job
 	if p.logErr != nil {
-		return executor.Result{Outcome: executor.FailedNoRetry, Err: p.logErr}
+		return executor.Result{Outcome: executor.FailedNoRetry, Err: p.logErr}, cacheResult{}
 	}
 	log := &lazyFile{path: p.logPath, eager: job.Task.Kind == dag.KindCommand}
 	defer log.Close()
@@ -122,20 +126,34 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 		fmt.Fprintf(log, "[weir] %s try %d of %s/%s/%s\n", time.Now().UTC().Format(time.RFC3339Nano), job.TryNumber, job.DAGID, job.RunID, job.TaskID)
 	}
 	if log.err != nil {
-		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", log.err)}
+		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", log.err)}, cacheResult{}
 	}
 	if p.tctx != nil && job.Task.Kind != KindBranch && job.Task.Kind != KindShortCircuit {
 		rendered, err := dag.RenderTask(job.Task, p.tctx)
 		if err != nil {
 			fmt.Fprintf(log, "[weir] template error: %v\n", err)
-			return executor.Result{Outcome: executor.FailedNoRetry, Err: err}
+			return executor.Result{Outcome: executor.FailedNoRetry, Err: err}, cacheResult{}
 		}
 		job.Task = rendered
 	}
 	job.Log = log
+	var cr cacheResult
+	if p.cache {
+		var ent *store.CacheEntry
+		if cr, ent = e.lookupCache(ctx, p, log); ent != nil {
+			note := ""
+			if ent.TrackingRunID != "" {
+				note = ", tracking run " + ent.TrackingRunID
+			}
+			fmt.Fprintf(log, "[weir] cached: key %s; reusing the result of %s (recorded %s%s); the task does not run\n",
+				cr.key, ent.Source(), ent.CreatedAt.Format(time.RFC3339), note)
+			return executor.Result{Outcome: executor.Succeeded, Output: ent.Output}, cr
+		}
+	}
 	trackingRun := ""
 	if p.track {
 		trackingRun = e.startTracking(ctx, p)
+		cr.trackingRun = trackingRun
 	}
 	job.Started = func(pid int) {
 		_ = e.send(evPID{key: p.key, ti: p.ti, try: p.try, pid: pid})
@@ -154,7 +172,7 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) executor.Result {
 			fmt.Fprintf(log, "[weir] try %d ended: %s\n", job.TryNumber, outcome)
 		}
 	}
-	return res
+	return res, cr
 }
 
 // lazyFile is a log file created on first write, so tries that log nothing (most no-op Go

@@ -365,3 +365,44 @@ func TestHeartbeatMustBeShorterThanTheLease(t *testing.T) {
 		t.Fatalf("New with a short lease and the default heartbeat (a third of it): %v", err)
 	}
 }
+
+// A cached task whose try ends after its engine lost the run records no cache entry: the
+// entry rides the refused batch. Here B (an hour ahead) takes the run over and records t1's
+// entry; A's late success of t1 must not overwrite it.
+func TestLostLeaseRecordsNoCacheEntry(t *testing.T) {
+	t.Parallel()
+	c := newContenders(t)
+	logA := newSignalLog("lost the run's lease")
+	engA := c.engine(engine.Config{}, logA)
+	var skew atomic.Int64
+	engB := c.engine(engine.Config{Clock: skewed(&skew)}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d := twoStep("cachedcontend")
+	d.Defaults.Cache = ptr(true)
+	run, err := engA.Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "A's try of t1 to start", c.started)
+	skew.Store(int64(time.Hour))
+	if _, _, err := engB.Resume(ctx, "cachedcontend", run.RunID); err != nil {
+		t.Fatal(err)
+	}
+	if final, err := engB.Wait(ctx, "cachedcontend", run.RunID); err != nil || final.State != store.RunSuccess {
+		t.Fatalf("B's run: %v, %v", final, err)
+	}
+	ti, err := c.st.GetTaskInstance(ctx, "cachedcontend", run.RunID, "t1", -1)
+	if err != nil || ti.CacheKey == "" {
+		t.Fatalf("t1 after B's run: %+v, %v; want a cache key", ti, err)
+	}
+	close(c.gate) // A's try of t1 succeeds now
+	waitFor(t, "A to drop the run", logA.ch)
+	ent, err := c.st.GetCacheEntry(ctx, ti.CacheKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ent.CreatedAt.Before(time.Now().Add(30 * time.Minute)) {
+		t.Fatalf("t1's cache entry was recorded at %s, by A's clock: A wrote it after losing the run", ent.CreatedAt)
+	}
+}

@@ -55,6 +55,8 @@ type EffectiveOptions struct {
 	SLA                time.Duration
 	OnSLAMiss          []dag.Callback
 	Track              bool
+	// Cache is cache: true on a task that may be cached (dag.Cacheable).
+	Cache bool
 }
 
 // Effective resolves the options of task t in DAG d: the task's own value, else the DAG's
@@ -77,6 +79,7 @@ func Effective(d *dag.DAG, t *dag.Task) EffectiveOptions {
 		OnSuccess:          o.OnSuccess,
 		SLA:                o.SLA.D(),
 		Track:              *o.Track,
+		Cache:              *o.Cache && dag.Cacheable(t),
 		OnSLAMiss:          o.OnSLAMiss,
 	}
 }

@@ -45,7 +45,7 @@ func (e *Engine) emit(ev Event) {
 func (e *Engine) tiEvent(rs *runState, ti *store.TaskInstance, errMsg string) Event {
 	ev := Event{Time: e.now(), DAGID: rs.key.dagID, RunID: rs.key.runID, TaskID: ti.TaskID,
 		MapIndex: ti.MapIndex, TryNumber: ti.TryNumber, State: ti.State, Err: errMsg, NextTryAt: ti.NextTryAt,
-		RenderedMapIndex: ti.RenderedMapIndex}
+		RenderedMapIndex: ti.RenderedMapIndex, CacheKey: ti.CacheKey, CachedFrom: ti.CachedFrom}
 	if ti.State.Finished() || ti.State == store.TIUpForRetry {
 		if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
 			ev.Duration = ti.EndedAt.Sub(ti.StartedAt)
@@ -296,6 +296,7 @@ func (e *Engine) dispatch() {
 		ti.PID = os.Getpid()
 		ti.Error = ""
 		ti.Output = nil
+		ti.CacheKey, ti.CachedFrom = "", ""
 		delete(rs.values, ti)
 		e.touch(ti)
 		ev := e.tiEvent(rs, ti, "")
@@ -362,13 +363,14 @@ func (e *Engine) onResult(ev evResult) {
 	}
 	n := rs.nodes[ev.ti.TaskID]
 	e.release(rs, n, ev.ti)
-	e.endTry(rs, n, ev.ti, ev.res, ev.endedAt.UTC())
+	e.endTry(rs, n, ev.ti, ev.res, ev.endedAt.UTC(), ev.cache)
 }
 
 // endTry moves an instance out of running according to how its try ended.
-func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res executor.Result, now time.Time) {
+func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res executor.Result, now time.Time, cr cacheResult) {
 	ti.EndedAt = now
 	ti.Error = ""
+	ti.CacheKey, ti.CachedFrom = cr.key, cr.from
 	if res.Err != nil {
 		ti.Error = res.Err.Error()
 	}
@@ -427,7 +429,16 @@ func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res execu
 	}
 	if ti.State == store.TISuccess {
 		e.apply(rs, plan)
-		e.outlets(rs, n, ti, now)
+		if cr.from == "" {
+			// A reused result updated no data set: its outlets emit no events.
+			e.outlets(rs, n, ti, now)
+		}
+		if cr.key != "" && cr.from == "" {
+			// The entry commits with the success, in the same guarded batch.
+			e.batch.CacheEntries = append(e.batch.CacheEntries, &store.CacheEntry{Key: cr.key,
+				DAGID: ti.DAGID, TaskID: ti.TaskID, RunID: ti.RunID, MapIndex: ti.MapIndex, Output: ti.Output,
+				TrackingRunID: cr.trackingRun, Inputs: cr.inputs, CreatedAt: now})
+		}
 	}
 	if ti.State.Finished() {
 		e.finished(rs, n)

@@ -96,6 +96,10 @@ type Config struct {
 	AllowedHosts []string
 	// TrustedOrigins are origins allowed to send state-changing cross-origin requests.
 	TrustedOrigins []string
+	// NoCache turns result reuse off for every run of the node: tasks with cache: true run
+	// every time and record their results anew (engine.Config.NoCache; `weir run
+	// --no-cache`). Default false.
+	NoCache bool
 }
 
 func (c *Config) validate() error {

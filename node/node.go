@@ -101,7 +101,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	eng, err := engine.New(engine.Config{
 		Store: cfg.Store, Kinds: set.Registry(), Home: cfg.Home, Parallelism: cfg.Parallelism,
-		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker,
+		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker, NoCache: cfg.NoCache,
 		Consumers:       n.registry.Consumers,
 		OnDatasetEvents: n.Wake,
 		OnEvent:         n.observe,

@@ -46,6 +46,10 @@
 //     their batch with the epoch they read, and revoke the lease (the epoch advances), so a
 //     holder presumed dead that wakes up cannot write after them.
 //
+// A batch may carry cache entries (Batch.CacheEntries: results of tasks with cache: true);
+// they are written in the batch's transaction after its guards passed, so a task's result is
+// recorded exactly when its success is.
+//
 // Invariant: a committed transition of a run was written by the holder of the run's lease
 // at that moment, or by a transaction that revoked it, and was decided from the state the
 // store held then. Two writers never both commit a transition decided from the same state.

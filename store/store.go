@@ -186,6 +186,12 @@ type TaskInstance struct {
 	// RenderedMapIndex is a mapped instance's display name (from the task's map index
 	// template), "" when none.
 	RenderedMapIndex string
+	// CacheKey is the result-cache key of the instance's last try ("sha256:<hex>"), "" when
+	// the task is not cached (cache: false) or caching was off for the run.
+	CacheKey string
+	// CachedFrom names the task instance whose result a cache hit reused,
+	// "DAG/RUN/TASK" or "DAG/RUN/TASK[i]"; "" when the instance ran (or never finished).
+	CachedFrom string
 }
 
 // TIKey identifies a task instance.
@@ -268,12 +274,58 @@ type Batch struct {
 	// DatasetEvents are recorded last (AddDatasetEvent's semantics), so a task's success and
 	// the events of its outlets commit together. Their IDs are set by Apply.
 	DatasetEvents []*DatasetEvent
+	// CacheEntries are upserted by key after the task instances, so a cached task's success
+	// and its cache entry commit together.
+	CacheEntries []*CacheEntry
 }
 
 // Empty reports whether the batch holds no writes.
 func (b *Batch) Empty() bool {
 	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 &&
-		len(b.DatasetEvents) == 0 && len(b.Guards) == 0
+		len(b.DatasetEvents) == 0 && len(b.Guards) == 0 && len(b.CacheEntries) == 0
+}
+
+// CacheEntry is the recorded result of a successful task instance, reused by later
+// instances with the same cache key (a task with cache: true).
+type CacheEntry struct {
+	// Key is the cache key, "sha256:<hex>" of the canonical JSON of the task's inputs (see
+	// package engine); the primary key.
+	Key string
+	// DAGID and TaskID name the task; RunID and MapIndex the instance that produced the
+	// result (MapIndex −1 for an unmapped task).
+	DAGID    string
+	TaskID   string
+	RunID    string
+	MapIndex int
+	// Output is the instance's JSON output, nil when it had none.
+	Output json.RawMessage
+	// TrackingRunID is the experiment-tracking run of the try that produced the result, ""
+	// when it was not tracked.
+	TrackingRunID string
+	// Inputs is the JSON description of what the key was computed from (with file content
+	// hashes), kept to explain a key; nil when not recorded.
+	Inputs json.RawMessage
+	// CreatedAt is when the result was recorded.
+	CreatedAt time.Time
+}
+
+// Source names the instance that produced the entry, as TaskInstance.CachedFrom does.
+func (c *CacheEntry) Source() string {
+	s := c.DAGID + "/" + c.RunID + "/" + c.TaskID
+	if c.MapIndex >= 0 {
+		s += fmt.Sprintf("[%d]", c.MapIndex)
+	}
+	return s
+}
+
+// CacheFilter selects cache entries (ListCacheEntries, DeleteCacheEntries). Zero fields do
+// not filter.
+type CacheFilter struct {
+	DAGID  string
+	TaskID string
+	// Limit caps the number of entries listed (default 100); newest first. Deletions
+	// ignore it.
+	Limit int
 }
 
 // RunGuard is what a batch expects of one run before it writes anything.
@@ -516,6 +568,15 @@ type Store interface {
 	// consumed by exactly one run. If the run already exists it returns ErrAlreadyExists
 	// and still removes the events (a retry after a crash between the two is harmless).
 	TriggerFromQueue(ctx context.Context, run *DAGRun, tis []*TaskInstance, eventIDs []int64) error
+
+	// GetCacheEntry returns the cache entry with the key, or ErrNotFound.
+	GetCacheEntry(ctx context.Context, key string) (*CacheEntry, error)
+	// ListCacheEntries returns the entries matching the filter, newest (by CreatedAt) first,
+	// without their Inputs (nil).
+	ListCacheEntries(ctx context.Context, f CacheFilter) ([]*CacheEntry, error)
+	// DeleteCacheEntries removes the entries matching the filter (all of them for a zero
+	// filter) and returns how many it removed.
+	DeleteCacheEntries(ctx context.Context, f CacheFilter) (int, error)
 
 	// Close releases the store's resources.
 	Close() error

@@ -204,6 +204,12 @@ type TaskInstance struct {
 	Error string `json:"error"`
 	// Args are a mapped instance's arguments (weir).
 	Args json.RawMessage `json:"args"`
+	// CacheKey is the result-cache key of a cached task's last try, "sha256:<hex>"; nil
+	// when the task is not cached (weir).
+	CacheKey *string `json:"cache_key"`
+	// CachedFrom names the instance whose cached result this one reused
+	// ("DAG/RUN/TASK[i]"), nil when it ran (weir).
+	CachedFrom *string `json:"cached_from"`
 }
 
 // StateName returns the state, "none" for nil.

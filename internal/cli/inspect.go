@@ -50,6 +50,9 @@ type tiJSON struct {
 	PID       int             `json:"pid,omitempty"`
 	Output    json.RawMessage `json:"output,omitempty"`
 	Error     string          `json:"error,omitempty"`
+	// CacheKey and CachedFrom: see store.TaskInstance.
+	CacheKey   string `json:"cache_key,omitempty"`
+	CachedFrom string `json:"cached_from,omitempty"`
 }
 
 func tp(t time.Time) *time.Time {
@@ -154,7 +157,7 @@ func (a *app) tasksCmd() *cobra.Command {
 						dur = &s
 					}
 					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
-						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error})
+						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
 				}
 				return writeJSON(a.out, out)
 			}
@@ -165,10 +168,10 @@ func (a *app) tasksCmd() *cobra.Command {
 				if ti.Output != nil {
 					out = oneLine(string(ti.Output), 40)
 				}
-				rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), out, oneLine(ti.Error, 60)})
+				rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
 			}
 			fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
-			table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "OUTPUT", "ERROR"}, rows)
+			table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
 			return nil
 		},
 	}

@@ -212,10 +212,11 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	var rows [][]string
 	for _, ti := range tis.TaskInstances {
 		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries),
-			fmtTime(timeOr(ti.StartDate)), fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
+			fmtTime(timeOr(ti.StartDate)), fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), cacheCell(strOr(ti.CacheKey, ""), strOr(ti.CachedFrom, "")),
+			oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
 	}
 	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.DAGRunID, run.DAGID, paint(color, run.State))
-	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "OUTPUT", "ERROR"}, rows)
+	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
 	return nil
 }
 

@@ -31,6 +31,7 @@ func (a *app) runCmd() *cobra.Command {
 		dagFlag     string
 		parallelism int
 		quiet       bool
+		noCache     bool
 	)
 	c := &cobra.Command{
 		Use:   "run DAG [--conf JSON] [--param k=v]...",
@@ -38,6 +39,10 @@ func (a *app) runCmd() *cobra.Command {
 		Long: `Run one DAG run in the foreground on the local store, printing each task's progress,
 then a table of task states and durations. The exit code is 0 if the run succeeded and 1 if
 it failed, with the tail of the failed tasks' logs.
+
+Tasks with cache: true whose cache key is unchanged are not run again: their cached result
+is reused, and the progress line and the table say "cached" with the key. --no-cache runs
+them anyway (their new results replace the cached ones); 'weir cache clear' forgets results.
 
 If weir is killed (even with kill -9), nothing is lost: 'weir run --resume RUN_ID'
 continues the run; tasks that were running count as failed tries and are retried by their
@@ -63,6 +68,9 @@ retry policy; finished tasks do not run again.`,
 				if resume != "" {
 					return errors.New("--resume works on the local store only: the server resumes its runs itself")
 				}
+				if noCache {
+					return errors.New("--no-cache works on the local store only: a server's cache setting is its own (weir server --no-cache)")
+				}
 				conf := map[string]any{}
 				if confJSON != "" {
 					if err := json.Unmarshal([]byte(confJSON), &conf); err != nil {
@@ -86,6 +94,7 @@ retry policy; finished tasks do not run again.`,
 			p := newPrinter(a.out, quiet)
 			cfg := a.nodeConfig(st, node.ModeRun)
 			cfg.Parallelism = parallelism
+			cfg.NoCache = noCache
 			cfg.OnEvent = p.event
 			cfg.Logger = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			n, err := node.New(cfg)
@@ -170,6 +179,7 @@ retry policy; finished tasks do not run again.`,
 	c.Flags().StringVar(&dagFlag, "dag", "", "with --resume: the run's DAG, when the run id is ambiguous")
 	c.Flags().IntVar(&parallelism, "parallelism", 32, "how many tasks may run at once")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the final table")
+	c.Flags().BoolVar(&noCache, "no-cache", false, "run tasks with cache: true even when a cached result matches (their results replace it)")
 	return c
 }
 
@@ -188,9 +198,20 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		if ti.Output != nil {
 			out = oneLine(string(ti.Output), 40)
 		}
-		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), out, oneLine(ti.Error, 60)})
+		state := paint(color, ti.State.String())
+		if ti.CachedFrom != "" {
+			state += " (cached)"
+		}
+		rows = append(rows, []string{taskLabel(ti), state, fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), shortKey(ti.CacheKey), out, oneLine(ti.Error, 60)})
 	}
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "OUTPUT", "ERROR"}, rows)
+	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
+	sep := "\n"
+	for _, ti := range tis {
+		if ti.CachedFrom != "" {
+			fmt.Fprintf(a.out, "%s%s: cached, key %s, result of %s\n", sep, taskLabel(ti), ti.CacheKey, ti.CachedFrom)
+			sep = ""
+		}
+	}
 	fmt.Fprintf(a.out, "\nrun %s of %s: %s in %s\n", run.RunID, run.DAGID, paint(color, string(run.State)), fmtDur(run.StartedAt, run.EndedAt))
 	if run.State == store.RunSuccess {
 		return nil
@@ -311,6 +332,10 @@ func (p *printer) event(ev engine.Event) {
 	case store.TIRunning:
 		fmt.Fprintf(p.w, "%s  ▶ %-28s %s (try %d)\n", ts, id, state, ev.TryNumber)
 	case store.TISuccess:
+		if ev.CachedFrom != "" {
+			fmt.Fprintf(p.w, "%s  ✓ %-28s %s (cached, key %s, from %s)\n", ts, id, state, shortKey(ev.CacheKey), ev.CachedFrom)
+			return
+		}
 		fmt.Fprintf(p.w, "%s  ✓ %-28s %s in %s\n", ts, id, state, roundDur(ev.Duration))
 	case store.TIUpForRetry:
 		fmt.Fprintf(p.w, "%s  ↻ %-28s %s: try %d failed: %s; next try in %s\n", ts, id, state, ev.TryNumber, oneLine(ev.Err, 80), roundDur(time.Until(ev.NextTryAt)))
@@ -326,3 +351,15 @@ func (p *printer) event(ev engine.Event) {
 }
 
 func (p *printer) flush() {}
+
+// shortKey abbreviates a cache key for tables and progress lines ("sha256:" and 12 hex
+// digits); "-" for none. `weir cache list` and the log show it whole.
+func shortKey(k string) string {
+	if k == "" {
+		return "-"
+	}
+	if len(k) > len("sha256:")+12 {
+		return k[:len("sha256:")+12]
+	}
+	return k
+}

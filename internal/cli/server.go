@@ -37,6 +37,7 @@ func (a *app) serverCmd() *cobra.Command {
 	var allowedHosts, trustedOrigins []string
 	var parallelism int
 	var grace time.Duration
+	var noCache bool
 	c := &cobra.Command{
 		Use:   "server",
 		Short: "Run the scheduler, the executor and the HTTP API in one process",
@@ -65,6 +66,7 @@ nothing: the next start resumes every run.`,
 			cfg := a.nodeConfig(st, node.ModeServer)
 			cfg.Addr, cfg.Parallelism, cfg.Logger, cfg.GracePeriod = addr, parallelism, log, grace
 			cfg.AllowedHosts, cfg.TrustedOrigins = allowedHosts, trustedOrigins
+			cfg.NoCache = noCache
 			srv, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -81,6 +83,7 @@ nothing: the next start resumes every run.`,
 	}
 	c.Flags().StringVar(&addr, "addr", envOr("WEIR_ADDR", "127.0.0.1:8080"), "HTTP listen address ($WEIR_ADDR)")
 	c.Flags().IntVar(&parallelism, "parallelism", 32, "how many tasks may run at once")
+	c.Flags().BoolVar(&noCache, "no-cache", false, "run tasks with cache: true even when a cached result matches (their results replace it)")
 	c.Flags().StringSliceVar(&allowedHosts, "allowed-hosts", envList("WEIR_ALLOWED_HOSTS"),
 		"host names this server answers to besides localhost, 127.0.0.1, ::1 and the --addr host ($WEIR_ALLOWED_HOSTS, comma-separated); refuses others (DNS rebinding)")
 	c.Flags().StringSliceVar(&trustedOrigins, "trusted-origins", envList("WEIR_TRUSTED_ORIGINS"),

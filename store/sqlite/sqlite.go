@@ -115,6 +115,8 @@ type Store struct {
 	// upsertTIs and upsertTries upsert rowsPerStmt rows in one statement.
 	upsertTIs, upsertTries, insertTIs *sql.Stmt
 	upsertPool, deletePool            *sql.Stmt
+	// upsertCache writes the cache entries of a batch (Apply).
+	upsertCache *sql.Stmt
 
 	// Read statements, prepared on r; each read connection prepares them on first use.
 	getRun, getTI, listTries, getPool, listPools *sql.Stmt
@@ -126,6 +128,7 @@ type Store struct {
 	upsertImportError, deleteImportError, listImportErrors   lazyStmt
 	upsertDataset, insertEvent, queueEvent, dequeueEvents    lazyStmt
 	listDatasets, listQueued, listAllQueued                  lazyStmt
+	getCache, listCache, deleteCache                         lazyStmt
 
 	// The variants of the list queries, prepared on first use (most are never used).
 	listRuns   [8]lazyStmt  // indexed by runFilter.index
@@ -289,6 +292,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	prep(s.w, &s.upsertTries, multiRow(query("UpsertTry"), rowsPerStmt))
 	prep(s.w, &s.upsertPool, query("UpsertPool"))
 	prep(s.w, &s.deletePool, query("DeletePool"))
+	prep(s.w, &s.upsertCache, query("UpsertCacheEntry"))
 	prep(s.r, &s.getRun, query("GetRun"))
 	prep(s.r, &s.getTI, query("GetTI"))
 	prep(s.r, &s.listTries, query("ListTries"))

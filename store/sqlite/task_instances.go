@@ -19,7 +19,7 @@ func appendTIArgs(dst []any, ti *store.TaskInstance) []any {
 		int64(ti.TryNumber), int64(ti.MaxTries), ti.Pool, int64(ti.PoolSlots), int64(ti.PriorityWeight),
 		timeArg(ti.QueuedAt), timeArg(ti.StartedAt), timeArg(ti.EndedAt), timeArg(ti.NextTryAt),
 		ti.Hostname, int64(ti.PID), jsonArg(ti.Output), ti.Error,
-		jsonArg(ti.Args), ti.RenderedMapIndex,
+		jsonArg(ti.Args), ti.RenderedMapIndex, ti.CacheKey, ti.CachedFrom,
 	)
 }
 
@@ -28,7 +28,7 @@ func scanTI(sc scanner, ti *store.TaskInstance) error {
 		intCol{&ti.TryNumber}, intCol{&ti.MaxTries}, &ti.Pool, intCol{&ti.PoolSlots}, intCol{&ti.PriorityWeight},
 		timeCol{&ti.QueuedAt}, timeCol{&ti.StartedAt}, timeCol{&ti.EndedAt}, timeCol{&ti.NextTryAt},
 		&ti.Hostname, intCol{&ti.PID}, jsonCol{&ti.Output}, &ti.Error,
-		jsonCol{&ti.Args}, &ti.RenderedMapIndex)
+		jsonCol{&ti.Args}, &ti.RenderedMapIndex, &ti.CacheKey, &ti.CachedFrom)
 }
 
 // appendTryArgs appends the columns of t, in the order of the try queries, to dst.
@@ -223,6 +223,11 @@ func validateBatch(b *store.Batch) error {
 			return err
 		}
 	}
+	for _, c := range b.CacheEntries {
+		if err := validateCacheEntry(c); err != nil {
+			return err
+		}
+	}
 	for _, t := range b.Tries {
 		if t == nil {
 			return errors.New("sqlite: nil task try")
@@ -242,7 +247,7 @@ func (s *Store) applyTx(w *writer, gs *guardSet, b *store.Batch, es eventStmts, 
 			return err
 		}
 	}
-	args := make([]any, 0, 20) // reused by every row; a task instance has 20 columns
+	args := make([]any, 0, 22) // reused by every row; a task instance has 22 columns
 	if len(b.DeleteTIs) > 0 {
 		st := w.stmt(s.deleteTI)
 		for _, k := range b.DeleteTIs {
@@ -303,6 +308,11 @@ func (s *Store) applyTx(w *writer, gs *guardSet, b *store.Batch, es eventStmts, 
 				}
 				return fmt.Errorf("try %d of %s: %w", t.TryNumber, key, err)
 			}
+		}
+	}
+	if len(b.CacheEntries) > 0 {
+		if err := s.writeCacheTx(w, s.upsertCache, b.CacheEntries, args); err != nil {
+			return err
 		}
 	}
 	if len(b.DatasetEvents) > 0 {

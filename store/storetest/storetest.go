@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InvalidIDs", testInvalidIDs},
 		{"Leases", testLeases},
 		{"LeaseRaces", testLeaseRaces},
+		{"Cache", testCache},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -137,6 +138,8 @@ func fullTI(dagID, runID, taskID string, mapIndex int) *store.TaskInstance {
 		Error:            "exit status 1: \"quoted\"\nsecond line ✓",
 		Args:             json.RawMessage(`{"partial": {"retries": 2}, "item": {"file": "a.csv", "n": 1.5}}`),
 		RenderedMapIndex: "file=a.csv ✓",
+		CacheKey:         "sha256:0f1e2d3c",
+		CachedFrom:       dagID + "/earlier-run/" + taskID,
 	}
 }
 

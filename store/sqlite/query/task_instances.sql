@@ -5,15 +5,15 @@
 INSERT INTO task_instances (
     dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
     priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
-    args, rendered_map_index
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    args, rendered_map_index, cache_key, cached_from
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: UpsertTI
 INSERT INTO task_instances (
     dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
     priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
-    args, rendered_map_index
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    args, rendered_map_index, cache_key, cached_from
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET
     state              = excluded.state,
     try_number         = excluded.try_number,
@@ -30,7 +30,9 @@ ON CONFLICT (dag_id, run_id, task_id, map_index) DO UPDATE SET
     output             = excluded.output,
     error              = excluded.error,
     args               = excluded.args,
-    rendered_map_index = excluded.rendered_map_index;
+    rendered_map_index = excluded.rendered_map_index,
+    cache_key          = excluded.cache_key,
+    cached_from        = excluded.cached_from;
 
 -- name: DeleteTI
 -- Deletes one task instance; its tries go with it (ON DELETE CASCADE, served by the prefix
@@ -41,7 +43,7 @@ WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?;
 -- name: GetTI
 SELECT dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
        priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
-       args, rendered_map_index
+       args, rendered_map_index, cache_key, cached_from
 FROM task_instances
 WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?;
 
@@ -49,7 +51,7 @@ WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ?;
 -- A text/template: the filters present select the variant used.
 SELECT dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
        priority_weight, queued_at, started_at, ended_at, next_try_at, hostname, pid, output, error,
-       args, rendered_map_index
+       args, rendered_map_index, cache_key, cached_from
 FROM task_instances
 WHERE true
 {{- if .DAGID}} AND dag_id = :dag_id{{end}}
