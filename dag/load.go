@@ -65,6 +65,7 @@ func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, err
 	if r == nil {
 		return nil, errs.capped(maxErrors).err()
 	}
+	implyUpstreams(r.dag, opts.kinds())
 	v := newValidator(r.dag, opts, r.locate, r.skipSpec)
 	v.skipID = r.skipID
 	v.run()
