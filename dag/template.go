@@ -371,7 +371,7 @@ func (v *validator) outputRef(t *Task, props []string) string {
 			case !anc[id]:
 				return fmt.Sprintf("outputs.%s is not upstream of task %s; add %q to upstream", id, t.ID, id)
 			}
-			return ""
+			return v.listOutput(t, id, props[k:])
 		}
 		g := v.groups[id]
 		if g == nil {
