@@ -576,8 +576,33 @@ func TestBranchChoices(t *testing.T) {
 	wantStates(t, tis, map[string]store.TIState{"x": store.TISkipped, "g.a": store.TISuccess, "g.b": store.TISuccess})
 	_, tis = e.run(mk("br_bad", `"nope"`), engine.TriggerOptions{})
 	wantStates(t, tis, map[string]store.TIState{"pick": store.TIFailed, "x": store.TIUpstreamFailed})
-	if !strings.Contains(tis["pick"].Error, `branch chose "nope", which is not a direct downstream of pick; choose among: g, g.a, g.b, x, y`) {
+	if !strings.Contains(tis["pick"].Error, `branch chose "nope", which is not a task or group of DAG br_bad; the direct downstreams of pick are: g, g.a, g.b, x, y`) {
 		t.Errorf("error %q", tis["pick"].Error)
+	}
+}
+
+// Airflow's SkipMixin.skip_all_except (airflow/models/skipmixin.py; task-sdk
+// airflow/sdk/bases/skipmixin.py in Airflow 3) fails only for ids that are not in the DAG
+// ("'branch_task_ids' must contain only valid task_ids"); a chosen task that is not a
+// direct downstream is followed: every direct downstream not downstream of a chosen task
+// is skipped, and the branch succeeds.
+func TestBranchChoosesTaskBeyondDirectDownstream(t *testing.T) {
+	t.Parallel()
+	e, _, _ := flowEnv(t)
+	d := &dag.DAG{ID: "br_far", Tasks: []*dag.Task{
+		{ID: "pick", Kind: dag.KindBranch, Branch: &dag.BranchSpec{Expr: `["c", "g"]`}},
+		do("c", "success"),
+		do("a", "success", "pick"),
+		do("b", "success", "pick", "c"), // downstream of the chosen c: followed
+		do("g.x", "success"),            // a group that is not downstream of pick
+		do("far", "success", "a"),
+	}, Groups: []*dag.Group{{ID: "g", Tasks: []string{"g.x"}}}}
+	d.Tasks[4].Group = "g"
+	run, tis := e.run(d, engine.TriggerOptions{})
+	wantStates(t, tis, map[string]store.TIState{"pick": store.TISuccess, "c": store.TISuccess, "a": store.TISkipped,
+		"b": store.TISuccess, "g.x": store.TISuccess, "far": store.TISkipped})
+	if run.State != store.RunSuccess {
+		t.Errorf("run %s", run.State)
 	}
 }
 
