@@ -204,7 +204,7 @@ func yamlError(path string, err error) *Error {
 var (
 	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
 		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups",
-		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "sla", "on_sla_miss"}
+		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "assets", "sla", "on_sla_miss"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
 		"on_success", "output_limit", "sla", "on_sla_miss", "track"}
@@ -232,6 +232,9 @@ type rawDAG struct {
 	skipSpec map[string]bool // tasks whose kind or action already had an error
 	skipID   bool            // the DAG ID already had an error
 	hints    *hinter         // did-you-mean for upstream names (hints.go)
+	// assetField is the field that gave the DAG's dataset condition (datasets, assets or
+	// schedule), to refuse a second one.
+	assetField string
 }
 
 type rawTask struct {
@@ -289,7 +292,7 @@ func (r *rawDAG) decode() {
 		case "description":
 			d.Description, _ = s.str(e.valNode, e.key, false)
 		case "schedule":
-			d.Schedule, _ = s.str(e.valNode, e.key, false)
+			r.schedule(e)
 		case "tags":
 			d.Tags, _ = s.strList(e.valNode, e.key, true, true)
 		case "params":
@@ -317,8 +320,8 @@ func (r *rawDAG) decode() {
 			d.Catchup, _ = s.boolean(e.valNode, e.key)
 		case "max_active_runs":
 			d.MaxActiveRuns, _ = s.integer(e.valNode, e.key)
-		case "datasets":
-			d.Datasets = s.datasetCondition(e.valNode, e.key, 0)
+		case "datasets", "assets":
+			r.assets(e)
 		case "sla":
 			d.SLA, _ = s.duration(e.valNode, e.key)
 		case "on_sla_miss":
