@@ -191,6 +191,7 @@ func yamlError(path string, err error) *Error {
 	if errors.As(err, &te) {
 		e.Msg = "yaml: " + te.GetMessage()
 	}
+	e.Msg += ": " + yamlFix(e.Msg)
 	var tk interface{ GetToken() *token.Token }
 	if errors.As(err, &tk) {
 		if t := tk.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {

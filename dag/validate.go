@@ -104,7 +104,7 @@ func (v *validator) run() {
 			if errors.As(err, &se) && se.Field != "" {
 				field = se.Field
 			}
-			v.add("", "", field, -1, "%v", err)
+			v.add("", "", field, -1, "%s", presetHint(d.Schedule, err.Error()))
 		}
 	}
 	if d.MaxActiveRuns < 0 {
