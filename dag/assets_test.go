@@ -28,7 +28,13 @@ func TestAirflow3AssetsVocabulary(t *testing.T) {
 			t.Errorf("%q: condition %s, want %s", src, got, want)
 		}
 	}
-	_, err := load(t, "datasets: [s3://a]\nschedule: [s3://b]\ntasks: [{id: a, command: [echo]}]\n")
+	// AssetAlias (sdk/definitions/asset/__init__.py) resolves at run time to the assets a
+	// task emitted events for through it; weir does not have that yet and says so.
+	_, err := load(t, "schedule: [{alias: example-alias}]\ntasks: [{id: a, command: [echo]}]\n")
+	if err == nil || !strings.Contains(err.Error(), "test.yaml:1:12: schedule[0]: asset aliases (Airflow's AssetAlias) are not supported yet") {
+		t.Errorf("alias: err = %v", err)
+	}
+	_, err = load(t, "datasets: [s3://a]\nschedule: [s3://b]\ntasks: [{id: a, command: [echo]}]\n")
 	if err == nil || !strings.Contains(err.Error(), "test.yaml:2:1: schedule: the DAG's assets are already given by datasets") {
 		t.Errorf("err = %v", err)
 	}

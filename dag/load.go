@@ -881,6 +881,10 @@ func (s *scope) datasetCondition(n ast.Node, field string, depth int) *DatasetCo
 		return c
 	case *ast.MappingNode:
 		es, _ := s.mapping(n, field)
+		if len(es) == 1 && es[0].key == "alias" {
+			s.errorf(n, field, "asset aliases (Airflow's AssetAlias) are not supported yet: name the asset URIs the alias stands for")
+			return nil
+		}
 		if len(es) != 1 || (es[0].key != "all" && es[0].key != "any") {
 			s.errorf(n, field, "want a URI, a list of URIs, or one of {all: [...]} and {any: [...]}")
 			return nil
