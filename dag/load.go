@@ -205,7 +205,7 @@ func yamlError(path string, err error) *Error {
 var (
 	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
 		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups",
-		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "assets", "sla", "on_sla_miss"}
+		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "assets", "sla", "on_sla_miss", "is_paused_upon_creation"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
 		"on_success", "output_limit", "sla", "on_sla_miss", "track"}
@@ -319,6 +319,10 @@ func (r *rawDAG) decode() {
 			d.EndDate = s.date(e.valNode, e.key)
 		case "catchup":
 			d.Catchup, _ = s.boolean(e.valNode, e.key)
+		case "is_paused_upon_creation":
+			if b, ok := s.boolean(e.valNode, e.key); ok {
+				d.PausedUponCreation = &b
+			}
 		case "max_active_runs":
 			d.MaxActiveRuns, _ = s.integer(e.valNode, e.key)
 		case "datasets", "assets":

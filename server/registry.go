@@ -150,7 +150,7 @@ func (r *Registry) Refresh(ctx context.Context) (bool, error) {
 				r.consumers[uri] = append(r.consumers[uri], d.ID)
 			}
 			if err := r.st.UpsertDAG(ctx, &store.DAGMeta{DAGID: d.ID, Source: d.Source, Hash: hashDAG(d),
-				Schedule: d.Schedule, IsActive: true, IsPaused: r.PausedAtCreation}); err != nil {
+				Schedule: d.Schedule, IsActive: true, IsPaused: r.pausedAtCreation(d)}); err != nil {
 				return changed, fmt.Errorf("record dag %s: %w", d.ID, err)
 			}
 		}
@@ -240,4 +240,13 @@ func (r *Registry) Errors() map[string]string {
 		}
 	}
 	return out
+}
+
+// pausedAtCreation is whether DAG d is recorded paused when first seen: its own
+// is_paused_upon_creation, else the server's setting.
+func (r *Registry) pausedAtCreation(d *dag.DAG) bool {
+	if d.PausedUponCreation != nil {
+		return *d.PausedUponCreation
+	}
+	return r.PausedAtCreation
 }
