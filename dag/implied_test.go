@@ -65,3 +65,18 @@ tasks:
 		t.Errorf("err = %v, want a cycle", err)
 	}
 }
+
+// A DAG built in Go gets the same implied upstreams when validated.
+func TestValidateImpliesUpstreams(t *testing.T) {
+	t.Parallel()
+	d := &DAG{ID: "go_dag", Tasks: []*Task{
+		{ID: "extract", Kind: KindCommand, Command: &CommandSpec{Argv: []string{"echo"}}},
+		{ID: "load", Kind: KindCommand, Command: &CommandSpec{Argv: []string{"echo", "{{ outputs.extract.rows }}"}}},
+	}}
+	if err := Validate(d, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Tasks[1].Upstream; !slices.Equal(got, []string{"extract"}) {
+		t.Errorf("upstream = %v, want [extract]", got)
+	}
+}
