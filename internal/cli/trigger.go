@@ -25,8 +25,9 @@ func (a *app) triggerCmd() *cobra.Command {
 		Short: "Queue a run of a DAG for the server and return (Airflow's dags trigger); weir run runs one in the foreground",
 		Long: `Create a run of the DAG and return at once, printing its run id. With --server (or
 $WEIR_SERVER) the server creates and runs it; without, the run is queued in the local store
-and the 'weir server' working on that store starts it (a paused DAG's manual runs still run,
-as in Airflow). Params are checked now: a bad value creates nothing.`,
+and the 'weir server' working on that store starts it. A paused DAG's triggered runs run too
+(Airflow keeps them queued until the DAG is unpaused). Params are checked now: a bad value
+creates nothing.`,
 		Example: `  weir dags trigger train_model --param epochs=20
   weir dags trigger train_model --conf '{"epochs": 20}' --server http://127.0.0.1:8080`,
 		Args: cobra.ExactArgs(1),
@@ -70,7 +71,7 @@ as in Airflow). Params are checked now: a bad value creates nothing.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "queued run %s of %s: the weir server on %s starts it (weir runs list --dag %s)\n", run.RunID, d.ID, a.home, d.ID)
+			fmt.Fprintf(a.out, "queued run %s of %s: the weir server working on %s starts it (weir runs list --dag %s)\n", run.RunID, d.ID, a.home, d.ID)
 			return nil
 		},
 	}
