@@ -5,6 +5,8 @@ import (
 	"iter"
 	"slices"
 	"strings"
+
+	"github.com/weirhq/weir/schedule"
 )
 
 // hintBudget bounds the work of the did-you-mean hints of one DAG: one unit per candidate
@@ -109,4 +111,51 @@ func listNames(names []string) string {
 		return strings.Join(names[:maxListed], ", ") + fmt.Sprintf(", … (%d more)", len(names)-maxListed)
 	}
 	return strings.Join(names, ", ")
+}
+
+// otherNames maps field names of Airflow (and of other schedulers' YAML) to weir's: an
+// unknown field with one of these names gets weir's name as its hint.
+var otherNames = map[string]string{
+	"bash_command":        "script",
+	"depends_on":          "upstream",
+	"dependencies":        "upstream",
+	"needs":               "upstream",
+	"upstream_task_ids":   "upstream",
+	"task_id":             "id",
+	"python_callable":     "go",
+	"op_kwargs":           "args",
+	"execution_timeout":   "timeout",
+	"dagrun_timeout":      "run_timeout",
+	"default_args":        "defaults",
+	"schedule_interval":   "schedule",
+	"timetable":           "schedule",
+	"cwd":                 "dir",
+	"doc_md":              "description",
+	"on_failure_callback": "on_failure",
+	"on_success_callback": "on_success",
+	"on_retry_callback":   "on_retry",
+	"sla_miss_callback":   "on_sla_miss",
+	"max_active_tis":      "max_active_tis_per_dag",
+	"concurrency":         "max_active_tasks",
+	"schedule_on":         "datasets",
+}
+
+// otherNameHint returns the hint for a field written with another tool's name, when weir's
+// name for it is one of allowed, else "".
+func otherNameHint(name string, allowed []string) string {
+	w, ok := otherNames[name]
+	if !ok || !slices.Contains(allowed, w) {
+		return ""
+	}
+	return fmt.Sprintf(": weir calls it %q (see docs/dag-yaml.md)", w)
+}
+
+// presetHint adds a did-you-mean to the error msg of an unknown schedule preset ("@dialy").
+func presetHint(sched, msg string) string {
+	const unknown = "unknown preset;"
+	if !strings.HasPrefix(sched, "@") || !strings.Contains(msg, unknown) {
+		return msg
+	}
+	hint := DidYouMean(strings.ToLower(strings.TrimSpace(sched)), schedule.Presets())
+	return strings.Replace(msg, unknown, "unknown preset"+hint+";", 1)
 }

@@ -65,6 +65,7 @@ func loadBytes(path string, src []byte, opts LoadOptions, lim limits) (*DAG, err
 	if r == nil {
 		return nil, errs.capped(maxErrors).err()
 	}
+	implyUpstreams(r.dag, opts.kinds())
 	v := newValidator(r.dag, opts, r.locate, r.skipSpec)
 	v.skipID = r.skipID
 	v.run()
@@ -190,6 +191,7 @@ func yamlError(path string, err error) *Error {
 	if errors.As(err, &te) {
 		e.Msg = "yaml: " + te.GetMessage()
 	}
+	e.Msg += ": " + yamlFix(e.Msg)
 	var tk interface{ GetToken() *token.Token }
 	if errors.As(err, &tk) {
 		if t := tk.GetToken(); t != nil && t.Position != nil && t.Position.Line > 0 {
@@ -203,7 +205,7 @@ func yamlError(path string, err error) *Error {
 var (
 	dagFields = []string{"dag_id", "description", "schedule", "tags", "params", "defaults",
 		"run_timeout", "max_active_tasks", "max_map_length", "on_failure", "on_success", "tasks", "groups",
-		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "sla", "on_sla_miss"}
+		"timezone", "start_date", "end_date", "catchup", "max_active_runs", "datasets", "assets", "sla", "on_sla_miss", "is_paused_upon_creation"}
 	optionFields = []string{"retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
 		"timeout", "pool", "pool_slots", "priority_weight", "weight_rule", "on_failure", "on_retry",
 		"on_success", "output_limit", "sla", "on_sla_miss", "track", "cache"}
@@ -231,6 +233,9 @@ type rawDAG struct {
 	skipSpec map[string]bool // tasks whose kind or action already had an error
 	skipID   bool            // the DAG ID already had an error
 	hints    *hinter         // did-you-mean for upstream names (hints.go)
+	// assetField is the field that gave the DAG's dataset condition (datasets, assets or
+	// schedule), to refuse a second one.
+	assetField string
 }
 
 type rawTask struct {
@@ -288,7 +293,7 @@ func (r *rawDAG) decode() {
 		case "description":
 			d.Description, _ = s.str(e.valNode, e.key, false)
 		case "schedule":
-			d.Schedule, _ = s.str(e.valNode, e.key, false)
+			r.schedule(e)
 		case "tags":
 			d.Tags, _ = s.strList(e.valNode, e.key, true, true)
 		case "params":
@@ -314,10 +319,14 @@ func (r *rawDAG) decode() {
 			d.EndDate = s.date(e.valNode, e.key)
 		case "catchup":
 			d.Catchup, _ = s.boolean(e.valNode, e.key)
+		case "is_paused_upon_creation":
+			if b, ok := s.boolean(e.valNode, e.key); ok {
+				d.PausedUponCreation = &b
+			}
 		case "max_active_runs":
 			d.MaxActiveRuns, _ = s.integer(e.valNode, e.key)
-		case "datasets":
-			d.Datasets = s.datasetCondition(e.valNode, e.key, 0)
+		case "datasets", "assets":
+			r.assets(e)
 		case "sla":
 			d.SLA, _ = s.duration(e.valNode, e.key)
 		case "on_sla_miss":
@@ -880,6 +889,10 @@ func (s *scope) datasetCondition(n ast.Node, field string, depth int) *DatasetCo
 		return c
 	case *ast.MappingNode:
 		es, _ := s.mapping(n, field)
+		if len(es) == 1 && es[0].key == "alias" {
+			s.errorf(n, field, "asset aliases (Airflow's AssetAlias) are not supported yet: name the asset URIs the alias stands for")
+			return nil
+		}
 		if len(es) != 1 || (es[0].key != "all" && es[0].key != "any") {
 			s.errorf(n, field, "want a URI, a list of URIs, or one of {all: [...]} and {any: [...]}")
 			return nil

@@ -24,6 +24,9 @@ type DAG struct {
 	// Catchup creates a run for every interval since StartDate (default false: only the
 	// latest complete interval, Airflow 3's default).
 	Catchup bool `json:"catchup,omitempty"`
+	// PausedUponCreation, when set, says whether the DAG is recorded paused when a server
+	// first sees it, overriding the server's setting (Airflow's is_paused_upon_creation).
+	PausedUponCreation *bool `json:"is_paused_upon_creation,omitempty"`
 	// MaxActiveRuns caps the queued and running runs of the DAG the scheduler creates
 	// (default 16, Airflow's).
 	MaxActiveRuns int `json:"max_active_runs,omitempty"`

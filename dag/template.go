@@ -3,6 +3,7 @@ package dag
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -73,16 +74,59 @@ type templateError struct {
 
 func (e *templateError) Error() string { return e.msg }
 
-// isTemplate reports whether s has a "{{" and so is evaluated as a template.
-func isTemplate(s string) bool { return strings.Contains(s, "{{") }
+// isTemplate reports whether s has a "{{" or a "{% raw %}" and so is evaluated as a template.
+func isTemplate(s string) bool { return strings.Contains(s, "{{") || rawOpen.MatchString(s) }
 
-// parseTemplate splits s into literal text and "{{ expr }}" expressions. A "}}" inside a
+// rawOpen and rawClose are Jinja's {% raw %} and {% endraw %} (also {%- raw -%}): the text
+// between them is literal, "{{" included, as in Airflow's templates.
+var (
+	rawOpen  = regexp.MustCompile(`\{%-?\s*raw\s*-?%\}`)
+	rawClose = regexp.MustCompile(`\{%-?\s*endraw\s*-?%\}`)
+)
+
+// rawBlock finds the first {% raw %} of s at or after from, before limit: it returns the
+// offsets of the tag's start, of the literal text's start and end, and of the end of the
+// closing tag; ok is false when there is none, err set when it is not closed.
+func rawBlock(s string, from, limit int) (start, textStart, textEnd, end int, ok bool, err *templateError) {
+	loc := rawOpen.FindStringIndex(s[from:])
+	if loc == nil || from+loc[0] >= limit {
+		return 0, 0, 0, 0, false, nil
+	}
+	start, textStart = from+loc[0], from+loc[1]
+	c := rawClose.FindStringIndex(s[textStart:])
+	if c == nil {
+		return 0, 0, 0, 0, false, &templateError{off: start, msg: `unclosed "{% raw %}": end the literal text with "{% endraw %}"`}
+	}
+	return start, textStart, textStart + c[0], textStart + c[1], true, nil
+}
+
+// literalHint ends an unknown-variable error: the "{{" may have been meant literally.
+const literalHint = `; for a literal "{{" (a Python f-string), write {% raw %}{{x}}{% endraw %} or {{ "{{" }}`
+
+// parseTemplate splits s into literal text ({% raw %}…{% endraw %} included, without its
+// tags) and "{{ expr }}" expressions. A "}}" inside a
 // quoted string or closing a map literal of the expression does not end it.
 func parseTemplate(s string) ([]segment, *templateError) {
 	var segs []segment
 	i := 0
 	for i < len(s) {
 		j := strings.Index(s[i:], "{{")
+		limit := len(s)
+		if j >= 0 {
+			limit = i + j
+		}
+		if start, ts, te, end, ok, err := rawBlock(s, i, limit); err != nil {
+			return nil, err
+		} else if ok {
+			if start > i {
+				segs = append(segs, segment{text: s[i:start], off: i})
+			}
+			if te > ts {
+				segs = append(segs, segment{text: s[ts:te], off: ts})
+			}
+			i = end
+			continue
+		}
 		if j < 0 {
 			segs = append(segs, segment{text: s[i:], off: i})
 			break
@@ -301,8 +345,8 @@ func (v *validator) references(t *Task, root ast.Node) []problem {
 		if c.locals[name] || name == "$env" || slices.Contains(TemplateVars, name) {
 			continue
 		}
-		out = append(out, problem{id.Location().From, fmt.Sprintf("unknown variable %q%s; valid: %s",
-			name, DidYouMean(name, TemplateVars), strings.Join(TemplateVars, ", "))})
+		out = append(out, problem{id.Location().From, fmt.Sprintf("unknown variable %q%s; valid: %s%s",
+			name, DidYouMean(name, TemplateVars), strings.Join(TemplateVars, ", "), literalHint)})
 	}
 	for _, m := range c.members {
 		if c.inner[m] {
@@ -371,7 +415,7 @@ func (v *validator) outputRef(t *Task, props []string) string {
 			case !anc[id]:
 				return fmt.Sprintf("outputs.%s is not upstream of task %s; add %q to upstream", id, t.ID, id)
 			}
-			return ""
+			return v.listOutput(t, id, props[k:])
 		}
 		g := v.groups[id]
 		if g == nil {

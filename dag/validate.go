@@ -20,12 +20,17 @@ import (
 // (direct or transitive) of the task. Group references in Task.Upstream must have been
 // expanded (ExpandGroups). Templates compiled here are cached for rendering.
 //
+// First, as LoadFile does, a task whose templates read outputs.X gets X as an upstream
+// when X is not upstream of it yet (Airflow's XComArg dependencies): Validate adds it to
+// Task.Upstream.
+//
 // Errors point at Task.Pos when the DAG was loaded from YAML; LoadFile's own errors are
 // finer (the exact field), since it keeps the YAML nodes.
 func Validate(d *DAG, opts LoadOptions) error {
 	if d == nil {
 		return List{{Msg: "nil DAG"}}
 	}
+	implyUpstreams(d, opts.kinds())
 	v := newValidator(d, opts, nil, nil)
 	v.run()
 	return v.errs.err()
@@ -104,7 +109,7 @@ func (v *validator) run() {
 			if errors.As(err, &se) && se.Field != "" {
 				field = se.Field
 			}
-			v.add("", "", field, -1, "%v", err)
+			v.add("", "", field, -1, "%s", presetHint(d.Schedule, err.Error()))
 		}
 	}
 	if d.MaxActiveRuns < 0 {

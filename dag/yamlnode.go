@@ -524,6 +524,10 @@ func (s *scope) valueDepth(n ast.Node, field string, depth int) (any, bool) {
 
 // unknownField reports a key that the item does not have.
 func (s *scope) unknownField(e entry, field string, allowed []string) {
+	if hint := otherNameHint(e.key, allowed); hint != "" {
+		s.errorf(e.keyNode, field, "unknown field %q%s", e.key, hint)
+		return
+	}
 	if hint := DidYouMean(e.key, allowed); hint != "" {
 		s.errorf(e.keyNode, field, "unknown field %q%s", e.key, hint)
 		return

@@ -39,6 +39,9 @@ type TriggerOptions struct {
 	// create it in one transaction with its own bookkeeping (SetLastScheduled,
 	// TriggerFromQueue). It must have CreateRun's semantics.
 	Create func(ctx context.Context, run *store.DAGRun, tis []*store.TaskInstance) error
+	// Queue only creates the run, queued, without starting it: a server on the same store
+	// starts it (Airflow's `dags trigger`, which leaves the run to the scheduler).
+	Queue bool
 }
 
 // ErrRunOwned is returned when a run is being executed by another live process.
@@ -139,6 +142,9 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 			return nil, fmt.Errorf("run %q of dag %s already exists: choose another run id: %w", run.RunID, d.ID, store.ErrAlreadyExists)
 		}
 		return nil, fmt.Errorf("create run: %w", err)
+	}
+	if o.Queue {
+		return run, nil
 	}
 	// A new run is free: its lease is taken at once (epoch 1), unless another engine that
 	// lists queued runs took it first.

@@ -149,7 +149,15 @@ func (e *Engine) branchPlan(rs *runState, n *node, ids []string) (*skipPlan, err
 			}
 		}
 		if !matched {
-			return nil, fmt.Errorf("branch chose %q, which is not a direct downstream of %s; choose among: %s", id, n.task.ID, strings.Join(names, ", "))
+			// A task or group of the DAG that is not a direct downstream is followed too:
+			// Airflow's skip_all_except fails only for ids that are not in the DAG.
+			others := nodesOf(rs, id)
+			if len(others) == 0 {
+				return nil, fmt.Errorf("branch chose %q, which is not a task or group of DAG %s; the direct downstreams of %s are: %s", id, rs.key.dagID, n.task.ID, strings.Join(names, ", "))
+			}
+			for _, x := range others {
+				keep[x] = true
+			}
 		}
 	}
 	for k := range keep {
@@ -164,6 +172,20 @@ func (e *Engine) branchPlan(rs *runState, n *node, ids []string) (*skipPlan, err
 		}
 	}
 	return p, nil
+}
+
+// nodesOf returns the node of task id in the run, or the nodes of every task of group id.
+func nodesOf(rs *runState, id string) []*node {
+	if x := rs.nodes[id]; x != nil {
+		return []*node{x}
+	}
+	var out []*node
+	for tid, x := range rs.nodes {
+		if strings.HasPrefix(tid, id+".") {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func chosen(ids []string) string {

@@ -302,6 +302,9 @@ func (e *Engine) replaceAt(rs *runState, n *node, old *store.TaskInstance, items
 // checkMapLength fails a task whose output a downstream mapped task or group expands
 // over, when the output has more items than max_map_length (Airflow fails the upstream).
 func (e *Engine) checkMapLength(rs *runState, n *node, out json.RawMessage) error {
+	if err := e.checkMappable(rs, n, out); err != nil {
+		return err
+	}
 	if len(out) == 0 || (out[0] != '[' && out[0] != '{') {
 		return nil
 	}

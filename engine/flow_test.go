@@ -347,9 +347,12 @@ func TestMapOverUpstreamOutputNullsDropZipConcat(t *testing.T) {
 	}
 }
 
-// dynamic-task-mapping.rst: zero-length input → the mapped task is skipped; an input that is
-// not a list or map fails the mapped task saying what it got; more than max_map_length
-// items fails the upstream task.
+// dynamic-task-mapping.rst: zero-length input → the mapped task is skipped; more than
+// max_map_length items fails the upstream task. An output that is not a list or map fails
+// the producer, as task-sdk task_runner.py _push_xcom_if_needed does
+// (UnmappableXComTypePushed; XComForMappingNotPushed for none), and the mapped task becomes
+// upstream_failed; when the expansion reads several outputs (zip), the mapped task fails,
+// saying what it got.
 func TestMapEdgeCases(t *testing.T) {
 	t.Parallel()
 	e, _, _ := flowEnv(t)
@@ -359,14 +362,34 @@ func TestMapEdgeCases(t *testing.T) {
 	str := goTask("str", "do", map[string]any{"out": "abc"})
 	bad := goTask("bad", "echo", nil, "str")
 	bad.Expand = map[string]any{"x": "{{ outputs.str }}"}
+	obj := goTask("obj", "do", map[string]any{"out": map[string]any{"n": 3.0}})
+	field := goTask("field", "echo", nil, "obj")
+	field.Expand = map[string]any{"x": "{{ outputs.obj.n }}"}
+	none := goTask("none", "do", map[string]any{"out": nil})
+	afterNone := goTask("after_none", "echo", nil, "none")
+	afterNone.ExpandKwargs = "{{ outputs.none }}"
+	two := goTask("two", "do", map[string]any{"out": 7.0})
+	list := goTask("list", "do", map[string]any{"out": []any{1.0}})
+	zipped := goTask("zipped", "echo", nil, "two", "list")
+	zipped.Expand = map[string]any{"x": "{{ zip(outputs.two, outputs.list) }}"}
 	long := goTask("long", "do", map[string]any{"out": []any{1.0, 2.0, 3.0, 4.0}})
 	overflow := goTask("overflow", "echo", nil, "long")
 	overflow.Expand = map[string]any{"x": "{{ outputs.long }}"}
-	d := &dag.DAG{ID: "map4", MaxMapLength: 3, Tasks: []*dag.Task{empty, after, str, bad, long, overflow}}
+	d := &dag.DAG{ID: "map4", MaxMapLength: 3, Tasks: []*dag.Task{empty, after, str, bad, obj, field, none, afterNone, two, list, zipped, long, overflow}}
 	_, tis := e.run(d, engine.TriggerOptions{})
-	wantStates(t, tis, map[string]store.TIState{"empty": store.TISkipped, "after_empty": store.TISkipped, "bad": store.TIFailed, "long": store.TIFailed, "overflow": store.TIUpstreamFailed})
-	if !strings.Contains(tis["bad"].Error, `cannot map over a string "abc"`) {
-		t.Errorf("bad error %q", tis["bad"].Error)
+	wantStates(t, tis, map[string]store.TIState{"empty": store.TISkipped, "after_empty": store.TISkipped,
+		"str": store.TIFailed, "bad": store.TIUpstreamFailed, "obj": store.TIFailed, "field": store.TIUpstreamFailed,
+		"none": store.TIFailed, "after_none": store.TIUpstreamFailed, "two": store.TISuccess, "zipped": store.TIFailed,
+		"long": store.TIFailed, "overflow": store.TIUpstreamFailed})
+	for id, want := range map[string]string{
+		"str":    `UnmappableXComTypePushed: task bad maps over {{ outputs.str }} (expand.x), which is a string "abc"`,
+		"obj":    `UnmappableXComTypePushed: task field maps over {{ outputs.obj.n }} (expand.x), which is a number 3`,
+		"none":   `XComForMappingNotPushed: task after_none maps over {{ outputs.none }} (expand_kwargs), which is null`,
+		"zipped": `zip: argument 1 is float64, want a list`,
+	} {
+		if !strings.Contains(tis[id].Error, want) {
+			t.Errorf("%s error %q, want %q", id, tis[id].Error, want)
+		}
 	}
 	if !strings.Contains(tis["long"].Error, "more than max_map_length (3)") {
 		t.Errorf("long error %q", tis["long"].Error)
@@ -576,8 +599,33 @@ func TestBranchChoices(t *testing.T) {
 	wantStates(t, tis, map[string]store.TIState{"x": store.TISkipped, "g.a": store.TISuccess, "g.b": store.TISuccess})
 	_, tis = e.run(mk("br_bad", `"nope"`), engine.TriggerOptions{})
 	wantStates(t, tis, map[string]store.TIState{"pick": store.TIFailed, "x": store.TIUpstreamFailed})
-	if !strings.Contains(tis["pick"].Error, `branch chose "nope", which is not a direct downstream of pick; choose among: g, g.a, g.b, x, y`) {
+	if !strings.Contains(tis["pick"].Error, `branch chose "nope", which is not a task or group of DAG br_bad; the direct downstreams of pick are: g, g.a, g.b, x, y`) {
 		t.Errorf("error %q", tis["pick"].Error)
+	}
+}
+
+// Airflow's SkipMixin.skip_all_except (airflow/models/skipmixin.py; task-sdk
+// airflow/sdk/bases/skipmixin.py in Airflow 3) fails only for ids that are not in the DAG
+// ("'branch_task_ids' must contain only valid task_ids"); a chosen task that is not a
+// direct downstream is followed: every direct downstream not downstream of a chosen task
+// is skipped, and the branch succeeds.
+func TestBranchChoosesTaskBeyondDirectDownstream(t *testing.T) {
+	t.Parallel()
+	e, _, _ := flowEnv(t)
+	d := &dag.DAG{ID: "br_far", Tasks: []*dag.Task{
+		{ID: "pick", Kind: dag.KindBranch, Branch: &dag.BranchSpec{Expr: `["c", "g"]`}},
+		do("c", "success"),
+		do("a", "success", "pick"),
+		do("b", "success", "pick", "c"), // downstream of the chosen c: followed
+		do("g.x", "success"),            // a group that is not downstream of pick
+		do("far", "success", "a"),
+	}, Groups: []*dag.Group{{ID: "g", Tasks: []string{"g.x"}}}}
+	d.Tasks[4].Group = "g"
+	run, tis := e.run(d, engine.TriggerOptions{})
+	wantStates(t, tis, map[string]store.TIState{"pick": store.TISuccess, "c": store.TISuccess, "a": store.TISkipped,
+		"b": store.TISuccess, "g.x": store.TISuccess, "far": store.TISkipped})
+	if run.State != store.RunSuccess {
+		t.Errorf("run %s", run.State)
 	}
 }
 

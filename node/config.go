@@ -60,6 +60,9 @@ type Config struct {
 	// DAGsDir is the folder of YAML DAG files. Empty means none (Go-defined DAGs only); a
 	// missing folder is not an error.
 	DAGsDir string
+	// DAGsPausedAtCreation records each DAG the node sees for the first time as paused
+	// (Airflow's core.dags_are_paused_at_creation); `weir server` sets it by default.
+	DAGsPausedAtCreation bool
 	// Funcs are the Go task functions registered through the SDK. Default: none.
 	Funcs *executor.Funcs
 	// ExtraKinds are task kinds beside the built-in ones (kinds.Builtin); a name that

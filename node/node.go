@@ -85,6 +85,7 @@ func New(cfg Config) (*Node, error) {
 		loadOpts.GoFuncs = cfg.Funcs.Has
 	}
 	n.registry = server.NewRegistry(cfg.DAGsDir, loadOpts, cfg.GoDAGs, cfg.Store, n.log)
+	n.registry.PausedAtCreation = cfg.DAGsPausedAtCreation
 
 	if cfg.Tracking != nil {
 		m, err := mlflowapi.New(mlflowapi.Config{Store: cfg.Tracking, Artifacts: art})

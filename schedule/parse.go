@@ -201,6 +201,9 @@ func loadLocation(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// Presets lists the schedule presets ("@daily", …), "@once" and "@continuous" first.
+func Presets() []string { return presetNames() }
+
 func presetNames() []string {
 	names := []string{"@once", "@continuous"}
 	for name := range presets {

@@ -22,6 +22,10 @@ import (
 // Registry holds the DAGs the server knows: those of the DAG folder, reloaded when files
 // change, and those defined in Go. It is safe for concurrent use.
 type Registry struct {
+	// PausedAtCreation records a DAG seen for the first time as paused (Airflow's
+	// core.dags_are_paused_at_creation); a DAG already in the store keeps its state.
+	PausedAtCreation bool
+
 	dir    string
 	opts   dag.LoadOptions
 	goDAGs []*dag.DAG
@@ -146,7 +150,7 @@ func (r *Registry) Refresh(ctx context.Context) (bool, error) {
 				r.consumers[uri] = append(r.consumers[uri], d.ID)
 			}
 			if err := r.st.UpsertDAG(ctx, &store.DAGMeta{DAGID: d.ID, Source: d.Source, Hash: hashDAG(d),
-				Schedule: d.Schedule, IsActive: true}); err != nil {
+				Schedule: d.Schedule, IsActive: true, IsPaused: r.pausedAtCreation(d)}); err != nil {
 				return changed, fmt.Errorf("record dag %s: %w", d.ID, err)
 			}
 		}
@@ -236,4 +240,13 @@ func (r *Registry) Errors() map[string]string {
 		}
 	}
 	return out
+}
+
+// pausedAtCreation is whether DAG d is recorded paused when first seen: its own
+// is_paused_upon_creation, else the server's setting.
+func (r *Registry) pausedAtCreation(d *dag.DAG) bool {
+	if d.PausedUponCreation != nil {
+		return *d.PausedUponCreation
+	}
+	return r.PausedAtCreation
 }

@@ -27,7 +27,8 @@ func startServer(t *testing.T, home, dags string, env []string) *exec.Cmd {
 func startServerAddr(t *testing.T, home, dags string, env []string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(weirBin, "server", "--addr", "127.0.0.1:0", "--dags", dags, "--grace-period", "2s", "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "WEIR_HOME="+home, "NO_COLOR=1"), env...)
+	// The tests schedule the example DAGs at once: unpaused at creation unless env says so.
+	cmd.Env = append(append(os.Environ(), "WEIR_HOME="+home, "NO_COLOR=1", "WEIR_DAGS_PAUSED_AT_CREATION=false"), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

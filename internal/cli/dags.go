@@ -132,7 +132,7 @@ with their YAML fields.`,
 		},
 	}
 	show.Flags().BoolVar(&dot, "dot", false, "print Graphviz dot instead of drawing")
-	c.AddCommand(list, validate, show, a.pauseCmd(true), a.pauseCmd(false))
+	c.AddCommand(list, validate, show, a.pauseCmd(true), a.pauseCmd(false), a.triggerCmd())
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func (a *app) serverCmd() *cobra.Command {
 	var parallelism int
 	var grace time.Duration
 	var noCache bool
+	pausedAtCreation, pausedErr := envBool("WEIR_DAGS_PAUSED_AT_CREATION", true)
 	c := &cobra.Command{
 		Use:   "server",
 		Short: "Run the scheduler, the executor and the HTTP API in one process",
@@ -54,6 +56,9 @@ nothing: the next start resumes every run.`,
 			if err := a.localOnly(cmd); err != nil {
 				return err
 			}
+			if pausedErr != nil && !cmd.Flags().Changed("dags-paused-at-creation") {
+				return pausedErr
+			}
 			log, err := newLogger(logFormat, logLevel, os.Stderr)
 			if err != nil {
 				return err
@@ -67,6 +72,7 @@ nothing: the next start resumes every run.`,
 			cfg.Addr, cfg.Parallelism, cfg.Logger, cfg.GracePeriod = addr, parallelism, log, grace
 			cfg.AllowedHosts, cfg.TrustedOrigins = allowedHosts, trustedOrigins
 			cfg.NoCache = noCache
+			cfg.DAGsPausedAtCreation = pausedAtCreation
 			srv, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -89,6 +95,8 @@ nothing: the next start resumes every run.`,
 	c.Flags().StringSliceVar(&trustedOrigins, "trusted-origins", envList("WEIR_TRUSTED_ORIGINS"),
 		"origins (scheme://host[:port]) allowed to send state-changing cross-origin requests ($WEIR_TRUSTED_ORIGINS)")
 	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
+	c.Flags().BoolVar(&pausedAtCreation, "dags-paused-at-creation", pausedAtCreation,
+		"record a DAG seen for the first time as paused, as Airflow's dags_are_paused_at_creation (default true, Airflow's); 'weir dags unpause DAG' schedules it ($WEIR_DAGS_PAUSED_AT_CREATION)")
 	c.Flags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	c.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return c
@@ -350,6 +358,19 @@ func (a *app) datasetsCmd() *cobra.Command {
 }
 
 // envList splits a comma-separated environment variable; nil when unset.
+// envBool reads a boolean environment variable (1, t, true, 0, f, false…), def when unset.
+func envBool(name string, def bool) (bool, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def, fmt.Errorf("$%s=%q: want true or false", name, v)
+	}
+	return b, nil
+}
+
 func envList(name string) []string {
 	v := os.Getenv(name)
 	if v == "" {
