@@ -109,6 +109,11 @@ func (e *Engine) Trigger(ctx context.Context, d *dag.DAG, o TriggerOptions) (*st
 	if run.DataIntervalStart.IsZero() {
 		run.DataIntervalStart, run.DataIntervalEnd = o.LogicalDate, o.LogicalDate
 	}
+	if !o.Queue {
+		// The run is this engine's from its creation: between the insert and the lease
+		// below, another engine's recovery sees a live owner and leaves it alone.
+		run.Owner = e.owner
+	}
 	tis := make([]*store.TaskInstance, 0, len(d.Tasks))
 	for _, t := range d.Tasks {
 		opts := Effective(d, t)
