@@ -312,9 +312,36 @@ func (a *API) decode(r *http.Request, dst any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return invalidParam("malformed JSON request body: %v", err)
+		return jsonError(err)
 	}
 	return nil
+}
+
+// jsonError turns a JSON decoding error into MLflow's INVALID_PARAMETER_VALUE, naming the
+// field when a value has the wrong type or range (a path such as metrics.timestamp for a
+// field of a list's element).
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return invalidParam("malformed JSON request body: %v", err)
+	}
+	want := "a " + te.Type.String()
+	switch te.Type.Kind() {
+	case reflect.Int64, reflect.Int:
+		want = "an integer from -9223372036854775808 to 9223372036854775807"
+	case reflect.Float64:
+		want = "a number (or \"NaN\", \"Infinity\", \"-Infinity\")"
+	case reflect.String:
+		want = "a string"
+		if te.Type == reflect.TypeFor[flexEnum]() {
+			want = "an enum value's name or number"
+		}
+	case reflect.Slice:
+		want = "a list"
+	case reflect.Bool:
+		want = "true or false"
+	}
+	return invalidParam("Invalid value %s for parameter '%s' supplied: want %s", te.Value, te.Field, want)
 }
 
 // decodeQuery sets dst's fields from the query string, by json tag: strings, int64-like
@@ -337,11 +364,11 @@ func decodeQuery(q map[string][]string, dst any) error {
 		case reflect.String:
 			f.SetString(vals[0])
 		case reflect.Int64, reflect.Int:
-			n, err := strconv.ParseInt(vals[0], 10, 64)
-			if err != nil {
-				return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+			var n flexInt
+			if err := n.UnmarshalJSON([]byte(vals[0])); err != nil {
+				return invalidParam("Invalid value %q for parameter '%s' supplied: want an integer from -9223372036854775808 to 9223372036854775807", vals[0], name)
 			}
-			f.SetInt(n)
+			f.SetInt(int64(n))
 		case reflect.Float64:
 			n, err := strconv.ParseFloat(vals[0], 64)
 			if err != nil {
@@ -356,12 +383,12 @@ func decodeQuery(q map[string][]string, dst any) error {
 			f.SetBool(b)
 		case reflect.Pointer:
 			if f.Type().Elem().Kind() == reflect.Int64 {
-				n, err := strconv.ParseInt(vals[0], 10, 64)
-				if err != nil {
-					return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+				var n flexInt
+				if err := n.UnmarshalJSON([]byte(vals[0])); err != nil {
+					return invalidParam("Invalid value %q for parameter '%s' supplied: want an integer from -9223372036854775808 to 9223372036854775807", vals[0], name)
 				}
 				p := reflect.New(f.Type().Elem())
-				p.Elem().SetInt(n)
+				p.Elem().SetInt(int64(n))
 				f.Set(p)
 			}
 		case reflect.Slice:
