@@ -293,12 +293,16 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // decode reads a request's parameters into dst (a pointer to a struct with json tags):
-// first the query string, then, for a method other than GET, the JSON body over it.
+// first the query string, then the JSON body over it — except for a GET (or HEAD) with a
+// query string, whose body is ignored. A GET without a query string has its parameters in
+// its body, as MLflow's handlers read it (_get_request_message: a GET's args when it has
+// any, else the JSON body); some clients send GET that way.
 func (a *API) decode(r *http.Request, dst any) error {
 	if err := decodeQuery(r.URL.Query(), dst); err != nil {
 		return err
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Body == nil {
+	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if (isGet && r.URL.RawQuery != "") || r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, a.maxBody+1))
