@@ -274,6 +274,9 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "RESOURCE_ALREADY_EXISTS", err.Error())
 	case errors.Is(err, tracking.ErrInvalid), errors.Is(err, tracking.ErrArtifactTooLarge):
 		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
+	case errors.Is(err, tracking.ErrInvalidState):
+		// MLflow answers INVALID_STATE with 500 (mlflow/exceptions.py, ERROR_CODE_TO_HTTP_STATUS).
+		writeError(w, http.StatusInternalServerError, "INVALID_STATE", err.Error())
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "CANCELLED", err.Error())
 	default:

@@ -4,7 +4,8 @@ import "context"
 
 // Store persists experiments, runs and the model registry. Implementations are safe for
 // concurrent use and pass the conformance suite in tracking/trackingtest. Errors wrap
-// ErrNotFound, ErrAlreadyExists or ErrInvalid when they stand for one of them.
+// ErrNotFound, ErrAlreadyExists, ErrInvalid or ErrInvalidState when they stand for one of
+// them.
 //
 // A Store checks the model's invariants (params are write-once, names are unique, writes
 // to a deleted run are refused) but not MLflow's validation limits: Service does that.
@@ -18,7 +19,8 @@ type Store interface {
 	GetExperimentByName(ctx context.Context, name string) (*Experiment, error)
 	// SearchExperiments returns a page of experiments.
 	SearchExperiments(ctx context.Context, p SearchExperimentsParams) (*ExperimentPage, error)
-	// RenameExperiment gives an experiment a new name; ErrAlreadyExists if taken.
+	// RenameExperiment gives an active experiment a new name; ErrAlreadyExists if taken,
+	// ErrInvalidState if the experiment is deleted.
 	RenameExperiment(ctx context.Context, id, newName string) error
 	// SetExperimentLifecycle deletes (StageDeleted) or restores (StageActive) an
 	// experiment. Deleting one deletes its active runs too, and restoring it restores the
