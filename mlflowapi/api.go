@@ -140,6 +140,9 @@ func (a *API) Close() error {
 // their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND.
 func (a *API) Handler() http.Handler { return a.mux }
 
+// Prefixes are the URL path prefixes the API serves; a server mounts Handler at each.
+var Prefixes = []string{"/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/"}
+
 // endpoint is a handler of one API call: it decodes its request, does its work and
 // returns the response body (nil for {}), or an error.
 type endpoint func(r *http.Request) (any, error)

@@ -339,9 +339,9 @@ func (n *Node) mountMLflow(mux *http.ServeMux) {
 	if n.mlflow == nil {
 		return
 	}
-	mux.Handle("/api/2.0/mlflow/", n.mlflow)
-	mux.Handle("/api/2.0/mlflow-artifacts/", n.mlflow)
-	mux.Handle("/ajax-api/2.0/mlflow/", n.mlflow)
+	for _, prefix := range mlflowapi.Prefixes {
+		mux.Handle(prefix, n.mlflow)
+	}
 }
 
 // watch reloads the DAG folder every ScanInterval until ctx ends.
