@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,11 +138,39 @@ func (a *API) Close() error {
 }
 
 // Handler returns the handler of /api/2.0/mlflow/..., /api/2.0/mlflow-artifacts/... and
-// their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND.
-func (a *API) Handler() http.Handler { return a.mux }
+// their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND. A path with a "." or ".."
+// segment gets 400 (see RefuseDotSegments).
+func (a *API) Handler() http.Handler { return RefuseDotSegments(a.mux) }
 
 // Prefixes are the URL path prefixes the API serves; a server mounts Handler at each.
 var Prefixes = []string{"/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/"}
+
+// RefuseDotSegments answers 400 INVALID_PARAMETER_VALUE, as MLflow's validate_path_is_safe
+// does, to a request under one of Prefixes whose path has a "." or ".." segment (raw or
+// percent-encoded), and passes every other request to next. Put it in front of any
+// http.ServeMux that routes to the API: a ServeMux answers such a path with a redirect to
+// the cleaned path (a 307 that a client follows to another artifact than it named).
+func RefuseDotSegments(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hasDotSegment(r.URL.Path) && slices.ContainsFunc(Prefixes, func(p string) bool {
+			return strings.HasPrefix(r.URL.Path, p) || r.URL.Path+"/" == p
+		}) {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
+				fmt.Sprintf("Invalid path %q: it has a '.' or '..' segment; name the artifact by its path from the root", r.URL.Path))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasDotSegment(p string) bool {
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
 
 // endpoint is a handler of one API call: it decodes its request, does its work and
 // returns the response body (nil for {}), or an error.

@@ -65,3 +65,18 @@ func TestServerMountsAjaxArtifacts(t *testing.T) {
 		t.Fatalf("ajax list: %d %s", code, body)
 	}
 }
+
+// A ".." in an artifact URL gets 400 from the server, not the 307 of its router's path
+// cleaning. Issue 12, point 14.
+func TestServerRefusesDotDotInArtifactURLs(t *testing.T) {
+	t.Parallel()
+	base := startTrackingServer(t)
+	for _, p := range []string{
+		"/api/2.0/mlflow-artifacts/artifacts/0/a/../b.txt",
+		"/ajax-api/2.0/mlflow-artifacts/artifacts/0/a/../b.txt",
+	} {
+		if code, body := send(t, "GET", base+p, ""); code != 400 || !strings.Contains(body, "INVALID_PARAMETER_VALUE") {
+			t.Errorf("GET %s: %d %s, want 400", p, code, body)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (n *Node) TrackingURI() string {
 		n.log.Error("serve the tracking API for tracked tasks", "err", err)
 		return ""
 	}
-	n.loopSrv = newHTTPServer(guard.Handler(mux))
+	n.loopSrv = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
 	srv := n.loopSrv
 	go func() { _ = srv.Serve(ln) }()
 	n.loopURI = "http://" + ln.Addr().String()
@@ -280,7 +280,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
-	n.http = newHTTPServer(guard.Handler(mux))
+	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Add(4)
