@@ -200,6 +200,8 @@ type Run struct {
 	Tags []Tag
 	// Inputs are the datasets logged with LogInputs, in logging order.
 	Inputs []DatasetInput
+	// Outputs are the logged models the run produced (LogOutputs), by model ID.
+	Outputs []ModelOutput
 }
 
 // Tag returns the value of the run's tag key, and whether it has it.

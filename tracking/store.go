@@ -101,6 +101,31 @@ type Store interface {
 	SetModelVersionTag(ctx context.Context, name, version string, tag Tag) error
 	// DeleteModelVersionTag deletes a tag of a version.
 	DeleteModelVersionTag(ctx context.Context, name, version, key string) error
+
+	// CreateLoggedModel creates a logged model, PENDING, with p's ID, name and artifact
+	// location (all required), in an existing experiment; ErrAlreadyExists if the ID is
+	// taken.
+	CreateLoggedModel(ctx context.Context, p CreateLoggedModelParams) (*LoggedModel, error)
+	// GetLoggedModel returns a logged model with its tags and params; ErrNotFound once it
+	// is deleted.
+	GetLoggedModel(ctx context.Context, id string) (*LoggedModel, error)
+	// FinalizeLoggedModel sets a logged model's status (READY or UPLOAD_FAILED) and returns
+	// the model.
+	FinalizeLoggedModel(ctx context.Context, id string, status LoggedModelStatus) (*LoggedModel, error)
+	// DeleteLoggedModel deletes a logged model (its files stay where they are).
+	DeleteLoggedModel(ctx context.Context, id string) error
+	// SearchLoggedModels returns a page of the live logged models of some experiments.
+	SearchLoggedModels(ctx context.Context, p SearchLoggedModelsParams) (*LoggedModelPage, error)
+	// SetLoggedModelTags sets (or overwrites) tags of a logged model.
+	SetLoggedModelTags(ctx context.Context, id string, tags []Tag) error
+	// DeleteLoggedModelTag deletes a tag of a logged model; ErrNotFound if it has none.
+	DeleteLoggedModelTag(ctx context.Context, id, key string) error
+	// LogLoggedModelParams logs params of a logged model: write-once, as a run's (logging
+	// the same value again is allowed, another value is ErrInvalid).
+	LogLoggedModelParams(ctx context.Context, id string, params []Param) error
+	// LogOutputs records logged models an active run produced (runs/outputs); each model
+	// must exist. Logging a model again updates its step.
+	LogOutputs(ctx context.Context, runID string, outputs []ModelOutput) error
 }
 
 // Provider is a database that holds a tracking Store beside other data, as store/sqlite's

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 		{"SearchRunsSyntax", testSearchRunsSyntax},
 		{"Registry", testRegistry},
 		{"StartRun", testStartRun},
+		{"LoggedModels", testLoggedModels},
 	} {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, setup) })
 	}
