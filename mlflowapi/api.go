@@ -182,6 +182,10 @@ func (a *API) routes() {
 			a.mux.Handle(prefix+path, methodGuard(path, a.serve(ep)))
 		}
 	}
+	for _, prefix := range []string{"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"} {
+		// A file's content, not JSON: the UI's view of a logged model's files.
+		a.mux.Handle(prefix+"logged-models/{model_id}/artifacts/files", methodGuard("logged-models/{model_id}/artifacts/files", http.HandlerFunc(a.getLoggedModelArtifact)))
+	}
 	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"} {
 		a.mux.HandleFunc("GET "+prefix, a.listProxy)
 		a.mux.HandleFunc("GET "+prefix+"/{path...}", a.download)
@@ -247,6 +251,15 @@ func (a *API) endpoints() map[string]endpoint {
 		"experiments/get-experiment-by-name":      a.getExperimentByName,
 		"runs/set-experiment-tag":                 a.setExperimentTag,
 		"registered-models/get-model-version-uri": a.getDownloadURI,
+		// MLflow 3: logged models and the models a run produced.
+		"logged-models":                                  a.createLoggedModel,
+		"logged-models/search":                           a.searchLoggedModels,
+		"logged-models/{model_id}":                       a.loggedModel,
+		"logged-models/{model_id}/tags":                  a.setLoggedModelTags,
+		"logged-models/{model_id}/tags/{tag_key}":        a.deleteLoggedModelTag,
+		"logged-models/{model_id}/params":                a.logLoggedModelParams,
+		"logged-models/{model_id}/artifacts/directories": a.listLoggedModelArtifacts,
+		"runs/outputs":                                   a.logOutputs,
 	}
 }
 

@@ -107,6 +107,11 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 		a.writeErr(w, r, err)
 		return
 	}
+	a.sendArtifact(w, r, p)
+}
+
+// sendArtifact streams the artifact at p, a clean artifact store path, as an attachment.
+func (a *API) sendArtifact(w http.ResponseWriter, r *http.Request, p string) {
 	f, size, err := a.art.Open(r.Context(), p)
 	if err != nil {
 		a.writeErr(w, r, err)

@@ -160,10 +160,16 @@ type wRunInputs struct {
 	DatasetInputs []wDatasetInput `json:"dataset_inputs,omitempty"`
 }
 
+// wRunOutputs is MLflow 3's RunOutputs: the logged models a run produced.
+type wRunOutputs struct {
+	ModelOutputs []wModelOutput `json:"model_outputs,omitempty"`
+}
+
 type wRun struct {
-	Info   wRunInfo   `json:"info"`
-	Data   wRunData   `json:"data"`
-	Inputs wRunInputs `json:"inputs"`
+	Info    wRunInfo     `json:"info"`
+	Data    wRunData     `json:"data"`
+	Inputs  wRunInputs   `json:"inputs"`
+	Outputs *wRunOutputs `json:"outputs,omitempty"`
 }
 
 type wAlias struct {
@@ -252,6 +258,12 @@ func toWireRun(r *tracking.Run) wRun {
 	}
 	for _, in := range r.Inputs {
 		w.Inputs.DatasetInputs = append(w.Inputs.DatasetInputs, wDatasetInput{Tags: toWireTags(in.Tags), Dataset: in.Dataset})
+	}
+	if len(r.Outputs) > 0 {
+		w.Outputs = &wRunOutputs{}
+		for _, o := range r.Outputs {
+			w.Outputs.ModelOutputs = append(w.Outputs.ModelOutputs, wModelOutput{ModelID: o.ModelID, Step: flexInt(o.Step)})
+		}
 	}
 	return w
 }
