@@ -45,6 +45,15 @@ func TestLoggedModelsAsMLflow3LogsThem(t *testing.T) {
 		{"PATCH", "logged-models/${model}", `{"status": 9}`, 400, `{"error_code": "INVALID_PARAMETER_VALUE", "message": "~status"}`},
 		{"GET", "logged-models/m-00000000000000000000000000000000", ``, 404, `{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "*"}`},
 		{"GET", "logged-models", ``, 405, `{"error_code": "BAD_REQUEST", "message": "*"}`},
+		// Registering the logged model (mlflow.register_model("models:/m-…")).
+		{"POST", "registered-models/create", `{"name": "iris"}`, 200, `{"registered_model": {"name": "iris"}}`},
+		{"POST", "model-versions/create", `{"name": "iris", "source": "models:/${model}", "run_id": "${run}", "model_id": "${model}"}`, 200,
+			`{"model_version": {"name": "iris", "version": "1", "model_id": "${model}", "source": "models:/${model}"}}`},
+		{"GET", "model-versions/get-download-uri?name=iris&version=1", ``, 200, `{"artifact_uri": "${uri}"}`},
+		{"GET", "logged-models/${model}", ``, 200,
+			`{"model": {"info": {"tags": [{"key": "mlflow.modelVersions", "value": "[{\"name\":\"iris\",\"version\":\"1\"}]"}]}}}`},
+		{"POST", "model-versions/create", `{"name": "iris", "source": "models:/m-nope", "model_id": "m-nope"}`, 404,
+			`{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "*"}`},
 		{"DELETE", "logged-models/${model}", ``, 200, `{}`},
 		{"GET", "logged-models/${model}", ``, 404, `{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "~not found"}`},
 	})

@@ -202,6 +202,8 @@ type wModelVersion struct {
 	Tags                 []wTag   `json:"tags,omitempty"`
 	RunLink              string   `json:"run_link,omitempty"`
 	Aliases              []string `json:"aliases,omitempty"`
+	// ModelID is the MLflow 3 logged model the version was made of, when known.
+	ModelID string `json:"model_id,omitempty"`
 }
 
 type wFileInfo struct {
@@ -291,5 +293,14 @@ func toWireVersion(v *tracking.ModelVersion) wModelVersion {
 		Name: v.Name, Version: v.Version, CreationTimestamp: v.CreationTime, LastUpdatedTimestamp: v.LastUpdatedTime,
 		UserID: v.UserID, CurrentStage: v.CurrentStage, Description: v.Description, Source: v.Source, RunID: v.RunID,
 		Status: v.Status, StatusMessage: v.StatusMessage, Tags: toWireTags(v.Tags), RunLink: v.RunLink, Aliases: v.Aliases,
+		ModelID: modelIDOfSource(v.Source),
 	}
+}
+
+// modelIDOfSource returns the logged model a version's source "models:/m-…" names, or "".
+func modelIDOfSource(source string) string {
+	if id, ok := strings.CutPrefix(source, "models:/"); ok && strings.HasPrefix(id, "m-") && !strings.Contains(id, "/") {
+		return id
+	}
+	return ""
 }
