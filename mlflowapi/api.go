@@ -192,6 +192,12 @@ func (a *API) routes() {
 		a.mux.HandleFunc("PUT "+prefix+"/{path...}", a.upload)
 		a.mux.HandleFunc("DELETE "+prefix+"/{path...}", a.deleteArtifact)
 	}
+	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/mpu", "/ajax-api/2.0/mlflow-artifacts/mpu"} {
+		a.mux.Handle("POST "+prefix+"/create/{path...}", a.serve(a.createMultipartUpload))
+		a.mux.Handle("POST "+prefix+"/complete/{path...}", a.serve(a.completeMultipartUpload))
+		a.mux.Handle("POST "+prefix+"/abort/{path...}", a.serve(a.abortMultipartUpload))
+		a.mux.HandleFunc("PUT "+prefix+"/part/{upload_id}/{part_number}", a.uploadPart)
+	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
 	})
