@@ -126,6 +126,17 @@ type Store interface {
 	// LogOutputs records logged models an active run produced (runs/outputs); each model
 	// must exist. Logging a model again updates its step.
 	LogOutputs(ctx context.Context, runID string, outputs []ModelOutput) error
+
+	// CreateWebhook stores a new registry webhook (every field set by the caller).
+	CreateWebhook(ctx context.Context, w Webhook) error
+	// GetWebhook returns a webhook; ErrNotFound once it is deleted.
+	GetWebhook(ctx context.Context, id string) (*Webhook, error)
+	// ListWebhooks returns a page of the webhooks, oldest first (maxResults 0: all).
+	ListWebhooks(ctx context.Context, maxResults int, pageToken string) (*WebhookPage, error)
+	// UpdateWebhook replaces a webhook's fields (but its ID and creation time).
+	UpdateWebhook(ctx context.Context, w Webhook) error
+	// DeleteWebhook deletes a webhook.
+	DeleteWebhook(ctx context.Context, id string) error
 }
 
 // Provider is a database that holds a tracking Store beside other data, as store/sqlite's

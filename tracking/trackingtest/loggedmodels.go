@@ -2,6 +2,7 @@ package trackingtest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -110,4 +111,56 @@ func testLoggedModels(t *testing.T, setup func(t *testing.T) (context.Context, *
 	noErr(t, s.SetExperimentLifecycle(ctx, exp, tracking.StageDeleted))
 	_, err = s.CreateLoggedModel(ctx, tracking.CreateLoggedModelParams{ExperimentID: exp})
 	wantErr(t, err, tracking.ErrInvalid, "model in a deleted experiment")
+}
+
+// testWebhooks covers the registry webhooks' storage: create, get, list in pages, update,
+// delete, and validation.
+func testWebhooks(t *testing.T, setup func(t *testing.T) (context.Context, *tracking.Service)) {
+	ctx, s := setup(t)
+	w := get(s.CreateWebhook(ctx, tracking.Webhook{Name: "ci", URL: "https://ci.example/hook", Secret: "s3cret",
+		Events: []tracking.WebhookEvent{tracking.EventModelVersionCreated}}))(t)
+	if len(w.ID) != 32 || w.Status != tracking.WebhookActive || w.CreationTime == 0 {
+		t.Fatalf("created webhook: %+v", w)
+	}
+	got := get(s.GetWebhook(ctx, w.ID))(t)
+	if got.Name != "ci" || got.Secret != "s3cret" || len(got.Events) != 1 || !got.Subscribes(tracking.EventModelVersionCreated) ||
+		got.Subscribes(tracking.EventModelVersionAliasCreated) {
+		t.Errorf("stored webhook: %+v", got)
+	}
+	for _, bad := range []tracking.Webhook{
+		{URL: "https://x.example", Events: []tracking.WebhookEvent{tracking.EventModelVersionCreated}},
+		{Name: "n", URL: "ftp://x.example", Events: []tracking.WebhookEvent{tracking.EventModelVersionCreated}},
+		{Name: "n", URL: "https://x.example"},
+		{Name: "n", URL: "https://x.example", Events: []tracking.WebhookEvent{"model_version.exploded"}},
+		{Name: "n", URL: "https://x.example", Events: []tracking.WebhookEvent{tracking.EventModelVersionCreated}, Status: "PAUSED"},
+	} {
+		_, err := s.CreateWebhook(ctx, bad)
+		wantErr(t, err, tracking.ErrInvalid, fmt.Sprintf("invalid webhook %+v", bad))
+	}
+	second := get(s.CreateWebhook(ctx, tracking.Webhook{Name: "second", URL: "http://localhost:1/x",
+		Events: []tracking.WebhookEvent{tracking.EventModelVersionAliasCreated}, Status: tracking.WebhookDisabled}))(t)
+	page := get(s.ListWebhooks(ctx, 1, ""))(t)
+	if len(page.Webhooks) != 1 || page.Webhooks[0].ID != w.ID || page.NextPageToken == "" {
+		t.Fatalf("page 1: %+v", page)
+	}
+	page = get(s.ListWebhooks(ctx, 1, page.NextPageToken))(t)
+	if len(page.Webhooks) != 1 || page.Webhooks[0].ID != second.ID || page.NextPageToken != "" {
+		t.Errorf("page 2: %+v", page)
+	}
+	active := tracking.WebhookActive
+	url := "http://localhost:2/y"
+	upd := get(s.UpdateWebhook(ctx, tracking.UpdateWebhookParams{ID: second.ID, Status: &active, URL: &url}))(t)
+	if upd.Status != tracking.WebhookActive || upd.URL != url || upd.Name != "second" || !upd.Subscribes(tracking.EventModelVersionAliasCreated) {
+		t.Errorf("updated webhook: %+v", upd)
+	}
+	bad := "nope"
+	_, err := s.UpdateWebhook(ctx, tracking.UpdateWebhookParams{ID: second.ID, URL: &bad})
+	wantErr(t, err, tracking.ErrInvalid, "update to a bad URL")
+	noErr(t, s.DeleteWebhook(ctx, w.ID))
+	_, err = s.GetWebhook(ctx, w.ID)
+	wantErr(t, err, tracking.ErrNotFound, "get a deleted webhook")
+	wantErr(t, s.DeleteWebhook(ctx, w.ID), tracking.ErrNotFound, "delete a deleted webhook")
+	if all := get(s.ListWebhooks(ctx, 0, ""))(t); len(all.Webhooks) != 1 {
+		t.Errorf("after delete: %+v", all)
+	}
 }

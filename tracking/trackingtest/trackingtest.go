@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 		{"Registry", testRegistry},
 		{"StartRun", testStartRun},
 		{"LoggedModels", testLoggedModels},
+		{"Webhooks", testWebhooks},
 	} {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, setup) })
 	}

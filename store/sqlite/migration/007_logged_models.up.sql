@@ -1,5 +1,6 @@
--- 007_logged_models: MLflow 3's logged models (package tracking, LoggedModel) and the
--- models runs produced (runs/outputs). Numbered 007: 006 is taken by another change.
+-- 007_logged_models: MLflow 3's logged models (package tracking, LoggedModel), the
+-- models runs produced (runs/outputs) and registry webhooks. Numbered 007: 006 is taken
+-- by another change.
 --
 -- model_id is the ID clients see ("m-" and 32 hex digits); id is the integer key the
 -- per-model tables reference. A deleted model keeps its row (lifecycle_stage 'deleted') so
@@ -44,3 +45,18 @@ CREATE TABLE run_outputs (
     step  INTEGER NOT NULL,
     PRIMARY KEY (run, model)
 ) STRICT, WITHOUT ROWID;
+
+-- Registry webhooks (MLflow 3.3): events is a JSON list of "entity.action" names; status is
+-- ACTIVE or DISABLED. A deleted webhook's row goes.
+CREATE TABLE webhooks (
+    id                TEXT    NOT NULL PRIMARY KEY,
+    seq               INTEGER NOT NULL UNIQUE,
+    name              TEXT    NOT NULL,
+    description       TEXT    NOT NULL,
+    url               TEXT    NOT NULL,
+    secret            TEXT    NOT NULL,
+    events            TEXT    NOT NULL,
+    status            TEXT    NOT NULL,
+    creation_time     INTEGER NOT NULL,
+    last_updated_time INTEGER NOT NULL
+) STRICT;

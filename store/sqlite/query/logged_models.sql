@@ -64,3 +64,22 @@ ORDER BY o.run, m.model_id;
 
 -- name: TrackingExperimentStage
 SELECT lifecycle_stage FROM experiments WHERE experiment_id = ?1;
+
+-- name: TrackingInsertWebhook
+INSERT INTO webhooks (id, seq, name, description, url, secret, events, status, creation_time, last_updated_time)
+VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM webhooks), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+
+-- name: TrackingGetWebhook
+SELECT id, name, description, url, secret, events, status, creation_time, last_updated_time FROM webhooks WHERE id = ?1;
+
+-- name: TrackingListWebhooks
+-- ?1 offset, ?2 limit (-1: all).
+SELECT id, name, description, url, secret, events, status, creation_time, last_updated_time
+FROM webhooks ORDER BY seq LIMIT ?2 OFFSET ?1;
+
+-- name: TrackingUpdateWebhook
+UPDATE webhooks SET name = ?2, description = ?3, url = ?4, secret = ?5, events = ?6, status = ?7, last_updated_time = ?8
+WHERE id = ?1;
+
+-- name: TrackingDeleteWebhook
+DELETE FROM webhooks WHERE id = ?1;
