@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weirhq/weir/tracking"
@@ -40,6 +41,15 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
+	// WebhookClient sends registry webhooks' deliveries. Default: an http.Client with a
+	// 10 s timeout.
+	WebhookClient *http.Client
+	// WebhookRetries is how many times a delivery is retried after a connection error, 429
+	// or 5xx. Default 3; negative means none.
+	WebhookRetries int
+	// WebhookRetryDelay is the wait before the first retry, doubled before each next one.
+	// Default 1 s.
+	WebhookRetryDelay time.Duration
 }
 
 // Defaults of Config's fields.
@@ -81,6 +91,16 @@ type API struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 	artMaxSize int64
+	now        func() time.Time
+
+	// Webhook deliveries under way, and their context, ended by Close.
+	hooks       sync.WaitGroup
+	hookCtx     context.Context
+	hookCancel  context.CancelFunc
+	hookClient  *http.Client
+	hookRetries int
+	hookDelay   time.Duration
+	closeOnce   sync.Once
 }
 
 // New returns an API for cfg, opening the artifact store if cfg.Artifacts is nil.
@@ -100,13 +120,30 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &API{
-		svc:        tracking.NewService(cfg.Store, tracking.ServiceConfig{Now: cfg.Now}),
-		art:        cfg.Artifacts,
-		maxBody:    cfg.MaxRequestBytes,
-		log:        cfg.Logger,
-		artMaxSize: cfg.MaxArtifactBytes,
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
+	if cfg.WebhookClient == nil {
+		cfg.WebhookClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.WebhookRetries == 0 {
+		cfg.WebhookRetries = 3
+	}
+	if cfg.WebhookRetryDelay <= 0 {
+		cfg.WebhookRetryDelay = time.Second
+	}
+	a := &API{
+		svc:         tracking.NewService(cfg.Store, tracking.ServiceConfig{Now: cfg.Now}),
+		art:         cfg.Artifacts,
+		maxBody:     cfg.MaxRequestBytes,
+		log:         cfg.Logger,
+		artMaxSize:  cfg.MaxArtifactBytes,
+		now:         cfg.Now,
+		hookClient:  cfg.WebhookClient,
+		hookRetries: max(cfg.WebhookRetries, 0),
+		hookDelay:   cfg.WebhookRetryDelay,
+	}
+	a.hookCtx, a.hookCancel = context.WithCancel(context.Background())
 	if a.art == nil {
 		root := cfg.ArtifactRoot
 		if root == "" {
@@ -129,12 +166,18 @@ func (a *API) Service() *tracking.Service { return a.svc }
 // Artifacts returns the artifact store of the proxy.
 func (a *API) Artifacts() tracking.ArtifactStore { return a.art }
 
-// Close closes the artifact store if New opened it.
+// Close ends the webhook deliveries under way (waiting for them to return) and closes the
+// artifact store if New opened it. It is idempotent.
 func (a *API) Close() error {
-	if a.ownArt {
-		return a.art.Close()
-	}
-	return nil
+	var err error
+	a.closeOnce.Do(func() {
+		a.hookCancel()
+		a.hooks.Wait()
+		if a.ownArt {
+			err = a.art.Close()
+		}
+	})
+	return err
 }
 
 // Handler returns the handler of /api/2.0/mlflow/..., /api/2.0/mlflow-artifacts/... and
@@ -266,6 +309,10 @@ func (a *API) endpoints() map[string]endpoint {
 		"logged-models/{model_id}/params":                a.logLoggedModelParams,
 		"logged-models/{model_id}/artifacts/directories": a.listLoggedModelArtifacts,
 		"runs/outputs":                                   a.logOutputs,
+		// MLflow 3.3: registry webhooks.
+		"webhooks":                   a.webhooks,
+		"webhooks/{webhook_id}":      a.webhook,
+		"webhooks/{webhook_id}/test": a.testWebhook,
 	}
 }
 

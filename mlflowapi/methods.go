@@ -55,7 +55,12 @@ var writeMethods = map[string][]string{
 	"logged-models/{model_id}/tags":           {http.MethodPatch},
 	"logged-models/{model_id}/tags/{tag_key}": {http.MethodDelete},
 	"logged-models/{model_id}/params":         {http.MethodPost},
-	"runs/outputs":                            {http.MethodPost},
+	// MLflow 3.3's webhooks (webhooks.proto): POST creates, GET lists; on one webhook GET
+	// gets, PATCH updates, DELETE deletes.
+	"webhooks":                   {http.MethodPost, http.MethodGet},
+	"webhooks/{webhook_id}":      {http.MethodGet, http.MethodPatch, http.MethodDelete},
+	"webhooks/{webhook_id}/test": {http.MethodPost},
+	"runs/outputs":               {http.MethodPost},
 }
 
 // allowedMethods returns the methods an endpoint accepts.

@@ -85,9 +85,22 @@ func (a *API) createModel(r *http.Request) (any, error) {
 	if req.Description != nil {
 		desc = *req.Description
 	}
-	return modelResponse(a.svc.CreateRegisteredModel(r.Context(), tracking.CreateRegisteredModelParams{
+	m, err := a.svc.CreateRegisteredModel(r.Context(), tracking.CreateRegisteredModelParams{
 		Name: req.Name, Description: desc, Tags: fromWireTags(req.Tags),
-	}))
+	})
+	if err == nil {
+		a.notify(r.Context(), tracking.EventRegisteredModelCreated, map[string]any{
+			"name": m.Name, "tags": tagMap(req.Tags), "description": nilIfEmpty(desc)})
+	}
+	return modelResponse(m, err)
+}
+
+// nilIfEmpty is s, or nil (JSON null) when empty, as MLflow's payloads write unset fields.
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (a *API) getModel(r *http.Request) (any, error) {
@@ -199,13 +212,21 @@ func (a *API) alias(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, a.svc.DeleteRegisteredModelAlias(r.Context(), req.Name, req.Alias)
+		if err := a.svc.DeleteRegisteredModelAlias(r.Context(), req.Name, req.Alias); err != nil {
+			return nil, err
+		}
+		a.notify(r.Context(), tracking.EventModelVersionAliasDeleted, map[string]any{"name": req.Name, "alias": req.Alias})
+		return nil, nil
 	default:
 		req, err := a.decodeModel(r, "name", "alias", "version")
 		if err != nil {
 			return nil, err
 		}
-		return nil, a.svc.SetRegisteredModelAlias(r.Context(), req.Name, req.Alias, req.Version)
+		if err := a.svc.SetRegisteredModelAlias(r.Context(), req.Name, req.Alias, req.Version); err != nil {
+			return nil, err
+		}
+		a.notify(r.Context(), tracking.EventModelVersionAliasCreated, map[string]any{"name": req.Name, "alias": req.Alias, "version": req.Version})
+		return nil, nil
 	}
 }
 
@@ -238,6 +259,11 @@ func (a *API) createVersion(r *http.Request) (any, error) {
 	v, err := a.svc.CreateModelVersion(r.Context(), tracking.CreateModelVersionParams{
 		Name: req.Name, Source: req.Source, RunID: req.RunID, RunLink: req.RunLink, Description: desc, Tags: fromWireTags(req.Tags),
 	})
+	if err == nil {
+		a.notify(r.Context(), tracking.EventModelVersionCreated, map[string]any{
+			"name": v.Name, "version": v.Version, "source": req.Source, "run_id": nilIfEmpty(req.RunID),
+			"tags": tagMap(req.Tags), "description": nilIfEmpty(desc)})
+	}
 	if err != nil || logged == nil {
 		return versionResponse(v, err)
 	}
@@ -356,7 +382,11 @@ func (a *API) setVersionTag(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.SetModelVersionTag(r.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value})
+	if err := a.svc.SetModelVersionTag(r.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value}); err != nil {
+		return nil, err
+	}
+	a.notify(r.Context(), tracking.EventModelVersionTagSet, map[string]any{"name": req.Name, "version": req.Version, "key": req.Key, "value": req.Value})
+	return nil, nil
 }
 
 func (a *API) deleteVersionTag(r *http.Request) (any, error) {
@@ -364,5 +394,9 @@ func (a *API) deleteVersionTag(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.DeleteModelVersionTag(r.Context(), req.Name, req.Version, req.Key)
+	if err := a.svc.DeleteModelVersionTag(r.Context(), req.Name, req.Version, req.Key); err != nil {
+		return nil, err
+	}
+	a.notify(r.Context(), tracking.EventModelVersionTagDeleted, map[string]any{"name": req.Name, "version": req.Version, "key": req.Key})
+	return nil, nil
 }
