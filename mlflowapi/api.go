@@ -42,8 +42,13 @@ type Config struct {
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
 	// WebhookClient sends registry webhooks' deliveries. Default: an http.Client with a
-	// 10 s timeout.
+	// 10 s timeout that refuses to connect to a loopback, private, link-local, multicast or
+	// unspecified address unless WebhookAllowPrivateIPs (MLflow's default too: a webhook
+	// must not make the server reach into its own network).
 	WebhookClient *http.Client
+	// WebhookAllowPrivateIPs lets the default WebhookClient deliver to private addresses
+	// (MLflow's MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS), for receivers inside the network.
+	WebhookAllowPrivateIPs bool
 	// WebhookRetries is how many times a delivery is retried after a connection error, 429
 	// or 5xx. Default 3; negative means none.
 	WebhookRetries int
@@ -124,7 +129,7 @@ func New(cfg Config) (*API, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.WebhookClient == nil {
-		cfg.WebhookClient = &http.Client{Timeout: 10 * time.Second}
+		cfg.WebhookClient = webhookClient(cfg.WebhookAllowPrivateIPs)
 	}
 	if cfg.WebhookRetries == 0 {
 		cfg.WebhookRetries = 3

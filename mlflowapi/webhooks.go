@@ -9,11 +9,15 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/weirhq/weir/tracking"
@@ -341,4 +345,34 @@ func tagMap(ts []wTag) map[string]string {
 		m[t.Key] = t.Value
 	}
 	return m
+}
+
+// webhookClient is Config.WebhookClient's default: a 10 s timeout, and, unless
+// allowPrivate, a dialer that refuses non-public addresses once the name is resolved (so a
+// name that resolves to one is refused too).
+func webhookClient(allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		d.Control = func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := ap.Addr().Unmap(); !publicAddr(ip) {
+				return fmt.Errorf("%w: %s is not a public address (set WebhookAllowPrivateIPs to deliver inside the network)", errPrivateAddr, ip)
+			}
+			return nil
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = d.DialContext
+	tr.Proxy = nil
+	return &http.Client{Timeout: 10 * time.Second, Transport: tr}
+}
+
+var errPrivateAddr = errors.New("webhook address refused")
+
+func publicAddr(ip netip.Addr) bool {
+	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified())
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func waitDelivery(t *testing.T, got chan delivery) delivery {
 // subscribed to and only while active. Issue 12, point 17.
 func TestWebhooks(t *testing.T) {
 	t.Parallel()
-	h := setup(t, func(c *Config) { c.WebhookRetryDelay = time.Millisecond })
+	h := setup(t, func(c *Config) { c.WebhookRetryDelay, c.WebhookAllowPrivateIPs = time.Millisecond, true })
 	srv, got := receiver(t, 1)
 	replay(t, h, []exchange{
 		{"POST", "webhooks", `{"name": "deploy", "url": "` + srv.URL + `/hook", "events": [{"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"}, "model_version_tag.set"], "secret": "s3cret", "description": "CD"}`, 200,
@@ -134,4 +135,23 @@ func getHookID(t *testing.T, h *harness) string {
 		t.Fatalf("no webhook: %v", out)
 	}
 	return hooks[0].(map[string]any)["id"].(string)
+}
+
+// By default a webhook cannot make the server connect to a private address (SSRF), as in
+// MLflow (MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS unset): the test delivery says why.
+func TestWebhooksRefusePrivateAddresses(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	srv, got := receiver(t, 0)
+	hook := h.ok("POST", "/api/2.0/mlflow/webhooks", map[string]any{"name": "inside", "url": srv.URL, "events": []string{"registered_model.created"}})
+	res := h.ok("POST", "/api/2.0/mlflow/webhooks/"+get(hook, "webhook", "id").(string)+"/test", nil)
+	msg, _ := get(res, "result", "error_message").(string)
+	if get(res, "result", "success") != false || !strings.Contains(msg, "not a public address") {
+		t.Errorf("test delivery to loopback: %v", res)
+	}
+	select {
+	case d := <-got:
+		t.Errorf("a private address got a delivery: %s", d.body)
+	default:
+	}
 }
