@@ -98,7 +98,10 @@ type API struct {
 	artMaxSize int64
 	now        func() time.Time
 
-	// Webhook deliveries under way, and their context, ended by Close.
+	// Webhook deliveries under way, and their context, ended by Close; hookMu guards
+	// hookClosed and the start of a delivery (hooks.Add), so none starts once Close waits.
+	hookMu      sync.Mutex
+	hookClosed  bool
 	hooks       sync.WaitGroup
 	hookCtx     context.Context
 	hookCancel  context.CancelFunc
@@ -176,6 +179,9 @@ func (a *API) Artifacts() tracking.ArtifactStore { return a.art }
 func (a *API) Close() error {
 	var err error
 	a.closeOnce.Do(func() {
+		a.hookMu.Lock()
+		a.hookClosed = true
+		a.hookMu.Unlock()
 		a.hookCancel()
 		a.hooks.Wait()
 		if a.ownArt {

@@ -250,7 +250,13 @@ func (a *API) notify(ctx context.Context, e tracking.WebhookEvent, data map[stri
 		if !w.Subscribes(e) {
 			continue
 		}
+		a.hookMu.Lock()
+		if a.hookClosed {
+			a.hookMu.Unlock()
+			return
+		}
 		a.hooks.Add(1)
+		a.hookMu.Unlock()
 		go func() {
 			defer a.hooks.Done()
 			a.deliver(w, e, data)
