@@ -59,7 +59,11 @@ func (e wWebhookEvent) event() tracking.WebhookEvent {
 	return tracking.WebhookEvent(strings.ToLower(e.Entity) + "." + strings.ToLower(e.Action))
 }
 
+// wWebhook is a webhook as the Webhook message: its ID is webhook_id in MLflow's current
+// webhooks.proto and id in the first (3.3.0) one; both are written (clients ignore unknown
+// fields).
 type wWebhook struct {
+	WebhookID            string          `json:"webhook_id"`
 	ID                   string          `json:"id"`
 	Name                 string          `json:"name"`
 	Description          string          `json:"description,omitempty"`
@@ -72,7 +76,7 @@ type wWebhook struct {
 
 // toWireWebhook is a webhook without its secret.
 func toWireWebhook(w *tracking.Webhook) wWebhook {
-	out := wWebhook{ID: w.ID, Name: w.Name, Description: w.Description, URL: w.URL, Status: w.Status,
+	out := wWebhook{WebhookID: w.ID, ID: w.ID, Name: w.Name, Description: w.Description, URL: w.URL, Status: w.Status,
 		CreationTimestamp: w.CreationTime, LastUpdatedTimestamp: w.LastUpdatedTime}
 	for _, e := range w.Events {
 		out.Events = append(out.Events, wWebhookEvent{Entity: strings.ToUpper(e.Entity()), Action: strings.ToUpper(e.Action())})
