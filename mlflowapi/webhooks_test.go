@@ -58,8 +58,8 @@ func TestWebhooks(t *testing.T) {
 	srv, got := receiver(t, 1)
 	replay(t, h, []exchange{
 		{"POST", "webhooks", `{"name": "deploy", "url": "` + srv.URL + `/hook", "events": [{"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"}, "model_version_tag.set"], "secret": "s3cret", "description": "CD"}`, 200,
-			`{"webhook": {"webhook_id": "$hook", "id": "${hook}", "name": "deploy", "url": "` + srv.URL + `/hook", "status": "ACTIVE", "description": "CD", "events": [{"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"}, {"entity": "MODEL_VERSION_TAG", "action": "SET"}], "creation_timestamp": "*"}}`},
-		{"GET", "webhooks", ``, 200, `{"webhooks": [{"id": "${hook}", "name": "deploy"}]}`},
+			`{"webhook": {"webhook_id": "$hook", "id": "*", "name": "deploy", "url": "` + srv.URL + `/hook", "status": "ACTIVE", "description": "CD", "events": [{"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"}, {"entity": "MODEL_VERSION_TAG", "action": "SET"}], "creation_timestamp": "*"}}`},
+		{"GET", "webhooks", ``, 200, `{"webhooks": [{"id": "${hook}", "webhook_id": "${hook}", "name": "deploy"}]}`},
 		{"GET", "webhooks/${hook}", ``, 200, `{"webhook": {"id": "${hook}", "status": "ACTIVE"}}`},
 		{"POST", "webhooks", `{"name": "bad", "url": "` + srv.URL + `", "events": ["model_version.exploded"]}`, 400,
 			`{"error_code": "INVALID_PARAMETER_VALUE", "message": "~model_version.exploded"}`},
