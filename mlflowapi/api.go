@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weirhq/weir/tracking"
@@ -39,6 +41,20 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives internal errors. Default slog.Default().
 	Logger *slog.Logger
+	// WebhookClient sends registry webhooks' deliveries. Default: an http.Client with a
+	// 10 s timeout that refuses to connect to a loopback, private, link-local, multicast or
+	// unspecified address unless WebhookAllowPrivateIPs (MLflow's default too: a webhook
+	// must not make the server reach into its own network).
+	WebhookClient *http.Client
+	// WebhookAllowPrivateIPs lets the default WebhookClient deliver to private addresses
+	// (MLflow's MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS), for receivers inside the network.
+	WebhookAllowPrivateIPs bool
+	// WebhookRetries is how many times a delivery is retried after a connection error, 429
+	// or 5xx. Default 3; negative means none.
+	WebhookRetries int
+	// WebhookRetryDelay is the wait before the first retry, doubled before each next one.
+	// Default 1 s.
+	WebhookRetryDelay time.Duration
 }
 
 // Defaults of Config's fields.
@@ -80,6 +96,19 @@ type API struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 	artMaxSize int64
+	now        func() time.Time
+
+	// Webhook deliveries under way, and their context, ended by Close; hookMu guards
+	// hookClosed and the start of a delivery (hooks.Add), so none starts once Close waits.
+	hookMu      sync.Mutex
+	hookClosed  bool
+	hooks       sync.WaitGroup
+	hookCtx     context.Context
+	hookCancel  context.CancelFunc
+	hookClient  *http.Client
+	hookRetries int
+	hookDelay   time.Duration
+	closeOnce   sync.Once
 }
 
 // New returns an API for cfg, opening the artifact store if cfg.Artifacts is nil.
@@ -99,13 +128,30 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	a := &API{
-		svc:        tracking.NewService(cfg.Store, tracking.ServiceConfig{Now: cfg.Now}),
-		art:        cfg.Artifacts,
-		maxBody:    cfg.MaxRequestBytes,
-		log:        cfg.Logger,
-		artMaxSize: cfg.MaxArtifactBytes,
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
+	if cfg.WebhookClient == nil {
+		cfg.WebhookClient = webhookClient(cfg.WebhookAllowPrivateIPs)
+	}
+	if cfg.WebhookRetries == 0 {
+		cfg.WebhookRetries = 3
+	}
+	if cfg.WebhookRetryDelay <= 0 {
+		cfg.WebhookRetryDelay = time.Second
+	}
+	a := &API{
+		svc:         tracking.NewService(cfg.Store, tracking.ServiceConfig{Now: cfg.Now}),
+		art:         cfg.Artifacts,
+		maxBody:     cfg.MaxRequestBytes,
+		log:         cfg.Logger,
+		artMaxSize:  cfg.MaxArtifactBytes,
+		now:         cfg.Now,
+		hookClient:  cfg.WebhookClient,
+		hookRetries: max(cfg.WebhookRetries, 0),
+		hookDelay:   cfg.WebhookRetryDelay,
+	}
+	a.hookCtx, a.hookCancel = context.WithCancel(context.Background())
 	if a.art == nil {
 		root := cfg.ArtifactRoot
 		if root == "" {
@@ -128,17 +174,57 @@ func (a *API) Service() *tracking.Service { return a.svc }
 // Artifacts returns the artifact store of the proxy.
 func (a *API) Artifacts() tracking.ArtifactStore { return a.art }
 
-// Close closes the artifact store if New opened it.
+// Close ends the webhook deliveries under way (waiting for them to return) and closes the
+// artifact store if New opened it. It is idempotent.
 func (a *API) Close() error {
-	if a.ownArt {
-		return a.art.Close()
-	}
-	return nil
+	var err error
+	a.closeOnce.Do(func() {
+		a.hookMu.Lock()
+		a.hookClosed = true
+		a.hookMu.Unlock()
+		a.hookCancel()
+		a.hooks.Wait()
+		if a.ownArt {
+			err = a.art.Close()
+		}
+	})
+	return err
 }
 
 // Handler returns the handler of /api/2.0/mlflow/..., /api/2.0/mlflow-artifacts/... and
-// their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND.
-func (a *API) Handler() http.Handler { return a.mux }
+// their /ajax-api/ twins; other paths get ENDPOINT_NOT_FOUND. A path with a "." or ".."
+// segment gets 400 (see RefuseDotSegments).
+func (a *API) Handler() http.Handler { return RefuseDotSegments(a.mux) }
+
+// Prefixes are the URL path prefixes the API serves; a server mounts Handler at each.
+var Prefixes = []string{"/api/2.0/mlflow/", "/api/2.0/mlflow-artifacts/", "/ajax-api/2.0/mlflow/", "/ajax-api/2.0/mlflow-artifacts/"}
+
+// RefuseDotSegments answers 400 INVALID_PARAMETER_VALUE, as MLflow's validate_path_is_safe
+// does, to a request under one of Prefixes whose path has a "." or ".." segment (raw or
+// percent-encoded), and passes every other request to next. Put it in front of any
+// http.ServeMux that routes to the API: a ServeMux answers such a path with a redirect to
+// the cleaned path (a 307 that a client follows to another artifact than it named).
+func RefuseDotSegments(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hasDotSegment(r.URL.Path) && slices.ContainsFunc(Prefixes, func(p string) bool {
+			return strings.HasPrefix(r.URL.Path, p) || r.URL.Path+"/" == p
+		}) {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
+				fmt.Sprintf("Invalid path %q: it has a '.' or '..' segment; name the artifact by its path from the root", r.URL.Path))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hasDotSegment(p string) bool {
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
 
 // endpoint is a handler of one API call: it decodes its request, does its work and
 // returns the response body (nil for {}), or an error.
@@ -150,11 +236,21 @@ func (a *API) routes() {
 			a.mux.Handle(prefix+path, methodGuard(path, a.serve(ep)))
 		}
 	}
+	for _, prefix := range []string{"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"} {
+		// A file's content, not JSON: the UI's view of a logged model's files.
+		a.mux.Handle(prefix+"logged-models/{model_id}/artifacts/files", methodGuard("logged-models/{model_id}/artifacts/files", http.HandlerFunc(a.getLoggedModelArtifact)))
+	}
 	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/artifacts", "/ajax-api/2.0/mlflow-artifacts/artifacts"} {
 		a.mux.HandleFunc("GET "+prefix, a.listProxy)
 		a.mux.HandleFunc("GET "+prefix+"/{path...}", a.download)
 		a.mux.HandleFunc("PUT "+prefix+"/{path...}", a.upload)
 		a.mux.HandleFunc("DELETE "+prefix+"/{path...}", a.deleteArtifact)
+	}
+	for _, prefix := range []string{"/api/2.0/mlflow-artifacts/mpu", "/ajax-api/2.0/mlflow-artifacts/mpu"} {
+		a.mux.Handle("POST "+prefix+"/create/{path...}", a.serve(a.createMultipartUpload))
+		a.mux.Handle("POST "+prefix+"/complete/{path...}", a.serve(a.completeMultipartUpload))
+		a.mux.Handle("POST "+prefix+"/abort/{path...}", a.serve(a.abortMultipartUpload))
+		a.mux.HandleFunc("PUT "+prefix+"/part/{upload_id}/{part_number}", a.uploadPart)
 	}
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "ENDPOINT_NOT_FOUND", fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
@@ -215,6 +311,19 @@ func (a *API) endpoints() map[string]endpoint {
 		"experiments/get-experiment-by-name":      a.getExperimentByName,
 		"runs/set-experiment-tag":                 a.setExperimentTag,
 		"registered-models/get-model-version-uri": a.getDownloadURI,
+		// MLflow 3: logged models and the models a run produced.
+		"logged-models":                                  a.createLoggedModel,
+		"logged-models/search":                           a.searchLoggedModels,
+		"logged-models/{model_id}":                       a.loggedModel,
+		"logged-models/{model_id}/tags":                  a.setLoggedModelTags,
+		"logged-models/{model_id}/tags/{tag_key}":        a.deleteLoggedModelTag,
+		"logged-models/{model_id}/params":                a.logLoggedModelParams,
+		"logged-models/{model_id}/artifacts/directories": a.listLoggedModelArtifacts,
+		"runs/outputs":                                   a.logOutputs,
+		// MLflow 3.3: registry webhooks.
+		"webhooks":                   a.webhooks,
+		"webhooks/{webhook_id}":      a.webhook,
+		"webhooks/{webhook_id}/test": a.testWebhook,
 	}
 }
 
@@ -274,6 +383,9 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusBadRequest, "RESOURCE_ALREADY_EXISTS", err.Error())
 	case errors.Is(err, tracking.ErrInvalid), errors.Is(err, tracking.ErrArtifactTooLarge):
 		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
+	case errors.Is(err, tracking.ErrInvalidState):
+		// MLflow answers INVALID_STATE with 500 (mlflow/exceptions.py, ERROR_CODE_TO_HTTP_STATUS).
+		writeError(w, http.StatusInternalServerError, "INVALID_STATE", err.Error())
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "CANCELLED", err.Error())
 	default:
@@ -293,12 +405,16 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 // decode reads a request's parameters into dst (a pointer to a struct with json tags):
-// first the query string, then, for a method other than GET, the JSON body over it.
+// first the query string, then the JSON body over it — except for a GET (or HEAD) with a
+// query string, whose body is ignored. A GET without a query string has its parameters in
+// its body, as MLflow's handlers read it (_get_request_message: a GET's args when it has
+// any, else the JSON body); some clients send GET that way.
 func (a *API) decode(r *http.Request, dst any) error {
 	if err := decodeQuery(r.URL.Query(), dst); err != nil {
 		return err
 	}
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Body == nil {
+	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if (isGet && r.URL.RawQuery != "") || r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, a.maxBody+1))
@@ -312,9 +428,36 @@ func (a *API) decode(r *http.Request, dst any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
-		return invalidParam("malformed JSON request body: %v", err)
+		return jsonError(err)
 	}
 	return nil
+}
+
+// jsonError turns a JSON decoding error into MLflow's INVALID_PARAMETER_VALUE, naming the
+// field when a value has the wrong type or range (a path such as metrics.timestamp for a
+// field of a list's element).
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return invalidParam("malformed JSON request body: %v", err)
+	}
+	want := "a " + te.Type.String()
+	switch te.Type.Kind() {
+	case reflect.Int64, reflect.Int:
+		want = "an integer from -9223372036854775808 to 9223372036854775807"
+	case reflect.Float64:
+		want = "a number (or \"NaN\", \"Infinity\", \"-Infinity\")"
+	case reflect.String:
+		want = "a string"
+		if te.Type == reflect.TypeFor[flexEnum]() {
+			want = "an enum value's name or number"
+		}
+	case reflect.Slice:
+		want = "a list"
+	case reflect.Bool:
+		want = "true or false"
+	}
+	return invalidParam("Invalid value %s for parameter '%s' supplied: want %s", te.Value, te.Field, want)
 }
 
 // decodeQuery sets dst's fields from the query string, by json tag: strings, int64-like
@@ -337,11 +480,11 @@ func decodeQuery(q map[string][]string, dst any) error {
 		case reflect.String:
 			f.SetString(vals[0])
 		case reflect.Int64, reflect.Int:
-			n, err := strconv.ParseInt(vals[0], 10, 64)
-			if err != nil {
-				return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+			var n flexInt
+			if err := n.UnmarshalJSON([]byte(vals[0])); err != nil {
+				return invalidParam("Invalid value %q for parameter '%s' supplied: want an integer from -9223372036854775808 to 9223372036854775807", vals[0], name)
 			}
-			f.SetInt(n)
+			f.SetInt(int64(n))
 		case reflect.Float64:
 			n, err := strconv.ParseFloat(vals[0], 64)
 			if err != nil {
@@ -356,12 +499,12 @@ func decodeQuery(q map[string][]string, dst any) error {
 			f.SetBool(b)
 		case reflect.Pointer:
 			if f.Type().Elem().Kind() == reflect.Int64 {
-				n, err := strconv.ParseInt(vals[0], 10, 64)
-				if err != nil {
-					return invalidParam("invalid value %q for parameter '%s': want an integer", vals[0], name)
+				var n flexInt
+				if err := n.UnmarshalJSON([]byte(vals[0])); err != nil {
+					return invalidParam("Invalid value %q for parameter '%s' supplied: want an integer from -9223372036854775808 to 9223372036854775807", vals[0], name)
 				}
 				p := reflect.New(f.Type().Elem())
-				p.Elem().SetInt(n)
+				p.Elem().SetInt(int64(n))
 				f.Set(p)
 			}
 		case reflect.Slice:

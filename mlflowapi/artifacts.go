@@ -103,10 +103,18 @@ func (a *API) listProxy(w http.ResponseWriter, r *http.Request) {
 // download streams the artifact at the path of the URL.
 func (a *API) download(w http.ResponseWriter, r *http.Request) {
 	p, err := tracking.CleanArtifactPath(r.PathValue("path"))
+	if err == nil && reservedArtifactPath(p) {
+		err = invalidParam("artifact path %q is reserved for multipart uploads", p)
+	}
 	if err != nil {
 		a.writeErr(w, r, err)
 		return
 	}
+	a.sendArtifact(w, r, p)
+}
+
+// sendArtifact streams the artifact at p, a clean artifact store path, as an attachment.
+func (a *API) sendArtifact(w http.ResponseWriter, r *http.Request, p string) {
 	f, size, err := a.art.Open(r.Context(), p)
 	if err != nil {
 		a.writeErr(w, r, err)
@@ -133,6 +141,9 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 	if err == nil && p == "" {
 		err = invalidParam("artifact path is empty")
 	}
+	if err == nil && reservedArtifactPath(p) {
+		err = invalidParam("artifact path %q is reserved for multipart uploads", p)
+	}
 	if err != nil {
 		a.writeErr(w, r, err)
 		return
@@ -154,6 +165,13 @@ func (a *API) upload(w http.ResponseWriter, r *http.Request) {
 // deleteArtifact deletes the file or folder at the path of the URL.
 func (a *API) deleteArtifact(w http.ResponseWriter, r *http.Request) {
 	a.serve(func(r *http.Request) (any, error) {
-		return nil, a.art.Delete(r.Context(), r.PathValue("path"))
+		p, err := tracking.CleanArtifactPath(r.PathValue("path"))
+		if err == nil && reservedArtifactPath(p) {
+			err = invalidParam("artifact path %q is reserved for multipart uploads", p)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return nil, a.art.Delete(r.Context(), p)
 	}).ServeHTTP(w, r)
 }

@@ -76,7 +76,7 @@ type searchExperimentsRequest struct {
 	PageToken  string   `json:"page_token"`
 	Filter     string   `json:"filter"`
 	OrderBy    []string `json:"order_by"`
-	ViewType   string   `json:"view_type"`
+	ViewType   flexEnum `json:"view_type"`
 }
 
 func (a *API) searchExperiments(r *http.Request) (any, error) {
@@ -91,7 +91,7 @@ func (a *API) doSearchExperiments(r *http.Request, req searchExperimentsRequest)
 	if req.MaxResults < 0 || req.MaxResults > tracking.MaxSearchResults {
 		return nil, invalidParam("Invalid value %d for parameter 'max_results' supplied: it must be at most %d", req.MaxResults, tracking.MaxSearchResults)
 	}
-	view, err := viewType(req.ViewType)
+	view, err := viewType(string(req.ViewType), "view_type")
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,9 @@ func (a *API) listExperiments(r *http.Request) (any, error) {
 	return a.doSearchExperiments(r, req)
 }
 
-func viewType(s string) (tracking.ViewType, error) {
+// viewType returns the ViewType an enum value of parameter param names, by name or by its
+// number in MLflow's ViewType enum (ACTIVE_ONLY = 1, DELETED_ONLY = 2, ALL = 3).
+func viewType(s, param string) (tracking.ViewType, error) {
 	switch tracking.ViewType(s) {
 	case "", tracking.ActiveOnly:
 		return tracking.ActiveOnly, nil
@@ -137,7 +139,7 @@ func viewType(s string) (tracking.ViewType, error) {
 	case "3":
 		return tracking.AllViews, nil
 	}
-	return "", invalidParam("Invalid value '%s' for parameter 'view_type': want ACTIVE_ONLY, DELETED_ONLY or ALL", s)
+	return "", invalidParam("Invalid value '%s' for parameter '%s': want ACTIVE_ONLY, DELETED_ONLY or ALL (or their numbers 1-3)", s, param)
 }
 
 type experimentIDRequest struct {

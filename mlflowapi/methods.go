@@ -48,6 +48,19 @@ var writeMethods = map[string][]string{
 	"model-versions/transition-stage": {http.MethodPost},
 	"model-versions/set-tag":          {http.MethodPost},
 	"model-versions/delete-tag":       {http.MethodDelete},
+	// MLflow 3's logged models (service.proto). GET gets a model, PATCH finalizes it,
+	// DELETE deletes it.
+	"logged-models":                           {http.MethodPost},
+	"logged-models/{model_id}":                {http.MethodGet, http.MethodPatch, http.MethodDelete},
+	"logged-models/{model_id}/tags":           {http.MethodPatch},
+	"logged-models/{model_id}/tags/{tag_key}": {http.MethodDelete},
+	"logged-models/{model_id}/params":         {http.MethodPost},
+	// MLflow 3.3's webhooks (webhooks.proto): POST creates, GET lists; on one webhook GET
+	// gets, PATCH updates, DELETE deletes.
+	"webhooks":                   {http.MethodPost, http.MethodGet},
+	"webhooks/{webhook_id}":      {http.MethodGet, http.MethodPatch, http.MethodDelete},
+	"webhooks/{webhook_id}/test": {http.MethodPost},
+	"runs/outputs":               {http.MethodPost},
 }
 
 // allowedMethods returns the methods an endpoint accepts.

@@ -1,6 +1,7 @@
 package mlflowapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -21,6 +22,7 @@ type modelRequest struct {
 	Stage                   string   `json:"stage"`
 	ArchiveExistingVersions bool     `json:"archive_existing_versions"`
 	Source                  string   `json:"source"`
+	ModelID                 string   `json:"model_id"`
 	RunID                   string   `json:"run_id"`
 	RunLink                 string   `json:"run_link"`
 	Filter                  string   `json:"filter"`
@@ -83,9 +85,22 @@ func (a *API) createModel(r *http.Request) (any, error) {
 	if req.Description != nil {
 		desc = *req.Description
 	}
-	return modelResponse(a.svc.CreateRegisteredModel(r.Context(), tracking.CreateRegisteredModelParams{
+	m, err := a.svc.CreateRegisteredModel(r.Context(), tracking.CreateRegisteredModelParams{
 		Name: req.Name, Description: desc, Tags: fromWireTags(req.Tags),
-	}))
+	})
+	if err == nil {
+		a.notify(r.Context(), tracking.EventRegisteredModelCreated, map[string]any{
+			"name": m.Name, "tags": tagMap(req.Tags), "description": nilIfEmpty(desc)})
+	}
+	return modelResponse(m, err)
+}
+
+// nilIfEmpty is s, or nil (JSON null) when empty, as MLflow's payloads write unset fields.
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (a *API) getModel(r *http.Request) (any, error) {
@@ -197,13 +212,21 @@ func (a *API) alias(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, a.svc.DeleteRegisteredModelAlias(r.Context(), req.Name, req.Alias)
+		if err := a.svc.DeleteRegisteredModelAlias(r.Context(), req.Name, req.Alias); err != nil {
+			return nil, err
+		}
+		a.notify(r.Context(), tracking.EventModelVersionAliasDeleted, map[string]any{"name": req.Name, "alias": req.Alias})
+		return nil, nil
 	default:
 		req, err := a.decodeModel(r, "name", "alias", "version")
 		if err != nil {
 			return nil, err
 		}
-		return nil, a.svc.SetRegisteredModelAlias(r.Context(), req.Name, req.Alias, req.Version)
+		if err := a.svc.SetRegisteredModelAlias(r.Context(), req.Name, req.Alias, req.Version); err != nil {
+			return nil, err
+		}
+		a.notify(r.Context(), tracking.EventModelVersionAliasCreated, map[string]any{"name": req.Name, "alias": req.Alias, "version": req.Version})
+		return nil, nil
 	}
 }
 
@@ -215,6 +238,9 @@ func (a *API) getByAlias(r *http.Request) (any, error) {
 	return versionResponse(a.svc.GetModelVersionByAlias(r.Context(), req.Name, req.Alias))
 }
 
+// createVersion is model-versions/create. A version made of an MLflow 3 logged model
+// (model_id) is recorded on the model too, in its tag mlflow.modelVersions (a JSON list of
+// {name, version}), as MLflow's handler does (set_model_versions_tags).
 func (a *API) createVersion(r *http.Request) (any, error) {
 	req, err := a.decodeModel(r, "name", "source")
 	if err != nil {
@@ -224,10 +250,44 @@ func (a *API) createVersion(r *http.Request) (any, error) {
 	if req.Description != nil {
 		desc = *req.Description
 	}
-	return versionResponse(a.svc.CreateModelVersion(r.Context(), tracking.CreateModelVersionParams{
+	var logged *tracking.LoggedModel
+	if req.ModelID != "" {
+		if logged, err = a.svc.GetLoggedModel(r.Context(), req.ModelID); err != nil {
+			return nil, loggedModelNotFound(err, req.ModelID)
+		}
+	}
+	v, err := a.svc.CreateModelVersion(r.Context(), tracking.CreateModelVersionParams{
 		Name: req.Name, Source: req.Source, RunID: req.RunID, RunLink: req.RunLink, Description: desc, Tags: fromWireTags(req.Tags),
-	}))
+	})
+	if err == nil {
+		a.notify(r.Context(), tracking.EventModelVersionCreated, map[string]any{
+			"name": v.Name, "version": v.Version, "source": req.Source, "run_id": nilIfEmpty(req.RunID),
+			"tags": tagMap(req.Tags), "description": nilIfEmpty(desc)})
+	}
+	if err != nil || logged == nil {
+		return versionResponse(v, err)
+	}
+	type registration struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	var regs []registration
+	for _, t := range logged.Tags {
+		if t.Key == tagModelVersions {
+			_ = json.Unmarshal([]byte(t.Value), &regs)
+		}
+	}
+	b, _ := json.Marshal(append(regs, registration{v.Name, v.Version}))
+	if err := a.svc.SetLoggedModelTags(r.Context(), logged.ID, []tracking.Tag{{Key: tagModelVersions, Value: string(b)}}); err != nil {
+		return nil, err
+	}
+	w := toWireVersion(v)
+	w.ModelID = logged.ID
+	return map[string]any{"model_version": w}, nil
 }
+
+// tagModelVersions is the logged-model tag listing the registry versions made of it.
+const tagModelVersions = "mlflow.modelVersions"
 
 func (a *API) getVersion(r *http.Request) (any, error) {
 	req, err := a.decodeModel(r, "name", "version")
@@ -299,7 +359,14 @@ func (a *API) getDownloadURI(r *http.Request) (any, error) {
 		return nil, err
 	}
 	uri := v.Source
-	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
+	if id, ok := strings.CutPrefix(uri, "models:/m-"); ok && !strings.Contains(id, "/") {
+		// An MLflow 3 logged model: its files are at its artifact location.
+		m, err := a.svc.GetLoggedModel(r.Context(), "m-"+id)
+		if err != nil {
+			return nil, err
+		}
+		uri = m.ArtifactLocation
+	} else if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
 		runID, sub, _ := strings.Cut(rest, "/")
 		run, err := a.svc.GetRun(r.Context(), runID)
 		if err != nil {
@@ -315,7 +382,11 @@ func (a *API) setVersionTag(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.SetModelVersionTag(r.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value})
+	if err := a.svc.SetModelVersionTag(r.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value}); err != nil {
+		return nil, err
+	}
+	a.notify(r.Context(), tracking.EventModelVersionTagSet, map[string]any{"name": req.Name, "version": req.Version, "key": req.Key, "value": req.Value})
+	return nil, nil
 }
 
 func (a *API) deleteVersionTag(r *http.Request) (any, error) {
@@ -323,5 +394,9 @@ func (a *API) deleteVersionTag(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, a.svc.DeleteModelVersionTag(r.Context(), req.Name, req.Version, req.Key)
+	if err := a.svc.DeleteModelVersionTag(r.Context(), req.Name, req.Version, req.Key); err != nil {
+		return nil, err
+	}
+	a.notify(r.Context(), tracking.EventModelVersionTagDeleted, map[string]any{"name": req.Name, "version": req.Version, "key": req.Key})
+	return nil, nil
 }

@@ -20,7 +20,7 @@ type runRequest struct {
 	Value     *flexValue `json:"value"`
 	Timestamp *flexInt   `json:"timestamp"`
 	Step      flexInt    `json:"step"`
-	Status    string     `json:"status"`
+	Status    flexEnum   `json:"status"`
 	EndTime   *flexInt   `json:"end_time"`
 	RunName   *string    `json:"run_name"`
 	Metrics   []wMetric  `json:"metrics"`
@@ -135,7 +135,10 @@ func (a *API) updateRun(r *http.Request) (any, error) {
 	}
 	p := tracking.UpdateRunParams{RunID: req.RunID, RunName: req.RunName}
 	if req.Status != "" {
-		st := tracking.RunStatus(req.Status)
+		st, err := runStatus(req.Status)
+		if err != nil {
+			return nil, err
+		}
 		p.Status = &st
 	}
 	if req.EndTime != nil {
@@ -169,7 +172,7 @@ func (a *API) searchRuns(r *http.Request) (any, error) {
 	var req struct {
 		ExperimentIDs []string `json:"experiment_ids"`
 		Filter        string   `json:"filter"`
-		RunViewType   string   `json:"run_view_type"`
+		RunViewType   flexEnum `json:"run_view_type"`
 		MaxResults    *flexInt `json:"max_results"`
 		OrderBy       []string `json:"order_by"`
 		PageToken     string   `json:"page_token"`
@@ -184,7 +187,7 @@ func (a *API) searchRuns(r *http.Request) (any, error) {
 			return nil, invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be at most %d and greater than 0.", max, tracking.MaxSearchResults)
 		}
 	}
-	view, err := viewType(req.RunViewType)
+	view, err := viewType(string(req.RunViewType), "run_view_type")
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package mlflowapi
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // flexInt is an int64 that accepts a JSON number or a string of digits (protobuf's JSON
-// mapping of int64), and is written as a number.
+// mapping of int64), and is written as a number. A value that is not an integer, or is
+// outside int64's range (1e19, 1e30), is refused: decode reports it with the field's name.
 type flexInt int64
 
 func (n *flexInt) UnmarshalJSON(b []byte) error {
@@ -21,13 +23,48 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != math.Trunc(f) {
-			return invalidParam("invalid integer %s", b)
+		// 2^63 is exactly representable; every float below it in magnitude fits in int64.
+		if ferr != nil || f != math.Trunc(f) || f >= 1<<63 || f < -(1<<63) {
+			return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[int64]()}
 		}
 		v = int64(f)
 	}
 	*n = flexInt(v)
 	return nil
+}
+
+// flexEnum is a protobuf enum field: its JSON value is the value's name or its number (as
+// protobuf's JSON parsing accepts, and as Go clients send: "status": 3), kept as text.
+type flexEnum string
+
+func (e *flexEnum) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*e = flexEnum(s)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[flexEnum]()}
+	}
+	*e = flexEnum(strconv.FormatInt(n, 10))
+	return nil
+}
+
+// runStatusNumbers maps the numbers of MLflow's RunStatus enum (service.proto) to names.
+var runStatusNumbers = map[string]tracking.RunStatus{
+	"1": tracking.RunRunning, "2": tracking.RunScheduled, "3": tracking.RunFinished, "4": tracking.RunFailed, "5": tracking.RunKilled,
+}
+
+// runStatus returns the RunStatus an enum value names, by name or number.
+func runStatus(e flexEnum) (tracking.RunStatus, error) {
+	if st, ok := runStatusNumbers[string(e)]; ok {
+		return st, nil
+	}
+	if _, err := strconv.Atoi(string(e)); err == nil {
+		return "", invalidParam("Invalid value %s for parameter 'status': want RUNNING, SCHEDULED, FINISHED, FAILED or KILLED (or their numbers 1-5)", e)
+	}
+	return tracking.RunStatus(e), nil
 }
 
 // flexFloat is a double that accepts a JSON number or the strings "NaN", "Infinity" and
@@ -51,7 +88,7 @@ func (f *flexFloat) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return invalidParam("invalid number %s", b)
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[float64]()}
 	}
 	*f = flexFloat(v)
 	return nil
@@ -123,10 +160,16 @@ type wRunInputs struct {
 	DatasetInputs []wDatasetInput `json:"dataset_inputs,omitempty"`
 }
 
+// wRunOutputs is MLflow 3's RunOutputs: the logged models a run produced.
+type wRunOutputs struct {
+	ModelOutputs []wModelOutput `json:"model_outputs,omitempty"`
+}
+
 type wRun struct {
-	Info   wRunInfo   `json:"info"`
-	Data   wRunData   `json:"data"`
-	Inputs wRunInputs `json:"inputs"`
+	Info    wRunInfo     `json:"info"`
+	Data    wRunData     `json:"data"`
+	Inputs  wRunInputs   `json:"inputs"`
+	Outputs *wRunOutputs `json:"outputs,omitempty"`
 }
 
 type wAlias struct {
@@ -159,6 +202,8 @@ type wModelVersion struct {
 	Tags                 []wTag   `json:"tags,omitempty"`
 	RunLink              string   `json:"run_link,omitempty"`
 	Aliases              []string `json:"aliases,omitempty"`
+	// ModelID is the MLflow 3 logged model the version was made of, when known.
+	ModelID string `json:"model_id,omitempty"`
 }
 
 type wFileInfo struct {
@@ -216,6 +261,12 @@ func toWireRun(r *tracking.Run) wRun {
 	for _, in := range r.Inputs {
 		w.Inputs.DatasetInputs = append(w.Inputs.DatasetInputs, wDatasetInput{Tags: toWireTags(in.Tags), Dataset: in.Dataset})
 	}
+	if len(r.Outputs) > 0 {
+		w.Outputs = &wRunOutputs{}
+		for _, o := range r.Outputs {
+			w.Outputs.ModelOutputs = append(w.Outputs.ModelOutputs, wModelOutput{ModelID: o.ModelID, Step: flexInt(o.Step)})
+		}
+	}
 	return w
 }
 
@@ -242,5 +293,14 @@ func toWireVersion(v *tracking.ModelVersion) wModelVersion {
 		Name: v.Name, Version: v.Version, CreationTimestamp: v.CreationTime, LastUpdatedTimestamp: v.LastUpdatedTime,
 		UserID: v.UserID, CurrentStage: v.CurrentStage, Description: v.Description, Source: v.Source, RunID: v.RunID,
 		Status: v.Status, StatusMessage: v.StatusMessage, Tags: toWireTags(v.Tags), RunLink: v.RunLink, Aliases: v.Aliases,
+		ModelID: modelIDOfSource(v.Source),
 	}
+}
+
+// modelIDOfSource returns the logged model a version's source "models:/m-…" names, or "".
+func modelIDOfSource(source string) string {
+	if id, ok := strings.CutPrefix(source, "models:/"); ok && strings.HasPrefix(id, "m-") && !strings.Contains(id, "/") {
+		return id
+	}
+	return ""
 }

@@ -14,17 +14,12 @@ import (
 // response structure), in order, as a client would send them. In an expected response, "$x"
 // captures a value the first time and must equal it afterwards, "*" matches anything, an
 // object matches when each listed field matches (servers add fields), and a list matches when
-// each listed element matches some element. "${x}" in a path or body is a captured value.
+// each listed element matches some element; "~text" matches a string containing text.
+// "${x}" in a path or body is a captured value; a path starting with "/" is absolute.
 // Numbers must come back as JSON numbers (int64 timestamps included).
 func TestWireExchanges(t *testing.T) {
 	t.Parallel()
-	h := setup(t)
-	vars := map[string]any{}
-	exchanges := []struct {
-		method, path, body string
-		status             int
-		want               string
-	}{
+	replay(t, setup(t), []exchange{
 		{"POST", "experiments/create", `{"name": "wire-exp", "tags": [{"key": "team", "value": "ml"}]}`, 200,
 			`{"experiment_id": "$exp"}`},
 		{"GET", "experiments/get?experiment_id=${exp}", ``, 200,
@@ -70,7 +65,22 @@ func TestWireExchanges(t *testing.T) {
 		{"POST", "runs/delete", `{"run_id": "${run}"}`, 200, `{}`},
 		{"GET", "runs/get?run_id=${run}", ``, 200, `{"run": {"info": {"lifecycle_stage": "deleted"}}}`},
 		{"POST", "experiments/delete", `{"experiment_id": "${exp}"}`, 200, `{}`},
-	}
+	})
+}
+
+// exchange is one request under /api/2.0/mlflow/ (path may carry a query string) and the
+// status and response expected; see TestWireExchanges for the notation.
+type exchange struct {
+	method, path, body string
+	status             int
+	want               string
+}
+
+// replay sends exchanges in order, failing the test at the first status that differs and
+// reporting every response that does not match.
+func replay(t *testing.T, h *harness, exchanges []exchange) {
+	t.Helper()
+	vars := map[string]any{}
 	subst := regexp.MustCompile(`\$\{(\w+)\}`)
 	fill := func(s string) string {
 		return subst.ReplaceAllStringFunc(s, func(m string) string {
@@ -89,7 +99,10 @@ func TestWireExchanges(t *testing.T) {
 		if x.body != "" {
 			body = fill(x.body)
 		}
-		status, got := h.call(x.method, "/api/2.0/mlflow/"+path, body)
+		if !strings.HasPrefix(path, "/") {
+			path = "/api/2.0/mlflow/" + path
+		}
+		status, got := h.call(x.method, path, body)
 		if status != x.status {
 			t.Fatalf("exchange %d %s %s: status %d, want %d: %v", i, x.method, path, status, x.status, got)
 		}
@@ -113,6 +126,12 @@ func matchJSON(want, got any, vars map[string]any, at string) string {
 		if w == "*" {
 			if got == nil {
 				return at + ": missing"
+			}
+			return ""
+		}
+		if sub, ok := strings.CutPrefix(w, "~"); ok {
+			if g, ok := got.(string); !ok || !strings.Contains(g, sub) {
+				return fmt.Sprintf("%s: %#v, want a string containing %q", at, got, sub)
 			}
 			return ""
 		}

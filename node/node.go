@@ -199,7 +199,7 @@ func (n *Node) TrackingURI() string {
 		n.log.Error("serve the tracking API for tracked tasks", "err", err)
 		return ""
 	}
-	n.loopSrv = newHTTPServer(guard.Handler(mux))
+	n.loopSrv = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
 	srv := n.loopSrv
 	go func() { _ = srv.Serve(ln) }()
 	n.loopURI = "http://" + ln.Addr().String()
@@ -281,7 +281,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
-	n.http = newHTTPServer(guard.Handler(mux))
+	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Add(4)
@@ -340,9 +340,9 @@ func (n *Node) mountMLflow(mux *http.ServeMux) {
 	if n.mlflow == nil {
 		return
 	}
-	mux.Handle("/api/2.0/mlflow/", n.mlflow)
-	mux.Handle("/api/2.0/mlflow-artifacts/", n.mlflow)
-	mux.Handle("/ajax-api/2.0/mlflow/", n.mlflow)
+	for _, prefix := range mlflowapi.Prefixes {
+		mux.Handle(prefix, n.mlflow)
+	}
 }
 
 // watch reloads the DAG folder every ScanInterval until ctx ends.

@@ -16,6 +16,9 @@ var (
 	// ErrInvalid means a request the model rejects: a bad name, a value too long, a param
 	// logged again with another value, a write to a deleted run, a malformed filter.
 	ErrInvalid = errors.New("invalid parameter value")
+	// ErrInvalidState means the object is in a state that forbids the operation: renaming
+	// a deleted experiment. MLflow reports it as INVALID_STATE.
+	ErrInvalidState = errors.New("invalid state")
 )
 
 // Lifecycle stages of experiments and runs.
@@ -197,6 +200,8 @@ type Run struct {
 	Tags []Tag
 	// Inputs are the datasets logged with LogInputs, in logging order.
 	Inputs []DatasetInput
+	// Outputs are the logged models the run produced (LogOutputs), by model ID.
+	Outputs []ModelOutput
 }
 
 // Tag returns the value of the run's tag key, and whether it has it.

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -303,6 +304,29 @@ func (s *Service) SetRegisteredModelAlias(ctx context.Context, name, alias, vers
 		return err
 	}
 	return s.Store.SetRegisteredModelAlias(ctx, name, alias, version)
+}
+
+// GetModelVersionByAlias returns the version an alias points at. The reserved alias
+// "latest" (in any case) names the model's newest version, whatever its stage, as MLflow
+// 3.3 and later resolve it (models:/NAME@latest); ErrNotFound if the model has no version.
+func (s *Service) GetModelVersionByAlias(ctx context.Context, name, alias string) (*ModelVersion, error) {
+	if !strings.EqualFold(alias, "latest") {
+		return s.Store.GetModelVersionByAlias(ctx, name, alias)
+	}
+	latest, err := s.GetLatestVersions(ctx, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	newest, newestN := "", int64(-1)
+	for _, v := range latest {
+		if n, err := strconv.ParseInt(v.Version, 10, 64); err == nil && n > newestN {
+			newest, newestN = v.Version, n
+		}
+	}
+	if newest == "" {
+		return nil, fmt.Errorf("registered model %q has no versions, so alias %q names none: %w", name, alias, ErrNotFound)
+	}
+	return s.Store.GetModelVersion(ctx, name, newest)
 }
 
 // CreateModelVersion validates the tags and creates the version.

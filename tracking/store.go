@@ -4,7 +4,8 @@ import "context"
 
 // Store persists experiments, runs and the model registry. Implementations are safe for
 // concurrent use and pass the conformance suite in tracking/trackingtest. Errors wrap
-// ErrNotFound, ErrAlreadyExists or ErrInvalid when they stand for one of them.
+// ErrNotFound, ErrAlreadyExists, ErrInvalid or ErrInvalidState when they stand for one of
+// them.
 //
 // A Store checks the model's invariants (params are write-once, names are unique, writes
 // to a deleted run are refused) but not MLflow's validation limits: Service does that.
@@ -18,7 +19,8 @@ type Store interface {
 	GetExperimentByName(ctx context.Context, name string) (*Experiment, error)
 	// SearchExperiments returns a page of experiments.
 	SearchExperiments(ctx context.Context, p SearchExperimentsParams) (*ExperimentPage, error)
-	// RenameExperiment gives an experiment a new name; ErrAlreadyExists if taken.
+	// RenameExperiment gives an active experiment a new name; ErrAlreadyExists if taken,
+	// ErrInvalidState if the experiment is deleted.
 	RenameExperiment(ctx context.Context, id, newName string) error
 	// SetExperimentLifecycle deletes (StageDeleted) or restores (StageActive) an
 	// experiment. Deleting one deletes its active runs too, and restoring it restores the
@@ -99,6 +101,42 @@ type Store interface {
 	SetModelVersionTag(ctx context.Context, name, version string, tag Tag) error
 	// DeleteModelVersionTag deletes a tag of a version.
 	DeleteModelVersionTag(ctx context.Context, name, version, key string) error
+
+	// CreateLoggedModel creates a logged model, PENDING, with p's ID, name and artifact
+	// location (all required), in an existing experiment; ErrAlreadyExists if the ID is
+	// taken.
+	CreateLoggedModel(ctx context.Context, p CreateLoggedModelParams) (*LoggedModel, error)
+	// GetLoggedModel returns a logged model with its tags and params; ErrNotFound once it
+	// is deleted.
+	GetLoggedModel(ctx context.Context, id string) (*LoggedModel, error)
+	// FinalizeLoggedModel sets a logged model's status (READY or UPLOAD_FAILED) and returns
+	// the model.
+	FinalizeLoggedModel(ctx context.Context, id string, status LoggedModelStatus) (*LoggedModel, error)
+	// DeleteLoggedModel deletes a logged model (its files stay where they are).
+	DeleteLoggedModel(ctx context.Context, id string) error
+	// SearchLoggedModels returns a page of the live logged models of some experiments.
+	SearchLoggedModels(ctx context.Context, p SearchLoggedModelsParams) (*LoggedModelPage, error)
+	// SetLoggedModelTags sets (or overwrites) tags of a logged model.
+	SetLoggedModelTags(ctx context.Context, id string, tags []Tag) error
+	// DeleteLoggedModelTag deletes a tag of a logged model; ErrNotFound if it has none.
+	DeleteLoggedModelTag(ctx context.Context, id, key string) error
+	// LogLoggedModelParams logs params of a logged model: write-once, as a run's (logging
+	// the same value again is allowed, another value is ErrInvalid).
+	LogLoggedModelParams(ctx context.Context, id string, params []Param) error
+	// LogOutputs records logged models an active run produced (runs/outputs); each model
+	// must exist. Logging a model again updates its step.
+	LogOutputs(ctx context.Context, runID string, outputs []ModelOutput) error
+
+	// CreateWebhook stores a new registry webhook (every field set by the caller).
+	CreateWebhook(ctx context.Context, w Webhook) error
+	// GetWebhook returns a webhook; ErrNotFound once it is deleted.
+	GetWebhook(ctx context.Context, id string) (*Webhook, error)
+	// ListWebhooks returns a page of the webhooks, oldest first (maxResults 0: all).
+	ListWebhooks(ctx context.Context, maxResults int, pageToken string) (*WebhookPage, error)
+	// UpdateWebhook replaces a webhook's fields (but its ID and creation time).
+	UpdateWebhook(ctx context.Context, w Webhook) error
+	// DeleteWebhook deletes a webhook.
+	DeleteWebhook(ctx context.Context, id string) error
 }
 
 // Provider is a database that holds a tracking Store beside other data, as store/sqlite's

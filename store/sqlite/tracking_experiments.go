@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -218,7 +219,14 @@ func (s *Tracking) RenameExperiment(ctx context.Context, id, newName string) err
 	if err != nil {
 		return err
 	}
-	return s.experimentWrite(ctx, id, "TrackingRenameExperiment", key, newName, s.now().UnixMilli())
+	err = s.experimentWrite(ctx, id, "TrackingRenameExperiment", key, newName, s.now().UnixMilli())
+	if errors.Is(err, tracking.ErrNotFound) {
+		// No active experiment of that ID: tell a deleted one from a missing one.
+		if e, gerr := s.GetExperiment(ctx, id); gerr == nil && e.LifecycleStage != tracking.StageActive {
+			return fmt.Errorf("experiment %q is deleted, so it cannot be renamed: restore it first: %w", id, tracking.ErrInvalidState)
+		}
+	}
+	return err
 }
 
 // experimentWrite executes the named query on one experiment, ErrNotFound if it changed no

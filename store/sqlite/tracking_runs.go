@@ -121,7 +121,8 @@ func (s *Tracking) GetRun(ctx context.Context, runID string) (*tracking.Run, err
 	return &runs[0], nil
 }
 
-// loadRuns returns the runs of rows with their params, latest metrics, tags and inputs.
+// loadRuns returns the runs of rows with their params, latest metrics, tags, inputs and
+// outputs.
 func (s *Tracking) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run, error) {
 	out := make([]tracking.Run, len(rows))
 	index := make(map[int64]*tracking.Run, len(rows))
@@ -199,6 +200,9 @@ func (s *Tracking) loadRuns(ctx context.Context, rows []runRow) ([]tracking.Run,
 		r.Inputs = append(r.Inputs, in)
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := s.loadRunOutputs(ctx, string(idsJSON), index); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) tracking.Store) {
 		{"SearchRunsSyntax", testSearchRunsSyntax},
 		{"Registry", testRegistry},
 		{"StartRun", testStartRun},
+		{"LoggedModels", testLoggedModels},
+		{"Webhooks", testWebhooks},
 	} {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, setup) })
 	}
@@ -115,6 +117,15 @@ func testExperiments(t *testing.T, setup func(t *testing.T) (context.Context, *t
 		t.Errorf("run of restored experiment is %s", r.Info.LifecycleStage)
 	}
 	wantErr(t, s.SetExperimentLifecycle(ctx, "0", tracking.StageDeleted), tracking.ErrInvalid, "delete Default")
+
+	// A deleted experiment keeps its name: renaming it is refused until it is restored.
+	noErr(t, s.SetExperimentLifecycle(ctx, id, tracking.StageDeleted))
+	wantErr(t, s.RenameExperiment(ctx, id, "e3"), tracking.ErrInvalidState, "rename deleted experiment")
+	wantErr(t, s.RenameExperiment(ctx, "424242", "e3"), tracking.ErrNotFound, "rename missing experiment")
+	if e := get(s.GetExperiment(ctx, id))(t); e.Name != "e2" {
+		t.Errorf("a refused rename renamed the experiment to %q", e.Name)
+	}
+	noErr(t, s.SetExperimentLifecycle(ctx, id, tracking.StageActive))
 
 	// Search: filter, order, pages.
 	for i := range 5 {

@@ -31,7 +31,8 @@ SELECT experiment_id, key, value FROM experiment_tags ORDER BY experiment_id, ke
 SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key;
 
 -- name: TrackingRenameExperiment
-UPDATE experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1;
+-- Only an active experiment is renamed (MLflow: "Cannot rename a non-active experiment").
+UPDATE experiments SET name = ?2, last_update_time = ?3 WHERE experiment_id = ?1 AND lifecycle_stage = 'active';
 
 -- name: TrackingSetExperimentStage
 UPDATE experiments SET lifecycle_stage = ?2, last_update_time = ?3 WHERE experiment_id = ?1;
