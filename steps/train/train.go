@@ -200,6 +200,18 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	if m.Signature.Classes != nil {
 		out["classes"] = m.Signature.Classes
 	}
+	if imp := importances(m); imp != nil {
+		out["feature_importances"] = imp
+		png, err := importancePlot(imp)
+		if err != nil {
+			return executor.Result{Outcome: executor.Failed, Err: err}
+		}
+		if name, err := o.LogArtifact(ctx, "plots/feature_importances.png", png); err != nil {
+			return executor.Result{Outcome: executor.Failed, Err: err}
+		} else if name != "" {
+			out["plots"] = map[string]string{"feature_importances": name}
+		}
+	}
 	if artifact != "" {
 		out["tracking_run_id"] = job.Tracking.RunID
 		out["artifact"] = "runs:/" + job.Tracking.RunID + "/model"
