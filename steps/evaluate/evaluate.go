@@ -33,6 +33,9 @@ type Spec struct {
 	Thresholds map[string]any `yaml:"thresholds" doc:"Pass/fail bounds by metric: {r2: {min: 0.5}, rmse: {max: 3}}; passed in the output says whether all hold."`
 	Fail       bool           `yaml:"fail" doc:"Fail the task (without retry) when a threshold does not hold, instead of reporting passed: false."`
 	Plots      *bool          `yaml:"plots" doc:"Draw the plots (default true)."`
+	// PermutationImportance, when set, measures each input column's permutation importance
+	// on the held-out data.
+	PermutationImportance Permutation `yaml:"permutation_importance" doc:"Measure each input column's permutation importance on this data ({repeats: 5, seed: 0, metric: r2}: on when repeats is set) and draw it as plots/permutation_importance.png."`
 }
 
 // Metrics lists the metric names a threshold may name.
@@ -201,6 +204,18 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	if err := o.LogMetrics(ctx, res.Metrics); err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: err}
 	}
+	var perm map[string]importance
+	if s.PermutationImportance.Repeats > 0 {
+		var metric string
+		perm, metric, err = permutationImportance(m, data, target, res.Metrics, &s.PermutationImportance)
+		if err != nil {
+			return fail(fmt.Errorf("permutation importance: %w", err))
+		}
+		fmt.Fprintf(job.Log, "permutation importance (drop of %s, %d repeats):\n", metric, s.PermutationImportance.Repeats)
+		for _, name := range sortedImportances(perm) {
+			fmt.Fprintf(job.Log, "  %-24s %10.6f ± %.6f\n", name, perm[name].Mean, perm[name].Std)
+		}
+	}
 	plots := map[string]string{}
 	if s.Plots == nil || *s.Plots {
 		type drawing struct {
@@ -215,6 +230,9 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 			if _, ok := res.Metrics["roc_auc"]; ok {
 				ds = append(ds, drawing{"roc_curve", func() ([]byte, error) { return rocPlot(res) }})
 			}
+		}
+		if perm != nil {
+			ds = append(ds, drawing{"permutation_importance", func() ([]byte, error) { return permutationPlot(perm) }})
 		}
 		for _, d := range ds {
 			b, err := d.draw()
@@ -237,6 +255,9 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	out := map[string]any{
 		"metrics": res.Metrics, "passed": passed, "failures": failures, "thresholds": bounds, "plots": plots,
 		"rows": data.NumRows(), "target": target, "task": m.Task, "model": src, "datasets": map[string]any{"data": ds},
+	}
+	if perm != nil {
+		out["permutation_importance"] = perm
 	}
 	if res.Confusion != nil {
 		out["confusion_matrix"] = map[string]any{"labels": res.Classes, "matrix": res.Confusion}
