@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"sort"
 	"testing"
 
 	"github.com/weirhq/weir/ml/frame"
@@ -116,10 +117,26 @@ func TestLowLevelAgainstSciPy(t *testing.T) {
 
 func sorted(v []float64) []float64 {
 	out := append([]float64(nil), v...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.Float64s(out)
 	return out
+}
+
+// TestSortLargeColumn checks the large-slice sort path on values of both signs,
+// zeros, infinities-free duplicates and tiny magnitudes.
+func TestSortLargeColumn(t *testing.T) {
+	t.Parallel()
+	v := make([]float64, 50_000)
+	for i := range v {
+		v[i] = float64((i*7919)%1000-500) * math.Pow(10, float64(i%7-3))
+	}
+	v[10], v[20] = math.Copysign(0, -1), 0
+	ref := drift.Reference{Name: "x", N: len(v), Values: sorted(v[:1000])}
+	want := drift.WassersteinDistance(sorted(v[:1000]), sorted(v))
+	f, err := drift.Column(ref, drift.Current{Name: "x", Values: v}, drift.Wasserstein, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Score * max(ref.Std, 0.001); math.Abs(got-want) > 1e-9*max(1, math.Abs(want)) {
+		t.Fatalf("wasserstein after the large-slice sort %g, after sort.Float64s %g", got, want)
+	}
 }

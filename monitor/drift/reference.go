@@ -185,4 +185,3 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-func sortFloats(v []float64) { slices.Sort(v) }
