@@ -307,6 +307,19 @@ func Column(ref Reference, cur Current, test Test, threshold float64) (Feature, 
 			f.Score = PSIScore(r, c)
 		}
 	}
+	if f.RefShares == nil {
+		// KS and Wasserstein bin nothing: bin for plots as the binned tests do.
+		if !refCat && (len(ref.Levels) == 0 || counts == nil) {
+			sample := ref.sample()
+			f.Edges = SturgesEdges(min(ref.Min, values[0]), max(ref.Max, values[len(values)-1]), ref.N+f.CurrentN)
+			f.RefShares = shares(histogram(sample, f.Edges), float64(len(sample)))
+			f.CurShares = shares(histogram(values, f.Edges), float64(f.CurrentN))
+		} else {
+			var r, c []float64
+			f.Labels, r, c = categoryCounts(ref, counts, f.CurrentN)
+			f.RefShares, f.CurShares = shares(r, float64(ref.N)), shares(c, float64(f.CurrentN))
+		}
+	}
 	if IsPValue(test) {
 		f.Drift = f.Score < threshold || (test == KS && f.Score <= threshold)
 	} else {
