@@ -97,6 +97,8 @@ type Current struct {
 	Name   string
 	Values []float64
 	Labels []string
+	// owned marks Values built by CurrentFrom: Column may sort them in place.
+	owned bool
 }
 
 // Options tune Compare.
@@ -198,7 +200,11 @@ func Column(ref Reference, cur Current, test Test, threshold float64) (Feature, 
 			}
 		}
 	} else {
-		values = make([]float64, 0, len(cur.Values))
+		if cur.owned {
+			values = cur.Values[:0]
+		} else {
+			values = make([]float64, 0, len(cur.Values))
+		}
 		for _, v := range cur.Values {
 			if !math.IsNaN(v) && !math.IsInf(v, 0) {
 				values = append(values, v)

@@ -81,7 +81,9 @@ func histogramQuantiles(edges []float64, counts []int, k int) []float64 {
 }
 
 // CurrentFrom extracts the named columns of f (all columns with a reference when
-// names is empty) as current batches, typed as their references are.
+// names is empty) as current batches, typed as their references are. The numeric
+// values are copies that Compare and Column sort in place (no second copy): after
+// those, a batch's Values are filtered and sorted.
 func CurrentFrom(f *frame.Frame, refs []Reference, names []string) ([]Current, error) {
 	byName := map[string]Reference{}
 	for _, r := range refs {
@@ -148,7 +150,7 @@ func CurrentFrom(f *frame.Frame, refs []Reference, names []string) ([]Current, e
 				vals[row] = c.Float(row)
 			}
 		}
-		out[k].Values = vals
+		out[k].Values, out[k].owned = vals, true
 	})
 	for _, err := range errs {
 		if err != nil {

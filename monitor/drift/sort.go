@@ -3,7 +3,11 @@ package drift
 import (
 	"math"
 	"slices"
+	"sync"
+	"unsafe"
 )
+
+var bufPool = sync.Pool{New: func() any { return new([]uint64) }}
 
 // sortFloats sorts v ascending (v holds no NaN): by an LSD radix sort on the values'
 // order-preserving bit patterns for large slices, several times faster than a
@@ -13,7 +17,8 @@ func sortFloats(v []float64) {
 		slices.Sort(v)
 		return
 	}
-	keys := make([]uint64, len(v))
+	// The keys overwrite v in place (same size), then are decoded back.
+	keys := unsafe.Slice((*uint64)(unsafe.Pointer(&v[0])), len(v))
 	for i, x := range v {
 		b := math.Float64bits(x)
 		if b>>63 == 1 {
@@ -31,7 +36,12 @@ func sortFloats(v []float64) {
 			counts[p][(k>>(bits*p))&mask]++
 		}
 	}
-	buf := make([]uint64, len(keys))
+	bp := bufPool.Get().(*[]uint64)
+	defer bufPool.Put(bp)
+	if cap(*bp) < len(keys) {
+		*bp = make([]uint64, len(keys))
+	}
+	buf := (*bp)[:len(keys)]
 	src, dst := keys, buf
 	for p := 0; p < passes; p++ {
 		shift := uint(bits * p)
@@ -50,12 +60,15 @@ func sortFloats(v []float64) {
 		}
 		src, dst = dst, src
 	}
-	for i, b := range src {
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+	for i, b := range keys {
 		if b>>63 == 1 {
 			b &^= 1 << 63
 		} else {
 			b = ^b
 		}
-		v[i] = math.Float64frombits(b)
+		keys[i] = b
 	}
 }
