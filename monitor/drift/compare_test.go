@@ -187,3 +187,31 @@ func trainSmall(t *testing.T, f *frame.Frame) *model.Model {
 	}
 	return m
 }
+
+// TestFewReferenceValuesManyCurrent checks binning by value when the reference has at
+// most 20 distinct values and the batch many: every batch value is its own category.
+func TestFewReferenceValuesManyCurrent(t *testing.T) {
+	t.Parallel()
+	ref := make([]float64, 2000)
+	for i := range ref {
+		ref[i] = float64(i % 10)
+	}
+	f, err := frame.New(frame.NewFloat("v", ref, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := drift.FromStats(model.ReferenceStats(f, 0))
+	cur := make([]float64, 100)
+	for i := range cur {
+		cur[i] = float64(i) / 2
+	}
+	for _, test := range []drift.Test{drift.JensenShannon, drift.PSI} {
+		got, err := drift.Column(refs[0], drift.Current{Name: "v", Values: cur}, test, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Labels) != 100 || !got.Drift {
+			t.Errorf("%s: %d categories (want the 100 of the union), drift %v", test, len(got.Labels), got.Drift)
+		}
+	}
+}

@@ -299,6 +299,9 @@ func Column(ref Reference, cur Current, test Test, threshold float64) (Feature, 
 			c = histogram(values, f.Edges)
 			r = shares(r, float64(len(ref.sample())))
 		} else {
+			if counts == nil {
+				counts = countFloats(values, -1)
+			}
 			var rc []float64
 			f.Labels, rc, c = categoryCounts(ref, counts, f.CurrentN)
 			r = shares(rc, float64(ref.N))
