@@ -5,6 +5,7 @@ import (
 	"github.com/weirhq/weir/steps/estimators"
 	"github.com/weirhq/weir/steps/evaluate"
 	"github.com/weirhq/weir/steps/features"
+	"github.com/weirhq/weir/steps/monitor"
 	"github.com/weirhq/weir/steps/predict"
 	"github.com/weirhq/weir/steps/quality"
 	"github.com/weirhq/weir/steps/register"
@@ -29,5 +30,6 @@ func Registrations(deps stepio.Deps) []executor.Registration {
 		evaluate.Kind(deps),
 		register.Kind(deps),
 		predict.Kind(deps),
+		monitor.Kind(deps),
 	}
 }

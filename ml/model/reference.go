@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/weirhq/weir/ml/frame"
@@ -31,7 +32,27 @@ type ColumnStats struct {
 	Levels      []string `json:"levels,omitempty"`
 	LevelCounts []int    `json:"level_counts,omitempty"`
 	Other       int      `json:"other,omitempty"`
+	// Values are the present values of a numeric column, sorted, when there are at
+	// most ExactLimit of them: drift tests on them are exact (monitor/drift).
+	Values []float64 `json:"values,omitempty"`
+	// Quantiles is a sketch of a numeric column with more than ExactLimit present
+	// values: SketchSize values at probabilities (i+0.5)/SketchSize, each standing
+	// for Count/SketchSize values. Wasserstein distance and PSI are computed from it.
+	Quantiles []float64 `json:"quantiles,omitempty"`
+	// Distinct and DistinctCounts are the distinct values of a numeric column with at
+	// most 20 of them, ascending, and their counts: such columns are binned by value.
+	Distinct       []float64 `json:"distinct,omitempty"`
+	DistinctCounts []int     `json:"distinct_counts,omitempty"`
 }
+
+// ExactLimit is the number of present values up to which ReferenceStats keeps a
+// numeric column's values; SketchSize the number of quantiles kept beyond it.
+// Values, Quantiles and Distinct were added within format version 1: older files
+// lack them and still load (monitor/drift then approximates from the histogram).
+const (
+	ExactLimit = 1000
+	SketchSize = 1000
+)
 
 // ReferenceStats summarises every column of f, with numeric histograms of bins bins
 // (0 means 10).
@@ -102,6 +123,29 @@ func numericStats(s *ColumnStats, c *frame.Column, bins int) {
 		s.Edges[b] = s.Min + float64(b)*width
 	}
 	s.Edges[bins] = s.Max
+	sorted := slices.Clone(vals)
+	slices.Sort(sorted)
+	if len(sorted) <= ExactLimit {
+		s.Values = sorted
+	} else {
+		s.Quantiles = make([]float64, SketchSize)
+		for i := range s.Quantiles {
+			s.Quantiles[i] = sorted[int((float64(i)+0.5)*float64(len(sorted))/SketchSize)]
+		}
+	}
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		if len(s.Distinct) == 20 {
+			s.Distinct, s.DistinctCounts = nil, nil
+			break
+		}
+		s.Distinct = append(s.Distinct, sorted[i])
+		s.DistinctCounts = append(s.DistinctCounts, j-i)
+		i = j
+	}
 	s.Counts = make([]int, bins)
 	for _, v := range vals {
 		b := bins - 1
