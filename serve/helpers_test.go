@@ -121,7 +121,7 @@ func boostedModel(t testing.TB) *model.Model {
 		t.Fatal(err)
 	}
 	est := &ensemble.BoostingRegressor{}
-est.NEstimators = 100
+	est.NEstimators = 100
 	m, err := model.Train(f, model.Config{Target: "y", Estimator: est})
 	if err != nil {
 		t.Fatal(err)
