@@ -28,7 +28,7 @@ import (
 // env is a real SQLite store with the tracking registry, an artifact store, and a
 // Server on loopback.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	st   *sqlite.Store
 	tr   *tracking.Service
@@ -55,7 +55,13 @@ func (c *chanSink) Record(p serve.Prediction) {
 	}
 }
 
-func newEnv(t *testing.T, seed uint64) *env {
+func newEnv(t testing.TB, seed uint64) *env {
+	t.Helper()
+	return newEnvWith(t, seed, &chanSink{ch: make(chan serve.Prediction, 100000)})
+}
+
+// newEnvWith is newEnv with sink (nil: serve's default, NopSink); e.sink is then nil.
+func newEnvWith(t testing.TB, seed uint64, sink serve.PredictionSink) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := t.Context()
@@ -70,8 +76,9 @@ func newEnv(t *testing.T, seed uint64) *env {
 	}
 	t.Cleanup(func() { art.Close() })
 	tr := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
-	e := &env{t: t, dir: dir, st: st, tr: tr, sink: &chanSink{ch: make(chan serve.Prediction, 100000)}}
-	e.srv, err = serve.New(serve.Config{Store: st, Sink: e.sink, Seed: seed, Version: "test",
+	e := &env{t: t, dir: dir, st: st, tr: tr}
+	e.sink, _ = sink.(*chanSink)
+	e.srv, err = serve.New(serve.Config{Store: st, Sink: sink, Seed: seed, Version: "test",
 		Models: stepio.Deps{Artifacts: art, ArtifactRoot: filepath.Join(dir, "artifacts"), Tracking: tr}})
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +135,9 @@ func boostedModel(t testing.TB) *model.Model {
 	}
 	return m
 }
+
+// registerAny is register for a model held as any (the benchmark's table of cases).
+func (e *env) registerAny(name string, m any) string { return e.register(name, m.(*model.Model)) }
 
 // register saves m and registers it as a new version of name; it returns the version.
 func (e *env) register(name string, m *model.Model) string {
