@@ -13,6 +13,7 @@ import (
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/tracking"
 )
 
 // expect returns what m predicts for the rows of x (k = i%3).
@@ -432,5 +433,30 @@ func TestShadow(t *testing.T) {
 	}
 	if primary != n || shadows != n {
 		t.Fatalf("%d primary and %d shadow predictions, want %d each", primary, shadows, n)
+	}
+}
+
+// TestBrokenVersionKeepsServingTheLoadedOne: when the alias moves to a version whose file
+// cannot be read, the endpoint keeps answering with the version it has, and Status says why.
+func TestBrokenVersionKeepsServingTheLoadedOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 1)
+	v1 := e.register("m", ridgeModel(t, 1))
+	e.alias("m", "champion", v1)
+	e.deploy(&store.Deployment{Name: "m", Model: "models:/m@champion"})
+	mv, err := e.tr.CreateModelVersion(t.Context(), tracking.CreateModelVersionParams{Name: "m", Source: "file:///nonexistent/model.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.alias("m", "champion", mv.Version)
+	if err := e.srv.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	r := e.post("/serve/m/invocations", "application/json", `{"instances": [[1, 0]]}`)
+	if r.status != http.StatusOK || r.header.Get(serve.HeaderModelVersion) != v1 {
+		t.Fatalf("after the alias moved to a broken version: %d version %q %s, want 200 from %s", r.status, r.header.Get(serve.HeaderModelVersion), r.body, v1)
+	}
+	if st := e.srv.Status(); len(st) != 1 || !st[0].Ready || st[0].Version != v1 || !strings.Contains(st[0].Error, "nonexistent") {
+		t.Fatalf("Status = %+v, want ready on %s with an error naming the missing file", st, v1)
 	}
 }
