@@ -175,6 +175,10 @@ func (a *API) table() []route {
 		{"GET", "/pools/{pool_name}", a.getPool},
 		{"PATCH", "/pools/{pool_name}", a.patchPool},
 		{"DELETE", "/pools/{pool_name}", a.deletePool},
+		{"GET", "/deployments", a.listDeployments},
+		{"GET", "/deployments/{deployment_name}", a.getDeployment},
+		{"PUT", "/deployments/{deployment_name}", a.putDeployment},
+		{"DELETE", "/deployments/{deployment_name}", a.deleteDeployment},
 	}
 }
 

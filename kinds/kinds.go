@@ -61,6 +61,9 @@ func Builtin(deps Deps) *Set {
 		executor.GoFuncKind(deps.Funcs),
 		sensor.Kind(sd),
 	}
+	if deps.Steps.Store == nil {
+		deps.Steps.Store = deps.Store
+	}
 	regs = append(regs, steps.Registrations(deps.Steps)...)
 	s, err := New(deps.Funcs, regs...)
 	if err != nil {

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"github.com/weirhq/weir/serve"
 	"log/slog"
 	"time"
 
@@ -103,6 +104,12 @@ type Config struct {
 	// every time and record their results anew (engine.Config.NoCache; `weir run
 	// --no-cache`). Default false.
 	NoCache bool
+	// Predictions receives every prediction a server node's deployments make (package
+	// serve). Default: discarded (serve.NopSink).
+	Predictions serve.PredictionSink
+	// ServePollInterval is how often a server node reads the deployments from the store.
+	// Default 1 s.
+	ServePollInterval time.Duration
 }
 
 func (c *Config) validate() error {

@@ -17,6 +17,7 @@ import (
 	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/mlflowapi"
+	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
@@ -35,6 +36,7 @@ type Node struct {
 	artifacts tracking.ArtifactStore
 	scheduler *server.Scheduler
 	metrics   *server.Metrics
+	serving   *serve.Server // server mode only
 	wake      chan struct{}
 	observers []func(engine.Event)
 
@@ -123,9 +125,18 @@ func New(cfg Config) (*Node, error) {
 			art.Close()
 			return nil, err
 		}
+		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: cfg.Predictions,
+			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log})
+		if err != nil {
+			art.Close()
+			return nil, err
+		}
 	}
 	return n, nil
 }
+
+// Serving returns a server node's model serving (nil in other modes).
+func (n *Node) Serving() *serve.Server { return n.serving }
 
 // observe hands an engine event to every observer (progress printing, metrics). The list
 // is fixed before Start, so reading it needs no lock.
@@ -281,6 +292,11 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
+	if err := n.serving.Start(ctx); err != nil {
+		ln.Close()
+		n.engine.Stop()
+		return err
+	}
 	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -332,6 +348,12 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	mux.Handle("GET /metrics", n.metrics.Handler())
 	mux.Handle("/api/v1/", a.Handler())
 	n.mountMLflow(mux)
+	if n.serving != nil {
+		h := n.serving.Handler()
+		mux.Handle("/serve/", h)
+		mux.Handle("/v2/", h)
+		mux.Handle("/v2", h)
+	}
 	return mux, nil
 }
 
@@ -409,6 +431,9 @@ func (n *Node) Stop() {
 			cancel()
 		}
 		n.wg.Wait()
+		if n.serving != nil {
+			n.serving.Stop()
+		}
 		if n.started && n.cfg.Mode == ModeServer {
 			ctx, cancel := context.WithTimeout(context.Background(), n.cfg.GracePeriod)
 			if err := n.engine.Drain(ctx); err != nil {

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/steps/deploy"
 	"github.com/weirhq/weir/steps/estimators"
 	"github.com/weirhq/weir/steps/evaluate"
 	"github.com/weirhq/weir/steps/features"
@@ -30,6 +31,7 @@ func Registrations(deps stepio.Deps) []executor.Registration {
 		evaluate.Kind(deps),
 		register.Kind(deps),
 		predict.Kind(deps),
+		deploy.Kind(deps),
 		monitor.Kind(deps),
 	}
 }

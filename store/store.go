@@ -534,6 +534,17 @@ type Store interface {
 	// DeletePool removes a pool; ErrNotFound if missing. The default pool cannot be deleted.
 	DeletePool(ctx context.Context, name string) error
 
+	// ListDeployments returns every serving deployment, by name.
+	ListDeployments(ctx context.Context) ([]*Deployment, error)
+	// GetDeployment returns one deployment or ErrNotFound.
+	GetDeployment(ctx context.Context, name string) (*Deployment, error)
+	// PutDeployment creates or replaces a deployment after checking it (Deployment.Check).
+	// It sets d.UpdatedAt to now, and d.CreatedAt to now for a new deployment or to the
+	// stored creation time for an existing one.
+	PutDeployment(ctx context.Context, d *Deployment) error
+	// DeleteDeployment removes a deployment; ErrNotFound if missing.
+	DeleteDeployment(ctx context.Context, name string) error
+
 	// UpsertDAG creates or updates a DAG's metadata, keeping IsPaused unless the row is new
 	// (a new DAG starts with the IsPaused given).
 	UpsertDAG(ctx context.Context, m *DAGMeta) error

@@ -420,6 +420,26 @@ func (c *Client) UpdatePool(ctx context.Context, name string, slots *int, descri
 	return call[Pool](ctx, c, "PATCH", path("pools", name), nil, body)
 }
 
+// ListDeployments lists serving deployments by name.
+func (c *Client) ListDeployments(ctx context.Context, o ListOptions) (*DeploymentCollection, error) {
+	return call[DeploymentCollection](ctx, c, "GET", "/deployments", o.values(), nil)
+}
+
+// GetDeployment returns one deployment.
+func (c *Client) GetDeployment(ctx context.Context, name string) (*Deployment, error) {
+	return call[Deployment](ctx, c, "GET", path("deployments", name), nil, nil)
+}
+
+// PutDeployment creates or replaces a deployment.
+func (c *Client) PutDeployment(ctx context.Context, name string, body DeploymentBody) (*Deployment, error) {
+	return call[Deployment](ctx, c, "PUT", path("deployments", name), nil, body)
+}
+
+// DeleteDeployment deletes a deployment.
+func (c *Client) DeleteDeployment(ctx context.Context, name string) error {
+	return c.do(ctx, "DELETE", path("deployments", name), nil, nil, nil)
+}
+
 // DeletePool deletes a pool.
 func (c *Client) DeletePool(ctx context.Context, name string) error {
 	return c.do(ctx, "DELETE", path("pools", name), nil, nil, nil)

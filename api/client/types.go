@@ -294,3 +294,33 @@ type PoolCollection struct {
 	Pools        []Pool `json:"pools"`
 	TotalEntries int    `json:"total_entries"`
 }
+
+// Deployment is a model serving deployment (weir's own resource).
+type Deployment struct {
+	Name string `json:"name"`
+	// Model is the reference answering requests.
+	Model string `json:"model"`
+	// Canary answers CanaryWeight percent of the requests; empty for none.
+	Canary       string `json:"canary"`
+	CanaryWeight int    `json:"canary_weight"`
+	// Shadow sees every request; its answers are recorded, not returned.
+	Shadow      string    `json:"shadow"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// DeploymentCollection is a page of deployments.
+type DeploymentCollection struct {
+	Deployments  []Deployment `json:"deployments"`
+	TotalEntries int          `json:"total_entries"`
+}
+
+// DeploymentBody is PUT /deployments/{deployment_name}.
+type DeploymentBody struct {
+	Model        string `json:"model"`
+	Canary       string `json:"canary,omitempty"`
+	CanaryWeight int    `json:"canary_weight,omitempty"`
+	Shadow       string `json:"shadow,omitempty"`
+	Description  string `json:"description,omitempty"`
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
 )
 
@@ -31,6 +32,9 @@ type Deps struct {
 	// Tracking is the tracking service (experiments, runs, the model registry); nil when
 	// the node has no tracking store: steps then log nothing and model.register fails.
 	Tracking *tracking.Service
+	// Store is the orchestrator's store, where model.deploy writes deployments; nil: that
+	// step fails. kinds.Builtin sets it from kinds.Deps.Store when unset.
+	Store store.Store
 }
 
 // IO is a try's view of Deps: where its files go and its tracking run.

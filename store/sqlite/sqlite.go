@@ -124,11 +124,12 @@ type Store struct {
 	// Statements of the catalog (DAG metadata, import errors, datasets and their events),
 	// prepared on first use (see Store.lazy): most processes use few of them, and preparing
 	// a statement costs more than anything else in opening a store.
-	upsertDAG, setPaused, setLastScheduled, getDAG, listDAGs lazyStmt
-	upsertImportError, deleteImportError, listImportErrors   lazyStmt
-	upsertDataset, insertEvent, queueEvent, dequeueEvents    lazyStmt
-	listDatasets, listQueued, listAllQueued                  lazyStmt
-	getCache, listCache, deleteCache                         lazyStmt
+	upsertDAG, setPaused, setLastScheduled, getDAG, listDAGs     lazyStmt
+	upsertImportError, deleteImportError, listImportErrors       lazyStmt
+	upsertDataset, insertEvent, queueEvent, dequeueEvents        lazyStmt
+	listDatasets, listQueued, listAllQueued                      lazyStmt
+	getCache, listCache, deleteCache                             lazyStmt
+	listDeployments, getDeployment, putDeployment, delDeployment lazyStmt
 
 	// The variants of the list queries, prepared on first use (most are never used).
 	listRuns   [8]lazyStmt  // indexed by runFilter.index

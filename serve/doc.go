@@ -1,0 +1,32 @@
+// Package serve answers prediction requests for the deployments of the store.
+//
+// A deployment (store.Deployment) binds an endpoint name to a model reference —
+// models:/NAME@ALIAS, models:/NAME/VERSION, runs:/RUN_ID/PATH or a model file's URI —
+// optionally with a canary reference answering a share of the requests, and a shadow
+// reference that sees every request without answering it. The store is the source of
+// truth: a Server polls it (Config.PollInterval), follows aliases as they move, loads the
+// new model beside the old one and swaps the endpoint's state with one atomic pointer
+// store, so a request is answered wholly by one version and no request fails during a
+// swap.
+//
+// # Protocols
+//
+// MLflow's scoring protocol, per endpoint:
+//
+//	POST /serve/{name}/invocations   dataframe_split, dataframe_records, instances, inputs, text/csv
+//	GET  /serve/{name}/ping, /serve/{name}/health, /serve/{name}/version
+//
+// and the Open Inference Protocol (KServe V2), REST:
+//
+//	GET  /v2, /v2/health/live, /v2/health/ready
+//	GET  /v2/models/{name}[/versions/{version}], /v2/models/{name}[/versions/{version}]/ready
+//	POST /v2/models/{name}[/versions/{version}]/infer
+//
+// Inputs are checked against the model's signature before prediction: a missing column,
+// a value of the wrong type or a malformed body is a 400 naming the column and the 1-based
+// row, with MLflow's error body on MLflow's routes and {"error": "..."} on V2's.
+//
+// Every answer carries a prediction id (header X-Weir-Prediction-Id, and the id field of
+// a V2 answer) and the model that gave it (X-Weir-Model-Name, X-Weir-Model-Version). Every
+// prediction, shadow ones included, is handed to the Config.Sink, which must not block.
+package serve
