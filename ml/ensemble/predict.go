@@ -23,8 +23,8 @@ func sumLeaves(x *mat.Dense, trees []*tree.Tree, col []int, nOut int, out []floa
 	raw := x.RawMatrix()
 	nb := (n + predictBlock - 1) / predictBlock
 	parallelRows(nb, 1, func(lo, hi int) {
-		rows := make([][]float64, predictBlock)
-		leaves := make([]int32, predictBlock)
+		rows := make([][]float64, min(predictBlock, n))
+		leaves := make([]int32, min(predictBlock, n))
 		for b := lo; b < hi; b++ {
 			r0, r1 := b*predictBlock, min(n, (b+1)*predictBlock)
 			for i := r0; i < r1; i++ {
