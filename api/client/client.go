@@ -23,7 +23,8 @@ import (
 
 // Client talks to one weir server. It is safe for concurrent use.
 type Client struct {
-	base string
+	base string // …/api/v1
+	root string // the server's root URL, for the MLflow API
 	hc   *http.Client
 }
 
@@ -41,7 +42,7 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 		hc = http.DefaultClient
 	}
 	base := strings.TrimSuffix(u.String(), "/api/v1")
-	return &Client{base: base + "/api/v1", hc: hc}, nil
+	return &Client{base: base + "/api/v1", root: base, hc: hc}, nil
 }
 
 // IsCode reports whether err is an API error with the given code (CodeNotFound …).
@@ -213,6 +214,10 @@ type TriggerRequest struct {
 	DataIntervalEnd   *time.Time `json:"data_interval_end,omitempty"`
 	// Conf is the run's conf; keys naming params override them.
 	Conf map[string]any `json:"conf,omitempty"`
+	// Params override params by name, as `weir run --param name=value` does locally: the
+	// server converts a string to the param's schema type (a number, an integer, a boolean)
+	// with the DAG's schema, so "0.5" reaches a number param as 0.5.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Trigger creates a run of a DAG and starts it on the server. A param value its schema

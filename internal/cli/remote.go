@@ -73,8 +73,8 @@ func (a *app) remoteDAGs(ctx context.Context, c *client.Client, output string) e
 }
 
 // remoteRun triggers a run on the server and follows it until it ends.
-func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, conf map[string]any, runID string, quiet bool) error {
-	run, err := c.Trigger(ctx, dagID, client.TriggerRequest{DAGRunID: runID, Conf: conf})
+func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, req client.TriggerRequest, quiet bool) error {
+	run, err := c.Trigger(ctx, dagID, req)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/node"
@@ -77,14 +78,18 @@ retry policy; finished tasks do not run again.`,
 						return fmt.Errorf("--conf: not a JSON object: %v", err)
 					}
 				}
+				var overrides map[string]any
 				for _, kv := range params {
 					k, v, ok := strings.Cut(kv, "=")
 					if !ok || k == "" {
 						return fmt.Errorf("--param %q: use --param name=value", kv)
 					}
-					conf[k] = v // the server coerces to the param's schema type
+					if overrides == nil {
+						overrides = map[string]any{}
+					}
+					overrides[k] = v // the server coerces it with the param's schema, as Trigger does here
 				}
-				return a.remoteRun(ctx, c, args[0], conf, runID, quiet)
+				return a.remoteRun(ctx, c, args[0], client.TriggerRequest{DAGRunID: runID, Conf: conf, Params: overrides}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {
