@@ -311,8 +311,7 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 }
 
 func (a *app) poolsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs",
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
+	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs"}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List pools", Args: cobra.NoArgs,
@@ -320,12 +319,12 @@ func (a *app) poolsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			pools, err := st.ListPools(cmd.Context())
+			defer done()
+			pools, err := o.Pools(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -362,12 +361,12 @@ func (a *app) poolsCmd() *cobra.Command {
 			if err != nil || slots < -1 {
 				return fmt.Errorf("SLOTS %q: want a whole number ≥ 0, or -1 for unlimited", args[1])
 			}
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			if err := st.UpsertPool(cmd.Context(), &store.Pool{Name: args[0], Slots: slots, Description: desc}); err != nil {
+			defer done()
+			if err := o.SetPool(cmd.Context(), &store.Pool{Name: args[0], Slots: slots, Description: desc}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "pool %s: %d slots\n", args[0], slots)
@@ -378,12 +377,12 @@ func (a *app) poolsCmd() *cobra.Command {
 	del := &cobra.Command{
 		Use: "delete NAME", Short: "Delete a pool", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			if err := st.DeletePool(cmd.Context(), args[0]); err != nil {
+			defer done()
+			if err := o.DeletePool(cmd.Context(), args[0]); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no pool %q (see `weir pools list`)", args[0])
 				}

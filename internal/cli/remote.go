@@ -239,3 +239,188 @@ func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, ta
 	_, err = a.out.Write(log)
 	return err
 }
+
+// orchestration is what the datasets, pools and lineage commands read and change: the local
+// store (with the DAG folder) or, with --server, the server's REST API. Both return the
+// same values, so one function prints each command's output whichever answered.
+type orchestration interface {
+	// Pools lists pools by name.
+	Pools(ctx context.Context) ([]*store.Pool, error)
+	// SetPool creates or resizes a pool.
+	SetPool(ctx context.Context, p *store.Pool) error
+	// DeletePool deletes a pool; store.ErrNotFound when there is none of that name.
+	DeletePool(ctx context.Context, name string) error
+	// Datasets lists datasets by URI, with the tasks updating them and the DAGs scheduled on them.
+	Datasets(ctx context.Context) ([]datasetRow, error)
+	// DatasetEvents lists dataset events, newest first.
+	DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error)
+	// Run returns one run of a DAG.
+	Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error)
+}
+
+// datasetRow is a line of `weir datasets list`.
+type datasetRow struct {
+	URI       string     `json:"uri"`
+	Producers []string   `json:"producers"`
+	Consumers []string   `json:"consumers"`
+	UpdatedAt *time.Time `json:"updated_at"`
+}
+
+// orchestration returns the server's API with --server, else the local store's; done
+// closes it.
+func (a *app) orchestration(ctx context.Context) (orchestration, func(), error) {
+	if c, ok, err := a.remote(); ok {
+		if err != nil {
+			return nil, nil, err
+		}
+		return remoteOrch{c}, func() {}, nil
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return localOrch{a: a, st: st}, func() { st.Close() }, nil
+}
+
+// localOrch is orchestration on the local store.
+type localOrch struct {
+	a  *app
+	st store.Store
+}
+
+func (l localOrch) Pools(ctx context.Context) ([]*store.Pool, error) { return l.st.ListPools(ctx) }
+func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error  { return l.st.UpsertPool(ctx, p) }
+func (l localOrch) DeletePool(ctx context.Context, name string) error { return l.st.DeletePool(ctx, name) }
+func (l localOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	return l.st.GetRun(ctx, dagID, runID)
+}
+func (l localOrch) DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error) {
+	return l.st.ListDatasetEvents(ctx, p)
+}
+
+// Datasets joins the store's datasets with the producers and consumers the DAG folder
+// declares (as the server's API does with the DAGs it loaded).
+func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
+	dss, err := l.st.ListDatasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dags, _ := l.a.loadDAGs() // sorted by ID
+	producers, consumers := map[string][]string{}, map[string][]string{}
+	for _, d := range dags {
+		for _, t := range d.Tasks {
+			for _, u := range t.Outlets {
+				producers[u] = append(producers[u], d.ID+"."+t.ID)
+			}
+		}
+		for _, u := range d.Datasets.URIs() {
+			consumers[u] = append(consumers[u], d.ID)
+		}
+	}
+	uris := map[string]*store.Dataset{}
+	for _, ds := range dss {
+		uris[ds.URI] = ds
+	}
+	for _, m := range []map[string][]string{producers, consumers} {
+		for u := range m {
+			if uris[u] == nil {
+				uris[u] = &store.Dataset{URI: u}
+			}
+		}
+	}
+	var rows []datasetRow
+	for u, ds := range uris {
+		rows = append(rows, datasetRow{u, producers[u], consumers[u], tp(ds.UpdatedAt)})
+	}
+	sortRows(rows, func(r datasetRow) string { return r.URI })
+	return rows, nil
+}
+
+// remoteOrch is orchestration through a server's REST API.
+type remoteOrch struct{ c *client.Client }
+
+// allRows is the page size of listings read whole.
+const allRows = 10000
+
+// notFound maps the API's not_found to store.ErrNotFound, as the local store says it.
+func notFound(err error) error {
+	if client.IsCode(err, client.CodeNotFound) {
+		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	}
+	return err
+}
+
+func (r remoteOrch) Pools(ctx context.Context) ([]*store.Pool, error) {
+	pools, err := r.c.ListPools(ctx, client.ListOptions{Limit: allRows})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Pool
+	for _, p := range pools.Pools {
+		out = append(out, &store.Pool{Name: p.Name, Slots: p.Slots, Description: strOr(p.Description, "")})
+	}
+	return out, nil
+}
+
+func (r remoteOrch) SetPool(ctx context.Context, p *store.Pool) error {
+	_, err := r.c.UpdatePool(ctx, p.Name, &p.Slots, &p.Description)
+	if client.IsCode(err, client.CodeNotFound) {
+		_, err = r.c.CreatePool(ctx, p.Name, p.Slots, p.Description)
+	}
+	return err
+}
+
+func (r remoteOrch) DeletePool(ctx context.Context, name string) error {
+	return notFound(r.c.DeletePool(ctx, name))
+}
+
+func (r remoteOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	run, err := r.c.GetRun(ctx, dagID, runID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &store.DAGRun{DAGID: run.DAGID, RunID: run.DAGRunID, State: store.RunState(run.State), RunType: run.RunType,
+		LogicalDate: run.LogicalDate, StartedAt: timeOr(run.StartDate), EndedAt: timeOr(run.EndDate), TriggerEvents: run.TriggerEvents, DAGHash: run.DAGHash}, nil
+}
+
+func (r remoteOrch) DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	evs, err := r.c.ListDatasetEvents(ctx, client.ListEventsOptions{ListOptions: client.ListOptions{Limit: limit},
+		DatasetURI: p.URI, SourceDAGID: p.SourceDAGID, AfterID: p.AfterID})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.DatasetEvent
+	for _, e := range evs.DatasetEvents {
+		extra := e.Extra
+		if string(extra) == "null" {
+			extra = nil
+		}
+		out = append(out, &store.DatasetEvent{ID: e.ID, URI: e.DatasetURI, Extra: extra, SourceDAGID: strOr(e.SourceDAGID, ""),
+			SourceRunID: strOr(e.SourceRunID, ""), SourceTaskID: strOr(e.SourceTaskID, ""), SourceMapIndex: e.SourceMapIndex, Timestamp: e.Timestamp})
+	}
+	return out, nil
+}
+
+func (r remoteOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
+	dss, err := r.c.ListDatasets(ctx, client.ListOptions{Limit: allRows})
+	if err != nil {
+		return nil, err
+	}
+	var rows []datasetRow
+	for _, ds := range dss.Datasets {
+		row := datasetRow{URI: ds.URI, UpdatedAt: ds.UpdatedAt}
+		for _, t := range ds.ProducingTasks {
+			row.Producers = append(row.Producers, t.DAGID+"."+t.TaskID)
+		}
+		for _, d := range ds.ConsumingDAGs {
+			row.Consumers = append(row.Consumers, d.DAGID)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows, func(r datasetRow) string { return r.URI })
+	return rows, nil
+}

@@ -241,8 +241,7 @@ func (a *app) pauseCmd(paused bool) *cobra.Command {
 }
 
 func (a *app) datasetsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events",
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
+	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events"}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List datasets with the tasks that update them and the DAGs scheduled on them", Args: cobra.NoArgs,
@@ -250,53 +249,18 @@ func (a *app) datasetsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			dss, err := st.ListDatasets(ctx)
+			defer done()
+			rows, err := o.Datasets(cmd.Context())
 			if err != nil {
 				return err
 			}
-			dags, _ := a.loadDAGs()
-			producers, consumers := map[string][]string{}, map[string][]string{}
-			for _, d := range dags {
-				for _, t := range d.Tasks {
-					for _, u := range t.Outlets {
-						producers[u] = append(producers[u], d.ID+"."+t.ID)
-					}
-				}
-				for _, u := range d.Datasets.URIs() {
-					consumers[u] = append(consumers[u], d.ID)
-				}
+			if rows == nil {
+				rows = []datasetRow{}
 			}
-			uris := map[string]*store.Dataset{}
-			for _, ds := range dss {
-				uris[ds.URI] = ds
-			}
-			for u := range producers {
-				if uris[u] == nil {
-					uris[u] = &store.Dataset{URI: u}
-				}
-			}
-			for u := range consumers {
-				if uris[u] == nil {
-					uris[u] = &store.Dataset{URI: u}
-				}
-			}
-			type row struct {
-				URI       string     `json:"uri"`
-				Producers []string   `json:"producers"`
-				Consumers []string   `json:"consumers"`
-				UpdatedAt *time.Time `json:"updated_at"`
-			}
-			var rows []row
-			for u, ds := range uris {
-				rows = append(rows, row{u, producers[u], consumers[u], tp(ds.UpdatedAt)})
-			}
-			sortRows(rows, func(r row) string { return r.URI })
 			if output == "json" {
 				return writeJSON(a.out, rows)
 			}
@@ -322,13 +286,12 @@ func (a *app) datasetsCmd() *cobra.Command {
 			if err := checkOutput(output2); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			evs, err := st.ListDatasetEvents(ctx, store.ListEventsParams{URI: uri, Limit: limit})
+			defer done()
+			evs, err := o.DatasetEvents(cmd.Context(), store.ListEventsParams{URI: uri, Limit: limit})
 			if err != nil {
 				return err
 			}
