@@ -289,8 +289,10 @@ type localOrch struct {
 }
 
 func (l localOrch) Pools(ctx context.Context) ([]*store.Pool, error) { return l.st.ListPools(ctx) }
-func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error  { return l.st.UpsertPool(ctx, p) }
-func (l localOrch) DeletePool(ctx context.Context, name string) error { return l.st.DeletePool(ctx, name) }
+func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error { return l.st.UpsertPool(ctx, p) }
+func (l localOrch) DeletePool(ctx context.Context, name string) error {
+	return l.st.DeletePool(ctx, name)
+}
 func (l localOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
 	return l.st.GetRun(ctx, dagID, runID)
 }
