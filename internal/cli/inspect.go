@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
@@ -263,8 +264,15 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.localOnly(cmd); err != nil {
-				return err
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				if noRun {
+					return errors.New("--no-run works on the local store only: a server runs the tasks it clears")
+				}
+				return a.remoteClear(ctx, c, dagID, args[0], client.ClearRequest{TaskIDs: args[1:], MapIndexes: mapIndexes,
+					IncludeDownstream: downstream, OnlyFailed: onlyFailed}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +80,12 @@ func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, req
 		return err
 	}
 	fmt.Fprintf(a.out, "Triggered %s on %s: run id %s\n", dagID, a.server, run.DAGRunID)
+	return a.remoteFollow(ctx, c, dagID, run.DAGRunID, quiet)
+}
+
+// remoteFollow prints a server's run's task state changes until the run ends, then its table.
+func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID string, quiet bool) error {
+	run := &client.DAGRun{DAGID: dagID, DAGRunID: runID}
 	seen := map[string]string{}
 	for {
 		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
@@ -425,4 +432,34 @@ func (r remoteOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 	}
 	sortRows(rows, func(r datasetRow) string { return r.URI })
 	return rows, nil
+}
+
+// remoteClear clears task instances of a server's run; the server runs them again, and the
+// run is followed until it ends (unless noFollow).
+func (a *app) remoteClear(ctx context.Context, c *client.Client, dagID, runID string, req client.ClearRequest, quiet bool) error {
+	run, err := remoteFindRun(ctx, c, dagID, runID)
+	if err != nil {
+		return err
+	}
+	req.DAGRunID = run.DAGRunID
+	tis, err := c.ClearTaskInstances(ctx, run.DAGID, req)
+	if err != nil {
+		return err
+	}
+	if len(tis.TaskInstances) == 0 {
+		fmt.Fprintln(a.out, "nothing to clear")
+		return nil
+	}
+	var cleared []string
+	for _, ti := range tis.TaskInstances {
+		label := ti.TaskID
+		if ti.MapIndex >= 0 {
+			label = fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+		}
+		if !slices.Contains(cleared, label) {
+			cleared = append(cleared, label)
+		}
+	}
+	fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
+	return a.remoteFollow(ctx, c, run.DAGID, run.DAGRunID, quiet)
 }
