@@ -112,7 +112,8 @@ type DAG struct {
 	DAGHash string `json:"dag_hash,omitempty"`
 	// Params are the declared params, each a JSON schema (weir).
 	Params map[string]json.RawMessage `json:"params,omitempty"`
-	// TaskIDs are the DAG's tasks (weir).
+	// TaskIDs are the DAG's tasks in topological order, definition order among independent
+	// ones (weir).
 	TaskIDs []string `json:"task_ids,omitempty"`
 }
 

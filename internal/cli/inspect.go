@@ -94,20 +94,7 @@ func (a *app) runsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				out := []runJSON{}
-				for _, r := range runs {
-					out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
-				}
-				return writeJSON(a.out, out)
-			}
-			color := colors(a.out)
-			var rows [][]string
-			for _, r := range runs {
-				rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
-			}
-			table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
-			return nil
+			return a.printRuns(runs, output)
 		},
 	}
 	list.Flags().StringVar(&dagID, "dag", "", "only runs of this DAG")
@@ -149,37 +136,61 @@ func (a *app) tasksCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				out := []tiJSON{}
-				for _, ti := range tis {
-					var dur *float64
-					if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
-						s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
-						dur = &s
-					}
-					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
-						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
-				}
-				return writeJSON(a.out, out)
-			}
-			color := colors(a.out)
-			var rows [][]string
-			for _, ti := range tis {
-				out := "-"
-				if ti.Output != nil {
-					out = oneLine(string(ti.Output), 40)
-				}
-				rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
-			}
-			fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
-			table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
-			return nil
+			return a.printTasks(run, tis, output)
 		},
 	}
 	list.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
 	addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
+}
+
+// printRuns prints runs (a table or JSON), for the local store and a server alike.
+func (a *app) printRuns(runs []*store.DAGRun, output string) error {
+	if output == "json" {
+		out := []runJSON{}
+		for _, r := range runs {
+			out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
+		}
+		return writeJSON(a.out, out)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, r := range runs {
+		rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
+	}
+	table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
+	return nil
+}
+
+// printTasks prints a run's task instances (a table or JSON), for the local store and a
+// server alike.
+func (a *app) printTasks(run *store.DAGRun, tis []*store.TaskInstance, output string) error {
+	if output == "json" {
+		out := []tiJSON{}
+		for _, ti := range tis {
+			var dur *float64
+			if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
+				s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
+				dur = &s
+			}
+			out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
+				tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
+		}
+		return writeJSON(a.out, out)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, ti := range tis {
+		out := "-"
+		if ti.Output != nil {
+			out = oneLine(string(ti.Output), 40)
+		}
+		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
+	}
+	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
+	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
+	return nil
 }
 
 func (a *app) logsCmd() *cobra.Command {

@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -122,40 +122,62 @@ func remoteLabel(ti client.TaskInstance) string {
 	return taskLabel(&store.TaskInstance{TaskID: ti.TaskID, MapIndex: ti.MapIndex, RenderedMapIndex: strOr(ti.RenderedMapIndex, "")})
 }
 
-// remoteReport prints a finished run's table; a failed run is exit code 1.
+// remoteReport prints a finished run's table as the local path does; a failed run is exit
+// code 1.
 func (a *app) remoteReport(ctx context.Context, c *client.Client, r *client.DAGRun) error {
-	tis, err := c.ListTaskInstances(ctx, r.DAGID, r.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	tis, err := a.remoteTIs(ctx, c, r.DAGID, r.DAGRunID)
 	if err != nil {
 		return err
 	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, ti := range tis.TaskInstances {
-		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprint(ti.TryNumber),
-			fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
-	}
-	fmt.Fprintln(a.out)
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "OUTPUT", "ERROR"}, rows)
-	fmt.Fprintf(a.out, "\nrun %s of %s: %s\n", r.DAGRunID, r.DAGID, paint(color, r.State))
-	if r.State != string(store.RunSuccess) {
-		for _, ti := range tis.TaskInstances {
-			if strOr(ti.State, "") == string(store.TIFailed) && ti.TryNumber > 0 {
-				log, err := c.Log(ctx, r.DAGID, r.DAGRunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
-				if err == nil {
-					lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
-					if len(lines) > 20 {
-						lines = lines[len(lines)-20:]
-					}
-					fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", ti.TaskID, ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
-					for _, l := range lines {
-						fmt.Fprintf(a.out, "  │ %s\n", l)
-					}
-				}
-			}
+	return a.printReport(storeRun(r), tis, func(ti *store.TaskInstance) string {
+		log, err := c.Log(ctx, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		if err != nil {
+			return ""
 		}
-		return &ExitError{Code: 1}
+		return tailLines(bytes.NewReader(log), 20)
+	})
+}
+
+// remoteTIs lists a server's run's task instances in the order of the local listing.
+func (a *app) remoteTIs(ctx context.Context, c *client.Client, dagID, runID string) ([]*store.TaskInstance, error) {
+	tis, err := c.ListTaskInstances(ctx, dagID, runID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	remoteTopo(ctx, c, dagID, tis.TaskInstances)
+	out := make([]*store.TaskInstance, 0, len(tis.TaskInstances))
+	for _, ti := range tis.TaskInstances {
+		out = append(out, storeTI(ti))
+	}
+	return out, nil
+}
+
+// storeRun is an API run as the store's, for the printing shared with the local path.
+func storeRun(r *client.DAGRun) *store.DAGRun {
+	return &store.DAGRun{DAGID: r.DAGID, RunID: r.DAGRunID, State: store.RunState(r.State), RunType: r.RunType,
+		LogicalDate: r.LogicalDate, StartedAt: timeOr(r.StartDate), EndedAt: timeOr(r.EndDate), QueuedAt: timeOr(r.QueuedAt),
+		TriggerEvents: r.TriggerEvents, DAGHash: r.DAGHash, Conf: r.Conf, Params: r.Params}
+}
+
+// storeTI is an API task instance as the store's, for the printing shared with the local path.
+func storeTI(ti client.TaskInstance) *store.TaskInstance {
+	out := &store.TaskInstance{DAGID: ti.DAGID, RunID: ti.DAGRunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+		RenderedMapIndex: strOr(ti.RenderedMapIndex, ""), TryNumber: ti.TryNumber, MaxTries: ti.MaxTries,
+		StartedAt: timeOr(ti.StartDate), EndedAt: timeOr(ti.EndDate), Error: ti.Error, Pool: ti.Pool, PriorityWeight: ti.PriorityWeight,
+		Hostname: ti.Hostname, CacheKey: strOr(ti.CacheKey, ""), CachedFrom: strOr(ti.CachedFrom, "")}
+	if ti.State != nil && *ti.State != "none" {
+		out.State = store.TIState(*ti.State)
+	}
+	if ti.PID != nil {
+		out.PID = *ti.PID
+	}
+	if len(ti.Output) > 0 && string(ti.Output) != "null" {
+		out.Output = ti.Output
+	}
+	if len(ti.Args) > 0 && string(ti.Args) != "null" {
+		out.Args = ti.Args
+	}
+	return out
 }
 
 // remoteFindRun finds a run by id on the server (by DAG when given).
@@ -191,16 +213,11 @@ func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state str
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		return writeJSON(a.out, runs.DAGRuns)
+	var out []*store.DAGRun
+	for i := range runs.DAGRuns {
+		out = append(out, storeRun(&runs.DAGRuns[i]))
 	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, r := range runs.DAGRuns {
-		rows = append(rows, []string{r.DAGID, r.DAGRunID, paint(color, r.State), r.RunType, fmtTime(timeOr(r.StartDate)), fmtDur(timeOr(r.StartDate), timeOr(r.EndDate))})
-	}
-	table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "STARTED", "DURATION"}, rows)
-	return nil
+	return a.printRuns(out, output)
 }
 
 func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, output string) error {
@@ -208,23 +225,11 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	if err != nil {
 		return err
 	}
-	tis, err := c.ListTaskInstances(ctx, run.DAGID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	tis, err := a.remoteTIs(ctx, c, run.DAGID, run.DAGRunID)
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		return writeJSON(a.out, tis.TaskInstances)
-	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, ti := range tis.TaskInstances {
-		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries),
-			fmtTime(timeOr(ti.StartDate)), fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), cacheCell(strOr(ti.CacheKey, ""), strOr(ti.CachedFrom, "")),
-			oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
-	}
-	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.DAGRunID, run.DAGID, paint(color, run.State))
-	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
-	return nil
+	return a.printTasks(storeRun(run), tis, output)
 }
 
 func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, taskID string, mapIndex, try int) error {
@@ -462,4 +467,30 @@ func (a *app) remoteClear(ctx context.Context, c *client.Client, dagID, runID st
 	}
 	fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
 	return a.remoteFollow(ctx, c, run.DAGID, run.DAGRunID, quiet)
+}
+
+// remoteTopo orders a run's task instances as the local store's listing does: in the DAG's
+// topological order (the server lists the DAG's tasks in it), then by map index. Tasks the
+// DAG no longer has come last.
+func remoteTopo(ctx context.Context, c *client.Client, dagID string, tis []client.TaskInstance) {
+	d, err := c.GetDAG(ctx, dagID)
+	if err != nil {
+		return
+	}
+	rank := make(map[string]int, len(d.TaskIDs))
+	for i, id := range d.TaskIDs {
+		rank[id] = i
+	}
+	rankOf := func(id string) int {
+		if r, ok := rank[id]; ok {
+			return r
+		}
+		return len(rank)
+	}
+	slices.SortStableFunc(tis, func(x, y client.TaskInstance) int {
+		if rx, ry := rankOf(x.TaskID), rankOf(y.TaskID); rx != ry {
+			return rx - ry
+		}
+		return x.MapIndex - y.MapIndex
+	})
 }

@@ -195,6 +195,16 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 	if err != nil {
 		return err
 	}
+	return a.printReport(run, tis, func(ti *store.TaskInstance) string {
+		path, _ := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		return logTail(path, 20)
+	})
+}
+
+// printReport prints a finished run's table and, for a failed run, the failed tasks' log
+// tails (tail returns one, indented, or ""); it returns an ExitError with code 1 for a
+// failed run. The local store and a server print through it alike.
+func (a *app) printReport(run *store.DAGRun, tis []*store.TaskInstance, tail func(*store.TaskInstance) string) error {
 	color := colors(a.out)
 	fmt.Fprintln(a.out)
 	var rows [][]string
@@ -225,11 +235,9 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		if ti.State != store.TIFailed || ti.TryNumber == 0 {
 			continue
 		}
-		path, _ := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 		fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", taskLabel(ti), ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
-		tail := logTail(path, 20)
-		if tail != "" {
-			fmt.Fprintf(a.out, "last lines of its log (weir logs %s %s --try %d):\n%s", ti.RunID, ti.TaskID, ti.TryNumber, tail)
+		if t := tail(ti); t != "" {
+			fmt.Fprintf(a.out, "last lines of its log (weir logs %s %s --try %d):\n%s", ti.RunID, ti.TaskID, ti.TryNumber, t)
 		}
 	}
 	return &ExitError{Code: 1}
@@ -267,8 +275,13 @@ func logTail(path string, n int) string {
 		return ""
 	}
 	defer f.Close()
+	return tailLines(f, n)
+}
+
+// tailLines returns the last n lines read from r, indented.
+func tailLines(r io.Reader, n int) string {
 	var lines []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())

@@ -1,0 +1,248 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/internal/cli"
+	"github.com/weirhq/weir/node"
+	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
+)
+
+// The DAGs of the tests: a producer of a dataset with a number param, and its consumer.
+const (
+	producerDAG = `dag_id: produce
+params:
+  threshold: {type: number, default: 0.9, minimum: 0, maximum: 1}
+tasks:
+  - id: make
+    outlets: ["file:///data/features"]
+    script: echo "threshold is {{ params.threshold }}"
+`
+	consumerDAG = `dag_id: consume
+datasets: ["file:///data/features"]
+tasks:
+  - id: use
+    script: echo used
+`
+)
+
+// result is what one CLI invocation printed.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// weir runs the command line in this process.
+func weir(t *testing.T, home, dags string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	all := append([]string{"--home", home, "--dags", dags}, args...)
+	code := cli.Main(context.Background(), all, cli.Options{Stdout: &out, Stderr: &errOut})
+	return result{code, out.String(), errOut.String()}
+}
+
+// fixture is a store with DAG runs, datasets, pools, tracking runs and registered models,
+// served by a server on loopback.
+type fixture struct {
+	home, dags, url string
+	runA, runB      string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	t.Setenv("WEIR_SERVER", "")
+	t.Setenv("NO_COLOR", "1")
+	ctx := context.Background()
+	home := t.TempDir()
+	dags := t.TempDir()
+	for name, body := range map[string]string{"produce.yaml": producerDAG, "consume.yaml": consumerDAG} {
+		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A local run first: it leaves a DAG run, a dataset event and a log.
+	if r := weir(t, home, dags, "run", "produce", "--run-id", "r1", "-q"); r.code != 0 {
+		t.Fatalf("weir run produce: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := weir(t, home, dags, "pools", "set", "gpu", "2", "--description", "the GPUs"); r.code != 0 {
+		t.Fatalf("pools set: %s", r.stderr)
+	}
+
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
+	expID, err := svc.CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "produce"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{home: home, dags: dags}
+	for i, r2 := range []float64{0.81, 0.93} {
+		run, err := svc.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: expID, RunName: []string{"first", "second"}[i],
+			StartTime: int64(1_790_000_000_000 + i*1000), Tags: []tracking.Tag{
+				{Key: tracking.TagDAGID, Value: "produce"}, {Key: tracking.TagDAGRunID, Value: "r1"},
+				{Key: tracking.TagTaskID, Value: "make"}, {Key: tracking.TagTryNumber, Value: "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.LogBatch(ctx, tracking.LogBatchParams{RunID: run.Info.RunID,
+			Metrics: []tracking.Metric{{Key: "r2", Value: r2, Timestamp: 1, Step: 3}, {Key: "rmse", Value: 1 - r2, Timestamp: 1}},
+			Params:  []tracking.Param{{Key: "alpha", Value: []string{"0.1", "10"}[i]}}}); err != nil {
+			t.Fatal(err)
+		}
+		done, end := tracking.RunFinished, int64(1_790_000_005_000+i*1000)
+		if _, err := svc.UpdateRun(ctx, tracking.UpdateRunParams{RunID: run.Info.RunID, Status: &done, EndTime: &end}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			f.runA = run.Info.RunID
+		} else {
+			f.runB = run.Info.RunID
+		}
+	}
+	if _, err := svc.CreateRegisteredModel(ctx, tracking.CreateRegisteredModelParams{Name: "scorer", Description: "scores"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{f.runA, f.runB} {
+		if _, err := svc.CreateModelVersion(ctx, tracking.CreateModelVersionParams{Name: "scorer", Source: "runs:/" + id + "/model", RunID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.SetRegisteredModelAlias(ctx, "scorer", "champion", "2"); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second, DAGsPausedAtCreation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	f.url = "http://" + srv.Addr()
+	return f
+}
+
+// Issue 12 item 6: every listing prints the same table locally and through a server, in
+// the same order, from one store.
+func TestLocalAndRemoteOutputsAreTheSame(t *testing.T) {
+	f := newFixture(t)
+	other := t.TempDir() // the remote side's home: everything must come from the server
+	for _, args := range [][]string{
+		{"experiments", "list"},
+		{"mlruns", "list", "produce"},
+		{"mlruns", "list", "produce", "--filter", "metrics.r2 > 0.9"},
+		{"mlruns", "list", "produce", "--order-by", "metrics.r2 DESC"},
+		{"mlruns", "show", f.runA},
+		{"mlruns", "compare", f.runA, f.runB},
+		{"models", "list"},
+		{"models", "versions", "scorer"},
+		{"lineage", "models:/scorer/1"},
+		{"lineage", "models:/scorer@champion"},
+		{"datasets", "list"},
+		{"datasets", "events"},
+		{"pools", "list"},
+		{"runs", "list"},
+		{"tasks", "list", "r1"},
+		{"logs", "r1", "make"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			local := weir(t, f.home, f.dags, args...)
+			remote := weir(t, other, f.dags, append(args, "--server", f.url)...)
+			if local.code != 0 || remote.code != 0 {
+				t.Fatalf("exit codes: local %d, remote %d\nlocal stderr: %s\nremote stderr: %s", local.code, remote.code, local.stderr, remote.stderr)
+			}
+			if local.stdout != remote.stdout {
+				t.Fatalf("local and remote differ\n--- local\n%s--- remote\n%s", local.stdout, remote.stdout)
+			}
+			if strings.Count(local.stdout, "\n") < 1 {
+				t.Fatalf("nothing printed: %q", local.stdout)
+			}
+		})
+	}
+}
+
+// Issue 12 item 6: changes through a server land in its store, as they do locally.
+func TestRemoteChanges(t *testing.T) {
+	f := newFixture(t)
+	other := t.TempDir()
+	remote := func(args ...string) result {
+		t.Helper()
+		r := weir(t, other, f.dags, append(args, "--server", f.url)...)
+		if r.code != 0 {
+			t.Fatalf("weir %s: %d\n%s\n%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		}
+		return r
+	}
+	remote("pools", "set", "cpu", "4", "--description", "CPUs")
+	remote("pools", "set", "gpu", "3")
+	if r := weir(t, f.home, f.dags, "pools", "list"); !strings.Contains(r.stdout, "cpu") || !strings.Contains(r.stdout, "gpu           3") && !strings.Contains(r.stdout, "gpu  ") {
+		t.Fatalf("pools set through the server did not reach the store:\n%s", r.stdout)
+	}
+	remote("pools", "delete", "cpu")
+	if r := weir(t, other, f.dags, "pools", "delete", "cpu", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, `no pool "cpu"`) {
+		t.Fatalf("deleting a missing pool: %d %s", r.code, r.stderr)
+	}
+	remote("models", "alias", "set", "scorer", "challenger", "v1")
+	if r := weir(t, f.home, f.dags, "models", "list"); !strings.Contains(r.stdout, "challenger→v1") {
+		t.Fatalf("alias set through the server is not in the store:\n%s", r.stdout)
+	}
+	remote("models", "alias", "delete", "scorer", "challenger")
+	if r := weir(t, f.home, f.dags, "models", "list"); strings.Contains(r.stdout, "challenger") {
+		t.Fatalf("alias deleted through the server is still in the store:\n%s", r.stdout)
+	}
+	if r := weir(t, other, f.dags, "mlruns", "list", "nope", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, `experiment "nope"`) {
+		t.Fatalf("a missing experiment: %d %s", r.code, r.stderr)
+	}
+	// Clear through the server: the server runs the task again, the CLI follows it.
+	r := remote("clear", "r1", "make", "-q")
+	if !strings.Contains(r.stdout, "cleared 1 task(s): [make]") || !strings.Contains(r.stdout, "run r1 of produce: success") {
+		t.Fatalf("clear through the server:\n%s", r.stdout)
+	}
+	if r := weir(t, f.home, f.dags, "tasks", "list", "r1"); !strings.Contains(r.stdout, "2/") {
+		t.Fatalf("the cleared task did not run again (try 2):\n%s", r.stdout)
+	}
+}
+
+// Issue 12 item 6: `--param threshold=0.5` is coerced to the param's type through a server
+// as it is locally.
+func TestRemoteParamIsCoercedAsLocally(t *testing.T) {
+	f := newFixture(t)
+	other := t.TempDir()
+	r := weir(t, other, f.dags, "run", "produce", "--param", "threshold=0.5", "--run-id", "p1", "-q", "--server", f.url)
+	if r.code != 0 {
+		t.Fatalf("remote run with --param threshold=0.5: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	log := weir(t, other, f.dags, "logs", "p1", "make", "--server", f.url)
+	if !strings.Contains(log.stdout, "threshold is 0.5") {
+		t.Fatalf("the task did not see threshold 0.5:\n%s", log.stdout)
+	}
+	local := weir(t, f.home, f.dags, "run", "produce", "--param", "threshold=0.5", "--run-id", "p2", "-q")
+	if local.code != 0 {
+		t.Fatalf("local run: %s", local.stderr)
+	}
+	// A value the schema rejects is refused on both paths, naming the param.
+	for _, home := range []string{f.home, other} {
+		args := []string{"run", "produce", "--param", "threshold=2"}
+		if home == other {
+			args = append(args, "--server", f.url)
+		}
+		if r := weir(t, home, f.dags, args...); r.code == 0 || !strings.Contains(r.stderr, "threshold") {
+			t.Fatalf("threshold=2 (maximum 1) accepted or unnamed: %d %s", r.code, r.stderr)
+		}
+	}
+	if r := weir(t, other, f.dags, "run", "produce", "--param", "treshold=0.5", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, "unknown param") {
+		t.Fatalf("an unknown param through the server: %d %s", r.code, r.stderr)
+	}
+}
