@@ -39,8 +39,10 @@ type app struct {
 	home    string
 	dagsDir string
 	server  string
-	out     io.Writer
-	errOut  io.Writer
+	// noHeader is a listing's --quiet: tables print their rows only.
+	noHeader bool
+	out      io.Writer
+	errOut   io.Writer
 }
 
 // ExitError carries a process exit code without printing anything more.

@@ -100,7 +100,7 @@ func (a *app) runsCmd() *cobra.Command {
 	list.Flags().StringVar(&dagID, "dag", "", "only runs of this DAG")
 	list.Flags().StringVar(&state, "state", "", "only runs in this state (queued, running, success, failed)")
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many runs")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
 }
@@ -140,7 +140,7 @@ func (a *app) tasksCmd() *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
 }
@@ -159,7 +159,7 @@ func (a *app) printRuns(runs []*store.DAGRun, output string) error {
 	for _, r := range runs {
 		rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
 	}
-	table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
+	a.table([]string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
 	return nil
 }
 
@@ -188,8 +188,10 @@ func (a *app) printTasks(run *store.DAGRun, tis []*store.TaskInstance, output st
 		}
 		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
 	}
-	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
-	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
+	if !a.noHeader {
+		fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
+	}
+	a.table([]string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
 	return nil
 }
 
@@ -367,11 +369,11 @@ func (a *app) poolsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{p.Name, slots, p.Description})
 			}
-			table(a.out, []string{"POOL", "SLOTS", "DESCRIPTION"}, rows)
+			a.table([]string{"POOL", "SLOTS", "DESCRIPTION"}, rows)
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var desc string
 	set := &cobra.Command{
 		Use: "set NAME SLOTS", Short: "Create or resize a pool (SLOTS -1 means unlimited)", Args: cobra.ExactArgs(2),

@@ -59,17 +59,13 @@ func (a *app) remoteDAGs(ctx context.Context, c *client.Client, output string) e
 	}
 	var rows [][]string
 	for _, d := range dags.DAGs {
-		sched := d.Schedule
-		if sched == "" {
-			sched = "-"
+		var tags []string
+		for _, t := range d.Tags {
+			tags = append(tags, t.Name)
 		}
-		paused := ""
-		if d.IsPaused {
-			paused = "paused"
-		}
-		rows = append(rows, []string{d.DAGID, sched, paused, d.Fileloc, strOr(d.Description, "")})
+		rows = append(rows, dagRow(d.DAGID, len(d.TaskIDs), d.Schedule, d.IsPaused, tags, d.Fileloc, strOr(d.Description, "")))
 	}
-	table(a.out, []string{"DAG", "SCHEDULE", "PAUSED", "SOURCE", "DESCRIPTION"}, rows)
+	a.table(dagHeader, rows)
 	return nil
 }
 

@@ -140,6 +140,7 @@ func TestLocalAndRemoteOutputsAreTheSame(t *testing.T) {
 	f := newFixture(t)
 	other := t.TempDir() // the remote side's home: everything must come from the server
 	for _, args := range [][]string{
+		{"dags", "list"},
 		{"experiments", "list"},
 		{"mlruns", "list", "produce"},
 		{"mlruns", "list", "produce", "--filter", "metrics.r2 > 0.9"},
@@ -168,6 +169,19 @@ func TestLocalAndRemoteOutputsAreTheSame(t *testing.T) {
 			}
 			if strings.Count(local.stdout, "\n") < 1 {
 				t.Fatalf("nothing printed: %q", local.stdout)
+			}
+			if args[0] == "lineage" || args[0] == "logs" {
+				return // not tables
+			}
+			// -q: the same rows without the header, both ways.
+			header := strings.SplitN(local.stdout, "\n", 2)[0]
+			localQ := weir(t, f.home, f.dags, append(args, "-q")...)
+			remoteQ := weir(t, other, f.dags, append(args, "-q", "--server", f.url)...)
+			if localQ.code != 0 || remoteQ.code != 0 || localQ.stdout != remoteQ.stdout {
+				t.Fatalf("-q: local %d %q %s, remote %d %q %s", localQ.code, localQ.stdout, localQ.stderr, remoteQ.code, remoteQ.stdout, remoteQ.stderr)
+			}
+			if strings.Contains(localQ.stdout, header) || localQ.stdout == "" {
+				t.Fatalf("-q printed the header %q, or nothing:\n%s", header, localQ.stdout)
 			}
 		})
 	}

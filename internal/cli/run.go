@@ -219,7 +219,7 @@ func (a *app) printReport(run *store.DAGRun, tis []*store.TaskInstance, tail fun
 		}
 		rows = append(rows, []string{taskLabel(ti), state, fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), shortKey(ti.CacheKey), out, oneLine(ti.Error, 60)})
 	}
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
+	a.table([]string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
 	sep := "\n"
 	for _, ti := range tis {
 		if ti.CachedFrom != "" {

@@ -175,7 +175,7 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 				}
 				rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
 			}
-			table(a.out, []string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
+			a.table([]string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
 			if failed > 0 {
 				fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
 				return &ExitError{Code: 1}
@@ -272,11 +272,11 @@ func (a *app) datasetsCmd() *cobra.Command {
 				}
 				out = append(out, []string{r.URI, strings.Join(r.Producers, ", "), strings.Join(r.Consumers, ", "), upd})
 			}
-			table(a.out, []string{"DATASET", "PRODUCERS (DAG.TASK)", "CONSUMERS (DAGS)", "LAST UPDATE"}, out)
+			a.table([]string{"DATASET", "PRODUCERS (DAG.TASK)", "CONSUMERS (DAGS)", "LAST UPDATE"}, out)
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var uri string
 	var limit int
 	var output2 string
@@ -309,13 +309,13 @@ func (a *app) datasetsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{fmt.Sprint(e.ID), e.URI, fmtTime(e.Timestamp), src, oneLine(string(e.Extra), 50)})
 			}
-			table(a.out, []string{"ID", "DATASET", "TIME", "SOURCE", "EXTRA"}, rows)
+			a.table([]string{"ID", "DATASET", "TIME", "SOURCE", "EXTRA"}, rows)
 			return nil
 		},
 	}
 	events.Flags().StringVar(&uri, "uri", "", "only events of this dataset")
 	events.Flags().IntVar(&limit, "limit", 50, "at most this many events")
-	addOutputFlag(events, &output2)
+	a.addOutputFlag(events, &output2)
 	c.AddCommand(list, events)
 	return c
 }

@@ -103,11 +103,11 @@ func (a *app) experimentsCmd() *cobra.Command {
 			for _, e := range page.Experiments {
 				rows = append(rows, []string{e.ID, e.Name, e.ArtifactLocation, msTime(e.CreationTime)})
 			}
-			table(a.out, []string{"ID", "NAME", "ARTIFACTS", "CREATED"}, rows)
+			a.table([]string{"ID", "NAME", "ARTIFACTS", "CREATED"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
 }
@@ -148,14 +148,14 @@ func (a *app) mlrunsCmd() *cobra.Command {
 				rows = append(rows, []string{r.Info.RunID, r.Info.RunName, string(r.Info.Status), dagRun, task,
 					msDur(r.Info.StartTime, r.Info.EndTime), oneLine(strings.Join(ms, " "), 60)})
 			}
-			table(a.out, []string{"RUN ID", "NAME", "STATUS", "DAG RUN", "TASK", "DURATION", "METRICS"}, rows)
+			a.table([]string{"RUN ID", "NAME", "STATUS", "DAG RUN", "TASK", "DURATION", "METRICS"}, rows)
 			return nil
 		}),
 	}
 	list.Flags().StringVar(&filter, "filter", "", "MLflow search filter, e.g. \"params.alpha = '1' AND metrics.r2 > 0.9\"")
 	list.Flags().StringVar(&orderBy, "order-by", "", "order, e.g. \"metrics.r2 DESC\"")
 	list.Flags().IntVar(&limit, "limit", 100, "at most this many runs")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 
 	var showOutput string
 	show := &cobra.Command{
@@ -168,8 +168,10 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			if showOutput == "json" {
 				return writeJSON(a.out, r)
 			}
-			fmt.Fprintf(a.out, "run %s (%s) — %s, experiment %s, started %s, took %s\nartifacts: %s\n\n", r.Info.RunID, r.Info.RunName,
-				r.Info.Status, r.Info.ExperimentID, msTime(r.Info.StartTime), msDur(r.Info.StartTime, r.Info.EndTime), r.Info.ArtifactURI)
+			if !a.noHeader {
+				fmt.Fprintf(a.out, "run %s (%s) — %s, experiment %s, started %s, took %s\nartifacts: %s\n\n", r.Info.RunID, r.Info.RunName,
+					r.Info.Status, r.Info.ExperimentID, msTime(r.Info.StartTime), msDur(r.Info.StartTime, r.Info.EndTime), r.Info.ArtifactURI)
+			}
 			var rows [][]string
 			for _, p := range r.Params {
 				rows = append(rows, []string{"param", p.Key, p.Value})
@@ -180,11 +182,11 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			for _, t := range r.Tags {
 				rows = append(rows, []string{"tag", t.Key, oneLine(t.Value, 80)})
 			}
-			table(a.out, []string{"", "KEY", "VALUE"}, rows)
+			a.table([]string{"", "KEY", "VALUE"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(show, &showOutput)
+	a.addOutputFlag(show, &showOutput)
 
 	var cmpOutput string
 	compare := &cobra.Command{
@@ -228,11 +230,11 @@ func (a *app) mlrunsCmd() *cobra.Command {
 				}
 				rows = append(rows, row)
 			}
-			table(a.out, header, rows)
+			a.table(header, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(compare, &cmpOutput)
+	a.addOutputFlag(compare, &cmpOutput)
 	c.AddCommand(list, show, compare)
 	return c
 }
@@ -262,11 +264,11 @@ func (a *app) modelsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{m.Name, latest, strings.Join(aliases, " "), msTime(m.LastUpdatedTime), m.Description})
 			}
-			table(a.out, []string{"MODEL", "LATEST", "ALIASES", "UPDATED", "DESCRIPTION"}, rows)
+			a.table([]string{"MODEL", "LATEST", "ALIASES", "UPDATED", "DESCRIPTION"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var vOutput string
 	versions := &cobra.Command{
 		Use: "versions MODEL", Short: "List a model's versions with their runs and aliases", Args: cobra.ExactArgs(1),
@@ -289,11 +291,11 @@ func (a *app) modelsCmd() *cobra.Command {
 			for _, v := range page.ModelVersions {
 				rows = append(rows, []string{"v" + v.Version, v.CurrentStage, strings.Join(aliases[v.Version], " "), v.RunID, msTime(v.CreationTime), oneLine(v.Source, 60)})
 			}
-			table(a.out, []string{"VERSION", "STAGE", "ALIASES", "RUN", "CREATED", "SOURCE"}, rows)
+			a.table([]string{"VERSION", "STAGE", "ALIASES", "RUN", "CREATED", "SOURCE"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(versions, &vOutput)
+	a.addOutputFlag(versions, &vOutput)
 	alias := &cobra.Command{Use: "alias", Short: "Set or delete a model alias (champion, challenger…)"}
 	aliasSet := &cobra.Command{
 		Use: "set MODEL ALIAS VERSION", Short: "Point an alias at a version", Args: cobra.ExactArgs(3),
@@ -409,7 +411,7 @@ func (a *app) lineageCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addOutputFlag(c, &output)
+	a.addOutputFlag(c, &output)
 	return c
 }
 
