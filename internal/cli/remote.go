@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -228,24 +229,37 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	return a.printTasks(storeRun(run), tis, output)
 }
 
-func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, taskID string, mapIndex, try int) error {
-	run, err := remoteFindRun(ctx, c, dagID, runID)
+// remoteLog reads logs from a server.
+type remoteLog struct {
+	c                    *client.Client
+	dagID, runID, taskID string
+	mapIndex             int
+}
+
+func (r remoteLog) state(ctx context.Context) (store.TIState, int, error) {
+	ti, err := r.c.GetTaskInstance(ctx, r.dagID, r.runID, r.taskID, r.mapIndex)
 	if err != nil {
-		return err
+		return "", 0, notFound(err)
 	}
-	if try == 0 {
-		ti, err := c.GetTaskInstance(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex)
-		if err != nil {
-			return err
-		}
-		try = ti.TryNumber
+	st := store.TIState(ti.StateName())
+	if st == "none" {
+		st = store.TINone
 	}
-	log, err := c.Log(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex, try)
+	return st, ti.TryNumber, nil
+}
+
+func (r remoteLog) read(ctx context.Context, try int, offset int64) ([]byte, error) {
+	log, err := r.c.Log(ctx, r.dagID, r.runID, r.taskID, r.mapIndex, try)
+	if client.IsCode(err, client.CodeNotFound) {
+		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = a.out.Write(log)
-	return err
+	if offset >= int64(len(log)) {
+		return nil, nil
+	}
+	return log[offset:], nil
 }
 
 // orchestration is what the datasets, pools and lineage commands read and change: the local

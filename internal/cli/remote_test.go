@@ -1,14 +1,17 @@
 package cli_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/internal/cli"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store/sqlite"
@@ -24,6 +27,17 @@ tasks:
   - id: make
     outlets: ["file:///data/features"]
     script: echo "threshold is {{ params.threshold }}"
+`
+	// gateDAG's task writes a line, waits for the file its param names, writes another.
+	gateDAG = `dag_id: gate
+params:
+  gate: {type: string}
+tasks:
+  - id: wait
+    script: |
+      echo first
+      while [ ! -f "{{ params.gate }}" ]; do sleep 0.02; done
+      echo second
 `
 	consumerDAG = `dag_id: consume
 datasets: ["file:///data/features"]
@@ -62,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	home := t.TempDir()
 	dags := t.TempDir()
-	for name, body := range map[string]string{"produce.yaml": producerDAG, "consume.yaml": consumerDAG} {
+	for name, body := range map[string]string{"produce.yaml": producerDAG, "consume.yaml": consumerDAG, "gate.yaml": gateDAG} {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -258,5 +272,80 @@ func TestRemoteParamIsCoercedAsLocally(t *testing.T) {
 	}
 	if r := weir(t, other, f.dags, "run", "produce", "--param", "treshold=0.5", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, "unknown param") {
 		t.Fatalf("an unknown param through the server: %d %s", r.code, r.stderr)
+	}
+}
+
+// followLog runs `weir logs RUN wait --follow` (args add --server), releases the gate once
+// the first line is printed, and returns what the command printed and its exit code.
+func followLog(t *testing.T, home, dags, runID, gate string, args ...string) (string, result) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		all := append([]string{"--home", home, "--dags", dags, "logs", runID, "wait", "--follow"}, args...)
+		done <- cli.Main(context.Background(), all, cli.Options{Stdout: pw, Stderr: &errOut})
+		pw.Close()
+	}()
+	var out strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if sc.Text() == "first" {
+			if err := os.WriteFile(gate, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	code := <-done
+	return out.String(), result{code: code, stderr: errOut.String()}
+}
+
+// Issue 12 item 6: `weir logs --follow` prints a running try's log until it ends, locally
+// and through a server.
+func TestLogsFollow(t *testing.T) {
+	f := newFixture(t)
+	t.Run("local", func(t *testing.T) {
+		gate := filepath.Join(t.TempDir(), "gate")
+		ran := make(chan result, 1)
+		go func() { ran <- weir(t, f.home, f.dags, "run", "gate", "--param", "gate="+gate, "--run-id", "l1", "-q") }()
+		// The run exists once its task has started: wait for the log to exist.
+		waitFor(t, func() bool {
+			_, err := os.Stat(filepath.Join(f.home, "logs", "gate"))
+			return err == nil
+		})
+		out, r := followLog(t, f.home, f.dags, "l1", gate)
+		if r.code != 0 || !strings.Contains(out, "\nfirst\nsecond\n") || !strings.Contains(r.stderr, "try 1 of wait ended: success") {
+			t.Fatalf("logs --follow: %d %q %s", r.code, out, r.stderr)
+		}
+		if r := <-ran; r.code != 0 {
+			t.Fatalf("the run: %d %s", r.code, r.stderr)
+		}
+	})
+	t.Run("remote", func(t *testing.T) {
+		gate := filepath.Join(t.TempDir(), "gate")
+		c, err := client.New(f.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Trigger(context.Background(), "gate", client.TriggerRequest{DAGRunID: "s1", Params: map[string]any{"gate": gate}}); err != nil {
+			t.Fatal(err)
+		}
+		out, r := followLog(t, t.TempDir(), f.dags, "s1", gate, "--server", f.url)
+		if r.code != 0 || !strings.Contains(out, "\nfirst\nsecond\n") || !strings.Contains(r.stderr, "try 1 of wait ended: success") {
+			t.Fatalf("logs --follow --server: %d %q %s", r.code, out, r.stderr)
+		}
+	})
+}
+
+// waitFor polls cond (a condition on files the code under test writes) until it holds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 30s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
