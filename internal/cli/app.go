@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,9 @@ type Options struct {
 	Version string
 	// Stdout and Stderr default to the process's.
 	Stdout, Stderr io.Writer
+	// AliveEvery is how often `weir run` (and clear) prints, for each task running longer
+	// than that, its elapsed time and the last line of its log; default 5s.
+	AliveEvery time.Duration
 }
 
 // app holds what every command shares.
@@ -74,6 +78,9 @@ func NewCommand(o Options) *cobra.Command {
 	}
 	if o.Version == "" {
 		o.Version = "dev"
+	}
+	if o.AliveEvery <= 0 {
+		o.AliveEvery = 5 * time.Second
 	}
 	a := &app{opts: o, out: o.Stdout, errOut: o.Stderr}
 	if a.out == nil {

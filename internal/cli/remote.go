@@ -84,10 +84,27 @@ func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, req
 func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID string, quiet bool) error {
 	run := &client.DAGRun{DAGID: dagID, DAGRunID: runID}
 	seen := map[string]string{}
+	lastAlive := time.Now()
 	for {
-		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
 		if err != nil {
 			return err
+		}
+		if !quiet && time.Since(lastAlive) >= a.opts.AliveEvery {
+			lastAlive = time.Now()
+			var running []*aliveTask
+			for _, ti := range tis.TaskInstances {
+				if ti.StateName() == string(store.TIRunning) && ti.StartDate != nil {
+					running = append(running, &aliveTask{label: remoteLabel(ti), started: *ti.StartDate, ti: *storeTI(ti)})
+				}
+			}
+			printAlive(a.out, time.Now(), a.opts.AliveEvery, running, func(t *aliveTask) string {
+				log, err := c.Log(ctx, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber)
+				if err != nil {
+					return ""
+				}
+				return lastLogLine(log)
+			})
 		}
 		if !quiet {
 			for _, ti := range tis.TaskInstances {

@@ -275,30 +275,44 @@ func TestRemoteParamIsCoercedAsLocally(t *testing.T) {
 	}
 }
 
-// followLog runs `weir logs RUN wait --follow` (args add --server), releases the gate once
-// the first line is printed, and returns what the command printed and its exit code.
-func followLog(t *testing.T, home, dags, runID, gate string, args ...string) (string, result) {
+// gated runs the command line with stdout on a pipe, releases the gate (creates the file)
+// at the first line release accepts, and returns what the command printed and its exit
+// code.
+func gated(t *testing.T, gate string, release func(line string) bool, o cli.Options, args ...string) (string, result) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	var errOut bytes.Buffer
+	o.Stdout, o.Stderr = pw, &errOut
 	done := make(chan int, 1)
 	go func() {
-		all := append([]string{"--home", home, "--dags", dags, "logs", runID, "wait", "--follow"}, args...)
-		done <- cli.Main(context.Background(), all, cli.Options{Stdout: pw, Stderr: &errOut})
+		done <- cli.Main(context.Background(), args, o)
 		pw.Close()
 	}()
 	var out strings.Builder
 	sc := bufio.NewScanner(pr)
+	released := false
 	for sc.Scan() {
 		out.WriteString(sc.Text() + "\n")
-		if sc.Text() == "first" {
+		if !released && release(sc.Text()) {
+			released = true
 			if err := os.WriteFile(gate, nil, 0o644); err != nil {
-				t.Fatal(err)
+				t.Error(err)
 			}
 		}
 	}
 	code := <-done
+	if !released {
+		t.Errorf("the gate was never released; output:\n%s", out.String())
+	}
 	return out.String(), result{code: code, stderr: errOut.String()}
+}
+
+// followLog runs `weir logs RUN wait --follow` (args add --server) and releases the gate
+// once the first line is printed.
+func followLog(t *testing.T, home, dags, runID, gate string, args ...string) (string, result) {
+	t.Helper()
+	all := append([]string{"--home", home, "--dags", dags, "logs", runID, "wait", "--follow"}, args...)
+	return gated(t, gate, func(l string) bool { return l == "first" }, cli.Options{}, all...)
 }
 
 // Issue 12 item 6: `weir logs --follow` prints a running try's log until it ends, locally
@@ -347,5 +361,36 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 30s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Issue 12 item 6: a long task in `weir run` shows it is alive — its elapsed time and the
+// last line of its log, every AliveEvery — locally and through a server, not on a TTY.
+func TestRunShowsLongTasksAreAlive(t *testing.T) {
+	f := newFixture(t)
+	alive := func(l string) bool {
+		return strings.Contains(l, "… wait") && strings.Contains(l, "running for") && strings.HasSuffix(l, "│ first")
+	}
+	o := cli.Options{AliveEvery: 50 * time.Millisecond}
+	for _, remote := range []bool{false, true} {
+		gate := filepath.Join(t.TempDir(), "gate")
+		args := []string{"--home", f.home, "--dags", f.dags, "run", "gate", "--param", "gate=" + gate}
+		if remote {
+			args = append(args, "--server", f.url)
+		}
+		out, r := gated(t, gate, alive, o, args...)
+		if r.code != 0 || !strings.Contains(out, "success") {
+			t.Fatalf("remote %v: %d\n%s\n%s", remote, r.code, out, r.stderr)
+		}
+	}
+	// -q stays quiet.
+	gate := filepath.Join(t.TempDir(), "gate")
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"--home", f.home, "--dags", f.dags, "run", "gate", "-q", "--param", "gate=" + gate},
+		cli.Options{Stdout: &out, Stderr: io.Discard, AliveEvery: time.Millisecond}); code != 0 || strings.Contains(out.String(), "running for") {
+		t.Fatalf("-q: %d\n%s", code, out.String())
 	}
 }

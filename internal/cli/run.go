@@ -164,7 +164,23 @@ retry policy; finished tasks do not run again.`,
 				}
 				fmt.Fprintf(a.out, "run id %s\n", run.RunID)
 			}
+			stopAlive, aliveDone := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(aliveDone)
+				tick := time.NewTicker(a.opts.AliveEvery)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stopAlive:
+						return
+					case <-tick.C:
+						p.alive(a.home, a.opts.AliveEvery)
+					}
+				}
+			}()
 			final, err := eng.Wait(ctx, run.DAGID, run.RunID)
+			close(stopAlive)
+			<-aliveDone
 			if err != nil {
 				if ctx.Err() != nil {
 					n.Stop()
@@ -331,10 +347,84 @@ type printer struct {
 	w     io.Writer
 	quiet bool
 	color bool
+	// running are the tries running now, by instance.
+	running map[string]*aliveTask
 }
 
 func newPrinter(w io.Writer, quiet bool) *printer {
-	return &printer{w: w, quiet: quiet, color: colors(w)}
+	return &printer{w: w, quiet: quiet, color: colors(w), running: map[string]*aliveTask{}}
+}
+
+// aliveTask is a running try that `weir run` reports on while it runs.
+type aliveTask struct {
+	label   string
+	started time.Time
+	ti      store.TaskInstance // DAGID, RunID, TaskID, MapIndex, TryNumber: where its log is
+}
+
+// printAlive prints, for each task running for at least every, its elapsed time and the
+// last line its log has (lastLine reads it), so a long task shows it is alive. The local
+// and the remote `weir run` print through it alike.
+func printAlive(w io.Writer, now time.Time, every time.Duration, tasks []*aliveTask, lastLine func(*aliveTask) string) {
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].label < tasks[j].label })
+	for _, t := range tasks {
+		el := now.Sub(t.started)
+		if el < every {
+			continue
+		}
+		line := lastLine(t)
+		if line == "" {
+			line = "(no output yet)"
+		}
+		fmt.Fprintf(w, "%s  … %-28s running for %s │ %s\n", now.Local().Format("15:04:05.000"), t.label, el.Round(time.Second), oneLine(line, 100))
+	}
+}
+
+// lastLogLine is the last line a task wrote in a log (weir's own [weir] lines skipped).
+func lastLogLine(log []byte) string {
+	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "[weir]") {
+			return l
+		}
+	}
+	return ""
+}
+
+// alive prints the alive lines of the local tasks running now (their logs under home).
+func (p *printer) alive(home string, every time.Duration) {
+	if p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tasks := make([]*aliveTask, 0, len(p.running))
+	for _, t := range p.running {
+		tasks = append(tasks, t)
+	}
+	printAlive(p.w, time.Now(), every, tasks, func(t *aliveTask) string {
+		path, err := engine.LogPath(home, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber)
+		if err != nil {
+			return ""
+		}
+		b, _ := readTail(path, 64<<10)
+		return lastLogLine(b)
+	})
+}
+
+// readTail returns at most the last n bytes of a file.
+func readTail(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		if _, err := f.Seek(st.Size()-n, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return io.ReadAll(f)
 }
 
 func (p *printer) event(ev engine.Event) {
@@ -343,11 +433,14 @@ func (p *printer) event(ev engine.Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	key := fmt.Sprintf("%s/%s/%s/%d", ev.DAGID, ev.RunID, ev.TaskID, ev.MapIndex)
+	delete(p.running, key)
 	ts := ev.Time.Local().Format("15:04:05.000")
 	id := taskLabel(&store.TaskInstance{TaskID: ev.TaskID, MapIndex: ev.MapIndex, RenderedMapIndex: ev.RenderedMapIndex})
 	state := paint(p.color, ev.State.String())
 	switch ev.State {
 	case store.TIRunning:
+		p.running[key] = &aliveTask{label: id, started: ev.Time, ti: store.TaskInstance{DAGID: ev.DAGID, RunID: ev.RunID, TaskID: ev.TaskID, MapIndex: ev.MapIndex, TryNumber: ev.TryNumber}}
 		fmt.Fprintf(p.w, "%s  ▶ %-28s %s (try %d)\n", ts, id, state, ev.TryNumber)
 	case store.TISuccess:
 		if ev.CachedFrom != "" {
