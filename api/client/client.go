@@ -351,6 +351,15 @@ func (c *Client) ClearTaskInstances(ctx context.Context, dagID string, r ClearRe
 	return call[TaskInstanceCollection](ctx, c, "POST", path("dags", dagID, "clearTaskInstances"), nil, r)
 }
 
+// Backfill starts, on the server, one backfill run per data interval of the DAG's schedule
+// starting between from and to (inclusive), at most max_active_runs at a time; intervals
+// that have a backfill run already are skipped. It returns at once with the runs' IDs:
+// follow them with ListRuns.
+func (c *Client) Backfill(ctx context.Context, dagID string, from, to time.Time) (*Backfill, error) {
+	body := map[string]string{"from_date": from.UTC().Format(time.RFC3339), "to_date": to.UTC().Format(time.RFC3339)}
+	return call[Backfill](ctx, c, "POST", path("dags", dagID, "backfill"), nil, body)
+}
+
 // ListDatasets lists datasets by URI.
 func (c *Client) ListDatasets(ctx context.Context, o ListOptions) (*DatasetCollection, error) {
 	return call[DatasetCollection](ctx, c, "GET", "/datasets", o.values(), nil)

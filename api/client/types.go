@@ -295,3 +295,12 @@ type PoolCollection struct {
 	Pools        []Pool `json:"pools"`
 	TotalEntries int    `json:"total_entries"`
 }
+
+// Backfill is a backfill the server started: the IDs of its runs, one per data interval,
+// in interval order (weir).
+type Backfill struct {
+	DAGID    string    `json:"dag_id"`
+	FromDate time.Time `json:"from_date"`
+	ToDate   time.Time `json:"to_date"`
+	RunIDs   []string  `json:"run_ids"`
+}

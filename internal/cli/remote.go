@@ -227,6 +227,9 @@ func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state str
 	if err != nil {
 		return err
 	}
+	if output == "json" { // the API's objects, as scripts written against the server read them
+		return writeJSON(a.out, runs.DAGRuns)
+	}
 	var out []*store.DAGRun
 	for i := range runs.DAGRuns {
 		out = append(out, storeRun(&runs.DAGRuns[i]))
@@ -238,6 +241,13 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	run, err := remoteFindRun(ctx, c, dagID, runID)
 	if err != nil {
 		return err
+	}
+	if output == "json" { // the API's objects, as scripts written against the server read them
+		tis, err := c.ListTaskInstances(ctx, run.DAGID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+		if err != nil {
+			return err
+		}
+		return writeJSON(a.out, tis.TaskInstances)
 	}
 	tis, err := a.remoteTIs(ctx, c, run.DAGID, run.DAGRunID)
 	if err != nil {

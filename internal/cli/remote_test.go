@@ -39,6 +39,12 @@ tasks:
       while [ ! -f "{{ params.gate }}" ]; do sleep 0.02; done
       echo second
 `
+	dailyDAG = `dag_id: daily
+schedule: "@daily"
+tasks:
+  - id: day
+    script: echo "{{ ds }}"
+`
 	consumerDAG = `dag_id: consume
 datasets: ["file:///data/features"]
 tasks:
@@ -76,7 +82,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	home := t.TempDir()
 	dags := t.TempDir()
-	for name, body := range map[string]string{"produce.yaml": producerDAG, "consume.yaml": consumerDAG, "gate.yaml": gateDAG} {
+	for name, body := range map[string]string{"produce.yaml": producerDAG, "consume.yaml": consumerDAG, "gate.yaml": gateDAG, "daily.yaml": dailyDAG} {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -392,5 +398,23 @@ func TestRunShowsLongTasksAreAlive(t *testing.T) {
 	if code := cli.Main(context.Background(), []string{"--home", f.home, "--dags", f.dags, "run", "gate", "-q", "--param", "gate=" + gate},
 		cli.Options{Stdout: &out, Stderr: io.Discard, AliveEvery: time.Millisecond}); code != 0 || strings.Contains(out.String(), "running for") {
 		t.Fatalf("-q: %d\n%s", code, out.String())
+	}
+}
+
+// Issue 12 item 6: `weir backfill --server` runs the backfill on the server and prints the
+// table the local backfill prints (which, run after it, finds every interval done).
+func TestRemoteBackfill(t *testing.T) {
+	f := newFixture(t)
+	args := []string{"backfill", "daily", "--from", "2026-01-01", "--to", "2026-01-03"}
+	remote := weir(t, t.TempDir(), f.dags, append(args, "--server", f.url)...)
+	if remote.code != 0 || strings.Count(remote.stdout, "success") != 3 || !strings.Contains(remote.stdout, "backfill__2026-01-02T00:00:00Z") {
+		t.Fatalf("remote backfill: %d\n%s\n%s", remote.code, remote.stdout, remote.stderr)
+	}
+	local := weir(t, f.home, f.dags, args...)
+	if local.code != 0 || local.stdout != remote.stdout {
+		t.Fatalf("local and remote backfill differ\n--- local (%d)\n%s%s--- remote\n%s", local.code, local.stdout, local.stderr, remote.stdout)
+	}
+	if r := weir(t, t.TempDir(), f.dags, "backfill", "produce", "--from", "2026-01-01", "--to", "2026-01-02", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, "no schedule") {
+		t.Fatalf("backfill of an unscheduled DAG through the server: %d %s", r.code, r.stderr)
 	}
 }

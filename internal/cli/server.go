@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
@@ -114,9 +115,6 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.localOnly(cmd); err != nil {
-				return err
-			}
 			start, err := parseDate(from, "--from")
 			if err != nil {
 				return err
@@ -127,6 +125,12 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 			}
 			if end.Before(start) {
 				return fmt.Errorf("--to %s is before --from %s", to, from)
+			}
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteBackfill(ctx, c, args[0], start, end)
 			}
 			d, err := a.findDAG(args[0])
 			if err != nil {
@@ -167,20 +171,7 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 				return err
 			}
 			runs, _ := st.ListRuns(ctx, store.ListRunsParams{DAGID: d.ID, Limit: 100000})
-			var rows [][]string
-			color := colors(a.out)
-			for _, r := range runs {
-				if r.RunType != "backfill" || r.LogicalDate.Before(start) || r.LogicalDate.After(end) {
-					continue
-				}
-				rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
-			}
-			a.table([]string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
-			if failed > 0 {
-				fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
-				return &ExitError{Code: 1}
-			}
-			return nil
+			return a.printBackfill(runs, start, end, failed)
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "first logical date (2026-01-01 or RFC 3339)")
@@ -188,6 +179,74 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 	_ = c.MarkFlagRequired("from")
 	_ = c.MarkFlagRequired("to")
 	return c
+}
+
+// printBackfill prints the backfill runs among runs whose logical date lies between start
+// and end; failed runs make exit code 1. The local and the remote backfill print through it.
+func (a *app) printBackfill(runs []*store.DAGRun, start, end time.Time, failed int) error {
+	var rows [][]string
+	color := colors(a.out)
+	for _, r := range runs {
+		if r.RunType != "backfill" || r.LogicalDate.Before(start) || r.LogicalDate.After(end) {
+			continue
+		}
+		rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
+	}
+	a.table([]string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
+	if failed > 0 {
+		fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// remoteBackfill starts a backfill on the server and follows its runs with a progress bar
+// until all have ended.
+func (a *app) remoteBackfill(ctx context.Context, c *client.Client, dagID string, start, end time.Time) error {
+	bf, err := c.Backfill(ctx, dagID, start, end)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, id := range bf.RunIDs {
+		want[id] = true
+	}
+	bar := progressbar.NewOptions(len(bf.RunIDs), progressbar.OptionSetWriter(a.errOut),
+		progressbar.OptionSetDescription("backfill "+dagID+" on "+a.server), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
+	for {
+		list, err := c.ListRuns(ctx, dagID, client.ListRunsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+		if err != nil {
+			return err
+		}
+		var runs []*store.DAGRun
+		done, failed := 0, 0
+		for i := range list.DAGRuns {
+			r := storeRun(&list.DAGRuns[i])
+			runs = append(runs, r)
+			if !want[r.RunID] || r.RunType != "backfill" {
+				continue
+			}
+			switch r.State {
+			case store.RunSuccess:
+				done++
+			case store.RunFailed:
+				done++
+				failed++
+			}
+		}
+		_ = bar.Set(done)
+		if done == len(bf.RunIDs) {
+			_ = bar.Finish()
+			fmt.Fprintln(a.errOut)
+			return a.printBackfill(runs, start, end, failed)
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(a.errOut, "\nstopped following; the backfill goes on on the server: weir runs list --dag %s --server %s\n", dagID, a.server)
+			return &ExitError{Code: 130}
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
 }
 
 func parseDate(s, flag string) (time.Time, error) {
