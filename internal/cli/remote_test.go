@@ -279,6 +279,18 @@ func TestRemoteParamIsCoercedAsLocally(t *testing.T) {
 	if r := weir(t, other, f.dags, "run", "produce", "--param", "treshold=0.5", "--server", f.url); r.code == 0 || !strings.Contains(r.stderr, "unknown param") {
 		t.Fatalf("an unknown param through the server: %d %s", r.code, r.stderr)
 	}
+	// weir dags trigger too.
+	if r := weir(t, other, f.dags, "dags", "trigger", "produce", "--param", "threshold=0.25", "--run-id", "t1", "--server", f.url); r.code != 0 {
+		t.Fatalf("dags trigger --param threshold=0.25 through the server: %d %s", r.code, r.stderr)
+	}
+	c, err := client.New(f.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.GetRun(context.Background(), "produce", "t1")
+	if err != nil || !strings.Contains(string(run.Params), `"threshold":0.25`) {
+		t.Fatalf("the triggered run's params: %v %s", err, run.Params)
+	}
 }
 
 // gated runs the command line with stdout on a pipe, releases the gate (creates the file)
