@@ -329,6 +329,54 @@ func (c *Client) Log(ctx context.Context, dagID, runID, taskID string, mapIndex,
 	return c.send(ctx, "GET", p, q, nil, "text/plain")
 }
 
+// LogFrom returns the log of one try from byte offset on (what it wrote since an earlier
+// read of offset bytes), with an HTTP Range request: a follower of a growing log fetches
+// only what is new. An offset at or past the end returns nothing.
+func (c *Client) LogFrom(ctx context.Context, dagID, runID, taskID string, mapIndex, try int, offset int64) ([]byte, error) {
+	if offset <= 0 {
+		return c.Log(ctx, dagID, runID, taskID, mapIndex, try)
+	}
+	q := url.Values{}
+	if mapIndex >= 0 {
+		q.Set("map_index", strconv.Itoa(mapIndex))
+	}
+	u := c.base + path("dags", dagID, "dagRuns", runID, "taskInstances", taskID, "logs", strconv.Itoa(try))
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/plain")
+	req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("log of try %d of %s: read the answer: %w", try, taskID, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		return raw, nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		return nil, nil
+	case http.StatusOK: // the server ignored the range: the whole log
+		if offset >= int64(len(raw)) {
+			return nil, nil
+		}
+		return raw[offset:], nil
+	}
+	e := &Error{}
+	if json.Unmarshal(raw, e) != nil || e.Status == 0 {
+		e = &Error{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: fmt.Sprintf("GET %s: %s", u, resp.Status)}
+	}
+	return nil, e
+}
+
 // ClearRequest selects the task instances ClearTaskInstances resets.
 type ClearRequest struct {
 	// DAGRunID is the run. Required.

@@ -276,17 +276,11 @@ func (r remoteLog) state(ctx context.Context) (store.TIState, int, error) {
 }
 
 func (r remoteLog) read(ctx context.Context, try int, offset int64) ([]byte, error) {
-	log, err := r.c.Log(ctx, r.dagID, r.runID, r.taskID, r.mapIndex, try)
+	log, err := r.c.LogFrom(ctx, r.dagID, r.runID, r.taskID, r.mapIndex, try, offset)
 	if client.IsCode(err, client.CodeNotFound) {
 		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if offset >= int64(len(log)) {
-		return nil, nil
-	}
-	return log[offset:], nil
+	return log, err
 }
 
 // orchestration is what the datasets, pools and lineage commands read and change: the local

@@ -430,3 +430,26 @@ func TestRemoteBackfill(t *testing.T) {
 		t.Fatalf("backfill of an unscheduled DAG through the server: %d %s", r.code, r.stderr)
 	}
 }
+
+// client.LogFrom returns what a log has past an offset (a Range request on the real server).
+func TestLogFrom(t *testing.T) {
+	f := newFixture(t)
+	c, err := client.New(f.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	full, err := c.Log(ctx, "produce", "r1", "make", -1, 1)
+	if err != nil || len(full) < 10 {
+		t.Fatalf("log: %v %q", err, full)
+	}
+	part, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, 7)
+	if err != nil || string(part) != string(full[7:]) {
+		t.Fatalf("from 7: %v %q, want %q", err, part, full[7:])
+	}
+	for _, off := range []int64{int64(len(full)), int64(len(full)) + 10} {
+		if rest, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, off); err != nil || len(rest) != 0 {
+			t.Fatalf("from %d (the end): %v %q", off, err, rest)
+		}
+	}
+}
