@@ -91,6 +91,9 @@ func newFixture(t *testing.T) *fixture {
 	if r := weir(t, home, dags, "run", "produce", "--run-id", "r1", "-q"); r.code != 0 {
 		t.Fatalf("weir run produce: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	if r := weir(t, home, dags, "run", "consume", "--run-id", "c1", "-q"); r.code != 0 {
+		t.Fatalf("weir run consume: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 	if r := weir(t, home, dags, "pools", "set", "gpu", "2", "--description", "the GPUs"); r.code != 0 {
 		t.Fatalf("pools set: %s", r.stderr)
 	}
@@ -175,6 +178,8 @@ func TestLocalAndRemoteOutputsAreTheSame(t *testing.T) {
 		{"datasets", "events"},
 		{"pools", "list"},
 		{"runs", "list"},
+		{"runs", "list", "--dag", "produce"},
+		{"runs", "list", "--state", "success", "--limit", "1"},
 		{"tasks", "list", "r1"},
 		{"logs", "r1", "make"},
 	} {
