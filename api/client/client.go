@@ -331,9 +331,10 @@ func (c *Client) Log(ctx context.Context, dagID, runID, taskID string, mapIndex,
 
 // LogFrom returns the log of one try from byte offset on (what it wrote since an earlier
 // read of offset bytes), with an HTTP Range request: a follower of a growing log fetches
-// only what is new. An offset at or past the end returns nothing.
+// only what is new. An offset at or past the end returns nothing. A negative offset −n
+// returns the last n bytes (the whole log when shorter).
 func (c *Client) LogFrom(ctx context.Context, dagID, runID, taskID string, mapIndex, try int, offset int64) ([]byte, error) {
-	if offset <= 0 {
+	if offset == 0 {
 		return c.Log(ctx, dagID, runID, taskID, mapIndex, try)
 	}
 	q := url.Values{}
@@ -349,7 +350,11 @@ func (c *Client) LogFrom(ctx context.Context, dagID, runID, taskID string, mapIn
 		return nil, err
 	}
 	req.Header.Set("Accept", "text/plain")
-	req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+	if offset > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+	} else {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)) // bytes=-n: the last n
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -364,7 +369,10 @@ func (c *Client) LogFrom(ctx context.Context, dagID, runID, taskID string, mapIn
 		return raw, nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		return nil, nil
-	case http.StatusOK: // the server ignored the range: the whole log
+	case http.StatusOK: // the server ignored the range (or the log is empty): the whole log
+		if offset < 0 {
+			return raw[max(0, int64(len(raw))+offset):], nil
+		}
 		if offset >= int64(len(raw)) {
 			return nil, nil
 		}

@@ -99,7 +99,7 @@ func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID s
 				}
 			}
 			printAlive(a.out, time.Now(), a.opts.AliveEvery, running, func(t *aliveTask) string {
-				log, err := c.Log(ctx, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber)
+				log, err := c.LogFrom(ctx, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber, -64<<10)
 				if err != nil {
 					return ""
 				}

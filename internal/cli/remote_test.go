@@ -452,6 +452,12 @@ func TestLogFrom(t *testing.T) {
 	if err != nil || string(part) != string(full[7:]) {
 		t.Fatalf("from 7: %v %q, want %q", err, part, full[7:])
 	}
+	if tail, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, -5); err != nil || string(tail) != string(full[len(full)-5:]) {
+		t.Fatalf("the last 5 bytes: %v %q, want %q", err, tail, full[len(full)-5:])
+	}
+	if all, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, -int64(len(full))-100); err != nil || string(all) != string(full) {
+		t.Fatalf("more than the log from the end: %v %q", err, all)
+	}
 	for _, off := range []int64{int64(len(full)), int64(len(full)) + 10} {
 		if rest, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, off); err != nil || len(rest) != 0 {
 			t.Fatalf("from %d (the end): %v %q", off, err, rest)
