@@ -89,6 +89,7 @@ func NewCommand(o Options) *cobra.Command {
 	if a.errOut == nil {
 		a.errOut = os.Stderr
 	}
+	a.out, a.errOut = &syncWriter{w: a.out}, &syncWriter{w: a.errOut}
 	root := &cobra.Command{
 		Use:   "weir",
 		Short: "weir orchestrates machine-learning pipelines: DAGs of tasks, run locally or as a service",

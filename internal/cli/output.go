@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -84,8 +85,24 @@ func roundDur(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// syncWriter serializes writes: a run's progress lines come from the engine's goroutines,
+// its alive lines from a ticker, its other lines from the command.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
 // colors says whether w is a terminal that takes ANSI colors.
 func colors(w io.Writer) bool {
+	if s, ok := w.(*syncWriter); ok {
+		w = s.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == ""
 }

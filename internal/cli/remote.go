@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
 
@@ -84,6 +85,7 @@ func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, req
 func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID string, quiet bool) error {
 	run := &client.DAGRun{DAGID: dagID, DAGRunID: runID}
 	seen := map[string]string{}
+	p := newPrinter(a.out, quiet)
 	lastAlive := time.Now()
 	for {
 		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
@@ -106,15 +108,21 @@ func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID s
 				return lastLogLine(log)
 			})
 		}
-		if !quiet {
-			for _, ti := range tis.TaskInstances {
-				key := fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
-				st := strOr(ti.State, "none")
-				if seen[key] != st && st != "none" && st != "scheduled" {
-					fmt.Fprintf(a.out, "%s  %-28s %s\n", time.Now().Format("15:04:05.000"), remoteLabel(ti), paint(colors(a.out), st))
+		// The progress lines of a local run, from the state changes seen between polls.
+		for _, ti := range tis.TaskInstances {
+			key := fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+			st := strOr(ti.State, "none")
+			if seen[key] != st && st != "none" && st != "scheduled" {
+				s := storeTI(ti)
+				ev := engine.Event{Time: time.Now(), DAGID: s.DAGID, RunID: s.RunID, TaskID: s.TaskID, MapIndex: s.MapIndex,
+					TryNumber: s.TryNumber, State: s.State, RenderedMapIndex: s.RenderedMapIndex, Err: s.Error,
+					CacheKey: s.CacheKey, CachedFrom: s.CachedFrom, NextTryAt: timeOr(ti.NextTryAt)}
+				if !s.StartedAt.IsZero() && !s.EndedAt.IsZero() {
+					ev.Duration = s.EndedAt.Sub(s.StartedAt)
 				}
-				seen[key] = st
+				p.event(ev)
 			}
+			seen[key] = st
 		}
 		r, err := c.GetRun(ctx, dagID, run.DAGRunID)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -461,6 +462,22 @@ func TestLogFrom(t *testing.T) {
 	for _, off := range []int64{int64(len(full)), int64(len(full)) + 10} {
 		if rest, err := c.LogFrom(ctx, "produce", "r1", "make", -1, 1, off); err != nil || len(rest) != 0 {
 			t.Fatalf("from %d (the end): %v %q", off, err, rest)
+		}
+	}
+}
+
+// The progress lines of `weir run --server` are a local run's (from the states seen).
+func TestRemoteRunProgressLines(t *testing.T) {
+	f := newFixture(t)
+	for _, remote := range []bool{false, true} {
+		args := []string{"run", "produce"}
+		home := f.home
+		if remote {
+			args, home = append(args, "--server", f.url), t.TempDir()
+		}
+		r := weir(t, home, f.dags, args...)
+		if r.code != 0 || !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3}  ✓ make +success in `).MatchString(r.stdout) {
+			t.Fatalf("remote %v: %d\n%s\n%s", remote, r.code, r.stdout, r.stderr)
 		}
 	}
 }
