@@ -238,6 +238,8 @@ type ListRunsOptions struct {
 	States []string
 	// OrderBy is a field, "-" first for descending (default "-queued_at", newest first).
 	OrderBy string
+	// RunTypes keeps runs of any of these types (manual, scheduled, backfill, dataset).
+	RunTypes []string
 }
 
 // ListRuns lists the runs of a DAG, or of every DAG when dagID is "".
@@ -251,6 +253,9 @@ func (c *Client) ListRuns(ctx context.Context, dagID string, o ListRunsOptions) 
 	}
 	if o.OrderBy != "" {
 		q.Set("order_by", o.OrderBy)
+	}
+	for _, t := range o.RunTypes {
+		q.Add("run_type", t)
 	}
 	return call[DAGRunCollection](ctx, c, "GET", path("dags", dagID, "dagRuns"), q, nil)
 }

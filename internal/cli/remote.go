@@ -88,7 +88,7 @@ func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID s
 	p := newPrinter(a.out, quiet)
 	lastAlive := time.Now()
 	for {
-		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+		tis, err := allTIs(ctx, c, dagID, run.DAGRunID)
 		if err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (a *app) remoteReport(ctx context.Context, c *client.Client, r *client.DAGR
 
 // remoteTIs lists a server's run's task instances in the order of the local listing.
 func (a *app) remoteTIs(ctx context.Context, c *client.Client, dagID, runID string) ([]*store.TaskInstance, error) {
-	tis, err := c.ListTaskInstances(ctx, dagID, runID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+	tis, err := allTIs(ctx, c, dagID, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 		return err
 	}
 	if output == "json" { // the API's objects, as scripts written against the server read them
-		tis, err := c.ListTaskInstances(ctx, run.DAGID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+		tis, err := allTIs(ctx, c, run.DAGID, run.DAGRunID)
 		if err != nil {
 			return err
 		}
@@ -392,8 +392,24 @@ func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 // remoteOrch is orchestration through a server's REST API.
 type remoteOrch struct{ c *client.Client }
 
-// allRows is the page size of listings read whole.
+// allRows is the page size of listings read whole (the API's largest).
 const allRows = 10000
+
+// allTIs lists every task instance of a server's run, page after page.
+func allTIs(ctx context.Context, c *client.Client, dagID, runID string) (*client.TaskInstanceCollection, error) {
+	out := &client.TaskInstanceCollection{}
+	for {
+		page, err := c.ListTaskInstances(ctx, dagID, runID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows, Offset: len(out.TaskInstances)}})
+		if err != nil {
+			return nil, err
+		}
+		out.TaskInstances = append(out.TaskInstances, page.TaskInstances...)
+		out.TotalEntries = page.TotalEntries
+		if len(page.TaskInstances) == 0 || len(out.TaskInstances) >= page.TotalEntries {
+			return out, nil
+		}
+	}
+}
 
 // notFound maps the API's not_found to store.ErrNotFound, as the local store says it.
 func notFound(err error) error {

@@ -214,7 +214,7 @@ func (a *app) remoteBackfill(ctx context.Context, c *client.Client, dagID string
 	bar := progressbar.NewOptions(len(bf.RunIDs), progressbar.OptionSetWriter(a.errOut),
 		progressbar.OptionSetDescription("backfill "+dagID+" on "+a.server), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
 	for {
-		list, err := c.ListRuns(ctx, dagID, client.ListRunsOptions{ListOptions: client.ListOptions{Limit: allRows}})
+		list, err := c.ListRuns(ctx, dagID, client.ListRunsOptions{ListOptions: client.ListOptions{Limit: max(allRows, len(bf.RunIDs))}, RunTypes: []string{"backfill"}})
 		if err != nil {
 			return err
 		}
