@@ -3,10 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -207,14 +207,20 @@ func remoteFindRun(ctx context.Context, c *client.Client, dagID, runID string) (
 	if dagID != "" {
 		return c.GetRun(ctx, dagID, runID)
 	}
-	runs, err := c.ListRuns(ctx, "", client.ListRunsOptions{ListOptions: client.ListOptions{Limit: 10000}})
-	if err != nil {
-		return nil, err
-	}
 	var found []client.DAGRun
-	for _, r := range runs.DAGRuns {
-		if r.DAGRunID == runID {
-			found = append(found, r)
+	for seen := 0; ; {
+		runs, err := c.ListRuns(ctx, "", client.ListRunsOptions{ListOptions: client.ListOptions{Limit: allRows, Offset: seen}})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs.DAGRuns {
+			if r.DAGRunID == runID {
+				found = append(found, r)
+			}
+		}
+		seen += len(runs.DAGRuns)
+		if len(runs.DAGRuns) == 0 || seen >= runs.TotalEntries {
+			break
 		}
 	}
 	switch len(found) {
@@ -223,7 +229,11 @@ func remoteFindRun(ctx context.Context, c *client.Client, dagID, runID string) (
 	case 1:
 		return &found[0], nil
 	}
-	return nil, errors.New("run id exists in several DAGs: pass --dag")
+	var ids []string
+	for _, r := range found {
+		ids = append(ids, r.DAGID)
+	}
+	return nil, fmt.Errorf("run id %q exists in several DAGs (%s): pass --dag", runID, strings.Join(ids, ", "))
 }
 
 func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state string, limit int, output string) error {

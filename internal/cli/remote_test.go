@@ -481,3 +481,23 @@ func TestRemoteRunProgressLines(t *testing.T) {
 		}
 	}
 }
+
+// A run ID two DAGs have asks for --dag, locally and through a server, naming both DAGs.
+func TestAmbiguousRunID(t *testing.T) {
+	f := newFixture(t)
+	if r := weir(t, f.home, f.dags, "run", "consume", "--run-id", "r1", "-q"); r.code != 0 {
+		t.Fatalf("run consume r1: %s", r.stderr)
+	}
+	for _, remote := range []bool{false, true} {
+		args, home := []string{"tasks", "list", "r1"}, f.home
+		if remote {
+			args, home = append(args, "--server", f.url), t.TempDir()
+		}
+		if r := weir(t, home, f.dags, args...); r.code == 0 || !strings.Contains(r.stderr, "consume, produce") && !strings.Contains(r.stderr, "produce, consume") || !strings.Contains(r.stderr, "pass --dag") {
+			t.Fatalf("remote %v: ambiguous r1: %d %s", remote, r.code, r.stderr)
+		}
+		if r := weir(t, home, f.dags, append(args, "--dag", "consume")...); r.code != 0 || !strings.Contains(r.stdout, "use") {
+			t.Fatalf("remote %v: r1 of consume: %d %s %s", remote, r.code, r.stdout, r.stderr)
+		}
+	}
+}
