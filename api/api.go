@@ -166,6 +166,7 @@ func (a *API) table() []route {
 		{"PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}", a.patchTI},
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}", a.getLog},
 		{"POST", "/dags/{dag_id}/clearTaskInstances", a.clearTIs},
+		{"POST", "/dags/{dag_id}/backfill", a.postBackfill},
 		{"GET", "/datasets", a.listDatasets},
 		{"GET", "/datasets/{uri}", a.getDataset},
 		{"GET", "/datasets/events", a.listEvents},

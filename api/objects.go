@@ -127,9 +127,15 @@ func dagObject(d *dag.DAG, m *store.DAGMeta, importErrs map[string]bool) client.
 				}
 			}
 		}
-		o.TaskIDs = make([]string, len(d.Tasks))
-		for i, t := range d.Tasks {
-			o.TaskIDs[i] = t.ID
+		// In topological order (definition order among independent tasks), as the CLI lists
+		// a run's tasks; in definition order if the graph has no order (it is validated).
+		if order, err := dag.Topo(d); err == nil {
+			o.TaskIDs = order
+		} else {
+			o.TaskIDs = make([]string, len(d.Tasks))
+			for i, t := range d.Tasks {
+				o.TaskIDs[i] = t.ID
+			}
 		}
 	}
 	if o.Schedule != "" {

@@ -182,6 +182,8 @@ type triggerBody struct {
 	DataIntervalStart *string         `json:"data_interval_start"`
 	DataIntervalEnd   *string         `json:"data_interval_end"`
 	Conf              json.RawMessage `json:"conf"`
+	// Params are overrides coerced to their schemas' types (the CLI's --param name=value).
+	Params json.RawMessage `json:"params"`
 }
 
 // paramProblem is one line of a ResolveParams error: `param "epochs": got "ten", want integer`.
@@ -261,7 +263,14 @@ func (a *API) triggerRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	o.Conf = conf
-	if _, err := d.ResolveParams(conf, nil); err != nil {
+	overrides, err := jsonObject("params", body.Params)
+	if err != nil {
+		return err
+	}
+	if len(overrides) > 0 {
+		o.Params = overrides
+	}
+	if _, err := d.ResolveParams(conf, o.Params); err != nil {
 		return paramError(err)
 	}
 	if o.RunID != "" {

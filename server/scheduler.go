@@ -278,6 +278,9 @@ func (s *Scheduler) datasetRun(ctx context.Context, d *dag.DAG, events []*store.
 	}
 }
 
+// BackfillRunID is the run ID of the backfill run of the data interval starting at start.
+func BackfillRunID(start time.Time) string { return "backfill__" + start.UTC().Format(time.RFC3339) }
+
 // Backfill creates runs of a DAG for every data interval whose start lies in [from, to],
 // at most maxActive at a time, calling progress after each run ends. Existing runs (same
 // logical date) are skipped.
@@ -308,7 +311,7 @@ func Backfill(ctx context.Context, eng *engine.Engine, d *dag.DAG, from, to time
 			return ctx.Err()
 		}
 		run, err := eng.Trigger(ctx, d, engine.TriggerOptions{
-			RunID: "backfill__" + iv.Start.UTC().Format(time.RFC3339), RunType: "backfill",
+			RunID: BackfillRunID(iv.Start), RunType: "backfill",
 			LogicalDate: iv.Start, DataIntervalStart: iv.Start, DataIntervalEnd: iv.End,
 		})
 		if errors.Is(err, store.ErrAlreadyExists) {

@@ -381,14 +381,23 @@ type Comparison struct {
 
 // CompareRuns returns the runs runIDs side by side.
 func (s *Service) CompareRuns(ctx context.Context, runIDs []string) (*Comparison, error) {
-	c := &Comparison{}
-	params, metrics := map[string]bool{}, map[string]bool{}
+	var runs []Run
 	for _, id := range runIDs {
 		r, err := s.GetRun(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		c.Runs = append(c.Runs, *r)
+		runs = append(runs, *r)
+	}
+	return CompareOf(runs), nil
+}
+
+// CompareOf puts runs side by side: the keys of every param and metric any of them has,
+// sorted (what CompareRuns returns, for runs fetched elsewhere, e.g. from a server).
+func CompareOf(runs []Run) *Comparison {
+	c := &Comparison{Runs: runs}
+	params, metrics := map[string]bool{}, map[string]bool{}
+	for _, r := range runs {
 		for _, p := range r.Params {
 			params[p.Key] = true
 		}
@@ -404,7 +413,7 @@ func (s *Service) CompareRuns(ctx context.Context, runIDs []string) (*Comparison
 	}
 	slices.Sort(c.ParamKeys)
 	slices.Sort(c.MetricKeys)
-	return c, nil
+	return c
 }
 
 var (

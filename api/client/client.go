@@ -23,7 +23,8 @@ import (
 
 // Client talks to one weir server. It is safe for concurrent use.
 type Client struct {
-	base string
+	base string // …/api/v1
+	root string // the server's root URL, for the MLflow API
 	hc   *http.Client
 }
 
@@ -41,7 +42,7 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 		hc = http.DefaultClient
 	}
 	base := strings.TrimSuffix(u.String(), "/api/v1")
-	return &Client{base: base + "/api/v1", hc: hc}, nil
+	return &Client{base: base + "/api/v1", root: base, hc: hc}, nil
 }
 
 // IsCode reports whether err is an API error with the given code (CodeNotFound …).
@@ -213,6 +214,10 @@ type TriggerRequest struct {
 	DataIntervalEnd   *time.Time `json:"data_interval_end,omitempty"`
 	// Conf is the run's conf; keys naming params override them.
 	Conf map[string]any `json:"conf,omitempty"`
+	// Params override params by name, as `weir run --param name=value` does locally: the
+	// server converts a string to the param's schema type (a number, an integer, a boolean)
+	// with the DAG's schema, so "0.5" reaches a number param as 0.5.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Trigger creates a run of a DAG and starts it on the server. A param value its schema
@@ -233,6 +238,8 @@ type ListRunsOptions struct {
 	States []string
 	// OrderBy is a field, "-" first for descending (default "-queued_at", newest first).
 	OrderBy string
+	// RunTypes keeps runs of any of these types (manual, scheduled, backfill, dataset).
+	RunTypes []string
 }
 
 // ListRuns lists the runs of a DAG, or of every DAG when dagID is "".
@@ -246,6 +253,9 @@ func (c *Client) ListRuns(ctx context.Context, dagID string, o ListRunsOptions) 
 	}
 	if o.OrderBy != "" {
 		q.Set("order_by", o.OrderBy)
+	}
+	for _, t := range o.RunTypes {
+		q.Add("run_type", t)
 	}
 	return call[DAGRunCollection](ctx, c, "GET", path("dags", dagID, "dagRuns"), q, nil)
 }
@@ -324,6 +334,62 @@ func (c *Client) Log(ctx context.Context, dagID, runID, taskID string, mapIndex,
 	return c.send(ctx, "GET", p, q, nil, "text/plain")
 }
 
+// LogFrom returns the log of one try from byte offset on (what it wrote since an earlier
+// read of offset bytes), with an HTTP Range request: a follower of a growing log fetches
+// only what is new. An offset at or past the end returns nothing. A negative offset −n
+// returns the last n bytes (the whole log when shorter).
+func (c *Client) LogFrom(ctx context.Context, dagID, runID, taskID string, mapIndex, try int, offset int64) ([]byte, error) {
+	if offset == 0 {
+		return c.Log(ctx, dagID, runID, taskID, mapIndex, try)
+	}
+	q := url.Values{}
+	if mapIndex >= 0 {
+		q.Set("map_index", strconv.Itoa(mapIndex))
+	}
+	u := c.base + path("dags", dagID, "dagRuns", runID, "taskInstances", taskID, "logs", strconv.Itoa(try))
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/plain")
+	if offset > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+	} else {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)) // bytes=-n: the last n
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("log of try %d of %s: read the answer: %w", try, taskID, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		return raw, nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		return nil, nil
+	case http.StatusOK: // the server ignored the range (or the log is empty): the whole log
+		if offset < 0 {
+			return raw[max(0, int64(len(raw))+offset):], nil
+		}
+		if offset >= int64(len(raw)) {
+			return nil, nil
+		}
+		return raw[offset:], nil
+	}
+	e := &Error{}
+	if json.Unmarshal(raw, e) != nil || e.Status == 0 {
+		e = &Error{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode), Detail: fmt.Sprintf("GET %s: %s", u, resp.Status)}
+	}
+	return nil, e
+}
+
 // ClearRequest selects the task instances ClearTaskInstances resets.
 type ClearRequest struct {
 	// DAGRunID is the run. Required.
@@ -344,6 +410,15 @@ type ClearRequest struct {
 // server (unless DryRun); it returns the instances cleared.
 func (c *Client) ClearTaskInstances(ctx context.Context, dagID string, r ClearRequest) (*TaskInstanceCollection, error) {
 	return call[TaskInstanceCollection](ctx, c, "POST", path("dags", dagID, "clearTaskInstances"), nil, r)
+}
+
+// Backfill starts, on the server, one backfill run per data interval of the DAG's schedule
+// starting between from and to (inclusive), at most max_active_runs at a time; intervals
+// that have a backfill run already are skipped. It returns at once with the runs' IDs:
+// follow them with ListRuns.
+func (c *Client) Backfill(ctx context.Context, dagID string, from, to time.Time) (*Backfill, error) {
+	body := map[string]string{"from_date": from.UTC().Format(time.RFC3339), "to_date": to.UTC().Format(time.RFC3339)}
+	return call[Backfill](ctx, c, "POST", path("dags", dagID, "backfill"), nil, body)
 }
 
 // ListDatasets lists datasets by URI.

@@ -112,7 +112,8 @@ type DAG struct {
 	DAGHash string `json:"dag_hash,omitempty"`
 	// Params are the declared params, each a JSON schema (weir).
 	Params map[string]json.RawMessage `json:"params,omitempty"`
-	// TaskIDs are the DAG's tasks (weir).
+	// TaskIDs are the DAG's tasks in topological order, definition order among independent
+	// ones (weir).
 	TaskIDs []string `json:"task_ids,omitempty"`
 }
 
@@ -323,4 +324,13 @@ type DeploymentBody struct {
 	CanaryWeight int    `json:"canary_weight,omitempty"`
 	Shadow       string `json:"shadow,omitempty"`
 	Description  string `json:"description,omitempty"`
+}
+
+// Backfill is a backfill the server started: the IDs of its runs, one per data interval,
+// in interval order (weir).
+type Backfill struct {
+	DAGID    string    `json:"dag_id"`
+	FromDate time.Time `json:"from_date"`
+	ToDate   time.Time `json:"to_date"`
+	RunIDs   []string  `json:"run_ids"`
 }

@@ -102,9 +102,10 @@ func TestCLIAgainstServer(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "hey: 8 numbers add up to 31") {
 		t.Errorf("logs: %d %q %s", r.code, r.stdout, r.stderr)
 	}
-	r = weir(t, other, nil, "clear", runs[0].RunID, "--server", url)
-	if r.code != 1 || !strings.Contains(r.stderr, "local store only") {
-		t.Errorf("clear with --server: %d %s", r.code, r.stderr)
+	// Issue 12 item 6: clear works through the server: it runs the task again, the CLI follows.
+	r = weir(t, other, nil, "clear", runs[0].RunID, "announce", "--server", url, "-q")
+	if r.code != 0 || !strings.Contains(r.stdout, "cleared 1 task(s): [announce]") || !strings.Contains(r.stdout, "pass_outputs: success") {
+		t.Errorf("clear with --server: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,9 @@ type Options struct {
 	Version string
 	// Stdout and Stderr default to the process's.
 	Stdout, Stderr io.Writer
+	// AliveEvery is how often `weir run` (and clear) prints, for each task running longer
+	// than that, its elapsed time and the last line of its log; default 5s.
+	AliveEvery time.Duration
 }
 
 // app holds what every command shares.
@@ -39,8 +43,10 @@ type app struct {
 	home    string
 	dagsDir string
 	server  string
-	out     io.Writer
-	errOut  io.Writer
+	// noHeader is a listing's --quiet: tables print their rows only.
+	noHeader bool
+	out      io.Writer
+	errOut   io.Writer
 }
 
 // ExitError carries a process exit code without printing anything more.
@@ -73,6 +79,9 @@ func NewCommand(o Options) *cobra.Command {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.AliveEvery <= 0 {
+		o.AliveEvery = 5 * time.Second
+	}
 	a := &app{opts: o, out: o.Stdout, errOut: o.Stderr}
 	if a.out == nil {
 		a.out = os.Stdout
@@ -80,6 +89,7 @@ func NewCommand(o Options) *cobra.Command {
 	if a.errOut == nil {
 		a.errOut = os.Stderr
 	}
+	a.out, a.errOut = &syncWriter{w: a.out}, &syncWriter{w: a.errOut}
 	root := &cobra.Command{
 		Use:   "weir",
 		Short: "weir orchestrates machine-learning pipelines: DAGs of tasks, run locally or as a service",

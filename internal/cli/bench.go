@@ -113,7 +113,7 @@ and reports each process's peak resident memory (VmHWM).`,
 				rows = append(rows, []string{r.Name, strconv.Itoa(r.Tasks), strconv.Itoa(r.Parallelism), fmt.Sprintf("%.2fs", r.Seconds), fig, fmt.Sprintf("%.0f MiB", r.PeakRSSMi), r.Goal})
 			}
 			fmt.Fprintf(a.out, "weir bench — %s, %d CPUs, %s, SQLite store (WAL, synchronous=NORMAL)\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version())
-			table(a.out, []string{"BENCHMARK", "TASKS", "PARALLELISM", "WALL", "FIGURE", "PEAK RSS", "GOAL"}, rows)
+			a.table([]string{"BENCHMARK", "TASKS", "PARALLELISM", "WALL", "FIGURE", "PEAK RSS", "GOAL"}, rows)
 			return nil
 		},
 	}
@@ -123,7 +123,7 @@ and reports each process's peak resident memory (VmHWM).`,
 	c.Flags().IntVar(&cmdN, "commands", 1000, "command tasks")
 	c.Flags().IntVar(&parallelism, "parallelism", 0, "engine parallelism (default: 32 for chain, 256 for fanout, 64 for command)")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "with --only: write a CPU profile to this file")
-	addOutputFlag(c, &output)
+	a.addOutputFlag(c, &output)
 	return c
 }
 

@@ -99,13 +99,13 @@ reads (see docs/dag-yaml.md, "Result caching"). These commands work on the local
 				fmt.Fprintln(a.out, "no cached results")
 				return nil
 			}
-			table(a.out, []string{"KEY", "DAG", "TASK", "FROM RUN", "RECORDED", "TRACKING RUN", "OUTPUT"}, rows)
+			a.table([]string{"KEY", "DAG", "TASK", "FROM RUN", "RECORDED", "TRACKING RUN", "OUTPUT"}, rows)
 			return nil
 		},
 	}
 	filterFlags(list)
 	list.Flags().IntVar(&limit, "limit", 100, "list at most this many entries")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 
 	show := &cobra.Command{
 		Use:   "show KEY",

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -11,6 +14,43 @@ import (
 
 	"github.com/weirhq/weir/dag"
 )
+
+// dagHeader is the header of `weir dags list`, local and remote.
+var dagHeader = []string{"DAG", "TASKS", "SCHEDULE", "PAUSED", "TAGS", "SOURCE", "DESCRIPTION"}
+
+// dagRow is a line of `weir dags list`, local and remote.
+func dagRow(id string, tasks int, schedule string, paused bool, tags []string, source, description string) []string {
+	if schedule == "" {
+		schedule = "-"
+	}
+	p := ""
+	if paused {
+		p = "paused"
+	}
+	return []string{id, fmt.Sprint(tasks), schedule, p, strings.Join(tags, ","), source, description}
+}
+
+// pausedDAGs returns which DAGs the local store records as paused; none when there is no
+// store yet (listing DAGs does not create one).
+func (a *app) pausedDAGs(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	if _, err := os.Stat(filepath.Join(a.home, "weir.db")); err != nil {
+		return out
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return out
+	}
+	defer st.Close()
+	metas, err := st.ListDAGs(ctx)
+	if err != nil {
+		return out
+	}
+	for _, m := range metas {
+		out[m.DAGID] = m.IsPaused
+	}
+	return out
+}
 
 func (a *app) dagsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "dags", Short: "List, validate and show DAGs"}
@@ -30,6 +70,7 @@ func (a *app) dagsCmd() *cobra.Command {
 				return a.remoteDAGs(cmd.Context(), c, output)
 			}
 			dags, err := a.loadDAGs()
+			paused := a.pausedDAGs(cmd.Context())
 			if output == "json" {
 				type row struct {
 					DAGID       string   `json:"dag_id"`
@@ -53,9 +94,9 @@ func (a *app) dagsCmd() *cobra.Command {
 					if sched == "" {
 						sched = "-"
 					}
-					rows = append(rows, []string{d.ID, fmt.Sprint(len(d.Tasks)), sched, strings.Join(d.Tags, ","), d.Source, d.Description})
+					rows = append(rows, dagRow(d.ID, len(d.Tasks), d.Schedule, paused[d.ID], d.Tags, d.Source, d.Description))
 				}
-				table(a.out, []string{"DAG", "TASKS", "SCHEDULE", "TAGS", "SOURCE", "DESCRIPTION"}, rows)
+				a.table(dagHeader, rows)
 			}
 			if err != nil {
 				fmt.Fprintf(a.errOut, "\nsome DAG files have errors (run `weir dags validate`):\n%v\n", err)
@@ -64,7 +105,7 @@ func (a *app) dagsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 
 	validate := &cobra.Command{
 		Use:   "validate [FILE|DIR]...",

@@ -73,7 +73,7 @@ challenger by moving the alias (or deploying again without --canary).`,
 	c.Flags().StringVar(&shadow, "shadow", "", "a reference that sees every request; its answers are recorded, not returned")
 	c.Flags().StringVar(&description, "description", "", "free text")
 	c.MarkFlagsMutuallyExclusive("canary", "shadow")
-	addOutputFlag(c, &output)
+	a.addOutputFlag(c, &output)
 	return c
 }
 
@@ -145,11 +145,11 @@ func (a *app) deploymentsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{d.Name, d.Model, canary, shadow, fmtTime(d.UpdatedAt)})
 			}
-			table(a.out, []string{"NAME", "MODEL", "CANARY", "SHADOW", "UPDATED"}, rows)
+			a.table([]string{"NAME", "MODEL", "CANARY", "SHADOW", "UPDATED"}, rows)
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	del := &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Delete a deployment: its endpoint stops answering within a second",

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
@@ -93,26 +95,13 @@ func (a *app) runsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				out := []runJSON{}
-				for _, r := range runs {
-					out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
-				}
-				return writeJSON(a.out, out)
-			}
-			color := colors(a.out)
-			var rows [][]string
-			for _, r := range runs {
-				rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
-			}
-			table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
-			return nil
+			return a.printRuns(runs, output)
 		},
 	}
 	list.Flags().StringVar(&dagID, "dag", "", "only runs of this DAG")
 	list.Flags().StringVar(&state, "state", "", "only runs in this state (queued, running, success, failed)")
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many runs")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
 }
@@ -148,101 +137,217 @@ func (a *app) tasksCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
-				out := []tiJSON{}
-				for _, ti := range tis {
-					var dur *float64
-					if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
-						s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
-						dur = &s
-					}
-					out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
-						tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
-				}
-				return writeJSON(a.out, out)
-			}
-			color := colors(a.out)
-			var rows [][]string
-			for _, ti := range tis {
-				out := "-"
-				if ti.Output != nil {
-					out = oneLine(string(ti.Output), 40)
-				}
-				rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
-			}
-			fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
-			table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
-			return nil
+			return a.printTasks(run, tis, output)
 		},
 	}
 	list.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
+}
+
+// printRuns prints runs (a table or JSON), for the local store and a server alike.
+func (a *app) printRuns(runs []*store.DAGRun, output string) error {
+	if output == "json" {
+		out := []runJSON{}
+		for _, r := range runs {
+			out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
+		}
+		return writeJSON(a.out, out)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, r := range runs {
+		rows = append(rows, []string{r.DAGID, r.RunID, paint(color, string(r.State)), r.RunType, r.DAGHash, fmtTime(r.StartedAt), fmtDur(r.StartedAt, r.EndedAt)})
+	}
+	a.table([]string{"DAG", "RUN ID", "STATE", "TYPE", "VERSION", "STARTED", "DURATION"}, rows)
+	return nil
+}
+
+// printTasks prints a run's task instances (a table or JSON), for the local store and a
+// server alike.
+func (a *app) printTasks(run *store.DAGRun, tis []*store.TaskInstance, output string) error {
+	if output == "json" {
+		out := []tiJSON{}
+		for _, ti := range tis {
+			var dur *float64
+			if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
+				s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
+				dur = &s
+			}
+			out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
+				tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
+		}
+		return writeJSON(a.out, out)
+	}
+	color := colors(a.out)
+	var rows [][]string
+	for _, ti := range tis {
+		out := "-"
+		if ti.Output != nil {
+			out = oneLine(string(ti.Output), 40)
+		}
+		rows = append(rows, []string{taskLabel(ti), paint(color, ti.State.String()), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries), fmtTime(ti.StartedAt), fmtDur(ti.StartedAt, ti.EndedAt), cacheCell(ti.CacheKey, ti.CachedFrom), out, oneLine(ti.Error, 60)})
+	}
+	if !a.noHeader {
+		fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.RunID, run.DAGID, paint(color, string(run.State)))
+	}
+	a.table([]string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
+	return nil
 }
 
 func (a *app) logsCmd() *cobra.Command {
 	var dagID string
 	var try, mapIndex int
+	var follow bool
 	c := &cobra.Command{
-		Use:   "logs RUN_ID TASK [--try N]",
+		Use:   "logs RUN_ID TASK [--try N] [--follow]",
 		Short: "Print the log of a task's try (stdout and stderr); the latest try by default",
-		Args:  cobra.ExactArgs(2),
+		Long: `Print the log of a task's try (stdout and stderr); the latest try by default.
+With --follow (-f), keep printing what the try writes until it ends (a task not started
+yet is waited for), as tail -f does; Ctrl-C stops following, not the task.`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			var src logSource
 			if c, ok, err := a.remote(); ok {
 				if err != nil {
 					return err
 				}
-				return a.remoteLogs(ctx, c, dagID, args[0], args[1], mapIndex, try)
+				run, err := remoteFindRun(ctx, c, dagID, args[0])
+				if err != nil {
+					return err
+				}
+				src = remoteLog{c: c, dagID: run.DAGID, runID: run.DAGRunID, taskID: args[1], mapIndex: mapIndex}
+			} else {
+				st, err := a.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				run, err := findRun(ctx, st, dagID, args[0])
+				if err != nil {
+					return err
+				}
+				src = localLog{st: st, home: a.home, dagID: run.DAGID, runID: run.RunID, taskID: args[1], mapIndex: mapIndex}
 			}
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			run, err := findRun(ctx, st, dagID, args[0])
-			if err != nil {
-				return err
-			}
-			ti, err := st.GetTaskInstance(ctx, run.DAGID, run.RunID, args[1], mapIndex)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("run %s of %s has no task %q (see `weir tasks list %s`)", run.RunID, run.DAGID, args[1], run.RunID)
-			}
-			if err != nil {
-				return err
-			}
-			n := try
-			if n == 0 {
-				n = ti.TryNumber
-			}
-			if n <= 0 {
-				return fmt.Errorf("task %s has not run yet (state %s)", args[1], ti.State)
-			}
-			if n > ti.TryNumber {
-				return fmt.Errorf("task %s has %d tr%s; --try %d does not exist", args[1], ti.TryNumber, plural(ti.TryNumber, "y", "ies"), n)
-			}
-			path, err := engine.LogPath(a.home, run.DAGID, run.RunID, args[1], mapIndex, n)
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(path)
-			if errors.Is(err, os.ErrNotExist) {
-				fmt.Fprintf(a.errOut, "try %d of %s wrote no log\n", n, args[1])
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			_, err = io.Copy(a.out, f)
-			return err
+			return a.printLog(ctx, src, args[0], args[1], try, follow)
 		},
 	}
 	c.Flags().IntVar(&try, "try", 0, "the try number (default: the latest)")
 	c.Flags().IntVar(&mapIndex, "map-index", -1, "the map index of a mapped task")
 	c.Flags().StringVar(&dagID, "dag", "", "the run's DAG, when the run id is ambiguous")
+	c.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing the try's log until the try ends")
 	return c
+}
+
+// logSource reads a task instance's state and logs: the local store and log folder, or a
+// server.
+type logSource interface {
+	// state returns the instance's state and current try number; store.ErrNotFound when the
+	// run has no such task.
+	state(ctx context.Context) (store.TIState, int, error)
+	// read returns the log of try from byte offset on; os.ErrNotExist when the try wrote none.
+	read(ctx context.Context, try int, offset int64) ([]byte, error)
+}
+
+// localLog reads logs from the home folder.
+type localLog struct {
+	st                   store.Store
+	home                 string
+	dagID, runID, taskID string
+	mapIndex             int
+}
+
+func (l localLog) state(ctx context.Context) (store.TIState, int, error) {
+	ti, err := l.st.GetTaskInstance(ctx, l.dagID, l.runID, l.taskID, l.mapIndex)
+	if err != nil {
+		return "", 0, err
+	}
+	return ti.State, ti.TryNumber, nil
+}
+
+func (l localLog) read(_ context.Context, try int, offset int64) ([]byte, error) {
+	path, err := engine.LogPath(l.home, l.dagID, l.runID, l.taskID, l.mapIndex, try)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(f)
+}
+
+// followPoll is how often --follow looks for more log and the try's end.
+const followPoll = 250 * time.Millisecond
+
+// printLog prints one try's log (the latest when try is 0); with follow it goes on until
+// the try ends. The local store and a server print through it alike.
+func (a *app) printLog(ctx context.Context, src logSource, runID, taskID string, try int, follow bool) error {
+	state, n, err := src.state(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("run %s has no task %q (see `weir tasks list %s`)", runID, taskID, runID)
+	}
+	if err != nil {
+		return err
+	}
+	if try > 0 {
+		if try > n && !follow {
+			return fmt.Errorf("task %s has %d tr%s; --try %d does not exist", taskID, n, plural(n, "y", "ies"), try)
+		}
+	}
+	var offset int64
+	for {
+		cur := try
+		if cur == 0 {
+			cur = n
+		}
+		if cur > 0 {
+			b, err := src.read(ctx, cur, offset)
+			switch {
+			case err == nil:
+				if _, werr := a.out.Write(b); werr != nil {
+					return werr
+				}
+				offset += int64(len(b))
+			case errors.Is(err, os.ErrNotExist):
+				if !follow {
+					fmt.Fprintf(a.errOut, "try %d of %s wrote no log\n", cur, taskID)
+					return nil
+				}
+			default:
+				return err
+			}
+		} else if !follow {
+			return fmt.Errorf("task %s has not run yet (state %s): wait with --follow", taskID, state)
+		}
+		if !follow {
+			return nil
+		}
+		// The try has ended once the instance moved on to a later try or finished; one last
+		// read above has printed all it wrote.
+		if cur > 0 && (n > cur || state != store.TIRunning && state != store.TIQueued) {
+			fmt.Fprintf(a.errOut, "try %d of %s ended: %s\n", cur, taskID, state)
+			return nil
+		}
+		if try == 0 && cur > 0 {
+			try = cur // follow this try to its end, not the next one
+		}
+		select {
+		case <-ctx.Done():
+			return &ExitError{Code: 130}
+		case <-time.After(followPoll):
+		}
+		state, n, err = src.state(ctx)
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func (a *app) clearCmd() *cobra.Command {
@@ -263,8 +368,15 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.localOnly(cmd); err != nil {
-				return err
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				if noRun {
+					return errors.New("--no-run works on the local store only: a server runs the tasks it clears")
+				}
+				return a.remoteClear(ctx, c, dagID, args[0], client.ClearRequest{TaskIDs: args[1:], MapIndexes: mapIndexes,
+					IncludeDownstream: downstream, OnlyFailed: onlyFailed}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {
@@ -311,8 +423,7 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 }
 
 func (a *app) poolsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs",
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
+	c := &cobra.Command{Use: "pools", Short: "Manage named pools of slots shared by tasks across DAGs"}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List pools", Args: cobra.NoArgs,
@@ -320,12 +431,12 @@ func (a *app) poolsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			pools, err := st.ListPools(cmd.Context())
+			defer done()
+			pools, err := o.Pools(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -349,11 +460,11 @@ func (a *app) poolsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{p.Name, slots, p.Description})
 			}
-			table(a.out, []string{"POOL", "SLOTS", "DESCRIPTION"}, rows)
+			a.table([]string{"POOL", "SLOTS", "DESCRIPTION"}, rows)
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var desc string
 	set := &cobra.Command{
 		Use: "set NAME SLOTS", Short: "Create or resize a pool (SLOTS -1 means unlimited)", Args: cobra.ExactArgs(2),
@@ -362,12 +473,12 @@ func (a *app) poolsCmd() *cobra.Command {
 			if err != nil || slots < -1 {
 				return fmt.Errorf("SLOTS %q: want a whole number ≥ 0, or -1 for unlimited", args[1])
 			}
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			if err := st.UpsertPool(cmd.Context(), &store.Pool{Name: args[0], Slots: slots, Description: desc}); err != nil {
+			defer done()
+			if err := o.SetPool(cmd.Context(), &store.Pool{Name: args[0], Slots: slots, Description: desc}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "pool %s: %d slots\n", args[0], slots)
@@ -378,12 +489,12 @@ func (a *app) poolsCmd() *cobra.Command {
 	del := &cobra.Command{
 		Use: "delete NAME", Short: "Delete a pool", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openStore(cmd.Context())
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			if err := st.DeletePool(cmd.Context(), args[0]); err != nil {
+			defer done()
+			if err := o.DeletePool(cmd.Context(), args[0]); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no pool %q (see `weir pools list`)", args[0])
 				}

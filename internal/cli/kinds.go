@@ -67,12 +67,12 @@ them in a mapping under their key (http: {url: ...}). The engine's own kinds
 				for _, f := range k.Fields {
 					rows = append(rows, []string{"  " + f.Name, f.Type, yesNo(f.Required), yesNo(f.Template), f.Doc})
 				}
-				table(a.out, []string{"  FIELD", "TYPE", "REQUIRED", "TEMPLATE", "DOC"}, rows)
+				a.table([]string{"  FIELD", "TYPE", "REQUIRED", "TEMPLATE", "DOC"}, rows)
 			}
 			return nil
 		},
 	}
-	addOutputFlag(c, &output)
+	a.addOutputFlag(c, &output)
 	return c
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -15,9 +16,19 @@ import (
 	"github.com/weirhq/weir/store"
 )
 
-// addOutputFlag adds --output table|json to a listing command.
-func addOutputFlag(c *cobra.Command, v *string) {
+// addOutputFlag adds --output table|json to a listing command, and --quiet (-q): the rows
+// only, without the header, for scripts.
+func (a *app) addOutputFlag(c *cobra.Command, v *string) {
 	c.Flags().StringVarP(v, "output", "o", "table", "output format: table or json")
+	c.Flags().BoolVarP(&a.noHeader, "quiet", "q", false, "print the rows only: no header line (for scripts)")
+}
+
+// table prints rows aligned in columns under the header, or without it with --quiet.
+func (a *app) table(header []string, rows [][]string) {
+	if a.noHeader {
+		header = nil
+	}
+	table(a.out, header, rows)
 }
 
 func checkOutput(v string) error {
@@ -34,10 +45,12 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// table prints rows aligned in columns.
+// table prints rows aligned in columns, under the header unless it is nil.
 func table(w io.Writer, header []string, rows [][]string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	if header != nil {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
 	for _, r := range rows {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
@@ -72,8 +85,24 @@ func roundDur(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// syncWriter serializes writes: a run's progress lines come from the engine's goroutines,
+// its alive lines from a ticker, its other lines from the command.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
 // colors says whether w is a terminal that takes ANSI colors.
 func colors(w io.Writer) bool {
+	if s, ok := w.(*syncWriter); ok {
+		w = s.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == ""
 }

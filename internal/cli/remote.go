@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
 
@@ -58,42 +61,68 @@ func (a *app) remoteDAGs(ctx context.Context, c *client.Client, output string) e
 	}
 	var rows [][]string
 	for _, d := range dags.DAGs {
-		sched := d.Schedule
-		if sched == "" {
-			sched = "-"
+		var tags []string
+		for _, t := range d.Tags {
+			tags = append(tags, t.Name)
 		}
-		paused := ""
-		if d.IsPaused {
-			paused = "paused"
-		}
-		rows = append(rows, []string{d.DAGID, sched, paused, d.Fileloc, strOr(d.Description, "")})
+		rows = append(rows, dagRow(d.DAGID, len(d.TaskIDs), d.Schedule, d.IsPaused, tags, d.Fileloc, strOr(d.Description, "")))
 	}
-	table(a.out, []string{"DAG", "SCHEDULE", "PAUSED", "SOURCE", "DESCRIPTION"}, rows)
+	a.table(dagHeader, rows)
 	return nil
 }
 
 // remoteRun triggers a run on the server and follows it until it ends.
-func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, conf map[string]any, runID string, quiet bool) error {
-	run, err := c.Trigger(ctx, dagID, client.TriggerRequest{DAGRunID: runID, Conf: conf})
+func (a *app) remoteRun(ctx context.Context, c *client.Client, dagID string, req client.TriggerRequest, quiet bool) error {
+	run, err := c.Trigger(ctx, dagID, req)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Triggered %s on %s: run id %s\n", dagID, a.server, run.DAGRunID)
+	return a.remoteFollow(ctx, c, dagID, run.DAGRunID, quiet)
+}
+
+// remoteFollow prints a server's run's task state changes until the run ends, then its table.
+func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID string, quiet bool) error {
+	run := &client.DAGRun{DAGID: dagID, DAGRunID: runID}
 	seen := map[string]string{}
+	p := newPrinter(a.out, quiet)
+	lastAlive := time.Now()
 	for {
-		tis, err := c.ListTaskInstances(ctx, dagID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+		tis, err := allTIs(ctx, c, dagID, run.DAGRunID)
 		if err != nil {
 			return err
 		}
-		if !quiet {
+		if !quiet && time.Since(lastAlive) >= a.opts.AliveEvery {
+			lastAlive = time.Now()
+			var running []*aliveTask
 			for _, ti := range tis.TaskInstances {
-				key := fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
-				st := strOr(ti.State, "none")
-				if seen[key] != st && st != "none" && st != "scheduled" {
-					fmt.Fprintf(a.out, "%s  %-28s %s\n", time.Now().Format("15:04:05.000"), remoteLabel(ti), paint(colors(a.out), st))
+				if ti.StateName() == string(store.TIRunning) && ti.StartDate != nil {
+					running = append(running, &aliveTask{label: remoteLabel(ti), started: *ti.StartDate, ti: *storeTI(ti)})
 				}
-				seen[key] = st
 			}
+			printAlive(a.out, time.Now(), a.opts.AliveEvery, running, func(t *aliveTask) string {
+				log, err := c.LogFrom(ctx, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber, -64<<10)
+				if err != nil {
+					return ""
+				}
+				return lastLogLine(log)
+			})
+		}
+		// The progress lines of a local run, from the state changes seen between polls.
+		for _, ti := range tis.TaskInstances {
+			key := fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+			st := strOr(ti.State, "none")
+			if seen[key] != st && st != "none" && st != "scheduled" {
+				s := storeTI(ti)
+				ev := engine.Event{Time: time.Now(), DAGID: s.DAGID, RunID: s.RunID, TaskID: s.TaskID, MapIndex: s.MapIndex,
+					TryNumber: s.TryNumber, State: s.State, RenderedMapIndex: s.RenderedMapIndex, Err: s.Error,
+					CacheKey: s.CacheKey, CachedFrom: s.CachedFrom, NextTryAt: timeOr(ti.NextTryAt)}
+				if !s.StartedAt.IsZero() && !s.EndedAt.IsZero() {
+					ev.Duration = s.EndedAt.Sub(s.StartedAt)
+				}
+				p.event(ev)
+			}
+			seen[key] = st
 		}
 		r, err := c.GetRun(ctx, dagID, run.DAGRunID)
 		if err != nil {
@@ -115,40 +144,62 @@ func remoteLabel(ti client.TaskInstance) string {
 	return taskLabel(&store.TaskInstance{TaskID: ti.TaskID, MapIndex: ti.MapIndex, RenderedMapIndex: strOr(ti.RenderedMapIndex, "")})
 }
 
-// remoteReport prints a finished run's table; a failed run is exit code 1.
+// remoteReport prints a finished run's table as the local path does; a failed run is exit
+// code 1.
 func (a *app) remoteReport(ctx context.Context, c *client.Client, r *client.DAGRun) error {
-	tis, err := c.ListTaskInstances(ctx, r.DAGID, r.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	tis, err := a.remoteTIs(ctx, c, r.DAGID, r.DAGRunID)
 	if err != nil {
 		return err
 	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, ti := range tis.TaskInstances {
-		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprint(ti.TryNumber),
-			fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
-	}
-	fmt.Fprintln(a.out)
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "OUTPUT", "ERROR"}, rows)
-	fmt.Fprintf(a.out, "\nrun %s of %s: %s\n", r.DAGRunID, r.DAGID, paint(color, r.State))
-	if r.State != string(store.RunSuccess) {
-		for _, ti := range tis.TaskInstances {
-			if strOr(ti.State, "") == string(store.TIFailed) && ti.TryNumber > 0 {
-				log, err := c.Log(ctx, r.DAGID, r.DAGRunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
-				if err == nil {
-					lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
-					if len(lines) > 20 {
-						lines = lines[len(lines)-20:]
-					}
-					fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", ti.TaskID, ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
-					for _, l := range lines {
-						fmt.Fprintf(a.out, "  │ %s\n", l)
-					}
-				}
-			}
+	return a.printReport(storeRun(r), tis, func(ti *store.TaskInstance) string {
+		log, err := c.Log(ctx, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		if err != nil {
+			return ""
 		}
-		return &ExitError{Code: 1}
+		return tailLines(bytes.NewReader(log), 20)
+	})
+}
+
+// remoteTIs lists a server's run's task instances in the order of the local listing.
+func (a *app) remoteTIs(ctx context.Context, c *client.Client, dagID, runID string) ([]*store.TaskInstance, error) {
+	tis, err := allTIs(ctx, c, dagID, runID)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	remoteTopo(ctx, c, dagID, tis.TaskInstances)
+	out := make([]*store.TaskInstance, 0, len(tis.TaskInstances))
+	for _, ti := range tis.TaskInstances {
+		out = append(out, storeTI(ti))
+	}
+	return out, nil
+}
+
+// storeRun is an API run as the store's, for the printing shared with the local path.
+func storeRun(r *client.DAGRun) *store.DAGRun {
+	return &store.DAGRun{DAGID: r.DAGID, RunID: r.DAGRunID, State: store.RunState(r.State), RunType: r.RunType,
+		LogicalDate: r.LogicalDate, StartedAt: timeOr(r.StartDate), EndedAt: timeOr(r.EndDate), QueuedAt: timeOr(r.QueuedAt),
+		TriggerEvents: r.TriggerEvents, DAGHash: r.DAGHash, Conf: r.Conf, Params: r.Params}
+}
+
+// storeTI is an API task instance as the store's, for the printing shared with the local path.
+func storeTI(ti client.TaskInstance) *store.TaskInstance {
+	out := &store.TaskInstance{DAGID: ti.DAGID, RunID: ti.DAGRunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex,
+		RenderedMapIndex: strOr(ti.RenderedMapIndex, ""), TryNumber: ti.TryNumber, MaxTries: ti.MaxTries,
+		StartedAt: timeOr(ti.StartDate), EndedAt: timeOr(ti.EndDate), Error: ti.Error, Pool: ti.Pool, PriorityWeight: ti.PriorityWeight,
+		Hostname: ti.Hostname, CacheKey: strOr(ti.CacheKey, ""), CachedFrom: strOr(ti.CachedFrom, "")}
+	if ti.State != nil && *ti.State != "none" {
+		out.State = store.TIState(*ti.State)
+	}
+	if ti.PID != nil {
+		out.PID = *ti.PID
+	}
+	if len(ti.Output) > 0 && string(ti.Output) != "null" {
+		out.Output = ti.Output
+	}
+	if len(ti.Args) > 0 && string(ti.Args) != "null" {
+		out.Args = ti.Args
+	}
+	return out
 }
 
 // remoteFindRun finds a run by id on the server (by DAG when given).
@@ -156,14 +207,20 @@ func remoteFindRun(ctx context.Context, c *client.Client, dagID, runID string) (
 	if dagID != "" {
 		return c.GetRun(ctx, dagID, runID)
 	}
-	runs, err := c.ListRuns(ctx, "", client.ListRunsOptions{ListOptions: client.ListOptions{Limit: 10000}})
-	if err != nil {
-		return nil, err
-	}
 	var found []client.DAGRun
-	for _, r := range runs.DAGRuns {
-		if r.DAGRunID == runID {
-			found = append(found, r)
+	for seen := 0; ; {
+		runs, err := c.ListRuns(ctx, "", client.ListRunsOptions{ListOptions: client.ListOptions{Limit: allRows, Offset: seen}})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs.DAGRuns {
+			if r.DAGRunID == runID {
+				found = append(found, r)
+			}
+		}
+		seen += len(runs.DAGRuns)
+		if len(runs.DAGRuns) == 0 || seen >= runs.TotalEntries {
+			break
 		}
 	}
 	switch len(found) {
@@ -172,7 +229,11 @@ func remoteFindRun(ctx context.Context, c *client.Client, dagID, runID string) (
 	case 1:
 		return &found[0], nil
 	}
-	return nil, errors.New("run id exists in several DAGs: pass --dag")
+	var ids []string
+	for _, r := range found {
+		ids = append(ids, r.DAGID)
+	}
+	return nil, fmt.Errorf("run id %q exists in several DAGs (%s): pass --dag", runID, strings.Join(ids, ", "))
 }
 
 func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state string, limit int, output string) error {
@@ -184,16 +245,14 @@ func (a *app) remoteRuns(ctx context.Context, c *client.Client, dagID, state str
 	if err != nil {
 		return err
 	}
-	if output == "json" {
+	if output == "json" { // the API's objects, as scripts written against the server read them
 		return writeJSON(a.out, runs.DAGRuns)
 	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, r := range runs.DAGRuns {
-		rows = append(rows, []string{r.DAGID, r.DAGRunID, paint(color, r.State), r.RunType, fmtTime(timeOr(r.StartDate)), fmtDur(timeOr(r.StartDate), timeOr(r.EndDate))})
+	var out []*store.DAGRun
+	for i := range runs.DAGRuns {
+		out = append(out, storeRun(&runs.DAGRuns[i]))
 	}
-	table(a.out, []string{"DAG", "RUN ID", "STATE", "TYPE", "STARTED", "DURATION"}, rows)
-	return nil
+	return a.printRuns(out, output)
 }
 
 func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, output string) error {
@@ -201,41 +260,302 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	if err != nil {
 		return err
 	}
-	tis, err := c.ListTaskInstances(ctx, run.DAGID, run.DAGRunID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: 10000}})
+	if output == "json" { // the API's objects, as scripts written against the server read them
+		tis, err := allTIs(ctx, c, run.DAGID, run.DAGRunID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(a.out, tis.TaskInstances)
+	}
+	tis, err := a.remoteTIs(ctx, c, run.DAGID, run.DAGRunID)
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		return writeJSON(a.out, tis.TaskInstances)
-	}
-	color := colors(a.out)
-	var rows [][]string
-	for _, ti := range tis.TaskInstances {
-		rows = append(rows, []string{remoteLabel(ti), paint(color, strOr(ti.State, "none")), fmt.Sprintf("%d/%d", ti.TryNumber, ti.MaxTries),
-			fmtTime(timeOr(ti.StartDate)), fmtDur(timeOr(ti.StartDate), timeOr(ti.EndDate)), cacheCell(strOr(ti.CacheKey, ""), strOr(ti.CachedFrom, "")),
-			oneLine(string(ti.Output), 40), oneLine(ti.Error, 60)})
-	}
-	fmt.Fprintf(a.out, "run %s of %s: %s\n\n", run.DAGRunID, run.DAGID, paint(color, run.State))
-	table(a.out, []string{"TASK", "STATE", "TRIES", "STARTED", "DURATION", "CACHE", "OUTPUT", "ERROR"}, rows)
-	return nil
+	return a.printTasks(storeRun(run), tis, output)
 }
 
-func (a *app) remoteLogs(ctx context.Context, c *client.Client, dagID, runID, taskID string, mapIndex, try int) error {
+// remoteLog reads logs from a server.
+type remoteLog struct {
+	c                    *client.Client
+	dagID, runID, taskID string
+	mapIndex             int
+}
+
+func (r remoteLog) state(ctx context.Context) (store.TIState, int, error) {
+	ti, err := r.c.GetTaskInstance(ctx, r.dagID, r.runID, r.taskID, r.mapIndex)
+	if err != nil {
+		return "", 0, notFound(err)
+	}
+	st := store.TIState(ti.StateName())
+	if st == "none" {
+		st = store.TINone
+	}
+	return st, ti.TryNumber, nil
+}
+
+func (r remoteLog) read(ctx context.Context, try int, offset int64) ([]byte, error) {
+	log, err := r.c.LogFrom(ctx, r.dagID, r.runID, r.taskID, r.mapIndex, try, offset)
+	if client.IsCode(err, client.CodeNotFound) {
+		return nil, fmt.Errorf("%w: %v", os.ErrNotExist, err)
+	}
+	return log, err
+}
+
+// orchestration is what the datasets, pools and lineage commands read and change: the local
+// store (with the DAG folder) or, with --server, the server's REST API. Both return the
+// same values, so one function prints each command's output whichever answered.
+type orchestration interface {
+	// Pools lists pools by name.
+	Pools(ctx context.Context) ([]*store.Pool, error)
+	// SetPool creates or resizes a pool.
+	SetPool(ctx context.Context, p *store.Pool) error
+	// DeletePool deletes a pool; store.ErrNotFound when there is none of that name.
+	DeletePool(ctx context.Context, name string) error
+	// Datasets lists datasets by URI, with the tasks updating them and the DAGs scheduled on them.
+	Datasets(ctx context.Context) ([]datasetRow, error)
+	// DatasetEvents lists dataset events, newest first.
+	DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error)
+	// Run returns one run of a DAG.
+	Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error)
+}
+
+// datasetRow is a line of `weir datasets list`.
+type datasetRow struct {
+	URI       string     `json:"uri"`
+	Producers []string   `json:"producers"`
+	Consumers []string   `json:"consumers"`
+	UpdatedAt *time.Time `json:"updated_at"`
+}
+
+// orchestration returns the server's API with --server, else the local store's; done
+// closes it.
+func (a *app) orchestration(ctx context.Context) (orchestration, func(), error) {
+	if c, ok, err := a.remote(); ok {
+		if err != nil {
+			return nil, nil, err
+		}
+		return remoteOrch{c}, func() {}, nil
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return localOrch{a: a, st: st}, func() { st.Close() }, nil
+}
+
+// localOrch is orchestration on the local store.
+type localOrch struct {
+	a  *app
+	st store.Store
+}
+
+func (l localOrch) Pools(ctx context.Context) ([]*store.Pool, error) { return l.st.ListPools(ctx) }
+func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error { return l.st.UpsertPool(ctx, p) }
+func (l localOrch) DeletePool(ctx context.Context, name string) error {
+	return l.st.DeletePool(ctx, name)
+}
+func (l localOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	return l.st.GetRun(ctx, dagID, runID)
+}
+func (l localOrch) DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error) {
+	return l.st.ListDatasetEvents(ctx, p)
+}
+
+// Datasets joins the store's datasets with the producers and consumers the DAG folder
+// declares (as the server's API does with the DAGs it loaded).
+func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
+	dss, err := l.st.ListDatasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dags, _ := l.a.loadDAGs() // sorted by ID
+	producers, consumers := map[string][]string{}, map[string][]string{}
+	for _, d := range dags {
+		for _, t := range d.Tasks {
+			for _, u := range t.Outlets {
+				producers[u] = append(producers[u], d.ID+"."+t.ID)
+			}
+		}
+		for _, u := range d.Datasets.URIs() {
+			consumers[u] = append(consumers[u], d.ID)
+		}
+	}
+	uris := map[string]*store.Dataset{}
+	for _, ds := range dss {
+		uris[ds.URI] = ds
+	}
+	for _, m := range []map[string][]string{producers, consumers} {
+		for u := range m {
+			if uris[u] == nil {
+				uris[u] = &store.Dataset{URI: u}
+			}
+		}
+	}
+	var rows []datasetRow
+	for u, ds := range uris {
+		rows = append(rows, datasetRow{u, producers[u], consumers[u], tp(ds.UpdatedAt)})
+	}
+	sortRows(rows, func(r datasetRow) string { return r.URI })
+	return rows, nil
+}
+
+// remoteOrch is orchestration through a server's REST API.
+type remoteOrch struct{ c *client.Client }
+
+// allRows is the page size of listings read whole (the API's largest).
+const allRows = 10000
+
+// allTIs lists every task instance of a server's run, page after page.
+func allTIs(ctx context.Context, c *client.Client, dagID, runID string) (*client.TaskInstanceCollection, error) {
+	out := &client.TaskInstanceCollection{}
+	for {
+		page, err := c.ListTaskInstances(ctx, dagID, runID, client.ListTIsOptions{ListOptions: client.ListOptions{Limit: allRows, Offset: len(out.TaskInstances)}})
+		if err != nil {
+			return nil, err
+		}
+		out.TaskInstances = append(out.TaskInstances, page.TaskInstances...)
+		out.TotalEntries = page.TotalEntries
+		if len(page.TaskInstances) == 0 || len(out.TaskInstances) >= page.TotalEntries {
+			return out, nil
+		}
+	}
+}
+
+// notFound maps the API's not_found to store.ErrNotFound, as the local store says it.
+func notFound(err error) error {
+	if client.IsCode(err, client.CodeNotFound) {
+		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	}
+	return err
+}
+
+func (r remoteOrch) Pools(ctx context.Context) ([]*store.Pool, error) {
+	pools, err := r.c.ListPools(ctx, client.ListOptions{Limit: allRows})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.Pool
+	for _, p := range pools.Pools {
+		out = append(out, &store.Pool{Name: p.Name, Slots: p.Slots, Description: strOr(p.Description, "")})
+	}
+	return out, nil
+}
+
+func (r remoteOrch) SetPool(ctx context.Context, p *store.Pool) error {
+	_, err := r.c.UpdatePool(ctx, p.Name, &p.Slots, &p.Description)
+	if client.IsCode(err, client.CodeNotFound) {
+		_, err = r.c.CreatePool(ctx, p.Name, p.Slots, p.Description)
+	}
+	return err
+}
+
+func (r remoteOrch) DeletePool(ctx context.Context, name string) error {
+	return notFound(r.c.DeletePool(ctx, name))
+}
+
+func (r remoteOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
+	run, err := r.c.GetRun(ctx, dagID, runID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &store.DAGRun{DAGID: run.DAGID, RunID: run.DAGRunID, State: store.RunState(run.State), RunType: run.RunType,
+		LogicalDate: run.LogicalDate, StartedAt: timeOr(run.StartDate), EndedAt: timeOr(run.EndDate), TriggerEvents: run.TriggerEvents, DAGHash: run.DAGHash}, nil
+}
+
+func (r remoteOrch) DatasetEvents(ctx context.Context, p store.ListEventsParams) ([]*store.DatasetEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	evs, err := r.c.ListDatasetEvents(ctx, client.ListEventsOptions{ListOptions: client.ListOptions{Limit: limit},
+		DatasetURI: p.URI, SourceDAGID: p.SourceDAGID, AfterID: p.AfterID})
+	if err != nil {
+		return nil, err
+	}
+	var out []*store.DatasetEvent
+	for _, e := range evs.DatasetEvents {
+		extra := e.Extra
+		if string(extra) == "null" {
+			extra = nil
+		}
+		out = append(out, &store.DatasetEvent{ID: e.ID, URI: e.DatasetURI, Extra: extra, SourceDAGID: strOr(e.SourceDAGID, ""),
+			SourceRunID: strOr(e.SourceRunID, ""), SourceTaskID: strOr(e.SourceTaskID, ""), SourceMapIndex: e.SourceMapIndex, Timestamp: e.Timestamp})
+	}
+	return out, nil
+}
+
+func (r remoteOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
+	dss, err := r.c.ListDatasets(ctx, client.ListOptions{Limit: allRows})
+	if err != nil {
+		return nil, err
+	}
+	var rows []datasetRow
+	for _, ds := range dss.Datasets {
+		row := datasetRow{URI: ds.URI, UpdatedAt: ds.UpdatedAt}
+		for _, t := range ds.ProducingTasks {
+			row.Producers = append(row.Producers, t.DAGID+"."+t.TaskID)
+		}
+		for _, d := range ds.ConsumingDAGs {
+			row.Consumers = append(row.Consumers, d.DAGID)
+		}
+		rows = append(rows, row)
+	}
+	sortRows(rows, func(r datasetRow) string { return r.URI })
+	return rows, nil
+}
+
+// remoteClear clears task instances of a server's run; the server runs them again, and the
+// run is followed until it ends (unless noFollow).
+func (a *app) remoteClear(ctx context.Context, c *client.Client, dagID, runID string, req client.ClearRequest, quiet bool) error {
 	run, err := remoteFindRun(ctx, c, dagID, runID)
 	if err != nil {
 		return err
 	}
-	if try == 0 {
-		ti, err := c.GetTaskInstance(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex)
-		if err != nil {
-			return err
-		}
-		try = ti.TryNumber
-	}
-	log, err := c.Log(ctx, run.DAGID, run.DAGRunID, taskID, mapIndex, try)
+	req.DAGRunID = run.DAGRunID
+	tis, err := c.ClearTaskInstances(ctx, run.DAGID, req)
 	if err != nil {
 		return err
 	}
-	_, err = a.out.Write(log)
-	return err
+	if len(tis.TaskInstances) == 0 {
+		fmt.Fprintln(a.out, "nothing to clear")
+		return nil
+	}
+	var cleared []string
+	for _, ti := range tis.TaskInstances {
+		label := ti.TaskID
+		if ti.MapIndex >= 0 {
+			label = fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
+		}
+		if !slices.Contains(cleared, label) {
+			cleared = append(cleared, label)
+		}
+	}
+	fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
+	return a.remoteFollow(ctx, c, run.DAGID, run.DAGRunID, quiet)
+}
+
+// remoteTopo orders a run's task instances as the local store's listing does: in the DAG's
+// topological order (the server lists the DAG's tasks in it), then by map index. Tasks the
+// DAG no longer has come last.
+func remoteTopo(ctx context.Context, c *client.Client, dagID string, tis []client.TaskInstance) {
+	d, err := c.GetDAG(ctx, dagID)
+	if err != nil {
+		return
+	}
+	rank := make(map[string]int, len(d.TaskIDs))
+	for i, id := range d.TaskIDs {
+		rank[id] = i
+	}
+	rankOf := func(id string) int {
+		if r, ok := rank[id]; ok {
+			return r
+		}
+		return len(rank)
+	}
+	slices.SortStableFunc(tis, func(x, y client.TaskInstance) int {
+		if rx, ry := rankOf(x.TaskID), rankOf(y.TaskID); rx != ry {
+			return rx - ry
+		}
+		return x.MapIndex - y.MapIndex
+	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/node"
@@ -77,14 +78,18 @@ retry policy; finished tasks do not run again.`,
 						return fmt.Errorf("--conf: not a JSON object: %v", err)
 					}
 				}
+				var overrides map[string]any
 				for _, kv := range params {
 					k, v, ok := strings.Cut(kv, "=")
 					if !ok || k == "" {
 						return fmt.Errorf("--param %q: use --param name=value", kv)
 					}
-					conf[k] = v // the server coerces to the param's schema type
+					if overrides == nil {
+						overrides = map[string]any{}
+					}
+					overrides[k] = v // the server coerces it with the param's schema, as Trigger does here
 				}
-				return a.remoteRun(ctx, c, args[0], conf, runID, quiet)
+				return a.remoteRun(ctx, c, args[0], client.TriggerRequest{DAGRunID: runID, Conf: conf, Params: overrides}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {
@@ -159,7 +164,23 @@ retry policy; finished tasks do not run again.`,
 				}
 				fmt.Fprintf(a.out, "run id %s\n", run.RunID)
 			}
+			stopAlive, aliveDone := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(aliveDone)
+				tick := time.NewTicker(a.opts.AliveEvery)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stopAlive:
+						return
+					case <-tick.C:
+						p.alive(a.home, a.opts.AliveEvery)
+					}
+				}
+			}()
 			final, err := eng.Wait(ctx, run.DAGID, run.RunID)
+			close(stopAlive)
+			<-aliveDone
 			if err != nil {
 				if ctx.Err() != nil {
 					n.Stop()
@@ -190,6 +211,16 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 	if err != nil {
 		return err
 	}
+	return a.printReport(run, tis, func(ti *store.TaskInstance) string {
+		path, _ := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
+		return logTail(path, 20)
+	})
+}
+
+// printReport prints a finished run's table and, for a failed run, the failed tasks' log
+// tails (tail returns one, indented, or ""); it returns an ExitError with code 1 for a
+// failed run. The local store and a server print through it alike.
+func (a *app) printReport(run *store.DAGRun, tis []*store.TaskInstance, tail func(*store.TaskInstance) string) error {
 	color := colors(a.out)
 	fmt.Fprintln(a.out)
 	var rows [][]string
@@ -204,7 +235,7 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		}
 		rows = append(rows, []string{taskLabel(ti), state, fmt.Sprint(ti.TryNumber), fmtDur(ti.StartedAt, ti.EndedAt), shortKey(ti.CacheKey), out, oneLine(ti.Error, 60)})
 	}
-	table(a.out, []string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
+	a.table([]string{"TASK", "STATE", "TRIES", "DURATION", "CACHE KEY", "OUTPUT", "ERROR"}, rows)
 	sep := "\n"
 	for _, ti := range tis {
 		if ti.CachedFrom != "" {
@@ -220,11 +251,9 @@ func (a *app) report(ctx context.Context, st store.Store, run *store.DAGRun) err
 		if ti.State != store.TIFailed || ti.TryNumber == 0 {
 			continue
 		}
-		path, _ := engine.LogPath(a.home, ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.TryNumber)
 		fmt.Fprintf(a.out, "\ntask %s failed after %d tr%s: %s\n", taskLabel(ti), ti.TryNumber, plural(ti.TryNumber, "y", "ies"), ti.Error)
-		tail := logTail(path, 20)
-		if tail != "" {
-			fmt.Fprintf(a.out, "last lines of its log (weir logs %s %s --try %d):\n%s", ti.RunID, ti.TaskID, ti.TryNumber, tail)
+		if t := tail(ti); t != "" {
+			fmt.Fprintf(a.out, "last lines of its log (weir logs %s %s --try %d):\n%s", ti.RunID, ti.TaskID, ti.TryNumber, t)
 		}
 	}
 	return &ExitError{Code: 1}
@@ -262,8 +291,13 @@ func logTail(path string, n int) string {
 		return ""
 	}
 	defer f.Close()
+	return tailLines(f, n)
+}
+
+// tailLines returns the last n lines read from r, indented.
+func tailLines(r io.Reader, n int) string {
 	var lines []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
@@ -313,10 +347,84 @@ type printer struct {
 	w     io.Writer
 	quiet bool
 	color bool
+	// running are the tries running now, by instance.
+	running map[string]*aliveTask
 }
 
 func newPrinter(w io.Writer, quiet bool) *printer {
-	return &printer{w: w, quiet: quiet, color: colors(w)}
+	return &printer{w: w, quiet: quiet, color: colors(w), running: map[string]*aliveTask{}}
+}
+
+// aliveTask is a running try that `weir run` reports on while it runs.
+type aliveTask struct {
+	label   string
+	started time.Time
+	ti      store.TaskInstance // DAGID, RunID, TaskID, MapIndex, TryNumber: where its log is
+}
+
+// printAlive prints, for each task running for at least every, its elapsed time and the
+// last line its log has (lastLine reads it), so a long task shows it is alive. The local
+// and the remote `weir run` print through it alike.
+func printAlive(w io.Writer, now time.Time, every time.Duration, tasks []*aliveTask, lastLine func(*aliveTask) string) {
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].label < tasks[j].label })
+	for _, t := range tasks {
+		el := now.Sub(t.started)
+		if el < every {
+			continue
+		}
+		line := lastLine(t)
+		if line == "" {
+			line = "(no output yet)"
+		}
+		fmt.Fprintf(w, "%s  … %-28s running for %s │ %s\n", now.Local().Format("15:04:05.000"), t.label, el.Round(time.Second), oneLine(line, 100))
+	}
+}
+
+// lastLogLine is the last line a task wrote in a log (weir's own [weir] lines skipped).
+func lastLogLine(log []byte) string {
+	lines := strings.Split(strings.TrimRight(string(log), "\n"), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "[weir]") {
+			return l
+		}
+	}
+	return ""
+}
+
+// alive prints the alive lines of the local tasks running now (their logs under home).
+func (p *printer) alive(home string, every time.Duration) {
+	if p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tasks := make([]*aliveTask, 0, len(p.running))
+	for _, t := range p.running {
+		tasks = append(tasks, t)
+	}
+	printAlive(p.w, time.Now(), every, tasks, func(t *aliveTask) string {
+		path, err := engine.LogPath(home, t.ti.DAGID, t.ti.RunID, t.ti.TaskID, t.ti.MapIndex, t.ti.TryNumber)
+		if err != nil {
+			return ""
+		}
+		b, _ := readTail(path, 64<<10)
+		return lastLogLine(b)
+	})
+}
+
+// readTail returns at most the last n bytes of a file.
+func readTail(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		if _, err := f.Seek(st.Size()-n, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return io.ReadAll(f)
 }
 
 func (p *printer) event(ev engine.Event) {
@@ -325,11 +433,14 @@ func (p *printer) event(ev engine.Event) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	key := fmt.Sprintf("%s/%s/%s/%d", ev.DAGID, ev.RunID, ev.TaskID, ev.MapIndex)
+	delete(p.running, key)
 	ts := ev.Time.Local().Format("15:04:05.000")
 	id := taskLabel(&store.TaskInstance{TaskID: ev.TaskID, MapIndex: ev.MapIndex, RenderedMapIndex: ev.RenderedMapIndex})
 	state := paint(p.color, ev.State.String())
 	switch ev.State {
 	case store.TIRunning:
+		p.running[key] = &aliveTask{label: id, started: ev.Time, ti: store.TaskInstance{DAGID: ev.DAGID, RunID: ev.RunID, TaskID: ev.TaskID, MapIndex: ev.MapIndex, TryNumber: ev.TryNumber}}
 		fmt.Fprintf(p.w, "%s  ▶ %-28s %s (try %d)\n", ts, id, state, ev.TryNumber)
 	case store.TISuccess:
 		if ev.CachedFrom != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
@@ -114,9 +115,6 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			if err := a.localOnly(cmd); err != nil {
-				return err
-			}
 			start, err := parseDate(from, "--from")
 			if err != nil {
 				return err
@@ -127,6 +125,12 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 			}
 			if end.Before(start) {
 				return fmt.Errorf("--to %s is before --from %s", to, from)
+			}
+			if c, ok, err := a.remote(); ok {
+				if err != nil {
+					return err
+				}
+				return a.remoteBackfill(ctx, c, args[0], start, end)
 			}
 			d, err := a.findDAG(args[0])
 			if err != nil {
@@ -167,20 +171,7 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 				return err
 			}
 			runs, _ := st.ListRuns(ctx, store.ListRunsParams{DAGID: d.ID, Limit: 100000})
-			var rows [][]string
-			color := colors(a.out)
-			for _, r := range runs {
-				if r.RunType != "backfill" || r.LogicalDate.Before(start) || r.LogicalDate.After(end) {
-					continue
-				}
-				rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
-			}
-			table(a.out, []string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
-			if failed > 0 {
-				fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
-				return &ExitError{Code: 1}
-			}
-			return nil
+			return a.printBackfill(runs, start, end, failed)
 		},
 	}
 	c.Flags().StringVar(&from, "from", "", "first logical date (2026-01-01 or RFC 3339)")
@@ -188,6 +179,74 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 	_ = c.MarkFlagRequired("from")
 	_ = c.MarkFlagRequired("to")
 	return c
+}
+
+// printBackfill prints the backfill runs among runs whose logical date lies between start
+// and end; failed runs make exit code 1. The local and the remote backfill print through it.
+func (a *app) printBackfill(runs []*store.DAGRun, start, end time.Time, failed int) error {
+	var rows [][]string
+	color := colors(a.out)
+	for _, r := range runs {
+		if r.RunType != "backfill" || r.LogicalDate.Before(start) || r.LogicalDate.After(end) {
+			continue
+		}
+		rows = append(rows, []string{r.RunID, r.LogicalDate.UTC().Format(time.RFC3339), paint(color, string(r.State)), fmtDur(r.StartedAt, r.EndedAt)})
+	}
+	a.table([]string{"RUN ID", "LOGICAL DATE", "STATE", "DURATION"}, rows)
+	if failed > 0 {
+		fmt.Fprintf(a.out, "\n%d run(s) failed; see `weir tasks list RUN_ID`\n", failed)
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// remoteBackfill starts a backfill on the server and follows its runs with a progress bar
+// until all have ended.
+func (a *app) remoteBackfill(ctx context.Context, c *client.Client, dagID string, start, end time.Time) error {
+	bf, err := c.Backfill(ctx, dagID, start, end)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, id := range bf.RunIDs {
+		want[id] = true
+	}
+	bar := progressbar.NewOptions(len(bf.RunIDs), progressbar.OptionSetWriter(a.errOut),
+		progressbar.OptionSetDescription("backfill "+dagID+" on "+a.server), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
+	for {
+		list, err := c.ListRuns(ctx, dagID, client.ListRunsOptions{ListOptions: client.ListOptions{Limit: max(allRows, len(bf.RunIDs))}, RunTypes: []string{"backfill"}})
+		if err != nil {
+			return err
+		}
+		var runs []*store.DAGRun
+		done, failed := 0, 0
+		for i := range list.DAGRuns {
+			r := storeRun(&list.DAGRuns[i])
+			runs = append(runs, r)
+			if !want[r.RunID] || r.RunType != "backfill" {
+				continue
+			}
+			switch r.State {
+			case store.RunSuccess:
+				done++
+			case store.RunFailed:
+				done++
+				failed++
+			}
+		}
+		_ = bar.Set(done)
+		if done == len(bf.RunIDs) {
+			_ = bar.Finish()
+			fmt.Fprintln(a.errOut)
+			return a.printBackfill(runs, start, end, failed)
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(a.errOut, "\nstopped following; the backfill goes on on the server: weir runs list --dag %s --server %s\n", dagID, a.server)
+			return &ExitError{Code: 130}
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
 }
 
 func parseDate(s, flag string) (time.Time, error) {
@@ -241,8 +300,7 @@ func (a *app) pauseCmd(paused bool) *cobra.Command {
 }
 
 func (a *app) datasetsCmd() *cobra.Command {
-	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events",
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.localOnly(cmd) }}
+	c := &cobra.Command{Use: "datasets", Short: "Inspect datasets, their producers, consumers and events"}
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List datasets with the tasks that update them and the DAGs scheduled on them", Args: cobra.NoArgs,
@@ -250,53 +308,18 @@ func (a *app) datasetsCmd() *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			dss, err := st.ListDatasets(ctx)
+			defer done()
+			rows, err := o.Datasets(cmd.Context())
 			if err != nil {
 				return err
 			}
-			dags, _ := a.loadDAGs()
-			producers, consumers := map[string][]string{}, map[string][]string{}
-			for _, d := range dags {
-				for _, t := range d.Tasks {
-					for _, u := range t.Outlets {
-						producers[u] = append(producers[u], d.ID+"."+t.ID)
-					}
-				}
-				for _, u := range d.Datasets.URIs() {
-					consumers[u] = append(consumers[u], d.ID)
-				}
+			if rows == nil {
+				rows = []datasetRow{}
 			}
-			uris := map[string]*store.Dataset{}
-			for _, ds := range dss {
-				uris[ds.URI] = ds
-			}
-			for u := range producers {
-				if uris[u] == nil {
-					uris[u] = &store.Dataset{URI: u}
-				}
-			}
-			for u := range consumers {
-				if uris[u] == nil {
-					uris[u] = &store.Dataset{URI: u}
-				}
-			}
-			type row struct {
-				URI       string     `json:"uri"`
-				Producers []string   `json:"producers"`
-				Consumers []string   `json:"consumers"`
-				UpdatedAt *time.Time `json:"updated_at"`
-			}
-			var rows []row
-			for u, ds := range uris {
-				rows = append(rows, row{u, producers[u], consumers[u], tp(ds.UpdatedAt)})
-			}
-			sortRows(rows, func(r row) string { return r.URI })
 			if output == "json" {
 				return writeJSON(a.out, rows)
 			}
@@ -308,11 +331,11 @@ func (a *app) datasetsCmd() *cobra.Command {
 				}
 				out = append(out, []string{r.URI, strings.Join(r.Producers, ", "), strings.Join(r.Consumers, ", "), upd})
 			}
-			table(a.out, []string{"DATASET", "PRODUCERS (DAG.TASK)", "CONSUMERS (DAGS)", "LAST UPDATE"}, out)
+			a.table([]string{"DATASET", "PRODUCERS (DAG.TASK)", "CONSUMERS (DAGS)", "LAST UPDATE"}, out)
 			return nil
 		},
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var uri string
 	var limit int
 	var output2 string
@@ -322,13 +345,12 @@ func (a *app) datasetsCmd() *cobra.Command {
 			if err := checkOutput(output2); err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
+			o, done, err := a.orchestration(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			evs, err := st.ListDatasetEvents(ctx, store.ListEventsParams{URI: uri, Limit: limit})
+			defer done()
+			evs, err := o.DatasetEvents(cmd.Context(), store.ListEventsParams{URI: uri, Limit: limit})
 			if err != nil {
 				return err
 			}
@@ -346,13 +368,13 @@ func (a *app) datasetsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{fmt.Sprint(e.ID), e.URI, fmtTime(e.Timestamp), src, oneLine(string(e.Extra), 50)})
 			}
-			table(a.out, []string{"ID", "DATASET", "TIME", "SOURCE", "EXTRA"}, rows)
+			a.table([]string{"ID", "DATASET", "TIME", "SOURCE", "EXTRA"}, rows)
 			return nil
 		},
 	}
 	events.Flags().StringVar(&uri, "uri", "", "only events of this dataset")
 	events.Flags().IntVar(&limit, "limit", 50, "at most this many events")
-	addOutputFlag(events, &output2)
+	a.addOutputFlag(events, &output2)
 	c.AddCommand(list, events)
 	return c
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,14 +9,41 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
 )
 
-// trackingSvc opens the local store's tracking service.
-func (a *app) trackingSvc(ctx context.Context) (*tracking.Service, func(), error) {
-	if err := a.localOnly(&cobra.Command{Use: "tracking"}); err != nil {
-		return nil, nil, errors.New("tracking commands work on the local store only for now: drop --server")
+// trackingAPI is what the tracking commands call: the local store's tracking.Service, or
+// a server's MLflow API (client.Tracking) with --server. Both return the same values, so
+// one function prints each command's output whichever answered.
+type trackingAPI interface {
+	SearchExperiments(ctx context.Context, p tracking.SearchExperimentsParams) (*tracking.ExperimentPage, error)
+	GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error)
+	GetRun(ctx context.Context, runID string) (*tracking.Run, error)
+	SearchRuns(ctx context.Context, p tracking.SearchRunsParams) (*tracking.RunPage, error)
+	CompareRuns(ctx context.Context, runIDs []string) (*tracking.Comparison, error)
+	SearchRegisteredModels(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.RegisteredModelPage, error)
+	SearchModelVersions(ctx context.Context, p tracking.SearchRegistryParams) (*tracking.ModelVersionPage, error)
+	GetRegisteredModel(ctx context.Context, name string) (*tracking.RegisteredModel, error)
+	GetModelVersion(ctx context.Context, name, version string) (*tracking.ModelVersion, error)
+	GetModelVersionByAlias(ctx context.Context, name, alias string) (*tracking.ModelVersion, error)
+	SetRegisteredModelAlias(ctx context.Context, name, alias, version string) error
+	DeleteRegisteredModelAlias(ctx context.Context, name, alias string) error
+}
+
+var (
+	_ trackingAPI = (*tracking.Service)(nil)
+	_ trackingAPI = (*client.Tracking)(nil)
+)
+
+// trackingSvc returns the tracking API: the server's with --server, else the local store's.
+func (a *app) trackingSvc(ctx context.Context) (trackingAPI, func(), error) {
+	if c, ok, err := a.remote(); ok {
+		if err != nil {
+			return nil, nil, err
+		}
+		return c.Tracking(), func() {}, nil
 	}
 	st, err := a.openStore(ctx)
 	if err != nil {
@@ -27,8 +53,8 @@ func (a *app) trackingSvc(ctx context.Context) (*tracking.Service, func(), error
 }
 
 // withTracking wraps a tracking command: it checks --output (when the command has one),
-// opens the tracking service and closes it afterwards.
-func (a *app) withTracking(output *string, fn func(cmd *cobra.Command, args []string, svc *tracking.Service) error) func(*cobra.Command, []string) error {
+// opens the tracking API and closes it afterwards.
+func (a *app) withTracking(output *string, fn func(cmd *cobra.Command, args []string, svc trackingAPI) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		if output != nil {
 			if err := checkOutput(*output); err != nil {
@@ -65,7 +91,7 @@ func (a *app) experimentsCmd() *cobra.Command {
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List experiments", Args: cobra.NoArgs,
-		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc trackingAPI) error {
 			page, err := svc.SearchExperiments(cmd.Context(), tracking.SearchExperimentsParams{MaxResults: 1000})
 			if err != nil {
 				return err
@@ -77,11 +103,11 @@ func (a *app) experimentsCmd() *cobra.Command {
 			for _, e := range page.Experiments {
 				rows = append(rows, []string{e.ID, e.Name, e.ArtifactLocation, msTime(e.CreationTime)})
 			}
-			table(a.out, []string{"ID", "NAME", "ARTIFACTS", "CREATED"}, rows)
+			a.table([]string{"ID", "NAME", "ARTIFACTS", "CREATED"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	c.AddCommand(list)
 	return c
 }
@@ -94,7 +120,7 @@ func (a *app) mlrunsCmd() *cobra.Command {
 		Use: "list EXPERIMENT", Short: "List an experiment's tracking runs with their metrics (MLflow filter syntax with --filter)",
 		Example: `  weir mlruns list tracked_training --filter "metrics.r2 > 0.9" --order-by "metrics.r2 DESC"`,
 		Args:    cobra.ExactArgs(1),
-		RunE: a.withTracking(&output, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			ctx := cmd.Context()
 			exp, err := svc.GetExperimentByName(ctx, args[0])
 			if err != nil {
@@ -122,19 +148,19 @@ func (a *app) mlrunsCmd() *cobra.Command {
 				rows = append(rows, []string{r.Info.RunID, r.Info.RunName, string(r.Info.Status), dagRun, task,
 					msDur(r.Info.StartTime, r.Info.EndTime), oneLine(strings.Join(ms, " "), 60)})
 			}
-			table(a.out, []string{"RUN ID", "NAME", "STATUS", "DAG RUN", "TASK", "DURATION", "METRICS"}, rows)
+			a.table([]string{"RUN ID", "NAME", "STATUS", "DAG RUN", "TASK", "DURATION", "METRICS"}, rows)
 			return nil
 		}),
 	}
 	list.Flags().StringVar(&filter, "filter", "", "MLflow search filter, e.g. \"params.alpha = '1' AND metrics.r2 > 0.9\"")
 	list.Flags().StringVar(&orderBy, "order-by", "", "order, e.g. \"metrics.r2 DESC\"")
 	list.Flags().IntVar(&limit, "limit", 100, "at most this many runs")
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 
 	var showOutput string
 	show := &cobra.Command{
 		Use: "show RUN_ID", Short: "Show a tracking run: params, latest metrics, tags", Args: cobra.ExactArgs(1),
-		RunE: a.withTracking(&showOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&showOutput, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			r, err := svc.GetRun(cmd.Context(), args[0])
 			if err != nil {
 				return fmt.Errorf("tracking run %q: %w", args[0], err)
@@ -142,8 +168,10 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			if showOutput == "json" {
 				return writeJSON(a.out, r)
 			}
-			fmt.Fprintf(a.out, "run %s (%s) — %s, experiment %s, started %s, took %s\nartifacts: %s\n\n", r.Info.RunID, r.Info.RunName,
-				r.Info.Status, r.Info.ExperimentID, msTime(r.Info.StartTime), msDur(r.Info.StartTime, r.Info.EndTime), r.Info.ArtifactURI)
+			if !a.noHeader {
+				fmt.Fprintf(a.out, "run %s (%s) — %s, experiment %s, started %s, took %s\nartifacts: %s\n\n", r.Info.RunID, r.Info.RunName,
+					r.Info.Status, r.Info.ExperimentID, msTime(r.Info.StartTime), msDur(r.Info.StartTime, r.Info.EndTime), r.Info.ArtifactURI)
+			}
 			var rows [][]string
 			for _, p := range r.Params {
 				rows = append(rows, []string{"param", p.Key, p.Value})
@@ -154,16 +182,16 @@ func (a *app) mlrunsCmd() *cobra.Command {
 			for _, t := range r.Tags {
 				rows = append(rows, []string{"tag", t.Key, oneLine(t.Value, 80)})
 			}
-			table(a.out, []string{"", "KEY", "VALUE"}, rows)
+			a.table([]string{"", "KEY", "VALUE"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(show, &showOutput)
+	a.addOutputFlag(show, &showOutput)
 
 	var cmpOutput string
 	compare := &cobra.Command{
 		Use: "compare RUN_ID RUN_ID...", Short: "Compare tracking runs side by side: a row per param and metric", Args: cobra.MinimumNArgs(2),
-		RunE: a.withTracking(&cmpOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&cmpOutput, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			cmp, err := svc.CompareRuns(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -202,11 +230,11 @@ func (a *app) mlrunsCmd() *cobra.Command {
 				}
 				rows = append(rows, row)
 			}
-			table(a.out, header, rows)
+			a.table(header, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(compare, &cmpOutput)
+	a.addOutputFlag(compare, &cmpOutput)
 	c.AddCommand(list, show, compare)
 	return c
 }
@@ -216,7 +244,7 @@ func (a *app) modelsCmd() *cobra.Command {
 	var output string
 	list := &cobra.Command{
 		Use: "list", Short: "List registered models", Args: cobra.NoArgs,
-		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&output, func(cmd *cobra.Command, _ []string, svc trackingAPI) error {
 			page, err := svc.SearchRegisteredModels(cmd.Context(), tracking.SearchRegistryParams{MaxResults: 1000})
 			if err != nil {
 				return err
@@ -236,15 +264,15 @@ func (a *app) modelsCmd() *cobra.Command {
 				}
 				rows = append(rows, []string{m.Name, latest, strings.Join(aliases, " "), msTime(m.LastUpdatedTime), m.Description})
 			}
-			table(a.out, []string{"MODEL", "LATEST", "ALIASES", "UPDATED", "DESCRIPTION"}, rows)
+			a.table([]string{"MODEL", "LATEST", "ALIASES", "UPDATED", "DESCRIPTION"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(list, &output)
+	a.addOutputFlag(list, &output)
 	var vOutput string
 	versions := &cobra.Command{
 		Use: "versions MODEL", Short: "List a model's versions with their runs and aliases", Args: cobra.ExactArgs(1),
-		RunE: a.withTracking(&vOutput, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(&vOutput, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			ctx := cmd.Context()
 			page, err := svc.SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: "name = " + tracking.QuoteString(args[0]), MaxResults: 1000})
 			if err != nil {
@@ -263,15 +291,15 @@ func (a *app) modelsCmd() *cobra.Command {
 			for _, v := range page.ModelVersions {
 				rows = append(rows, []string{"v" + v.Version, v.CurrentStage, strings.Join(aliases[v.Version], " "), v.RunID, msTime(v.CreationTime), oneLine(v.Source, 60)})
 			}
-			table(a.out, []string{"VERSION", "STAGE", "ALIASES", "RUN", "CREATED", "SOURCE"}, rows)
+			a.table([]string{"VERSION", "STAGE", "ALIASES", "RUN", "CREATED", "SOURCE"}, rows)
 			return nil
 		}),
 	}
-	addOutputFlag(versions, &vOutput)
+	a.addOutputFlag(versions, &vOutput)
 	alias := &cobra.Command{Use: "alias", Short: "Set or delete a model alias (champion, challenger…)"}
 	aliasSet := &cobra.Command{
 		Use: "set MODEL ALIAS VERSION", Short: "Point an alias at a version", Args: cobra.ExactArgs(3),
-		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			v := strings.TrimPrefix(args[2], "v")
 			if err := svc.SetRegisteredModelAlias(cmd.Context(), args[0], args[1], v); err != nil {
 				return err
@@ -282,7 +310,7 @@ func (a *app) modelsCmd() *cobra.Command {
 	}
 	aliasDel := &cobra.Command{
 		Use: "delete MODEL ALIAS", Short: "Delete an alias", Args: cobra.ExactArgs(2),
-		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc *tracking.Service) error {
+		RunE: a.withTracking(nil, func(cmd *cobra.Command, args []string, svc trackingAPI) error {
 			if err := svc.DeleteRegisteredModelAlias(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
@@ -341,17 +369,17 @@ func (a *app) lineageCmd() *cobra.Command {
 				}
 			}
 			if l.DAGID != "" {
-				st, err := a.openStore(ctx)
+				o, done, err := a.orchestration(ctx)
 				if err == nil {
-					defer st.Close()
-					if run, err := st.GetRun(ctx, l.DAGID, l.DAGRunID); err == nil {
+					defer done()
+					if run, err := o.Run(ctx, l.DAGID, l.DAGRunID); err == nil {
 						l.RunType, l.RunState = run.RunType, string(run.State)
 						evs, _ := store.DecodeTriggerEvents(run.TriggerEvents)
 						for _, e := range evs {
 							l.Consumed = append(l.Consumed, fmt.Sprintf("%s (from %s/%s)", e.URI, orAPI(e.SourceDAGID), e.SourceRunID))
 						}
 					}
-					if evs, err := st.ListDatasetEvents(ctx, store.ListEventsParams{SourceDAGID: l.DAGID, Limit: 1000}); err == nil {
+					if evs, err := o.DatasetEvents(ctx, store.ListEventsParams{SourceDAGID: l.DAGID, Limit: 1000}); err == nil {
 						for _, e := range evs {
 							if e.SourceRunID == l.DAGRunID {
 								l.Produced = append(l.Produced, e.URI+" (by "+e.SourceTaskID+")")
@@ -383,7 +411,7 @@ func (a *app) lineageCmd() *cobra.Command {
 			return nil
 		},
 	}
-	addOutputFlag(c, &output)
+	a.addOutputFlag(c, &output)
 	return c
 }
 

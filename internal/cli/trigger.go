@@ -41,13 +41,8 @@ creates nothing.`,
 				if err != nil {
 					return err
 				}
-				for k, v := range kv {
-					if conf == nil {
-						conf = map[string]any{}
-					}
-					conf[k] = v // the server coerces to the param's schema type
-				}
-				run, err := c.Trigger(ctx, args[0], client.TriggerRequest{DAGRunID: runID, Conf: conf})
+				// The server coerces the --param strings with the DAG's schema, as Trigger does here.
+				run, err := c.Trigger(ctx, args[0], client.TriggerRequest{DAGRunID: runID, Conf: conf, Params: kv})
 				if err != nil {
 					return err
 				}
