@@ -129,6 +129,8 @@ type Store struct {
 	upsertDataset, insertEvent, queueEvent, dequeueEvents    lazyStmt
 	listDatasets, listQueued, listAllQueued                  lazyStmt
 	getCache, listCache, deleteCache                         lazyStmt
+	// The prediction log's statements; insertPreds inserts rowsPerStmt rows at once.
+	insertPred, insertPreds, getPred, listPreds, setPredLabel lazyStmt
 
 	// The variants of the list queries, prepared on first use (most are never used).
 	listRuns   [8]lazyStmt  // indexed by runFilter.index

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Leases", testLeases},
 		{"LeaseRaces", testLeaseRaces},
 		{"Cache", testCache},
+		{"Predictions", testPredictions},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,172 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/weirhq/weir/store"
+)
+
+// validatePrediction checks a prediction of a batch.
+func validatePrediction(p *store.Prediction) error {
+	if p == nil {
+		return errors.New("sqlite: nil prediction")
+	}
+	if p.ID == "" || len(p.ID) > store.MaxIDLen {
+		return fmt.Errorf("sqlite: prediction id %q: want 1 to %d bytes", p.ID, store.MaxIDLen)
+	}
+	if p.Endpoint == "" {
+		return fmt.Errorf("sqlite: prediction %s: empty endpoint name", p.ID)
+	}
+	if p.Time.IsZero() {
+		return fmt.Errorf("sqlite: prediction %s: zero time (set Prediction.Time)", p.ID)
+	}
+	return nil
+}
+
+// appendPredictionArgs appends the columns of p, in the order of InsertPrediction, to dst.
+func appendPredictionArgs(dst []any, p *store.Prediction) []any {
+	return append(dst, p.ID, p.Endpoint, p.ModelName, p.ModelVersion, jsonArg(p.Inputs), jsonArg(p.Output),
+		p.LatencyMicros, p.Time.UnixMicro(), boolArg(p.Shadow), jsonArg(p.Label), int64Time(p.LabelledAt))
+}
+
+// int64Time returns t in unix microseconds, 0 for the zero time (a NOT NULL column).
+func int64Time(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func scanPrediction(sc scanner) (*store.Prediction, error) {
+	p := new(store.Prediction)
+	err := sc.Scan(&p.ID, &p.Endpoint, &p.ModelName, &p.ModelVersion, jsonCol{&p.Inputs}, jsonCol{&p.Output},
+		&p.LatencyMicros, timeCol{&p.Time}, boolCol{&p.Shadow}, jsonCol{&p.Label}, timeCol{&p.LabelledAt})
+	return p, err
+}
+
+// InsertPredictions implements store.Store. Every prediction needs an ID (at most
+// store.MaxIDLen bytes), an endpoint and a time.
+func (s *Store) InsertPredictions(ctx context.Context, ps []*store.Prediction) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	for _, p := range ps {
+		if err := validatePrediction(p); err != nil {
+			return err
+		}
+	}
+	one, err := s.lazy(ctx, &s.insertPred, s.w, "InsertPrediction")
+	if err != nil {
+		return err
+	}
+	var many *sql.Stmt
+	if len(ps) >= rowsPerStmt {
+		many, err = s.insertPreds.get(ctx, s.w, func() (string, error) { return multiRow(query("InsertPrediction"), rowsPerStmt), nil })
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare InsertPrediction×%d: %w", rowsPerStmt, err)
+		}
+	}
+	return s.writeTx(ctx, func(w *writer) error {
+		args := make([]any, 0, 11*rowsPerStmt)
+		rest := ps
+		if many != nil {
+			st := w.stmt(many)
+			for ; len(rest) >= rowsPerStmt; rest = rest[rowsPerStmt:] {
+				args = args[:0]
+				for _, p := range rest[:rowsPerStmt] {
+					args = appendPredictionArgs(args, p)
+				}
+				if err := w.exec(st, args...); err != nil {
+					return fmt.Errorf("insert predictions %s to %s: %w", rest[0].ID, rest[rowsPerStmt-1].ID, interpretError(err))
+				}
+			}
+		}
+		if len(rest) == 0 {
+			return nil
+		}
+		st := w.stmt(one)
+		for _, p := range rest {
+			if err := w.exec(st, appendPredictionArgs(args[:0], p)...); err != nil {
+				return fmt.Errorf("insert prediction %s: %w", p.ID, interpretError(err))
+			}
+		}
+		return nil
+	})
+}
+
+// GetPrediction implements store.Store.
+func (s *Store) GetPrediction(ctx context.Context, id string) (*store.Prediction, error) {
+	st, err := s.lazy(ctx, &s.getPred, s.r, "GetPrediction")
+	if err != nil {
+		return nil, err
+	}
+	p, err := scanPrediction(st.QueryRowContext(ctx, id))
+	if err != nil {
+		return nil, fmt.Errorf("prediction %s: %w", id, interpretError(err))
+	}
+	return p, nil
+}
+
+// ListPredictions implements store.Store.
+func (s *Store) ListPredictions(ctx context.Context, f store.PredictionFilter) ([]*store.Prediction, error) {
+	st, err := s.lazy(ctx, &s.listPreds, s.r, "ListPredictions")
+	if err != nil {
+		return nil, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := st.QueryContext(ctx, sql.Named("endpoint", f.Endpoint), sql.Named("model_name", f.ModelName),
+		sql.Named("model_version", f.ModelVersion), sql.Named("since", int64Time(f.Since)),
+		sql.Named("until", int64Time(f.Until)), sql.Named("labelled", boolArg(f.Labelled)), sql.Named("limit", int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("list predictions: %w", interpretError(err))
+	}
+	defer rows.Close()
+	var out []*store.Prediction
+	for rows.Next() {
+		p, err := scanPrediction(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list predictions: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list predictions: %w", interpretError(err))
+	}
+	return out, nil
+}
+
+// SetPredictionLabel implements store.Store. The label must be valid JSON.
+func (s *Store) SetPredictionLabel(ctx context.Context, id string, label json.RawMessage, at time.Time) error {
+	if len(label) == 0 || !json.Valid(label) {
+		return fmt.Errorf("sqlite: prediction %s: label %q is not a JSON value", id, label)
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	st, err := s.lazy(ctx, &s.setPredLabel, s.w, "SetPredictionLabel")
+	if err != nil {
+		return err
+	}
+	return s.writeTx(ctx, func(w *writer) error {
+		res, err := w.execResult(w.stmt(st), jsonArg(label), at.UnixMicro(), id)
+		if err != nil {
+			return fmt.Errorf("prediction %s: %w", id, interpretError(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("prediction %s: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("prediction %s: %w", id, store.ErrNotFound)
+		}
+		return nil
+	})
+}
