@@ -175,6 +175,9 @@ func (a *API) table() []route {
 		{"GET", "/pools/{pool_name}", a.getPool},
 		{"PATCH", "/pools/{pool_name}", a.patchPool},
 		{"DELETE", "/pools/{pool_name}", a.deletePool},
+		{"GET", "/predictions", a.listPredictions},
+		{"GET", "/predictions/{prediction_id}", a.getPrediction},
+		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
 	}
 }
 
