@@ -36,6 +36,31 @@ func BenchmarkRecord(b *testing.B) {
 	b.ReportMetric(float64(st.Dropped)/float64(b.N), "dropped/op")
 }
 
+// BenchmarkRecordAccepted measures Record's accepting path alone (sampling, ID, queue
+// send), from one caller: the queue is emptied, off the timer, whenever it fills.
+func BenchmarkRecordAccepted(b *testing.B) {
+	w, err := New(Config{Store: openStore(b), QueueSize: 1 << 14})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := pred("bench", 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(w.queue) == cap(w.queue) {
+			b.StopTimer()
+			for len(w.queue) > 0 {
+				<-w.queue
+			}
+			b.StartTimer()
+		}
+		p.ID = ""
+		w.Record(p)
+	}
+	if d := w.Stats().Dropped; d != 0 {
+		b.Fatalf("%d predictions dropped, want none", d)
+	}
+}
+
 // BenchmarkFlush measures the flush path: committing batches of DefaultBatchSize
 // predictions (small JSON inputs and outputs) to a real SQLite file, in rows per second.
 func BenchmarkFlush(b *testing.B) {
