@@ -11,6 +11,11 @@ import (
 	"github.com/weirhq/weir/store"
 )
 
+// predRowsPerStmt is how many predictions one statement of InsertPredictions inserts (11
+// parameters each, far below SQLite's 32,766): the prediction log commits batches of
+// hundreds, and fewer, larger statements cost less per row.
+const predRowsPerStmt = 128
+
 // validatePrediction checks a prediction of a batch.
 func validatePrediction(p *store.Prediction) error {
 	if p == nil {
@@ -65,24 +70,24 @@ func (s *Store) InsertPredictions(ctx context.Context, ps []*store.Prediction) e
 		return err
 	}
 	var many *sql.Stmt
-	if len(ps) >= rowsPerStmt {
-		many, err = s.insertPreds.get(ctx, s.w, func() (string, error) { return multiRow(query("InsertPrediction"), rowsPerStmt), nil })
+	if len(ps) >= predRowsPerStmt {
+		many, err = s.insertPreds.get(ctx, s.w, func() (string, error) { return multiRow(query("InsertPrediction"), predRowsPerStmt), nil })
 		if err != nil {
-			return fmt.Errorf("sqlite: prepare InsertPrediction×%d: %w", rowsPerStmt, err)
+			return fmt.Errorf("sqlite: prepare InsertPrediction×%d: %w", predRowsPerStmt, err)
 		}
 	}
 	return s.writeTx(ctx, func(w *writer) error {
-		args := make([]any, 0, 11*rowsPerStmt)
+		args := make([]any, 0, 11*predRowsPerStmt)
 		rest := ps
 		if many != nil {
 			st := w.stmt(many)
-			for ; len(rest) >= rowsPerStmt; rest = rest[rowsPerStmt:] {
+			for ; len(rest) >= predRowsPerStmt; rest = rest[predRowsPerStmt:] {
 				args = args[:0]
-				for _, p := range rest[:rowsPerStmt] {
+				for _, p := range rest[:predRowsPerStmt] {
 					args = appendPredictionArgs(args, p)
 				}
 				if err := w.exec(st, args...); err != nil {
-					return fmt.Errorf("insert predictions %s to %s: %w", rest[0].ID, rest[rowsPerStmt-1].ID, interpretError(err))
+					return fmt.Errorf("insert predictions %s to %s: %w", rest[0].ID, rest[predRowsPerStmt-1].ID, interpretError(err))
 				}
 			}
 		}

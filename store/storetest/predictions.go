@@ -86,7 +86,8 @@ func testPredictions(t *testing.T, setup setupFunc) {
 		ctx, s := setup(t)
 		// More than one multi-row statement and a remainder.
 		var ps []*store.Prediction
-		for i := range 100 {
+		const n = 300
+		for i := range n {
 			ps = append(ps, prediction(fmt.Sprintf("p%03d", i), "iris", "1", at(time.Duration(i)*time.Millisecond)))
 		}
 		insert(ctx, t, s, ps...)
@@ -94,11 +95,11 @@ func testPredictions(t *testing.T, setup setupFunc) {
 		if err != nil {
 			t.Fatalf("ListPredictions: %v", err)
 		}
-		if len(got) != 100 {
-			t.Fatalf("ListPredictions returned %d predictions, want 100", len(got))
+		if len(got) != n {
+			t.Fatalf("ListPredictions returned %d predictions, want %d", len(got), n)
 		}
 		for i, g := range got {
-			checkStruct(t, "prediction "+g.ID, g, ps[99-i])
+			checkStruct(t, "prediction "+g.ID, g, ps[n-1-i])
 		}
 	})
 
