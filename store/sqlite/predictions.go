@@ -117,19 +117,51 @@ func (s *Store) GetPrediction(ctx context.Context, id string) (*store.Prediction
 	return p, nil
 }
 
+// predFilter selects a variant of the ListPredictions template: each true field adds its
+// condition.
+type predFilter struct {
+	Endpoint, ModelName, ModelVersion, Since, Until, Labelled bool
+}
+
+func (f predFilter) index() int {
+	i := 0
+	for bit, on := range []bool{f.Endpoint, f.ModelName, f.ModelVersion, f.Since, f.Until, f.Labelled} {
+		if on {
+			i |= 1 << bit
+		}
+	}
+	return i
+}
+
 // ListPredictions implements store.Store.
 func (s *Store) ListPredictions(ctx context.Context, f store.PredictionFilter) ([]*store.Prediction, error) {
-	st, err := s.lazy(ctx, &s.listPreds, s.r, "ListPredictions")
-	if err != nil {
-		return nil, err
-	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := st.QueryContext(ctx, sql.Named("endpoint", f.Endpoint), sql.Named("model_name", f.ModelName),
-		sql.Named("model_version", f.ModelVersion), sql.Named("since", int64Time(f.Since)),
-		sql.Named("until", int64Time(f.Until)), sql.Named("labelled", boolArg(f.Labelled)), sql.Named("limit", int64(limit)))
+	v := predFilter{Endpoint: f.Endpoint != "", ModelName: f.ModelName != "", ModelVersion: f.ModelVersion != "",
+		Since: !f.Since.IsZero(), Until: !f.Until.IsZero(), Labelled: f.Labelled}
+	args := []any{sql.Named("limit", int64(limit))}
+	if v.Endpoint {
+		args = append(args, sql.Named("endpoint", f.Endpoint))
+	}
+	if v.ModelName {
+		args = append(args, sql.Named("model_name", f.ModelName))
+	}
+	if v.ModelVersion {
+		args = append(args, sql.Named("model_version", f.ModelVersion))
+	}
+	if v.Since {
+		args = append(args, sql.Named("since", f.Since.UnixMicro()))
+	}
+	if v.Until {
+		args = append(args, sql.Named("until", f.Until.UnixMicro()))
+	}
+	st, err := s.listPreds[v.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListPredictions", v) })
+	if err != nil {
+		return nil, fmt.Errorf("list predictions: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list predictions: %w", interpretError(err))
 	}

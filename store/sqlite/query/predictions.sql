@@ -13,16 +13,17 @@ FROM predictions
 WHERE id = ?;
 
 -- name: ListPredictions
--- An empty (or zero) filter value matches every row.
+-- A text/template: the filters present select the variant (and so the index) used.
 SELECT id, endpoint, model_name, model_version, inputs, output, latency_micros, predicted_at,
        shadow, label, labelled_at
 FROM predictions
-WHERE (:endpoint = '' OR endpoint = :endpoint)
-  AND (:model_name = '' OR model_name = :model_name)
-  AND (:model_version = '' OR model_version = :model_version)
-  AND (:since = 0 OR predicted_at >= :since)
-  AND (:until = 0 OR predicted_at < :until)
-  AND (:labelled = 0 OR label IS NOT NULL)
+WHERE true
+{{- if .Endpoint}} AND endpoint = :endpoint{{end}}
+{{- if .ModelName}} AND model_name = :model_name{{end}}
+{{- if .ModelVersion}} AND model_version = :model_version{{end}}
+{{- if .Since}} AND predicted_at >= :since{{end}}
+{{- if .Until}} AND predicted_at < :until{{end}}
+{{- if .Labelled}} AND label IS NOT NULL{{end}}
 ORDER BY predicted_at DESC, id
 LIMIT :limit;
 
