@@ -180,6 +180,9 @@ func (a *API) table() []route {
 		{"GET", "/deployments/{deployment_name}", a.getDeployment},
 		{"PUT", "/deployments/{deployment_name}", a.putDeployment},
 		{"DELETE", "/deployments/{deployment_name}", a.deleteDeployment},
+		{"GET", "/predictions", a.listPredictions},
+		{"GET", "/predictions/{prediction_id}", a.getPrediction},
+		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package api serves weir's REST API under /api/v1: DAGs, DAG runs, task instances and their
-// logs, datasets and their events, pools, health and version. The API is specified first, in
-// openapi.yaml (embedded as Spec and served at /api/v1/openapi.json); handlers follow it, and
+// logs, datasets and their events, pools, the prediction log and its feedback (labels), health
+// and version. The API is specified first, in openapi.yaml (embedded as Spec and served at
+// /api/v1/openapi.json); handlers follow it, and
 // the tests check every answer against it and that every operation in it has a test.
 //
 // # Model

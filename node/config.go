@@ -10,6 +10,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
 )
@@ -82,6 +83,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// PredictionLog tunes a server's prediction log (package predlog); its Store, Logger
+	// and Clock are the node's, whatever they are set to here. Zero fields take predlog's
+	// defaults.
+	PredictionLog predlog.Config
 	// OnEvent, when set, is called from the engine loop after every committed transition
 	// (live progress). It must return quickly.
 	OnEvent func(engine.Event)
@@ -105,7 +110,8 @@ type Config struct {
 	// --no-cache`). Default false.
 	NoCache bool
 	// Predictions receives every prediction a server node's deployments make (package
-	// serve). Default: discarded (serve.NopSink).
+	// serve). Default: the node's prediction log (PredictionLog), so every prediction is
+	// recorded and can get a label later.
 	Predictions serve.PredictionSink
 	// ServePollInterval is how often a server node reads the deployments from the store.
 	// Default 1 s.

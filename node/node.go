@@ -17,6 +17,7 @@ import (
 	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/mlflowapi"
+	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/steps/stepio"
@@ -36,7 +37,8 @@ type Node struct {
 	artifacts tracking.ArtifactStore
 	scheduler *server.Scheduler
 	metrics   *server.Metrics
-	serving   *serve.Server // server mode only
+	serving   *serve.Server   // server mode only
+	predLog   *predlog.Writer // server mode only
 	wake      chan struct{}
 	observers []func(engine.Event)
 
@@ -117,6 +119,13 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Mode == ModeServer {
 		n.metrics = server.NewMetrics(eng, n.registry)
 		n.observers = append(n.observers, n.metrics.Observe)
+		plc := cfg.PredictionLog
+		plc.Store, plc.Logger, plc.Clock = cfg.Store, n.log, cfg.Clock
+		if n.predLog, err = predlog.New(plc); err != nil {
+			art.Close()
+			return nil, fmt.Errorf("node: %w", err)
+		}
+		n.metrics.Register(n.predLog)
 		n.scheduler, err = server.NewScheduler(server.SchedulerConfig{
 			Store: cfg.Store, Engine: eng, Registry: n.registry, Wake: n.wake,
 			Delays: n.metrics.ObserveSchedulingDelay, Logger: n.log, Clock: cfg.Clock,
@@ -125,7 +134,11 @@ func New(cfg Config) (*Node, error) {
 			art.Close()
 			return nil, err
 		}
-		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: cfg.Predictions,
+		sink := cfg.Predictions
+		if sink == nil {
+			sink = predictionLog{n.predLog}
+		}
+		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: sink,
 			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log})
 		if err != nil {
 			art.Close()
@@ -163,6 +176,10 @@ func (n *Node) Registry() *server.Registry { return n.registry }
 
 // Scheduler returns the scheduler of a server node, nil in other modes.
 func (n *Node) Scheduler() *server.Scheduler { return n.scheduler }
+
+// PredictionLog returns a server node's prediction log, nil in other modes. Start starts
+// it and Stop flushes it, after the HTTP server stopped; serving records into it.
+func (n *Node) PredictionLog() *predlog.Writer { return n.predLog }
 
 // Config returns the node's configuration, defaults applied.
 func (n *Node) Config() Config { return n.cfg }
@@ -298,6 +315,11 @@ func (n *Node) Start(ctx context.Context) error {
 		return err
 	}
 	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
+	if err := n.predLog.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		n.engine.Stop()
+		return err
+	}
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Add(4)
@@ -434,6 +456,10 @@ func (n *Node) Stop() {
 		if n.serving != nil {
 			n.serving.Stop()
 		}
+		if n.predLog != nil {
+			// After the HTTP server: the last predictions served are committed.
+			n.predLog.Stop()
+		}
 		if n.started && n.cfg.Mode == ModeServer {
 			ctx, cancel := context.WithTimeout(context.Background(), n.cfg.GracePeriod)
 			if err := n.engine.Drain(ctx); err != nil {
@@ -458,4 +484,13 @@ func (n *Node) Stop() {
 			n.log.Info("weir server stopped")
 		}
 	})
+}
+
+// predictionLog records the predictions of the node's deployments in its prediction log.
+type predictionLog struct{ w *predlog.Writer }
+
+// Record implements serve.PredictionSink; it never blocks (see predlog.Writer.Record).
+func (l predictionLog) Record(p serve.Prediction) {
+	l.w.Record(predlog.Prediction{ID: p.ID, Endpoint: p.Endpoint, ModelName: p.Model, ModelVersion: p.Version,
+		Inputs: p.Inputs, Output: p.Output, LatencyMicros: p.Latency.Microseconds(), Time: p.Time, Shadow: p.Shadow})
 }

@@ -58,6 +58,10 @@ func NewMetrics(eng *engine.Engine, reg *Registry) *Metrics {
 	return m
 }
 
+// Register adds collectors (the prediction log's counters) to the metrics served; it
+// panics if one's metrics are registered already, a wiring error.
+func (m *Metrics) Register(cs ...prometheus.Collector) { m.reg.MustRegister(cs...) }
+
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})

@@ -478,6 +478,43 @@ type ListEventsParams struct {
 	Limit int
 }
 
+// Prediction is one prediction a served model made, as the prediction log records it
+// (package predlog), with the label posted later as feedback.
+type Prediction struct {
+	// ID names the prediction; the caller chooses it (unique, at most 250 bytes) and returns
+	// it to the client, which posts the label under it.
+	ID string
+	// Endpoint is the deployment's endpoint name that answered.
+	Endpoint string
+	// ModelName and ModelVersion are the registered model and version that answered.
+	ModelName, ModelVersion string
+	// Inputs and Output are the request's inputs and the model's answer, as JSON; nil when
+	// not recorded.
+	Inputs, Output json.RawMessage
+	// LatencyMicros is how long the prediction took, in microseconds.
+	LatencyMicros int64
+	// Time is when the prediction was made.
+	Time time.Time
+	// Shadow reports a prediction of a mirrored (shadow) model, logged but not returned.
+	Shadow bool
+	// Label is the ground truth posted as feedback, as JSON; nil until then.
+	Label json.RawMessage
+	// LabelledAt is when the label was posted; zero until then.
+	LabelledAt time.Time
+}
+
+// PredictionFilter filters ListPredictions. Zero fields do not filter.
+type PredictionFilter struct {
+	// Endpoint, ModelName and ModelVersion match exactly.
+	Endpoint, ModelName, ModelVersion string
+	// Since and Until bound Time: Since <= Time < Until.
+	Since, Until time.Time
+	// Labelled keeps only predictions with a label (for performance monitoring).
+	Labelled bool
+	// Limit caps the number of predictions (default 100); newest (by Time) first.
+	Limit int
+}
+
 // Store is weir's metadata store. Every method is safe for concurrent use. Times are stored
 // with microsecond precision and returned in UTC.
 type Store interface {
@@ -588,6 +625,19 @@ type Store interface {
 	// DeleteCacheEntries removes the entries matching the filter (all of them for a zero
 	// filter) and returns how many it removed.
 	DeleteCacheEntries(ctx context.Context, f CacheFilter) (int, error)
+
+	// InsertPredictions records predictions in one transaction: all of them or none. It
+	// returns ErrAlreadyExists (wrapped, with the ID) if one's ID is taken. Their Label
+	// and LabelledAt are written too (normally empty).
+	InsertPredictions(ctx context.Context, ps []*Prediction) error
+	// GetPrediction returns one prediction, label included, or ErrNotFound.
+	GetPrediction(ctx context.Context, id string) (*Prediction, error)
+	// ListPredictions returns the predictions matching the filter, newest (by Time) first,
+	// ties by ID.
+	ListPredictions(ctx context.Context, f PredictionFilter) ([]*Prediction, error)
+	// SetPredictionLabel records the label (JSON, not empty) of a prediction and when it
+	// was posted, replacing any earlier label; ErrNotFound if the prediction is missing.
+	SetPredictionLabel(ctx context.Context, id string, label json.RawMessage, at time.Time) error
 
 	// Close releases the store's resources.
 	Close() error

@@ -519,3 +519,37 @@ func (c *Client) DeleteDeployment(ctx context.Context, name string) error {
 func (c *Client) DeletePool(ctx context.Context, name string) error {
 	return c.do(ctx, "DELETE", path("pools", name), nil, nil, nil)
 }
+
+// ListPredictions returns logged predictions matching f, newest first.
+func (c *Client) ListPredictions(ctx context.Context, f PredictionFilter) (*PredictionCollection, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"endpoint": f.Endpoint, "model_name": f.ModelName, "model_version": f.ModelVersion} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		q.Set("until", f.Until.Format(time.RFC3339Nano))
+	}
+	if f.Labelled {
+		q.Set("labelled", "true")
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return call[PredictionCollection](ctx, c, "GET", "/predictions", q, nil)
+}
+
+// GetPrediction returns one logged prediction; CodeNotFound if it is not (yet) logged.
+func (c *Client) GetPrediction(ctx context.Context, id string) (*Prediction, error) {
+	return call[Prediction](ctx, c, "GET", path("predictions", id), nil, nil)
+}
+
+// PostFeedback records the label (any JSON value but null) of a prediction and returns
+// the prediction labelled; CodeNotFound if it is not (yet) logged.
+func (c *Client) PostFeedback(ctx context.Context, id string, label json.RawMessage) (*Prediction, error) {
+	return call[Prediction](ctx, c, "POST", path("predictions", id, "feedback"), nil, map[string]any{"label": label})
+}

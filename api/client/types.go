@@ -334,3 +334,41 @@ type Backfill struct {
 	ToDate   time.Time `json:"to_date"`
 	RunIDs   []string  `json:"run_ids"`
 }
+
+// Prediction is one logged prediction of a served model, with its label once posted.
+type Prediction struct {
+	PredictionID string `json:"prediction_id"`
+	// Endpoint is the endpoint that answered; ModelName and ModelVersion the model.
+	Endpoint     string `json:"endpoint"`
+	ModelName    string `json:"model_name"`
+	ModelVersion string `json:"model_version"`
+	// Inputs and Output are the request's inputs and the answer, null when not recorded.
+	Inputs json.RawMessage `json:"inputs"`
+	Output json.RawMessage `json:"output"`
+	// LatencyMicros is how long the prediction took, in microseconds.
+	LatencyMicros int64     `json:"latency_micros"`
+	Time          time.Time `json:"time"`
+	// Shadow marks a mirrored model's prediction, not returned to the client.
+	Shadow bool `json:"shadow"`
+	// Label is the posted ground truth, null until then; LabelledAt when it was posted.
+	Label      json.RawMessage `json:"label"`
+	LabelledAt *time.Time      `json:"labelled_at"`
+}
+
+// PredictionCollection is a list of predictions, newest first.
+type PredictionCollection struct {
+	Predictions []Prediction `json:"predictions"`
+	// TotalEntries is the number of predictions in this answer.
+	TotalEntries int `json:"total_entries"`
+}
+
+// PredictionFilter filters ListPredictions; zero fields do not filter.
+type PredictionFilter struct {
+	Endpoint, ModelName, ModelVersion string
+	// Since and Until bound the prediction's time: Since inclusive, Until exclusive.
+	Since, Until time.Time
+	// Labelled keeps only predictions with a label.
+	Labelled bool
+	// Limit caps the answer (default 100).
+	Limit int
+}

@@ -109,7 +109,8 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.PersistentFlags().StringVar(&a.server, "server", os.Getenv("WEIR_SERVER"), "talk to this weir server (http://host:port) instead of the local store ($WEIR_SERVER)")
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
-		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(), a.versionCmd())
+		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(),
+		a.predictionsCmd(), a.feedbackCmd(), a.versionCmd())
 	return root
 }
 

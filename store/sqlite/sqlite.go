@@ -130,12 +130,15 @@ type Store struct {
 	listDatasets, listQueued, listAllQueued                      lazyStmt
 	getCache, listCache, deleteCache                             lazyStmt
 	listDeployments, getDeployment, putDeployment, delDeployment lazyStmt
+	// The prediction log's statements; insertPreds inserts rowsPerStmt rows at once.
+	insertPred, insertPreds, getPred, setPredLabel lazyStmt
 
 	// The variants of the list queries, prepared on first use (most are never used).
 	listRuns   [8]lazyStmt  // indexed by runFilter.index
 	listTIs    [32]lazyStmt // indexed by tiFilter.index
 	countTIs   [16]lazyStmt // indexed by tiFilter.index (no Page)
 	listEvents [8]lazyStmt  // indexed by eventFilter.index
+	listPreds  [64]lazyStmt // indexed by predFilter.index
 
 	// Statements of leases and guards, prepared on first use: a store whose writers use no
 	// leases (tracking only) never prepares them.

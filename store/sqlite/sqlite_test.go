@@ -466,6 +466,10 @@ func TestQueryPlans(t *testing.T) {
 		{"ListDatasetEvents after", plan(render("ListDatasetEvents", eventFilter{AfterID: true}), lim, sql.Named("after_id", 1)), "INTEGER PRIMARY KEY (rowid>?)"},
 		{"ListQueuedEvents", plan(query("ListQueuedEvents"), "d"), "PRIMARY KEY (dag_id=?)"},
 		{"ListAllQueuedEvents", plan(query("ListAllQueuedEvents")), "SCAN q"}, // sorts the (small) queue
+		{"ListPredictions", plan(render("ListPredictions", predFilter{}), lim), "predictions_by_time"},
+		{"ListPredictions by endpoint", plan(render("ListPredictions", predFilter{Endpoint: true, Since: true}), lim, sql.Named("endpoint", "e"), sql.Named("since", 1)), "predictions_by_endpoint"},
+		{"ListPredictions by version", plan(render("ListPredictions", predFilter{ModelName: true, ModelVersion: true}), lim, sql.Named("model_name", "m"), sql.Named("model_version", "1")), "predictions_by_model"},
+		{"ListPredictions labelled", plan(render("ListPredictions", predFilter{Endpoint: true, Labelled: true}), lim, sql.Named("endpoint", "e")), "predictions_labelled"},
 		{"DequeueDatasetEvents", plan(query("DequeueDatasetEvents"), "d", "[1]"), "PRIMARY KEY (dag_id=? AND event_id=?)"},
 	} {
 		t.Logf("%s: %s", c.name, c.plan)

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LeaseRaces", testLeaseRaces},
 		{"Cache", testCache},
 		{"Deployments", testDeployments},
+		{"Predictions", testPredictions},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,31 @@
+// Package predlog records the predictions of served models, off the request path, for
+// feedback (labels posted later by prediction ID) and monitoring.
+//
+// # Model
+//
+// A Writer owns a bounded queue and one flusher goroutine. Record, called by the serving
+// path for each prediction, decides whether the prediction is sampled (Config.SampleRate,
+// per endpoint EndpointSampleRates; the decision hashes the prediction's ID, so it is
+// reproducible), then offers it to the queue without waiting: if the queue is full the
+// prediction is dropped and counted. The flusher takes predictions from the queue and
+// commits them to the store in batches (store.Store.InsertPredictions), when a batch has
+// Config.BatchSize predictions or every Config.FlushInterval, whichever comes first.
+//
+// Record never blocks and never fails; its cost is a hash, a channel send and a few atomic
+// additions. The serving throughput is therefore bounded by the store's insert rate only
+// when predictions arrive faster than the flusher commits them, and then the excess is
+// dropped rather than slowing requests down.
+//
+// # Invariants and failures
+//
+//   - Every prediction Record accepted before Stop is committed by Stop, unless the store
+//     fails: Stop drains the queue and flushes it.
+//   - A prediction is counted exactly once, as recorded (accepted), sampled out, dropped
+//     (queue full, or the writer stopped) or, after acceptance, written or failed.
+//   - A failed batch is retried row by row when it failed on an ID already taken (a client
+//     retry that reused an ID), so one duplicate costs only itself; other failures lose the
+//     batch, count its rows as failed and are logged. There is no other retry: the log is a
+//     best-effort record, and the serving path must not wait on it.
+//   - Drops are reported as the Prometheus counter weir_predictions_dropped_total and
+//     logged at most once per FlushInterval, with the count since the last report.
+package predlog
