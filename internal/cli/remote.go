@@ -88,6 +88,12 @@ func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID s
 	p := newPrinter(a.out, quiet)
 	lastAlive := time.Now()
 	for {
+		// The run's state is read before its instances: when it has ended, the instances
+		// read after it are final, and their last transitions are printed before the table.
+		r, err := c.GetRun(ctx, dagID, run.DAGRunID)
+		if err != nil {
+			return err
+		}
 		tis, err := allTIs(ctx, c, dagID, run.DAGRunID)
 		if err != nil {
 			return err
@@ -123,10 +129,6 @@ func (a *app) remoteFollow(ctx context.Context, c *client.Client, dagID, runID s
 				p.event(ev)
 			}
 			seen[key] = st
-		}
-		r, err := c.GetRun(ctx, dagID, run.DAGRunID)
-		if err != nil {
-			return err
 		}
 		if r.State == string(store.RunSuccess) || r.State == string(store.RunFailed) {
 			return a.remoteReport(ctx, c, r)
