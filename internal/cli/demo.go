@@ -151,7 +151,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	}
 	a.step(d, "deployed models:/possum@champion at %s/serve/%s/invocations", d.base, demoEndpoint)
 	sent := 0
-	clean, err := sendTraffic(ctx, d.base, demo.Generate(requests, 3, false))
+	clean, err := sendTraffic(ctx, d.base, demo.Generate(requests, 7, false))
 	if err != nil {
 		return err
 	}
@@ -211,8 +211,10 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		Canary: "models:/possum@challenger", CanaryWeight: 10, Description: "weir demo: canary phase"}); err != nil {
 		return err
 	}
-	canaryRows := demo.Generate(requests, 5, true)
-	if d.canary, err = sendUntil(ctx, d.base, canaryRows, func(seen map[string]int) bool { return seen[d.challenge] > 0 }); err != nil {
+	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }); err != nil {
+		return err
+	}
+	if d.canary, err = sendTraffic(ctx, d.base, demo.Generate(requests, 5, true)); err != nil {
 		return err
 	}
 	a.step(d, "canary: challenger (v%s) at 10%%: %s", d.challenge, versionsLine(d.canary))
@@ -339,26 +341,15 @@ func predict(ctx context.Context, base string, row demo.Row) (string, error) {
 	return resp.Header.Get("X-Weir-Model-Version"), nil
 }
 
+// sendTraffic sends every row as one request and counts the model versions that answered.
 func sendTraffic(ctx context.Context, base string, rows []demo.Row) (map[string]int, error) {
-	return sendUntil(ctx, base, rows, nil)
-}
-
-// sendUntil sends every row, then keeps cycling through them (up to ten times as many)
-// until done says the versions seen are enough.
-func sendUntil(ctx context.Context, base string, rows []demo.Row, done func(map[string]int) bool) (map[string]int, error) {
 	seen := map[string]int{}
-	for i := 0; i < 10*len(rows); i++ {
-		if i >= len(rows) && (done == nil || done(seen)) {
-			break
-		}
-		v, err := predict(ctx, base, rows[i%len(rows)])
+	for _, r := range rows {
+		v, err := predict(ctx, base, r)
 		if err != nil {
 			return seen, err
 		}
 		seen[v]++
-	}
-	if done != nil && !done(seen) {
-		return seen, fmt.Errorf("demo: after %d requests the versions answering were %s", 10*len(rows), versionsLine(seen))
 	}
 	return seen, nil
 }
@@ -470,24 +461,26 @@ func (a *app) demoSummary(d *demoRun) {
 	if r, _ := d.drifted["report"].(string); r != "" {
 		fmt.Fprintf(w, "  drift report: %s\n", r)
 	}
-	if plots, _ := d.drifted["plots"].(map[string]any); len(plots) > 0 {
-		var names []string
-		for k := range plots {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(w, "  drift plots (reference vs current): %v\n", plots[names[0]])
-		for _, k := range names[1:] {
-			fmt.Fprintf(w, "                                      %v\n", plots[k])
-		}
+	if dir := newestDir(filepath.Join(a.home, "artifacts", "*", "*", "artifacts", "plots", "drift_totlngth.png")); dir != "" {
+		fmt.Fprintf(w, "  drift plots (reference vs current, per feature): %s\n", dir)
 	}
-	if plots, _ := d.trainEval["plots"].(map[string]any); len(plots) > 0 {
-		var ps []string
-		for _, p := range plots {
-			ps = append(ps, fmt.Sprint(p))
-		}
-		sort.Strings(ps)
-		fmt.Fprintf(w, "  evaluation plots: %s\n", strings.Join(ps, " "))
+	if dir := newestDir(filepath.Join(a.home, "artifacts", "*", "*", "artifacts", "plots", "residuals.png")); dir != "" {
+		fmt.Fprintf(w, "  evaluation plots: %s\n", dir)
 	}
 }
 
+// newestDir returns the folder of the newest file matching pattern, "" if none.
+func newestDir(pattern string) string {
+	matches, _ := filepath.Glob(pattern)
+	var best string
+	var bestTime time.Time
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && fi.ModTime().After(bestTime) {
+			best, bestTime = m, fi.ModTime()
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return filepath.Dir(best)
+}
