@@ -189,7 +189,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 
 	// 4. The dataset event starts the retraining DAG in the server's scheduler.
 	a.step(d, "dataset event weir://demo/possum/drift: waiting for the scheduler to start demo_retrain")
-	retrain, err := waitDatasetRun(ctx, n, st, "demo_retrain")
+	retrain, err := waitDatasetRun(ctx, st, "demo_retrain")
 	if err != nil {
 		return err
 	}
@@ -420,20 +420,22 @@ func exportInputs(ctx context.Context, st store.Store, total, window int, path s
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// waitDatasetRun waits for the scheduler to start a run of dagID and for it to finish.
-func waitDatasetRun(ctx context.Context, n *node.Node, st store.Store, dagID string) (*store.DAGRun, error) {
-	deadline := time.Now().Add(30 * time.Second)
+// waitDatasetRun waits for the scheduler to start a run of dagID and for it to end.
+func waitDatasetRun(ctx context.Context, st store.Store, dagID string) (*store.DAGRun, error) {
+	deadline := time.Now().Add(45 * time.Second)
 	for time.Now().Before(deadline) {
 		runs, err := st.ListRuns(ctx, store.ListRunsParams{DAGID: dagID, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
-		if len(runs) == 1 {
-			return n.Engine().Wait(ctx, dagID, runs[0].RunID)
+		// The scheduler stores the run queued before the engine takes it up, so the store,
+		// not Engine.Wait, says when it has ended.
+		if len(runs) == 1 && (runs[0].State == store.RunSuccess || runs[0].State == store.RunFailed) {
+			return runs[0], nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("demo: no run of %s started within 30s of the dataset event", dagID)
+	return nil, fmt.Errorf("demo: no run of %s ended within 45s of the dataset event", dagID)
 }
 
 // demoSummary prints the table and where to look next.
@@ -452,12 +454,17 @@ func (a *app) demoSummary(d *demoRun) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nEverything stays in %s. Look next:\n", a.home)
 	h := "--home " + a.home
-	fmt.Fprintf(w, "  weir runs %s                 # the DAG runs (demo_train, demo_drift_check, demo_retrain)\n", h)
-	fmt.Fprintf(w, "  weir models %s               # possum's versions and aliases\n", h)
-	fmt.Fprintf(w, "  weir deployments list %s     # the endpoint and its model\n", h)
-	fmt.Fprintf(w, "  weir predictions list %s     # the prediction log\n", h)
-	fmt.Fprintf(w, "  weir datasets %s             # the drift dataset event that started the retrain\n", h)
-	fmt.Fprintf(w, "  weir server --dags %s %s   # serve it again: /serve/%s/invocations, /api/v1, /metrics\n", a.dagsDir, h, demoEndpoint)
+	for _, l := range [][2]string{
+		{"weir runs list " + h, "the DAG runs: demo_train, demo_drift_check ×2, demo_retrain"},
+		{"weir models versions possum " + h, "versions 1 and 2, aliases champion and challenger"},
+		{"weir deployments list " + h, "the endpoint and the model it serves"},
+		{"weir predictions list " + h, "the prediction log (inputs, output, version, latency)"},
+		{"weir datasets events " + h, "the drift event that started demo_retrain"},
+		{"weir server --dags " + a.dagsDir + " " + h, "serve it again: the REST API at /api/v1, metrics at /metrics"},
+		{"curl -d '{\"dataframe_records\": [{\"totlngth\": 90, \"footlgth\": 70, \"hdlngth\": 94, \"age\": 3, \"Pop\": \"Vic\", \"sex\": \"f\"}]}' -H 'Content-Type: application/json' http://127.0.0.1:8080/serve/" + demoEndpoint + "/invocations", "then ask it for a prediction"},
+	} {
+		fmt.Fprintf(w, "  %s\n      # %s\n", l[0], l[1])
+	}
 	if r, _ := d.drifted["report"].(string); r != "" {
 		fmt.Fprintf(w, "  drift report: %s\n", r)
 	}
