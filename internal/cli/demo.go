@@ -58,6 +58,9 @@ It ends with a summary table and where to look next. Everything stays in the hom
 				return err
 			}
 			a.home = home
+			if _, err := os.Stat(filepath.Join(home, "weir.db")); err == nil {
+				return fmt.Errorf("demo: %s already holds a store; the demo needs a fresh home: omit --home (a temporary one) or name an empty folder", home)
+			}
 			a.dagsDir = filepath.Join(home, "dags")
 			return a.runDemo(cmd.Context(), requests)
 		},
@@ -146,7 +149,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		Description: "weir demo"}); err != nil {
 		return err
 	}
-	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.champion }); err != nil {
+	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.champion }, 1); err != nil {
 		return err
 	}
 	a.step(d, "deployed models:/possum@champion at %s/serve/%s/invocations", d.base, demoEndpoint)
@@ -211,7 +214,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		Canary: "models:/possum@challenger", CanaryWeight: 10, Description: "weir demo: canary phase"}); err != nil {
 		return err
 	}
-	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }); err != nil {
+	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }, 1); err != nil {
 		return err
 	}
 	if d.canary, err = sendTraffic(ctx, d.base, demo.Generate(requests, 5, true)); err != nil {
@@ -225,7 +228,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		Description: "weir demo: promoted"}); err != nil {
 		return err
 	}
-	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }); err != nil {
+	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }, 50); err != nil {
 		return err
 	}
 	if d.promoted, err = sendTraffic(ctx, d.base, demo.Generate(requests, 6, true)); err != nil {
@@ -354,17 +357,24 @@ func sendTraffic(ctx context.Context, base string, rows []demo.Row) (map[string]
 	return seen, nil
 }
 
-// waitServed waits until the endpoint answers with a version ok accepts.
-func waitServed(ctx context.Context, base string, ok func(string) bool) error {
+// waitServed waits until the endpoint answers in a row consecutive times with a version ok
+// accepts (more than once when another version may still answer some requests, as the
+// champion of a canary phase does until the server sees its alias move).
+func waitServed(ctx context.Context, base string, ok func(string) bool, consecutive int) error {
 	row := demo.Generate(1, 99, false)[0]
 	deadline := time.Now().Add(15 * time.Second)
 	var last string
 	var lastErr error
+	streak := 0
 	for time.Now().Before(deadline) {
 		v, err := predict(ctx, base, row)
 		if err == nil && ok(v) {
-			return nil
+			if streak++; streak >= consecutive {
+				return nil
+			}
+			continue
 		}
+		streak = 0
 		last, lastErr = v, err
 		time.Sleep(50 * time.Millisecond)
 	}
