@@ -142,7 +142,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		return fmt.Errorf("demo: no champion after training (register said %v): %w", reg, err)
 	}
 	d.champion = mv.Version
-	a.step(d, "registered possum version %s as champion (%s)", mv.Version, metricLine(d.trainEval))
+	a.step(d, "registered possum version %s as champion (%s): %v", mv.Version, metricLine(d.trainEval), reg["reason"])
 
 	// 2. Deploy and serve.
 	if err := st.PutDeployment(ctx, &store.Deployment{Name: demoEndpoint, Model: "models:/possum@champion",
