@@ -1,0 +1,86 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/weirhq/weir/internal/cli"
+	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
+)
+
+// TestDemo runs `weir demo` in a test home and checks that its summary shows a retrain
+// caused by drift and a canary promotion, and that the store agrees: possum versions 1 and
+// 2, champion on 2, the retraining run started by the drift dataset event, and the endpoint
+// deployed on the champion alias with no canary left.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	home := t.TempDir()
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	code := cli.Main(ctx, []string{"demo", "--home", home}, cli.Options{Stdout: &out, Stderr: &errOut})
+	took := time.Since(start)
+	if code != 0 {
+		t.Fatalf("weir demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	t.Logf("weir demo took %s\n%s", took, s)
+	for _, re := range []string{
+		`(?m)^drift +live inputs after injection +DATASET DRIFT`,
+		`(?m)^monitor +live inputs before drift +no dataset drift`,
+		`(?m)^retrain +demo_retrain dataset_triggered__\S+ \(dataset, caused by drift\) +possum v2 challenger`,
+		`(?m)^canary +challenger v2 at 10% +v1×\d+ v2×\d+`,
+		`(?m)^promote +champion → v2 \(alias move\) +served v2×\d+$`,
+		regexp.QuoteMeta(home),
+	} {
+		if !regexp.MustCompile(re).MatchString(s) {
+			t.Errorf("the summary lacks %s", re)
+		}
+	}
+	if took > 60*time.Second {
+		t.Errorf("weir demo took %s, want under 60s", took)
+	}
+
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.Tracking().SearchModelVersions(ctx, tracking.SearchRegistryParams{Filter: "name = 'possum'"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, mv := range page.ModelVersions {
+		versions = append(versions, mv.Version)
+	}
+	sort.Strings(versions)
+	if strings.Join(versions, ",") != "1,2" {
+		t.Errorf("possum versions %v, want 1 and 2", versions)
+	}
+	champ, err := st.Tracking().GetModelVersionByAlias(ctx, "possum", "champion")
+	if err != nil || champ.Version != "2" {
+		t.Errorf("champion %+v (%v), want version 2", champ, err)
+	}
+	runs, err := st.ListRuns(ctx, store.ListRunsParams{DAGID: "demo_retrain"})
+	if err != nil || len(runs) != 1 || runs[0].State != store.RunSuccess || runs[0].RunType != "dataset" {
+		t.Errorf("demo_retrain runs %+v (%v), want one successful dataset-triggered run", runs, err)
+	}
+	d, err := st.GetDeployment(ctx, "possum")
+	if err != nil || d.Model != "models:/possum@champion" || d.Canary != "" {
+		t.Errorf("deployment %+v (%v), want models:/possum@champion and no canary", d, err)
+	}
+	preds, err := st.ListPredictions(ctx, store.PredictionFilter{Endpoint: "possum", ModelVersion: "2", Limit: 1000})
+	if err != nil || len(preds) < 200 {
+		t.Errorf("%d predictions by version 2 in the log (%v), want at least 200", len(preds), err)
+	}
+}
