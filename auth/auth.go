@@ -119,6 +119,13 @@ type Config struct {
 	Store store.Store
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// Required makes every request need a token. Without it, requests need a token only
+	// while the store holds an active one (checked at most once per RecheckEvery), so
+	// making the first token locks the server without a restart.
+	Required bool
+	// RecheckEvery is how long the answer "does the store hold an active token" is reused
+	// when Required is false. Default 1 s.
+	RecheckEvery time.Duration
 	// AdminRoutes are path prefixes whose non-read requests need the admin scope.
 	// Default: the REST API's pools and deployments.
 	AdminRoutes []string
@@ -128,8 +135,10 @@ type Config struct {
 type Authenticator struct {
 	cfg Config
 
-	mu     sync.Mutex
-	minted map[string]minted // hash -> in-memory token
+	mu        sync.Mutex
+	minted    map[string]minted // hash -> in-memory token
+	on        bool              // the last answer of the store, when not Required
+	checkedAt time.Time         // when on was read; zero: never
 }
 
 type minted struct {
@@ -144,6 +153,9 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.RecheckEvery <= 0 {
+		cfg.RecheckEvery = time.Second
 	}
 	if cfg.AdminRoutes == nil {
 		cfg.AdminRoutes = []string{"/api/v1/pools", "/api/v1/deployments"}
@@ -264,11 +276,40 @@ func mlflowReadPost(r *http.Request) bool {
 	return strings.HasSuffix(p, "/search") || strings.HasSuffix(p, "/get-history-bulk-interval")
 }
 
+// Enabled reports whether requests need a token now: always with Config.Required, else
+// while the store holds an active token.
+func (a *Authenticator) Enabled(ctx context.Context) (bool, error) {
+	if a.cfg.Required {
+		return true, nil
+	}
+	now := time.Now() // real time, not Clock: this caches a store read
+	a.mu.Lock()
+	if !a.checkedAt.IsZero() && now.Sub(a.checkedAt) < a.cfg.RecheckEvery && now.Sub(a.checkedAt) >= 0 {
+		on := a.on
+		a.mu.Unlock()
+		return on, nil
+	}
+	a.mu.Unlock()
+	n, err := a.cfg.Store.CountActiveTokens(ctx)
+	if err != nil {
+		return true, err // fail closed
+	}
+	a.mu.Lock()
+	a.on, a.checkedAt = n > 0, now
+	a.mu.Unlock()
+	return n > 0, nil
+}
+
 // Handler returns next behind the authentication: open routes pass, others need a token
-// whose scope allows them.
+// whose scope allows them (while Enabled).
 func (a *Authenticator) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if Open(r) {
+		on, err := a.Enabled(r.Context())
+		if err != nil {
+			http.Error(w, "look for API tokens: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if !on || Open(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -228,3 +228,37 @@ func TestTrackedCommandTaskLogsWithAuth(t *testing.T) {
 		t.Fatalf("runs with metric acc = 0.75: %d, want 1", len(out.Runs))
 	}
 }
+
+// A server started without tokens is open on loopback; making the first token locks it
+// without a restart.
+func TestFirstTokenLocksARunningServer(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	st := openStore(t, home)
+	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Home: home, Addr: "127.0.0.1:0", GracePeriod: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	base := "http://" + n.Addr()
+	if got := call(t, "GET", base+"/api/v1/dags", "", cred{}).StatusCode; got != 200 {
+		t.Fatalf("no token exists: %d, want 200", got)
+	}
+	secret, _, err := auth.Create(context.Background(), st, "first", auth.ScopeRead, 0, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for call(t, "GET", base+"/api/v1/dags", "", cred{}).StatusCode != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still answers without a token 10 s after the first token was made")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := call(t, "GET", base+"/api/v1/dags", "", cred{token: secret}).StatusCode; got != 200 {
+		t.Errorf("with the first token: %d, want 200", got)
+	}
+}

@@ -368,24 +368,22 @@ func (n *Node) Start(ctx context.Context) error {
 	return nil
 }
 
-// setupAuth decides whether a server requires tokens (Config.Auth, or an active token in
-// the store), refuses a non-loopback address without, and makes tracked tries get tokens.
+// setupAuth refuses a non-loopback address without authentication (Config.Auth, or an
+// active token in the store) and sets up the authenticator: with Config.Auth every request
+// needs a token; without, requests need one as soon as the store holds an active token
+// (checked at most once a second), so making the first token locks a running server.
+// Tracked tries always get a token of their own, so they keep working when it does.
 func (n *Node) setupAuth() error {
-	on := n.cfg.Auth
-	if !on {
+	if !n.cfg.Auth && !loopbackAddr(n.cfg.Addr) {
 		count, err := n.cfg.Store.CountActiveTokens(context.Background())
 		if err != nil {
 			return fmt.Errorf("node: look for API tokens: %w", err)
 		}
-		on = count > 0
-	}
-	if !on {
-		if !loopbackAddr(n.cfg.Addr) {
+		if count == 0 {
 			return fmt.Errorf("node: refusing to listen on %s without authentication: anyone who reaches it could run commands on this machine; make a token with `weir tokens create NAME --scope admin` (authentication turns on with the first token) or pass --auth, or listen on 127.0.0.1", n.cfg.Addr)
 		}
-		return nil
 	}
-	a, err := auth.New(auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock})
+	a, err := auth.New(auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth})
 	if err != nil {
 		return err
 	}
