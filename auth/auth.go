@@ -14,6 +14,9 @@
 // allows every other method outside the admin routes; admin allows everything. The open
 // routes (GET /metrics and GET /api/v1/health, for monitoring) need no token.
 //
+// With Config.Required every request needs a token; without, requests need one as soon as
+// the store holds an active token, so making the first token locks a running server.
+//
 // Besides the stored tokens, an Authenticator mints short-lived tokens kept only in memory
 // (Mint), which the node gives to tracked command tasks as MLFLOW_TRACKING_TOKEN.
 package auth

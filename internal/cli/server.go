@@ -48,6 +48,10 @@ func (a *app) serverCmd() *cobra.Command {
 DAG folder for new, changed and removed files, and serves the REST API (/api/v1, specified in
 /api/v1/openapi.json) and Prometheus metrics (/metrics).
 
+Authentication: once 'weir tokens create' made a token (or with --auth), every request but
+GET /metrics and /api/v1/health needs one (Bearer, or Basic with the token as password);
+tracked command tasks get their own. Without it the server listens on loopback only.
+
 SIGTERM or Ctrl-C stops it softly: no new work starts, running tasks get the grace period to
 finish, then are stopped and run again at the next start. Killing it (even kill -9) loses
 nothing: the next start resumes every run.`,
