@@ -262,3 +262,69 @@ func TestFirstTokenLocksARunningServer(t *testing.T) {
 		t.Errorf("with the first token: %d, want 200", got)
 	}
 }
+
+// Every operation of the REST API's OpenAPI spec: 401 without a token (but the open
+// health check), 403 to a token whose scope is too small, and neither to the right one.
+func TestAuthEveryRESTRoute(t *testing.T) {
+	t.Parallel()
+	base, _, tok := authServer(t)
+	resp := call(t, "GET", base+"/api/v1/openapi.json", "", cred{token: tok["read"]})
+	var spec struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&spec); err != nil || len(spec.Paths) < 10 {
+		t.Fatalf("openapi.json: %d %v (%d paths)", resp.StatusCode, err, len(spec.Paths))
+	}
+	a, err := auth.New(auth.Config{Store: nil})
+	if err == nil || a != nil {
+		t.Fatal("auth.New without a store: want an error")
+	}
+	checked := 0
+	for p, ops := range spec.Paths {
+		path := p
+		for strings.Contains(path, "{") {
+			i, j := strings.Index(path, "{"), strings.Index(path, "}")
+			path = path[:i] + "x" + path[j+1:]
+		}
+		url := base + "/api/v1" + path
+		for m := range ops {
+			method := strings.ToUpper(m)
+			switch method {
+			case "GET", "POST", "PATCH", "PUT", "DELETE":
+			default:
+				continue
+			}
+			checked++
+			body := ""
+			if method != "GET" && method != "DELETE" {
+				body = `{}`
+			}
+			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments")
+			want := "read"
+			switch {
+			case method != "GET" && admin:
+				want = "admin"
+			case method != "GET":
+				want = "write"
+			}
+			if got := call(t, method, url, body, cred{}).StatusCode; p == "/health" && got == 401 || p != "/health" && got != 401 {
+				t.Errorf("%s %s without a token: %d", method, p, got)
+			}
+			if want != "read" {
+				smaller := "read"
+				if want == "admin" {
+					smaller = "write"
+				}
+				if got := call(t, method, url, body, cred{token: tok[smaller]}).StatusCode; got != 403 {
+					t.Errorf("%s %s with a %s token: %d, want 403", method, p, smaller, got)
+				}
+			}
+			if got := call(t, method, url, body, cred{token: tok[want], basic: checked%2 == 0}).StatusCode; got == 401 || got == 403 {
+				t.Errorf("%s %s with a %s token: %d, want neither 401 nor 403", method, p, want, got)
+			}
+		}
+	}
+	if checked < 30 {
+		t.Errorf("checked %d operations, want every one of the spec (30 or more)", checked)
+	}
+}
