@@ -103,6 +103,12 @@ type Config struct {
 	// AllowedHosts are the host names, besides the loopback names and Addr's host, that
 	// requests may be addressed to (see package internal/httpguard); "*" allows any.
 	AllowedHosts []string
+	// Auth requires an API token on every request to a server node but the open routes
+	// (package auth). A server also requires tokens, without Auth, as soon as its store
+	// holds an active token (one made with `weir tokens create`; checked at most once a
+	// second), so making the first token turns authentication on without a restart. A server refuses to listen on a non-loopback address
+	// without authentication. Default false.
+	Auth bool
 	// TrustedOrigins are origins allowed to send state-changing cross-origin requests.
 	TrustedOrigins []string
 	// NoCache turns result reuse off for every run of the node: tasks with cache: true run

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/api"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/internal/httpguard"
 	"github.com/weirhq/weir/internal/tracker"
@@ -37,8 +38,9 @@ type Node struct {
 	artifacts tracking.ArtifactStore
 	scheduler *server.Scheduler
 	metrics   *server.Metrics
-	serving   *serve.Server   // server mode only
-	predLog   *predlog.Writer // server mode only
+	serving   *serve.Server       // server mode only
+	predLog   *predlog.Writer     // server mode only
+	auth      *auth.Authenticator // server mode with authentication only
 	wake      chan struct{}
 	observers []func(engine.Event)
 
@@ -99,6 +101,12 @@ func New(cfg Config) (*Node, error) {
 		}
 		n.mlflow = m.Handler()
 		n.tracker = tracker.New(svc, n.TrackingURI)
+	}
+	if cfg.Mode == ModeServer {
+		if err := n.setupAuth(); err != nil {
+			art.Close()
+			return nil, err
+		}
 	}
 
 	if cfg.OnEvent != nil {
@@ -314,7 +322,11 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
-	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
+	var h http.Handler = mux
+	if n.auth != nil {
+		h = n.auth.Handler(h)
+	}
+	n.http = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(h)))
 	if err := n.predLog.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		n.engine.Stop()
@@ -354,6 +366,50 @@ func (n *Node) Start(ctx context.Context) error {
 	}()
 	n.log.Info("weir server started", "addr", ln.Addr().String(), "dags", len(n.registry.DAGs()), "dags_dir", n.cfg.DAGsDir)
 	return nil
+}
+
+// setupAuth refuses a non-loopback address without authentication (Config.Auth, or an
+// active token in the store) and sets up the authenticator: with Config.Auth every request
+// needs a token; without, requests need one as soon as the store holds an active token
+// (checked at most once a second), so making the first token locks a running server.
+// Tracked tries always get a token of their own, so they keep working when it does.
+func (n *Node) setupAuth() error {
+	if !n.cfg.Auth && !loopbackAddr(n.cfg.Addr) {
+		count, err := n.cfg.Store.CountActiveTokens(context.Background())
+		if err != nil {
+			return fmt.Errorf("node: look for API tokens: %w", err)
+		}
+		if count == 0 {
+			return fmt.Errorf("node: refusing to listen on %s without authentication: anyone who reaches it could run commands on this machine; make a token with `weir tokens create NAME --scope admin` (authentication turns on with the first token) or pass --auth, or listen on 127.0.0.1", n.cfg.Addr)
+		}
+	}
+	a, err := auth.New(auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth})
+	if err != nil {
+		return err
+	}
+	n.auth = a
+	if t, ok := n.tracker.(*tracker.Tracker); ok {
+		t.SetMinter(func() (string, func(), error) { return a.Mint(auth.ScopeWrite, taskTokenTTL) })
+	}
+	return nil
+}
+
+// taskTokenTTL bounds the life of a tracked try's token; the token is revoked when the try
+// ends, so this only matters for a try that outlives its node's bookkeeping.
+const taskTokenTTL = 24 * time.Hour
+
+// loopbackAddr reports whether addr's host is a loopback name or address (not empty, not
+// unspecified: those listen on every interface).
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // serverMux is a server node's HTTP surface: metrics, the REST API and MLflow's API.

@@ -639,6 +639,20 @@ type Store interface {
 	// was posted, replacing any earlier label; ErrNotFound if the prediction is missing.
 	SetPredictionLabel(ctx context.Context, id string, label json.RawMessage, at time.Time) error
 
+	// CreateToken records a new API token; ErrAlreadyExists (wrapped) if an active token
+	// has its name or its hash is taken.
+	CreateToken(ctx context.Context, t *Token) error
+	// GetTokenByHash returns the token (active, expired or revoked) with the hash, or
+	// ErrNotFound.
+	GetTokenByHash(ctx context.Context, hash string) (*Token, error)
+	// ListTokens returns every token, revoked ones included, by name then creation time.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// CountActiveTokens returns how many tokens are not revoked (expired ones included).
+	CountActiveTokens(ctx context.Context) (int, error)
+	// RevokeToken revokes the active token with the name at the given time; ErrNotFound
+	// (wrapped) if no active token has it.
+	RevokeToken(ctx context.Context, name string, at time.Time) error
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -21,7 +21,7 @@ func (a *app) remote() (*client.Client, bool, error) {
 	if a.server == "" {
 		return nil, false, nil
 	}
-	c, err := client.New(a.server, nil)
+	c, err := client.New(a.server, remoteHTTPClient())
 	if err != nil {
 		return nil, true, fmt.Errorf("--server %q: %w", a.server, err)
 	}

@@ -39,7 +39,7 @@ func (a *app) serverCmd() *cobra.Command {
 	var allowedHosts, trustedOrigins []string
 	var parallelism int
 	var grace time.Duration
-	var noCache bool
+	var noCache, requireAuth bool
 	pausedAtCreation, pausedErr := envBool("WEIR_DAGS_PAUSED_AT_CREATION", true)
 	c := &cobra.Command{
 		Use:   "server",
@@ -47,6 +47,10 @@ func (a *app) serverCmd() *cobra.Command {
 		Long: `weir server schedules DAGs (cron, intervals, datasets), executes their runs, watches the
 DAG folder for new, changed and removed files, and serves the REST API (/api/v1, specified in
 /api/v1/openapi.json) and Prometheus metrics (/metrics).
+
+Authentication: once 'weir tokens create' made a token (or with --auth), every request but
+GET /metrics and /api/v1/health needs one (Bearer, or Basic with the token as password);
+tracked command tasks get their own. Without it the server listens on loopback only.
 
 SIGTERM or Ctrl-C stops it softly: no new work starts, running tasks get the grace period to
 finish, then are stopped and run again at the next start. Killing it (even kill -9) loses
@@ -72,7 +76,7 @@ nothing: the next start resumes every run.`,
 			cfg := a.nodeConfig(st, node.ModeServer)
 			cfg.Addr, cfg.Parallelism, cfg.Logger, cfg.GracePeriod = addr, parallelism, log, grace
 			cfg.AllowedHosts, cfg.TrustedOrigins = allowedHosts, trustedOrigins
-			cfg.NoCache = noCache
+			cfg.NoCache, cfg.Auth = noCache, requireAuth
 			cfg.DAGsPausedAtCreation = pausedAtCreation
 			srv, err := node.New(cfg)
 			if err != nil {
@@ -95,6 +99,8 @@ nothing: the next start resumes every run.`,
 		"host names this server answers to besides localhost, 127.0.0.1, ::1 and the --addr host ($WEIR_ALLOWED_HOSTS, comma-separated); refuses others (DNS rebinding)")
 	c.Flags().StringSliceVar(&trustedOrigins, "trusted-origins", envList("WEIR_TRUSTED_ORIGINS"),
 		"origins (scheme://host[:port]) allowed to send state-changing cross-origin requests ($WEIR_TRUSTED_ORIGINS)")
+	c.Flags().BoolVar(&requireAuth, "auth", false,
+		"require an API token on every request but GET /metrics and /api/v1/health (on by itself once `weir tokens create` made a token; required to listen on a non-loopback address)")
 	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
 	c.Flags().BoolVar(&pausedAtCreation, "dags-paused-at-creation", pausedAtCreation,
 		"record a DAG seen for the first time as paused, as Airflow's dags_are_paused_at_creation (default true, Airflow's); 'weir dags unpause DAG' schedules it ($WEIR_DAGS_PAUSED_AT_CREATION)")

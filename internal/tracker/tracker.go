@@ -24,6 +24,19 @@ type Tracker struct {
 
 	mu      sync.Mutex
 	parents map[string]string // "dag\x00run" -> parent tracking run ID
+
+	mint    Minter
+	revokes map[string]func() // tracking run ID -> revokes the try's token
+}
+
+// Minter makes a short-lived token for one tracked try, and a function that revokes it.
+type Minter func() (token string, revoke func(), err error)
+
+// SetMinter makes the tracker give each tracked try a token of its own from m, as
+// MLFLOW_TRACKING_TOKEN, revoked when the try ends: tracking keeps working from command
+// tasks when the server requires authentication. Call it before the first try starts.
+func (t *Tracker) SetMinter(m Minter) {
+	t.mint = m
 }
 
 var _ engine.Tracker = (*Tracker)(nil)
@@ -97,6 +110,19 @@ func (t *Tracker) StartTry(ctx context.Context, tt engine.TrackedTry) (*executor
 	if u := t.uri(); u != "" {
 		env["MLFLOW_TRACKING_URI"] = u
 	}
+	if t.mint != nil {
+		tok, revoke, err := t.mint()
+		if err != nil {
+			return nil, fmt.Errorf("mint the try's tracking token: %w", err)
+		}
+		env["MLFLOW_TRACKING_TOKEN"] = tok
+		t.mu.Lock()
+		if t.revokes == nil {
+			t.revokes = map[string]func(){}
+		}
+		t.revokes[run.Info.RunID] = revoke
+		t.mu.Unlock()
+	}
 	return &executor.Tracking{RunID: run.Info.RunID, ExperimentID: expID, Env: env,
 		Client: client{svc: t.svc, runID: run.Info.RunID}}, nil
 }
@@ -115,6 +141,13 @@ func paramValue(v any) string {
 
 // EndTry implements engine.Tracker.
 func (t *Tracker) EndTry(ctx context.Context, runID string, ok, skipped bool) error {
+	t.mu.Lock()
+	revoke := t.revokes[runID]
+	delete(t.revokes, runID)
+	t.mu.Unlock()
+	if revoke != nil {
+		revoke()
+	}
 	status := tracking.RunFailed
 	switch {
 	case ok:

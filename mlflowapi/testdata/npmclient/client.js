@@ -5,7 +5,10 @@
 const MLflow = require('mlflow');
 
 const endpoint = process.env.WEIR_MLFLOW_ENDPOINT;
-const client = new MLflow({ endpoint });
+// With MLFLOW_TRACKING_TOKEN set (a server requiring authentication), send it as MLflow's
+// own clients do: Authorization: Bearer.
+const token = process.env.MLFLOW_TRACKING_TOKEN;
+const client = new MLflow({ endpoint, headers: token ? { Authorization: `Bearer ${token}` } : {} });
 const { Experiments, Runs, Metrics, Artifacts } = client;
 
 // The client logs every request body; keep stdout for the result.
@@ -56,7 +59,7 @@ console.log = (...args) => process.stderr.write(args.join(' ') + '\n');
   // The npm client has no upload: put a file through the artifact proxy as Python's
   // mlflow does (mlflow-artifacts:/PATH is PUT to /api/2.0/mlflow-artifacts/artifacts/PATH).
   const proxied = out.artifact_uri.replace(/^mlflow-artifacts:\//, '');
-  const put = await fetch(`${endpoint}/api/2.0/mlflow-artifacts/artifacts/${proxied}/notes/readme.txt`, { method: 'PUT', body: 'weir' });
+  const put = await fetch(`${endpoint}/api/2.0/mlflow-artifacts/artifacts/${proxied}/notes/readme.txt`, { method: 'PUT', body: 'weir', headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (put.status !== 200) throw new Error('upload: ' + put.status);
   const artifacts = await Artifacts.list({ run_id: runId });
   const nested = await Artifacts.list({ run_id: runId, path: 'notes' });
