@@ -429,21 +429,36 @@ func (e *Engine) Drain(ctx context.Context) error {
 }
 
 // Wait blocks until the run ends (or ctx is done, or the engine stops) and returns it as
-// stored.
+// stored. A run this engine executes is waited for through the engine; a run it does not
+// execute (queued for a scheduler, owned by another process) is watched in the store, every
+// 100 ms, so Wait means the same for both. It returns an error wrapping store.ErrLeaseLost
+// when another process takes the run over from this engine.
 func (e *Engine) Wait(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
-	ch := make(chan error, 1)
-	if err := e.send(evWait{key: runKey{dagID, runID}, ch: ch}); err != nil {
-		return nil, err
-	}
-	select {
-	case err := <-ch:
-		if err != nil {
+	for {
+		ch := make(chan error, 1)
+		if err := e.send(evWait{key: runKey{dagID, runID}, ch: ch}); err != nil {
 			return nil, err
 		}
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		select {
+		case err := <-ch:
+			if err != nil {
+				return nil, err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		run, err := e.cfg.Store.GetRun(ctx, dagID, runID)
+		if err != nil || run.State.Finished() {
+			return run, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-e.ctx.Done():
+			return run, nil // the engine stopped: the run as it is
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return e.cfg.Store.GetRun(ctx, dagID, runID)
 }
 
 // ClearOptions select the instances Clear resets.

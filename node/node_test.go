@@ -252,3 +252,45 @@ tasks:
 }
 
 func engineTriggerOptions() engine.TriggerOptions { return engine.TriggerOptions{} }
+
+// Wait on a run another process executes (here queued for a server) returns it once it
+// has ended, not at once with its queued state.
+func TestWaitFollowsARunExecutedElsewhere(t *testing.T) {
+	t.Parallel()
+	dags := writeDAGs(t, map[string]string{"c.yaml": backfillConsumer})
+	home := t.TempDir()
+	ctx := context.Background()
+	srvStore := openStore(t, home)
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: srvStore, Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", RecoverInterval: 100 * time.Millisecond, TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	fgStore := openStore(t, home)
+	fg, err := node.New(node.Config{Mode: node.ModeRun, Store: fgStore, Home: home, DAGsDir: dags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer fg.Stop()
+	d, _ := fg.Registry().DAG("daily_consumer")
+	run, err := fg.Engine().Trigger(ctx, d, engine.TriggerOptions{Queue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	final, err := fg.Engine().Wait(wctx, run.DAGID, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.State != store.RunSuccess {
+		t.Fatalf("Wait returned the run %s", final.State)
+	}
+}
