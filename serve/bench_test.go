@@ -10,8 +10,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirhq/weir/predlog"
+	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/store"
 )
+
+// logSink hands predictions to a prediction log when w is set (as node wires a server).
+type logSink struct{ w *predlog.Writer }
+
+func (l *logSink) Record(p serve.Prediction) {
+	if l.w != nil {
+		l.w.Record(predlog.Prediction{ID: p.ID, Endpoint: p.Endpoint, ModelName: p.Model, ModelVersion: p.Version,
+			Inputs: p.Inputs, Output: p.Output, LatencyMicros: p.Latency.Microseconds(), Time: p.Time, Shadow: p.Shadow})
+	}
+}
 
 // BenchmarkServe measures single-row predictions over real HTTP on loopback (MLflow's
 // /invocations with dataframe_split), with connection reuse and b.RunParallel's clients
@@ -21,17 +33,40 @@ import (
 //	go test ./serve -run '^$' -bench BenchmarkServe -benchtime 5s
 func BenchmarkServe(b *testing.B) {
 	cases := []struct {
-		name  string
-		train func(testing.TB) any
-		body  string
+		name   string
+		train  func(testing.TB) any
+		body   string
+		logged bool
 	}{
 		{"ridge", func(tb testing.TB) any { return ridgeModel(tb, 2) },
-			`{"dataframe_split": {"columns": ["x", "k"], "data": [[3.5, 1]]}}`},
-		{"boosted100", func(tb testing.TB) any { return boostedModel(tb) }, boostedBody()},
+			`{"dataframe_split": {"columns": ["x", "k"], "data": [[3.5, 1]]}}`, false},
+		{"ridge_logged", func(tb testing.TB) any { return ridgeModel(tb, 2) },
+			`{"dataframe_split": {"columns": ["x", "k"], "data": [[3.5, 1]]}}`, true},
+		{"boosted100", func(tb testing.TB) any { return boostedModel(tb) }, boostedBody(), false},
+		{"boosted100_logged", func(tb testing.TB) any { return boostedModel(tb) }, boostedBody(), true},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			e := newEnvWith(b, 1, nil)
+			sink := &logSink{}
+			e := newEnvWith(b, 1, sink)
+			if c.logged {
+				// Every prediction into the prediction log on the same SQLite store, as a
+				// weir server does.
+				w, err := predlog.New(predlog.Config{Store: e.st})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Start(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+				defer func() {
+					w.Stop()
+					if st := w.Stats(); st.Dropped > 0 {
+						b.ReportMetric(float64(st.Dropped), "dropped")
+					}
+				}()
+				sink.w = w
+			}
 			var m = c.train(b)
 			v := e.registerAny(c.name, m)
 			e.alias(c.name, "champion", v)
