@@ -1,17 +1,11 @@
 package steps_test
 
 import (
-	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/weirhq/weir/engine"
-	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
-	"github.com/weirhq/weir/store/sqlite"
 )
 
 // The drift loop of examples/dags end to end: possum registers a champion; drift_check on
@@ -20,52 +14,9 @@ import (
 // and drift_retrain then trains and registers a challenger.
 func TestDriftCheckQueuesRetraining(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dags, err := filepath.Abs("../examples/dags")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n, err := node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	runDAG := func(id string, params map[string]any) *store.DAGRun {
-		t.Helper()
-		d, ok := n.Registry().DAG(id)
-		if !ok {
-			t.Fatalf("%s did not load: %v", id, n.Registry().Errors())
-		}
-		run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{Params: params})
-		if err != nil {
-			t.Fatal(err)
-		}
-		final, err := n.Engine().Wait(ctx, run.DAGID, run.RunID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if final.State != store.RunSuccess {
-			tis, _ := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: id, RunID: run.RunID})
-			var errs []string
-			for _, ti := range tis {
-				if ti.Error != "" {
-					errs = append(errs, ti.TaskID+": "+ti.Error)
-				}
-			}
-			t.Fatalf("%s run %s: %s", id, final.State, strings.Join(errs, "; "))
-		}
-		return final
-	}
+	e := newExamples(t)
+	ctx, st := e.ctx, e.st
+	runDAG := func(id string, params map[string]any) *store.DAGRun { t.Helper(); return e.run(t, id, params) }
 	type checkOut struct {
 		Drift    bool
 		Share    float64

@@ -2,7 +2,6 @@ package steps_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -10,13 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/ml/frame"
-	"github.com/weirhq/weir/node"
-	"github.com/weirhq/weir/store"
-	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
 )
 
@@ -26,41 +20,9 @@ import (
 // (examples/dags/data/sklearn_reference.py, run with Debian's python3-sklearn).
 func TestPossumPipelineMatchesScikitLearn(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dags, err := filepath.Abs("../examples/dags")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n, err := node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	d, ok := n.Registry().DAG("possum")
-	if !ok {
-		t.Fatalf("possum did not load: %v", n.Registry().Errors())
-	}
-	run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := n.Engine().Wait(ctx, run.DAGID, run.RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if final.State != store.RunSuccess {
-		t.Fatalf("possum run %s", final.State)
-	}
+	e := newExamples(t)
+	ctx, st, dags := e.ctx, e.st, e.dags
+	run := e.run(t, "possum", nil)
 	out := func(task string, mapIndex int, v any) {
 		t.Helper()
 		ti, err := st.GetTaskInstance(ctx, "possum", run.RunID, task, mapIndex)
@@ -215,41 +177,9 @@ func TestPythonTaskBesideBuiltInSteps(t *testing.T) {
 	if err := exec.Command("/usr/bin/python3", "-c", "import sklearn").Run(); err != nil {
 		t.Fatalf("scikit-learn is needed (apt-get install python3-sklearn; scripts/ensure-deps.sh does): %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dags, err := filepath.Abs("../examples/dags")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	n, err := node.New(node.Config{Mode: node.ModeRun, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Stop()
-	if err := n.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	d, ok := n.Registry().DAG("possum_sklearn")
-	if !ok {
-		t.Fatalf("possum_sklearn did not load: %v", n.Registry().Errors())
-	}
-	run, err := n.Engine().Trigger(ctx, d, engine.TriggerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	final, err := n.Engine().Wait(ctx, run.DAGID, run.RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if final.State != store.RunSuccess {
-		t.Fatalf("run %s", final.State)
-	}
+	e := newExamples(t)
+	ctx, st := e.ctx, e.st
+	run := e.run(t, "possum_sklearn", nil)
 	ti, err := st.GetTaskInstance(ctx, "possum_sklearn", run.RunID, "sklearn_gbr", -1)
 	if err != nil {
 		t.Fatal(err)
