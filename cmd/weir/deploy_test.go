@@ -16,6 +16,11 @@ func TestDeployCommands(t *testing.T) {
 		!strings.Contains(r.stdout, "/serve/iris/invocations") {
 		t.Fatalf("deploy: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// Nothing is registered in this home: the deployment is written, with a warning naming
+	// the reference that does not load yet.
+	if !strings.Contains(r.stderr, "warning: --model models:/iris@champion does not load now") {
+		t.Fatalf("no warning for a reference that names no model:\n%s", r.stderr)
+	}
 	if r = weir(t, home, nil, "deploy", "shadowed", "--model", "models:/m/1", "--shadow", "models:/m@challenger"); r.code != 0 {
 		t.Fatalf("deploy --shadow: exit %d\n%s", r.code, r.stderr)
 	}

@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/store/sqlite"
+	"github.com/weirhq/weir/tracking"
 )
 
 // deploymentJSON is one deployment of `weir deployments list -o json` and `weir deploy`.
@@ -106,10 +112,38 @@ func (a *app) putDeployment(ctx context.Context, d *store.Deployment) (deploymen
 		return deploymentJSON{}, err
 	}
 	defer st.Close()
+	a.checkModelRefs(ctx, st, d)
 	if err := st.PutDeployment(ctx, d); err != nil {
 		return deploymentJSON{}, err
 	}
 	return deploymentOf(d), nil
+}
+
+// checkModelRefs loads every reference of a deployment as the server will (as the
+// model.deploy step does) and warns, on stderr, of one that names no model yet: the
+// deployment is still written (deploying models:/NAME@champion before the first training is
+// legitimate), but its endpoint answers 503 until the model exists.
+func (a *app) checkModelRefs(ctx context.Context, st *sqlite.Store, d *store.Deployment) {
+	root := filepath.Join(a.home, "artifacts")
+	art, err := tracking.OpenArtifactStore(ctx, root, 0)
+	if err != nil {
+		return
+	}
+	defer art.Close()
+	wd, _ := os.Getwd()
+	o, err := stepio.New(stepio.Deps{Artifacts: art, ArtifactRoot: root, Store: st,
+		Tracking: tracking.NewService(st.Tracking(), tracking.ServiceConfig{})}, &executor.Job{Dir: wd, MapIndex: -1})
+	if err != nil {
+		return
+	}
+	for _, f := range []struct{ flag, ref string }{{"--model", d.Model}, {"--canary", d.Canary}, {"--shadow", d.Shadow}} {
+		if f.ref == "" {
+			continue
+		}
+		if _, _, err := o.ReadModel(ctx, f.ref); err != nil {
+			fmt.Fprintf(a.errOut, "warning: %s %s does not load now: %v\n  the endpoint answers 503 until it does (list models with `weir models list`)\n", f.flag, f.ref, err)
+		}
+	}
 }
 
 func (a *app) deploymentsCmd() *cobra.Command {
