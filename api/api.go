@@ -180,6 +180,7 @@ func (a *API) table() []route {
 		{"GET", "/deployments/{deployment_name}", a.getDeployment},
 		{"PUT", "/deployments/{deployment_name}", a.putDeployment},
 		{"DELETE", "/deployments/{deployment_name}", a.deleteDeployment},
+		{"GET", "/deployments/{deployment_name}/compare", a.compareDeployment},
 		{"GET", "/predictions", a.listPredictions},
 		{"GET", "/predictions/{prediction_id}", a.getPrediction},
 		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
 )
 
@@ -76,4 +77,26 @@ func (a *API) deleteDeployment(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (a *API) compareDeployment(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("deployment_name")
+	since, err := query(r.URL.Query()).time("since")
+	if err != nil {
+		return err
+	}
+	if _, err := a.cfg.Store.GetDeployment(r.Context(), name); errors.Is(err, store.ErrNotFound) {
+		return notFound("no deployment %q (see GET /api/v1/deployments)", name)
+	} else if err != nil {
+		return err
+	}
+	vs, err := predlog.Compare(r.Context(), a.cfg.Store, name, since)
+	if err != nil {
+		return err
+	}
+	out := client.DeploymentComparison{Deployment: name, Versions: []client.VersionStats{}}
+	for _, v := range vs {
+		out.Versions = append(out.Versions, client.VersionStats(v))
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

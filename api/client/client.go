@@ -510,6 +510,16 @@ func (c *Client) PutDeployment(ctx context.Context, name string, body Deployment
 	return call[Deployment](ctx, c, "PUT", path("deployments", name), nil, body)
 }
 
+// CompareDeployment returns the live figures of each model version behind a deployment,
+// from the predictions logged since the given time (zero for all).
+func (c *Client) CompareDeployment(ctx context.Context, name string, since time.Time) (*DeploymentComparison, error) {
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("since", since.UTC().Format(time.RFC3339Nano))
+	}
+	return call[DeploymentComparison](ctx, c, "GET", path("deployments", name)+"/compare", q, nil)
+}
+
 // DeleteDeployment deletes a deployment.
 func (c *Client) DeleteDeployment(ctx context.Context, name string) error {
 	return c.do(ctx, "DELETE", path("deployments", name), nil, nil, nil)

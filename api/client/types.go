@@ -317,6 +317,27 @@ type DeploymentCollection struct {
 	TotalEntries int          `json:"total_entries"`
 }
 
+// VersionStats summarises the logged predictions of one model version behind an endpoint.
+type VersionStats struct {
+	Model            string   `json:"model"`
+	Version          string   `json:"version"`
+	Shadow           bool     `json:"shadow"`
+	Requests         int      `json:"requests"`
+	LatencyP50Micros int64    `json:"latency_p50_us"`
+	LatencyP99Micros int64    `json:"latency_p99_us"`
+	Labelled         int      `json:"labelled"`
+	MAE              *float64 `json:"mae,omitempty"`
+	RMSE             *float64 `json:"rmse,omitempty"`
+	Accuracy         *float64 `json:"accuracy,omitempty"`
+}
+
+// DeploymentComparison is GET /deployments/{deployment_name}/compare: the live figures of
+// each model version that answered, for a canary analysis before promotion.
+type DeploymentComparison struct {
+	Deployment string         `json:"deployment"`
+	Versions   []VersionStats `json:"versions"`
+}
+
 // DeploymentBody is PUT /deployments/{deployment_name}.
 type DeploymentBody struct {
 	Model        string `json:"model"`

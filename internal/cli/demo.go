@@ -16,9 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/internal/demo"
 	"github.com/weirhq/weir/node"
+	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 )
@@ -82,6 +84,8 @@ type demoRun struct {
 	retrained map[string]any
 	challenge string
 	canary    map[string]int
+	compared  []client.VersionStats // the canary analysis, per version
+	kept      bool                  // the challenger lost the canary analysis
 	promoted  map[string]int
 }
 
@@ -217,10 +221,33 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	if err := waitServed(ctx, d.base, func(v string) bool { return v == d.challenge }, 1); err != nil {
 		return err
 	}
-	if d.canary, err = sendTraffic(ctx, d.base, demo.Generate(requests, 5, true)); err != nil {
+	canaryStart := time.Now()
+	if d.canary, err = sendLabelled(ctx, d.base, demo.Generate(requests, 5, true)); err != nil {
 		return err
 	}
-	a.step(d, "canary: challenger (v%s) at 10%%: %s", d.challenge, versionsLine(d.canary))
+	a.step(d, "canary: challenger (v%s) at 10%%: %s; labels posted as feedback", d.challenge, versionsLine(d.canary))
+	cmp, err := predlog.Compare(ctx, st, demoEndpoint, canaryStart)
+	if err != nil {
+		return err
+	}
+	for _, v := range cmp {
+		vs := client.VersionStats(v)
+		d.compared = append(d.compared, vs)
+		a.step(d, "canary analysis: v%s answered %d, RMSE %s on %d labels, p99 %s", v.Version, v.Requests,
+			fmtRMSE(vs.RMSE), v.Labelled, time.Duration(v.LatencyP99Micros)*time.Microsecond)
+	}
+	champ, chall := rmseOf(d.compared, d.champion), rmseOf(d.compared, d.challenge)
+	if chall == nil || champ == nil || *chall > *champ {
+		d.kept = true
+		a.step(d, "canary analysis: the challenger is not better on live labels (RMSE %s vs %s): champion kept",
+			fmtRMSE(chall), fmtRMSE(champ))
+		if err := st.PutDeployment(ctx, &store.Deployment{Name: demoEndpoint, Model: "models:/possum@champion",
+			Description: "weir demo: canary rejected"}); err != nil {
+			return err
+		}
+		a.demoSummary(d)
+		return nil
+	}
 	if err := st.Tracking().SetRegisteredModelAlias(ctx, "possum", "champion", d.challenge); err != nil {
 		return err
 	}
@@ -326,22 +353,29 @@ func versionsLine(seen map[string]int) string {
 
 // predict sends one row to the endpoint and returns the model version that answered.
 func predict(ctx context.Context, base string, row demo.Row) (string, error) {
+	v, _, err := predictID(ctx, base, row)
+	return v, err
+}
+
+// predictID sends one row to the endpoint and returns the model version that answered and
+// the prediction's ID (what feedback is posted under).
+func predictID(ctx context.Context, base string, row demo.Row) (version, id string, err error) {
 	body, _ := json.Marshal(map[string]any{"dataframe_records": []any{row.Record()}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/serve/"+demoEndpoint+"/invocations", bytes.NewReader(body))
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("demo: prediction: %s: %s", resp.Status, b)
+		return "", "", fmt.Errorf("demo: prediction: %s: %s", resp.Status, b)
 	}
-	return resp.Header.Get("X-Weir-Model-Version"), nil
+	return resp.Header.Get("X-Weir-Model-Version"), resp.Header.Get("X-Weir-Prediction-Id"), nil
 }
 
 // sendTraffic sends every row as one request and counts the model versions that answered.
@@ -355,6 +389,72 @@ func sendTraffic(ctx context.Context, base string, rows []demo.Row) (map[string]
 		seen[v]++
 	}
 	return seen, nil
+}
+
+// sendLabelled sends every row as one request, then posts each row's tail length as the
+// label of its prediction (as a client does once the truth is known), and counts the model
+// versions that answered.
+func sendLabelled(ctx context.Context, base string, rows []demo.Row) (map[string]int, error) {
+	seen := map[string]int{}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		v, id, err := predictID(ctx, base, r)
+		if err != nil {
+			return seen, err
+		}
+		seen[v]++
+		ids[i] = id
+	}
+	for i, id := range ids {
+		if err := postLabel(ctx, base, id, rows[i].TailL); err != nil {
+			return seen, err
+		}
+	}
+	return seen, nil
+}
+
+// postLabel posts a label for a prediction, retrying while the prediction log has not
+// flushed it yet (404).
+func postLabel(ctx context.Context, base, id string, label float64) error {
+	body, _ := json.Marshal(map[string]any{"label": label})
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/predictions/"+id+"/feedback", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return nil
+		case resp.StatusCode == http.StatusNotFound && attempt < 100:
+			time.Sleep(20 * time.Millisecond)
+		default:
+			return fmt.Errorf("demo: feedback for prediction %s: %s: %s", id, resp.Status, b)
+		}
+	}
+}
+
+// rmseOf returns the served (not shadow) version's live RMSE, nil if it has none.
+func rmseOf(vs []client.VersionStats, version string) *float64 {
+	for _, v := range vs {
+		if v.Version == version && !v.Shadow {
+			return v.RMSE
+		}
+	}
+	return nil
+}
+
+func fmtRMSE(p *float64) string {
+	if p == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", *p)
 }
 
 // waitServed waits until the endpoint answers in a row consecutive times with a version ok
@@ -460,7 +560,13 @@ func (a *app) demoSummary(d *demoRun) {
 	fmt.Fprintf(tw, "drift\tlive inputs after injection\t%s\n", driftLine(d.drifted))
 	fmt.Fprintf(tw, "retrain\tdemo_retrain %s (%s, caused by drift)\tpossum v%s challenger: %s\n", d.retrain.RunID, d.retrain.RunType, d.challenge, metricLine(d.retrained))
 	fmt.Fprintf(tw, "canary\tchallenger v%s at 10%%\t%s\n", d.challenge, versionsLine(d.canary))
-	fmt.Fprintf(tw, "promote\tchampion → v%s (alias move)\tserved %s\n", d.challenge, versionsLine(d.promoted))
+	fmt.Fprintf(tw, "compare\tlive RMSE on labelled canary traffic\tv%s %s, v%s %s\n", d.champion,
+		fmtRMSE(rmseOf(d.compared, d.champion)), d.challenge, fmtRMSE(rmseOf(d.compared, d.challenge)))
+	if d.kept {
+		fmt.Fprintf(tw, "promote\tnot promoted: the challenger lost the canary\tchampion stays v%s\n", d.champion)
+	} else {
+		fmt.Fprintf(tw, "promote\tchampion → v%s (alias move)\tserved %s\n", d.challenge, versionsLine(d.promoted))
+	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nEverything stays in %s. Look next:\n", a.home)
 	h := "--home " + a.home
@@ -469,6 +575,7 @@ func (a *app) demoSummary(d *demoRun) {
 		{"weir models versions possum " + h, "versions 1 and 2, aliases champion and challenger"},
 		{"weir deployments list " + h, "the endpoint and the model it serves"},
 		{"weir predictions list " + h, "the prediction log (inputs, output, version, latency)"},
+		{"weir deployments compare " + demoEndpoint + " " + h, "the canary analysis: each version's live RMSE on the labels posted"},
 		{"weir datasets events " + h, "the drift event that started demo_retrain"},
 		{"weir server --dags " + a.dagsDir + " " + h, "serve it again: the REST API at /api/v1, metrics at /metrics"},
 		{"curl -d '{\"dataframe_records\": [{\"totlngth\": 90, \"footlgth\": 70, \"hdlngth\": 94, \"age\": 3, \"Pop\": \"Vic\", \"sex\": \"f\"}]}' -H 'Content-Type: application/json' http://127.0.0.1:8080/serve/" + demoEndpoint + "/invocations", "then ask it for a prediction"},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/internal/cli"
+	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
@@ -39,6 +40,7 @@ func TestDemo(t *testing.T) {
 		`(?m)^monitor +live inputs before drift +no dataset drift`,
 		`(?m)^retrain +demo_retrain dataset_triggered__\S+ \(dataset, caused by drift\) +possum v2 challenger`,
 		`(?m)^canary +challenger v2 at 10% +v1×\d+ v2×\d+`,
+		`(?m)^compare +live RMSE on labelled canary traffic +v1 \d+\.\d{3}, v2 \d+\.\d{3}$`,
 		`(?m)^promote +champion → v2 \(alias move\) +served v2×\d+$`,
 		regexp.QuoteMeta(home),
 	} {
@@ -82,5 +84,20 @@ func TestDemo(t *testing.T) {
 	preds, err := st.ListPredictions(ctx, store.PredictionFilter{Endpoint: "possum", ModelVersion: "2", Limit: 1000})
 	if err != nil || len(preds) < 200 {
 		t.Errorf("%d predictions by version 2 in the log (%v), want at least 200", len(preds), err)
+	}
+	// The canary analysis the promotion rested on is in the log: labels on both versions,
+	// the challenger's live RMSE below the champion's.
+	cmp, err := predlog.Compare(ctx, st, "possum", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rmse := map[string]float64{}
+	for _, v := range cmp {
+		if v.RMSE != nil && v.Labelled > 0 {
+			rmse[v.Version] = *v.RMSE
+		}
+	}
+	if len(rmse) != 2 || rmse["2"] >= rmse["1"] {
+		t.Errorf("live RMSE per version %v, want labels on v1 and v2 and v2 lower", rmse)
 	}
 }

@@ -214,7 +214,7 @@ func (a *app) deploymentsCmd() *cobra.Command {
 			return nil
 		},
 	}
-	c.AddCommand(list, del)
+	c.AddCommand(list, del, a.compareCmd())
 	return c
 }
 

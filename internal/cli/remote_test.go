@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/internal/cli"
 	"github.com/weirhq/weir/node"
+	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
 )
@@ -145,6 +148,27 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 
+	// A deployment with a labelled prediction log, for weir deployments compare.
+	if err := st.PutDeployment(ctx, &store.Deployment{Name: "scorer", Model: "models:/scorer@champion",
+		Canary: "models:/scorer/1", CanaryWeight: 10}); err != nil {
+		t.Fatal(err)
+	}
+	var preds []*store.Prediction
+	for i := range 20 {
+		v := []string{"2", "1"}[min(i%10, 1)^1]
+		preds = append(preds, &store.Prediction{ID: fmt.Sprintf("p%02d", i), Endpoint: "scorer", ModelName: "scorer",
+			ModelVersion: v, Output: json.RawMessage(fmt.Sprintf(`{"predictions":[%d]}`, i)), LatencyMicros: int64(100 + i),
+			Time: time.Date(2026, 12, 1, 10, 0, i, 0, time.UTC)})
+	}
+	if err := st.InsertPredictions(ctx, preds); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if err := st.SetPredictionLabel(ctx, fmt.Sprintf("p%02d", i), json.RawMessage(fmt.Sprint(i+i%3)), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
 		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second, DAGsPausedAtCreation: true})
 	if err != nil {
@@ -183,6 +207,8 @@ func TestLocalAndRemoteOutputsAreTheSame(t *testing.T) {
 		{"runs", "list", "--state", "success", "--limit", "1"},
 		{"tasks", "list", "r1"},
 		{"logs", "r1", "make"},
+		{"deployments", "compare", "scorer"},
+		{"deployments", "compare", "scorer", "--since", "2026-12-01T10:00:10Z"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			local := weir(t, f.home, f.dags, args...)
