@@ -633,7 +633,7 @@ type Store interface {
 	// GetPrediction returns one prediction, label included, or ErrNotFound.
 	GetPrediction(ctx context.Context, id string) (*Prediction, error)
 	// ListPredictions returns the predictions matching the filter, newest (by Time) first,
-	// ties by ID.
+	// ties by ID descending (prediction IDs are time-ordered UUIDs, so the newest first).
 	ListPredictions(ctx context.Context, f PredictionFilter) ([]*Prediction, error)
 	// SetPredictionLabel records the label (JSON, not empty) of a prediction and when it
 	// was posted, replacing any earlier label; ErrNotFound if the prediction is missing.

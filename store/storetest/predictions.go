@@ -117,14 +117,14 @@ func testPredictions(t *testing.T, setup setupFunc) {
 			f    store.PredictionFilter
 			want []string
 		}{
-			{"all, newest first, ties by id", store.PredictionFilter{}, []string{"a4", "a4b", "b3", "a2", "a1"}},
-			{"endpoint", store.PredictionFilter{Endpoint: "a"}, []string{"a4", "a4b", "a2", "a1"}},
-			{"version", store.PredictionFilter{ModelName: "iris", ModelVersion: "1"}, []string{"a4", "a4b", "b3", "a1"}},
+			{"all, newest first, ties by id descending", store.PredictionFilter{}, []string{"a4b", "a4", "b3", "a2", "a1"}},
+			{"endpoint", store.PredictionFilter{Endpoint: "a"}, []string{"a4b", "a4", "a2", "a1"}},
+			{"version", store.PredictionFilter{ModelName: "iris", ModelVersion: "1"}, []string{"a4b", "a4", "b3", "a1"}},
 			{"other model", store.PredictionFilter{ModelName: "wine"}, []string{}},
-			{"since inclusive", store.PredictionFilter{Since: at(3 * time.Second)}, []string{"a4", "a4b", "b3"}},
+			{"since inclusive", store.PredictionFilter{Since: at(3 * time.Second)}, []string{"a4b", "a4", "b3"}},
 			{"until exclusive", store.PredictionFilter{Until: at(3 * time.Second)}, []string{"a2", "a1"}},
 			{"range and endpoint", store.PredictionFilter{Endpoint: "a", Since: at(2 * time.Second), Until: at(4 * time.Second)}, []string{"a2"}},
-			{"limit", store.PredictionFilter{Limit: 2}, []string{"a4", "a4b"}},
+			{"limit", store.PredictionFilter{Limit: 2}, []string{"a4b", "a4"}},
 			{"labelled, none yet", store.PredictionFilter{Labelled: true}, []string{}},
 		} {
 			got := list(ctx, t, s, c.f)

@@ -24,7 +24,7 @@ WHERE true
 {{- if .Since}} AND predicted_at >= :since{{end}}
 {{- if .Until}} AND predicted_at < :until{{end}}
 {{- if .Labelled}} AND label IS NOT NULL{{end}}
-ORDER BY predicted_at DESC, id
+ORDER BY predicted_at DESC, id DESC
 LIMIT :limit;
 
 -- name: SetPredictionLabel
