@@ -64,6 +64,12 @@ type KindDef struct {
 	// task or the DAG's defaults say track: false (the ML steps log their params, metrics
 	// and artifacts without a track: line).
 	Tracked bool
+	// CPUBound says the kind computes inside weir's process and keeps the cores busy (model
+	// training, hyperparameter search, evaluation): the engine runs at most
+	// engine.Config.CPUSlots instances of CPU-bound kinds at once, across runs, so the 20
+	// instances of a mapped search do not each hold a copy of the data at the same time
+	// for no gain in speed. Command tasks (subprocesses) are not limited this way.
+	CPUBound bool
 	// Inputs returns the data a task of the kind reads, given its rendered spec: local paths
 	// (relative to the DAG file's folder) and URIs. For a task with cache: true their
 	// content hashes are part of its cache key, as its inlets' are (data passed by upstream

@@ -11,7 +11,8 @@
 //  2. evaluate every task instance whose upstreams changed with its trigger rule (Decide),
 //     cascading skipped and upstream_failed states;
 //  3. hand ready instances to free slots, highest priority weight first, within the
-//     executor's parallelism, the named pools and the DAG's max_active_tasks;
+//     executor's parallelism, the named pools, the DAG's max_active_tasks and the CPU slots of
+//     CPU-bound kinds (Config.CPUSlots, dag.KindDef.CPUBound);
 //  4. decide the state of runs whose instances all finished;
 //  5. commit every change of the step in one store transaction (store.Store.Apply);
 //  6. only then act: start the tries, fire callbacks, report progress.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,10 @@ type Config struct {
 	// Parallelism is the number of task instances that may run at once, across all runs
 	// and pools (Airflow's core.parallelism). Default 32.
 	Parallelism int
+	// CPUSlots is the number of instances of CPU-bound kinds (dag.KindDef.CPUBound: the ML
+	// steps that train and score in weir's process) that may run at once, within
+	// Parallelism. Default runtime.GOMAXPROCS(0).
+	CPUSlots int
 	// Logger receives the engine's own logs. Default: discard.
 	Logger *slog.Logger
 	// Clock returns the current time. Default time.Now.
@@ -89,6 +94,9 @@ func (c *Config) validate() error {
 	}
 	if c.Parallelism <= 0 {
 		c.Parallelism = 32
+	}
+	if c.CPUSlots <= 0 {
+		c.CPUSlots = runtime.GOMAXPROCS(0)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -156,6 +164,7 @@ type Engine struct {
 	ready    readyQueue
 	seq      uint64
 	slots    int
+	cpuSlots int // running instances of CPU-bound kinds
 	pools    map[string]*store.Pool
 	poolUsed map[string]int
 	cancels  map[*store.TaskInstance]context.CancelFunc

@@ -34,6 +34,8 @@ type node struct {
 	templated bool
 	// readsAncestors says whether its templates may read outputs beyond direct upstreams.
 	readsAncestors bool
+	// cpu caches whether the task's kind is CPU-bound: 0 not known yet, 1 yes, 2 no.
+	cpu int8
 	// leaf says whether the task counts for the run's state (Airflow's effective leaves:
 	// no downstream but ignorable teardowns, and not itself an ignorable teardown).
 	leaf bool

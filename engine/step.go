@@ -270,11 +270,15 @@ func (e *Engine) dispatch() {
 			continue
 		case p.Slots >= 0 && e.poolUsed[p.Name]+n.opts.PoolSlots > p.Slots,
 			rs.dag.MaxActiveTasks > 0 && rs.active >= rs.dag.MaxActiveTasks,
-			n.task.MaxActiveTIsPerDAG > 0 && e.taskRunning[taskKey(rs, n)] >= n.task.MaxActiveTIsPerDAG:
+			n.task.MaxActiveTIsPerDAG > 0 && e.taskRunning[taskKey(rs, n)] >= n.task.MaxActiveTIsPerDAG,
+			e.cpuBound(n) && e.cpuSlots >= e.cfg.CPUSlots:
 			deferred = append(deferred, it)
 			continue
 		}
 		e.slots++
+		if e.cpuBound(n) {
+			e.cpuSlots++
+		}
 		e.poolUsed[p.Name] += n.opts.PoolSlots
 		e.taskRunning[taskKey(rs, n)]++
 		rs.active++
@@ -316,12 +320,28 @@ func (e *Engine) dispatch() {
 	}
 }
 
+// cpuBound reports whether n's kind is CPU-bound (dag.KindDef.CPUBound), remembered on n.
+func (e *Engine) cpuBound(n *node) bool {
+	if n.cpu == 0 {
+		n.cpu = 2
+		if defs := e.cfg.Kinds.Defs(); defs != nil {
+			if def, ok := defs.Lookup(n.task.Kind); ok && def.CPUBound {
+				n.cpu = 1
+			}
+		}
+	}
+	return n.cpu == 1
+}
+
 // taskKey identifies a task across runs, for max_active_tis_per_dag.
 func taskKey(rs *runState, n *node) string { return rs.key.dagID + "\x00" + n.task.ID }
 
 // release gives back the slots an instance held and stops its try.
 func (e *Engine) release(rs *runState, n *node, ti *store.TaskInstance) {
 	e.slots--
+	if e.cpuBound(n) {
+		e.cpuSlots--
+	}
 	e.poolUsed[n.opts.Pool] -= n.opts.PoolSlots
 	e.taskRunning[taskKey(rs, n)]--
 	rs.active--

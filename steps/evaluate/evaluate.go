@@ -50,6 +50,7 @@ func Kind(deps stepio.Deps) executor.Registration {
 			New:      func() any { return &Spec{} },
 			Validate: validate,
 			Tracked:  true,
+			CPUBound: true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return run(ctx, deps, job)

@@ -46,6 +46,7 @@ func FitKind(deps stepio.Deps) executor.Registration {
 			New:      func() any { return &FitSpec{} },
 			Validate: validateFit,
 			Tracked:  true,
+			CPUBound: true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return runFit(ctx, deps, job)
@@ -57,10 +58,11 @@ func FitKind(deps stepio.Deps) executor.Registration {
 func TransformKind(deps stepio.Deps) executor.Registration {
 	return executor.Registration{
 		Def: dag.KindDef{
-			Name:    "features.transform",
-			Doc:     "Applies a pipeline features.fit saved to a data set, exactly as to the training data.",
-			New:     func() any { return &TransformSpec{} },
-			Tracked: true,
+			Name:     "features.transform",
+			Doc:      "Applies a pipeline features.fit saved to a data set, exactly as to the training data.",
+			New:      func() any { return &TransformSpec{} },
+			Tracked:  true,
+			CPUBound: true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return runTransform(ctx, deps, job)

@@ -60,7 +60,8 @@ func Kind(deps stepio.Deps) executor.Registration {
 					c.Errorf("drift_share", "want a share in (0, 1], got %g", *s.DriftShare)
 				}
 			},
-			Tracked: true,
+			Tracked:  true,
+			CPUBound: true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return run(ctx, deps, job)

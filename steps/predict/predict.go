@@ -62,7 +62,8 @@ func Kind(deps stepio.Deps) executor.Registration {
 					c.Errorf("batch_size", "want a positive number of rows, got %d", s.BatchSize)
 				}
 			},
-			Tracked: true,
+			Tracked:  true,
+			CPUBound: true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return run(ctx, deps, job)

@@ -311,9 +311,10 @@ func searchDef(est Estimators) dag.KindDef {
 		Name: "model.search",
 		Doc: "Cross-validated hyperparameter search: grid and random searches map the task, one instance (and tracking run) " +
 			"per candidate; halving runs successive halving inside the task.",
-		New:     func() any { return &SearchSpec{} },
-		Tracked: true,
-		MapArgs: "candidate",
+		New:      func() any { return &SearchSpec{} },
+		Tracked:  true,
+		CPUBound: true,
+		MapArgs:  "candidate",
 		Validate: func(c *dag.KindCheck, spec any) {
 			validateSearch(c, spec.(*SearchSpec), est)
 		},
