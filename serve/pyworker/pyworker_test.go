@@ -281,7 +281,7 @@ type stderrWatch struct {
 }
 
 func (h *stderrWatch) Enabled(context.Context, slog.Level) bool { return true }
-func (h *stderrWatch) WithGroup(string) slog.Handler              { return h }
+func (h *stderrWatch) WithGroup(string) slog.Handler            { return h }
 func (h *stderrWatch) WithAttrs(as []slog.Attr) slog.Handler {
 	return &stderrAttrs{h, as}
 }
