@@ -223,12 +223,19 @@ func (m *Model) newCall(ctx context.Context, req request, deadline time.Time) *c
 // roundTrip sends req to a worker through ch and waits for its answer. When the worker
 // dies, the request is sent once more; a failed answer becomes an *Error.
 func (m *Model) roundTrip(ctx context.Context, ch chan<- *call, req request, deadline time.Time) (*response, error) {
-	resp, err := m.newCall(ctx, req, deadline).await(ctx, ch, m.pool.done)
-	if errors.Is(err, ErrWorkerDied) {
-		m.pool.cfg.Logger.Warn("python worker died during a request; retrying it once", "model", m.spec.Dir, "op", req.Op, "err", err)
-		resp, err = m.newCall(ctx, req, deadline).await(ctx, ch, m.pool.done)
+	retried := false
+	for {
+		resp, err := m.newCall(ctx, req, deadline).await(ctx, ch, m.pool.done)
+		switch {
+		case errors.Is(err, errUndelivered):
+			continue // bounded by the deadline: each try costs a worker restart
+		case errors.Is(err, ErrWorkerDied) && !retried:
+			retried = true
+			m.pool.cfg.Logger.Warn("python worker died during a request; retrying it once", "model", m.spec.Dir, "op", req.Op, "err", err)
+			continue
+		}
+		return resp, err
 	}
-	return resp, err
 }
 
 // await hands c to a worker through ch, then waits for its answer, the deadline, the

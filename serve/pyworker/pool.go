@@ -212,6 +212,10 @@ type response struct {
 	Probabilities [][]number `json:"probabilities"`
 }
 
+// errUndelivered is a call that reached a worker whose process had already died: it was
+// not answered and can be sent again without counting as a retry.
+var errUndelivered = errors.New("pyworker: the worker died before reading the request")
+
 // call is a request waiting for a worker, with where its answer goes.
 type call struct {
 	req      request
@@ -307,6 +311,10 @@ func (w *worker) serve(pr *process) {
 		select {
 		case <-c.gone:
 			continue // the caller gave up before a worker was free
+		case <-pr.exited:
+			c.finish(nil, errUndelivered, w.idx) // died while idle: the caller sends it again
+			p.cfg.Logger.Warn("python worker died while idle", "worker", w.idx, "pid", pr.pid(), "state", pr.state)
+			return
 		default:
 		}
 		resp, err := w.exchange(pr, c)
@@ -332,8 +340,12 @@ func (w *worker) exchange(pr *process, c *call) (*response, error) {
 	t := time.AfterFunc(time.Until(c.deadline), func() { timedOut.Store(true); pr.kill() })
 	defer t.Stop()
 	if _, err := pr.stdin.Write(line); err != nil {
+		pr.kill()
 		<-pr.exited
-		return nil, w.died(pr, c, &timedOut)
+		if timedOut.Load() {
+			return nil, w.died(pr, c, &timedOut)
+		}
+		return nil, errUndelivered // Python never read the whole request
 	}
 	select {
 	case ans, ok := <-pr.lines:
@@ -360,7 +372,7 @@ func (w *worker) died(pr *process, c *call, timedOut *atomic.Bool) error {
 		return w.fail(c, c.cause, fmt.Sprintf("no answer by the deadline; the worker was killed and restarts (raise Config.RequestTimeout if the model is this slow)"))
 	}
 	w.pool.cfg.Logger.Warn("python worker died", "worker", w.idx, "pid", pr.pid(), "state", pr.state)
-	return w.fail(c, ErrWorkerDied, fmt.Sprintf("pid %d ended (%s) while answering%s; it restarts, and the request was not retried", pr.pid(), pr.state, pr.stderrTail()))
+	return w.fail(c, ErrWorkerDied, fmt.Sprintf("pid %d ended (%s) while answering%s; it restarts", pr.pid(), pr.state, pr.stderrTail()))
 }
 
 func (w *worker) fail(c *call, kind error, msg string) error {

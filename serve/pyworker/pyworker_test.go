@@ -274,10 +274,11 @@ func TestInputErrors(t *testing.T) {
 }
 
 // stderrWatch is a slog handler that reports the pid of each worker stderr line
-// containing want.
+// containing want, and each worker found dead while idle.
 type stderrWatch struct {
-	want string
-	pids chan int
+	want   string
+	pids   chan int
+	deaths chan struct{}
 }
 
 func (h *stderrWatch) Enabled(context.Context, slog.Level) bool { return true }
@@ -285,7 +286,12 @@ func (h *stderrWatch) WithGroup(string) slog.Handler            { return h }
 func (h *stderrWatch) WithAttrs(as []slog.Attr) slog.Handler {
 	return &stderrAttrs{h, as}
 }
-func (h *stderrWatch) Handle(context.Context, slog.Record) error { return nil }
+func (h *stderrWatch) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "python worker died while idle" {
+		h.deaths <- struct{}{}
+	}
+	return nil
+}
 
 type stderrAttrs struct {
 	*stderrWatch
@@ -333,7 +339,7 @@ func predictSlow(t *testing.T, m *pyworker.Model, x float64) {
 
 func TestKilledWorkerIsRestarted(t *testing.T) {
 	t.Parallel()
-	watch := &stderrWatch{want: "slowmodel: sleeping", pids: make(chan int, 1)}
+	watch := &stderrWatch{want: "slowmodel: sleeping", pids: make(chan int, 1), deaths: make(chan struct{}, 16)}
 	p := newPool(t, pyworker.Config{Logger: slog.New(watch)})
 	m := load(t, p, specOf(t, modelDir(t, "slow"), pyworker.FlavorSklearn))
 	predictSlow(t, m, 1)
@@ -362,12 +368,18 @@ func TestKilledWorkerIsRestarted(t *testing.T) {
 	}
 	predictSlow(t, m, 2)
 
-	// Kill every worker: the next request waits for a restarted one, which loads the
-	// model again from its spec.
+	// Kill every (idle) worker: once the pool has seen them die, the next request waits
+	// for a restarted one, which loads the model again from its spec. (A request sent
+	// in the instant a worker dies may find it dead, count as its one retry, and fail
+	// if the next worker it reaches is dying too.)
+	killed := 0
 	for _, pid := range p.PIDs() {
-		if pid != 0 {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+		if pid != 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
 		}
+	}
+	for range killed {
+		<-watch.deaths
 	}
 	predictSlow(t, m, 3)
 	predictSlow(t, m, 4)
