@@ -84,6 +84,18 @@ func specOf(t testing.TB, dir, flavor string) pyworker.Spec {
 			s.Columns = append(s.Columns, c.Name)
 		}
 	}
+	if flavor == pyworker.FlavorSklearn { // SpecFor picks the same from the raw flavors block
+		var raw struct {
+			Flavors map[string]map[string]any `yaml:"flavors"`
+		}
+		if err := yaml.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		got, err := pyworker.SpecFor(dir, raw.Flavors, s.Columns)
+		if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", s) {
+			t.Fatalf("SpecFor(%s): %+v, %v; want %+v", dir, got, err, s)
+		}
+	}
 	return s
 }
 
