@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,6 +69,14 @@ func (c *Config) validate() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if strings.ContainsRune(c.Python, filepath.Separator) {
+		// The workers run in "/": a relative path is the caller's, so resolve it here.
+		abs, err := filepath.Abs(c.Python)
+		if err != nil {
+			return fmt.Errorf("pyworker: Config.Python %q: %w", c.Python, err)
+		}
+		c.Python = abs
 	}
 	return nil
 }
