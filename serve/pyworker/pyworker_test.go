@@ -279,9 +279,41 @@ func TestInputErrors(t *testing.T) {
 		t.Fatalf("text column: got %v, want ErrInput quoting the value", err)
 	}
 
-	// The worker still answers afterwards.
+	// A missing value travels as null, becomes NaN, and scikit-learn refuses it.
+	withNaN := append([]*frame.Column{}, f.Columns()...)
+	valid := make([]bool, f.NumRows())
+	for i := range valid {
+		valid[i] = i != 3
+	}
+	bmi, err := f.Column("bmi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := bmi.Floats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withNaN[2] = frame.NewFloat("bmi", v, valid)
+	nan, err := frame.New(withNaN...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = ms.Predict(context.Background(), nan); !errors.Is(err, pyworker.ErrInput) || !strings.Contains(err.Error(), "NaN") {
+		t.Fatalf("a missing value: got %v, want ErrInput about NaN", err)
+	}
+
+	// The worker still answers afterwards; a closed model does not.
 	if _, err := ms.Predict(context.Background(), f); err != nil {
 		t.Fatal(err)
+	}
+	if err := ms.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ms.Predict(context.Background(), f); !errors.Is(err, pyworker.ErrClosed) {
+		t.Fatalf("Predict on a closed model: %v, want ErrClosed", err)
+	}
+	if _, err := m.Predict(context.Background(), three); !errors.Is(err, pyworker.ErrInput) {
+		t.Fatalf("the other model after one closed: %v", err)
 	}
 }
 
