@@ -11,6 +11,8 @@ if [ "${1:-}" != main ]; then # the tests need more than the main job
   command -v npm >/dev/null 2>&1 || need+=(npm)
   # scikit-learn's answers for the ML steps' end-to-end test (Debian's package, /usr/bin/python3)
   /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
+  # MLflow's default pickle format, for the Python worker pool's models (serve/pyworker)
+  /usr/bin/python3 -c 'import cloudpickle' >/dev/null 2>&1 || need+=(python3-cloudpickle)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
