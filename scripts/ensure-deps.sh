@@ -11,6 +11,8 @@ if [ "${1:-}" != main ]; then # the tests need more than the main job
   command -v npm >/dev/null 2>&1 || need+=(npm)
   # scikit-learn's answers for the ML steps' end-to-end test (Debian's package, /usr/bin/python3)
   /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
+  # XGBoost's own predictions for serve/flavor's fixtures (make_fixtures.py)
+  /usr/bin/python3 -c 'import xgboost' >/dev/null 2>&1 || need+=(python3-xgboost)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
