@@ -1,0 +1,170 @@
+package flavor_test
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/weirhq/weir/ml/frame"
+	"github.com/weirhq/weir/ml/model"
+	"github.com/weirhq/weir/serve/flavor"
+)
+
+// cases is testdata/xgboost/cases.json, written by make_fixtures.py: test rows (nil =
+// missing) and XGBoost's own predictions for each model.
+type cases struct {
+	Version     string                     `json:"xgboost_version"`
+	Columns     []string                   `json:"columns"`
+	Data        [][]*float64               `json:"data"`
+	Predictions map[string]json.RawMessage `json:"predictions"`
+}
+
+func readCases(t *testing.T) *cases {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "xgboost", "cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c cases
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// frameOf builds the test rows as a frame with the given column order.
+func (c *cases) frameOf(t *testing.T, order []string) *frame.Frame {
+	t.Helper()
+	cols := make([]*frame.Column, len(order))
+	for k, name := range order {
+		j := -1
+		for jj, cn := range c.Columns {
+			if cn == name {
+				j = jj
+			}
+		}
+		vals := make([]float64, len(c.Data))
+		valid := make([]bool, len(c.Data))
+		for i, row := range c.Data {
+			if row[j] != nil {
+				vals[i], valid[i] = *row[j], true
+			}
+		}
+		cols[k] = frame.NewFloat(name, vals, valid)
+	}
+	f, err := frame.New(cols...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+const tol = 1e-6
+
+func TestXGBoostAgreesWithXGBoost(t *testing.T) {
+	t.Parallel()
+	c := readCases(t)
+	if c.Version == "" || len(c.Data) < 10 {
+		t.Fatalf("fixture cases.json looks empty: %+v", c)
+	}
+	for _, name := range []string{"regression", "binary", "multiclass"} {
+		for _, ext := range []string{".json", ".ubj"} {
+			t.Run(name+ext, func(t *testing.T) {
+				t.Parallel()
+				path := filepath.Join("testdata", "xgboost", name+ext)
+				if !flavor.IsBoosterFile(path) {
+					t.Fatalf("IsBoosterFile(%s) = false", path)
+				}
+				p, err := flavor.OpenFile(t.Context(), path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				in := p.Inputs()
+				if got := in.String(); got != "x0:float, x1:float, x2:float, x3:float" {
+					t.Fatalf("inputs %s, want the booster's feature names x0..x3 as floats", got)
+				}
+				// Columns in another order than the booster's: matched by name.
+				f := c.frameOf(t, []string{"x3", "x1", "x0", "x2"})
+				pred, err := p.Predict(t.Context(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkAgainst(t, name, c.Predictions[name], pred)
+			})
+		}
+	}
+}
+
+func checkAgainst(t *testing.T, name string, raw json.RawMessage, pred *model.Prediction) {
+	t.Helper()
+	if name == "multiclass" {
+		var want [][]float64
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		if len(pred.Probabilities) != len(want) || len(pred.Labels) != len(want) {
+			t.Fatalf("%d probability rows and %d labels, want %d", len(pred.Probabilities), len(pred.Labels), len(want))
+		}
+		for i, row := range want {
+			best := 0
+			for g, v := range row {
+				if math.Abs(pred.Probabilities[i][g]-v) > tol {
+					t.Errorf("row %d class %d: probability %.9g, XGBoost %.9g", i, g, pred.Probabilities[i][g], v)
+				}
+				if v > row[best] {
+					best = g
+				}
+			}
+			if pred.Labels[i] != string(rune('0'+best)) {
+				t.Errorf("row %d: label %s, want %d", i, pred.Labels[i], best)
+			}
+		}
+		return
+	}
+	var want []float64
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(pred.Values) != len(want) {
+		t.Fatalf("%d values, want %d", len(pred.Values), len(want))
+	}
+	for i, v := range want {
+		if math.Abs(pred.Values[i]-v) > tol {
+			t.Errorf("row %d: %.9g, XGBoost %.9g", i, pred.Values[i], v)
+		}
+	}
+}
+
+func TestXGBoostLegacyBinaryIsRefusedWithAHint(t *testing.T) {
+	t.Parallel()
+	_, err := flavor.OpenFile(t.Context(), filepath.Join("testdata", "xgboost", "binary.model"))
+	if err == nil || !strings.Contains(err.Error(), "legacy binary") || !strings.Contains(err.Error(), "save_model") {
+		t.Fatalf("err = %v, want the legacy binary format refused with how to re-save", err)
+	}
+}
+
+func TestXGBoostBrokenModels(t *testing.T) {
+	t.Parallel()
+	good, err := os.ReadFile(filepath.Join("testdata", "xgboost", "regression.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, from, to, want string }{
+		{"objective", `"reg:squarederror"`, `"reg:unknown"`, `objective "reg:unknown" is not served`},
+		{"child out of range", `"left_children":[1,`, `"left_children":[1000,`, "out of order or range"},
+		{"feature out of range", `"split_indices":[0,`, `"split_indices":[9,`, "splits on feature 9 of 4"},
+		{"categorical", `"feature_types":[]`, `"feature_types":["q","c","q","q"]`, "categorical"},
+	} {
+		doc := strings.Replace(string(good), c.from, c.to, 1)
+		if doc == string(good) {
+			t.Fatalf("%s: %q not in the fixture", c.name, c.from)
+		}
+		if _, err := flavor.ParseXGBoost([]byte(doc)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
