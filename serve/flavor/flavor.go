@@ -30,8 +30,8 @@ type Predictor interface {
 // Open Inference Protocol's model metadata.
 type Describer interface {
 	// Describe returns the model's platform ("xgboost", "lightgbm", "weir_linear.Ridge")
-	// and task ("regression", "classification", "clustering").
-	Describe() (platform, task string)
+	// and what its predictions hold: "values" (Prediction.Values), "labels" or "clusters".
+	Describe() (platform, output string)
 }
 
 // InputError is an error of Predict that the request caused: serve answers it with a 400.
@@ -80,8 +80,17 @@ func (w *Weir) Predict(_ context.Context, f *frame.Frame) (*model.Prediction, er
 // Close does nothing: a weir model is only memory.
 func (w *Weir) Close() error { return nil }
 
-// Describe returns "weir_" and the estimator's kind, and the model's task.
-func (w *Weir) Describe() (string, string) { return "weir_" + w.Model.Kind, w.Model.Task }
+// Describe returns "weir_" and the estimator's kind, and what the model's task answers.
+func (w *Weir) Describe() (string, string) {
+	out := "values"
+	switch w.Model.Task {
+	case model.Classification:
+		out = "labels"
+	case model.Clustering:
+		out = "clusters"
+	}
+	return "weir_" + w.Model.Kind, out
+}
 
 // MLmodelFile is the name of the file describing an MLflow model directory.
 const MLmodelFile = "MLmodel"
