@@ -137,8 +137,8 @@ func Open(ctx context.Context, dir string, opts Options) (Predictor, error) {
 		p = lp
 	case m.Flavors["python_function"] != nil || m.Flavors["sklearn"] != nil:
 		if opts.Python == nil {
-			return nil, fmt.Errorf("MLflow model %s has the %s flavor, which needs Python, and this server has no Python workers: %s",
-				dir, strings.Join(m.FlavorNames(), " and "), pythonHint)
+			return nil, fmt.Errorf("MLflow model %s is served by Python (its flavors: %s), and this server has no Python workers: %s",
+				dir, strings.Join(m.FlavorNames(), ", "), pythonHint)
 		}
 		return opts.Python(ctx, dir, m)
 	default:

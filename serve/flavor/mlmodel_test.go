@@ -93,7 +93,7 @@ func TestOpenPythonFlavors(t *testing.T) {
 		t.Fatal("IsModelDir = false for a directory with an MLmodel file")
 	}
 	_, err := flavor.Open(t.Context(), dir, flavor.Options{})
-	if err == nil || !strings.Contains(err.Error(), "needs Python") || !strings.Contains(err.Error(), "enable the Python worker pool") {
+	if err == nil || !strings.Contains(err.Error(), "served by Python") || !strings.Contains(err.Error(), "enable the Python worker pool") {
 		t.Fatalf("without a Python hook: err = %v, want how to enable Python-flavor serving", err)
 	}
 	var gotDir string
