@@ -16,32 +16,37 @@ import (
 // that requests that picked it before the swap finish on it.
 const retireAfter = time.Minute
 
-// openModel loads the model a resolved reference names: an MLflow model directory (an
-// MLmodel file) or a bare XGBoost or LightGBM booster file through package flavor, else a
-// weir model file as stepio.ReadModel reads it.
+// openModel loads the model a resolved reference names (see loadModel).
 func (s *Server) openModel(ctx context.Context, key string) (flavor.Predictor, *stepio.ModelSource, error) {
-	if p, src, ok, err := s.openForeign(ctx, key); ok || err != nil {
+	dst, err := s.modelDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	return loadModel(ctx, s.io, key, s.cfg.Flavors, dst)
+}
+
+// loadModel loads the model ref leads to: an MLflow model directory (an MLmodel file) or
+// a bare XGBoost or LightGBM booster file through package flavor, else a weir model file
+// as stepio.ReadModel reads it. Models of a remote artifact store are copied under dst.
+func loadModel(ctx context.Context, o *stepio.IO, ref string, opts flavor.Options, dst string) (flavor.Predictor, *stepio.ModelSource, error) {
+	if p, src, ok, err := openForeign(ctx, o, ref, opts, dst); ok || err != nil {
 		return p, src, err
 	}
-	mod, src, err := s.io.ReadModel(ctx, key)
+	mod, src, err := o.ReadModel(ctx, ref)
 	if err != nil {
 		return nil, src, err
 	}
 	return flavor.NewWeir(mod), src, nil
 }
 
-// openForeign opens key through package flavor when it leads to an MLflow model
+// openForeign opens ref through package flavor when it leads to an MLflow model
 // directory or a booster file; ok is false when it does not (then it is weir's own).
-func (s *Server) openForeign(ctx context.Context, key string) (p flavor.Predictor, src *stepio.ModelSource, ok bool, err error) {
-	uri, src, err := s.io.ResolveModel(ctx, key)
+func openForeign(ctx context.Context, o *stepio.IO, ref string, opts flavor.Options, dst string) (p flavor.Predictor, src *stepio.ModelSource, ok bool, err error) {
+	uri, src, err := o.ResolveModel(ctx, ref)
 	if err != nil || uri == "" {
 		return nil, src, false, nil // ReadModel says what is wrong
 	}
-	dst, err := s.modelDir()
-	if err != nil {
-		return nil, src, false, err
-	}
-	local, err := s.io.LocalModel(ctx, uri, dst)
+	local, err := o.LocalModel(ctx, uri, dst)
 	if err != nil {
 		return nil, src, false, nil
 	}
@@ -58,17 +63,38 @@ func (s *Server) openForeign(ctx context.Context, key string) (p flavor.Predicto
 	case !st.IsDir() && flavor.IsBoosterFile(local):
 		p, err := flavor.OpenFile(ctx, local)
 		if err != nil {
-			return nil, src, true, fmt.Errorf("model %s (%s): %w", key, uri, err)
+			return nil, src, true, fmt.Errorf("model %s (%s): %w", ref, uri, err)
 		}
 		return p, src, true, nil
 	default:
 		return nil, src, false, nil
 	}
-	p, err = flavor.Open(ctx, dir, s.cfg.Flavors)
+	p, err = flavor.Open(ctx, dir, opts)
 	if err != nil {
-		return nil, src, true, fmt.Errorf("model %s (%s): %w", key, uri, err)
+		return nil, src, true, fmt.Errorf("model %s (%s): %w", ref, uri, err)
 	}
 	return p, src, true, nil
+}
+
+// CheckModel loads the model ref leads to as a Server does, and releases it: it says
+// whether a deployment of ref would load now, and where the reference led (the
+// registered version). Models of Python flavors are only read (their MLmodel file), not
+// started: whether they load depends on the server's Python workers.
+func CheckModel(ctx context.Context, o *stepio.IO, ref string) (*stepio.ModelSource, error) {
+	dst, err := os.MkdirTemp("", "weir-check-model-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dst)
+	opts := flavor.Options{Python: func(context.Context, string, *flavor.MLmodel) (flavor.Predictor, error) {
+		return flavor.NewWeir(nil), nil // not started; Close does nothing
+	}}
+	p, src, err := loadModel(ctx, o, ref, opts, dst)
+	if err != nil {
+		return src, err
+	}
+	_ = p.Close()
+	return src, nil
 }
 
 // modelDir returns the folder models of remote artifact stores are copied to.
