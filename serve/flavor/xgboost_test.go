@@ -168,3 +168,36 @@ func TestXGBoostBrokenModels(t *testing.T) {
 		}
 	}
 }
+
+// XGBoost ≥ 2.1 writes UBJSON under mlflow's default name model.xgb: read by content.
+func TestXGBoostUBJSONAsModelXGB(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("testdata", "xgboost", "regression.ubj"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "model.xgb")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := flavor.OpenFile(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := readCases(t)
+	pred, err := p.Predict(t.Context(), c.frameOf(t, c.Columns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainst(t, "regression", c.Predictions["regression"], pred)
+
+	// Cut short anywhere, it is an error, never a panic or a huge allocation.
+	for _, n := range []int{1, 2, 10, 50, len(b) / 3, len(b) / 2, len(b) - 1} {
+		if err := os.WriteFile(path, b[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := flavor.OpenFile(t.Context(), path); err == nil {
+			t.Errorf("cut at %d bytes: no error", n)
+		}
+	}
+}
