@@ -338,6 +338,10 @@ func TestServePythonFlavorHook(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, `column \"s\" is text`) {
 		t.Errorf("the model's input error: %d %s, want 400", code, body)
 	}
+	code, body = post(`{"instances": [[1, 2]]}`)
+	if code != http.StatusBadRequest || !strings.Contains(body, "no signature") {
+		t.Errorf("positional rows without a signature: %d %s, want 400 asking for column names", code, body)
+	}
 	pred.fail = errors.New("worker 3 died")
 	code, body = post(`{"dataframe_split": {"columns": ["a"], "data": [[1]]}}`)
 	if code != http.StatusInternalServerError || !strings.Contains(body, "worker 3 died") {

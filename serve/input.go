@@ -152,6 +152,9 @@ func parseTensor(key string, raw json.RawMessage, order []string) (*table, error
 			}
 			return fromRecords(recs, order), nil
 		case []any:
+			if len(order) == 0 {
+				return nil, errNoSignature
+			}
 			rows := make([][]any, len(x))
 			for i, r := range x {
 				row, ok := r.([]any)
@@ -257,12 +260,15 @@ func parseCSV(body []byte) (*table, error) {
 	return t, nil
 }
 
+// errNoSignature answers positional inputs sent to a model without a signature.
+var errNoSignature = &InputError{Msg: "this model has no signature, so its inputs need column names: send dataframe_split, dataframe_records, {column: [values]} or CSV with a header"}
+
 // frameAsGiven builds the frame of a model without a signature: the request's columns in
 // its order, typed by their values (numbers: float, true/false: bool, else string; from
 // CSV, text that parses as a number is a number).
 func frameAsGiven(t *table) (*frame.Frame, error) {
 	if len(t.order) == 0 && len(t.columns) > 0 {
-		return nil, badBody("this model has no signature, so its inputs need column names: send dataframe_split, dataframe_records or CSV with a header")
+		return nil, errNoSignature
 	}
 	schema := make(frame.Schema, len(t.order))
 	for j, name := range t.order {
