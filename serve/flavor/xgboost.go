@@ -260,8 +260,9 @@ func isXGBoostJSON(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"learner"`))
 }
 
-// openXGBoostFile reads an XGBoost model file: JSON, UBJSON (by content, whatever the
-// extension, as XGBoost ≥ 2.1 writes model.xgb), or refuses the legacy binary format.
+// openXGBoostFile reads an XGBoost model file by its content, whatever its extension:
+// JSON, UBJSON (what XGBoost ≥ 2.1 writes as model.xgb) or the legacy binary format (what
+// XGBoost < 2.1 writes as model.xgb).
 func openXGBoostFile(path, format string) (*Booster, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -279,9 +280,15 @@ func openXGBoostFile(path, format string) (*Booster, error) {
 		if doc, err = json.Marshal(v); err != nil {
 			return nil, fmt.Errorf("XGBoost model %s (UBJSON): %w", path, err)
 		}
+	case isXGBoostLegacy(b):
+		bst, err := parseXGBoostLegacy(b)
+		if err != nil {
+			return nil, fmt.Errorf("XGBoost model %s (legacy binary format): %w; if XGBoost loads it, save it again with booster.save_model(%q)", path, err, "model.json")
+		}
+		return bst, nil
 	default:
-		return nil, fmt.Errorf("XGBoost model %s (format %q): not XGBoost's JSON or UBJSON model format; weir does not read XGBoost's legacy binary format: load it in Python and save it again with booster.save_model(%q)",
-			path, cmpOr(format, strings.TrimPrefix(filepath.Ext(path), ".")), "model.json")
+		return nil, fmt.Errorf("XGBoost model %s (format %q): not one of XGBoost's model formats (JSON, UBJSON, legacy binary)",
+			path, cmpOr(format, strings.TrimPrefix(filepath.Ext(path), ".")))
 	}
 	bst, err := parseXGBoostJSON(doc)
 	if err != nil {
@@ -338,32 +345,7 @@ func parseXGBoostJSON(b []byte) (*Booster, error) {
 		return nil, fmt.Errorf("the model has %d targets; weir serves single-target models", nt)
 	}
 	nclass, _ := strconv.Atoi(mp.NumClass)
-	groups := max(nclass, 1)
-	obj := l.Objective.Name
-	bst := &Booster{platform: "xgboost", objective: obj, nFeatures: nf, nGroups: groups}
-	if len(l.FeatureNames) > 0 {
-		if len(l.FeatureNames) != nf {
-			return nil, fmt.Errorf("%d feature names for %d features", len(l.FeatureNames), nf)
-		}
-		bst.names = l.FeatureNames
-	}
-	link, err := xgbLink(obj, groups)
-	if err != nil {
-		return nil, err
-	}
-	base, err := parseBaseScore(mp.BaseScore, groups)
-	if err != nil {
-		return nil, err
-	}
-	for g := range base {
-		base[g] = link.probToMargin(base[g])
-	}
-	bst.base = base
-	if len(m.TreeInfo) != len(m.Trees) {
-		return nil, fmt.Errorf("tree_info has %d entries for %d trees", len(m.TreeInfo), len(m.Trees))
-	}
-	bst.trees = make([]xgbTree, len(m.Trees))
-	bst.group = m.TreeInfo
+	trees := make([]xgbTree, len(m.Trees))
 	for i, jt := range m.Trees {
 		w := float32(1)
 		if gb.Name == "dart" && i < len(gb.WeightDrop) {
@@ -373,11 +355,42 @@ func parseXGBoostJSON(b []byte) (*Booster, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tree %d: %w", i, err)
 		}
-		if m.TreeInfo[i] < 0 || m.TreeInfo[i] >= groups {
-			return nil, fmt.Errorf("tree %d: output group %d out of %d", i, m.TreeInfo[i], groups)
-		}
-		bst.trees[i] = t
+		trees[i] = t
 	}
+	if len(l.FeatureNames) > 0 && len(l.FeatureNames) != nf {
+		return nil, fmt.Errorf("%d feature names for %d features", len(l.FeatureNames), nf)
+	}
+	return newXGBooster(l.Objective.Name, nf, nclass, mp.BaseScore, l.FeatureNames, trees, m.TreeInfo)
+}
+
+// newXGBooster assembles a booster from a model's parts, whatever its file format.
+func newXGBooster(obj string, nf, nclass int, baseScore string, names []string, trees []xgbTree, treeInfo []int) (*Booster, error) {
+	groups := max(nclass, 1)
+	bst := &Booster{platform: "xgboost", objective: obj, nFeatures: nf, nGroups: groups}
+	if len(names) > 0 {
+		bst.names = names
+	}
+	link, err := xgbLink(obj, groups)
+	if err != nil {
+		return nil, err
+	}
+	base, err := parseBaseScore(baseScore, groups)
+	if err != nil {
+		return nil, err
+	}
+	for g := range base {
+		base[g] = link.probToMargin(base[g])
+	}
+	bst.base = base
+	if len(treeInfo) != len(trees) {
+		return nil, fmt.Errorf("tree_info has %d entries for %d trees", len(treeInfo), len(trees))
+	}
+	for i, g := range treeInfo {
+		if g < 0 || g >= groups {
+			return nil, fmt.Errorf("tree %d: output group %d out of %d", i, g, groups)
+		}
+	}
+	bst.trees, bst.group = trees, treeInfo
 	bst.row = bst.xgbRow(link)
 	bst.defaultInputs()
 	return bst, nil
@@ -423,19 +436,37 @@ func convertTree(jt xgbJSONTree, nf int, w float32) (xgbTree, error) {
 	for i := range n {
 		t.cond[i] = float32(jt.SplitConditions[i])
 		t.defLeft[i] = bool(jt.DefaultLeft[i])
+	}
+	return t, t.check(nf)
+}
+
+// check makes sure a walk of the tree always ends on a leaf within its arrays: from the
+// root, every split's children are in range and no node is reached twice.
+func (t *xgbTree) check(nf int) error {
+	n := len(t.left)
+	if n == 0 {
+		return errors.New("a tree without nodes")
+	}
+	seen := make([]bool, n)
+	stack := []int32{0}
+	seen[0] = true
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		l, r := t.left[i], t.right[i]
 		if l < 0 {
 			continue
 		}
-		// Children come after their parent: a walk always ends, on a leaf.
-		if l <= int32(i) || r <= int32(i) || int(l) >= n || int(r) >= n {
-			return xgbTree{}, fmt.Errorf("node %d has children %d and %d out of order or range (%d nodes)", i, l, r, n)
+		if int(l) >= n || r < 0 || int(r) >= n || seen[l] || seen[r] || l == r {
+			return fmt.Errorf("node %d has children %d and %d out of range or reached twice (%d nodes)", i, l, r, n)
 		}
 		if t.feat[i] < 0 || int(t.feat[i]) >= nf {
-			return xgbTree{}, fmt.Errorf("node %d splits on feature %d of %d", i, t.feat[i], nf)
+			return fmt.Errorf("node %d splits on feature %d of %d", i, t.feat[i], nf)
 		}
+		seen[l], seen[r] = true, true
+		stack = append(stack, l, r)
 	}
-	return t, nil
+	return nil
 }
 
 func parseBaseScore(s string, groups int) ([]float32, error) {

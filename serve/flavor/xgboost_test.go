@@ -71,7 +71,7 @@ func TestXGBoostAgreesWithXGBoost(t *testing.T) {
 		t.Fatalf("fixture cases.json looks empty: %+v", c)
 	}
 	for _, name := range []string{"regression", "binary", "multiclass"} {
-		for _, ext := range []string{".json", ".ubj"} {
+		for _, ext := range []string{".json", ".ubj", ".model"} {
 			t.Run(name+ext, func(t *testing.T) {
 				t.Parallel()
 				path := filepath.Join("testdata", "xgboost", name+ext)
@@ -84,11 +84,25 @@ func TestXGBoostAgreesWithXGBoost(t *testing.T) {
 				}
 				defer p.Close()
 				in := p.Inputs()
-				if got := in.String(); got != "x0:float, x1:float, x2:float, x3:float" {
-					t.Fatalf("inputs %s, want the booster's feature names x0..x3 as floats", got)
+				want := "x0:float, x1:float, x2:float, x3:float"
+				if ext == ".model" {
+					// The legacy binary format keeps no feature names: XGBoost's f0, f1, ….
+					want = "f0:float, f1:float, f2:float, f3:float"
+				}
+				if got := in.String(); got != want {
+					t.Fatalf("inputs %s, want %s", got, want)
 				}
 				// Columns in another order than the booster's: matched by name.
 				f := c.frameOf(t, []string{"x3", "x1", "x0", "x2"})
+				if ext == ".model" {
+					renamed := make([]*frame.Column, 0, 4)
+					for _, col := range f.Columns() {
+						renamed = append(renamed, col.Rename("f"+strings.TrimPrefix(col.Name(), "x")))
+					}
+					if f, err = frame.New(renamed...); err != nil {
+						t.Fatal(err)
+					}
+				}
 				pred, err := p.Predict(t.Context(), f)
 				if err != nil {
 					t.Fatal(err)
@@ -139,11 +153,48 @@ func checkAgainst(t *testing.T, name string, raw json.RawMessage, pred *model.Pr
 	}
 }
 
-func TestXGBoostLegacyBinaryIsRefusedWithAHint(t *testing.T) {
+// mlflow.xgboost's default model.xgb under XGBoost < 2.1: the legacy binary format, with
+// the signature's columns bound by position; cut short, it is an error, never a panic.
+func TestXGBoostLegacyBinaryInMLflowDir(t *testing.T) {
 	t.Parallel()
-	_, err := flavor.OpenFile(t.Context(), filepath.Join("testdata", "xgboost", "binary.model"))
-	if err == nil || !strings.Contains(err.Error(), "legacy binary") || !strings.Contains(err.Error(), "save_model") {
-		t.Fatalf("err = %v, want the legacy binary format refused with how to re-save", err)
+	c := readCases(t)
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "xgboost", "binary.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ml, err := os.ReadFile(filepath.Join("testdata", "mlflow-xgboost", "MLmodel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlx := strings.NewReplacer("model.json", "model.xgb", "model_format: json", "model_format: xgb").Replace(string(ml))
+	if err := os.WriteFile(filepath.Join(dir, "MLmodel"), []byte(mlx), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model.xgb"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := flavor.Open(t.Context(), dir, flavor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Inputs().String(); got != "x0:float, x1:float, x2:float, x3:float" {
+		t.Errorf("inputs %s, want the signature's", got)
+	}
+	pred, err := p.Predict(t.Context(), c.frameOf(t, c.Columns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainst(t, "binary", c.Predictions["binary"], pred)
+
+	path := filepath.Join(dir, "cut.model")
+	for _, n := range []int{4, 100, 200, 400, len(b) / 2} { // (the attributes at the end are not read)
+		if err := os.WriteFile(path, b[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := flavor.OpenFile(t.Context(), path); err == nil {
+			t.Errorf("cut at %d bytes: no error", n)
+		}
 	}
 }
 
@@ -155,7 +206,7 @@ func TestXGBoostBrokenModels(t *testing.T) {
 	}
 	for _, c := range []struct{ name, from, to, want string }{
 		{"objective", `"reg:squarederror"`, `"reg:unknown"`, `objective "reg:unknown" is not served`},
-		{"child out of range", `"left_children":[1,`, `"left_children":[1000,`, "out of order or range"},
+		{"child out of range", `"left_children":[1,`, `"left_children":[1000,`, "out of range or reached twice"},
 		{"feature out of range", `"split_indices":[0,`, `"split_indices":[9,`, "splits on feature 9 of 4"},
 		{"categorical", `"feature_types":[]`, `"feature_types":["q","c","q","q"]`, "categorical"},
 	} {

@@ -7,8 +7,8 @@ Run from this folder with Debian's interpreter (the pyenv python3 on PATH lacks 
 
 It trains small seeded models on seeded data with missing values (regression, binary,
 multi-class; with xgb.train, as Booster objects) and saves each in XGBoost's JSON
-(xgboost/NAME.json) and UBJSON (xgboost/NAME.ubj) formats (and the binary one in the legacy
-binary format, xgboost/binary.model, which weir refuses with a hint), then writes xgboost/cases.json: the test rows (null = missing) and XGBoost's own
+(xgboost/NAME.json), UBJSON (xgboost/NAME.ubj) and legacy binary (xgboost/NAME.model, what
+mlflow.xgboost's default model.xgb is under XGBoost < 2.1) formats, then writes xgboost/cases.json: the test rows (null = missing) and XGBoost's own
 predictions for each model. It also writes mlflow-xgboost/, an MLflow model directory as
 mlflow.xgboost.save_model(booster, path, signature=..., model_format="json") writes it
 (MLmodel with the xgboost and python_function flavors and a column signature; model.json;
@@ -69,8 +69,7 @@ dt = xgb.DMatrix(Xt, feature_names=names)
 for name, b in models.items():
     b.save_model(os.path.join(OUT, name + ".json"))
     b.save_model(os.path.join(OUT, name + ".ubj"))
-    if name == "binary":
-        b.save_model(os.path.join(OUT, name + ".model"))  # legacy binary in XGBoost 1.x
+    b.save_model(os.path.join(OUT, name + ".model"))  # the legacy binary format in XGBoost 1.x
     p = b.predict(dt)
     cases["predictions"][name] = p.astype(float).tolist()
 with open(os.path.join(OUT, "cases.json"), "w") as f:
