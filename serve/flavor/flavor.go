@@ -21,8 +21,9 @@ type Predictor interface {
 	// order and of those types. An error the request caused (a value the model cannot
 	// take) is an *InputError; any other error is the server's.
 	Predict(ctx context.Context, f *frame.Frame) (*model.Prediction, error)
-	// Close releases what the model holds (processes, memory). Predict is not called
-	// after Close.
+	// Close releases what the model holds (processes, memory). serve calls it once the
+	// model is no longer served, after a drain period (a minute) for requests still on it,
+	// or at Stop.
 	Close() error
 }
 
@@ -40,6 +41,7 @@ type InputError struct {
 	Err error
 }
 
+// Error returns the wrapped error's message.
 func (e *InputError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the wrapped error.

@@ -41,9 +41,13 @@ type MLmodel struct {
 // Signature is an MLmodel file's signature (mlflow/models/signature.py): inputs, outputs
 // and params, each a JSON string (mlflow/types/schema.py's Schema.to_json).
 type Signature struct {
-	Inputs  string `yaml:"inputs,omitempty"`
+	// Inputs is the input schema: a JSON list of column specs
+	// ([{"type": "double", "name": "x", "required": true}, …]) or of tensor specs.
+	Inputs string `yaml:"inputs,omitempty"`
+	// Outputs is the output schema, in the same form.
 	Outputs string `yaml:"outputs,omitempty"`
-	Params  string `yaml:"params,omitempty"`
+	// Params is the inference parameters' schema, or empty.
+	Params string `yaml:"params,omitempty"`
 }
 
 // FlavorNames returns the model's flavors, sorted.

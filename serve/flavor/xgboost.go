@@ -2,6 +2,7 @@ package flavor
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +23,7 @@ type Booster struct {
 	objective string
 	names     []string     // the booster's feature names; nil when it has none
 	inputs    frame.Schema // what requests are checked against
-	feature   []int        // feature j of the booster is inputs[feature[j]]; -1: absent (missing)
+	feature   []int        // feature j of the booster is inputs[feature[j]]
 	nFeatures int
 	nGroups   int  // outputs per row: 1, or the number of classes
 	labels    bool // answer classes (the scikit-learn API's classifiers)
@@ -288,20 +289,13 @@ func openXGBoostFile(path, format string) (*Booster, error) {
 		return bst, nil
 	default:
 		return nil, fmt.Errorf("XGBoost model %s (format %q): not one of XGBoost's model formats (JSON, UBJSON, legacy binary)",
-			path, cmpOr(format, strings.TrimPrefix(filepath.Ext(path), ".")))
+			path, cmp.Or(format, strings.TrimPrefix(filepath.Ext(path), ".")))
 	}
 	bst, err := parseXGBoostJSON(doc)
 	if err != nil {
 		return nil, fmt.Errorf("XGBoost model %s: %w", path, err)
 	}
 	return bst, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // ParseXGBoost reads a model in XGBoost's JSON format (Booster.save_model("model.json")).
