@@ -1,7 +1,9 @@
 package flavor_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -249,6 +251,70 @@ func TestXGBoostUBJSONAsModelXGB(t *testing.T) {
 		}
 		if _, err := flavor.OpenFile(t.Context(), path); err == nil {
 			t.Errorf("cut at %d bytes: no error", n)
+		}
+	}
+}
+
+// One booster answers concurrent requests (as serve calls it) with the same answers.
+func TestXGBoostConcurrentPredict(t *testing.T) {
+	t.Parallel()
+	c := readCases(t)
+	p, err := flavor.OpenFile(t.Context(), filepath.Join("testdata", "xgboost", "multiclass.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.frameOf(t, c.Columns)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				pred, err := p.Predict(context.Background(), f)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var want [][]float64
+				_ = json.Unmarshal(c.Predictions["multiclass"], &want)
+				for i := range want {
+					for g := range want[i] {
+						if math.Abs(pred.Probabilities[i][g]-want[i][g]) > tol {
+							errs <- fmt.Errorf("row %d class %d: %v, want %v", i, g, pred.Probabilities[i][g], want[i][g])
+							return
+						}
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// BenchmarkXGBoostPredictRow measures one row through the booster of the binary fixture
+// (10 trees of depth 3), as a single-row request reaches it.
+//
+//	go test ./serve/flavor -run '^$' -bench XGBoostPredictRow
+func BenchmarkXGBoostPredictRow(b *testing.B) {
+	p, err := flavor.OpenFile(context.Background(), filepath.Join("testdata", "xgboost", "binary.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cols := make([]*frame.Column, 4)
+	for j := range cols {
+		cols[j] = frame.NewFloat(fmt.Sprintf("x%d", j), []float64{0.1 * float64(j)}, nil)
+	}
+	f, err := frame.New(cols...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Predict(context.Background(), f); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
