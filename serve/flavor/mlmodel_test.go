@@ -3,11 +3,13 @@ package flavor_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/serve/flavor"
 )
 
@@ -145,5 +147,57 @@ func TestOpenXGBoostFlavor(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "MLmodel"), []byte(strings.Replace(string(b), `"type": "double", "name": "x3"`, `"type": "string", "name": "x3"`, 1)), 0o644)
 	if _, err := flavor.Open(t.Context(), dir, flavor.Options{}); err == nil || !strings.Contains(err.Error(), `"x3" is string`) {
 		t.Errorf("err = %v, want the string input refused", err)
+	}
+}
+
+// An MLflow lightgbm model directory, as mlflow.lightgbm.save_model writes it (model.lgb
+// in LightGBM's text format), with the scikit-learn API's classifier: class labels.
+func TestOpenLightGBMFlavor(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join("testdata", "lightgbm", "binary.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mlmodel := `artifact_path: model
+flavors:
+  lightgbm:
+    code: null
+    data: model.lgb
+    lgb_version: 4.1.0
+    model_class: lightgbm.sklearn.LGBMClassifier
+  python_function:
+    data: model.lgb
+    loader_module: mlflow.lightgbm
+mlflow_version: 2.9.2
+signature:
+  inputs: '[{"type": "double", "name": "b"}, {"type": "long", "name": "a"}]'
+`
+	if err := os.WriteFile(filepath.Join(dir, "MLmodel"), []byte(mlmodel), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model.lgb"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := flavor.Open(t.Context(), dir, flavor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Inputs().String(); got != "b:float, a:int" {
+		t.Errorf("inputs %s, want the signature's", got)
+	}
+	// a = 0 ≤ 0.5 → 0.4; b = 3 > 1 → 0.25; + 0.05: p = 0.67 → class 1.
+	// a = 1 > 0.5, b = 0.5 ≤ 2 → −0.2; b ≤ 1 → −0.3; + 0.05: p = 0.38 → class 0.
+	f, err := frame.New(frame.NewFloat("b", []float64{3, 0.5}, nil), frame.NewInt("a", []int64{0, 1}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := p.Predict(t.Context(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(pred.Labels, ",") != "1,0" || len(pred.Probabilities) != 2 ||
+		math.Abs(pred.Probabilities[0][1]-1/(1+math.Exp(-0.7))) > 1e-12 || math.Abs(pred.Probabilities[1][1]-1/(1+math.Exp(0.45))) > 1e-12 {
+		t.Errorf("prediction %+v, want labels 1,0 with p(1) = σ(0.7), σ(−0.45)", pred)
 	}
 }
