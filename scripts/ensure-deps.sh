@@ -13,6 +13,7 @@ if [ "${1:-}" != main ]; then # the tests need more than the main job
   /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
   # MLflow's default pickle format, for the Python worker pool's models (serve/pyworker)
   /usr/bin/python3 -c 'import cloudpickle' >/dev/null 2>&1 || need+=(python3-cloudpickle)
+  # (serve/flavor's XGBoost fixtures are committed; regenerating them needs python3-xgboost)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

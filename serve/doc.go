@@ -9,6 +9,11 @@
 // store, so a request is answered wholly by one version and no request fails during a
 // swap.
 //
+// A reference may lead to weir's own model file, or to a model made elsewhere: an MLflow
+// model directory (an MLmodel file: the xgboost and lightgbm flavors are evaluated in Go,
+// python_function and sklearn go to Config.Flavors.Python) or a bare XGBoost or LightGBM
+// booster file. Package serve/flavor loads them all as a flavor.Predictor.
+//
 // # Protocols
 //
 // MLflow's scoring protocol, per endpoint:

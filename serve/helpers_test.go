@@ -32,6 +32,7 @@ type env struct {
 	dir  string
 	st   *sqlite.Store
 	tr   *tracking.Service
+	art  tracking.ArtifactStore
 	srv  *serve.Server
 	http *httptest.Server
 	sink *chanSink
@@ -76,7 +77,7 @@ func newEnvWith(t testing.TB, seed uint64, sink serve.PredictionSink) *env {
 	}
 	t.Cleanup(func() { art.Close() })
 	tr := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
-	e := &env{t: t, dir: dir, st: st, tr: tr}
+	e := &env{t: t, dir: dir, st: st, tr: tr, art: art}
 	e.sink, _ = sink.(*chanSink)
 	e.srv, err = serve.New(serve.Config{Store: st, Sink: sink, Seed: seed, Version: "test",
 		Models: stepio.Deps{Artifacts: art, ArtifactRoot: filepath.Join(dir, "artifacts"), Tracking: tr}})

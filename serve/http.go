@@ -98,8 +98,12 @@ func (s *Server) mlflowInvocations(w http.ResponseWriter, r *http.Request) {
 		mlflowError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
-	f, p, err := s.predict(m, t)
+	f, p, err := s.predict(r.Context(), m, t)
 	if err != nil {
+		if !isInputError(err) {
+			mlflowError(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
+			return
+		}
 		mlflowError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
 		return
 	}

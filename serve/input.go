@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,7 @@ func badBody(format string, args ...any) error {
 // are json.Number, string, bool or nil. From text (CSV) every value is a string or nil.
 type table struct {
 	columns map[string][]any
+	order   []string // the columns in the request's order, for a model without a signature
 	rows    int
 	text    bool
 }
@@ -129,7 +131,9 @@ func parseTensor(key string, raw json.RawMessage, order []string) (*table, error
 			}
 			n = len(vals)
 			t.columns[name] = vals
+			t.order = append(t.order, name)
 		}
+		slices.Sort(t.order) // a JSON object's keys have no order
 		t.setRows(max(n, 0))
 		return t, nil
 	case []any:
@@ -148,6 +152,9 @@ func parseTensor(key string, raw json.RawMessage, order []string) (*table, error
 			}
 			return fromRecords(recs, order), nil
 		case []any:
+			if len(order) == 0 {
+				return nil, errNoSignature
+			}
 			rows := make([][]any, len(x))
 			for i, r := range x {
 				row, ok := r.([]any)
@@ -182,6 +189,7 @@ func fromRows(columns []string, rows [][]any) (*table, error) {
 		}
 		t.columns[c] = vals
 	}
+	t.order = columns
 	t.setRows(len(rows))
 	return t, nil
 }
@@ -191,6 +199,19 @@ type missing struct{}
 
 func fromRecords(recs []map[string]any, order []string) *table {
 	t := newTable()
+	if len(order) == 0 { // no signature: every key of the records, sorted
+		seen := map[string]bool{}
+		for _, r := range recs {
+			for k := range r {
+				if !seen[k] {
+					seen[k] = true
+					order = append(order, k)
+				}
+			}
+		}
+		slices.Sort(order)
+	}
+	t.order = order
 	for _, c := range order {
 		vals := make([]any, len(recs))
 		for i, r := range recs {
@@ -237,6 +258,54 @@ func parseCSV(body []byte) (*table, error) {
 	}
 	t.text = true
 	return t, nil
+}
+
+// errNoSignature answers positional inputs sent to a model without a signature.
+var errNoSignature = &InputError{Msg: "this model has no signature, so its inputs need column names: send dataframe_split, dataframe_records, {column: [values]} or CSV with a header"}
+
+// frameAsGiven builds the frame of a model without a signature: the request's columns in
+// its order, typed by their values (numbers: float, true/false: bool, else string; from
+// CSV, text that parses as a number is a number).
+func frameAsGiven(t *table) (*frame.Frame, error) {
+	if len(t.order) == 0 && len(t.columns) > 0 {
+		return nil, errNoSignature
+	}
+	schema := make(frame.Schema, len(t.order))
+	for j, name := range t.order {
+		schema[j] = frame.Field{Name: name, Type: inferType(t.columns[name], t.text)}
+	}
+	return frameFor(t, schema)
+}
+
+func inferType(vals []any, text bool) frame.Type {
+	typ, seen := frame.Float, false
+	for _, v := range vals {
+		var k frame.Type
+		switch x := v.(type) {
+		case nil, missing:
+			continue
+		case json.Number:
+			k = frame.Float
+		case bool:
+			k = frame.Bool
+		case string:
+			k = frame.String
+			if _, err := strconv.ParseFloat(x, 64); text && err == nil {
+				k = frame.Float
+			}
+		default:
+			return frame.String
+		}
+		switch {
+		case !seen:
+			typ, seen = k, true
+		case typ != k && (typ == frame.String || k == frame.String):
+			return frame.String
+		case typ != k:
+			typ = frame.Float // numbers and booleans
+		}
+	}
+	return typ
 }
 
 // frameFor builds the frame the model takes from t: one column per input of the schema,

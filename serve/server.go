@@ -19,6 +19,7 @@ import (
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/ml/model"
+	"github.com/weirhq/weir/serve/flavor"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 )
@@ -44,6 +45,12 @@ type Config struct {
 	Version string
 	// Logger receives load errors and swaps; nil means slog.Default().
 	Logger *slog.Logger
+	// Flavors configures the models from elsewhere (MLflow model directories): its Python
+	// hook serves the python_function and sklearn flavors; without it they do not load.
+	Flavors flavor.Options
+	// ModelDir is where models of a remote artifact store are copied to be opened; ""
+	// means a temporary folder that Stop removes.
+	ModelDir string
 }
 
 // Server serves the store's deployments. Build it with New, call Start to load the
@@ -58,7 +65,13 @@ type Server struct {
 	loaded atomic.Bool // the first Refresh ran
 
 	refreshMu sync.Mutex
-	cache     map[string]*loadedModel // by resolved key and reference; guarded by refreshMu
+	cache     map[string]*loadedModel          // by resolved key and reference; guarded by refreshMu
+	open      map[flavor.Predictor]bool        // every model loaded and not retired; guarded by refreshMu
+	retiring  map[flavor.Predictor]*time.Timer // models closed soon; guarded by refreshMu
+
+	tmpOnce sync.Once
+	tmpDir  string
+	tmpErr  error
 
 	randMu sync.Mutex
 	rand   *mrand.Rand
@@ -77,12 +90,15 @@ type Server struct {
 
 // loadedModel is one model in memory.
 type loadedModel struct {
-	key     string // what identifies it: models:/NAME/VERSION, or the reference
-	ref     string // the reference that led to it
-	name    string // the registered model, or the reference
-	version string // the registered version, or ""
-	model   *model.Model
-	inputs  []string
+	key      string // what identifies it: models:/NAME/VERSION, or the reference
+	ref      string // the reference that led to it
+	name     string // the registered model, or the reference
+	version  string // the registered version, or ""
+	pred     flavor.Predictor
+	schema   frame.Schema // pred.Inputs(); empty: the request's columns as given
+	inputs   []string     // the schema's names
+	platform string       // what it is, for V2 metadata ("weir_linear.Ridge", "xgboost")
+	output   string       // what it answers: "values", "labels" or "clusters"
 }
 
 // endpoint is the state of one deployment: swapped whole, never modified.
@@ -113,6 +129,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, io: io, log: cfg.Logger, sink: cfg.Sink, cache: map[string]*loadedModel{},
+		open: map[flavor.Predictor]bool{}, retiring: map[flavor.Predictor]*time.Timer{},
 		shadowSem: make(chan struct{}, cfg.ShadowConcurrency)}
 	if s.sink == nil {
 		s.sink = NopSink{}
@@ -162,8 +179,9 @@ func (s *Server) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends the polling and waits for running shadow predictions. It is idempotent and
-// may be called on a Server never started.
+// Stop ends the polling, waits for running shadow predictions and closes the models
+// (stopping their processes, for Python flavors). It is idempotent and may be called on a
+// Server never started. Stop the HTTP server first: requests after Stop may fail.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
 		if s.cancel != nil {
@@ -171,6 +189,7 @@ func (s *Server) Stop() {
 			<-s.done
 		}
 		s.shadowWG.Wait()
+		s.closeAll()
 	})
 }
 
@@ -241,6 +260,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 			delete(s.cache, k)
 		}
 	}
+	s.retire(next)
 	s.loaded.Store(true)
 	return nil
 }
@@ -269,18 +289,23 @@ func (s *Server) load(ctx context.Context, ref string) (*loadedModel, error) {
 			return &c, nil
 		}
 	}
-	mod, src, err := s.io.ReadModel(ctx, key)
+	pred, src, err := s.openModel(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	m := &loadedModel{key: key, ref: ref, name: src.Name, version: src.Version, model: mod}
+	m := &loadedModel{key: key, ref: ref, name: src.Name, version: src.Version, pred: pred,
+		schema: pred.Inputs(), platform: "unknown", output: "values"}
 	if m.name == "" {
 		m.name = ref
 	}
-	for _, in := range mod.Signature.Inputs {
+	if d, ok := pred.(flavor.Describer); ok {
+		m.platform, m.output = d.Describe()
+	}
+	for _, in := range m.schema {
 		m.inputs = append(m.inputs, in.Name)
 	}
 	s.cache[ck] = m
+	s.open[pred] = true
 	return m, nil
 }
 
@@ -394,19 +419,36 @@ type result struct {
 	started time.Time
 }
 
-// predict checks the table against m's signature and predicts. An *InputError is the
-// caller's fault.
-func (s *Server) predict(m *loadedModel, t *table) (*frame.Frame, *model.Prediction, error) {
-	f, err := frameFor(t, m.model.Signature.Inputs)
+// predict checks the table against m's signature (a model without one takes the
+// request's columns as given) and predicts. An *InputError is the caller's fault; other
+// errors are the model's (a Python worker that failed).
+func (s *Server) predict(ctx context.Context, m *loadedModel, t *table) (*frame.Frame, *model.Prediction, error) {
+	var f *frame.Frame
+	var err error
+	if len(m.schema) > 0 {
+		f, err = frameFor(t, m.schema)
+	} else {
+		f, err = frameAsGiven(t)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := m.model.Predict(f)
+	p, err := m.pred.Predict(ctx, f)
 	if err != nil {
-		// Predict's errors after frameFor's checks are about values (missing, non-finite).
-		return nil, nil, &InputError{Msg: err.Error()}
+		var ie *flavor.InputError
+		if errors.As(err, &ie) {
+			// Errors after frameFor's checks are about values (missing, non-finite).
+			return nil, nil, &InputError{Msg: err.Error()}
+		}
+		return nil, nil, fmt.Errorf("model %s %s: %w", m.name, m.version, err)
 	}
 	return f, p, nil
+}
+
+// isInputError says err is the request's fault (a 400), not the model's (a 500).
+func isInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
 }
 
 // record hands the prediction to the sink and mirrors the request to the shadow model.
@@ -429,7 +471,7 @@ func (s *Server) record(ep *endpoint, r *result, t *table) {
 		defer func() { <-s.shadowSem; s.shadowWG.Done() }()
 		start := time.Now()
 		sh := ep.shadow
-		f, p, err := s.predict(sh, t)
+		f, p, err := s.predict(context.Background(), sh, t)
 		if err != nil {
 			out, _ := json.Marshal(map[string]string{"error": err.Error()})
 			s.sink.Record(Prediction{ID: r.id, Endpoint: ep.d.Name, Model: sh.name, Version: sh.version,

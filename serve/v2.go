@@ -119,18 +119,18 @@ func (s *Server) v2Metadata(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var inputs []v2TensorMeta
-	for _, in := range m.model.Signature.Inputs {
+	for _, in := range m.schema {
 		inputs = append(inputs, v2TensorMeta{Name: in.Name, Datatype: v2Datatype(in.Type), Shape: []int{-1}})
 	}
 	outType := "FP64"
-	switch m.model.Task {
-	case "classification":
+	switch m.output {
+	case "labels":
 		outType = "BYTES"
-	case "clustering":
+	case "clusters":
 		outType = "INT64"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"name": ep.d.Name, "versions": versions, "platform": "weir_" + m.model.Kind,
+		"name": ep.d.Name, "versions": versions, "platform": m.platform,
 		"inputs": inputs, "outputs": []v2TensorMeta{{Name: "predict", Datatype: outType, Shape: []int{-1}}},
 		"parameters": map[string]any{"model": m.name, "version": m.version, "reference": ep.d.Model},
 	})
@@ -163,14 +163,18 @@ func (s *Server) v2Infer(w http.ResponseWriter, r *http.Request) {
 		v2Error(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	t, err := v2Table(req.Inputs, m.model.Signature.Inputs)
+	t, err := v2Table(req.Inputs, m.schema)
 	if err != nil {
 		v2Error(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	f, p, err := s.predict(m, t)
+	f, p, err := s.predict(r.Context(), m, t)
 	if err != nil {
-		v2Error(w, http.StatusBadRequest, "%v", err)
+		status := http.StatusBadRequest
+		if !isInputError(err) {
+			status = http.StatusInternalServerError
+		}
+		v2Error(w, status, "%v", err)
 		return
 	}
 	res := &result{id: s.newID(), m: m, pred: p, frame: f, started: start}
@@ -251,6 +255,9 @@ func v2Table(ins []v2Tensor, sig frame.Schema) (*table, error) {
 		}
 		rows = n
 		t.columns[in.Name] = data
+		if len(sig) == 0 {
+			t.order = append(t.order, in.Name) // a model without a signature takes them in this order
+		}
 	}
 	t.setRows(rows)
 	return t, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
@@ -140,7 +141,7 @@ func (a *app) checkModelRefs(ctx context.Context, st *sqlite.Store, d *store.Dep
 		if f.ref == "" {
 			continue
 		}
-		if _, _, err := o.ReadModel(ctx, f.ref); err != nil {
+		if _, err := serve.CheckModel(ctx, o, f.ref); err != nil {
 			fmt.Fprintf(a.errOut, "warning: %s %s does not load now: %v\n  the endpoint answers 503 until it does (list models with `weir models list`)\n", f.flag, f.ref, err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 )
@@ -101,7 +102,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		if ref == "" {
 			continue
 		}
-		_, src, err := o.ReadModel(ctx, ref)
+		src, err := serve.CheckModel(ctx, o, ref)
 		if err != nil {
 			return fail(fmt.Errorf("endpoint %s: the server could not load %s: %w", d.Name, ref, err))
 		}

@@ -38,6 +38,10 @@ func TestDeployTask(t *testing.T) {
 	if err := m.SaveFile(path); err != nil {
 		t.Fatal(err)
 	}
+	xgbDir, err := filepath.Abs(filepath.Join("..", "..", "serve", "flavor", "testdata", "mlflow-xgboost"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dags := map[string]string{
 		"ship.yaml": `tasks:
   - id: register
@@ -49,6 +53,11 @@ func TestDeployTask(t *testing.T) {
       model: "models:/{{ outputs.register.name }}@champion"
       canary: "models:/double/{{ outputs.register.version }}"
       weight: 25
+`,
+		// An MLflow model directory (mlflow.xgboost's), loaded as the server loads it.
+		"foreign.yaml": `tasks:
+  - id: deploy
+    model.deploy: {endpoint: xgb, model: "` + xgbDir + `"}
 `,
 		"broken.yaml": `tasks:
   - id: deploy
@@ -115,6 +124,13 @@ func TestDeployTask(t *testing.T) {
 	}
 	if d.Model != "models:/double@champion" || d.Canary != "models:/double/1" || d.CanaryWeight != 25 {
 		t.Fatalf("stored deployment %+v", d)
+	}
+
+	if ti := runDAG("foreign"); ti.State != store.TISuccess {
+		t.Fatalf("deploying an MLflow xgboost model: %s %s", ti.State, ti.Error)
+	}
+	if d, err := st.GetDeployment(ctx, "xgb"); err != nil || d.Model != xgbDir {
+		t.Fatalf("stored deployment %+v, %v", d, err)
 	}
 
 	ti = runDAG("broken")
