@@ -11,6 +11,7 @@ import (
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/predlog"
+	"github.com/weirhq/weir/serve/pyworker"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
 )
@@ -122,6 +123,10 @@ type Config struct {
 	// ServePollInterval is how often a server node reads the deployments from the store.
 	// Default 1 s.
 	ServePollInterval time.Duration
+	// Python configures the pool of Python worker processes that serves models the Python
+	// mlflow client logged in the sklearn or python_function flavor. The pool starts with
+	// the first such model, never otherwise.
+	Python pyworker.Config
 }
 
 func (c *Config) validate() error {

@@ -20,6 +20,8 @@ import (
 	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/serve"
+	"github.com/weirhq/weir/serve/flavor"
+	"github.com/weirhq/weir/serve/pyworker"
 	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
@@ -39,6 +41,7 @@ type Node struct {
 	scheduler *server.Scheduler
 	metrics   *server.Metrics
 	serving   *serve.Server       // server mode only
+	python    *pyworker.Lazy      // server mode only: Python-flavor models' workers
 	predLog   *predlog.Writer     // server mode only
 	auth      *auth.Authenticator // server mode with authentication only
 	wake      chan struct{}
@@ -146,8 +149,13 @@ func New(cfg Config) (*Node, error) {
 		if sink == nil {
 			sink = predictionLog{n.predLog}
 		}
+		if cfg.Python.Logger == nil {
+			cfg.Python.Logger = n.log
+		}
+		n.python = pyworker.NewLazy(cfg.Python)
 		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: sink,
-			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log})
+			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log,
+			Flavors: flavor.Options{Python: n.python.Open}})
 		if err != nil {
 			art.Close()
 			return nil, err
@@ -511,6 +519,11 @@ func (n *Node) Stop() {
 		n.wg.Wait()
 		if n.serving != nil {
 			n.serving.Stop()
+		}
+		if n.python != nil {
+			if err := n.python.Close(); err != nil {
+				n.log.Warn("stop the Python model workers", "err", err)
+			}
 		}
 		if n.predLog != nil {
 			// After the HTTP server: the last predictions served are committed.
