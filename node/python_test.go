@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +25,7 @@ import (
 // pythonModels writes the scikit-learn models of serve/pyworker/testdata/make_models.py
 // (pickles and MLmodel files as the Python mlflow client writes them, with scikit-learn's
 // own answers) into a temporary folder, with Debian's Python.
-func pythonModels(t *testing.T) string {
+func pythonModels(t testing.TB) string {
 	t.Helper()
 	out := t.TempDir()
 	script, err := filepath.Abs("../serve/pyworker/testdata/make_models.py")
@@ -167,4 +169,99 @@ func TestServerServesPythonLoggedModels(t *testing.T) {
 			t.Fatalf("iris row %d: %v, scikit-learn %s", i+1, v, forest.Labels[i])
 		}
 	}
+}
+
+// BenchmarkServePython measures single-row predictions of a Python-logged scikit-learn
+// Ridge model served by a server node through its Python workers (2 by default), over
+// real HTTP on loopback, with 8×GOMAXPROCS concurrent clients in the same process.
+//
+//	go test ./node -run '^$' -bench BenchmarkServePython -benchtime 5s
+func BenchmarkServePython(b *testing.B) {
+	dir := pythonModels(b)
+	ctx := context.Background()
+	home := b.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: b.TempDir(),
+		Addr: "127.0.0.1:0", ServePollInterval: 50 * time.Millisecond, GracePeriod: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	if err := st.PutDeployment(ctx, &store.Deployment{Name: "ridge", Model: "file://" + filepath.Join(dir, "diabetes_ridge")}); err != nil {
+		b.Fatal(err)
+	}
+	var a sklearnAnswers
+	raw, err := os.ReadFile(filepath.Join(dir, "diabetes_ridge.json"))
+	if err == nil {
+		err = json.Unmarshal(raw, &a)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := make([]float64, len(a.Columns))
+	for j := range a.Columns {
+		row[j] = a.Data[j][0]
+	}
+	body, _ := json.Marshal(map[string]any{"dataframe_split": map[string]any{"columns": a.Columns, "data": [][]float64{row}}})
+	url := "http://" + srv.Addr() + "/serve/ridge/invocations"
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		resp, err := client.Post(url, "application/json", strings.NewReader(string(body)))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the Python model is not served after 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			t0 := time.Now()
+			resp, err := client.Post(url, "application/json", strings.NewReader(string(body)))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+			local = append(local, time.Since(t0))
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) }
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(q(0.50), "p50-µs")
+	b.ReportMetric(q(0.99), "p99-µs")
 }
