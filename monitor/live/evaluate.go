@@ -267,4 +267,3 @@ func keys(m map[string]float64) []string {
 	slices.Sort(out)
 	return out
 }
-
