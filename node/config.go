@@ -10,6 +10,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
@@ -122,6 +123,10 @@ type Config struct {
 	// ServePollInterval is how often a server node reads the deployments from the store.
 	// Default 1 s.
 	ServePollInterval time.Duration
+	// Monitors tunes a server's live monitors (package monitor/live); its Store, Models,
+	// Consumers, OnDatasetEvent, Logger and Clock are the node's, whatever they are set to
+	// here. Zero fields take live's defaults.
+	Monitors live.Config
 }
 
 func (c *Config) validate() error {
