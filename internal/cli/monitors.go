@@ -207,7 +207,9 @@ func (r remoteMonitors) put(ctx context.Context, name string, body client.Monito
 	return *m, nil
 }
 
-func (r remoteMonitors) del(ctx context.Context, name string) error { return r.c.DeleteMonitor(ctx, name) }
+func (r remoteMonitors) del(ctx context.Context, name string) error {
+	return r.c.DeleteMonitor(ctx, name)
+}
 
 func (r remoteMonitors) results(ctx context.Context, name string, limit int) ([]client.MonitorResult, error) {
 	rs, err := r.c.ListMonitorResults(ctx, name, limit)
