@@ -567,7 +567,11 @@ func firstOf(reasons []string, more ...string) string {
 // performance and the actions.
 func (a *app) printResult(res *live.Result) {
 	w := a.out
-	fmt.Fprintf(w, "%s: monitor %s, endpoint %s, model %s version %s\n", fmtTime(res.Time), res.Monitor, res.Endpoint, res.Model, res.Version)
+	model := res.Model
+	if res.Version != "" {
+		model += " version " + res.Version
+	}
+	fmt.Fprintf(w, "%s: monitor %s, endpoint %s, model %s\n", fmtTime(res.Time), res.Monitor, res.Endpoint, model)
 	if res.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", res.Error)
 		return

@@ -84,6 +84,7 @@ func TestMonitorsCommands(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	t.Logf("weir monitors run lin-drift:\n%s", r.stdout)
 	for _, re := range []string{
 		`(?m)^x1 +numeric +ks +\S+ +0\.05 +DRIFT$`,
 		`(?m)^x2 +numeric +ks +\S+ +0\.01 +DRIFT$`,
