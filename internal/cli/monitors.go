@@ -591,7 +591,7 @@ func (a *app) printResult(res *live.Result) {
 	}
 	if p := res.Prediction; p != nil {
 		if f := p.Feature; f != nil {
-			fmt.Fprintf(w, "predictions vs %s: %s %.6g (threshold %g): %s\n", p.Reference, f.Test, f.Score, f.Threshold, pick(f.Drift, "DRIFT", "no drift"))
+			fmt.Fprintf(w, "predictions vs %s: %s %.6g (threshold %g): %s%s\n", p.Reference, f.Test, f.Score, f.Threshold, pick(f.Drift, "DRIFT", "no drift"), pick(p.Counts, "", " (reported, not judged)"))
 		} else {
 			fmt.Fprintf(w, "predictions: %s\n", p.Note)
 		}

@@ -8,7 +8,8 @@
 //     Evidently's defaults, per-feature thresholds and the drift share of the Spec;
 //   - prediction drift: the window's outputs against the training target's statistics
 //     when the model kept them, else against the window just before (the result says
-//     which);
+//     which; only the former counts in the verdict: a return to normal traffic would look
+//     like drift against the window before);
 //   - performance, once labels are posted for predictions of the window: the model's
 //     metric (steps/scoring, as model.train measured it) against its training value,
 //     with an allowed relative degradation.

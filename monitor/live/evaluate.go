@@ -84,7 +84,7 @@ func (r *Runner) judge(ctx context.Context, res *Result, spec Spec, m *model.Mod
 
 	// Prediction drift.
 	res.Prediction = r.predictionDrift(ctx, res, spec, m, w)
-	if f := res.Prediction.Feature; f != nil && f.Drift {
+	if f := res.Prediction.Feature; f != nil && f.Drift && res.Prediction.Counts {
 		res.Drift = true
 		res.Reasons = append(res.Reasons, fmt.Sprintf("prediction drift against the %s: %s %.4g (threshold %g)", res.Prediction.Reference, f.Test, f.Score, f.Threshold))
 	}
@@ -134,13 +134,13 @@ func (r *Runner) predictionDrift(ctx context.Context, res *Result, spec Spec, m 
 				s.Name = name
 				refs := drift.FromStats([]model.ColumnStats{s})
 				if len(refs) == 1 {
-					ref, pd.Reference = &refs[0], "training target"
+					ref, pd.Reference, pd.Counts = &refs[0], "training target", true
 				}
 			}
 		}
 	}
 	if ref == nil {
-		pd.Note = "the model saved no statistics of its target or predictions: compared with the window before"
+		pd.Note = "the model saved no statistics of its target or predictions: compared with the window before, reported but not judged"
 		until := w.from
 		if until.IsZero() {
 			return pd

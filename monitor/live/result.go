@@ -54,6 +54,10 @@ type PredictionDrift struct {
 	// nothing to compare with (Note says why).
 	Feature *drift.Feature `json:"feature,omitempty"`
 	Note    string         `json:"note,omitempty"`
+	// Counts says the result counts in the verdict: only against the training target.
+	// Against the previous window it is reported, not judged: traffic returning to
+	// normal would look like drift too.
+	Counts bool `json:"counts"`
 }
 
 // Performance is the model's metric on the labelled rows of the window.
