@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -37,6 +38,7 @@ func TestDemo(t *testing.T) {
 	for _, re := range []string{
 		`(?m)^drift +live inputs after injection +DATASET DRIFT`,
 		`(?m)^monitor +live inputs before drift +no dataset drift`,
+		`(?m)^live +monitor possum-drift on endpoint possum +DRIFT, fired on the last \d+ rows, share 0\.50 of 6 features; drifted: footlgth`,
 		`(?m)^retrain +demo_retrain dataset_triggered__\S+ \(dataset, caused by drift\) +possum v2 challenger`,
 		`(?m)^canary +challenger v2 at 10% +v1×\d+ v2×\d+`,
 		`(?m)^promote +champion → v2 \(alias move\) +served v2×\d+$`,
@@ -82,5 +84,17 @@ func TestDemo(t *testing.T) {
 	preds, err := st.ListPredictions(ctx, store.PredictionFilter{Endpoint: "possum", ModelVersion: "2", Limit: 1000})
 	if err != nil || len(preds) < 200 {
 		t.Errorf("%d predictions by version 2 in the log (%v), want at least 200", len(preds), err)
+	}
+	// The live monitor's results stay inspectable: weir monitors show writes its plots.
+	plots := filepath.Join(home, "monitor-plots")
+	out.Reset()
+	if code := cli.Main(ctx, []string{"monitors", "show", "possum-drift", "--home", home, "--plots", plots}, cli.Options{Stdout: &out, Stderr: &errOut}); code != 0 ||
+		!regexp.MustCompile(`(?m)^totlngth +numeric +ks +\S+ +0\.05 +DRIFT$`).MatchString(out.String()) {
+		t.Errorf("weir monitors show possum-drift: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for _, f := range []string{"history.png", "totlngth.png"} {
+		if _, err := os.Stat(filepath.Join(plots, f)); err != nil {
+			t.Errorf("weir monitors show --plots: %v", err)
+		}
 	}
 }
