@@ -341,10 +341,38 @@ func TestScheduleEvaluatesDueMonitors(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	var once sync.Once
-	once.Do(f.runner.Stop)
-	f.runner.Stop() // idempotent
+	// A monitor deleted from the store (by another process) loses its metrics.
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(f.runner)
+	series := func() int {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, mf := range mfs {
+			if mf.GetName() == "weir_monitor_last_run_timestamp_seconds" {
+				n += len(mf.GetMetric())
+			}
+		}
+		return n
+	}
+	if n := series(); n != 1 {
+		t.Fatalf("%d last-run series, want 1", n)
+	}
 	if n := count(); n != 2 {
 		t.Fatalf("%d results, want 2 (one per interval)", n)
 	}
+	if err := f.st.DeleteMonitor(f.ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	for series() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the deleted monitor's metrics stayed")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var once sync.Once
+	once.Do(f.runner.Stop)
+	f.runner.Stop() // idempotent
 }

@@ -1,6 +1,8 @@
 package live
 
 import (
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -8,6 +10,9 @@ import (
 type metrics struct {
 	score, drifted, share, dataset, lastRun, predScore, perf *prometheus.GaugeVec
 	failures                                                 *prometheus.CounterVec
+
+	mu    sync.Mutex
+	known map[string]bool // monitors with series
 }
 
 func newMetrics() *metrics {
@@ -22,6 +27,7 @@ func newMetrics() *metrics {
 		lastRun:   g("weir_monitor_last_run_timestamp_seconds", "When the monitor was last evaluated, in Unix seconds.", "monitor"),
 		predScore: g("weir_monitor_prediction_drift_score", "The latest drift score of the model's predictions.", "monitor", "stattest"),
 		perf:      g("weir_monitor_performance", "The model's metric on the labelled rows of the latest window.", "monitor", "metric"),
+		known:     map[string]bool{},
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weir_monitor_action_failures_total",
 			Help: "Actions (webhooks, dataset events) that failed, by monitor and kind."}, []string{"monitor", "kind"}),
 	}
@@ -33,6 +39,9 @@ func (m *metrics) all() []prometheus.Collector {
 
 // observe replaces a monitor's gauges with those of its latest result.
 func (m *metrics) observe(res *Result) {
+	m.mu.Lock()
+	m.known[res.Monitor] = true
+	m.mu.Unlock()
 	l := prometheus.Labels{"monitor": res.Monitor}
 	for _, g := range []*prometheus.GaugeVec{m.score, m.drifted, m.predScore, m.perf} {
 		g.DeletePartialMatch(l)
@@ -77,12 +86,33 @@ func (r *Runner) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Forget drops a deleted monitor's metrics.
-func (r *Runner) Forget(monitor string) {
+// Forget drops a deleted monitor's metrics (the schedule also drops those of monitors
+// no longer in the store).
+func (r *Runner) Forget(monitor string) { r.metrics.forget(monitor) }
+
+func (m *metrics) forget(monitor string) {
+	m.mu.Lock()
+	delete(m.known, monitor)
+	m.mu.Unlock()
 	l := prometheus.Labels{"monitor": monitor}
-	for _, g := range []*prometheus.GaugeVec{r.metrics.score, r.metrics.drifted, r.metrics.share, r.metrics.dataset,
-		r.metrics.lastRun, r.metrics.predScore, r.metrics.perf} {
+	for _, g := range []*prometheus.GaugeVec{m.score, m.drifted, m.share, m.dataset, m.lastRun, m.predScore, m.perf} {
 		g.DeletePartialMatch(l)
+	}
+	m.failures.DeletePartialMatch(l)
+}
+
+// keepOnly forgets the monitors not in names.
+func (m *metrics) keepOnly(names map[string]bool) {
+	m.mu.Lock()
+	var gone []string
+	for n := range m.known {
+		if !names[n] {
+			gone = append(gone, n)
+		}
+	}
+	m.mu.Unlock()
+	for _, n := range gone {
+		m.forget(n)
 	}
 }
 

@@ -166,6 +166,11 @@ func (r *Runner) due(ctx context.Context) {
 		return
 	}
 	now := r.cfg.Clock()
+	names := map[string]bool{}
+	for _, m := range ms {
+		names[m.Name] = true
+	}
+	r.metrics.keepOnly(names)
 	for _, m := range ms {
 		spec, err := ParseSpec(m.Spec)
 		if err != nil {
