@@ -74,7 +74,7 @@ type fixture struct {
 	runner *live.Runner
 }
 
-func setup(t *testing.T, cfg live.Config) *fixture {
+func setup(t testing.TB, cfg live.Config) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -124,7 +124,7 @@ func (f *fixture) advance(d time.Duration) { f.now.Add(d.Microseconds()) }
 // log records n predictions of rows rows each (inputs shifted by shift), as the server
 // logs them, one millisecond apart before the clock; label, when true, labels each with
 // the true target as a list (a multi-row request) or a number.
-func (f *fixture) log(t *testing.T, n, rows int, shift float64, label bool) []string {
+func (f *fixture) log(t testing.TB, n, rows int, shift float64, label bool) []string {
 	t.Helper()
 	var ps []*store.Prediction
 	var ids []string
@@ -173,7 +173,7 @@ func (f *fixture) run(t *testing.T, name string) (*store.MonitorResult, *live.Re
 	return sr, res
 }
 
-func (f *fixture) monitor(t *testing.T, name, spec string) {
+func (f *fixture) monitor(t testing.TB, name, spec string) {
 	t.Helper()
 	s, err := live.ParseSpec(json.RawMessage(spec))
 	if err != nil {
@@ -375,4 +375,18 @@ func TestScheduleEvaluatesDueMonitors(t *testing.T) {
 	var once sync.Once
 	once.Do(f.runner.Stop)
 	f.runner.Stop() // idempotent
+}
+
+// BenchmarkEvaluate measures one evaluation of a 1,000-row window (two features, labels on
+// every row: data drift, prediction drift against the previous window, performance).
+func BenchmarkEvaluate(b *testing.B) {
+	f := setup(b, live.Config{})
+	f.monitor(b, "m", `{"rows": 1000}`)
+	f.log(b, 200, 10, 0, true)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.runner.Evaluate(f.ctx, "m"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
