@@ -155,7 +155,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		return err
 	}
 	a.step(d, "deployed models:/possum@champion at %s/serve/%s/invocations", d.base, demoEndpoint)
-	if err := createDemoMonitor(ctx, st, requests); err != nil {
+	if err := createDemoMonitor(ctx, n, st, requests); err != nil {
 		return err
 	}
 	sent := 0
@@ -174,11 +174,6 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	}
 	d.clean, _ = taskOutput(ctx, st, "demo_drift_check", run.RunID, "check")
 	a.step(d, "drift check on the logged inputs: %s", driftLine(d.clean))
-	if res, err := evaluateDemoMonitor(ctx, n); err != nil {
-		a.step(d, "live monitor %s: %v", demoMonitor, err)
-	} else {
-		a.step(d, "live monitor %s: %s", demoMonitor, liveLine(res))
-	}
 
 	// 3. Drift.
 	drifted, err := sendTraffic(ctx, d.base, demo.Generate(requests, 4, true))

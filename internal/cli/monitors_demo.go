@@ -18,8 +18,10 @@ import (
 // the same drift seen from the served traffic, as a server would see it every interval.
 const demoMonitor = "possum-drift"
 
-// createDemoMonitor creates the demo's live monitor over the latest window rows.
-func createDemoMonitor(ctx context.Context, st store.Store, window int) error {
+// createDemoMonitor creates the demo's live monitor over the latest window rows, and
+// evaluates it at once (no traffic yet: not judged), so that the server's schedule leaves
+// it alone for an hour and the demo's own evaluation after the drift sees the transition.
+func createDemoMonitor(ctx context.Context, n *node.Node, st store.Store, window int) error {
 	spec := live.Spec{Rows: window, MinRows: min(30, window), Interval: live.Duration(time.Hour)}
 	if err := spec.Normalize(); err != nil {
 		return err
@@ -28,7 +30,11 @@ func createDemoMonitor(ctx context.Context, st store.Store, window int) error {
 	if err != nil {
 		return err
 	}
-	return st.PutMonitor(ctx, &store.Monitor{Name: demoMonitor, Endpoint: demoEndpoint, Spec: b})
+	if err := st.PutMonitor(ctx, &store.Monitor{Name: demoMonitor, Endpoint: demoEndpoint, Spec: b}); err != nil {
+		return err
+	}
+	_, err = n.Monitors().Evaluate(ctx, demoMonitor)
+	return err
 }
 
 // evaluateDemoMonitor evaluates the demo's monitor now, in the server node's runner.

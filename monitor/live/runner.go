@@ -180,7 +180,7 @@ func (r *Runner) due(ctx context.Context) {
 		if !m.LastRunAt.IsZero() && now.Sub(m.LastRunAt) < time.Duration(spec.Interval) {
 			continue
 		}
-		if _, err := r.Evaluate(ctx, m.Name); err != nil && ctx.Err() == nil {
+		if _, err := r.evaluateMonitor(ctx, m.Name, true); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("monitors: evaluate", "monitor", m.Name, "err", err)
 		}
 	}
@@ -191,6 +191,12 @@ func (r *Runner) due(ctx context.Context) {
 // as metrics. An evaluation that cannot judge (the model does not load) is stored too,
 // with Result.Error. ErrNotFound (wrapped) for an unknown monitor.
 func (r *Runner) Evaluate(ctx context.Context, name string) (*store.MonitorResult, error) {
+	return r.evaluateMonitor(ctx, name, false)
+}
+
+// evaluateMonitor is Evaluate; onlyIfDue (the schedule) skips a monitor whose interval
+// has not passed since its latest result, read under the lock (nil result, nil error).
+func (r *Runner) evaluateMonitor(ctx context.Context, name string, onlyIfDue bool) (*store.MonitorResult, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, err := r.cfg.Store.GetMonitor(ctx, name)
@@ -202,6 +208,9 @@ func (r *Runner) Evaluate(ctx context.Context, name string) (*store.MonitorResul
 		return nil, fmt.Errorf("monitor %s: %w", name, err)
 	}
 	now := r.cfg.Clock().UTC().Truncate(time.Microsecond)
+	if onlyIfDue && !m.LastRunAt.IsZero() && now.Sub(m.LastRunAt) < time.Duration(spec.Interval) {
+		return nil, nil
+	}
 	res := &Result{Monitor: m.Name, Endpoint: m.Endpoint, Time: now}
 	if err := r.evaluate(ctx, res, spec); err != nil {
 		res.Error = err.Error()
