@@ -142,7 +142,7 @@ func (a *API) listMonitorResults(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rs, err := a.cfg.Store.ListMonitorResults(r.Context(), store.MonitorResultFilter{Monitor: name, Limit: limit})
+	rs, err := a.cfg.Store.ListMonitorResults(r.Context(), store.MonitorResultFilter{Monitor: name, Limit: min(limit, 10000)})
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ type Spec struct {
 	// choice, or one of ks, wasserstein, psi, jensenshannon, chisquare, z.
 	Method string `json:"method,omitempty"`
 	// Threshold overrides the test's default threshold for every feature (0 keeps it);
-	// Thresholds overrides it per feature.
+	// Thresholds overrides it per feature ("prediction" for the model's outputs).
 	Threshold  float64            `json:"threshold,omitempty"`
 	Thresholds map[string]float64 `json:"thresholds,omitempty"`
 	// Features are the features checked; empty means every model input with reference
