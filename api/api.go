@@ -67,6 +67,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// Monitors evaluates live monitors on request (POST /monitors/{name}/run). Nil means
+	// this server runs none: that route answers 503.
+	Monitors MonitorRunner
 }
 
 func (c *Config) validate() error {
@@ -184,6 +187,13 @@ func (a *API) table() []route {
 		{"GET", "/predictions", a.listPredictions},
 		{"GET", "/predictions/{prediction_id}", a.getPrediction},
 		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
+		{"GET", "/monitors", a.listMonitors},
+		{"GET", "/monitors/{monitor_name}", a.getMonitor},
+		{"PUT", "/monitors/{monitor_name}", a.putMonitor},
+		{"DELETE", "/monitors/{monitor_name}", a.deleteMonitor},
+		{"GET", "/monitors/{monitor_name}/results", a.listMonitorResults},
+		{"POST", "/monitors/{monitor_name}/run", a.runMonitor},
+		{"GET", "/monitors/{monitor_name}/plots/{plot}", a.getMonitorPlot},
 	}
 }
 

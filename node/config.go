@@ -10,6 +10,7 @@ import (
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/serve/pyworker"
 	"github.com/weirhq/weir/store"
@@ -127,6 +128,11 @@ type Config struct {
 	// mlflow client logged in the sklearn or python_function flavor. The pool starts with
 	// the first such model, never otherwise.
 	Python pyworker.Config
+
+	// Monitors tunes a server's live monitors (package monitor/live); its Store, Models,
+	// Consumers, OnDatasetEvent, Logger and Clock are the node's, whatever they are set to
+	// here. Zero fields take live's defaults.
+	Monitors live.Config
 }
 
 func (c *Config) validate() error {

@@ -18,6 +18,7 @@ import (
 	"github.com/weirhq/weir/internal/tracker"
 	"github.com/weirhq/weir/kinds"
 	"github.com/weirhq/weir/mlflowapi"
+	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/serve/flavor"
@@ -43,6 +44,7 @@ type Node struct {
 	serving   *serve.Server       // server mode only
 	python    *pyworker.Lazy      // server mode only: Python-flavor models' workers
 	predLog   *predlog.Writer     // server mode only
+	monitors  *live.Runner        // server mode only
 	auth      *auth.Authenticator // server mode with authentication only
 	wake      chan struct{}
 	observers []func(engine.Event)
@@ -160,9 +162,19 @@ func New(cfg Config) (*Node, error) {
 			art.Close()
 			return nil, err
 		}
+		mc := cfg.Monitors
+		mc.Store, mc.Models, mc.Consumers, mc.OnDatasetEvent, mc.Logger, mc.Clock = cfg.Store, stepDeps, n.registry.Consumers, n.Wake, n.log, cfg.Clock
+		if n.monitors, err = live.New(mc); err != nil {
+			art.Close()
+			return nil, fmt.Errorf("node: %w", err)
+		}
+		n.metrics.Register(n.monitors)
 	}
 	return n, nil
 }
+
+// Monitors returns a server node's live monitors (nil in other modes).
+func (n *Node) Monitors() *live.Runner { return n.monitors }
 
 // Serving returns a server node's model serving (nil in other modes).
 func (n *Node) Serving() *serve.Server { return n.serving }
@@ -340,6 +352,11 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
+	if err := n.monitors.Start(ctx); err != nil {
+		ln.Close()
+		n.engine.Stop()
+		return err
+	}
 	var runCtx context.Context
 	runCtx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	n.wg.Add(4)
@@ -425,7 +442,7 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	a, err := api.New(api.Config{
 		Store: n.cfg.Store, Engine: n.engine, DAGs: n.registry, Home: n.cfg.Home, Version: n.cfg.Version,
 		Logger: n.log, Consumers: n.registry.Consumers, OnDatasetEvent: n.Wake,
-		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock,
+		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock, Monitors: n.monitors,
 	})
 	if err != nil {
 		return nil, err
@@ -517,6 +534,9 @@ func (n *Node) Stop() {
 			cancel()
 		}
 		n.wg.Wait()
+		if n.monitors != nil {
+			n.monitors.Stop()
+		}
 		if n.serving != nil {
 			n.serving.Stop()
 		}

@@ -110,7 +110,8 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
 		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(),
-		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd())
+		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd(),
+		a.monitorsCmd())
 	return root
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/internal/demo"
+	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/predlog"
 	"github.com/weirhq/weir/store"
@@ -87,6 +88,7 @@ type demoRun struct {
 	compared  []client.VersionStats // the canary analysis, per version
 	kept      bool                  // the challenger lost the canary analysis
 	promoted  map[string]int
+	live      *live.Result // the live monitor's result after the drift
 }
 
 func (a *app) step(d *demoRun, format string, args ...any) {
@@ -157,6 +159,9 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 		return err
 	}
 	a.step(d, "deployed models:/possum@champion at %s/serve/%s/invocations", d.base, demoEndpoint)
+	if err := createDemoMonitor(ctx, n, st, requests); err != nil {
+		return err
+	}
 	sent := 0
 	clean, err := sendTraffic(ctx, d.base, demo.Generate(requests, 7, false))
 	if err != nil {
@@ -190,6 +195,11 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	}
 	d.drifted, _ = taskOutput(ctx, st, "demo_drift_check", run.RunID, "check")
 	a.step(d, "drift check on the logged inputs: %s", driftLine(d.drifted))
+	if d.live, err = evaluateDemoMonitor(ctx, n); err != nil {
+		a.step(d, "live monitor %s: %v", demoMonitor, err)
+	} else {
+		a.step(d, "live monitor %s: %s", demoMonitor, liveLine(d.live))
+	}
 	if d.drifted["drift"] != true {
 		return fmt.Errorf("demo: the drifted traffic did not drift: %v", d.drifted)
 	}
@@ -558,6 +568,7 @@ func (a *app) demoSummary(d *demoRun) {
 	fmt.Fprintf(tw, "deploy\tendpoint %s → models:/possum@champion\tserved v%s\n", demoEndpoint, d.champion)
 	fmt.Fprintf(tw, "monitor\tlive inputs before drift\t%s\n", driftLine(d.clean))
 	fmt.Fprintf(tw, "drift\tlive inputs after injection\t%s\n", driftLine(d.drifted))
+	fmt.Fprintf(tw, "live\tmonitor %s on endpoint %s\t%s\n", demoMonitor, demoEndpoint, liveLine(d.live))
 	fmt.Fprintf(tw, "retrain\tdemo_retrain %s (%s, caused by drift)\tpossum v%s challenger: %s\n", d.retrain.RunID, d.retrain.RunType, d.challenge, metricLine(d.retrained))
 	fmt.Fprintf(tw, "canary\tchallenger v%s at 10%%\t%s\n", d.challenge, versionsLine(d.canary))
 	fmt.Fprintf(tw, "compare\tlive RMSE on labelled canary traffic\tv%s %s, v%s %s\n", d.champion,
@@ -577,6 +588,7 @@ func (a *app) demoSummary(d *demoRun) {
 		{"weir predictions list " + h, "the prediction log (inputs, output, version, latency)"},
 		{"weir deployments compare " + demoEndpoint + " " + h, "the canary analysis: each version's live RMSE on the labels posted"},
 		{"weir datasets events " + h, "the drift event that started demo_retrain"},
+		{"weir monitors show " + demoMonitor + " --plots " + filepath.Join(a.home, "monitor-plots") + " " + h, "the live monitor's results per feature, its history and plots"},
 		{"weir server --dags " + a.dagsDir + " " + h, "serve it again: the REST API at /api/v1, metrics at /metrics"},
 		{"curl -d '{\"dataframe_records\": [{\"totlngth\": 90, \"footlgth\": 70, \"hdlngth\": 94, \"age\": 3, \"Pop\": \"Vic\", \"sex\": \"f\"}]}' -H 'Content-Type: application/json' http://127.0.0.1:8080/serve/" + demoEndpoint + "/invocations", "then ask it for a prediction"},
 	} {

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -38,6 +39,7 @@ func TestDemo(t *testing.T) {
 	for _, re := range []string{
 		`(?m)^drift +live inputs after injection +DATASET DRIFT`,
 		`(?m)^monitor +live inputs before drift +no dataset drift`,
+		`(?m)^live +monitor possum-drift on endpoint possum +DRIFT, fired on the last \d+ rows, share 0\.50 of 6 features; drifted: footlgth`,
 		`(?m)^retrain +demo_retrain dataset_triggered__\S+ \(dataset, caused by drift\) +possum v2 challenger`,
 		`(?m)^canary +challenger v2 at 10% +v1×\d+ v2×\d+`,
 		`(?m)^compare +live RMSE on labelled canary traffic +v1 \d+\.\d{3}, v2 \d+\.\d{3}$`,
@@ -99,5 +101,18 @@ func TestDemo(t *testing.T) {
 	}
 	if len(rmse) != 2 || rmse["2"] >= rmse["1"] {
 		t.Errorf("live RMSE per version %v, want labels on v1 and v2 and v2 lower", rmse)
+	}
+
+	// The live monitor's results stay inspectable: weir monitors show writes its plots.
+	plots := filepath.Join(home, "monitor-plots")
+	out.Reset()
+	if code := cli.Main(ctx, []string{"monitors", "show", "possum-drift", "--home", home, "--plots", plots}, cli.Options{Stdout: &out, Stderr: &errOut}); code != 0 ||
+		!regexp.MustCompile(`(?m)^totlngth +numeric +ks +\S+ +0\.05 +DRIFT$`).MatchString(out.String()) {
+		t.Errorf("weir monitors show possum-drift: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for _, f := range []string{"history.png", "totlngth.png"} {
+		if _, err := os.Stat(filepath.Join(plots, f)); err != nil {
+			t.Errorf("weir monitors show --plots: %v", err)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func (a *app) serverCmd() *cobra.Command {
 	var allowedHosts, trustedOrigins []string
 	var parallelism int
 	var grace time.Duration
-	var noCache, requireAuth bool
+	var noCache, requireAuth, privateWebhooks bool
 	pausedAtCreation, pausedErr := envBool("WEIR_DAGS_PAUSED_AT_CREATION", true)
 	c := &cobra.Command{
 		Use:   "server",
@@ -78,6 +78,7 @@ nothing: the next start resumes every run.`,
 			cfg.AllowedHosts, cfg.TrustedOrigins = allowedHosts, trustedOrigins
 			cfg.NoCache, cfg.Auth = noCache, requireAuth
 			cfg.DAGsPausedAtCreation = pausedAtCreation
+			cfg.Monitors.AllowPrivateWebhooks = privateWebhooks
 			srv, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -101,6 +102,7 @@ nothing: the next start resumes every run.`,
 		"origins (scheme://host[:port]) allowed to send state-changing cross-origin requests ($WEIR_TRUSTED_ORIGINS)")
 	c.Flags().BoolVar(&requireAuth, "auth", false,
 		"require an API token on every request but GET /metrics and /api/v1/health (on by itself once `weir tokens create` made a token; required to listen on a non-loopback address)")
+	c.Flags().BoolVar(&privateWebhooks, "monitor-webhooks-private", false, "let monitors' webhooks reach loopback, private and link-local addresses (refused by default)")
 	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
 	c.Flags().BoolVar(&pausedAtCreation, "dags-paused-at-creation", pausedAtCreation,
 		"record a DAG seen for the first time as paused, as Airflow's dags_are_paused_at_creation (default true, Airflow's); 'weir dags unpause DAG' schedules it ($WEIR_DAGS_PAUSED_AT_CREATION)")
