@@ -50,9 +50,8 @@ func TestDemo(t *testing.T) {
 			t.Errorf("the summary lacks %s", re)
 		}
 	}
-	if took > 60*time.Second {
-		t.Errorf("weir demo took %s, want under 60s", took)
-	}
+	// Its speed (under 60 s on 2 cores) is a benchmark, written in BENCHMARKS.md, not asserted
+	// here: a loaded CI machine must not fail the test for being slow.
 
 	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
 	if err != nil {
