@@ -518,6 +518,8 @@ type PredictionFilter struct {
 // Store is weir's metadata store. Every method is safe for concurrent use. Times are stored
 // with microsecond precision and returned in UTC.
 type Store interface {
+	ApprovalStore
+	AuditStore
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error
