@@ -183,6 +183,12 @@ func (a *API) table() []route {
 		{"GET", "/predictions", a.listPredictions},
 		{"GET", "/predictions/{prediction_id}", a.getPrediction},
 		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
+		{"GET", "/approvals", a.listApprovals},
+		{"GET", "/approvals/{dag_id}/{run_id}/{task_id}", a.getApproval},
+		{"GET", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}", a.getApproval},
+		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/respond", a.respondApproval},
+		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}/respond", a.respondApproval},
+		{"GET", "/audit", a.listAudit},
 	}
 }
 
