@@ -13,7 +13,9 @@ import (
 	"github.com/weirhq/weir/store"
 )
 
-func approvalObject(a *store.Approval) client.Approval {
+// ApprovalObject returns the API's JSON object of a stored approval request (the CLI
+// prints the local store's the same way).
+func ApprovalObject(a *store.Approval) client.Approval {
 	o := client.Approval{DAGID: a.DAGID, DAGRunID: a.RunID, TaskID: a.TaskID, MapIndex: a.MapIndex, Subject: a.Subject,
 		Body: a.Body, Options: a.Options, Defaults: a.Defaults, Multiple: a.Multiple, AssignedUsers: a.AssignedUsers,
 		AssignedRole: a.AssignedRole, CreatedAt: a.CreatedAt, State: string(a.State),
@@ -66,7 +68,7 @@ func (a *API) listApprovals(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := client.ApprovalCollection{Approvals: []client.Approval{}, TotalEntries: len(list)}
 	for _, ap := range list {
-		out.Approvals = append(out.Approvals, approvalObject(ap))
+		out.Approvals = append(out.Approvals, ApprovalObject(ap))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -94,7 +96,7 @@ func (a *API) getApproval(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, approvalObject(ap))
+	return writeJSON(w, http.StatusOK, ApprovalObject(ap))
 }
 
 // approvalBody is the body of POST …/respond: chosen_options, or option for one.
@@ -148,15 +150,16 @@ func (a *API) respondApproval(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.cfg.Engine.WakeTask(dagID, runID, taskID, mapIndex)
-	return writeJSON(w, http.StatusOK, approvalObject(ap))
+	return writeJSON(w, http.StatusOK, ApprovalObject(ap))
 }
 
-func auditObject(e *store.AuditEntry) client.AuditEntry {
+// AuditObject returns the API's JSON object of an audit log entry.
+func AuditObject(e *store.AuditEntry) client.AuditEntry {
 	o := client.AuditEntry{ID: e.ID, Time: e.Time, Actor: e.Actor, ActorKind: e.ActorKind, Action: e.Action,
 		TargetType: e.TargetType, TargetID: e.TargetID, RequestID: e.RequestID, RemoteAddr: e.RemoteAddr,
 		Outcome: e.Outcome, PrevHash: e.PrevHash, Hash: e.Hash}
 	if len(e.Details) > 0 {
-		_ = json.Unmarshal(e.Details, &o.Details)
+		o.Details = e.Details
 	}
 	return o
 }
@@ -192,7 +195,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := client.AuditCollection{Entries: []client.AuditEntry{}}
 	for _, e := range list {
-		out.Entries = append(out.Entries, auditObject(e))
+		out.Entries = append(out.Entries, AuditObject(e))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

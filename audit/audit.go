@@ -159,10 +159,15 @@ func (e *BrokenError) Is(target error) bool { return target == ErrBroken }
 // verifyPage is how many entries Verify reads at a time.
 const verifyPage = 1000
 
+// Lister reads the log: a store.AuditStore, or a client of a server's /api/v1/audit.
+type Lister interface {
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]*store.AuditEntry, error)
+}
+
 // Verify walks the whole chain of st and returns how many entries it checked, and a
 // *BrokenError naming the first entry that was edited, or follows a deleted or edited
 // one.
-func Verify(ctx context.Context, st store.AuditStore) (int, error) {
+func Verify(ctx context.Context, st Lister) (int, error) {
 	var prevHash string
 	var lastID int64
 	n := 0

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"time"
@@ -94,19 +95,21 @@ func (c *Client) RespondApproval(ctx context.Context, dagID, runID, taskID strin
 
 // AuditEntry is one entry of the audit log.
 type AuditEntry struct {
-	ID         int64          `json:"id"`
-	Time       time.Time      `json:"time"`
-	Actor      string         `json:"actor"`
-	ActorKind  string         `json:"actor_kind"`
-	Action     string         `json:"action"`
-	TargetType string         `json:"target_type"`
-	TargetID   string         `json:"target_id"`
-	Details    map[string]any `json:"details"`
-	RequestID  string         `json:"request_id"`
-	RemoteAddr string         `json:"remote_addr"`
-	Outcome    string         `json:"outcome"`
-	PrevHash   string         `json:"prev_hash"`
-	Hash       string         `json:"hash"`
+	ID         int64     `json:"id"`
+	Time       time.Time `json:"time"`
+	Actor      string    `json:"actor"`
+	ActorKind  string    `json:"actor_kind"`
+	Action     string    `json:"action"`
+	TargetType string    `json:"target_type"`
+	TargetID   string    `json:"target_id"`
+	// Details is the entry's JSON object as stored (kept as bytes so that the chain can be
+	// verified from an export).
+	Details    json.RawMessage `json:"details"`
+	RequestID  string          `json:"request_id"`
+	RemoteAddr string          `json:"remote_addr"`
+	Outcome    string          `json:"outcome"`
+	PrevHash   string          `json:"prev_hash"`
+	Hash       string          `json:"hash"`
 }
 
 // AuditCollection is a page of the audit log, oldest first.
