@@ -205,3 +205,25 @@ func (r remoteAudit) ListAudit(ctx context.Context, f store.AuditFilter) ([]*sto
 	}
 	return out, nil
 }
+
+// auditLocal records in the audit log an action this command did on the local store (the
+// OS user acting; actionErr not nil records a failure). st nil opens the store. With
+// --server it does nothing: the server records what it is asked. A failure to record is a
+// warning: the action is done.
+func (a *app) auditLocal(ctx context.Context, st store.AuditStore, action, targetType, targetID string, details map[string]any, actionErr error) {
+	if a.server != "" {
+		return
+	}
+	if st == nil {
+		s, err := a.openStore(ctx)
+		if err != nil {
+			fmt.Fprintf(a.errOut, "warning: audit log: %v\n", err)
+			return
+		}
+		defer s.Close()
+		st = s
+	}
+	if err := audit.Local(context.WithoutCancel(ctx), st, action, targetType, targetID, details, actionErr); err != nil {
+		fmt.Fprintf(a.errOut, "warning: %v\n", err)
+	}
+}
