@@ -54,6 +54,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Deployments", testDeployments},
 		{"Predictions", testPredictions},
 		{"Tokens", testTokens},
+		{"Approvals", testApprovals},
+		{"Audit", testAudit},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
