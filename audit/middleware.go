@@ -24,7 +24,7 @@ var Whitelist = []string{
 	"name", "version", "alias", "stage", "run_id", "experiment_id", "model_id", "dag_id", "dag_run_id",
 	"task_id", "task_ids", "map_index", "state", "is_paused", "logical_date", "start_date", "end_date",
 	"dry_run", "only_failed", "only_running", "reset_dag_runs", "include_upstream", "include_downstream",
-	"uri", "slots", "model", "canary", "canary_weight", "shadow", "scope", "chosen_options", "option",
+	"uri", "dataset_uri", "slots", "model", "canary", "canary_weight", "shadow", "scope", "chosen_options", "option",
 	"comment", "archive_existing_versions", "key", "reprocess_behavior", "max_active_runs",
 }
 
@@ -256,6 +256,15 @@ func entryOf(r *http.Request, fields map[string]json.RawMessage, status int) *st
 	}
 	e.Action, e.TargetType = actionOf(r.Method, route)
 	e.TargetID = strings.Join(orderedValues(route, params), "/")
+	if e.TargetID == "" { // a create names its target in the body
+		for _, k := range []string{"name", "dataset_uri", "uri"} {
+			var v string
+			if raw, ok := fields[k]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+				e.TargetID = v
+				break
+			}
+		}
+	}
 	return e
 }
 
