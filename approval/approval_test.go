@@ -384,3 +384,19 @@ func TestRespondChecks(t *testing.T) {
 		t.Fatalf("the assignee's answer: %+v, %v", a, err)
 	}
 }
+
+// A request whose task no longer waits (its run was marked failed) cannot be answered.
+func TestAnswerToATaskThatNoLongerWaits(t *testing.T) {
+	e := newEnv(t, node.ModeRun, "", map[string]string{"gate.yaml": fmt.Sprintf(gate, "")})
+	run := e.trigger("gate")
+	e.pending(run, "ask")
+	if err := e.n.Engine().MarkRun(e.ctx, "gate", run.RunID, store.RunFailed); err != nil {
+		t.Fatal(err)
+	}
+	e.wait(run)
+	_, err := approval.Respond(e.ctx, e.st, "gate", run.RunID, "ask", -1, approval.Answer{ChosenOptions: []string{approval.Approve}},
+		approval.Responder{Name: "late", Kind: "local"}, time.Now())
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "no longer waits") {
+		t.Fatalf("an answer after the run was marked: %v, want a conflict saying the task no longer waits", err)
+	}
+}
