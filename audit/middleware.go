@@ -350,6 +350,9 @@ func actionOf(method, route string) (string, string) {
 // target from its identifier fields.
 func mlflowTarget(rest string, fields map[string]json.RawMessage, r *http.Request) (action, typ, id string) {
 	action = "mlflow." + strings.ReplaceAll(rest, "/", ".")
+	if r.Method == http.MethodDelete && !strings.HasSuffix(action, ".delete") {
+		action += ".delete" // DELETE registered-models/alias deletes what POST sets
+	}
 	str := func(k string) string {
 		if v, ok := fields[k]; ok {
 			var s string

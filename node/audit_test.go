@@ -54,6 +54,10 @@ func TestAuditRecordsEveryAction(t *testing.T) {
 	do(admin, "DELETE", "/api/v1/deployments/churn", "", 204)
 	do(write, "POST", "/api/v1/approvals/noop/"+runID+"/a/respond", `{"option": "Approve"}`, 404)
 	do(write, "POST", "/api/2.0/mlflow/registered-models/create", `{"name": "churn"}`, 200)
+	do(write, "POST", "/api/2.0/mlflow/model-versions/create", `{"name": "churn", "source": "file:///tmp/model"}`, 200)
+	do(write, "POST", "/api/2.0/mlflow/registered-models/alias", `{"name": "churn", "alias": "champion", "version": "1"}`, 200)
+	do(write, "DELETE", "/api/2.0/mlflow/registered-models/alias", `{"name": "churn", "alias": "champion"}`, 200)
+	do(write, "POST", "/api/2.0/mlflow/model-versions/transition-stage", `{"name": "churn", "version": "1", "stage": "Production"}`, 200)
 	exp := do(write, "POST", "/api/2.0/mlflow/experiments/create", `{"name": "audit-exp"}`, 200)
 	mlrun := do(write, "POST", "/api/2.0/mlflow/runs/create", fmt.Sprintf(`{"experiment_id": %q}`, exp["experiment_id"]), 200)
 	mlrunID := mlrun["run"].(map[string]any)["info"].(map[string]any)["run_id"].(string)
@@ -89,6 +93,10 @@ func TestAuditRecordsEveryAction(t *testing.T) {
 		{"t-admin", "deployment.delete", "churn", "success"},
 		{"t-write", "approval.respond", "noop/" + runID + "/a", "failure"},
 		{"t-write", "mlflow.registered-models.create", "churn", "success"},
+		{"t-write", "mlflow.model-versions.create", "churn", "success"},
+		{"t-write", "mlflow.registered-models.alias", "churn@champion", "success"},
+		{"t-write", "mlflow.registered-models.alias.delete", "churn@champion", "success"},
+		{"t-write", "mlflow.model-versions.transition-stage", "churn/1", "success"},
 		{"t-write", "mlflow.experiments.create", "audit-exp", "success"},
 		{"t-write", "mlflow.runs.delete", mlrunID, "success"},
 		{"t-write", "mlflow.registered-models.delete", "churn", "success"},
@@ -123,7 +131,7 @@ func TestAuditRecordsEveryAction(t *testing.T) {
 	if n, err := audit.Verify(t.Context(), st); err != nil || n != len(log.Entries) {
 		t.Fatalf("Verify = %d, %v; want %d entries intact", n, err, len(log.Entries))
 	}
-	if entries, _ := st.ListAudit(t.Context(), store.AuditFilter{Action: "mlflow.*"}); len(entries) != 4 {
-		t.Errorf("%d MLflow entries by prefix, want 4", len(entries))
+	if entries, _ := st.ListAudit(t.Context(), store.AuditFilter{Action: "mlflow.*"}); len(entries) != 8 {
+		t.Errorf("%d MLflow entries by prefix, want 8", len(entries))
 	}
 }
