@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +24,48 @@ tasks:
     upstream: ask
     command: ["true"]
 `
+
+// waitPending waits until the server lists a pending approval of the run.
+func waitPending(t *testing.T, url, runID string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := weir(t, t.TempDir(), nil, "approvals", "list", "--server", url, "-o", "json")
+		if strings.Contains(r.stdout, runID) && strings.Contains(r.stdout, `"pending"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pending approval of %s: %s %s", runID, r.stdout, r.stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A server killed with SIGKILL while an approval waits: the restarted server keeps
+// waiting (nothing ran past the gate), and an answer through it finishes the run.
+func TestApprovalSurvivesKill9(t *testing.T) {
+	t.Parallel()
+	home, dags := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dags, "gate.yaml"), []byte(gateDAG), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, url := startServerAddr(t, home, dags, nil)
+	runID := queuedRunID(t, weir(t, t.TempDir(), nil, "dags", "trigger", "gate", "--server", url))
+	waitPending(t, url, runID)
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	_, url = startServerAddr(t, home, dags, nil)
+	waitPending(t, url, runID)
+	time.Sleep(time.Second) // several pokes of the restarted server: the gate must still hold
+	r := weir(t, t.TempDir(), nil, "tasks", "list", runID, "--dag", "gate", "--server", url, "-o", "json")
+	if r.code != 0 || strings.Contains(r.stdout, `"success"`) {
+		t.Fatalf("tasks after the restart, before the answer: %d %s %s; want nothing succeeded", r.code, r.stdout, r.stderr)
+	}
+	if r := weir(t, t.TempDir(), nil, "approvals", "approve", "gate", runID, "ask", "--server", url); r.code != 0 {
+		t.Fatalf("approve after the restart: %d %s", r.code, r.stderr)
+	}
+	waitRunState(t, url, "gate", runID, "success")
+}
 
 // weir approvals list|show|approve through a server: the queued run waits at the gate
 // until approved, then finishes; the answer is in the server's audit log.
