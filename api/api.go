@@ -194,6 +194,13 @@ func (a *API) table() []route {
 		{"GET", "/monitors/{monitor_name}/results", a.listMonitorResults},
 		{"POST", "/monitors/{monitor_name}/run", a.runMonitor},
 		{"GET", "/monitors/{monitor_name}/plots/{plot}", a.getMonitorPlot},
+
+		{"GET", "/approvals", a.listApprovals},
+		{"GET", "/approvals/{dag_id}/{run_id}/{task_id}", a.getApproval},
+		{"GET", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}", a.getApproval},
+		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/respond", a.respondApproval},
+		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}/respond", a.respondApproval},
+		{"GET", "/audit", a.listAudit},
 	}
 }
 

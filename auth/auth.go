@@ -199,9 +199,15 @@ func (e errUnauthorized) Error() string { return string(e) }
 // Authenticate returns the scope of the request's token, or an error saying why it has
 // none (the token is missing, unknown, expired or revoked).
 func (a *Authenticator) Authenticate(r *http.Request) (Scope, error) {
+	_, scope, err := a.authenticate(r)
+	return scope, err
+}
+
+// authenticate is Authenticate also returning the token's name ("task" for a minted one).
+func (a *Authenticator) authenticate(r *http.Request) (string, Scope, error) {
 	secret := credential(r)
 	if secret == "" {
-		return "", errUnauthorized("authentication required: send Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN) or HTTP Basic with the token as password; make a token with `weir tokens create NAME`")
+		return "", "", errUnauthorized("authentication required: send Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN) or HTTP Basic with the token as password; make a token with `weir tokens create NAME`")
 	}
 	h := Hash(secret)
 	now := a.cfg.Clock()
@@ -210,28 +216,28 @@ func (a *Authenticator) Authenticate(r *http.Request) (Scope, error) {
 	a.mu.Unlock()
 	if ok {
 		if !now.Before(m.expires) {
-			return "", errUnauthorized("token expired")
+			return "", "", errUnauthorized("token expired")
 		}
-		return m.scope, nil
+		return "task", m.scope, nil
 	}
 	t, err := a.cfg.Store.GetTokenByHash(r.Context(), h)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", errUnauthorized("unknown token")
+		return "", "", errUnauthorized("unknown token")
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	// The store found the row by hash; compare again in constant time for good measure.
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(h)) != 1 {
-		return "", errUnauthorized("unknown token")
+		return "", "", errUnauthorized("unknown token")
 	}
 	if !t.RevokedAt.IsZero() {
-		return "", errUnauthorized("token " + t.Name + " was revoked")
+		return "", "", errUnauthorized("token " + t.Name + " was revoked")
 	}
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
-		return "", errUnauthorized("token " + t.Name + " expired; make a new one with `weir tokens create`")
+		return "", "", errUnauthorized("token " + t.Name + " expired; make a new one with `weir tokens create`")
 	}
-	return Scope(t.Scope), nil
+	return t.Name, Scope(t.Scope), nil
 }
 
 // credential returns the token of the request's Authorization header, "" if none.
@@ -317,7 +323,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		scope, err := a.Authenticate(r)
+		name, scope, err := a.authenticate(r)
 		if err != nil {
 			var u errUnauthorized
 			if !errors.As(err, &u) {
@@ -333,6 +339,6 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			http.Error(w, fmt.Sprintf("forbidden: %s %s needs a %s token, this one is %s", r.Method, r.URL.Path, need, scope), http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), Principal{Name: name, Kind: "token", Role: roleOf(scope)})))
 	})
 }

@@ -434,6 +434,8 @@ func (e *Engine) handle(ev any) {
 		ev.ch <- e.mark(ev.key, ev.state)
 	case evMarkTask:
 		ev.ch <- e.markTask(ev)
+	case evWakeTask:
+		e.wakeTask(ev)
 	case evDrain:
 		e.draining = true
 		e.drained = append(e.drained, ev.ch)

@@ -400,6 +400,9 @@ func (e *Engine) endTry(rs *runState, n *node, ti *store.TaskInstance, res execu
 		if err == nil {
 			plan, err = e.plan(rs, n, res.Output)
 		}
+		if err == nil && plan == nil && res.Follow != nil {
+			plan, err = e.branchPlan(rs, n, res.Follow)
+		}
 		if err != nil {
 			res = executor.Result{Outcome: executor.FailedNoRetry, Err: err}
 			ti.Error = err.Error()

@@ -93,6 +93,11 @@ type Result struct {
 	Err error
 	// RescheduleAt is when a Rescheduled sensor pokes again.
 	RescheduleAt time.Time
+	// Follow, when not nil on a success, makes the try a branch: the task's direct
+	// downstreams not named in it (task or group IDs) are skipped, as a branch task's are,
+	// and an empty list skips them all. An approval that was rejected or answered with a
+	// branch's option sets it; nil means the task does not branch.
+	Follow []string
 }
 
 // Kind runs tasks of one kind. Run must return when ctx is done (timeout, cancelled run),

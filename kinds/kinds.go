@@ -13,6 +13,7 @@
 package kinds
 
 import (
+	"github.com/weirhq/weir/approval"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/sensor"
@@ -44,9 +45,9 @@ type Set struct {
 	funcs *executor.Funcs
 }
 
-// Builtin returns the set of the built-in kinds, in this order: command, http, go and
-// sensor. The engine adds the kinds it evaluates itself (branch, short_circuit,
-// latest_only).
+// Builtin returns the set of the built-in kinds, in this order: command, http, go,
+// sensor and approval, then the ML steps. The engine adds the kinds it evaluates itself
+// (branch, short_circuit, latest_only).
 func Builtin(deps Deps) *Set {
 	if deps.Funcs == nil {
 		deps.Funcs = executor.NewFuncs()
@@ -60,6 +61,7 @@ func Builtin(deps Deps) *Set {
 		executor.HTTPKind(),
 		executor.GoFuncKind(deps.Funcs),
 		sensor.Kind(sd),
+		approval.Kind(approval.Deps{Store: deps.Store}),
 	}
 	if deps.Steps.Store == nil {
 		deps.Steps.Store = deps.Store

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/api"
+	"github.com/weirhq/weir/audit"
 	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/internal/httpguard"
@@ -342,7 +343,9 @@ func (n *Node) Start(ctx context.Context) error {
 		n.engine.Stop()
 		return err
 	}
-	var h http.Handler = mux
+	// The audit log records every state-changing request, inside the authentication (it
+	// reads the principal) and around the mux (it reads the matched route).
+	var h http.Handler = audit.Middleware(audit.MiddlewareConfig{Store: n.cfg.Store, Clock: n.cfg.Clock, Logger: n.log})(mux)
 	if n.auth != nil {
 		h = n.auth.Handler(h)
 	}

@@ -519,6 +519,9 @@ type PredictionFilter struct {
 // with microsecond precision and returned in UTC.
 type Store interface {
 	MonitorStore
+
+	ApprovalStore
+	AuditStore
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error

@@ -36,6 +36,7 @@ const (
 	CodeNotFound         = "not_found"          // no such DAG, run, task instance, dataset or pool
 	CodeAlreadyExists    = "already_exists"     // a run or pool of that name exists
 	CodeConflict         = "conflict"           // the resource is busy (a run still executing)
+	CodeForbidden        = "forbidden"          // the caller may not do this (its role, an approval's assignees)
 	CodeMethodNotAllowed = "method_not_allowed" // the path exists, the method does not
 	CodeTooLarge         = "too_large"          // the body is larger than the server takes
 	CodeInternal         = "internal"           // the server failed

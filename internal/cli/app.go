@@ -112,6 +112,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(),
 		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd(),
 		a.monitorsCmd())
+	root.AddCommand(a.approvalsCmd(), a.auditCmd())
 	return root
 }
 

@@ -117,6 +117,7 @@ func (a *app) putDeployment(ctx context.Context, d *store.Deployment) (deploymen
 	if err := st.PutDeployment(ctx, d); err != nil {
 		return deploymentJSON{}, err
 	}
+	a.auditLocal(ctx, st, "deployment.put", "deployment", d.Name, map[string]any{"model": d.Model, "canary": d.Canary, "shadow": d.Shadow}, nil)
 	return deploymentOf(d), nil
 }
 
@@ -204,6 +205,9 @@ func (a *app) deploymentsCmd() *cobra.Command {
 				}
 				defer st.Close()
 				err = st.DeleteDeployment(ctx, args[0])
+				if err == nil {
+					a.auditLocal(ctx, st, "deployment.delete", "deployment", args[0], nil, nil)
+				}
 				if errors.Is(err, store.ErrNotFound) {
 					err = fmt.Errorf("no deployment %q (see weir deployments list)", args[0])
 				}

@@ -388,6 +388,9 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 				return err
 			}
 			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, OnlyFailed: onlyFailed})
+			if err == nil {
+				a.auditLocal(ctx, st, "dag_run.clear", "dag_run", run.DAGID+"/"+run.RunID, map[string]any{"task_ids": args[1:], "only_failed": onlyFailed}, nil)
+			}
 			st.Close()
 			if err != nil {
 				return err

@@ -352,9 +352,19 @@ type localOrch struct {
 }
 
 func (l localOrch) Pools(ctx context.Context) ([]*store.Pool, error) { return l.st.ListPools(ctx) }
-func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error { return l.st.UpsertPool(ctx, p) }
+func (l localOrch) SetPool(ctx context.Context, p *store.Pool) error {
+	err := l.st.UpsertPool(ctx, p)
+	if err == nil {
+		l.a.auditLocal(ctx, l.st, "pool.put", "pool", p.Name, map[string]any{"slots": p.Slots}, nil)
+	}
+	return err
+}
 func (l localOrch) DeletePool(ctx context.Context, name string) error {
-	return l.st.DeletePool(ctx, name)
+	err := l.st.DeletePool(ctx, name)
+	if err == nil {
+		l.a.auditLocal(ctx, l.st, "pool.delete", "pool", name, nil, nil)
+	}
+	return err
 }
 func (l localOrch) Run(ctx context.Context, dagID, runID string) (*store.DAGRun, error) {
 	return l.st.GetRun(ctx, dagID, runID)

@@ -162,6 +162,7 @@ retry policy; finished tasks do not run again.`,
 				if err != nil {
 					return err
 				}
+				a.auditLocal(ctx, st, "dag_run.trigger", "dag_run", run.DAGID+"/"+run.RunID, nil, nil)
 				fmt.Fprintf(a.out, "run id %s\n", run.RunID)
 			}
 			stopAlive, aliveDone := make(chan struct{}), make(chan struct{})

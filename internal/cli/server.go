@@ -175,6 +175,7 @@ progress bar. Intervals that already have a backfill run are skipped.`,
 				_ = bar.Finish()
 				fmt.Fprintln(a.errOut)
 			}
+			a.auditLocal(ctx, st, "dag.backfill", "dag", d.ID, map[string]any{"start_date": start, "end_date": end}, err)
 			if err != nil {
 				return err
 			}
@@ -301,6 +302,7 @@ func (a *app) pauseCmd(paused bool) *cobra.Command {
 			if err := st.SetPaused(ctx, args[0], paused); err != nil {
 				return err
 			}
+			a.auditLocal(ctx, st, "dag.update", "dag", args[0], map[string]any{"is_paused": paused}, nil)
 			fmt.Fprintf(a.out, "dag %s %sd\n", args[0], verb)
 			return nil
 		},

@@ -52,6 +52,7 @@ deployments), admin (everything). The store keeps only a token's SHA-256: it is 
 			if err != nil {
 				return err
 			}
+			a.auditLocal(ctx, st, "token.create", "token", t.Name, map[string]any{"scope": t.Scope}, nil)
 			fmt.Fprintln(a.out, secret)
 			exp := "never expires"
 			if !t.ExpiresAt.IsZero() {
@@ -115,6 +116,7 @@ deployments), admin (everything). The store keeps only a token's SHA-256: it is 
 			if err := st.RevokeToken(ctx, args[0], time.Now()); err != nil {
 				return err
 			}
+			a.auditLocal(ctx, st, "token.revoke", "token", args[0], nil, nil)
 			fmt.Fprintf(a.out, "revoked token %s\n", args[0])
 			return nil
 		},

@@ -304,6 +304,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			if err := svc.SetRegisteredModelAlias(cmd.Context(), args[0], args[1], v); err != nil {
 				return err
 			}
+			a.auditLocal(cmd.Context(), nil, "mlflow.registered-models.alias", "registered_model", args[0]+"@"+args[1], map[string]any{"version": v}, nil)
 			fmt.Fprintf(a.out, "%s@%s → version %s\n", args[0], args[1], v)
 			return nil
 		}),
@@ -314,6 +315,7 @@ func (a *app) modelsCmd() *cobra.Command {
 			if err := svc.DeleteRegisteredModelAlias(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
+			a.auditLocal(cmd.Context(), nil, "mlflow.registered-models.alias.delete", "registered_model", args[0]+"@"+args[1], nil, nil)
 			fmt.Fprintf(a.out, "%s@%s deleted\n", args[0], args[1])
 			return nil
 		}),

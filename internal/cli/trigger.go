@@ -66,6 +66,7 @@ creates nothing.`,
 			if err != nil {
 				return err
 			}
+			a.auditLocal(ctx, st, "dag_run.trigger", "dag_run", run.DAGID+"/"+run.RunID, nil, nil)
 			fmt.Fprintf(a.out, "queued run %s of %s: the weir server working on %s starts it (weir runs list --dag %s)\n", run.RunID, d.ID, a.home, d.ID)
 			return nil
 		},

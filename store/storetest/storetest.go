@@ -55,6 +55,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Predictions", testPredictions},
 		{"Tokens", testTokens},
 		{"Monitors", testMonitors},
+
+		{"Approvals", testApprovals},
+		{"Audit", testAudit},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
