@@ -41,7 +41,7 @@ var compileEnv = map[string]any{
 	"run_id": "", "dag_id": "", "task_id": "", "logical_date": "", "ds": "", "ds_nodash": "",
 	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0, "args": map[string]any{}, "data_interval_start": "", "data_interval_end": "",
 	"triggering_dataset_events": map[string]any{}, "var": map[string]any{}, "conn": map[string]any{},
-	"zip":                       zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
+	"zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 }
 
 // Response is what an http sensor's condition (SensorSpec.Condition) sees: the variables
