@@ -14,6 +14,7 @@ import (
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/secrets"
 	"github.com/weirhq/weir/store"
 )
 
@@ -67,6 +68,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// Secrets keeps variables and connections (/variables, /connections) and masks what
+	// tasks read in the task instance answers and logs. Nil: those routes answer 501.
+	Secrets *secrets.Service
 }
 
 func (c *Config) validate() error {
@@ -144,7 +148,7 @@ func (a *API) Routes() []string {
 }
 
 func (a *API) table() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/openapi.json", a.getOpenAPI},
 		{"GET", "/health", a.getHealth},
 		{"GET", "/version", a.getVersion},
@@ -183,14 +187,14 @@ func (a *API) table() []route {
 		{"GET", "/predictions", a.listPredictions},
 		{"GET", "/predictions/{prediction_id}", a.getPrediction},
 		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
-	}
+	}, a.secretRoutes()...)
 }
 
 // routes builds the mux. Its own plain-text 404 and 405 answers become JSON problems.
 func (a *API) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.table() {
-		h := rt.handle
+		h := a.masked(rt.path, rt.handle)
 		mux.HandleFunc(rt.method+" "+Prefix+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)

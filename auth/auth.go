@@ -130,7 +130,8 @@ type Config struct {
 	// when Required is false. Default 1 s.
 	RecheckEvery time.Duration
 	// AdminRoutes are path prefixes whose non-read requests need the admin scope.
-	// Default: the REST API's pools and deployments.
+	// Default: the REST API's pools, deployments, variables and connections (whose
+	// reveal operations are POSTs, so they need the admin scope too).
 	AdminRoutes []string
 }
 
@@ -161,7 +162,7 @@ func New(cfg Config) (*Authenticator, error) {
 		cfg.RecheckEvery = time.Second
 	}
 	if cfg.AdminRoutes == nil {
-		cfg.AdminRoutes = []string{"/api/v1/pools", "/api/v1/deployments"}
+		cfg.AdminRoutes = []string{"/api/v1/pools", "/api/v1/deployments", "/api/v1/variables", "/api/v1/connections"}
 	}
 	return &Authenticator{cfg: cfg, minted: map[string]minted{}}, nil
 }

@@ -186,10 +186,6 @@ func (c *Connection) Field(name string) string {
 func (c *Connection) mask(m *Masker) {
 	m.Add(c.Password, "")
 	m.AddValue(c.Extra, "")
-	if c.Password != "" {
-		// The URI carries the password percent-encoded.
-		m.Add(quote(c.Password), "")
-	}
 }
 
 // Masked returns a copy fit to show: the password "***" and the extra redacted by key

@@ -60,13 +60,24 @@ func (m *Masker) Add(value, name string) {
 	if name != "" && !ShouldHide(name) {
 		return
 	}
+	// Adaptations (Airflow's secret_mask_adapter): the forms a value takes inside a JSON
+	// string and in a URI.
+	forms := []string{value, quote(value)}
+	if b, err := json.Marshal(value); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.secrets[value] {
-		return
+	added := false
+	for _, f := range forms {
+		if !m.secrets[f] {
+			m.secrets[f] = true
+			added = true
+		}
 	}
-	m.secrets[value] = true
-	m.rebuild()
+	if added {
+		m.rebuild()
+	}
 }
 
 // AddValue registers the strings of a JSON-like value: in a map, a field's value is
