@@ -64,12 +64,18 @@ func NewKey() (string, error) {
 // entries and lines starting with # are skipped); source names where they came from.
 func ParseKeys(text, source string) (*Keyring, error) {
 	k := &Keyring{Source: source}
-	fields := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
-	for i, f := range fields {
-		f = strings.TrimSpace(f)
-		if f == "" || strings.HasPrefix(f, "#") {
+	var fields []string
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
+		for _, f := range strings.Split(line, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				fields = append(fields, f)
+			}
+		}
+	}
+	for i, f := range fields {
 		raw, err := base64.StdEncoding.DecodeString(f)
 		if err != nil {
 			raw, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(f, "="))

@@ -111,6 +111,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
 		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(),
 		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd())
+	root.AddCommand(a.variablesCmd(), a.connectionsCmd(), a.secretsCmd())
 	return root
 }
 
