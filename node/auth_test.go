@@ -299,7 +299,7 @@ func TestAuthEveryRESTRoute(t *testing.T) {
 			if method != "GET" && method != "DELETE" {
 				body = `{}`
 			}
-			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments")
+			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments") || strings.HasPrefix(p, "/variables") || strings.HasPrefix(p, "/connections")
 			want := "read"
 			switch {
 			case method != "GET" && admin:
