@@ -69,7 +69,9 @@ type Config struct {
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
 	// Secrets keeps variables and connections (/variables, /connections) and masks what
-	// tasks read in the task instance answers and logs. Nil: those routes answer 501.
+	// tasks read in the task instance answers and logs; give the engine's, so the API
+	// masks what its tasks read. Default: a service on Store with the key of Home (see
+	// secrets.KeySource) and a masker of its own.
 	Secrets *secrets.Service
 }
 
@@ -102,6 +104,13 @@ func (c *Config) validate() error {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Secrets == nil {
+		svc, err := secrets.New(secrets.Config{Store: c.Store, Keys: &secrets.KeySource{Home: c.Home}})
+		if err != nil {
+			return err
+		}
+		c.Secrets = svc
 	}
 	return nil
 }
