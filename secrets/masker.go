@@ -199,27 +199,48 @@ func redactAll(v any, depth int) any {
 	return v
 }
 
-// RedactJSON returns a JSON document with RedactValue applied (nil stays nil); a document
-// that does not parse is redacted as text.
+// RedactJSON returns a JSON document (a task's output) with every registered secret
+// replaced inside its strings; a document holding none is returned as it is, byte for byte.
+// Unlike RedactValue, it does not hide values by their keys' names: an output field named
+// "max_tokens" keeps its value. A document that does not parse is redacted as text.
 func (m *Masker) RedactJSON(doc json.RawMessage) json.RawMessage {
-	if doc == nil {
-		return nil
+	if doc == nil || m.Redact(string(doc)) == string(doc) {
+		return doc
 	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
 	var v any
-	if err := json.Unmarshal(doc, &v); err != nil {
+	if err := dec.Decode(&v); err != nil {
 		return json.RawMessage(m.Redact(string(doc)))
 	}
-	if _, ok := v.(map[string]any); !ok && m.Len() == 0 {
-		return doc
-	}
-	b, err := json.Marshal(m.RedactValue(v, ""))
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m.redactStrings(v)); err != nil {
 		return json.RawMessage(m.Redact(string(doc)))
 	}
-	if bytes.Equal(b, doc) {
-		return doc
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// redactStrings returns v with Redact applied to every string, keys included.
+func (m *Masker) redactStrings(v any) any {
+	switch x := v.(type) {
+	case string:
+		return m.Redact(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[m.Redact(k)] = m.redactStrings(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = m.redactStrings(e)
+		}
+		return out
 	}
-	return b
+	return v
 }
 
 // Writer returns a writer that redacts what it passes to w, line by line (a secret split

@@ -221,9 +221,12 @@ func TestMaskerRules(t *testing.T) {
 	if got := out.String(); got != "line one *** end\nlast ***" {
 		t.Errorf("Writer wrote %q", got)
 	}
-	doc := m.RedactJSON([]byte(`{"a": "x s3cr3t-value y", "n": 1}`))
-	if string(doc) != `{"a":"x *** y","n":1}` {
+	doc := m.RedactJSON([]byte(`{"a": "x s3cr3t-value y", "n": 12345678901234567890, "max_tokens": "<5>"}`))
+	if string(doc) != `{"a":"x *** y","max_tokens":"<5>","n":12345678901234567890}` {
 		t.Errorf("RedactJSON = %s", doc)
+	}
+	if in := `{"token": "not a registered secret"}`; string(m.RedactJSON([]byte(in))) != in {
+		t.Errorf("RedactJSON changed a document without secrets: %s", m.RedactJSON([]byte(in)))
 	}
 	v := m.RedactValue(map[string]any{"token": "anything", "nested": map[string]any{"password": []any{"a"}}, "ok": "fine"}, "")
 	if mm := v.(map[string]any); mm["token"] != "***" || mm["ok"] != "fine" || mm["nested"].(map[string]any)["password"].([]any)[0] != "***" {
