@@ -127,6 +127,18 @@ func (k *Keyring) Encrypt(plain []byte, aad string) (string, error) {
 // ErrWrongKey is wrapped by Decrypt's errors when no key of the keyring opens a ciphertext.
 var ErrWrongKey = errors.New("wrong key")
 
+// errUnknownKey is wrapped (with ErrWrongKey) when a ciphertext names a key the keyring
+// lacks, as opposed to a key that does not open it.
+var errUnknownKey = errors.New("unknown key")
+
+// unknownKeyError is both ErrWrongKey and errUnknownKey; its text is ErrWrongKey's.
+type unknownKeyError struct{}
+
+func (unknownKeyError) Error() string { return ErrWrongKey.Error() }
+func (unknownKeyError) Is(target error) bool {
+	return target == ErrWrongKey || target == errUnknownKey
+}
+
 // Decrypt opens a ciphertext of Encrypt with the key it names.
 func (k *Keyring) Decrypt(ct, aad string) ([]byte, error) {
 	rest, ok := strings.CutPrefix(ct, ciphertextPrefix)
@@ -153,7 +165,7 @@ func (k *Keyring) Decrypt(ct, aad string) ([]byte, error) {
 		return plain, nil
 	}
 	return nil, fmt.Errorf("secrets: %s is encrypted with key %s, which %s does not hold (it holds %s): give the key it was written with in $%s (comma-separated keys, the new one first) or in the key file ($%s): %w",
-		aad, id, k.Source, strings.Join(k.IDs(), ", "), KeyEnv, KeyFileEnv, ErrWrongKey)
+		aad, id, k.Source, strings.Join(k.IDs(), ", "), KeyEnv, KeyFileEnv, unknownKeyError{})
 }
 
 // KeySource finds the keyring: $WEIR_SECRET_KEY, else the key file ($WEIR_SECRET_KEY_FILE,

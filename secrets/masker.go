@@ -263,7 +263,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
-	cut := bytes.LastIndexByte(w.buf, '\n') + 1
+	cut := bytes.LastIndexAny(w.buf, "\n\r") + 1 // a progress bar's \r ends a line too
 	if cut == 0 && len(w.buf) > maxLine {
 		// Keep the tail a secret could still be split across.
 		_, n := w.m.replacer()

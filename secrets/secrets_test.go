@@ -233,3 +233,24 @@ func TestMaskerRules(t *testing.T) {
 		t.Errorf("RedactValue = %v", v)
 	}
 }
+
+// A process that loaded the key file before another one rotated it reads the new values.
+func TestRotationByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	server, _ := newService(t, home, nil)
+	ctx := t.Context()
+	if err := server.SetVariable(ctx, &secrets.Variable{Key: "k", Value: "value-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.GetVariable(ctx, "k"); err != nil { // loads the keyring
+		t.Fatal(err)
+	}
+	cli, _ := newService(t, home, nil)
+	if _, _, err := cli.RotateKeyFile(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := server.GetVariable(ctx, "k"); err != nil || v.Value != "value-1" {
+		t.Errorf("after another process rotated the key: %+v, %v", v, err)
+	}
+}

@@ -103,15 +103,29 @@ func (s *Service) SetVariable(ctx context.Context, v *Variable) error {
 }
 
 func (s *Service) openVariable(sv *store.Variable) (*Variable, error) {
-	ring, err := s.cfg.Keys.Keyring(false)
-	if err != nil {
-		return nil, err
-	}
-	plain, err := ring.Decrypt(sv.Value, varAAD(sv.Key))
+	plain, err := s.decrypt(sv.Value, varAAD(sv.Key))
 	if err != nil {
 		return nil, err
 	}
 	return &Variable{Key: sv.Key, Value: string(plain), Description: sv.Description, IsSecret: sv.IsSecret, UpdatedAt: sv.UpdatedAt}, nil
+}
+
+// decrypt opens a ciphertext. A ciphertext of a key the loaded keyring lacks makes it read
+// the keys again, once: another process (weir secrets rotate-key) may have added it.
+func (s *Service) decrypt(ct, aad string) ([]byte, error) {
+	ring, err := s.cfg.Keys.Keyring(false)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := ring.Decrypt(ct, aad)
+	if errors.Is(err, errUnknownKey) {
+		s.cfg.Keys.Reset()
+		if ring, err = s.cfg.Keys.Keyring(false); err != nil {
+			return nil, err
+		}
+		plain, err = ring.Decrypt(ct, aad)
+	}
+	return plain, err
 }
 
 // GetVariable returns a variable of the store, decrypted; an error wrapping
@@ -181,19 +195,15 @@ func (s *Service) openConnection(sc *store.Connection) (*Connection, error) {
 	if sc.Password == "" && sc.Extra == "" {
 		return c, nil
 	}
-	ring, err := s.cfg.Keys.Keyring(false)
-	if err != nil {
-		return nil, err
-	}
 	if sc.Password != "" {
-		b, err := ring.Decrypt(sc.Password, connAAD(sc.ConnID, "password"))
+		b, err := s.decrypt(sc.Password, connAAD(sc.ConnID, "password"))
 		if err != nil {
 			return nil, err
 		}
 		c.Password = string(b)
 	}
 	if sc.Extra != "" {
-		b, err := ring.Decrypt(sc.Extra, connAAD(sc.ConnID, "extra"))
+		b, err := s.decrypt(sc.Extra, connAAD(sc.ConnID, "extra"))
 		if err != nil {
 			return nil, err
 		}
