@@ -17,6 +17,7 @@ import (
 
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/secrets"
+	"github.com/weirhq/weir/store"
 )
 
 // secretsBackend is where the variables and connections commands read and write: the
@@ -102,7 +103,7 @@ A variable is secret when set with --secret or when its key contains a sensitive
 (password, secret, token, api_key, …): listings show "***", and tasks' logs, outputs and
 errors mask it.`,
 	}
-	var desc string
+	var desc, def string
 	var secret bool
 	set := &cobra.Command{
 		Use:   "set KEY [VALUE|-]",
@@ -146,6 +147,10 @@ errors mask it.`,
 			}
 			defer done()
 			v, err := b.GetVariable(cmd.Context(), args[0])
+			if (errors.Is(err, store.ErrNotFound) || client.IsCode(err, client.CodeNotFound)) && cmd.Flags().Changed("default") {
+				fmt.Fprintln(a.out, def)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -153,6 +158,7 @@ errors mask it.`,
 			return nil
 		},
 	}
+	get.Flags().StringVarP(&def, "default", "d", "", "print this when the variable does not exist (as Airflow's)")
 	var output string
 	list := &cobra.Command{
 		Use:   "list",

@@ -84,6 +84,12 @@ func TestVariablesAndConnectionsCommands(t *testing.T) {
 			t.Errorf("%s holds a secret in clear", name)
 		}
 	}
+	if out := ok(home, "variables", "get", "nope", "--default", "fallback"); strings.TrimSpace(out) != "fallback" {
+		t.Errorf("get --default of a missing variable = %q", out)
+	}
+	if r := weir(t, home, dags, "variables", "get", "nope"); r.code == 0 || !strings.Contains(r.stderr, "weir variables set nope") {
+		t.Errorf("get of a missing variable: %d %s", r.code, r.stderr)
+	}
 	if r := weir(t, home, dags, "connections", "add", "x"); r.code == 0 || !strings.Contains(r.stderr, "--conn-uri") {
 		t.Errorf("add without a definition: %d %s", r.code, r.stderr)
 	}
