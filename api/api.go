@@ -14,6 +14,7 @@ import (
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/secrets"
 	"github.com/weirhq/weir/store"
 )
 
@@ -70,6 +71,11 @@ type Config struct {
 	// Monitors evaluates live monitors on request (POST /monitors/{name}/run). Nil means
 	// this server runs none: that route answers 503.
 	Monitors MonitorRunner
+	// Secrets keeps variables and connections (/variables, /connections) and masks what
+	// tasks read in the task instance answers and logs; give the engine's, so the API
+	// masks what its tasks read. Default: a service on Store with the key of Home (see
+	// secrets.KeySource) and a masker of its own.
+	Secrets *secrets.Service
 }
 
 func (c *Config) validate() error {
@@ -101,6 +107,13 @@ func (c *Config) validate() error {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Secrets == nil {
+		svc, err := secrets.New(secrets.Config{Store: c.Store, Keys: &secrets.KeySource{Home: c.Home}})
+		if err != nil {
+			return err
+		}
+		c.Secrets = svc
 	}
 	return nil
 }
@@ -147,7 +160,7 @@ func (a *API) Routes() []string {
 }
 
 func (a *API) table() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/openapi.json", a.getOpenAPI},
 		{"GET", "/health", a.getHealth},
 		{"GET", "/version", a.getVersion},
@@ -201,14 +214,14 @@ func (a *API) table() []route {
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/respond", a.respondApproval},
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}/respond", a.respondApproval},
 		{"GET", "/audit", a.listAudit},
-	}
+	}, a.secretRoutes()...)
 }
 
 // routes builds the mux. Its own plain-text 404 and 405 answers become JSON problems.
 func (a *API) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.table() {
-		h := rt.handle
+		h := a.masked(rt.path, rt.handle)
 		mux.HandleFunc(rt.method+" "+Prefix+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)

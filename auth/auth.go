@@ -130,8 +130,8 @@ type Config struct {
 	// when Required is false. Default 1 s.
 	RecheckEvery time.Duration
 	// AdminRoutes are path prefixes whose non-read requests need the admin scope.
-	// Default: the REST API's pools, deployments and monitors (a monitor's webhooks make
-	// the server send requests).
+	// Default: the REST API's pools, deployments, monitors (a monitor's webhooks make the
+	// server send requests), variables and connections (whose reveal operations are POSTs).
 	AdminRoutes []string
 }
 
@@ -162,7 +162,7 @@ func New(cfg Config) (*Authenticator, error) {
 		cfg.RecheckEvery = time.Second
 	}
 	if cfg.AdminRoutes == nil {
-		cfg.AdminRoutes = []string{"/api/v1/pools", "/api/v1/deployments", "/api/v1/monitors"}
+		cfg.AdminRoutes = []string{"/api/v1/pools", "/api/v1/deployments", "/api/v1/monitors", "/api/v1/variables", "/api/v1/connections"}
 	}
 	return &Authenticator{cfg: cfg, minted: map[string]minted{}}, nil
 }

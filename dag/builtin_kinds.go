@@ -70,6 +70,11 @@ func validateCommand(c *KindCheck, spec any) {
 			c.Errorf("env."+k, "invalid environment variable name %q", k)
 		}
 	}
+	for i, e := range cmd.EnvFrom {
+		if _, err := ParseEnvRef(e); err != nil {
+			c.Errorf(index("env_from", i), "%v", err)
+		}
+	}
 	for _, l := range []struct {
 		field string
 		codes []int

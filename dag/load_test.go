@@ -351,7 +351,7 @@ func TestLoadBroken(t *testing.T) {
 		"go_funcs.yaml": {{"6:9", "go", `go function "missing_func" is not registered`}},
 		"templates.yaml": {
 			{"8:38", "command[1]", `{{ params.epoch }}: unknown param "epoch" (did you mean "epochs"?); declared: epochs`},
-			{"8:60", "command[2]", `{{ foo + 1 }}: unknown variable "foo"; valid: args, concat, conf, dag_id, data_interval_end, data_interval_start, ds, ds_nodash, logical_date, map_index, outputs, params, run_id, task_id, triggering_dataset_events, try_number, ts, ts_nodash, zip, zip_longest`},
+			{"8:60", "command[2]", `{{ foo + 1 }}: unknown variable "foo"; valid: args, concat, conf, conn, dag_id, data_interval_end, data_interval_start, ds, ds_nodash, logical_date, map_index, outputs, params, run_id, task_id, triggering_dataset_events, try_number, ts, ts_nodash, var, zip, zip_longest`},
 			{"8:91", "command[3]", "{{ params.epochs + }}: unexpected token EOF"},
 			// outputs.train and outputs.extract (13:15, 13:35) make them upstreams of deploy.
 			{"14:21", "env.A", "{{ ds + 1 }}: invalid operation: + (mismatched types string and int)"},

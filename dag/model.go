@@ -351,6 +351,10 @@ type CommandSpec struct {
 	Shell []string `json:"shell,omitempty" yaml:"shell,lenient" doc:"The interpreter of script, e.g. [python3, -c]."`
 	// Env adds environment variables to the inherited environment.
 	Env map[string]string `json:"env,omitempty" yaml:"env" template:"true" doc:"Environment variables added to the inherited environment."`
+	// EnvFrom puts variables and connections in the environment when the task runs:
+	// "var:KEY" (as AIRFLOW_VAR_KEY), "conn:ID" (its URI, as AIRFLOW_CONN_ID),
+	// "NAME=var:KEY", "NAME=conn:ID" or "NAME=conn:ID.FIELD" (see ParseEnvRef).
+	EnvFrom []string `json:"env_from,omitempty" yaml:"env_from,lenient" doc:"Variables and connections put in the environment when the task runs: var:KEY (as AIRFLOW_VAR_KEY), conn:ID (its URI, as AIRFLOW_CONN_ID), or NAME=var:KEY, NAME=conn:ID, NAME=conn:ID.password (host, login, port, schema, extra, conn_type); masked in the task's log."`
 	// Dir is the working directory, relative to the DAG file's folder (default: that folder).
 	Dir string `json:"dir,omitempty" yaml:"dir" template:"true" doc:"The working directory, relative to the DAG file's folder (default: that folder)."`
 	// SkipExitCodes makes the task skipped when the process exits with one of these

@@ -34,6 +34,9 @@ type TemplateContext struct {
 	// TriggeringEvents maps dataset URIs to the events that triggered the run (Airflow's
 	// triggering_dataset_events), nil when none.
 	TriggeringEvents map[string]any
+	// Secrets looks up the variables and connections templates read (var, conn), when
+	// they are rendered; nil makes such templates fail.
+	Secrets SecretLookup
 }
 
 // vars returns the template variables of the context, typed as compileEnv declares them.
@@ -59,6 +62,7 @@ func (c *TemplateContext) vars(taskID string) map[string]any {
 		trig = map[string]any{}
 	}
 	return map[string]any{
+		"var": map[string]any{"value": map[string]any{}, "json": map[string]any{}}, "conn": map[string]any{}, secretsKey: c.Secrets,
 		"data_interval_start": dis.UTC().Format(time.RFC3339), "data_interval_end": die.UTC().Format(time.RFC3339),
 		"triggering_dataset_events": trig,
 		"args":                      args, "zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
@@ -222,6 +226,9 @@ func interpolate(segs []segment, vars map[string]any) (string, error) {
 
 // eval runs one expression with the cached program.
 func eval(src string, vars map[string]any) (any, error) {
+	if err := resolveSecrets(src, vars); err != nil {
+		return nil, err
+	}
 	prog, err := compileExpr(src)
 	if err == nil {
 		var v any

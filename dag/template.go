@@ -29,8 +29,10 @@ import (
 //   - data_interval_start, data_interval_end: the run's data interval, RFC 3339 (UTC).
 //   - triggering_dataset_events: for a dataset-triggered run, the events that triggered
 //     it by dataset URI (each with uri, extra, source_dag_id, source_run_id, timestamp…).
-var TemplateVars = []string{"args", "concat", "conf", "dag_id", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "logical_date", "map_index",
-	"outputs", "params", "run_id", "task_id", "triggering_dataset_events", "try_number", "ts", "ts_nodash", "zip", "zip_longest"}
+//   - var, conn: Airflow's variables and connections, looked up when the task runs (see
+//     SecretLookup): var.value.KEY, var.json.KEY.field, conn.ID.host, conn.ID.get_uri().
+var TemplateVars = []string{"args", "concat", "conf", "conn", "dag_id", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "logical_date", "map_index",
+	"outputs", "params", "run_id", "task_id", "triggering_dataset_events", "try_number", "ts", "ts_nodash", "var", "zip", "zip_longest"}
 
 // compileEnv declares the variables and their types to the expression compiler; rendering
 // passes values of the same types.
@@ -38,8 +40,8 @@ var compileEnv = map[string]any{
 	"params": map[string]any{}, "conf": map[string]any{}, "outputs": map[string]any{},
 	"run_id": "", "dag_id": "", "task_id": "", "logical_date": "", "ds": "", "ds_nodash": "",
 	"ts": "", "ts_nodash": "", "map_index": 0, "try_number": 0, "args": map[string]any{}, "data_interval_start": "", "data_interval_end": "",
-	"triggering_dataset_events": map[string]any{},
-	"zip":                       zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
+	"triggering_dataset_events": map[string]any{}, "var": map[string]any{}, "conn": map[string]any{},
+	"zip": zipFunc, "zip_longest": zipLongestFunc, "concat": concatFunc,
 }
 
 // Response is what an http sensor's condition (SensorSpec.Condition) sees: the variables
@@ -339,7 +341,7 @@ func (c *refCollector) Visit(n *ast.Node) {
 func (v *validator) references(t *Task, root ast.Node) []problem {
 	c := &refCollector{inner: map[ast.Node]bool{}, locals: map[string]bool{}}
 	ast.Walk(&root, c)
-	var out []problem
+	out := secretProblems(c)
 	for _, id := range c.idents {
 		name := id.Value
 		if c.locals[name] || name == "$env" || slices.Contains(TemplateVars, name) {

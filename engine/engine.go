@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/executor"
+	"github.com/weirhq/weir/secrets"
 	"github.com/weirhq/weir/store"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	// --no-cache`); their successful results are still recorded, replacing older entries
 	// of the same key. Default false.
 	NoCache bool
+	// Secrets resolves the variables and connections tasks read (templates' var and conn,
+	// command env_from) and masks them in task logs, outputs, errors and recorded cache
+	// inputs. Nil: tasks that read them fail.
+	Secrets *secrets.Service
 }
 
 // Defaults of Config's lease fields.

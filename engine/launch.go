@@ -120,23 +120,52 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) (executor.Result, cach
 	if p.logErr != nil {
 		return executor.Result{Outcome: executor.FailedNoRetry, Err: p.logErr}, cacheResult{}
 	}
-	log := &lazyFile{path: p.logPath, eager: job.Task.Kind == dag.KindCommand}
-	defer log.Close()
-	if log.eager {
+	file := &lazyFile{path: p.logPath, eager: job.Task.Kind == dag.KindCommand}
+	defer file.Close()
+	// log is the try's log: the file, or, once the engine's masker holds a secret, the file
+	// behind the masker (see maskedLog).
+	var log io.Writer = file
+	masked := &maskedLog{file: file, sec: e.cfg.Secrets}
+	if masked.on() {
+		log = masked
+	}
+	defer masked.Close()
+	if file.eager {
 		fmt.Fprintf(log, "[weir] %s try %d of %s/%s/%s\n", time.Now().UTC().Format(time.RFC3339Nano), job.TryNumber, job.DAGID, job.RunID, job.TaskID)
 	}
-	if log.err != nil {
-		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", log.err)}, cacheResult{}
+	if file.err != nil {
+		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("open the task log: %w", file.err)}, cacheResult{}
 	}
 	if p.tctx != nil && job.Task.Kind != KindBranch && job.Task.Kind != KindShortCircuit {
+		if e.cfg.Secrets != nil {
+			p.tctx.Secrets = e.cfg.Secrets.Lookup(ctx)
+		}
 		rendered, err := dag.RenderTask(job.Task, p.tctx)
 		if err != nil {
-			fmt.Fprintf(log, "[weir] template error: %v\n", err)
+			err = masked.err(err)
+			fmt.Fprintf(masked.writer(log), "[weir] template error: %v\n", err)
 			return executor.Result{Outcome: executor.FailedNoRetry, Err: err}, cacheResult{}
 		}
 		job.Task = rendered
 	}
+	if err := e.envFrom(ctx, job); err != nil {
+		err = masked.err(err)
+		fmt.Fprintf(masked.writer(log), "[weir] %v\n", err)
+		return executor.Result{Outcome: executor.FailedNoRetry, Err: err}, cacheResult{}
+	}
+	log = masked.writer(log)
 	job.Log = log
+	res, cr := e.runJob(ctx, p, job, log)
+	if masked.on() {
+		res.Err = masked.err(res.Err)
+		res.Output = e.cfg.Secrets.Masker().RedactJSON(res.Output)
+		cr.inputs = e.cfg.Secrets.Masker().RedactJSON(cr.inputs)
+	}
+	return res, cr
+}
+
+// runJob runs a rendered try (or reuses a cached result), writing to log.
+func (e *Engine) runJob(ctx context.Context, p *prepared, job *executor.Job, log io.Writer) (executor.Result, cacheResult) {
 	var cr cacheResult
 	if p.cache {
 		var ent *store.CacheEntry
@@ -164,7 +193,7 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) (executor.Result, cach
 			fmt.Fprintf(log, "[weir] close the tracking run: %v\n", err)
 		}
 	}
-	if res.Err != nil || log.eager {
+	if res.Err != nil || job.Task.Kind == dag.KindCommand {
 		outcome := [...]string{"success", "failed", "failed (no retry)", "skipped", "rescheduled"}[res.Outcome]
 		if res.Err != nil {
 			fmt.Fprintf(log, "[weir] try %d ended: %s: %v\n", job.TryNumber, outcome, res.Err)

@@ -299,7 +299,7 @@ func TestAuthEveryRESTRoute(t *testing.T) {
 			if method != "GET" && method != "DELETE" {
 				body = `{}`
 			}
-			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments") || strings.HasPrefix(p, "/monitors")
+			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments") || strings.HasPrefix(p, "/monitors") || strings.HasPrefix(p, "/variables") || strings.HasPrefix(p, "/connections")
 			want := "read"
 			switch {
 			case p == "/audit": // the audit log is admins' to read

@@ -21,6 +21,7 @@ import (
 	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/predlog"
+	"github.com/weirhq/weir/secrets"
 	"github.com/weirhq/weir/serve"
 	"github.com/weirhq/weir/serve/flavor"
 	"github.com/weirhq/weir/serve/pyworker"
@@ -47,6 +48,7 @@ type Node struct {
 	predLog   *predlog.Writer     // server mode only
 	monitors  *live.Runner        // server mode only
 	auth      *auth.Authenticator // server mode with authentication only
+	secrets   *secrets.Service
 	wake      chan struct{}
 	observers []func(engine.Event)
 
@@ -118,8 +120,13 @@ func New(cfg Config) (*Node, error) {
 	if cfg.OnEvent != nil {
 		n.observers = append(n.observers, cfg.OnEvent)
 	}
+	if n.secrets, err = secrets.New(secrets.Config{Store: cfg.Store, Keys: &secrets.KeySource{Home: cfg.Home}}); err != nil {
+		art.Close()
+		return nil, fmt.Errorf("node: %w", err)
+	}
 	eng, err := engine.New(engine.Config{
-		Store: cfg.Store, Kinds: set.Registry(), Home: cfg.Home, Parallelism: cfg.Parallelism,
+		Secrets: n.secrets,
+		Store:   cfg.Store, Kinds: set.Registry(), Home: cfg.Home, Parallelism: cfg.Parallelism,
 		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker, NoCache: cfg.NoCache,
 		Consumers:       n.registry.Consumers,
 		OnDatasetEvents: n.Wake,
@@ -176,6 +183,10 @@ func New(cfg Config) (*Node, error) {
 
 // Monitors returns a server node's live monitors (nil in other modes).
 func (n *Node) Monitors() *live.Runner { return n.monitors }
+
+// Secrets returns the node's variables and connections (and the masker of what its tasks
+// read).
+func (n *Node) Secrets() *secrets.Service { return n.secrets }
 
 // Serving returns a server node's model serving (nil in other modes).
 func (n *Node) Serving() *serve.Server { return n.serving }
@@ -446,6 +457,7 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 		Store: n.cfg.Store, Engine: n.engine, DAGs: n.registry, Home: n.cfg.Home, Version: n.cfg.Version,
 		Logger: n.log, Consumers: n.registry.Consumers, OnDatasetEvent: n.Wake,
 		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock, Monitors: n.monitors,
+		Secrets: n.secrets,
 	})
 	if err != nil {
 		return nil, err

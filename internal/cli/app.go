@@ -113,6 +113,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd(),
 		a.monitorsCmd())
 	root.AddCommand(a.approvalsCmd(), a.auditCmd())
+	root.AddCommand(a.variablesCmd(), a.connectionsCmd(), a.secretsCmd())
 	return root
 }
 

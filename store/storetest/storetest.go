@@ -58,6 +58,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"Approvals", testApprovals},
 		{"Audit", testAudit},
+
+		{"Secrets", testSecrets},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
