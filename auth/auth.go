@@ -149,6 +149,14 @@ type minted struct {
 	expires time.Time
 }
 
+// principal returns who a token of the scope is.
+func tokenPrincipal(name string, kind Kind, scope Scope) Principal {
+	return Principal{Name: name, Kind: kind, Role: ScopeRole(scope)}
+}
+
+// anonymous is every request's principal while authentication is off.
+var anonymous = Principal{Name: "anonymous", Kind: KindAnonymous, Role: RoleAdmin}
+
 // New returns an authenticator on cfg.
 func New(cfg Config) (*Authenticator, error) {
 	if cfg.Store == nil {
@@ -195,12 +203,12 @@ type errUnauthorized string
 
 func (e errUnauthorized) Error() string { return string(e) }
 
-// Authenticate returns the scope of the request's token, or an error saying why it has
+// Authenticate returns who the request's credential is, or an error saying why it has
 // none (the token is missing, unknown, expired or revoked).
-func (a *Authenticator) Authenticate(r *http.Request) (Scope, error) {
+func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 	secret := credential(r)
 	if secret == "" {
-		return "", errUnauthorized("authentication required: send Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN) or HTTP Basic with the token as password; make a token with `weir tokens create NAME`")
+		return Principal{}, errUnauthorized("authentication required: send Authorization: Bearer <token> (MLFLOW_TRACKING_TOKEN) or HTTP Basic with the token as password; make a token with `weir tokens create NAME`")
 	}
 	h := Hash(secret)
 	now := a.cfg.Clock()
@@ -209,28 +217,28 @@ func (a *Authenticator) Authenticate(r *http.Request) (Scope, error) {
 	a.mu.Unlock()
 	if ok {
 		if !now.Before(m.expires) {
-			return "", errUnauthorized("token expired")
+			return Principal{}, errUnauthorized("token expired")
 		}
-		return m.scope, nil
+		return tokenPrincipal("task", KindTask, m.scope), nil
 	}
 	t, err := a.cfg.Store.GetTokenByHash(r.Context(), h)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", errUnauthorized("unknown token")
+		return Principal{}, errUnauthorized("unknown token")
 	}
 	if err != nil {
-		return "", err
+		return Principal{}, err
 	}
 	// The store found the row by hash; compare again in constant time for good measure.
 	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(h)) != 1 {
-		return "", errUnauthorized("unknown token")
+		return Principal{}, errUnauthorized("unknown token")
 	}
 	if !t.RevokedAt.IsZero() {
-		return "", errUnauthorized("token " + t.Name + " was revoked")
+		return Principal{}, errUnauthorized("token " + t.Name + " was revoked")
 	}
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
-		return "", errUnauthorized("token " + t.Name + " expired; make a new one with `weir tokens create`")
+		return Principal{}, errUnauthorized("token " + t.Name + " expired; make a new one with `weir tokens create`")
 	}
-	return Scope(t.Scope), nil
+	return tokenPrincipal(t.Name, KindToken, Scope(t.Scope)), nil
 }
 
 // credential returns the token of the request's Authorization header, "" if none.
@@ -312,11 +320,15 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			http.Error(w, "look for API tokens: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if !on || Open(r) {
+		if !on {
+			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), anonymous)))
+			return
+		}
+		if Open(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		scope, err := a.Authenticate(r)
+		p, err := a.Authenticate(r)
 		if err != nil {
 			var u errUnauthorized
 			if !errors.As(err, &u) {
@@ -328,10 +340,21 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		if need := a.Need(r); scope.rank() < need.rank() {
-			http.Error(w, fmt.Sprintf("forbidden: %s %s needs a %s token, this one is %s", r.Method, r.URL.Path, need, scope), http.StatusForbidden)
+		if need := a.Need(r); !p.Role.Allows(scopeAction(need)) {
+			http.Error(w, fmt.Sprintf("forbidden: %s %s needs a %s token, %s %s has role %s", r.Method, r.URL.Path, need, p.Kind, p.Name, p.Role), http.StatusForbidden)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// scopeAction is the action a scope's routes need.
+func scopeAction(s Scope) Action {
+	switch s {
+	case ScopeRead:
+		return ActionRead
+	case ScopeWrite:
+		return ActionOperate
+	}
+	return ActionAdmin
 }

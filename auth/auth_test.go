@@ -71,8 +71,8 @@ func TestAuthenticate(t *testing.T) {
 			r.Header.Set("Authorization", header)
 		}
 		got, err := a.Authenticate(r)
-		if (err != nil) != wantErr || got != want {
-			t.Errorf("%s: scope %q, err %v; want %q, error %v", what, got, err, want, wantErr)
+		if (err != nil) != wantErr || got.Role != auth.ScopeRole(want) {
+			t.Errorf("%s: principal %+v, err %v; want role of scope %q, error %v", what, got, err, want, wantErr)
 		}
 	}
 	basic := func(user, pass string) string {
