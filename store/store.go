@@ -653,6 +653,8 @@ type Store interface {
 	// (wrapped) if no active token has it.
 	RevokeToken(ctx context.Context, name string, at time.Time) error
 
+	UserStore
+
 	// Close releases the store's resources.
 	Close() error
 }
