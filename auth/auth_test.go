@@ -32,18 +32,26 @@ func TestNeed(t *testing.T) {
 	a, _ := newAuth(t, &now)
 	for _, c := range []struct {
 		method, path string
-		want         auth.Scope
+		want         auth.Action
 	}{
-		{"GET", "/api/v1/dags", auth.ScopeRead},
-		{"HEAD", "/api/v1/pools", auth.ScopeRead},
-		{"POST", "/api/v1/dags/d/dagRuns", auth.ScopeWrite},
-		{"DELETE", "/api/2.0/mlflow/runs/delete", auth.ScopeWrite},
-		{"POST", "/api/2.0/mlflow/runs/search", auth.ScopeRead},
-		{"POST", "/ajax-api/2.0/mlflow/experiments/search", auth.ScopeRead},
-		{"POST", "/api/v1/pools", auth.ScopeAdmin},
-		{"DELETE", "/api/v1/pools/p", auth.ScopeAdmin},
-		{"PUT", "/api/v1/deployments/iris", auth.ScopeAdmin},
-		{"POST", "/api/v1/poolsx", auth.ScopeWrite},
+		{"GET", "/api/v1/dags", auth.ActionRead},
+		{"HEAD", "/api/v1/pools", auth.ActionRead},
+		{"POST", "/api/v1/dags/d/dagRuns", auth.ActionOperate},
+		{"DELETE", "/api/2.0/mlflow/runs/delete", auth.ActionML},
+		{"POST", "/api/2.0/mlflow/runs/search", auth.ActionRead},
+		{"POST", "/ajax-api/2.0/mlflow/experiments/search", auth.ActionRead},
+		{"POST", "/api/v1/pools", auth.ActionOperate},
+		{"DELETE", "/api/v1/pools/p", auth.ActionOperate},
+		{"PUT", "/api/v1/deployments/iris", auth.ActionML},
+		{"POST", "/api/v1/predictions/p1/feedback", auth.ActionML},
+		{"PUT", "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/m.txt", auth.ActionML},
+		{"POST", "/serve/iris/invocations", auth.ActionRead},
+		{"POST", "/v2/models/iris/infer", auth.ActionRead},
+		{"GET", "/api/v1/users", auth.ActionAdmin},
+		{"POST", "/api/v1/grants", auth.ActionAdmin},
+		{"POST", "/api/v1/tokens", auth.ActionRead},
+		{"GET", "/api/v1/me", auth.ActionRead},
+		{"POST", "/elsewhere", auth.ActionAdmin},
 	} {
 		if got := a.Need(httptest.NewRequest(c.method, c.path, nil)); got != c.want {
 			t.Errorf("Need(%s %s) = %s, want %s", c.method, c.path, got, c.want)

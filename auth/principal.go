@@ -257,3 +257,26 @@ func Check(ctx context.Context, a Action, o Object) error {
 	}
 	return fmt.Errorf("%w: %s %s (role %s) may not %s%s; an admin can change the role (weir users set-role) or add a grant (weir grants add)", ErrForbidden, p.Kind, p.Name, p.Role, a, on)
 }
+
+// actions returns the set of actions a role allows, one bit each.
+func (r Role) actions() int {
+	n := 0
+	for i, a := range []Action{ActionRead, ActionOperate, ActionML, ActionAdmin} {
+		if r.Allows(a) {
+			n |= 1 << i
+		}
+	}
+	return n
+}
+
+// Cap returns the role allowing what both r and o allow (their intersection: operator
+// capped by ml-engineer is viewer; "" when they share nothing).
+func (r Role) Cap(o Role) Role {
+	both := r.actions() & o.actions()
+	for _, c := range Roles {
+		if c.actions() == both {
+			return c
+		}
+	}
+	return ""
+}

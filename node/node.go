@@ -379,17 +379,40 @@ func (n *Node) setupAuth() error {
 		if err != nil {
 			return fmt.Errorf("node: look for API tokens: %w", err)
 		}
+		if users, err := n.cfg.Store.CountActiveUsers(context.Background()); err != nil {
+			return fmt.Errorf("node: look for users: %w", err)
+		} else {
+			count += users
+		}
 		if count == 0 {
 			return fmt.Errorf("node: refusing to listen on %s without authentication: anyone who reaches it could run commands on this machine; make a token with `weir tokens create NAME --scope admin` (authentication turns on with the first token) or pass --auth, or listen on 127.0.0.1", n.cfg.Addr)
 		}
 	}
-	a, err := auth.New(auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth})
+	ac := auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth, DAGTags: n.dagTags}
+	if tr := n.cfg.Tracking; tr != nil {
+		ac.RunExperiment = func(ctx context.Context, id string) (string, error) {
+			r, err := tr.GetRun(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return r.Info.ExperimentID, nil
+		}
+	}
+	a, err := auth.New(ac)
 	if err != nil {
 		return err
 	}
 	n.auth = a
 	if t, ok := n.tracker.(*tracker.Tracker); ok {
 		t.SetMinter(func() (string, func(), error) { return a.Mint(auth.ScopeWrite, taskTokenTTL) })
+	}
+	return nil
+}
+
+// dagTags returns a loaded DAG's tags, for dag-tag grants.
+func (n *Node) dagTags(id string) []string {
+	if d, ok := n.registry.DAG(id); ok {
+		return d.Tags
 	}
 	return nil
 }

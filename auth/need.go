@@ -1,0 +1,181 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// MLflow's API prefixes (the REST API and the one its web UI uses).
+var mlflowPrefixes = []string{"/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"}
+
+// artifactPrefixes are the prefixes of MLflow's artifact proxy; paths under them start
+// with the experiment id.
+var artifactPrefixes = []string{"/api/2.0/mlflow-artifacts/artifacts/", "/ajax-api/2.0/mlflow-artifacts/artifacts/"}
+
+// Need returns the action a request needs:
+//
+//   - /api/v1/users and /api/v1/grants (every method): admin;
+//   - /api/v1/tokens, /api/v1/me, /api/v1/logout: read (any signed-in principal; the
+//     handlers let a non-admin see and change only their own tokens);
+//   - GET and HEAD, MLflow's read-only POSTs (searches) and model inference (serving's
+//     invocations and infer): read;
+//   - deployments and prediction feedback, MLflow's and its artifact proxy's other
+//     requests (log, create, register, move an alias, delete): ml;
+//   - the REST API's other changes (trigger, clear, mark, pause, backfill, dataset
+//     events, pools): operate;
+//   - any other change: admin.
+func (a *Authenticator) Need(r *http.Request) Action {
+	p := r.URL.Path
+	if under(p, "/api/v1/users") || under(p, "/api/v1/grants") {
+		return ActionAdmin
+	}
+	if under(p, "/api/v1/tokens") || p == "/api/v1/me" || p == "/api/v1/logout" {
+		return ActionRead
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || mlflowReadPost(r) || inference(p) {
+		return ActionRead
+	}
+	switch {
+	case under(p, "/api/v1/deployments"), under(p, "/api/v1/predictions"):
+		return ActionML
+	case hasAnyPrefix(p, mlflowPrefixes...), under(p, "/api/2.0/mlflow-artifacts"), under(p, "/ajax-api/2.0/mlflow-artifacts"):
+		return ActionML
+	case under(p, "/api/v1"):
+		return ActionOperate
+	}
+	return ActionAdmin
+}
+
+// under reports whether path is prefix or below it.
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// inference reports a model prediction request of the serving endpoints.
+func inference(p string) bool {
+	return strings.HasPrefix(p, "/serve/") && strings.HasSuffix(p, "/invocations") ||
+		strings.HasPrefix(p, "/v2/models/") && strings.HasSuffix(p, "/infer")
+}
+
+// mlflowReadPost reports an MLflow read sent as POST (its search endpoints).
+func mlflowReadPost(r *http.Request) bool {
+	if r.Method != http.MethodPost || !hasAnyPrefix(r.URL.Path, mlflowPrefixes...) {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasSuffix(p, "/search") || strings.HasSuffix(p, "/get-history-bulk-interval")
+}
+
+// maxObjectBody caps the body read to find a request's object; a larger body names none.
+const maxObjectBody = 8 << 20
+
+// Object returns the object a request acts on, for grants: the DAG of /api/v1/dags/{id}
+// routes (with its tags, from Config.DAGTags), the registered model of MLflow's
+// registered-models and model-versions endpoints (its "name"), the experiment of MLflow's
+// experiments endpoints (experiment_id), of runs/create and logged-models (experiment_id)
+// and of the other runs endpoints (the experiment of run_id, from Config.RunExperiment),
+// and of the artifact proxy (the first segment of the artifact path). Others name none:
+// the zero Object, for which only global roles count. It may read and restore the body.
+func (a *Authenticator) Object(r *http.Request) Object {
+	p := r.URL.Path
+	if rest, ok := strings.CutPrefix(p, "/api/v1/dags/"); ok {
+		id, _, _ := strings.Cut(rest, "/")
+		if id == "" {
+			return Object{}
+		}
+		o := Object{Kind: ObjectDAG, ID: id}
+		if a.cfg.DAGTags != nil {
+			o.Tags = a.cfg.DAGTags(id)
+		}
+		return o
+	}
+	for _, pre := range artifactPrefixes {
+		if rest, ok := strings.CutPrefix(p, pre); ok {
+			exp, _, _ := strings.Cut(rest, "/")
+			if exp == "" {
+				return Object{}
+			}
+			return Object{Kind: ObjectExperiment, ID: exp}
+		}
+	}
+	var endpoint string
+	for _, pre := range mlflowPrefixes {
+		if rest, ok := strings.CutPrefix(p, pre); ok {
+			endpoint = rest
+		}
+	}
+	if endpoint == "" {
+		return Object{}
+	}
+	field := func(name string) string { return requestField(r, name) }
+	switch {
+	case strings.HasPrefix(endpoint, "registered-models/"), strings.HasPrefix(endpoint, "model-versions/"):
+		if n := field("name"); n != "" {
+			return Object{Kind: ObjectModel, ID: n}
+		}
+	case strings.HasPrefix(endpoint, "experiments/"), endpoint == "runs/create", endpoint == "logged-models":
+		if id := field("experiment_id"); id != "" {
+			return Object{Kind: ObjectExperiment, ID: id}
+		}
+	case strings.HasPrefix(endpoint, "runs/"):
+		id := field("run_id")
+		if id == "" {
+			id = field("run_uuid")
+		}
+		if id != "" && a.cfg.RunExperiment != nil {
+			if exp, err := a.cfg.RunExperiment(r.Context(), id); err == nil && exp != "" {
+				return Object{Kind: ObjectExperiment, ID: exp}
+			}
+		}
+	}
+	return Object{}
+}
+
+// requestField returns a top-level field of the request: from the query string, else from
+// a JSON object body (a string, or a number's text). The body is read and put back.
+func requestField(r *http.Request, name string) string {
+	if v := r.URL.Query().Get(name); v != "" {
+		return v
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return ""
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxObjectBody+1))
+	rest := r.Body
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), rest), rest}
+	if err != nil || len(b) > maxObjectBody {
+		return ""
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	raw, ok := m[name]
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
