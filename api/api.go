@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
@@ -67,6 +68,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
+	// Auth checks logins and makes sessions (POST /login). Default: one on Store.
+	Auth *auth.Authenticator
 }
 
 func (c *Config) validate() error {
@@ -98,6 +101,13 @@ func (c *Config) validate() error {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Auth == nil {
+		a, err := auth.New(auth.Config{Store: c.Store, Clock: c.Clock})
+		if err != nil {
+			return err
+		}
+		c.Auth = a
 	}
 	return nil
 }
@@ -144,7 +154,7 @@ func (a *API) Routes() []string {
 }
 
 func (a *API) table() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/openapi.json", a.getOpenAPI},
 		{"GET", "/health", a.getHealth},
 		{"GET", "/version", a.getVersion},
@@ -183,7 +193,7 @@ func (a *API) table() []route {
 		{"GET", "/predictions", a.listPredictions},
 		{"GET", "/predictions/{prediction_id}", a.getPrediction},
 		{"POST", "/predictions/{prediction_id}/feedback", a.postFeedback},
-	}
+	}, a.userRoutes()...)
 }
 
 // routes builds the mux. Its own plain-text 404 and 405 answers become JSON problems.

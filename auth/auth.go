@@ -73,9 +73,9 @@ func ParseScope(s string) (Scope, error) {
 	return "", fmt.Errorf("auth: unknown scope %q: want read, write or admin", s)
 }
 
-// tokenRole is the role of a stored token's scope column: a scope, or a role name (the
+// TokenRole is the role of a stored token's scope column: a scope, or a role name (the
 // tokens of users).
-func tokenRole(scope string) Role {
+func TokenRole(scope string) Role {
 	if r, err := ParseRole(scope); err == nil {
 		return r
 	}
@@ -121,6 +121,15 @@ func CreateForUser(ctx context.Context, st store.Store, name, user string, role 
 		return "", nil, fmt.Errorf("auth: user %s has role %s, so their token cannot be %s: choose %s or less", user, u.Role, role, got)
 	}
 	return createToken(ctx, st, &store.Token{Name: name, Scope: string(role), User: user}, ttl, now)
+}
+
+// CreateWithRole makes a token of no user with the role (admins make these for
+// automation), expiring after ttl (0: never), and returns the secret, to be shown once.
+func CreateWithRole(ctx context.Context, st store.Store, name string, role Role, ttl time.Duration, now time.Time) (string, *store.Token, error) {
+	if _, err := ParseRole(string(role)); err != nil {
+		return "", nil, err
+	}
+	return createToken(ctx, st, &store.Token{Name: name, Scope: string(role)}, ttl, now)
 }
 
 func createToken(ctx context.Context, st store.Store, t *store.Token, ttl time.Duration, now time.Time) (string, *store.Token, error) {
@@ -334,7 +343,7 @@ func (a *Authenticator) token(ctx context.Context, secret string) (Principal, er
 	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
 		return Principal{}, errUnauthorized("token " + t.Name + " expired; make a new one with `weir tokens create`")
 	}
-	role := tokenRole(t.Scope)
+	role := TokenRole(t.Scope)
 	if t.User == "" {
 		return Principal{Name: t.Name, Kind: KindToken, Role: role}, nil
 	}

@@ -440,7 +440,7 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	a, err := api.New(api.Config{
 		Store: n.cfg.Store, Engine: n.engine, DAGs: n.registry, Home: n.cfg.Home, Version: n.cfg.Version,
 		Logger: n.log, Consumers: n.registry.Consumers, OnDatasetEvent: n.Wake,
-		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock,
+		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock, Auth: n.auth,
 	})
 	if err != nil {
 		return nil, err
