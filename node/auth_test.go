@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/auth"
+	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 )
@@ -55,6 +56,11 @@ func authServer(t *testing.T) (string, store.Store, map[string]string) {
 		}
 		tokens[string(sc)] = secret
 	}
+	for name, role := range authUsers {
+		if _, err := auth.CreateUser(ctx, st, name, authPassword(name), role, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
 		Addr: "127.0.0.1:0", GracePeriod: time.Second})
 	if err != nil {
@@ -67,9 +73,24 @@ func authServer(t *testing.T) (string, store.Store, map[string]string) {
 	return "http://" + n.Addr(), st, tokens
 }
 
+// authUsers are the users of authServer, one per role, by name.
+var authUsers = map[string]auth.Role{"vera": auth.RoleViewer, "otto": auth.RoleOperator, "mia": auth.RoleMLEngineer, "ada": auth.RoleAdmin}
+
+// authPassword is the password of an authServer user.
+func authPassword(user string) string { return "the password of " + user }
+
+// as is the credential of an authServer user: HTTP Basic with their name and password, as
+// MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD send it.
+func as(user string) cred { return cred{user: user, pass: authPassword(user)} }
+
+// cred is how a test request authenticates: a token (Bearer, or Basic with basic), a user
+// name and password (Basic), or a session cookie (with its CSRF token, when csrf is set).
 type cred struct {
-	token string
-	basic bool
+	token      string
+	basic      bool
+	user, pass string
+	cookie     string
+	csrf       string
 }
 
 func call(t *testing.T, method, url, body string, c cred) *http.Response {
@@ -81,11 +102,17 @@ func call(t *testing.T, method, url, body string, c cred) *http.Response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
-		if c.basic {
-			req.SetBasicAuth("anyone", c.token)
-		} else {
-			req.Header.Set("Authorization", "Bearer "+c.token)
+	switch {
+	case c.token != "" && c.basic:
+		req.SetBasicAuth("anyone", c.token)
+	case c.token != "":
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	case c.user != "":
+		req.SetBasicAuth(c.user, c.pass)
+	case c.cookie != "":
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: c.cookie})
+		if c.csrf != "" {
+			req.Header.Set(auth.CSRFHeader, c.csrf)
 		}
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -118,8 +145,14 @@ func TestAuthRoutes(t *testing.T) {
 		{"trigger write", "POST", "/api/v1/dags/noop/dagRuns", `{}`, cred{token: tok["write"]}, 0},
 		{"pause read basic", "PATCH", "/api/v1/dags/noop", `{"is_paused":true}`, cred{token: tok["read"], basic: true}, 403},
 		{"pause write basic", "PATCH", "/api/v1/dags/noop", `{"is_paused":true}`, cred{token: tok["write"], basic: true}, 0},
-		{"create pool write", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["write"]}, 403},
-		{"create pool admin", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["admin"]}, 0},
+		{"create pool read", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["read"]}, 403},
+		{"create pool write", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["write"]}, 0},
+		{"list users write", "GET", "/api/v1/users", "", cred{token: tok["write"]}, 403},
+		{"list users admin", "GET", "/api/v1/users", "", cred{token: tok["admin"]}, 0},
+		{"user wrong password", "GET", "/api/v1/dags", "", cred{user: "vera", pass: "not her password"}, 401},
+		{"unknown user", "GET", "/api/v1/dags", "", cred{user: "nobody", pass: "whatever it is"}, 401},
+		{"mlflow basic user", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e2"}`, as("mia"), 0},
+		{"mlflow basic user, operator", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e3"}`, as("otto"), 403},
 		{"mlflow create no token", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, none, 401},
 		{"mlflow create read", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, cred{token: tok["read"]}, 403},
 		{"mlflow create write basic", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, cred{token: tok["write"], basic: true}, 0},
@@ -263,9 +296,43 @@ func TestFirstTokenLocksARunningServer(t *testing.T) {
 	}
 }
 
-// Every operation of the REST API's OpenAPI spec: 401 without a token (but the open
-// health check), 403 to a token whose scope is too small, and neither to the right one.
-func TestAuthEveryRESTRoute(t *testing.T) {
+// servingRoutes are the serving endpoints (package serve) as "METHOD /path".
+var servingRoutes = []string{
+	"GET /serve/{name}/health", "GET /serve/{name}/ping", "GET /serve/{name}/version", "POST /serve/{name}/invocations",
+	"GET /v2", "GET /v2/health/live", "GET /v2/health/ready", "GET /v2/models/{name}", "GET /v2/models/{name}/ready",
+	"GET /v2/models/{name}/versions/{version}", "GET /v2/models/{name}/versions/{version}/ready",
+	"POST /v2/models/{name}/infer", "POST /v2/models/{name}/versions/{version}/infer",
+}
+
+// wantRole is the least role a route needs, written out here independently of auth.Need:
+// "" for the open routes.
+func wantRole(method, path string) auth.Role {
+	rest, rested := strings.CutPrefix(path, "/api/v1")
+	switch {
+	case path == "/metrics" || path == "/api/v1/health" || path == "/api/v1/login":
+		return ""
+	case rested && (strings.HasPrefix(rest, "/users") || rest == "/grants"):
+		return auth.RoleAdmin
+	case rested && (strings.HasPrefix(rest, "/tokens") || rest == "/me" || rest == "/logout"):
+		return auth.RoleViewer
+	case method == "GET":
+		return auth.RoleViewer
+	case strings.HasSuffix(path, "/invocations") || strings.HasSuffix(path, "/infer"):
+		return auth.RoleViewer // predicting changes nothing
+	case rested && (strings.HasPrefix(rest, "/deployments") || strings.HasPrefix(rest, "/predictions")):
+		return auth.RoleMLEngineer
+	case rested:
+		return auth.RoleOperator
+	}
+	return auth.RoleMLEngineer // MLflow and its artifacts
+}
+
+// Every route — each operation of the REST API's OpenAPI spec, each MLflow endpoint and
+// artifact route, each serving endpoint, /metrics — answers 401 without credentials (but
+// the open ones), 403 to a user whose role lacks the right (when some role does), and
+// neither to a user with the least role that has it (the handler ran: with an empty body
+// it may answer 400 or 404).
+func TestAuthEveryRoute(t *testing.T) {
 	t.Parallel()
 	base, _, tok := authServer(t)
 	resp := call(t, "GET", base+"/api/v1/openapi.json", "", cred{token: tok["read"]})
@@ -275,56 +342,56 @@ func TestAuthEveryRESTRoute(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&spec); err != nil || len(spec.Paths) < 10 {
 		t.Fatalf("openapi.json: %d %v (%d paths)", resp.StatusCode, err, len(spec.Paths))
 	}
-	a, err := auth.New(auth.Config{Store: nil})
-	if err == nil || a != nil {
-		t.Fatal("auth.New without a store: want an error")
-	}
-	checked := 0
+	var routes []string
 	for p, ops := range spec.Paths {
-		path := p
+		for m := range ops {
+			switch method := strings.ToUpper(m); method {
+			case "GET", "POST", "PATCH", "PUT", "DELETE":
+				routes = append(routes, method+" /api/v1"+p)
+			}
+		}
+	}
+	rest := len(routes)
+	routes = append(routes, mlflowapi.Routes()...)
+	mlflow := len(routes) - rest
+	routes = append(routes, servingRoutes...)
+	routes = append(routes, "GET /metrics")
+	// who has a role's rights, who lacks them (nil: every principal has them).
+	right := map[auth.Role]cred{auth.RoleViewer: as("vera"), auth.RoleOperator: as("otto"), auth.RoleMLEngineer: as("mia"), auth.RoleAdmin: as("ada")}
+	wrong := map[auth.Role][]cred{
+		auth.RoleOperator:   {as("mia"), as("vera")},
+		auth.RoleMLEngineer: {as("otto"), as("vera")},
+		auth.RoleAdmin:      {{token: tok["write"]}, as("otto"), as("mia")},
+	}
+	for _, rt := range routes {
+		method, p, _ := strings.Cut(rt, " ")
+		path := strings.ReplaceAll(p, "{path...}", "1/x/artifacts/f.txt")
 		for strings.Contains(path, "{") {
 			i, j := strings.Index(path, "{"), strings.Index(path, "}")
 			path = path[:i] + "x" + path[j+1:]
 		}
-		url := base + "/api/v1" + path
-		for m := range ops {
-			method := strings.ToUpper(m)
-			switch method {
-			case "GET", "POST", "PATCH", "PUT", "DELETE":
-			default:
-				continue
-			}
-			checked++
-			body := ""
-			if method != "GET" && method != "DELETE" {
-				body = `{}`
-			}
-			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments")
-			want := "read"
-			switch {
-			case method != "GET" && admin:
-				want = "admin"
-			case method != "GET":
-				want = "write"
-			}
-			if got := call(t, method, url, body, cred{}).StatusCode; p == "/health" && got == 401 || p != "/health" && got != 401 {
-				t.Errorf("%s %s without a token: %d", method, p, got)
-			}
-			if want != "read" {
-				smaller := "read"
-				if want == "admin" {
-					smaller = "write"
-				}
-				if got := call(t, method, url, body, cred{token: tok[smaller]}).StatusCode; got != 403 {
-					t.Errorf("%s %s with a %s token: %d, want 403", method, p, smaller, got)
-				}
-			}
-			if got := call(t, method, url, body, cred{token: tok[want], basic: checked%2 == 0}).StatusCode; got == 401 || got == 403 {
-				t.Errorf("%s %s with a %s token: %d, want neither 401 nor 403", method, p, want, got)
+		body := ""
+		if method != "GET" && method != "DELETE" {
+			body = `{}`
+		}
+		want := wantRole(method, p)
+		got := call(t, method, base+path, body, cred{}).StatusCode
+		if want == "" && got == 401 || want != "" && got != 401 {
+			t.Errorf("%s %s without credentials: %d", method, p, got)
+		}
+		if want == "" {
+			continue
+		}
+		for _, c := range wrong[want] {
+			if got := call(t, method, base+path, body, c).StatusCode; got != 403 {
+				t.Errorf("%s %s as %s%s (lacks %s): %d, want 403", method, p, c.user, c.token[:min(len(c.token), 5)], want, got)
 			}
 		}
+		if got := call(t, method, base+path, body, right[want]).StatusCode; got == 401 || got == 403 {
+			t.Errorf("%s %s as %s (%s): %d, want neither 401 nor 403", method, p, right[want].user, want, got)
+		}
 	}
-	if checked < 30 {
-		t.Errorf("checked %d operations, want every one of the spec (30 or more)", checked)
+	if rest < 45 || mlflow < 60 {
+		t.Errorf("checked %d REST operations and %d MLflow routes, want every one (45 and 60 or more)", rest, mlflow)
 	}
 }
