@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 const authDAGs = `
 dag_id: noop
+tags: [team-a]
 tasks:
   - id: a
     command: ["true"]
@@ -393,5 +395,221 @@ func TestAuthEveryRoute(t *testing.T) {
 	}
 	if rest < 45 || mlflow < 60 {
 		t.Errorf("checked %d REST operations and %d MLflow routes, want every one (45 and 60 or more)", rest, mlflow)
+	}
+}
+
+// decode reads a JSON answer into out, failing the test on any other status than want.
+func decode(t *testing.T, resp *http.Response, want int, out any) {
+	t.Helper()
+	if resp.StatusCode != want {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: %d, want %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Grants add rights on the objects they name and nowhere else: a viewer granted operator
+// on a DAG (by id or tag) triggers it and not another; ml-engineer on a registered model
+// or an experiment lets them change that model, or log to that experiment's runs and
+// artifacts, and not others'. They take effect at once.
+func TestGrants(t *testing.T) {
+	t.Parallel()
+	base, st, _ := authServer(t)
+	ctx := context.Background()
+	grant := func(target string, role auth.Role) {
+		t.Helper()
+		if err := st.PutGrant(ctx, &store.Grant{User: "vera", Target: target, Role: string(role), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func(method, path, body string) int {
+		t.Helper()
+		return call(t, method, base+path, body, as("vera")).StatusCode
+	}
+	if got := status("PATCH", "/api/v1/dags/noop", `{"is_paused":true}`); got != 403 {
+		t.Fatalf("pause without a grant: %d, want 403", got)
+	}
+	grant("dag-tag:team-a", auth.RoleOperator)
+	if got := status("PATCH", "/api/v1/dags/noop", `{"is_paused":true}`); got != 200 {
+		t.Errorf("pause noop (tag team-a) with an operator grant on dag-tag:team-a: %d, want 200", got)
+	}
+	if got := status("PATCH", "/api/v1/dags/tracked", `{"is_paused":true}`); got != 403 {
+		t.Errorf("pause tracked (untagged) with a grant on dag-tag:team-a: %d, want 403", got)
+	}
+	grant("dag:tracked", auth.RoleOperator)
+	if got := status("PATCH", "/api/v1/dags/tracked", `{"is_paused":true}`); got != 200 {
+		t.Errorf("pause tracked with a grant on dag:tracked: %d, want 200", got)
+	}
+	if got := status("POST", "/api/v1/pools", `{"name":"p","slots":1}`); got != 403 {
+		t.Errorf("create a pool (no DAG) with DAG grants only: %d, want 403", got)
+	}
+
+	// Registered models.
+	grant("model:iris", auth.RoleMLEngineer)
+	if got := status("POST", "/api/2.0/mlflow/registered-models/create", `{"name":"iris"}`); got != 200 {
+		t.Errorf("register iris with a grant on model:iris: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/registered-models/create", `{"name":"wine"}`); got != 403 {
+		t.Errorf("register wine with a grant on model:iris: %d, want 403", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/registered-models/alias", `{"name":"iris","alias":"champion","version":"1"}`); got == 403 || got == 401 {
+		t.Errorf("move an alias of iris with a grant on model:iris: %d", got)
+	}
+
+	// Experiments: two made by mia, each with a run; vera gets a grant on the first.
+	var exps [2]string
+	var runs [2]string
+	for i, name := range []string{"granted", "other"} {
+		var e struct {
+			ID string `json:"experiment_id"`
+		}
+		decode(t, call(t, "POST", base+"/api/2.0/mlflow/experiments/create", `{"name":"`+name+`"}`, as("mia")), 200, &e)
+		var r struct {
+			Run struct {
+				Info struct {
+					ID string `json:"run_id"`
+				} `json:"info"`
+			} `json:"run"`
+		}
+		decode(t, call(t, "POST", base+"/api/2.0/mlflow/runs/create", `{"experiment_id":"`+e.ID+`"}`, as("mia")), 200, &r)
+		exps[i], runs[i] = e.ID, r.Run.Info.ID
+	}
+	grant("experiment:"+exps[0], auth.RoleMLEngineer)
+	metric := func(run string) string {
+		return `{"run_id":"` + run + `","key":"acc","value":0.5,"timestamp":1}`
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[0])); got != 200 {
+		t.Errorf("log a metric to a run of the granted experiment: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[1])); got != 403 {
+		t.Errorf("log a metric to a run of another experiment: %d, want 403", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/create", `{"experiment_id":"`+exps[0]+`"}`); got != 200 {
+		t.Errorf("create a run in the granted experiment: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/create", `{"experiment_id":"`+exps[1]+`"}`); got != 403 {
+		t.Errorf("create a run in another experiment: %d, want 403", got)
+	}
+	if got := status("PUT", "/api/2.0/mlflow-artifacts/artifacts/"+exps[0]+"/"+runs[0]+"/artifacts/a.txt", "hello"); got != 200 {
+		t.Errorf("upload an artifact to the granted experiment: %d, want 200", got)
+	}
+	if got := status("PUT", "/api/2.0/mlflow-artifacts/artifacts/"+exps[1]+"/"+runs[1]+"/artifacts/a.txt", "hello"); got != 403 {
+		t.Errorf("upload an artifact to another experiment: %d, want 403", got)
+	}
+	if err := st.DeleteGrant(ctx, "vera", "experiment:"+exps[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[0])); got != 403 {
+		t.Errorf("log a metric after the grant was removed: %d, want 403", got)
+	}
+}
+
+// A browser session: login sets the cookie; GET /me names the user; a state-changing
+// request by cookie needs the CSRF token; logout ends the session.
+func TestSessionLoginCSRFLogout(t *testing.T) {
+	t.Parallel()
+	base, _, _ := authServer(t)
+	resp := call(t, "POST", base+"/api/v1/login", `{"username":"otto","password":"`+authPassword("otto")+`"}`, cred{})
+	var me struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+		Role string `json:"role"`
+		CSRF string `json:"csrf_token"`
+	}
+	decode(t, resp, 200, &me)
+	var session string
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.SessionCookie {
+			session = c.Value
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie %+v: want HttpOnly and SameSite=Strict", c)
+			}
+		}
+	}
+	if session == "" || me.CSRF == "" || me.Name != "otto" || me.Role != "operator" {
+		t.Fatalf("login: cookie %q, answer %+v", session, me)
+	}
+	decode(t, call(t, "GET", base+"/api/v1/me", "", cred{cookie: session}), 200, &me)
+	if me.Name != "otto" || me.Kind != "user" || me.CSRF == "" {
+		t.Errorf("me by cookie: %+v", me)
+	}
+	trigger := func(c cred) int {
+		return call(t, "POST", base+"/api/v1/dags/noop/dagRuns", `{}`, c).StatusCode
+	}
+	if got := trigger(cred{cookie: session}); got != 403 {
+		t.Errorf("trigger by cookie without the CSRF token: %d, want 403", got)
+	}
+	if got := trigger(cred{cookie: session, csrf: "forged"}); got != 403 {
+		t.Errorf("trigger by cookie with a wrong CSRF token: %d, want 403", got)
+	}
+	if got := trigger(cred{cookie: session, csrf: me.CSRF}); got != 200 {
+		t.Errorf("trigger by cookie with the CSRF token: %d, want 200", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/login", `{"username":"otto","password":"wrong, wrong, wrong"}`, cred{}).StatusCode; got != 401 {
+		t.Errorf("login with a wrong password: %d, want 401", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/logout", "", cred{cookie: session, csrf: me.CSRF}).StatusCode; got != 204 {
+		t.Errorf("logout: %d, want 204", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/me", "", cred{cookie: session}).StatusCode; got != 401 {
+		t.Errorf("me after logout: %d, want 401", got)
+	}
+}
+
+// Users manage their own tokens over REST, never above their role, and see only theirs;
+// a disabled user's tokens stop working.
+func TestUserTokens(t *testing.T) {
+	t.Parallel()
+	base, _, tok := authServer(t)
+	var nt struct {
+		Secret string `json:"secret"`
+		Role   string `json:"role"`
+		User   string `json:"user"`
+	}
+	decode(t, call(t, "POST", base+"/api/v1/tokens", `{"name":"mia-ci"}`, as("mia")), 201, &nt)
+	if nt.Role != "ml-engineer" || nt.User != "mia" || !strings.HasPrefix(nt.Secret, auth.Prefix) {
+		t.Fatalf("mia's token: %+v", nt)
+	}
+	miaTok := cred{token: nt.Secret, basic: true}
+	if got := call(t, "POST", base+"/api/2.0/mlflow/experiments/create", `{"name":"by-token"}`, miaTok).StatusCode; got != 200 {
+		t.Errorf("mia's token logs: %d, want 200", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/dags/noop/dagRuns", `{}`, miaTok).StatusCode; got != 403 {
+		t.Errorf("mia's token triggers: %d, want 403", got)
+	}
+	for _, body := range []string{`{"name":"x","role":"admin"}`, `{"name":"x","user":"ada"}`, `{"name":"x","role":"operator"}`} {
+		if got := call(t, "POST", base+"/api/v1/tokens", body, as("mia")).StatusCode; got != 403 {
+			t.Errorf("mia makes %s: %d, want 403", body, got)
+		}
+	}
+	decode(t, call(t, "POST", base+"/api/v1/tokens", `{"name":"mia-read","role":"viewer"}`, miaTok), 201, nil)
+	var list struct {
+		Tokens []struct {
+			Name string `json:"name"`
+		} `json:"tokens"`
+	}
+	decode(t, call(t, "GET", base+"/api/v1/tokens", "", as("mia")), 200, &list)
+	if len(list.Tokens) != 2 {
+		t.Errorf("mia's tokens: %+v, want mia-ci and mia-read only", list.Tokens)
+	}
+	decode(t, call(t, "GET", base+"/api/v1/tokens", "", as("ada")), 200, &list)
+	if len(list.Tokens) != 5 {
+		t.Errorf("every token, as admin: %d, want 5", len(list.Tokens))
+	}
+	if got := call(t, "DELETE", base+"/api/v1/tokens/t-admin", "", as("mia")).StatusCode; got != 404 {
+		t.Errorf("mia revokes another's token: %d, want 404", got)
+	}
+	if got := call(t, "PATCH", base+"/api/v1/users/mia", `{"disabled":true}`, cred{token: tok["admin"]}).StatusCode; got != 200 {
+		t.Fatalf("disable mia: %d", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/dags", "", miaTok).StatusCode; got != 401 {
+		t.Errorf("a disabled user's token: %d, want 401", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/dags", "", as("mia")).StatusCode; got != 401 {
+		t.Errorf("a disabled user's password: %d, want 401", got)
 	}
 }
