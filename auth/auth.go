@@ -179,12 +179,15 @@ type Config struct {
 	LoginWindow time.Duration
 	// SessionTTL is how long a browser session lasts. Default 12 hours.
 	SessionTTL time.Duration
+	// OIDC configures login through an OpenID Connect provider; nil for none.
+	OIDC *OIDCConfig
 }
 
 // Authenticator checks requests' credentials. It is safe for concurrent use.
 type Authenticator struct {
 	cfg     Config
 	limiter *limiter
+	oidc    *oidcFlow // nil without Config.OIDC
 
 	mu        sync.Mutex
 	minted    map[string]minted   // hash -> in-memory token
@@ -233,8 +236,16 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	return &Authenticator{cfg: cfg, minted: map[string]minted{}, verified: map[string]verified{},
-		limiter: &limiter{max: cfg.MaxLoginFailures, window: cfg.LoginWindow, seen: map[string]*failures{}}}, nil
+	a := &Authenticator{cfg: cfg, minted: map[string]minted{}, verified: map[string]verified{},
+		limiter: &limiter{max: cfg.MaxLoginFailures, window: cfg.LoginWindow, seen: map[string]*failures{}}}
+	if cfg.OIDC != nil {
+		f, err := newOIDCFlow(*cfg.OIDC)
+		if err != nil {
+			return nil, err
+		}
+		a.oidc = f
+	}
+	return a, nil
 }
 
 // Mint returns a token with the scope valid for ttl, kept only in this process's memory

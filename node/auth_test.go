@@ -41,7 +41,7 @@ tasks:
 
 // authServer starts a server node whose store holds one token of each scope (so
 // authentication is on by itself) and returns its base URL and the tokens by scope.
-func authServer(t *testing.T) (string, store.Store, map[string]string) {
+func authServer(t *testing.T, configure ...func(*node.Config)) (string, store.Store, map[string]string) {
 	t.Helper()
 	dags := writeDAGs(t, map[string]string{"noop.yaml": authDAGs, "tracked.yaml": trackedDAG})
 	home := t.TempDir()
@@ -63,8 +63,12 @@ func authServer(t *testing.T) (string, store.Store, map[string]string) {
 			t.Fatal(err)
 		}
 	}
-	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
-		Addr: "127.0.0.1:0", GracePeriod: time.Second})
+	cfg := node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", GracePeriod: time.Second}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	n, err := node.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +315,7 @@ var servingRoutes = []string{
 func wantRole(method, path string) auth.Role {
 	rest, rested := strings.CutPrefix(path, "/api/v1")
 	switch {
-	case path == "/metrics" || path == "/api/v1/health" || path == "/api/v1/login":
+	case path == "/metrics" || path == "/api/v1/health" || path == "/api/v1/login" || strings.HasPrefix(path, "/api/v1/oidc/"):
 		return ""
 	case rested && (strings.HasPrefix(rest, "/users") || rest == "/grants"):
 		return auth.RoleAdmin
@@ -357,7 +361,7 @@ func TestAuthEveryRoute(t *testing.T) {
 	routes = append(routes, mlflowapi.Routes()...)
 	mlflow := len(routes) - rest
 	routes = append(routes, servingRoutes...)
-	routes = append(routes, "GET /metrics")
+	routes = append(routes, "GET /metrics", "GET /api/v1/oidc/login", "GET /api/v1/oidc/callback")
 	// who has a role's rights, who lacks them (nil: every principal has them).
 	right := map[auth.Role]cred{auth.RoleViewer: as("vera"), auth.RoleOperator: as("otto"), auth.RoleMLEngineer: as("mia"), auth.RoleAdmin: as("ada")}
 	wrong := map[auth.Role][]cred{

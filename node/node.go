@@ -388,7 +388,7 @@ func (n *Node) setupAuth() error {
 			return fmt.Errorf("node: refusing to listen on %s without authentication: anyone who reaches it could run commands on this machine; make a token with `weir tokens create NAME --scope admin` (authentication turns on with the first token) or pass --auth, or listen on 127.0.0.1", n.cfg.Addr)
 		}
 	}
-	ac := auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth, DAGTags: n.dagTags}
+	ac := auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth, DAGTags: n.dagTags, OIDC: n.cfg.OIDC}
 	if tr := n.cfg.Tracking; tr != nil {
 		ac.RunExperiment = func(ctx context.Context, id string) (string, error) {
 			r, err := tr.GetRun(ctx, id)
@@ -448,6 +448,8 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", n.metrics.Handler())
 	mux.Handle("/api/v1/", a.Handler())
+	mux.HandleFunc("GET /api/v1/oidc/login", n.auth.OIDCLogin)
+	mux.HandleFunc("GET /api/v1/oidc/callback", n.auth.OIDCCallback)
 	n.mountMLflow(mux)
 	if n.serving != nil {
 		h := n.serving.Handler()
