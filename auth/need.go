@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -90,9 +91,10 @@ const maxObjectBody = 8 << 20
 // the zero Object, for which only global roles count. It may read and restore the body.
 func (a *Authenticator) Object(r *http.Request) Object {
 	p := r.URL.Path
-	if rest, ok := strings.CutPrefix(p, "/api/v1/dags/"); ok {
-		id, _, _ := strings.Cut(rest, "/")
-		if id == "" {
+	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v1/dags/"); ok {
+		seg, _, _ := strings.Cut(rest, "/")
+		id, err := url.PathUnescape(seg) // as the mux's {dag_id}
+		if err != nil || id == "" {
 			return Object{}
 		}
 		o := Object{Kind: ObjectDAG, ID: id}
@@ -143,14 +145,24 @@ func (a *Authenticator) Object(r *http.Request) Object {
 	return Object{}
 }
 
-// requestField returns a top-level field of the request: from the query string, else from
-// a JSON object body (a string, or a number's text). The body is read and put back.
+// objectFields are the request fields that name objects, decoded as MLflow's handlers
+// decode them (encoding/json: exact key first, else case-insensitive; the last wins).
+type objectFields struct {
+	Name         json.RawMessage `json:"name"`
+	ExperimentID json.RawMessage `json:"experiment_id"`
+	RunID        json.RawMessage `json:"run_id"`
+	RunUUID      json.RawMessage `json:"run_uuid"`
+}
+
+// requestField returns a top-level field of an MLflow request as its handler reads it:
+// the query string's first value, overridden by a JSON body's (a string, or a number's
+// text; null leaves the query's) — except for a GET or HEAD with a query string, whose body
+// is ignored. The body is read and put back.
 func requestField(r *http.Request, name string) string {
-	if v := r.URL.Query().Get(name); v != "" {
+	v := r.URL.Query().Get(name)
+	isGet := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if isGet && r.URL.RawQuery != "" || r.Body == nil || r.Body == http.NoBody {
 		return v
-	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return ""
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxObjectBody+1))
 	rest := r.Body
@@ -159,15 +171,28 @@ func requestField(r *http.Request, name string) string {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(b), rest), rest}
 	if err != nil || len(b) > maxObjectBody {
-		return ""
+		return "" // the handler would refuse it, or it is too big to check: no object
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
-		return ""
+	if len(bytes.TrimSpace(b)) == 0 {
+		return v
 	}
-	raw, ok := m[name]
-	if !ok {
-		return ""
+	var f objectFields
+	if json.Unmarshal(b, &f) != nil {
+		return "" // the handler refuses it
+	}
+	var raw json.RawMessage
+	switch name {
+	case "name":
+		raw = f.Name
+	case "experiment_id":
+		raw = f.ExperimentID
+	case "run_id":
+		raw = f.RunID
+	case "run_uuid":
+		raw = f.RunUUID
+	}
+	if len(raw) == 0 || string(raw) == "null" {
+		return v
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
