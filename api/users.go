@@ -152,6 +152,9 @@ func (a *API) postUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badField("role", "%v", err)
 	}
+	if n := len([]rune(body.Password)); body.Password != "" && n < auth.MinPasswordLen {
+		return badField("password", "%d characters: want at least %d", n, auth.MinPasswordLen)
+	}
 	u, err := auth.CreateUser(r.Context(), a.cfg.Store, body.Name, body.Password, role, a.cfg.Clock())
 	if err != nil {
 		if _, gerr := a.cfg.Store.GetUser(r.Context(), body.Name); gerr == nil {

@@ -23,7 +23,8 @@ func TestUsersGrantsTokens(t *testing.T) {
 		t.Errorf("created %+v", u)
 	}
 	e.problem("POST", "/users", `{"name":"ann","password":"correct horse battery","role":"viewer"}`, 409, client.CodeAlreadyExists, "")
-	e.problem("POST", "/users", `{"name":"bob","password":"short","role":"viewer"}`, 400, client.CodeInvalidField, "name")
+	e.problem("POST", "/users", `{"name":"bob","password":"short","role":"viewer"}`, 400, client.CodeInvalidField, "password")
+	e.problem("POST", "/users", `{"name":"b:ob","password":"correct horse battery","role":"viewer"}`, 400, client.CodeInvalidField, "name")
 	e.problem("POST", "/users", `{"name":"bob","password":"correct horse battery","role":"root"}`, 400, client.CodeInvalidField, "role")
 	stored, err := e.st.GetUser(ctx, "ann")
 	if err != nil || !strings.HasPrefix(stored.PasswordHash, "$argon2id$") || strings.Contains(stored.PasswordHash, "horse") {

@@ -32,6 +32,10 @@ func (a *Authenticator) StartSession(w http.ResponseWriter, r *http.Request, use
 	if err := a.cfg.Store.CreateSession(r.Context(), s); err != nil {
 		return "", err
 	}
+	// Sweep expired sessions now and then (logins are rare): the table stays small.
+	if err := a.cfg.Store.DeleteSession(r.Context(), "", now); err != nil {
+		return "", err
+	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: secret, Path: "/", Expires: s.ExpiresAt,
 		MaxAge: int(a.cfg.SessionTTL.Seconds()), HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	return csrfToken(secret), nil
