@@ -3,10 +3,13 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/weirhq/weir/store"
 )
 
 // MLflow's API prefixes (the REST API and the one its web UI uses).
@@ -83,7 +86,8 @@ func mlflowReadPost(r *http.Request) bool {
 const maxObjectBody = 8 << 20
 
 // Object returns the object a request acts on, for grants: the DAG of /api/v1/dags/{id}
-// routes (with its tags, from Config.DAGTags), the registered model of MLflow's
+// routes (with its tags, from Config.DAGTags), the registered model of a deployment's
+// change (deploymentObject), the registered model of MLflow's
 // registered-models and model-versions endpoints (its "name"), the experiment of MLflow's
 // experiments endpoints (experiment_id), of runs/create and logged-models (experiment_id)
 // and of the other runs endpoints (the experiment of run_id, from Config.RunExperiment),
@@ -102,6 +106,13 @@ func (a *Authenticator) Object(r *http.Request) Object {
 			o.Tags = a.cfg.DAGTags(id)
 		}
 		return o
+	}
+	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v1/deployments/"); ok && !strings.Contains(rest, "/") {
+		name, err := url.PathUnescape(rest)
+		if err != nil || name == "" {
+			return Object{}
+		}
+		return a.deploymentObject(r, name)
 	}
 	for _, pre := range artifactPrefixes {
 		if rest, ok := strings.CutPrefix(p, pre); ok {
@@ -203,4 +214,59 @@ func requestField(r *http.Request, name string) string {
 		return n.String()
 	}
 	return ""
+}
+
+// deploymentObject is the registered model a deployment change acts on: the one model
+// every reference names — those of the body (PUT) and of the deployment as stored (its
+// replaced or deleted references) — as models:/NAME@ALIAS or models:/NAME/VERSION. Any
+// other reference (runs:/, a file) or two models: no object.
+func (a *Authenticator) deploymentObject(r *http.Request, name string) Object {
+	var refs []string
+	if r.Method == http.MethodPut || r.Method == http.MethodPatch {
+		if r.Body == nil || r.Body == http.NoBody {
+			return Object{}
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxObjectBody+1))
+		rest := r.Body
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b), rest), rest}
+		var body struct {
+			Model  string `json:"model"`
+			Canary string `json:"canary"`
+			Shadow string `json:"shadow"`
+		}
+		if err != nil || len(b) > maxObjectBody || json.Unmarshal(b, &body) != nil {
+			return Object{}
+		}
+		refs = append(refs, body.Model, body.Canary, body.Shadow)
+	}
+	d, err := a.cfg.Store.GetDeployment(r.Context(), name)
+	switch {
+	case err == nil:
+		refs = append(refs, d.Model, d.Canary, d.Shadow)
+	case !errors.Is(err, store.ErrNotFound):
+		return Object{}
+	}
+	model := ""
+	for _, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		rest, ok := strings.CutPrefix(ref, "models:/")
+		if !ok {
+			return Object{}
+		}
+		m, _, _ := strings.Cut(rest, "/")
+		m, _, _ = strings.Cut(m, "@")
+		if m == "" || model != "" && m != model {
+			return Object{}
+		}
+		model = m
+	}
+	if model == "" {
+		return Object{}
+	}
+	return Object{Kind: ObjectModel, ID: model}
 }

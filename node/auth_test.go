@@ -464,6 +464,26 @@ func TestGrants(t *testing.T) {
 		t.Errorf("move an alias of iris with a grant on model:iris: %d", got)
 	}
 
+	// Deployments of the granted model, and only of it.
+	if got := status("PUT", "/api/v1/deployments/iris-prod", `{"model":"models:/iris@champion","shadow":"models:/iris/1"}`); got == 403 || got == 401 {
+		t.Errorf("deploy iris with a grant on model:iris: %d", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/iris-prod", `{"model":"models:/iris@champion","shadow":"models:/wine/1"}`); got != 403 {
+		t.Errorf("deploy iris with a wine shadow, granted iris only: %d, want 403", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/wine-prod", `{"model":"models:/wine@champion"}`); got != 403 {
+		t.Errorf("deploy wine with a grant on model:iris: %d, want 403", got)
+	}
+	if got := call(t, "PUT", base+"/api/v1/deployments/other", `{"model":"models:/wine@champion"}`, as("mia")).StatusCode; got == 403 || got == 401 {
+		t.Fatalf("mia deploys wine: %d", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/other", `{"model":"models:/iris@champion"}`); got != 403 {
+		t.Errorf("replace a wine deployment by iris, granted iris only: %d, want 403", got)
+	}
+	if got := status("DELETE", "/api/v1/deployments/other", ""); got != 403 {
+		t.Errorf("delete a wine deployment, granted iris only: %d, want 403", got)
+	}
+
 	// Experiments: two made by mia, each with a run; vera gets a grant on the first.
 	var exps [2]string
 	var runs [2]string
