@@ -143,6 +143,9 @@ func TestLoginRateLimit(t *testing.T) {
 	if _, err := auth.CreateUser(ctx, st, "bob", "short", auth.RoleViewer, time.Now()); err == nil {
 		t.Fatal("a 5-character password was accepted")
 	}
+	if _, err := auth.CreateUser(ctx, st, "bob", auth.Prefix+"looks like a token", auth.RoleViewer, time.Now()); err == nil {
+		t.Fatal("a password starting with the token prefix was accepted")
+	}
 	h := a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.PrincipalFrom(r.Context())
 		fmt.Fprint(w, p.Name, " ", p.Kind, " ", p.Role)

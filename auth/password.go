@@ -26,10 +26,13 @@ var PasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallel
 const MinPasswordLen = 12
 
 // HashPassword returns the argon2id hash of the password in PHC form, or an error when the
-// password is shorter than MinPasswordLen.
+// password is shorter than MinPasswordLen or starts with Prefix (it would pass for a token).
 func HashPassword(password string) (string, error) {
 	if len([]rune(password)) < MinPasswordLen {
 		return "", fmt.Errorf("auth: the password has %d characters: want at least %d", len([]rune(password)), MinPasswordLen)
+	}
+	if strings.HasPrefix(password, Prefix) {
+		return "", fmt.Errorf("auth: a password must not start with %s: HTTP Basic would take it for an API token", Prefix)
 	}
 	return argon2id.CreateHash(password, PasswordParams)
 }
