@@ -152,8 +152,10 @@ func (a *API) postUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badField("role", "%v", err)
 	}
-	if n := len([]rune(body.Password)); body.Password != "" && n < auth.MinPasswordLen {
-		return badField("password", "%d characters: want at least %d", n, auth.MinPasswordLen)
+	if body.Password != "" {
+		if err := auth.ValidatePassword(body.Password); err != nil {
+			return badField("password", "%v", err)
+		}
 	}
 	u, err := auth.CreateUser(r.Context(), a.cfg.Store, body.Name, body.Password, role, a.cfg.Clock())
 	if err != nil {

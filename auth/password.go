@@ -25,14 +25,23 @@ var PasswordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallel
 // 15 without; weir asks for 12).
 const MinPasswordLen = 12
 
-// HashPassword returns the argon2id hash of the password in PHC form, or an error when the
-// password is shorter than MinPasswordLen or starts with Prefix (it would pass for a token).
-func HashPassword(password string) (string, error) {
-	if len([]rune(password)) < MinPasswordLen {
-		return "", fmt.Errorf("auth: the password has %d characters: want at least %d", len([]rune(password)), MinPasswordLen)
+// ValidatePassword returns an error when the password is shorter than MinPasswordLen or
+// starts with Prefix (HTTP Basic would take it for a token).
+func ValidatePassword(password string) error {
+	if n := len([]rune(password)); n < MinPasswordLen {
+		return fmt.Errorf("auth: the password has %d characters: want at least %d", n, MinPasswordLen)
 	}
 	if strings.HasPrefix(password, Prefix) {
-		return "", fmt.Errorf("auth: a password must not start with %s: HTTP Basic would take it for an API token", Prefix)
+		return fmt.Errorf("auth: a password must not start with %s: HTTP Basic would take it for an API token", Prefix)
+	}
+	return nil
+}
+
+// HashPassword returns the argon2id hash of the password in PHC form, or ValidatePassword's
+// error.
+func HashPassword(password string) (string, error) {
+	if err := ValidatePassword(password); err != nil {
+		return "", err
 	}
 	return argon2id.CreateHash(password, PasswordParams)
 }

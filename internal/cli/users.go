@@ -237,7 +237,7 @@ docs/security.md). The first user turns authentication on, as the first token do
 			if err != nil {
 				return err
 			}
-			if _, err := auth.HashPassword(pw); err != nil { // say so before sending it
+			if err := auth.ValidatePassword(pw); err != nil { // say so before sending it
 				return err
 			}
 			return change(cmd, args[0], client.UserPatch{Password: &pw}, "changed the password of user "+args[0])
