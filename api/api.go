@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/weirhq/weir/api/client"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/secrets"
@@ -76,6 +77,8 @@ type Config struct {
 	// masks what its tasks read. Default: a service on Store with the key of Home (see
 	// secrets.KeySource) and a masker of its own.
 	Secrets *secrets.Service
+	// Auth checks logins and makes sessions (POST /login). Default: one on Store.
+	Auth *auth.Authenticator
 }
 
 func (c *Config) validate() error {
@@ -114,6 +117,13 @@ func (c *Config) validate() error {
 			return err
 		}
 		c.Secrets = svc
+	}
+	if c.Auth == nil {
+		a, err := auth.New(auth.Config{Store: c.Store, Clock: c.Clock})
+		if err != nil {
+			return err
+		}
+		c.Auth = a
 	}
 	return nil
 }
@@ -214,7 +224,7 @@ func (a *API) table() []route {
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/respond", a.respondApproval},
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}/respond", a.respondApproval},
 		{"GET", "/audit", a.listAudit},
-	}, a.secretRoutes()...)
+	}, append(a.secretRoutes(), a.userRoutes()...)...)
 }
 
 // routes builds the mux. Its own plain-text 404 and 405 answers become JSON problems.

@@ -110,11 +110,15 @@ type approvalBody struct {
 // responder returns who a request acts as, for approvals.
 func responder(r *http.Request) approval.Responder {
 	if p, ok := auth.PrincipalFrom(r.Context()); ok {
-		kind := p.Kind
+		kind := string(p.Kind)
 		if kind == "" {
 			kind = audit.KindToken
 		}
-		return approval.Responder{Name: p.Name, Kind: kind, Role: p.Role}
+		name := p.Name
+		if p.User != "" {
+			name = p.User // a user's token answers for the user
+		}
+		return approval.Responder{Name: name, Kind: kind, Role: string(p.Role)}
 	}
 	return approval.Responder{Name: "anonymous", Kind: audit.KindAnonymous}
 }
@@ -166,9 +170,9 @@ func AuditObject(e *store.AuditEntry) client.AuditEntry {
 
 // listAudit answers the audit log; with authentication on, to admins only.
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
-	if p, ok := auth.PrincipalFrom(r.Context()); ok && p.Role != "admin" {
+	if p, ok := auth.PrincipalFrom(r.Context()); ok && !p.Role.Allows(auth.ActionAdmin) {
 		return &apiError{status: http.StatusForbidden, code: client.CodeForbidden,
-			msg: "the audit log is for admins: " + p.Name + " is " + p.Role}
+			msg: "the audit log is for admins: " + p.Name + " is " + string(p.Role)}
 	}
 	q := query(r.URL.Query())
 	f := store.AuditFilter{Actor: q.str("actor"), Action: q.str("action")}

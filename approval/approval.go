@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/audit"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/store"
@@ -41,7 +42,7 @@ type Spec struct {
 	Params         map[string]any    `yaml:"params" doc:"Values the answerer may fill in, name: default; they appear in the output's params_input."`
 	Timeout        dag.Duration      `yaml:"timeout" doc:"How long to wait for an answer (Airflow's execution_timeout); default: until answered."`
 	AssignedUsers  []string          `yaml:"assigned_users,single" doc:"When set, only these users (or token names) may answer."`
-	Role           string            `yaml:"role" doc:"The least role that may answer: operator (default), ml_engineer or admin."`
+	Role           string            `yaml:"role" doc:"The role that may answer (or any role with its rights): operator (default), ml-engineer, editor or admin."`
 	FailOnReject   bool              `yaml:"fail_on_reject" doc:"Fail the task on Reject instead of skipping its direct downstream tasks."`
 	Branch         bool              `yaml:"branch" doc:"Follow the chosen options as the downstream task IDs to run, skipping the others (Airflow's HITLBranchOperator)."`
 	OptionsMapping map[string]string `yaml:"options_mapping" doc:"With branch: the task or group ID each option follows (default: the option itself)."`
@@ -56,8 +57,16 @@ func (s *Spec) options() []string {
 	return s.Options
 }
 
-// roles ranks the roles that may be asked for.
-var roles = map[string]int{"viewer": 1, "operator": 2, "ml_engineer": 3, "admin": 4}
+// roleNeeds maps the roles a task may ask for to the actions (package auth) an answerer's
+// role must allow: operator needs operate rights, ml-engineer ML rights, editor both,
+// admin admin rights. ml_engineer is accepted for ml-engineer.
+var roleNeeds = map[string][]auth.Action{
+	"operator":    {auth.ActionOperate},
+	"ml-engineer": {auth.ActionML},
+	"ml_engineer": {auth.ActionML},
+	"editor":      {auth.ActionOperate, auth.ActionML},
+	"admin":       {auth.ActionAdmin},
+}
 
 func validate(c *dag.KindCheck, spec any) {
 	s := spec.(*Spec)
@@ -80,8 +89,8 @@ func validate(c *dag.KindCheck, spec any) {
 	if !s.Multiple && len(s.Defaults) > 1 {
 		c.Errorf("defaults", "%d defaults without multiple: true; give one", len(s.Defaults))
 	}
-	if s.Role != "" && roles[s.Role] < roles[DefaultRole] {
-		c.Errorf("role", "unknown role %q: want operator, ml_engineer or admin", s.Role)
+	if _, ok := roleNeeds[s.Role]; s.Role != "" && !ok {
+		c.Errorf("role", "unknown role %q: want operator, ml-engineer, editor or admin", s.Role)
 	}
 	if s.Timeout < 0 {
 		c.Errorf("timeout", "must not be negative")

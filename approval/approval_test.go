@@ -379,7 +379,7 @@ func TestRespondChecks(t *testing.T) {
 		}
 	}
 	a, err := approval.Respond(ctx, st, "d", "r", "t", -1, approval.Answer{ChosenOptions: []string{"Approve"},
-		ParamsInput: map[string]any{"ticket": "OPS-1"}, Comment: "ok"}, approval.Responder{Name: "ana", Kind: "token", Role: "ml_engineer"}, time.Now())
+		ParamsInput: map[string]any{"ticket": "OPS-1"}, Comment: "ok"}, approval.Responder{Name: "ana", Kind: "token", Role: "editor"}, time.Now())
 	if err != nil || a.State != store.ApprovalResponded || a.RespondedBy != "ana" || string(a.ParamsInput) != `{"ticket":"OPS-1"}` {
 		t.Fatalf("the assignee's answer: %+v, %v", a, err)
 	}

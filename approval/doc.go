@@ -31,8 +31,8 @@
 //
 // # Who may answer
 //
-// A principal (auth.PrincipalFrom) whose role is at least the task's role (default
-// operator: operator, ml_engineer or admin), and, when assigned_users is set, one of them.
+// A principal (auth.PrincipalFrom) whose role has the rights of the task's role (default
+// operator: operator, editor or admin), and, when assigned_users is set, one of them.
 // Without authentication (anonymous requests to a loopback server) and for local commands
 // writing the store directly (their user can change the store file anyway) nobody is
 // refused; the answerer is recorded either way.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/store"
 )
 
@@ -123,8 +124,10 @@ func Allowed(a *store.Approval, who Responder) error {
 		need = DefaultRole
 	}
 	key := Key(a.DAGID, a.RunID, a.TaskID, a.MapIndex)
-	if roles[who.Role] < roles[need] {
-		return fmt.Errorf("approval %s needs the role %s or above; %s has %q: %w", key, need, who.Name, who.Role, ErrForbidden)
+	for _, act := range roleNeeds[need] {
+		if !auth.Role(who.Role).Allows(act) {
+			return fmt.Errorf("approval %s needs the rights of the role %s; %s has the role %q: %w", key, need, who.Name, who.Role, ErrForbidden)
+		}
 	}
 	if len(a.AssignedUsers) > 0 && !slices.Contains(a.AssignedUsers, who.Name) {
 		return fmt.Errorf("approval %s is assigned to %s, not %s: %w", key, strings.Join(a.AssignedUsers, ", "), who.Name, ErrForbidden)

@@ -189,11 +189,15 @@ func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 // Actor returns who a request acts as: its principal, or "anonymous".
 func Actor(r *http.Request) (name, kind string) {
 	if p, ok := auth.PrincipalFrom(r.Context()); ok {
-		kind = p.Kind
+		kind = string(p.Kind)
 		if kind == "" {
 			kind = KindToken
 		}
-		return p.Name, kind
+		name = p.Name
+		if p.User != "" {
+			name = p.User // a user's token acts for the user
+		}
+		return name, kind
 	}
 	return "anonymous", KindAnonymous
 }

@@ -2,8 +2,11 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,18 +35,26 @@ func TestNeed(t *testing.T) {
 	a, _ := newAuth(t, &now)
 	for _, c := range []struct {
 		method, path string
-		want         auth.Scope
+		want         auth.Action
 	}{
-		{"GET", "/api/v1/dags", auth.ScopeRead},
-		{"HEAD", "/api/v1/pools", auth.ScopeRead},
-		{"POST", "/api/v1/dags/d/dagRuns", auth.ScopeWrite},
-		{"DELETE", "/api/2.0/mlflow/runs/delete", auth.ScopeWrite},
-		{"POST", "/api/2.0/mlflow/runs/search", auth.ScopeRead},
-		{"POST", "/ajax-api/2.0/mlflow/experiments/search", auth.ScopeRead},
-		{"POST", "/api/v1/pools", auth.ScopeAdmin},
-		{"DELETE", "/api/v1/pools/p", auth.ScopeAdmin},
-		{"PUT", "/api/v1/deployments/iris", auth.ScopeAdmin},
-		{"POST", "/api/v1/poolsx", auth.ScopeWrite},
+		{"GET", "/api/v1/dags", auth.ActionRead},
+		{"HEAD", "/api/v1/pools", auth.ActionRead},
+		{"POST", "/api/v1/dags/d/dagRuns", auth.ActionOperate},
+		{"DELETE", "/api/2.0/mlflow/runs/delete", auth.ActionML},
+		{"POST", "/api/2.0/mlflow/runs/search", auth.ActionRead},
+		{"POST", "/ajax-api/2.0/mlflow/experiments/search", auth.ActionRead},
+		{"POST", "/api/v1/pools", auth.ActionOperate},
+		{"DELETE", "/api/v1/pools/p", auth.ActionOperate},
+		{"PUT", "/api/v1/deployments/iris", auth.ActionML},
+		{"POST", "/api/v1/predictions/p1/feedback", auth.ActionML},
+		{"PUT", "/api/2.0/mlflow-artifacts/artifacts/1/r/artifacts/m.txt", auth.ActionML},
+		{"POST", "/serve/iris/invocations", auth.ActionRead},
+		{"POST", "/v2/models/iris/infer", auth.ActionRead},
+		{"GET", "/api/v1/users", auth.ActionAdmin},
+		{"POST", "/api/v1/grants", auth.ActionAdmin},
+		{"POST", "/api/v1/tokens", auth.ActionRead},
+		{"GET", "/api/v1/me", auth.ActionRead},
+		{"POST", "/elsewhere", auth.ActionAdmin},
 	} {
 		if got := a.Need(httptest.NewRequest(c.method, c.path, nil)); got != c.want {
 			t.Errorf("Need(%s %s) = %s, want %s", c.method, c.path, got, c.want)
@@ -71,8 +82,8 @@ func TestAuthenticate(t *testing.T) {
 			r.Header.Set("Authorization", header)
 		}
 		got, err := a.Authenticate(r)
-		if (err != nil) != wantErr || got != want {
-			t.Errorf("%s: scope %q, err %v; want %q, error %v", what, got, err, want, wantErr)
+		if (err != nil) != wantErr || got.Role != auth.ScopeRole(want) {
+			t.Errorf("%s: principal %+v, err %v; want role of scope %q, error %v", what, got, err, want, wantErr)
 		}
 	}
 	basic := func(user, pass string) string {
@@ -106,4 +117,84 @@ func TestAuthenticate(t *testing.T) {
 	revoke2()
 	revoke()
 	check("minted, revoked", "Bearer "+m2, "", true)
+}
+
+// Wrong passwords are limited per user name and per address: after MaxLoginFailures in
+// the window even the right password gets 429, until the window ends; a user's password
+// works over HTTP Basic and the store holds only its argon2id hash.
+func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	_, st := newAuth(t, &now)
+	a, err := auth.New(auth.Config{Store: st, Clock: func() time.Time { return time.Unix(0, now.Load()) },
+		MaxLoginFailures: 3, LoginWindow: time.Minute, Required: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	u, err := auth.CreateUser(ctx, st, "ann", "correct horse battery", auth.RoleOperator, time.Unix(0, now.Load()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q: want argon2id with OWASP's parameters", u.PasswordHash)
+	}
+	if _, err := auth.CreateUser(ctx, st, "bob", "short", auth.RoleViewer, time.Now()); err == nil {
+		t.Fatal("a 5-character password was accepted")
+	}
+	if _, err := auth.CreateUser(ctx, st, "bob", auth.Prefix+"looks like a token", auth.RoleViewer, time.Now()); err == nil {
+		t.Fatal("a password starting with the token prefix was accepted")
+	}
+	h := a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.PrincipalFrom(r.Context())
+		fmt.Fprint(w, p.Name, " ", p.Kind, " ", p.Role)
+	}))
+	try := func(user, pass, addr string) (int, string) {
+		r := httptest.NewRequest("GET", "/api/v1/dags", nil)
+		r.RemoteAddr = addr
+		r.SetBasicAuth(user, pass)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	if code, body := try("ann", "correct horse battery", "10.0.0.1:1"); code != 200 || body != "ann user operator" {
+		t.Fatalf("right password: %d %q", code, body)
+	}
+	for i := range 3 {
+		if code, _ := try("ann", "wrong guess", fmt.Sprintf("10.0.0.%d:1", 10+i)); code != 401 {
+			t.Fatalf("wrong password %d: %d, want 401", i, code)
+		}
+	}
+	code, _ := try("ann", "correct horse battery", "10.0.0.1:1")
+	if code != 429 {
+		t.Fatalf("right password after 3 failures for the user: %d, want 429", code)
+	}
+	// Per address too: three unknown users from one address block it for everyone.
+	for i := range 3 {
+		try(fmt.Sprintf("nobody%d", i), "whatever it is", "10.0.0.99:1")
+	}
+	if _, err := auth.CreateUser(ctx, st, "cy", "correct horse battery", auth.RoleViewer, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := try("cy", "correct horse battery", "10.0.0.99:2"); code != 429 {
+		t.Errorf("right password from an address after 3 failures there: %d, want 429", code)
+	}
+	if code, _ := try("cy", "correct horse battery", "10.0.0.5:1"); code != 200 {
+		t.Errorf("cy from another address: %d, want 200", code)
+	}
+	now.Add(int64(time.Minute))
+	if code, body := try("ann", "correct horse battery", "10.0.0.1:1"); code != 200 {
+		t.Errorf("right password after the window: %d %s, want 200", code, body)
+	}
+	// A changed password: the old one no longer works, even though it was just checked.
+	if err := auth.SetPassword(ctx, st, "ann", "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := try("ann", "correct horse battery", "10.0.0.1:1"); code != 401 {
+		t.Errorf("old password after a change: %d, want 401", code)
+	}
+	if code, _ := try("ann", "a brand new password", "10.0.0.1:1"); code != 200 {
+		t.Errorf("new password: %d, want 200", code)
+	}
 }

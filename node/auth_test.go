@@ -3,18 +3,21 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/weirhq/weir/auth"
+	"github.com/weirhq/weir/mlflowapi"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 )
 
 const authDAGs = `
 dag_id: noop
+tags: [team-a]
 tasks:
   - id: a
     command: ["true"]
@@ -38,7 +41,7 @@ tasks:
 
 // authServer starts a server node whose store holds one token of each scope (so
 // authentication is on by itself) and returns its base URL and the tokens by scope.
-func authServer(t *testing.T) (string, store.Store, map[string]string) {
+func authServer(t *testing.T, configure ...func(*node.Config)) (string, store.Store, map[string]string) {
 	t.Helper()
 	dags := writeDAGs(t, map[string]string{"noop.yaml": authDAGs, "tracked.yaml": trackedDAG})
 	home := t.TempDir()
@@ -55,8 +58,17 @@ func authServer(t *testing.T) (string, store.Store, map[string]string) {
 		}
 		tokens[string(sc)] = secret
 	}
-	n, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
-		Addr: "127.0.0.1:0", GracePeriod: time.Second})
+	for name, role := range authUsers {
+		if _, err := auth.CreateUser(ctx, st, name, authPassword(name), role, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", GracePeriod: time.Second}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	n, err := node.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,9 +79,24 @@ func authServer(t *testing.T) (string, store.Store, map[string]string) {
 	return "http://" + n.Addr(), st, tokens
 }
 
+// authUsers are the users of authServer, one per role, by name.
+var authUsers = map[string]auth.Role{"vera": auth.RoleViewer, "otto": auth.RoleOperator, "mia": auth.RoleMLEngineer, "ada": auth.RoleAdmin}
+
+// authPassword is the password of an authServer user.
+func authPassword(user string) string { return "the password of " + user }
+
+// as is the credential of an authServer user: HTTP Basic with their name and password, as
+// MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD send it.
+func as(user string) cred { return cred{user: user, pass: authPassword(user)} }
+
+// cred is how a test request authenticates: a token (Bearer, or Basic with basic), a user
+// name and password (Basic), or a session cookie (with its CSRF token, when csrf is set).
 type cred struct {
-	token string
-	basic bool
+	token      string
+	basic      bool
+	user, pass string
+	cookie     string
+	csrf       string
 }
 
 func call(t *testing.T, method, url, body string, c cred) *http.Response {
@@ -81,11 +108,17 @@ func call(t *testing.T, method, url, body string, c cred) *http.Response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
-		if c.basic {
-			req.SetBasicAuth("anyone", c.token)
-		} else {
-			req.Header.Set("Authorization", "Bearer "+c.token)
+	switch {
+	case c.token != "" && c.basic:
+		req.SetBasicAuth("anyone", c.token)
+	case c.token != "":
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	case c.user != "":
+		req.SetBasicAuth(c.user, c.pass)
+	case c.cookie != "":
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: c.cookie})
+		if c.csrf != "" {
+			req.Header.Set(auth.CSRFHeader, c.csrf)
 		}
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -118,8 +151,14 @@ func TestAuthRoutes(t *testing.T) {
 		{"trigger write", "POST", "/api/v1/dags/noop/dagRuns", `{}`, cred{token: tok["write"]}, 0},
 		{"pause read basic", "PATCH", "/api/v1/dags/noop", `{"is_paused":true}`, cred{token: tok["read"], basic: true}, 403},
 		{"pause write basic", "PATCH", "/api/v1/dags/noop", `{"is_paused":true}`, cred{token: tok["write"], basic: true}, 0},
-		{"create pool write", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["write"]}, 403},
-		{"create pool admin", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["admin"]}, 0},
+		{"create pool read", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["read"]}, 403},
+		{"create pool write", "POST", "/api/v1/pools", `{"name":"p","slots":2}`, cred{token: tok["write"]}, 0},
+		{"list users write", "GET", "/api/v1/users", "", cred{token: tok["write"]}, 403},
+		{"list users admin", "GET", "/api/v1/users", "", cred{token: tok["admin"]}, 0},
+		{"user wrong password", "GET", "/api/v1/dags", "", cred{user: "vera", pass: "not her password"}, 401},
+		{"unknown user", "GET", "/api/v1/dags", "", cred{user: "nobody", pass: "whatever it is"}, 401},
+		{"mlflow basic user", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e2"}`, as("mia"), 0},
+		{"mlflow basic user, operator", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e3"}`, as("otto"), 403},
 		{"mlflow create no token", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, none, 401},
 		{"mlflow create read", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, cred{token: tok["read"]}, 403},
 		{"mlflow create write basic", "POST", "/api/2.0/mlflow/experiments/create", `{"name":"e1"}`, cred{token: tok["write"], basic: true}, 0},
@@ -263,9 +302,45 @@ func TestFirstTokenLocksARunningServer(t *testing.T) {
 	}
 }
 
-// Every operation of the REST API's OpenAPI spec: 401 without a token (but the open
-// health check), 403 to a token whose scope is too small, and neither to the right one.
-func TestAuthEveryRESTRoute(t *testing.T) {
+// servingRoutes are the serving endpoints (package serve) as "METHOD /path".
+var servingRoutes = []string{
+	"GET /serve/{name}/health", "GET /serve/{name}/ping", "GET /serve/{name}/version", "POST /serve/{name}/invocations",
+	"GET /v2", "GET /v2/health/live", "GET /v2/health/ready", "GET /v2/models/{name}", "GET /v2/models/{name}/ready",
+	"GET /v2/models/{name}/versions/{version}", "GET /v2/models/{name}/versions/{version}/ready",
+	"POST /v2/models/{name}/infer", "POST /v2/models/{name}/versions/{version}/infer",
+}
+
+// wantRole is the least role a route needs, written out here independently of auth.Need:
+// "" for the open routes.
+func wantRole(method, path string) auth.Role {
+	rest, rested := strings.CutPrefix(path, "/api/v1")
+	switch {
+	case path == "/metrics" || path == "/api/v1/health" || path == "/api/v1/login" || strings.HasPrefix(path, "/api/v1/oidc/"):
+		return ""
+	case rested && (strings.HasPrefix(rest, "/users") || rest == "/grants" || rest == "/audit"):
+		return auth.RoleAdmin // the audit log too: it names everyone's actions
+	case rested && (strings.HasPrefix(rest, "/tokens") || rest == "/me" || rest == "/logout"):
+		return auth.RoleViewer
+	case method == "GET":
+		return auth.RoleViewer
+	case strings.HasSuffix(path, "/invocations") || strings.HasSuffix(path, "/infer"):
+		return auth.RoleViewer // predicting changes nothing
+	case rested && (strings.HasPrefix(rest, "/variables") || strings.HasPrefix(rest, "/connections")):
+		return auth.RoleAdmin // secrets: writes and reveals
+	case rested && (strings.HasPrefix(rest, "/deployments") || strings.HasPrefix(rest, "/monitors") || strings.HasPrefix(rest, "/predictions")):
+		return auth.RoleMLEngineer
+	case rested:
+		return auth.RoleOperator
+	}
+	return auth.RoleMLEngineer // MLflow and its artifacts
+}
+
+// Every route — each operation of the REST API's OpenAPI spec, each MLflow endpoint and
+// artifact route, each serving endpoint, /metrics — answers 401 without credentials (but
+// the open ones), 403 to a user whose role lacks the right (when some role does), and
+// neither to a user with the least role that has it (the handler ran: with an empty body
+// it may answer 400 or 404).
+func TestAuthEveryRoute(t *testing.T) {
 	t.Parallel()
 	base, _, tok := authServer(t)
 	resp := call(t, "GET", base+"/api/v1/openapi.json", "", cred{token: tok["read"]})
@@ -275,58 +350,292 @@ func TestAuthEveryRESTRoute(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&spec); err != nil || len(spec.Paths) < 10 {
 		t.Fatalf("openapi.json: %d %v (%d paths)", resp.StatusCode, err, len(spec.Paths))
 	}
-	a, err := auth.New(auth.Config{Store: nil})
-	if err == nil || a != nil {
-		t.Fatal("auth.New without a store: want an error")
-	}
-	checked := 0
+	var routes []string
 	for p, ops := range spec.Paths {
-		path := p
+		for m := range ops {
+			switch method := strings.ToUpper(m); method {
+			case "GET", "POST", "PATCH", "PUT", "DELETE":
+				routes = append(routes, method+" /api/v1"+p)
+			}
+		}
+	}
+	rest := len(routes)
+	routes = append(routes, mlflowapi.Routes()...)
+	mlflow := len(routes) - rest
+	routes = append(routes, servingRoutes...)
+	routes = append(routes, "GET /metrics", "GET /api/v1/oidc/login", "GET /api/v1/oidc/callback")
+	// who has a role's rights, who lacks them (nil: every principal has them).
+	right := map[auth.Role]cred{auth.RoleViewer: as("vera"), auth.RoleOperator: as("otto"), auth.RoleMLEngineer: as("mia"), auth.RoleAdmin: as("ada")}
+	wrong := map[auth.Role][]cred{
+		auth.RoleOperator:   {as("mia"), as("vera")},
+		auth.RoleMLEngineer: {as("otto"), as("vera")},
+		auth.RoleAdmin:      {{token: tok["write"]}, as("otto"), as("mia")},
+	}
+	for _, rt := range routes {
+		method, p, _ := strings.Cut(rt, " ")
+		path := strings.ReplaceAll(p, "{path...}", "1/x/artifacts/f.txt")
 		for strings.Contains(path, "{") {
 			i, j := strings.Index(path, "{"), strings.Index(path, "}")
 			path = path[:i] + "x" + path[j+1:]
 		}
-		url := base + "/api/v1" + path
-		for m := range ops {
-			method := strings.ToUpper(m)
-			switch method {
-			case "GET", "POST", "PATCH", "PUT", "DELETE":
-			default:
-				continue
+		body := ""
+		if method != "GET" && method != "DELETE" {
+			body = `{}`
+		}
+		want := wantRole(method, p)
+		got := call(t, method, base+path, body, cred{}).StatusCode
+		if want == "" && got == 401 || want != "" && got != 401 {
+			t.Errorf("%s %s without credentials: %d", method, p, got)
+		}
+		if want == "" {
+			continue
+		}
+		for _, c := range wrong[want] {
+			if got := call(t, method, base+path, body, c).StatusCode; got != 403 {
+				t.Errorf("%s %s as %s%s (lacks %s): %d, want 403", method, p, c.user, c.token[:min(len(c.token), 5)], want, got)
 			}
-			checked++
-			body := ""
-			if method != "GET" && method != "DELETE" {
-				body = `{}`
-			}
-			admin := strings.HasPrefix(p, "/pools") || strings.HasPrefix(p, "/deployments") || strings.HasPrefix(p, "/monitors") || strings.HasPrefix(p, "/variables") || strings.HasPrefix(p, "/connections")
-			want := "read"
-			switch {
-			case p == "/audit": // the audit log is admins' to read
-				want = "admin"
-			case method != "GET" && admin:
-				want = "admin"
-			case method != "GET":
-				want = "write"
-			}
-			if got := call(t, method, url, body, cred{}).StatusCode; p == "/health" && got == 401 || p != "/health" && got != 401 {
-				t.Errorf("%s %s without a token: %d", method, p, got)
-			}
-			if want != "read" {
-				smaller := "read"
-				if want == "admin" {
-					smaller = "write"
-				}
-				if got := call(t, method, url, body, cred{token: tok[smaller]}).StatusCode; got != 403 {
-					t.Errorf("%s %s with a %s token: %d, want 403", method, p, smaller, got)
-				}
-			}
-			if got := call(t, method, url, body, cred{token: tok[want], basic: checked%2 == 0}).StatusCode; got == 401 || got == 403 {
-				t.Errorf("%s %s with a %s token: %d, want neither 401 nor 403", method, p, want, got)
+		}
+		if got := call(t, method, base+path, body, right[want]).StatusCode; got == 401 || got == 403 {
+			t.Errorf("%s %s as %s (%s): %d, want neither 401 nor 403", method, p, right[want].user, want, got)
+		}
+	}
+	if rest < 45 || mlflow < 60 {
+		t.Errorf("checked %d REST operations and %d MLflow routes, want every one (45 and 60 or more)", rest, mlflow)
+	}
+}
+
+// decode reads a JSON answer into out, failing the test on any other status than want.
+func decode(t *testing.T, resp *http.Response, want int, out any) {
+	t.Helper()
+	if resp.StatusCode != want {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("%s %s: %d, want %d: %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Grants add rights on the objects they name and nowhere else: a viewer granted operator
+// on a DAG (by id or tag) triggers it and not another; ml-engineer on a registered model
+// or an experiment lets them change that model, or log to that experiment's runs and
+// artifacts, and not others'. They take effect at once.
+func TestGrants(t *testing.T) {
+	t.Parallel()
+	base, st, _ := authServer(t)
+	ctx := context.Background()
+	grant := func(target string, role auth.Role) {
+		t.Helper()
+		if err := st.PutGrant(ctx, &store.Grant{User: "vera", Target: target, Role: string(role), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func(method, path, body string) int {
+		t.Helper()
+		return call(t, method, base+path, body, as("vera")).StatusCode
+	}
+	if got := status("PATCH", "/api/v1/dags/noop", `{"is_paused":true}`); got != 403 {
+		t.Fatalf("pause without a grant: %d, want 403", got)
+	}
+	grant("dag-tag:team-a", auth.RoleOperator)
+	if got := status("PATCH", "/api/v1/dags/noop", `{"is_paused":true}`); got != 200 {
+		t.Errorf("pause noop (tag team-a) with an operator grant on dag-tag:team-a: %d, want 200", got)
+	}
+	if got := status("PATCH", "/api/v1/dags/tracked", `{"is_paused":true}`); got != 403 {
+		t.Errorf("pause tracked (untagged) with a grant on dag-tag:team-a: %d, want 403", got)
+	}
+	grant("dag:tracked", auth.RoleOperator)
+	if got := status("PATCH", "/api/v1/dags/tracked", `{"is_paused":true}`); got != 200 {
+		t.Errorf("pause tracked with a grant on dag:tracked: %d, want 200", got)
+	}
+	if got := status("POST", "/api/v1/pools", `{"name":"p","slots":1}`); got != 403 {
+		t.Errorf("create a pool (no DAG) with DAG grants only: %d, want 403", got)
+	}
+
+	// Registered models.
+	grant("model:iris", auth.RoleMLEngineer)
+	if got := status("POST", "/api/2.0/mlflow/registered-models/create", `{"name":"iris"}`); got != 200 {
+		t.Errorf("register iris with a grant on model:iris: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/registered-models/create", `{"name":"wine"}`); got != 403 {
+		t.Errorf("register wine with a grant on model:iris: %d, want 403", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/registered-models/alias", `{"name":"iris","alias":"champion","version":"1"}`); got == 403 || got == 401 {
+		t.Errorf("move an alias of iris with a grant on model:iris: %d", got)
+	}
+
+	// Deployments of the granted model, and only of it.
+	if got := status("PUT", "/api/v1/deployments/iris-prod", `{"model":"models:/iris@champion","shadow":"models:/iris/1"}`); got == 403 || got == 401 {
+		t.Errorf("deploy iris with a grant on model:iris: %d", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/iris-prod", `{"model":"models:/iris@champion","shadow":"models:/wine/1"}`); got != 403 {
+		t.Errorf("deploy iris with a wine shadow, granted iris only: %d, want 403", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/wine-prod", `{"model":"models:/wine@champion"}`); got != 403 {
+		t.Errorf("deploy wine with a grant on model:iris: %d, want 403", got)
+	}
+	if got := call(t, "PUT", base+"/api/v1/deployments/other", `{"model":"models:/wine@champion"}`, as("mia")).StatusCode; got == 403 || got == 401 {
+		t.Fatalf("mia deploys wine: %d", got)
+	}
+	if got := status("PUT", "/api/v1/deployments/other", `{"model":"models:/iris@champion"}`); got != 403 {
+		t.Errorf("replace a wine deployment by iris, granted iris only: %d, want 403", got)
+	}
+	if got := status("DELETE", "/api/v1/deployments/other", ""); got != 403 {
+		t.Errorf("delete a wine deployment, granted iris only: %d, want 403", got)
+	}
+
+	// Experiments: two made by mia, each with a run; vera gets a grant on the first.
+	var exps [2]string
+	var runs [2]string
+	for i, name := range []string{"granted", "other"} {
+		var e struct {
+			ID string `json:"experiment_id"`
+		}
+		decode(t, call(t, "POST", base+"/api/2.0/mlflow/experiments/create", `{"name":"`+name+`"}`, as("mia")), 200, &e)
+		var r struct {
+			Run struct {
+				Info struct {
+					ID string `json:"run_id"`
+				} `json:"info"`
+			} `json:"run"`
+		}
+		decode(t, call(t, "POST", base+"/api/2.0/mlflow/runs/create", `{"experiment_id":"`+e.ID+`"}`, as("mia")), 200, &r)
+		exps[i], runs[i] = e.ID, r.Run.Info.ID
+	}
+	grant("experiment:"+exps[0], auth.RoleMLEngineer)
+	metric := func(run string) string {
+		return `{"run_id":"` + run + `","key":"acc","value":0.5,"timestamp":1}`
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[0])); got != 200 {
+		t.Errorf("log a metric to a run of the granted experiment: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[1])); got != 403 {
+		t.Errorf("log a metric to a run of another experiment: %d, want 403", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/create", `{"experiment_id":"`+exps[0]+`"}`); got != 200 {
+		t.Errorf("create a run in the granted experiment: %d, want 200", got)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/create", `{"experiment_id":"`+exps[1]+`"}`); got != 403 {
+		t.Errorf("create a run in another experiment: %d, want 403", got)
+	}
+	if got := status("PUT", "/api/2.0/mlflow-artifacts/artifacts/"+exps[0]+"/"+runs[0]+"/artifacts/a.txt", "hello"); got != 200 {
+		t.Errorf("upload an artifact to the granted experiment: %d, want 200", got)
+	}
+	if got := status("PUT", "/api/2.0/mlflow-artifacts/artifacts/"+exps[1]+"/"+runs[1]+"/artifacts/a.txt", "hello"); got != 403 {
+		t.Errorf("upload an artifact to another experiment: %d, want 403", got)
+	}
+	if err := st.DeleteGrant(ctx, "vera", "experiment:"+exps[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := status("POST", "/api/2.0/mlflow/runs/log-metric", metric(runs[0])); got != 403 {
+		t.Errorf("log a metric after the grant was removed: %d, want 403", got)
+	}
+}
+
+// A browser session: login sets the cookie; GET /me names the user; a state-changing
+// request by cookie needs the CSRF token; logout ends the session.
+func TestSessionLoginCSRFLogout(t *testing.T) {
+	t.Parallel()
+	base, _, _ := authServer(t)
+	resp := call(t, "POST", base+"/api/v1/login", `{"username":"otto","password":"`+authPassword("otto")+`"}`, cred{})
+	var me struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+		Role string `json:"role"`
+		CSRF string `json:"csrf_token"`
+	}
+	decode(t, resp, 200, &me)
+	var session string
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.SessionCookie {
+			session = c.Value
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("session cookie %+v: want HttpOnly and SameSite=Strict", c)
 			}
 		}
 	}
-	if checked < 30 {
-		t.Errorf("checked %d operations, want every one of the spec (30 or more)", checked)
+	if session == "" || me.CSRF == "" || me.Name != "otto" || me.Role != "operator" {
+		t.Fatalf("login: cookie %q, answer %+v", session, me)
+	}
+	decode(t, call(t, "GET", base+"/api/v1/me", "", cred{cookie: session}), 200, &me)
+	if me.Name != "otto" || me.Kind != "user" || me.CSRF == "" {
+		t.Errorf("me by cookie: %+v", me)
+	}
+	trigger := func(c cred) int {
+		return call(t, "POST", base+"/api/v1/dags/noop/dagRuns", `{}`, c).StatusCode
+	}
+	if got := trigger(cred{cookie: session}); got != 403 {
+		t.Errorf("trigger by cookie without the CSRF token: %d, want 403", got)
+	}
+	if got := trigger(cred{cookie: session, csrf: "forged"}); got != 403 {
+		t.Errorf("trigger by cookie with a wrong CSRF token: %d, want 403", got)
+	}
+	if got := trigger(cred{cookie: session, csrf: me.CSRF}); got != 200 {
+		t.Errorf("trigger by cookie with the CSRF token: %d, want 200", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/login", `{"username":"otto","password":"wrong, wrong, wrong"}`, cred{}).StatusCode; got != 401 {
+		t.Errorf("login with a wrong password: %d, want 401", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/logout", "", cred{cookie: session, csrf: me.CSRF}).StatusCode; got != 204 {
+		t.Errorf("logout: %d, want 204", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/me", "", cred{cookie: session}).StatusCode; got != 401 {
+		t.Errorf("me after logout: %d, want 401", got)
+	}
+}
+
+// Users manage their own tokens over REST, never above their role, and see only theirs;
+// a disabled user's tokens stop working.
+func TestUserTokens(t *testing.T) {
+	t.Parallel()
+	base, _, tok := authServer(t)
+	var nt struct {
+		Secret string `json:"secret"`
+		Role   string `json:"role"`
+		User   string `json:"user"`
+	}
+	decode(t, call(t, "POST", base+"/api/v1/tokens", `{"name":"mia-ci"}`, as("mia")), 201, &nt)
+	if nt.Role != "ml-engineer" || nt.User != "mia" || !strings.HasPrefix(nt.Secret, auth.Prefix) {
+		t.Fatalf("mia's token: %+v", nt)
+	}
+	miaTok := cred{token: nt.Secret, basic: true}
+	if got := call(t, "POST", base+"/api/2.0/mlflow/experiments/create", `{"name":"by-token"}`, miaTok).StatusCode; got != 200 {
+		t.Errorf("mia's token logs: %d, want 200", got)
+	}
+	if got := call(t, "POST", base+"/api/v1/dags/noop/dagRuns", `{}`, miaTok).StatusCode; got != 403 {
+		t.Errorf("mia's token triggers: %d, want 403", got)
+	}
+	for _, body := range []string{`{"name":"x","role":"admin"}`, `{"name":"x","user":"ada"}`, `{"name":"x","role":"operator"}`} {
+		if got := call(t, "POST", base+"/api/v1/tokens", body, as("mia")).StatusCode; got != 403 {
+			t.Errorf("mia makes %s: %d, want 403", body, got)
+		}
+	}
+	decode(t, call(t, "POST", base+"/api/v1/tokens", `{"name":"mia-read","role":"viewer"}`, miaTok), 201, nil)
+	var list struct {
+		Tokens []struct {
+			Name string `json:"name"`
+		} `json:"tokens"`
+	}
+	decode(t, call(t, "GET", base+"/api/v1/tokens", "", as("mia")), 200, &list)
+	if len(list.Tokens) != 2 {
+		t.Errorf("mia's tokens: %+v, want mia-ci and mia-read only", list.Tokens)
+	}
+	decode(t, call(t, "GET", base+"/api/v1/tokens", "", as("ada")), 200, &list)
+	if len(list.Tokens) != 5 {
+		t.Errorf("every token, as admin: %d, want 5", len(list.Tokens))
+	}
+	if got := call(t, "DELETE", base+"/api/v1/tokens/t-admin", "", as("mia")).StatusCode; got != 404 {
+		t.Errorf("mia revokes another's token: %d, want 404", got)
+	}
+	if got := call(t, "PATCH", base+"/api/v1/users/mia", `{"disabled":true}`, cred{token: tok["admin"]}).StatusCode; got != 200 {
+		t.Fatalf("disable mia: %d", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/dags", "", miaTok).StatusCode; got != 401 {
+		t.Errorf("a disabled user's token: %d, want 401", got)
+	}
+	if got := call(t, "GET", base+"/api/v1/dags", "", as("mia")).StatusCode; got != 401 {
+		t.Errorf("a disabled user's password: %d, want 401", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/executor"
@@ -113,6 +114,9 @@ type Config struct {
 	Auth bool
 	// TrustedOrigins are origins allowed to send state-changing cross-origin requests.
 	TrustedOrigins []string
+	// OIDC configures login through an OpenID Connect provider (GET /api/v1/oidc/login and
+	// /api/v1/oidc/callback); nil for none.
+	OIDC *auth.OIDCConfig
 	// NoCache turns result reuse off for every run of the node: tasks with cache: true run
 	// every time and record their results anew (engine.Config.NoCache; `weir run
 	// --no-cache`). Default false.

@@ -418,17 +418,40 @@ func (n *Node) setupAuth() error {
 		if err != nil {
 			return fmt.Errorf("node: look for API tokens: %w", err)
 		}
+		if users, err := n.cfg.Store.CountActiveUsers(context.Background()); err != nil {
+			return fmt.Errorf("node: look for users: %w", err)
+		} else {
+			count += users
+		}
 		if count == 0 {
 			return fmt.Errorf("node: refusing to listen on %s without authentication: anyone who reaches it could run commands on this machine; make a token with `weir tokens create NAME --scope admin` (authentication turns on with the first token) or pass --auth, or listen on 127.0.0.1", n.cfg.Addr)
 		}
 	}
-	a, err := auth.New(auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth})
+	ac := auth.Config{Store: n.cfg.Store, Clock: n.cfg.Clock, Required: n.cfg.Auth, DAGTags: n.dagTags, OIDC: n.cfg.OIDC}
+	if tr := n.cfg.Tracking; tr != nil {
+		ac.RunExperiment = func(ctx context.Context, id string) (string, error) {
+			r, err := tr.GetRun(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return r.Info.ExperimentID, nil
+		}
+	}
+	a, err := auth.New(ac)
 	if err != nil {
 		return err
 	}
 	n.auth = a
 	if t, ok := n.tracker.(*tracker.Tracker); ok {
 		t.SetMinter(func() (string, func(), error) { return a.Mint(auth.ScopeWrite, taskTokenTTL) })
+	}
+	return nil
+}
+
+// dagTags returns a loaded DAG's tags, for dag-tag grants.
+func (n *Node) dagTags(id string) []string {
+	if d, ok := n.registry.DAG(id); ok {
+		return d.Tags
 	}
 	return nil
 }
@@ -457,7 +480,7 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 		Store: n.cfg.Store, Engine: n.engine, DAGs: n.registry, Home: n.cfg.Home, Version: n.cfg.Version,
 		Logger: n.log, Consumers: n.registry.Consumers, OnDatasetEvent: n.Wake,
 		SchedulerHeartbeat: n.scheduler.Heartbeat, Clock: n.cfg.Clock, Monitors: n.monitors,
-		Secrets: n.secrets,
+		Secrets: n.secrets, Auth: n.auth,
 	})
 	if err != nil {
 		return nil, err
@@ -465,6 +488,8 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", n.metrics.Handler())
 	mux.Handle("/api/v1/", a.Handler())
+	mux.HandleFunc("GET /api/v1/oidc/login", n.auth.OIDCLogin)
+	mux.HandleFunc("GET /api/v1/oidc/callback", n.auth.OIDCCallback)
 	n.mountMLflow(mux)
 	if n.serving != nil {
 		h := n.serving.Handler()

@@ -658,6 +658,7 @@ type Store interface {
 	RevokeToken(ctx context.Context, name string, at time.Time) error
 
 	SecretStore
+	UserStore
 
 	// Close releases the store's resources.
 	Close() error

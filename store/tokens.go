@@ -9,8 +9,13 @@ type Token struct {
 	Hash string
 	// Name names the token for people; at most one active (unrevoked) token has a name.
 	Name string
-	// Scope is what the token may do: "read", "write" or "admin".
+	// Scope is what the token may do: "read", "write" or "admin", or a role (viewer,
+	// operator, ml-engineer, editor, admin) for a user's token.
 	Scope string
+	// User is the user the token belongs to; "" for a token of nobody (made before users
+	// existed, or by the local CLI without --user). A user's token never allows more than
+	// the user's role.
+	User string
 	// CreatedAt is when the token was made.
 	CreatedAt time.Time
 	// ExpiresAt is when the token stops working; zero for never.

@@ -32,6 +32,9 @@ type Options struct {
 	Version string
 	// Stdout and Stderr default to the process's.
 	Stdout, Stderr io.Writer
+	// Stdin is where passwords are read from when it is not a terminal; default the
+	// process's.
+	Stdin io.Reader
 	// AliveEvery is how often `weir run` (and clear) prints, for each task running longer
 	// than that, its elapsed time and the last line of its log; default 5s.
 	AliveEvery time.Duration
@@ -110,7 +113,7 @@ The store lives in $WEIR_HOME (default ./.weir); DAG files in $WEIR_DAGS (defaul
 	root.AddCommand(a.dagsCmd(), a.runCmd(), a.runsCmd(), a.tasksCmd(), a.logsCmd(), a.clearCmd(), a.poolsCmd(),
 		a.serverCmd(), a.backfillCmd(), a.datasetsCmd(), a.experimentsCmd(), a.mlrunsCmd(), a.modelsCmd(),
 		a.lineageCmd(), a.benchCmd(), a.kindsCmd(), a.cacheCmd(), a.deployCmd(), a.deploymentsCmd(),
-		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.demoCmd(), a.versionCmd(),
+		a.predictionsCmd(), a.feedbackCmd(), a.tokensCmd(), a.usersCmd(), a.grantsCmd(), a.demoCmd(), a.versionCmd(),
 		a.monitorsCmd())
 	root.AddCommand(a.approvalsCmd(), a.auditCmd())
 	root.AddCommand(a.variablesCmd(), a.connectionsCmd(), a.secretsCmd())

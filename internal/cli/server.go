@@ -40,6 +40,7 @@ func (a *app) serverCmd() *cobra.Command {
 	var parallelism int
 	var grace time.Duration
 	var noCache, requireAuth, privateWebhooks bool
+	var oidc oidcFlags
 	pausedAtCreation, pausedErr := envBool("WEIR_DAGS_PAUSED_AT_CREATION", true)
 	c := &cobra.Command{
 		Use:   "server",
@@ -48,9 +49,11 @@ func (a *app) serverCmd() *cobra.Command {
 DAG folder for new, changed and removed files, and serves the REST API (/api/v1, specified in
 /api/v1/openapi.json) and Prometheus metrics (/metrics).
 
-Authentication: once 'weir tokens create' made a token (or with --auth), every request but
-GET /metrics and /api/v1/health needs one (Bearer, or Basic with the token as password);
-tracked command tasks get their own. Without it the server listens on loopback only.
+Authentication: once 'weir tokens create' made a token or 'weir users create' a user (or with
+--auth), every request but GET /metrics and /api/v1/health needs a credential (Bearer, Basic
+with a token or a user's password, a session cookie; --oidc-* adds OIDC login); tracked
+command tasks get their own. Without it the server listens on loopback only. See
+docs/security.md.
 
 SIGTERM or Ctrl-C stops it softly: no new work starts, running tasks get the grace period to
 finish, then are stopped and run again at the next start. Killing it (even kill -9) loses
@@ -79,6 +82,9 @@ nothing: the next start resumes every run.`,
 			cfg.NoCache, cfg.Auth = noCache, requireAuth
 			cfg.DAGsPausedAtCreation = pausedAtCreation
 			cfg.Monitors.AllowPrivateWebhooks = privateWebhooks
+			if cfg.OIDC, err = oidc.config(); err != nil {
+				return err
+			}
 			srv, err := node.New(cfg)
 			if err != nil {
 				return err
@@ -101,7 +107,8 @@ nothing: the next start resumes every run.`,
 	c.Flags().StringSliceVar(&trustedOrigins, "trusted-origins", envList("WEIR_TRUSTED_ORIGINS"),
 		"origins (scheme://host[:port]) allowed to send state-changing cross-origin requests ($WEIR_TRUSTED_ORIGINS)")
 	c.Flags().BoolVar(&requireAuth, "auth", false,
-		"require an API token on every request but GET /metrics and /api/v1/health (on by itself once `weir tokens create` made a token; required to listen on a non-loopback address)")
+		"require a credential on every request but GET /metrics and /api/v1/health (on by itself once a token or user exists; required to listen on a non-loopback address)")
+	addOIDCFlags(c, &oidc)
 	c.Flags().BoolVar(&privateWebhooks, "monitor-webhooks-private", false, "let monitors' webhooks reach loopback, private and link-local addresses (refused by default)")
 	c.Flags().DurationVar(&grace, "grace-period", 30*time.Second, "how long running tasks may finish after SIGTERM")
 	c.Flags().BoolVar(&pausedAtCreation, "dags-paused-at-creation", pausedAtCreation,

@@ -10,7 +10,7 @@ import (
 
 func scanToken(sc scanner) (*store.Token, error) {
 	t := new(store.Token)
-	err := sc.Scan(&t.Hash, &t.Name, &t.Scope, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt})
+	err := sc.Scan(&t.Hash, &t.Name, &t.Scope, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.RevokedAt}, &t.User)
 	return t, err
 }
 
@@ -27,7 +27,7 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		_, err := w.tx.ExecContext(w.nc, query("InsertToken"), t.Hash, t.Name, t.Scope, t.CreatedAt.UnixMicro(), int64Time(t.ExpiresAt))
+		_, err := w.tx.ExecContext(w.nc, query("InsertToken"), t.Hash, t.Name, t.Scope, t.CreatedAt.UnixMicro(), int64Time(t.ExpiresAt), t.User)
 		if err != nil {
 			return fmt.Errorf("token %s: %w", t.Name, interpretError(err))
 		}

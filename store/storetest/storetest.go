@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 
 		{"Secrets", testSecrets},
+		{"Users", testUsers},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

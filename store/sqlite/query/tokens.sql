@@ -1,16 +1,16 @@
 -- Queries on API tokens (tokens.go). Column orders are those of scanToken.
 
 -- name: InsertToken
-INSERT INTO api_tokens (hash, name, scope, created_at, expires_at, revoked_at)
-VALUES (?, ?, ?, ?, ?, 0);
+INSERT INTO api_tokens (hash, name, scope, created_at, expires_at, revoked_at, user_name)
+VALUES (?, ?, ?, ?, ?, 0, ?);
 
 -- name: GetTokenByHash
-SELECT hash, name, scope, created_at, expires_at, revoked_at
+SELECT hash, name, scope, created_at, expires_at, revoked_at, user_name
 FROM api_tokens
 WHERE hash = ?;
 
 -- name: ListTokens
-SELECT hash, name, scope, created_at, expires_at, revoked_at
+SELECT hash, name, scope, created_at, expires_at, revoked_at, user_name
 FROM api_tokens
 ORDER BY name, created_at;
 
