@@ -24,6 +24,7 @@ import (
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
+	"github.com/weirhq/weir/ui"
 )
 
 // Node is one assembled weir process. Create it with New, then Start and Stop it.
@@ -425,6 +426,7 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", n.metrics.Handler())
 	mux.Handle("/api/v1/", a.Handler())
+	mux.Handle("/", ui.Handler()) // the web UI: GET of any path no API above claims
 	n.mountMLflow(mux)
 	if n.serving != nil {
 		h := n.serving.Handler()

@@ -1,0 +1,189 @@
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
+import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
+import { usePoll } from "../hooks";
+import { summaryState } from "../states";
+import { TaskPanel } from "./task";
+
+const RUNS = 20;
+// Instances fetched per run: a larger run shows its first page (the API pages by task ID).
+const TI_LIMIT = 2000;
+
+interface Column {
+  run: DAGRun;
+  byTask: Map<string, TaskInstance[]>;
+  truncated: boolean;
+}
+
+export interface Selection {
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+}
+
+/** The grid: runs as columns (oldest left), tasks as rows; a mapped task's row expands to its instances. */
+export function Grid(props: { dag: string }) {
+  const dagId = props.dag;
+  const { query: q } = useLocation();
+  const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
+  const [open, setOpen] = useState<Record<string, boolean>>({});
+  const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
+  const grid = usePoll(async () => {
+    const runs = await request<{ dag_runs: DAGRun[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, order_by: "-logical_date" })));
+    const cols: Column[] = await Promise.all(
+      runs.dag_runs.reverse().map(async (run) => {
+        const c = await request<{ task_instances: TaskInstance[]; total_entries: number }>(
+          "GET",
+          v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT })),
+        );
+        const byTask = new Map<string, TaskInstance[]>();
+        for (const ti of c.task_instances) {
+          const l = byTask.get(ti.task_id) || [];
+          l.push(ti);
+          byTask.set(ti.task_id, l);
+        }
+        return { run, byTask, truncated: c.total_entries > c.task_instances.length };
+      }),
+    );
+    return cols;
+  }, [dagId]);
+
+  const tasks = dag.data?.task_ids || [];
+  const cols = grid.data || [];
+  const select = (s: Selection) => setSel(s);
+
+  return (
+    <Page
+      title={dagId}
+      actions={
+        <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
+          Trigger
+        </a>
+      }
+    >
+      <ErrorNote error={dag.error || grid.error} />
+      <Loading when={grid.loading && !grid.data} />
+      {cols.some((c) => c.truncated) && <p class="muted">Runs with more than {TI_LIMIT} task instances show their first {TI_LIMIT}.</p>}
+      <div class="grid-layout">
+        <div class="grid-wrap">
+          {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
+          {cols.length > 0 && (
+            <table class="grid" aria-label={`Runs of ${dagId} by task`}>
+              <thead>
+                <tr>
+                  <th scope="col">Task</th>
+                  {cols.map((c) => (
+                    <th scope="col" class="run-head">
+                      <StateSquare state={c.run.state} label={`run ${c.run.dag_run_id}`} />
+                      <span class="sr-only">
+                        {c.run.dag_run_id} {fmtTime(c.run.logical_date)}
+                      </span>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {tasks.map((task) => {
+                  const mapped = cols.some((c) => (c.byTask.get(task) || []).some((ti) => ti.map_index >= 0));
+                  const width = Math.max(0, ...cols.map((c) => (c.byTask.get(task) || []).length));
+                  const rows = [
+                    <tr>
+                      <th scope="row" class="task-name">
+                        {mapped ? (
+                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: !open[task] })}>
+                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task} <span class="muted">[{width}]</span>
+                          </button>
+                        ) : (
+                          task
+                        )}
+                      </th>
+                      {cols.map((c) => {
+                        const tis = c.byTask.get(task) || [];
+                        const state = mapped ? summaryState(tis.map((t) => t.state)) : tis[0]?.state;
+                        const mi = mapped ? -1 : (tis[0]?.map_index ?? -1);
+                        const isSel = sel?.runId === c.run.dag_run_id && sel?.taskId === task && (mapped || sel.mapIndex === mi);
+                        return (
+                          <td>
+                            {tis.length > 0 && (
+                              <StateSquare
+                                state={state}
+                                selected={isSel}
+                                label={`${task} in ${c.run.dag_run_id}${mapped ? ` (${tis.length} instances)` : ""}`}
+                                onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: mapped ? (tis[0]?.map_index ?? 0) : mi })}
+                              />
+                            )}
+                          </td>
+                        );
+                      })}
+                    </tr>,
+                  ];
+                  if (mapped && open[task]) {
+                    for (let i = 0; i < width; i++) {
+                      rows.push(
+                        <tr class="mapped">
+                          <th scope="row" class="task-name">
+                            <span class="indent">[{i}]</span>
+                          </th>
+                          {cols.map((c) => {
+                            const ti = (c.byTask.get(task) || []).find((t) => t.map_index === i);
+                            return (
+                              <td>
+                                {ti && (
+                                  <StateSquare
+                                    state={ti.state}
+                                    selected={sel?.runId === c.run.dag_run_id && sel?.taskId === task && sel.mapIndex === i}
+                                    label={`${task}[${i}] in ${c.run.dag_run_id}`}
+                                    onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: i })}
+                                  />
+                                )}
+                              </td>
+                            );
+                          })}
+                        </tr>,
+                      );
+                    }
+                  }
+                  return rows;
+                })}
+              </tbody>
+            </table>
+          )}
+          {cols.length > 0 && <RunList cols={cols} />}
+        </div>
+        {sel && <TaskPanel dagId={dagId} sel={sel} onClose={() => setSel(null)} onChanged={grid.reload} />}
+      </div>
+    </Page>
+  );
+}
+
+function RunList(props: { cols: Column[] }) {
+  const last = props.cols.slice(-5).reverse();
+  return (
+    <table class="list small">
+      <caption>Latest runs</caption>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">State</th>
+          <th scope="col">Type</th>
+          <th scope="col">Logical date</th>
+          <th scope="col">Ended</th>
+        </tr>
+      </thead>
+      <tbody>
+        {last.map((c) => (
+          <tr>
+            <td>{c.run.dag_run_id}</td>
+            <td>
+              <StateBadge state={c.run.state} />
+            </td>
+            <td>{c.run.run_type}</td>
+            <td>{fmtTime(c.run.logical_date)}</td>
+            <td>{fmtTime(c.run.end_date)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
