@@ -279,7 +279,7 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 // eval runs a script for its effect.
 func eval(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool](expr + ";\ntrue")(ctx, t)
+		_, err := chromedp.Evaluate[bool](expr+";\ntrue")(ctx, t)
 		return chromedp.Void{}, err
 	}
 }
