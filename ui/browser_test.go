@@ -397,12 +397,17 @@ func TestBrowser(t *testing.T) {
 		waitJS(`!document.body.innerText.includes("first") && document.body.innerText.includes("second")`))
 	b.run(t, "clear filter", eval(`document.querySelector('input[placeholder^="metrics"]').select()`),
 		chromedp.KeyEvent("\b\r"), waitText("first", "second"))
+	rowOrder := `[...document.querySelectorAll("table.runs tbody th")].map(e => e.innerText).join(",")`
+	b.run(t, "sort by r2", chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+		waitJS(rowOrder+` === "second,first"`),
+		chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+		waitJS(rowOrder+` === "first,second"`))
 	b.screenshot(t, "runs")
 	b.axe(t, "runs")
 	b.run(t, "compare", chromedp.Click(chromedp.CSS(`input[aria-label="Select first"]`)),
 		chromedp.Click(chromedp.CSS(`input[aria-label="Select second"]`)),
 		chromedp.Click(chromedp.Search(`//button[contains(., "Compare 2 runs")]`)),
-		waitJS(`document.querySelectorAll(".uplot canvas").length === 2`),
+		waitJS(`document.querySelectorAll(".uplot canvas").length === 2 && [...document.querySelectorAll(".uplot canvas")].every(c => c.getBoundingClientRect().width >= 250)`),
 		waitText("Params (differences highlighted)", "loss", "r2"))
 	b.screenshot(t, "compare")
 	b.axe(t, "compare")

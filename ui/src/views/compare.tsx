@@ -131,7 +131,7 @@ function MetricChart(props: { metric: string; runs: MLRun[]; byRun: Record<strin
       return steps.map((s) => (at.has(s) ? at.get(s)! : null));
     });
     const opts: uPlot.Options = {
-      width: Math.min(560, el.current.clientWidth || 560),
+      width: Math.max(280, Math.min(560, window.innerWidth - 80)),
       height: 240,
       scales: { x: { time: false } },
       axes: [{ label: "step" }, { label: props.metric }],

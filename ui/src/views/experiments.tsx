@@ -156,6 +156,13 @@ export function Runs(props: { exp: string }) {
         <div class="table-wrap">
           <table class="list runs">
             <thead>
+              {(paramKeys.length > 0 || metricKeys.length > 0) && (
+                <tr class="group-head">
+                  <td colSpan={4} />
+                  {paramKeys.length > 0 && <th scope="colgroup" colSpan={paramKeys.length}>Params</th>}
+                  {metricKeys.length > 0 && <th scope="colgroup" colSpan={metricKeys.length}>Metrics</th>}
+                </tr>
+              )}
               <tr>
                 <th scope="col">
                   <span class="sr-only">Select</span>
@@ -166,13 +173,6 @@ export function Runs(props: { exp: string }) {
                 {paramKeys.map((k) => sortHead("params." + backtick(k), k))}
                 {metricKeys.map((k) => sortHead("metrics." + backtick(k), k))}
               </tr>
-              {(paramKeys.length > 0 || metricKeys.length > 0) && (
-                <tr class="group-head">
-                  <th colSpan={4} />
-                  {paramKeys.length > 0 && <th colSpan={paramKeys.length}>Params</th>}
-                  {metricKeys.length > 0 && <th colSpan={metricKeys.length}>Metrics</th>}
-                </tr>
-              )}
             </thead>
             <tbody>
               {runs.map((r) => {
