@@ -367,6 +367,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[aria-label="fan[2] in r1: success"]`)),
 		waitText("part 3"))
 	b.screenshot(t, "grid")
+	b.run(t, "run panel", chromedp.Click(chromedp.CSS(`button[aria-label^="run ui1 ("]`)),
+		waitText("Run ui1", "Clear run…", `"threshold": 0.5`))
 	b.axe(t, "grid")
 
 	// Clear: make in r1 runs again (a second try).
@@ -399,8 +401,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.KeyEvent("\b\r"), waitText("first", "second"))
 	rowOrder := `[...document.querySelectorAll("table.runs tbody th")].map(e => e.innerText).join(",")`
 	b.run(t, "sort by r2", chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+		waitJS(`!!document.evaluate('//th[@aria-sort="descending"][contains(., "r2")]', document).iterateNext()`),
 		waitJS(rowOrder+` === "second,first"`),
 		chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+		waitJS(`!!document.evaluate('//th[@aria-sort="ascending"][contains(., "r2")]', document).iterateNext()`),
 		waitJS(rowOrder+` === "first,second"`))
 	b.screenshot(t, "runs")
 	b.axe(t, "runs")

@@ -4,7 +4,7 @@ import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
 import { usePoll } from "../hooks";
 import { summaryState } from "../states";
-import { TaskPanel } from "./task";
+import { RunPanel, TaskPanel } from "./task";
 
 const RUNS = 20;
 // Instances fetched per run: a larger run shows its first page (the API pages by task ID).
@@ -27,6 +27,7 @@ export function Grid(props: { dag: string }) {
   const dagId = props.dag;
   const { query: q } = useLocation();
   const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
+  const [runSel, setRunSel] = useState<string | null>(q.run && !q.task ? q.run : null);
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
@@ -51,7 +52,8 @@ export function Grid(props: { dag: string }) {
 
   const tasks = dag.data?.task_ids || [];
   const cols = grid.data || [];
-  const select = (s: Selection) => setSel(s);
+  const select = (s: Selection) => (setSel(s), setRunSel(null));
+  const selectedRun = cols.find((c) => c.run.dag_run_id === runSel)?.run;
 
   return (
     <Page
@@ -75,10 +77,12 @@ export function Grid(props: { dag: string }) {
                   <th scope="col">Task</th>
                   {cols.map((c) => (
                     <th scope="col" class="run-head">
-                      <StateSquare state={c.run.state} label={`run ${c.run.dag_run_id}`} />
-                      <span class="sr-only">
-                        {c.run.dag_run_id} {fmtTime(c.run.logical_date)}
-                      </span>
+                      <StateSquare
+                        state={c.run.state}
+                        selected={runSel === c.run.dag_run_id}
+                        label={`run ${c.run.dag_run_id} (${fmtTime(c.run.logical_date)})`}
+                        onClick={() => (setRunSel(c.run.dag_run_id), setSel(null))}
+                      />
                     </th>
                   ))}
                 </tr>
@@ -152,6 +156,7 @@ export function Grid(props: { dag: string }) {
           {cols.length > 0 && <RunList cols={cols} />}
         </div>
         {sel && <TaskPanel dagId={dagId} sel={sel} onClose={() => setSel(null)} onChanged={grid.reload} />}
+        {!sel && selectedRun && <RunPanel run={selectedRun} onClose={() => setRunSel(null)} onChanged={grid.reload} />}
       </div>
     </Page>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { TaskInstance, enc, query, request, v1 } from "../api";
+import { DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
 import { ErrorNote, StateBadge, fmtTime } from "../components";
 import { usePoll } from "../hooks";
 import { unfinished } from "../states";
@@ -266,5 +266,126 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
         </p>
       )}
     </div>
+  );
+}
+
+/** One DAG run: its facts, conf and params, and the run's clear (after a dry run) and marks. */
+export function RunPanel(props: { run: DAGRun; onClose: () => void; onChanged: () => void }) {
+  const r = props.run;
+  const path = `/dags/${enc(r.dag_id)}/dagRuns/${enc(r.dag_run_id)}`;
+  const [onlyFailed, setOnlyFailed] = useState(false);
+  const [pending, setPending] = useState<TaskInstance[] | null>(null);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    setPending(null);
+    setDone(undefined);
+    setError(undefined);
+  }, [path]);
+  const act = async (f: () => Promise<void>) => {
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const preview = () =>
+    act(async () => {
+      const res = await request<{ task_instances: TaskInstance[] }>("POST", v1(path + "/clear"), { dry_run: true, only_failed: onlyFailed });
+      setPending(res.task_instances);
+    });
+  const confirm = () =>
+    act(async () => {
+      await request("POST", v1(path + "/clear"), { dry_run: false, only_failed: onlyFailed });
+      setPending(null);
+      setDone("Cleared; the run runs again.");
+      props.onChanged();
+    });
+  const mark = (state: string) =>
+    act(async () => {
+      await request("PATCH", v1(path), { state });
+      setDone(`Marked ${state}.`);
+      props.onChanged();
+    });
+  return (
+    <aside class="panel" aria-labelledby="run-title">
+      <div class="page-head">
+        <h2 id="run-title" tabIndex={-1} ref={heading}>
+          Run {r.dag_run_id}
+        </h2>
+        <button type="button" onClick={props.onClose} aria-label="Close the run">
+          Close
+        </button>
+      </div>
+      <dl class="facts">
+        <dt>State</dt>
+        <dd>
+          <StateBadge state={r.state} />
+        </dd>
+        <dt>Type</dt>
+        <dd>{r.run_type}</dd>
+        <dt>Logical date</dt>
+        <dd>{fmtTime(r.logical_date)}</dd>
+        <dt>Started</dt>
+        <dd>{fmtTime(r.start_date) || "—"}</dd>
+        <dt>Ended</dt>
+        <dd>{fmtTime(r.end_date) || "—"}</dd>
+      </dl>
+      {r.params && Object.keys(r.params).length > 0 && (
+        <details open>
+          <summary>Params</summary>
+          <pre>{JSON.stringify(r.params, null, 2)}</pre>
+        </details>
+      )}
+      {r.conf && Object.keys(r.conf).length > 0 && (
+        <details>
+          <summary>Conf</summary>
+          <pre>{JSON.stringify(r.conf, null, 2)}</pre>
+        </details>
+      )}
+      <div class="actions">
+        <fieldset>
+          <legend>Clear the run</legend>
+          <label class="inline">
+            <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.currentTarget.checked)} /> Only failed
+          </label>
+          <button type="button" onClick={preview}>
+            Clear run…
+          </button>
+        </fieldset>
+        {pending && (
+          <div class="confirm" role="dialog" aria-label="Confirm clearing the run">
+            <p>
+              {pending.length} task instance{pending.length === 1 ? "" : "s"} will be cleared.
+            </p>
+            <button type="button" class="primary" onClick={confirm} disabled={pending.length === 0}>
+              Confirm clear
+            </button>
+            <button type="button" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+        )}
+        <fieldset>
+          <legend>Mark the run</legend>
+          <button type="button" onClick={() => mark("success")}>
+            Mark success
+          </button>
+          <button type="button" onClick={() => mark("failed")}>
+            Mark failed
+          </button>
+        </fieldset>
+        <ErrorNote error={error} />
+        {done && (
+          <p class="ok" role="status">
+            {done}
+          </p>
+        )}
+      </div>
+    </aside>
   );
 }
