@@ -45,6 +45,19 @@ tasks:
   - id: day
     script: echo "{{ ds }}"
 `
+	// gateDAG's task writes a line, waits for the file its param names, writes another, waits again:
+	// a log that grows while the browser follows it.
+	gateDAG = `dag_id: gate
+params:
+  gate: {type: string}
+tasks:
+  - id: wait
+    script: |
+      echo first line
+      while [ ! -f "{{ params.gate }}" ]; do sleep 0.02; done
+      echo second line
+      while [ ! -f "{{ params.gate }}.end" ]; do sleep 0.02; done
+`
 	brokenDAG = `dag_id: broken
 tasks:
   - id: a
@@ -67,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	home, dags := t.TempDir(), t.TempDir()
-	for name, body := range map[string]string{"produce.yaml": produceDAG, "daily.yaml": dailyDAG, "broken.yaml": brokenDAG} {
+	for name, body := range map[string]string{"produce.yaml": produceDAG, "daily.yaml": dailyDAG, "gate.yaml": gateDAG, "broken.yaml": brokenDAG} {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -157,9 +170,14 @@ func (f *fixture) post(t *testing.T, path, body string) {
 // waitRun waits until the store has the run in the state.
 func (f *fixture) waitRun(t *testing.T, runID string, state store.RunState) *store.DAGRun {
 	t.Helper()
+	return f.waitDAGRun(t, "produce", runID, state)
+}
+
+func (f *fixture) waitDAGRun(t *testing.T, dagID, runID string, state store.RunState) *store.DAGRun {
+	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		r, err := f.st.GetRun(context.Background(), "produce", runID)
+		r, err := f.st.GetRun(context.Background(), dagID, runID)
 		if err == nil && r.State == state {
 			return r
 		}
@@ -227,6 +245,26 @@ func newBrowser(t *testing.T) *browser {
 			}
 		}
 	}()
+	// The collector must see what the page writes: a probe proves it before the views run.
+	if err := chromedp.Do(ctx, eval(`console.error("weir-ui-probe")`)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b.mu.Lock()
+		seen := len(b.errors) > 0 && strings.Contains(b.errors[0], "weir-ui-probe")
+		if seen {
+			b.errors = nil
+		}
+		b.mu.Unlock()
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the console collector did not see console.error from the page")
+		}
+		time.Sleep(10 * time.Millisecond) // the collector goroutine signals nothing
+	}
 	return b
 }
 
@@ -390,6 +428,23 @@ func TestBrowser(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // polls the store: the engine signals nothing to a test
 	}
 	b.run(t, "second try shown", waitJS(`[...document.querySelectorAll('.tries button')].length === 2`))
+
+	// A running try's log is followed: a line written after the panel opened shows up.
+	gate := filepath.Join(t.TempDir(), "gate")
+	f.post(t, "/api/v1/dags/gate/dagRuns", fmt.Sprintf(`{"dag_run_id": "g1", "conf": {"gate": %q}}`, gate))
+	b.run(t, "follow a log", chromedp.Navigate(f.url+"/dags/gate/grid?run=g1&task=wait"),
+		waitText("first line", "Follow"))
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Still running: the new line came through the follower's Range requests.
+	b.run(t, "log grows", waitText("second line", "Follow"))
+	if err := os.WriteFile(gate+".end", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.waitDAGRun(t, "gate", "g1", store.RunSuccess)
+	b.run(t, "try ended", waitJS(`!document.body.innerText.includes("Follow")`), waitText("second line", "success"))
+	b.screenshot(t, "log-followed")
 
 	// Experiments: runs table with params and metrics, sort, filter; compare draws charts.
 	b.run(t, "experiments", chromedp.Navigate(f.url+"/experiments"), waitText("produce-exp"),
