@@ -31,12 +31,19 @@ params:
   threshold: {type: number, default: 0.9, minimum: 0, maximum: 1, description: "the cut-off"}
 tasks:
   - id: make
+    outlets: ["file:///data/features"]
     script: echo "threshold is {{ params.threshold }}"
   - id: fan
     upstream: [make]
     expand:
       n: [1, 2, 3]
     script: echo "part {{ args.n }}"
+`
+	consumeDAG = `dag_id: consume
+datasets: ["file:///data/features"]
+tasks:
+  - id: use
+    script: echo used
 `
 	dailyDAG = `dag_id: daily
 schedule: "@daily"
@@ -80,7 +87,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	home, dags := t.TempDir(), t.TempDir()
-	for name, body := range map[string]string{"produce.yaml": produceDAG, "daily.yaml": dailyDAG, "gate.yaml": gateDAG, "broken.yaml": brokenDAG} {
+	for name, body := range map[string]string{"produce.yaml": produceDAG, "daily.yaml": dailyDAG, "gate.yaml": gateDAG, "consume.yaml": consumeDAG, "broken.yaml": brokenDAG} {
 		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -470,6 +477,12 @@ func TestBrowser(t *testing.T) {
 		waitText("Params (differences highlighted)", "loss", "r2"))
 	b.screenshot(t, "compare")
 	b.axe(t, "compare")
+
+	// Datasets: producer → dataset → consumer, and the events.
+	b.run(t, "datasets", chromedp.Navigate(f.url+"/datasets"),
+		waitText("file:///data/features", "produce.make →", "→ consume", "Latest events", "produce / r1 / make"))
+	b.screenshot(t, "datasets")
+	b.axe(t, "datasets")
 
 	// Registry and deployments.
 	b.run(t, "models", chromedp.Navigate(f.url+"/models"), waitText("scorer", "@champion → v2"),

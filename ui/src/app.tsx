@@ -9,9 +9,11 @@ import { Experiments, Runs } from "./views/experiments";
 import { Compare } from "./views/compare";
 import { Model, Models } from "./views/models";
 import { Deployments } from "./views/deployments";
+import { Datasets } from "./views/datasets";
 
 const nav = [
   { href: "/dags", label: "DAGs" },
+  { href: "/datasets", label: "Datasets" },
   { href: "/experiments", label: "Experiments" },
   { href: "/models", label: "Models" },
   { href: "/deployments", label: "Deployments" },
@@ -76,6 +78,7 @@ export function App() {
           <Route path="/dags" component={DagList} />
           <Route path="/dags/:dag/grid" component={Grid} />
           <Route path="/dags/:dag/trigger" component={Trigger} />
+          <Route path="/datasets" component={Datasets} />
           <Route path="/experiments" component={Experiments} />
           <Route path="/experiments/:exp" component={Runs} />
           <Route path="/compare" component={Compare} />
