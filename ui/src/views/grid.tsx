@@ -29,9 +29,13 @@ export function Grid(props: { dag: string }) {
   const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
   const [runSel, setRunSel] = useState<string | null>(q.run && !q.task ? q.run : null);
   const [open, setOpen] = useState<Record<string, boolean>>({});
+  const [runOffset, setRunOffset] = useState(0);
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
-    const runs = await request<{ dag_runs: DAGRun[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, order_by: "-logical_date" })));
+    const runs = await request<{ dag_runs: DAGRun[]; total_entries: number }>(
+      "GET",
+      v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, offset: runOffset, order_by: "-logical_date" })),
+    );
     const cols: Column[] = await Promise.all(
       runs.dag_runs.reverse().map(async (run) => {
         const c = await request<{ task_instances: TaskInstance[]; total_entries: number }>(
@@ -47,11 +51,12 @@ export function Grid(props: { dag: string }) {
         return { run, byTask, truncated: c.total_entries > c.task_instances.length };
       }),
     );
-    return cols;
-  }, [dagId]);
+    return { cols, total: runs.total_entries };
+  }, [dagId, runOffset]);
 
   const tasks = dag.data?.task_ids || [];
-  const cols = grid.data || [];
+  const cols = grid.data?.cols || [];
+  const totalRuns = grid.data?.total || 0;
   const select = (s: Selection) => (setSel(s), setRunSel(null));
   const selectedRun = cols.find((c) => c.run.dag_run_id === runSel)?.run;
 
@@ -152,6 +157,19 @@ export function Grid(props: { dag: string }) {
                 })}
               </tbody>
             </table>
+          )}
+          {totalRuns > RUNS && (
+            <nav class="pager" aria-label="Runs">
+              <button type="button" disabled={runOffset + RUNS >= totalRuns} onClick={() => setRunOffset(runOffset + RUNS)}>
+                Older runs
+              </button>
+              <span>
+                runs {runOffset + 1}–{Math.min(runOffset + RUNS, totalRuns)} of {totalRuns}, newest right
+              </span>
+              <button type="button" disabled={runOffset === 0} onClick={() => setRunOffset(Math.max(0, runOffset - RUNS))}>
+                Newer runs
+              </button>
+            </nav>
           )}
           {cols.length > 0 && <RunList cols={cols} />}
         </div>
