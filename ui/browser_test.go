@@ -406,7 +406,7 @@ func TestBrowser(t *testing.T) {
 	}
 	b.run(t, "grid", waitJS(`!!document.querySelector('button[aria-label="make in ui1: success"]')`),
 		chromedp.Focus(chromedp.CSS(`button[aria-label="make in ui1: success"]`)), pressEnter(),
-		waitText("threshold is 0.5"))
+		waitText("threshold is 0.5", "1 of 1"))
 	b.run(t, "expand mapped", chromedp.Click(chromedp.CSS(`button.expand`)),
 		waitJS(`!!document.querySelector('button[aria-label="fan[2] in r1: success"]')`),
 		chromedp.Click(chromedp.CSS(`button[aria-label="fan[2] in r1: success"]`)),
@@ -434,7 +434,7 @@ func TestBrowser(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // polls the store: the engine signals nothing to a test
 	}
-	b.run(t, "second try shown", waitJS(`[...document.querySelectorAll('.tries button')].length === 2`))
+	b.run(t, "second try shown", waitJS(`[...document.querySelectorAll('.tries button')].length === 2`), waitText("2 of 2"))
 
 	// A running try's log is followed: a line written after the panel opened shows up.
 	gate := filepath.Join(t.TempDir(), "gate")

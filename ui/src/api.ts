@@ -88,6 +88,7 @@ export interface TaskInstance {
   map_index: number;
   state: string | null;
   try_number: number;
+  /** weir: the tries allowed (retries + 1, renewed by a clear). */
   max_tries: number;
   start_date?: string | null;
   end_date?: string | null;

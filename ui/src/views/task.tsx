@@ -39,7 +39,7 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
             </dd>
             <dt>Try</dt>
             <dd>
-              {t.try_number} of {t.max_tries + 1}
+              {t.try_number} of {t.max_tries}
             </dd>
             <dt>Started</dt>
             <dd>{fmtTime(t.start_date) || "—"}</dd>
