@@ -160,7 +160,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) post(t *testing.T, path, body string) {
+func (f *fixture) post(t testing.TB, path, body string) {
 	t.Helper()
 	res, err := http.Post(f.url+path, "application/json", strings.NewReader(body))
 	if err != nil {
@@ -175,12 +175,12 @@ func (f *fixture) post(t *testing.T, path, body string) {
 }
 
 // waitRun waits until the store has the run in the state.
-func (f *fixture) waitRun(t *testing.T, runID string, state store.RunState) *store.DAGRun {
+func (f *fixture) waitRun(t testing.TB, runID string, state store.RunState) *store.DAGRun {
 	t.Helper()
 	return f.waitDAGRun(t, "produce", runID, state)
 }
 
-func (f *fixture) waitDAGRun(t *testing.T, dagID, runID string, state store.RunState) *store.DAGRun {
+func (f *fixture) waitDAGRun(t testing.TB, dagID, runID string, state store.RunState) *store.DAGRun {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -205,7 +205,7 @@ type browser struct {
 }
 
 // chromium finds Debian's chromium; the UI tests need a real browser, so its absence fails.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -215,7 +215,7 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	dir := os.Getenv("WEIR_TEST_ARTIFACTS")
 	if dir != "" {
@@ -276,7 +276,7 @@ func newBrowser(t *testing.T) *browser {
 }
 
 // run runs actions with a deadline; on failure it saves a screenshot named after the step.
-func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action[chromedp.Void]) {
+func (b *browser) run(t testing.TB, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
 	defer cancel()
@@ -289,7 +289,7 @@ func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action[chro
 	}
 }
 
-func (b *browser) screenshot(t *testing.T, name string) {
+func (b *browser) screenshot(t testing.TB, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
