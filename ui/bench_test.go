@@ -30,24 +30,7 @@ func BenchmarkFirstPaint(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	funcs := executor.NewFuncs()
-	_ = funcs.Register("range", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) {
-		var in struct{ N int }
-		if err := json.Unmarshal(args, &in); err != nil {
-			return nil, err
-		}
-		out := make([]int, in.N)
-		for i := range out {
-			out[i] = i
-		}
-		return json.Marshal(out)
-	})
-	_ = funcs.Register("echo", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) { return args, nil })
-	wide := &dag.DAG{ID: "wide", Source: "go:bench", MaxMapLength: n}
-	src := &dag.Task{ID: "src", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "range", Args: map[string]any{"n": n}}}
-	m := &dag.Task{ID: "m", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo"}, Upstream: []string{"src"}}
-	m.Expand = map[string]any{"x": "{{ outputs.src }}"}
-	wide.Tasks = []*dag.Task{src, m}
+	wide, funcs := wideDAG(n, false)
 	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home,
 		Addr: "127.0.0.1:0", Funcs: funcs, GoDAGs: []*dag.DAG{wide}, Parallelism: 256, TickInterval: 50 * time.Millisecond})
 	if err != nil {
@@ -72,4 +55,31 @@ func BenchmarkFirstPaint(b *testing.B) {
 			}
 		})
 	}
+}
+
+// wideDAG is a Go DAG "wide" whose task m is mapped over n items; with after, a task
+// z_after follows m (it sorts after m's instances in a listing).
+func wideDAG(n int, after bool) (*dag.DAG, *executor.Funcs) {
+	funcs := executor.NewFuncs()
+	_ = funcs.Register("range", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) {
+		var in struct{ N int }
+		if err := json.Unmarshal(args, &in); err != nil {
+			return nil, err
+		}
+		out := make([]int, in.N)
+		for i := range out {
+			out[i] = i
+		}
+		return json.Marshal(out)
+	})
+	_ = funcs.Register("echo", func(_ context.Context, args json.RawMessage) (json.RawMessage, error) { return args, nil })
+	wide := &dag.DAG{ID: "wide", Source: "go:test", MaxMapLength: n}
+	src := &dag.Task{ID: "src", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "range", Args: map[string]any{"n": n}}}
+	m := &dag.Task{ID: "m", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo"}, Upstream: []string{"src"}}
+	m.Expand = map[string]any{"x": "{{ outputs.src }}"}
+	wide.Tasks = []*dag.Task{src, m}
+	if after {
+		wide.Tasks = append(wide.Tasks, &dag.Task{ID: "z_after", Kind: dag.KindGo, Go: &dag.GoSpec{Func: "echo"}, Upstream: []string{"m"}})
+	}
+	return wide, funcs
 }

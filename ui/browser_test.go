@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/store/sqlite"
@@ -72,6 +73,9 @@ tasks:
     script: echo a
 `
 )
+
+// wideN is more instances than the grid fetches in one page.
+const wideN = 2100
 
 // fixture is a real weir server on loopback over a real SQLite store, with DAG runs,
 // tracked runs with metric histories, a registered model with an alias and a deployment.
@@ -143,8 +147,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 
+	wide, funcs := wideDAG(wideN, true)
 	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
-		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second, DAGsPausedAtCreation: true})
+		Funcs: funcs, GoDAGs: []*dag.DAG{wide}, Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second, DAGsPausedAtCreation: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +162,8 @@ func newFixture(t *testing.T) *fixture {
 	// A run through the REST API, as any client would; the grid and the log show it.
 	f.post(t, "/api/v1/dags/produce/dagRuns", `{"dag_run_id": "r1"}`)
 	f.waitRun(t, "r1", store.RunSuccess)
+	f.post(t, "/api/v1/dags/wide/dagRuns", `{"dag_run_id": "w1"}`)
+	f.waitDAGRun(t, "wide", "w1", store.RunSuccess)
 	return f
 }
 
@@ -415,6 +422,15 @@ func TestBrowser(t *testing.T) {
 	b.run(t, "run panel", chromedp.Click(chromedp.CSS(`button[aria-label^="run ui1 ("]`)),
 		waitText("Run ui1", "Clear run…", `"threshold": 0.5`))
 	b.axe(t, "grid")
+
+	// A run bigger than the grid's page still shows every task's row.
+	b.run(t, "big run", chromedp.Navigate(f.url+"/dags/wide/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="z_after in w1: success"]')`),
+		waitJS(`!!document.querySelector('button[aria-label^="m in w1 ("]')`),
+		waitText("show part of them"))
+	b.screenshot(t, "grid-big")
+	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="make in r1: success"]')`))
 
 	// Clear: make in r1 runs again (a second try).
 	b.run(t, "clear", chromedp.Click(chromedp.CSS(`button[aria-label="make in r1: success"]`)),

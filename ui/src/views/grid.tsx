@@ -9,6 +9,8 @@ import { RunPanel, TaskPanel } from "./task";
 const RUNS = 20;
 // Instances fetched per run: a larger run shows its first page (the API pages by task ID).
 const TI_LIMIT = 2000;
+// Tasks fetched by name when the first page was filled by others.
+const MISSING_LIMIT = 200;
 
 interface Column {
   run: DAGRun;
@@ -32,6 +34,8 @@ export function Grid(props: { dag: string }) {
   const [runOffset, setRunOffset] = useState(0);
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
+    let ids: Promise<string[]> | undefined;
+    const taskIds = () => (ids ||= request<DAG>("GET", v1(`/dags/${enc(dagId)}`)).then((d) => d.task_ids || []));
     const runs = await request<{ dag_runs: DAGRun[]; total_entries: number }>(
       "GET",
       v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, offset: runOffset, order_by: "-logical_date" })),
@@ -43,12 +47,27 @@ export function Grid(props: { dag: string }) {
           v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT })),
         );
         const byTask = new Map<string, TaskInstance[]>();
-        for (const ti of c.task_instances) {
-          const l = byTask.get(ti.task_id) || [];
-          l.push(ti);
-          byTask.set(ti.task_id, l);
+        const add = (tis: TaskInstance[]) => {
+          for (const ti of tis) {
+            const l = byTask.get(ti.task_id) || [];
+            l.push(ti);
+            byTask.set(ti.task_id, l);
+          }
+        };
+        add(c.task_instances);
+        const truncated = c.total_entries > c.task_instances.length;
+        if (truncated) {
+          // A big mapped task filled the page: fetch the tasks after it, so no row is blank.
+          const ids = (await taskIds()).filter((t) => !byTask.has(t)).slice(0, MISSING_LIMIT);
+          if (ids.length) {
+            const more = await request<{ task_instances: TaskInstance[] }>(
+              "GET",
+              v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT, task_id: ids })),
+            );
+            add(more.task_instances);
+          }
         }
-        return { run, byTask, truncated: c.total_entries > c.task_instances.length };
+        return { run, byTask, truncated };
       }),
     );
     return { cols, total: runs.total_entries };
@@ -71,7 +90,7 @@ export function Grid(props: { dag: string }) {
     >
       <ErrorNote error={dag.error || grid.error} />
       <Loading when={grid.loading && !grid.data} />
-      {cols.some((c) => c.truncated) && <p class="muted">Runs with more than {TI_LIMIT} task instances show their first {TI_LIMIT}.</p>}
+      {cols.some((c) => c.truncated) && <p class="muted">Runs with more than {TI_LIMIT} task instances show part of them: a mapped task's square sums up the instances fetched.</p>}
       <div class="grid-layout">
         <div class="grid-wrap">
           {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
