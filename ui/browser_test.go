@@ -427,7 +427,11 @@ func TestBrowser(t *testing.T) {
 	b.run(t, "big run", chromedp.Navigate(f.url+"/dags/wide/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="z_after in w1: success"]')`),
 		waitJS(`!!document.querySelector('button[aria-label^="m in w1 ("]')`),
-		waitText("show part of them"))
+		waitText("show part of them", "m [2000+]"),
+		chromedp.Click(chromedp.Search(`//button[contains(., "m [2000+]")]`)),
+		waitJS(`!!document.querySelector('button[aria-label="m[99] in w1: success"]') && !document.querySelector('button[aria-label="m[100] in w1: success"]')`),
+		chromedp.Click(chromedp.Search(`//button[contains(., "more of m")]`)),
+		waitJS(`!!document.querySelector('button[aria-label="m[199] in w1: success"]')`))
 	b.screenshot(t, "grid-big")
 	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="make in r1: success"]')`))

@@ -16,7 +16,12 @@ interface Column {
   run: DAGRun;
   byTask: Map<string, TaskInstance[]>;
   truncated: boolean;
+  // The task whose instances the page cut (it may have more than shown), when truncated.
+  partial?: string;
 }
+
+// Rows of a mapped task shown when expanded, at first and per "show more".
+const MAPPED_ROWS = 100;
 
 export interface Selection {
   runId: string;
@@ -30,7 +35,7 @@ export function Grid(props: { dag: string }) {
   const { query: q } = useLocation();
   const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
   const [runSel, setRunSel] = useState<string | null>(q.run && !q.task ? q.run : null);
-  const [open, setOpen] = useState<Record<string, boolean>>({});
+  const [open, setOpen] = useState<Record<string, number>>({});
   const [runOffset, setRunOffset] = useState(0);
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
@@ -67,7 +72,8 @@ export function Grid(props: { dag: string }) {
             add(more.task_instances);
           }
         }
-        return { run, byTask, truncated };
+        const partial = truncated ? c.task_instances[c.task_instances.length - 1]?.task_id : undefined;
+        return { run, byTask, truncated, partial };
       }),
     );
     return { cols, total: runs.total_entries };
@@ -115,12 +121,18 @@ export function Grid(props: { dag: string }) {
                 {tasks.map((task) => {
                   const mapped = cols.some((c) => (c.byTask.get(task) || []).some((ti) => ti.map_index >= 0));
                   const width = Math.max(0, ...cols.map((c) => (c.byTask.get(task) || []).length));
+                  const more = cols.some((c) => c.partial === task) ? "+" : "";
+                  const shown = Math.min(width, open[task] || 0);
                   const rows = [
                     <tr>
                       <th scope="row" class="task-name">
                         {mapped ? (
-                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: !open[task] })}>
-                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task} <span class="muted">[{width}]</span>
+                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: open[task] ? 0 : MAPPED_ROWS })}>
+                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task}{" "}
+                            <span class="muted">
+                              [{width}
+                              {more}]
+                            </span>
                           </button>
                         ) : (
                           task
@@ -147,7 +159,7 @@ export function Grid(props: { dag: string }) {
                     </tr>,
                   ];
                   if (mapped && open[task]) {
-                    for (let i = 0; i < width; i++) {
+                    for (let i = 0; i < shown; i++) {
                       rows.push(
                         <tr class="mapped">
                           <th scope="row" class="task-name">
@@ -168,6 +180,17 @@ export function Grid(props: { dag: string }) {
                               </td>
                             );
                           })}
+                        </tr>,
+                      );
+                    }
+                    if (shown < width) {
+                      rows.push(
+                        <tr class="mapped">
+                          <th scope="row" class="task-name" colSpan={cols.length + 1}>
+                            <button type="button" onClick={() => setOpen({ ...open, [task]: shown + MAPPED_ROWS })}>
+                              Show {Math.min(MAPPED_ROWS, width - shown)} more of {task} ({width - shown} left)
+                            </button>
+                          </th>
                         </tr>,
                       );
                     }
