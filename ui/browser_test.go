@@ -474,7 +474,11 @@ func TestBrowser(t *testing.T) {
 	b.screenshot(t, "log-followed")
 
 	// Experiments: runs table with params and metrics, sort, filter; compare draws charts.
-	b.run(t, "experiments", chromedp.Navigate(f.url+"/experiments"), waitText("produce-exp"),
+	b.run(t, "search experiments", chromedp.Navigate(f.url+"/experiments"), waitText("produce-exp"),
+		chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "NOMATCH"),
+		waitJS(`!document.body.innerText.includes("produce-exp") && !document.querySelector(".error")`))
+	b.run(t, "experiments", chromedp.Navigate(f.url+"/experiments"),
+		chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "PROD"), waitText("produce-exp"),
 		chromedp.Click(chromedp.Search(`//a[text()="produce-exp"]`)),
 		waitText("first", "second", "alpha", "depth", "loss", "r2", "0.93"))
 	b.run(t, "filter", chromedp.SendKeys(chromedp.CSS(`input[placeholder^="metrics"]`), "metrics.r2 > 0.9\r"),
@@ -506,6 +510,10 @@ func TestBrowser(t *testing.T) {
 
 	// Registry and deployments.
 	b.run(t, "models", chromedp.Navigate(f.url+"/models"), waitText("scorer", "@champion → v2"),
+		chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "nomatch"),
+		waitJS(`!document.body.innerText.includes("scorer") && !document.querySelector(".error")`),
+		chromedp.Navigate(f.url+"/models"), chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "SCO"),
+		waitText("scorer", "@champion → v2"),
 		chromedp.Click(chromedp.Search(`//a[text()="scorer"]`)), waitText("Versions", "v1", "v2", "scores rows"))
 	b.screenshot(t, "model")
 	b.axe(t, "model")

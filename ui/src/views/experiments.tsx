@@ -42,7 +42,7 @@ export function Experiments() {
       request<{ experiments?: Experiment[]; next_page_token?: string }>("POST", mlflow("/experiments/search"), {
         max_results: PAGE,
         page_token: tk.token || undefined,
-        filter: name ? `name LIKE '%${name.replace(/'/g, "")}%'` : undefined,
+        filter: name ? `name ILIKE '%${name.replace(/'/g, "")}%'` : undefined,
         order_by: ["name ASC"],
       }),
     [name, tk.token],

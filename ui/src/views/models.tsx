@@ -14,7 +14,7 @@ export function Models() {
     () =>
       request<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(
         "GET",
-        mlflow("/registered-models/search" + query({ max_results: PAGE, page_token: token, filter: name ? `name LIKE '%${name.replace(/'/g, "")}%'` : undefined })),
+        mlflow("/registered-models/search" + query({ max_results: PAGE, page_token: token, filter: name ? `name ILIKE '%${name.replace(/'/g, "")}%'` : undefined })),
       ),
     [name, token],
   );
