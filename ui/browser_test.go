@@ -339,37 +339,49 @@ func eval(expr string) chromedp.Action[chromedp.Void] {
 // pressEnter sends Enter to the focused element.
 func pressEnter() chromedp.Action[chromedp.Void] { return chromedp.KeyEvent("\r") }
 
-// axe runs axe-core (a local copy, ui/testdata/axe.min.js) on the page and fails on
-// serious or critical violations.
-func (b *browser) axe(t *testing.T, page string) {
+// axeViolation is one rule axe-core found broken.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any `json:"target"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe-core (a local copy, ui/testdata/axe.min.js: nothing from the network)
+// on the page and returns its serious and critical violations.
+func (b *browser) axeRun(t *testing.T, page string) []axeViolation {
 	t.Helper()
 	src, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.run(t, "load axe on "+page, eval(string(src)))
-	type violation struct {
-		ID     string `json:"id"`
-		Impact string `json:"impact"`
-		Help   string `json:"help"`
-		Nodes  []struct {
-			Target []any `json:"target"`
-		} `json:"nodes"`
-	}
+	b.run(t, "load axe on "+page, eval(`window.axe || (function(){`+string(src)+`}).call(window)`))
 	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
 	defer cancel()
-	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations)`, chromedp.EvalAwaitPromise))
+	all, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations)`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("axe on %s: %v", page, err)
 	}
-	for _, v := range violations {
+	var bad []axeViolation
+	for _, v := range all {
 		if v.Impact == "serious" || v.Impact == "critical" {
-			var where []string
-			for _, n := range v.Nodes {
-				where = append(where, fmt.Sprint(n.Target...))
-			}
-			t.Errorf("%s: accessibility (%s) %s: %s at %s", page, v.Impact, v.ID, v.Help, strings.Join(where, ", "))
+			bad = append(bad, v)
 		}
+	}
+	return bad
+}
+
+// axe fails the test on the page's serious or critical accessibility violations.
+func (b *browser) axe(t *testing.T, page string) {
+	t.Helper()
+	for _, v := range b.axeRun(t, page) {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target...))
+		}
+		t.Errorf("%s: accessibility (%s) %s: %s at %s", page, v.Impact, v.ID, v.Help, strings.Join(where, ", "))
 	}
 }
 
@@ -386,6 +398,12 @@ func TestBrowser(t *testing.T) {
 		waitText("produce", "daily", "@daily", "nightly", "features", "failed to load", "broken.yaml"),
 		chromedp.WaitVisible(chromedp.CSS(`a[aria-label="produce run r1: success"]`)))
 	b.screenshot(t, "dags")
+	// axe must see a violation when there is one: an input without a label, added and removed.
+	b.run(t, "axe probe", eval(`document.body.appendChild(Object.assign(document.createElement("input"), {id: "axe-probe"}))`))
+	if v := b.axeRun(t, "probe"); len(v) == 0 {
+		t.Error("axe found no violation on a page with an unlabelled input: the accessibility checks check nothing")
+	}
+	b.run(t, "axe probe removed", eval(`document.getElementById("axe-probe").remove()`))
 	b.axe(t, "DAG list")
 	b.run(t, "unpause daily", chromedp.Click(chromedp.CSS(`button[aria-label="daily paused"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="daily active"]`)))
@@ -396,8 +414,9 @@ func TestBrowser(t *testing.T) {
 		waitJS(`!document.querySelector('a[href="/dags/produce/grid"]') && !!document.querySelector('a[href="/dags/daily/grid"]')`))
 
 	// Keyboard only: trigger form → grid → log.
-	b.run(t, "trigger form", chromedp.Navigate(f.url+"/dags/produce/trigger"),
-		waitText("threshold", "the cut-off"),
+	b.run(t, "trigger form", chromedp.Navigate(f.url+"/dags/produce/trigger"), waitText("threshold", "the cut-off"))
+	b.axe(t, "trigger form")
+	b.run(t, "fill the trigger form",
 		chromedp.Focus(chromedp.CSS(`#param-threshold`)),
 		eval(`document.activeElement.select()`),
 		chromedp.KeyEvent("0.5"),
