@@ -109,7 +109,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	for i, name := range []string{"first", "second"} {
-		run, err := svc.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: expID, RunName: name, StartTime: int64(1_790_000_000_000 + i*1000)})
+		var tags []tracking.Tag
+		if i == 0 { // logged by a task: the compare view links back to its log
+			tags = []tracking.Tag{{Key: tracking.TagDAGID, Value: "produce"}, {Key: tracking.TagDAGRunID, Value: "r1"}, {Key: tracking.TagTaskID, Value: "make"}}
+		}
+		run, err := svc.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: expID, RunName: name, StartTime: int64(1_790_000_000_000 + i*1000), Tags: tags})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -520,6 +524,9 @@ func TestBrowser(t *testing.T) {
 		waitText("Params (differences highlighted)", "loss", "r2"))
 	b.screenshot(t, "compare")
 	b.axe(t, "compare")
+	b.run(t, "from a tracked run to its task's log", waitText("produce / r1 / make"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "produce / r1 / make")]`)),
+		waitJS(`location.pathname === "/dags/produce/grid"`), waitText("threshold is 0.9", "2 of 2"))
 
 	// Datasets: producer → dataset → consumer, and the events.
 	b.run(t, "datasets", chromedp.Navigate(f.url+"/datasets"),

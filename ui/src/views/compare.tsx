@@ -57,6 +57,7 @@ export function Compare() {
                 <th scope="col">Status</th>
                 <th scope="col">Started</th>
                 <th scope="col">Ended</th>
+                <th scope="col">Made by</th>
               </tr>
             </thead>
             <tbody>
@@ -68,6 +69,9 @@ export function Compare() {
                   <td>{r.info.status}</td>
                   <td>{fmtTime(r.info.start_time)}</td>
                   <td>{fmtTime(r.info.end_time)}</td>
+                  <td>
+                    <MadeBy run={r} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -160,5 +164,23 @@ function MetricChart(props: { metric: string; runs: MLRun[]; byRun: Record<strin
       </figcaption>
       <div ref={el} class="plot" />
     </figure>
+  );
+}
+
+const tag = (r: MLRun, k: string) => (r.data.tags || []).find((t) => t.key === k)?.value;
+
+/** The DAG run and task that logged a tracking run (weir's weir.* tags), linked to its log. */
+function MadeBy(props: { run: MLRun }) {
+  const dag = tag(props.run, "weir.dag_id");
+  const run = tag(props.run, "weir.run_id");
+  const task = tag(props.run, "weir.task_id");
+  const mi = tag(props.run, "weir.map_index");
+  if (!dag || !run) return <span class="muted">—</span>;
+  const q = new URLSearchParams({ run, ...(task ? { task } : {}), ...(mi ? { map: mi } : {}) });
+  return (
+    <a href={`/dags/${enc(dag)}/grid?${q}`}>
+      {dag} / {run}
+      {task ? ` / ${task}${mi ? `[${mi}]` : ""}` : ""}
+    </a>
   );
 }
