@@ -74,7 +74,12 @@ export function Trigger(props: { dag: string }) {
     setError(undefined);
     const conf: Record<string, unknown> = {};
     try {
-      for (const n of names) conf[n] = valueOf(n, params[n], values[n] ?? "");
+      for (const n of names) {
+        const text = values[n] ?? "";
+        // An empty field that is not text leaves the param to its default on the server.
+        if (text.trim() === "" && kindOf(params[n]) !== "string") continue;
+        conf[n] = valueOf(n, params[n], text);
+      }
     } catch (err) {
       setError({ msg: (err as Error).message, field: "conf." + (err as Error).message.split(":")[0] });
       return;
