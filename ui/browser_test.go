@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
@@ -436,7 +437,11 @@ func TestBrowser(t *testing.T) {
 	}
 	b.run(t, "grid", waitJS(`!!document.querySelector('button[aria-label="make in ui1: success"]')`),
 		chromedp.Focus(chromedp.CSS(`button[aria-label="make in ui1: success"]`)), pressEnter(),
-		waitText("threshold is 0.5", "1 of 1"))
+		waitText("threshold is 0.5", "1 of 1"),
+		// Arrow keys move between squares: down from make is fan's summary square.
+		chromedp.Focus(chromedp.CSS(`button[aria-label="make in ui1: success"]`)), chromedp.KeyEvent(kb.ArrowDown),
+		waitJS(`(document.activeElement.getAttribute("aria-label") || "").startsWith("fan in ui1")`), pressEnter(),
+		waitText("part 1"))
 	b.run(t, "expand mapped", chromedp.Click(chromedp.CSS(`button.expand`)),
 		waitJS(`!!document.querySelector('button[aria-label="fan[2] in r1: success"]')`),
 		chromedp.Click(chromedp.CSS(`button[aria-label="fan[2] in r1: success"]`)),

@@ -101,7 +101,7 @@ export function Grid(props: { dag: string }) {
         <div class="grid-wrap">
           {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
           {cols.length > 0 && (
-            <table class="grid" aria-label={`Runs of ${dagId} by task`}>
+            <table class="grid" aria-label={`Runs of ${dagId} by task (arrow keys move between squares)`} onKeyDown={arrows}>
               <thead>
                 <tr>
                   <th scope="col">Task</th>
@@ -251,4 +251,29 @@ function RunList(props: { cols: Column[] }) {
       </tbody>
     </table>
   );
+}
+
+/** Arrow keys move the focus between the grid's squares, as in a spreadsheet. */
+function arrows(e: KeyboardEvent) {
+  const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
+  const cell = (e.target as HTMLElement).closest("td, th");
+  const row = cell?.parentElement as HTMLTableRowElement | null;
+  if (!d || !cell || !row || !(e.target as HTMLElement).matches("button")) return;
+  const rows = [...(row.closest("table") as HTMLTableElement).rows];
+  let r = rows.indexOf(row);
+  let c = (cell as HTMLTableCellElement).cellIndex;
+  // Step until a cell with a control; stop at the edge.
+  for (;;) {
+    r += d[0];
+    c += d[1];
+    const next = rows[r]?.cells[c];
+    if (!next) return;
+    const target = next.querySelector("button");
+    if (target) {
+      e.preventDefault();
+      target.focus();
+      return;
+    }
+    if (d[0] === 0 && c <= 0) return;
+  }
 }
