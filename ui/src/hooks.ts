@@ -22,9 +22,11 @@ export function usePoll<T>(fn: () => Promise<T>, deps: unknown[], intervalMs = P
   const fnRef = useRef(fn);
   fnRef.current = fn;
 
-  const load = useCallback(() => {
+  // One load at a time: the next poll is timed from the end of the last one, so a slow
+  // server is never sent a pile of overlapping requests.
+  const load = useCallback((): Promise<void> => {
     const g = gen.current;
-    fnRef
+    return fnRef
       .current()
       .then((d) => {
         if (g !== gen.current) return;
@@ -35,21 +37,31 @@ export function usePoll<T>(fn: () => Promise<T>, deps: unknown[], intervalMs = P
         if (g !== gen.current) return;
         setError(e.message);
       })
-      .finally(() => g === gen.current && setLoading(false));
+      .finally(() => {
+        if (g === gen.current) setLoading(false);
+      });
   }, []);
 
   useEffect(() => {
-    gen.current++;
+    const g = ++gen.current;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setLoading(true);
     setData(undefined);
     setError(undefined);
-    load();
-    if (!intervalMs) return;
-    const t = setInterval(() => {
-      if (document.visibilityState === "visible") load();
-    }, intervalMs);
-    return () => clearInterval(t);
+    const tick = () => {
+      if (g !== gen.current) return;
+      const next = () => {
+        if (g === gen.current && intervalMs) timer = setTimeout(tick, intervalMs);
+      };
+      if (document.visibilityState === "visible" || !intervalMs) load().then(next);
+      else next();
+    };
+    tick();
+    return () => {
+      gen.current++;
+      if (timer) clearTimeout(timer);
+    };
   }, deps);
 
-  return { data, error, loading, reload: load };
+  return { data, error, loading, reload: () => void load() };
 }
