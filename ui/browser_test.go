@@ -394,6 +394,7 @@ func (b *browser) axe(t *testing.T, page string) {
 // re-runs a task; the compare view draws its charts; a keyboard-only path goes from the
 // trigger form to the grid to a log; no console errors; no serious axe violations.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	b := newBrowser(t)
 	start := time.Now()
