@@ -449,7 +449,9 @@ func TestBrowser(t *testing.T) {
 		waitText("part 3"))
 	b.screenshot(t, "grid")
 	b.run(t, "run panel", chromedp.Click(chromedp.CSS(`button[aria-label^="run ui1 ("]`)),
-		waitText("Run ui1", "Clear run…", `"threshold": 0.5`))
+		waitText("Run ui1", "Clear run…", `"threshold": 0.5`, "Gantt"),
+		waitJS(`document.querySelectorAll(".gantt-bar").length === 2`))
+	b.screenshot(t, "run")
 	b.axe(t, "grid")
 
 	// A run bigger than the grid's page still shows every task's row.

@@ -3,7 +3,7 @@ import { useLocation } from "preact-iso";
 import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
 import { usePoll } from "../hooks";
-import { summaryState } from "../states";
+import { stateColor, stateName, summaryState } from "../states";
 import { RunPanel, TaskPanel } from "./task";
 
 const RUNS = 20;
@@ -216,7 +216,11 @@ export function Grid(props: { dag: string }) {
           {cols.length > 0 && <RunList cols={cols} />}
         </div>
         {sel && <TaskPanel dagId={dagId} sel={sel} onClose={() => setSel(null)} onChanged={grid.reload} />}
-        {!sel && selectedRun && <RunPanel run={selectedRun} onClose={() => setRunSel(null)} onChanged={grid.reload} />}
+        {!sel && selectedRun && (
+          <RunPanel run={selectedRun} onClose={() => setRunSel(null)} onChanged={grid.reload}>
+            <Gantt col={cols.find((c) => c.run.dag_run_id === runSel)!} tasks={tasks} />
+          </RunPanel>
+        )}
       </div>
     </Page>
   );
@@ -276,4 +280,51 @@ function arrows(e: KeyboardEvent) {
     }
     if (d[0] === 0 && c <= 0) return;
   }
+}
+
+/** A run's Gantt chart: each task's span from its first start to its last end, in its state's colour. */
+function Gantt(props: { col: Column; tasks: string[] }) {
+  const spans = props.tasks
+    .map((task) => {
+      const tis = (props.col.byTask.get(task) || []).filter((t) => t.start_date);
+      if (!tis.length) return null;
+      const start = Math.min(...tis.map((t) => Date.parse(t.start_date!)));
+      const end = Math.max(...tis.map((t) => (t.end_date ? Date.parse(t.end_date) : Date.now())));
+      return { task, start, end, state: summaryState((props.col.byTask.get(task) || []).map((t) => t.state)) };
+    })
+    .filter((x): x is { task: string; start: number; end: number; state: string } => x !== null);
+  if (!spans.length) return null;
+  const t0 = Math.min(...spans.map((s) => s.start));
+  const total = Math.max(1, Math.max(...spans.map((s) => s.end)) - t0);
+  return (
+    <table class="gantt">
+      <caption>Gantt</caption>
+      <thead>
+        <tr>
+          <th scope="col">Task</th>
+          <th scope="col">Span</th>
+          <th scope="col">Seconds</th>
+        </tr>
+      </thead>
+      <tbody>
+        {spans.map((s) => (
+          <tr>
+            <th scope="row">{s.task}</th>
+            <td class="gantt-track">
+              <span
+                class="gantt-bar"
+                title={`${s.task}: ${stateName(s.state)}, from ${fmtTime(new Date(s.start).toISOString())} to ${fmtTime(new Date(s.end).toISOString())}`}
+                style={{
+                  marginLeft: `${((s.start - t0) / total) * 100}%`,
+                  width: `${Math.max(0.5, ((s.end - s.start) / total) * 100)}%`,
+                  background: stateColor[stateName(s.state)],
+                }}
+              />
+            </td>
+            <td class="num">{((s.end - s.start) / 1000).toFixed(2)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

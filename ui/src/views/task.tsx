@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
 import { ErrorNote, StateBadge, fmtTime } from "../components";
@@ -270,7 +271,7 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
 }
 
 /** One DAG run: its facts, conf and params, and the run's clear (after a dry run) and marks. */
-export function RunPanel(props: { run: DAGRun; onClose: () => void; onChanged: () => void }) {
+export function RunPanel(props: { run: DAGRun; onClose: () => void; onChanged: () => void; children?: ComponentChildren }) {
   const r = props.run;
   const path = `/dags/${enc(r.dag_id)}/dagRuns/${enc(r.dag_run_id)}`;
   const [onlyFailed, setOnlyFailed] = useState(false);
@@ -335,6 +336,7 @@ export function RunPanel(props: { run: DAGRun; onClose: () => void; onChanged: (
         <dt>Ended</dt>
         <dd>{fmtTime(r.end_date) || "—"}</dd>
       </dl>
+      {props.children}
       {r.params && Object.keys(r.params).length > 0 && (
         <details open>
           <summary>Params</summary>
