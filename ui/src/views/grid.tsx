@@ -82,6 +82,7 @@ export function Grid(props: { dag: string }) {
   const tasks = dag.data?.task_ids || [];
   const cols = grid.data?.cols || [];
   const totalRuns = grid.data?.total || 0;
+  const maxSeconds = Math.max(0.001, ...cols.map((c) => runSeconds(c.run)));
   const select = (s: Selection) => (setSel(s), setRunSel(null));
   const selectedRun = cols.find((c) => c.run.dag_run_id === runSel)?.run;
 
@@ -107,6 +108,11 @@ export function Grid(props: { dag: string }) {
                   <th scope="col">Task</th>
                   {cols.map((c) => (
                     <th scope="col" class="run-head">
+                      <span
+                        class="run-bar"
+                        aria-hidden="true"
+                        style={{ height: `${Math.max(2, (runSeconds(c.run) / maxSeconds) * 48)}px`, background: stateColor[stateName(c.run.state)] }}
+                      />
                       <StateSquare
                         state={c.run.state}
                         selected={runSel === c.run.dag_run_id}
@@ -327,4 +333,11 @@ function Gantt(props: { col: Column; tasks: string[] }) {
       </tbody>
     </table>
   );
+}
+
+/** How long a run took (so far, when it still runs), in seconds. */
+function runSeconds(r: DAGRun): number {
+  if (!r.start_date) return 0;
+  const end = r.end_date ? Date.parse(r.end_date) : Date.now();
+  return Math.max(0, (end - Date.parse(r.start_date)) / 1000);
 }
