@@ -200,8 +200,18 @@ func (f *fixture) waitDAGRun(t testing.TB, dagID, runID string, state store.RunS
 		if err == nil && r.State == state {
 			return r
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s did not reach %s (last: %+v, %v)", runID, state, r, err)
+		ended := err == nil && (r.State == store.RunSuccess || r.State == store.RunFailed)
+		if ended || time.Now().After(deadline) {
+			var last any = err
+			if err == nil {
+				last = r.State
+			}
+			tis, _ := f.st.ListTaskInstances(context.Background(), store.ListTIParams{DAGID: dagID, RunID: runID})
+			var why []string
+			for _, ti := range tis {
+				why = append(why, fmt.Sprintf("%s[%d] %s %s", ti.TaskID, ti.MapIndex, ti.State, ti.Error))
+			}
+			t.Fatalf("run %s/%s did not reach %s (it is %v); its tasks: %s", dagID, runID, state, last, strings.Join(why, "; "))
 		}
 		time.Sleep(50 * time.Millisecond) // polls the store: the engine signals nothing to a test
 	}
@@ -395,6 +405,7 @@ func (b *browser) axe(t *testing.T, page string) {
 // trigger form to the grid to a log; no console errors; no serious axe violations.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
+	chromium(t) // first: without a browser nothing below can pass
 	f := newFixture(t)
 	b := newBrowser(t)
 	start := time.Now()
