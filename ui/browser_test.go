@@ -81,11 +81,11 @@ const wideN = 2100
 // fixture is a real weir server on loopback over a real SQLite store, with DAG runs,
 // tracked runs with metric histories, a registered model with an alias and a deployment.
 type fixture struct {
-	url   string
-	st    store.Store
-	runA  string
-	runB  string
-	artif string
+	url  string
+	st   store.Store
+	svc  *tracking.Service
+	runA string
+	runB string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -105,6 +105,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{st: st}
 
 	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
+	f.svc = svc
 	expID, err := svc.CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "produce-exp"})
 	if err != nil {
 		t.Fatal(err)
@@ -560,8 +561,17 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(f.url+"/models"), chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "SCO"),
 		waitText("scorer", "@champion → v2"),
 		chromedp.Click(chromedp.Search(`//a[text()="scorer"]`)), waitText("Versions", "v1", "v2", "scores rows"))
-	b.screenshot(t, "model")
 	b.axe(t, "model")
+	b.run(t, "move an alias", chromedp.SendKeys(chromedp.CSS(`input[placeholder="champion"]`), "champion"),
+		chromedp.SetValue(chromedp.CSS(`select`), "1"), eval(`document.querySelector("select").dispatchEvent(new Event("change", {bubbles: true}))`),
+		chromedp.Click(chromedp.Search(`//button[text()="Set alias…"]`)),
+		waitText("Move @champion from v2 to v1?"))
+	b.screenshot(t, "model")
+	b.run(t, "confirm the alias", chromedp.Click(chromedp.Search(`//div[@role="dialog"]//button[text()="Confirm"]`)),
+		waitText("@champion → v1"))
+	if mv, err := f.svc.GetModelVersionByAlias(context.Background(), "scorer", "champion"); err != nil || mv.Version != "1" {
+		t.Errorf("after moving @champion to v1 in the browser, the registry has %+v (%v)", mv, err)
+	}
 	b.run(t, "deployments", chromedp.Navigate(f.url+"/deployments"),
 		waitText("scorer-live", "models:/scorer@champion", "models:/scorer/1 (10%)", "/serve/scorer-live/invocations"))
 	b.screenshot(t, "deployments")

@@ -36,8 +36,8 @@ export async function request<T>(method: string, url: string, body?: unknown, he
   const res = await fetch(url, init);
   if (res.status === 401) onUnauthorized();
   if (!res.ok) throw await errorOf(res);
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 export const v1 = (path: string) => "/api/v1" + path;

@@ -90,6 +90,7 @@ export function Model(props: { name: string }) {
     [name],
   );
   const m = model.data?.registered_model;
+  const changed = () => (model.reload(), versions.reload());
   const aliasesOf = (v: string) => (m?.aliases || []).filter((a) => a.version === v).map((a) => a.alias);
   return (
     <Page title={`Model ${name}`}>
@@ -137,6 +138,73 @@ export function Model(props: { name: string }) {
           </tbody>
         </table>
       )}
+      {m && versions.data && <AliasForm name={name} model={m} versions={versions.data.model_versions || []} onDone={changed} />}
     </Page>
+  );
+}
+
+/** Sets or moves an alias, after a confirmation that says what moves where. */
+function AliasForm(props: { name: string; model: RegisteredModel; versions: ModelVersion[]; onDone: () => void }) {
+  const [alias, setAlias] = useState("");
+  const [version, setVersion] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const v = version || props.versions[0]?.version || "";
+  const current = (props.model.aliases || []).find((a) => a.alias === alias.trim());
+  const send = async () => {
+    setError(undefined);
+    try {
+      await request("POST", mlflow("/registered-models/alias"), { name: props.name, alias: alias.trim(), version: v });
+      setDone(`@${alias.trim()} → v${v}`);
+      setConfirming(false);
+      props.onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <form
+      class="filters"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setDone(undefined);
+        setConfirming(true);
+      }}
+    >
+      <label>
+        Alias
+        <input value={alias} required onInput={(e) => (setAlias(e.currentTarget.value), setConfirming(false))} placeholder="champion" />
+      </label>
+      <label>
+        Version
+        <select value={v} onChange={(e) => (setVersion(e.currentTarget.value), setConfirming(false))}>
+          {props.versions.map((x) => (
+            <option value={x.version}>v{x.version}</option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Set alias…</button>
+      {confirming && (
+        <div class="confirm" role="dialog" aria-label="Confirm the alias">
+          <p>
+            {current ? (current.version === v ? `@${current.alias} is already on v${v}.` : `Move @${current.alias} from v${current.version} to v${v}?`) : `Set @${alias.trim()} on v${v}?`}{" "}
+            Deployments that serve models:/{props.name}@{alias.trim()} follow it.
+          </p>
+          <button type="button" class="primary" onClick={send}>
+            Confirm
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <ErrorNote error={error} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+    </form>
   );
 }
