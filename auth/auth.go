@@ -448,9 +448,15 @@ func (a *Authenticator) Login(r *http.Request, name, password string) (Principal
 	return a.userPrincipal(r.Context(), u)
 }
 
+// apiPrefixes are the paths of the APIs and model serving: everything else a server
+// answers is the web UI's static files (package ui).
+var apiPrefixes = []string{"/api/", "/ajax-api/", "/serve/", "/v2/", "/metrics"}
+
 // Open reports whether the request needs no credential: GET (or HEAD) /metrics and
 // /api/v1/health, for monitoring; POST /api/v1/login and the OIDC login routes, which
-// check credentials themselves.
+// check credentials themselves; and GET (or HEAD) of the web UI's static files (every path
+// outside the APIs and serving: the UI's code holds no data, and its login form must load
+// before anyone signed in).
 func Open(r *http.Request) bool {
 	switch r.URL.Path {
 	case "/api/v1/login":
@@ -461,7 +467,19 @@ func Open(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	return r.URL.Path == "/metrics" || r.URL.Path == "/api/v1/health"
+	p := r.URL.Path
+	if p == "/metrics" || p == "/api/v1/health" {
+		return true
+	}
+	if p == "/v2" || p == "/api" || p == "/ajax-api" || p == "/serve" {
+		return false
+	}
+	for _, pre := range apiPrefixes {
+		if strings.HasPrefix(p, pre) {
+			return false
+		}
+	}
+	return true
 }
 
 // Enabled reports whether requests need a credential now: always with Config.Required,

@@ -639,3 +639,26 @@ func TestUserTokens(t *testing.T) {
 		t.Errorf("a disabled user's password: %d, want 401", got)
 	}
 }
+
+// With authentication on, the web UI's static files load without a credential (its login
+// form must), while every API path beside them still answers 401, and a UI path never
+// carries data: it is the same index.html for any route.
+func TestUIFilesAreOpenAPIsAreNot(t *testing.T) {
+	t.Parallel()
+	base, _, _ := authServer(t)
+	for _, p := range []string{"/", "/dags/noop/grid", "/experiments"} {
+		resp := call(t, "GET", base+p, "", cred{})
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "<html") {
+			t.Errorf("GET %s without credentials: %d %.80q, want the UI's index.html", p, resp.StatusCode, b)
+		}
+	}
+	for _, p := range []string{"/api/v1/dags", "/api/2.0/mlflow/experiments/search", "/ajax-api/2.0/mlflow/experiments/search", "/serve/x/ping", "/v2/models/x"} {
+		if got := call(t, "GET", base+p, "", cred{}).StatusCode; got != 401 {
+			t.Errorf("GET %s without credentials: %d, want 401", p, got)
+		}
+	}
+	if got := call(t, "POST", base+"/", "{}", cred{}).StatusCode; got != 401 {
+		t.Errorf("POST / without credentials: %d, want 401", got)
+	}
+}

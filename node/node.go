@@ -29,6 +29,7 @@ import (
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
 	"github.com/weirhq/weir/tracking"
+	"github.com/weirhq/weir/ui"
 )
 
 // Node is one assembled weir process. Create it with New, then Start and Stop it.
@@ -490,6 +491,8 @@ func (n *Node) serverMux() (*http.ServeMux, error) {
 	mux.Handle("/api/v1/", a.Handler())
 	mux.HandleFunc("GET /api/v1/oidc/login", n.auth.OIDCLogin)
 	mux.HandleFunc("GET /api/v1/oidc/callback", n.auth.OIDCCallback)
+
+	mux.Handle("/", ui.Handler()) // the web UI: GET of any path no API above claims
 	n.mountMLflow(mux)
 	if n.serving != nil {
 		h := n.serving.Handler()

@@ -9,6 +9,7 @@ if [ "${1:-}" != main ]; then # the tests need more than the main job
   command -v flock >/dev/null 2>&1 || need+=(util-linux) # the server load test's locks
   command -v node >/dev/null 2>&1 || need+=(nodejs)      # the npm mlflow client test
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium) # the web UI's browser tests (ui/)
   # scikit-learn's answers for the ML steps' end-to-end test (Debian's package, /usr/bin/python3)
   /usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need+=(python3-sklearn)
   # MLflow's default pickle format, for the Python worker pool's models (serve/pyworker)

@@ -1,0 +1,169 @@
+// The UI's only way to the server: the public REST API (/api/v1) and MLflow's API
+// (/ajax-api/2.0/mlflow). Errors carry the server's message (RFC 7807 "detail", or
+// MLflow's "message") so views can show it as it is.
+
+export class APIError extends Error {
+  constructor(public status: number, message: string, public field?: string) {
+    super(message);
+  }
+}
+
+/** Called when the server answers 401: the app shows its login form. */
+export let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(f: () => void) {
+  onUnauthorized = f;
+}
+
+async function errorOf(res: Response): Promise<APIError> {
+  let msg = `${res.status} ${res.statusText}`;
+  let field: string | undefined;
+  try {
+    const body = await res.json();
+    msg = body.detail || body.message || body.title || msg;
+    field = body.field;
+  } catch {
+    /* not JSON: keep the status line */
+  }
+  return new APIError(res.status, msg, field);
+}
+
+export async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const init: RequestInit = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+  }
+  const res = await fetch(url, init);
+  if (res.status === 401) onUnauthorized();
+  if (!res.ok) throw await errorOf(res);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export const v1 = (path: string) => "/api/v1" + path;
+export const mlflow = (path: string) => "/ajax-api/2.0/mlflow" + path;
+export const enc = encodeURIComponent;
+
+export function query(params: Record<string, string | number | boolean | undefined | null | (string | number)[]>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === "") continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, String(x)));
+    else q.append(k, String(v));
+  }
+  const s = q.toString();
+  return s ? "?" + s : "";
+}
+
+// REST API types (api/openapi.yaml), the fields the UI reads.
+export interface DAG {
+  dag_id: string;
+  description?: string | null;
+  is_paused: boolean;
+  is_active: boolean;
+  tags: { name: string }[];
+  schedule?: string;
+  timetable_description?: string | null;
+  has_import_errors?: boolean;
+  params?: Record<string, JSONSchema>;
+  task_ids?: string[];
+  owners?: string[];
+  dataset_expression?: string | null;
+}
+export interface DAGRun {
+  dag_id: string;
+  dag_run_id: string;
+  state: string;
+  run_type: string;
+  logical_date: string;
+  start_date?: string | null;
+  end_date?: string | null;
+  conf?: Record<string, unknown>;
+  params?: Record<string, unknown> | null;
+}
+export interface TaskInstance {
+  dag_id: string;
+  dag_run_id: string;
+  task_id: string;
+  map_index: number;
+  state: string | null;
+  try_number: number;
+  /** weir: the tries allowed (retries + 1, renewed by a clear). */
+  max_tries: number;
+  start_date?: string | null;
+  end_date?: string | null;
+  duration?: number | null;
+  hostname?: string;
+  pool?: string;
+  output?: unknown;
+  error?: string;
+  args?: Record<string, unknown> | null;
+  next_try_at?: string | null;
+  cached_from?: string | null;
+}
+export interface JSONSchema {
+  type?: string | string[];
+  default?: unknown;
+  description?: string;
+  title?: string;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  items?: JSONSchema;
+}
+export interface ImportError {
+  filename: string;
+  stack_trace: string;
+  timestamp?: string | null;
+}
+export interface Deployment {
+  name: string;
+  model: string;
+  canary?: string;
+  canary_weight?: number;
+  [k: string]: unknown;
+}
+
+// MLflow types, the fields the UI reads.
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  lifecycle_stage?: string;
+  last_update_time?: number;
+}
+export interface KV {
+  key: string;
+  value: string;
+}
+export interface MLMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+export interface MLRun {
+  info: { run_id: string; run_name?: string; experiment_id: string; status: string; start_time?: number; end_time?: number };
+  data: { metrics?: MLMetric[]; params?: KV[]; tags?: KV[] };
+}
+export interface ModelVersion {
+  name: string;
+  version: string;
+  run_id?: string;
+  source?: string;
+  status?: string;
+  current_stage?: string;
+  creation_timestamp?: number;
+  aliases?: string[];
+  description?: string;
+}
+export interface RegisteredModel {
+  name: string;
+  description?: string;
+  latest_versions?: ModelVersion[];
+  aliases?: { alias: string; version: string }[];
+  last_updated_timestamp?: number;
+}

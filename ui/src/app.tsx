@@ -1,0 +1,93 @@
+import { useEffect, useState } from "preact/hooks";
+import { LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { request, setUnauthorizedHandler, v1 } from "./api";
+import { Login } from "./views/login";
+import { DagList } from "./views/dags";
+import { Grid } from "./views/grid";
+import { Trigger } from "./views/trigger";
+import { Experiments, Runs } from "./views/experiments";
+import { Compare } from "./views/compare";
+import { Model, Models } from "./views/models";
+import { Deployments } from "./views/deployments";
+import { Datasets } from "./views/datasets";
+
+const nav = [
+  { href: "/dags", label: "DAGs" },
+  { href: "/datasets", label: "Datasets" },
+  { href: "/experiments", label: "Experiments" },
+  { href: "/models", label: "Models" },
+  { href: "/deployments", label: "Deployments" },
+];
+
+function Nav() {
+  const { path } = useLocation();
+  return (
+    <nav class="top" aria-label="Main">
+      <a class="brand" href="/dags">
+        weir
+      </a>
+      {nav.map((n) => (
+        <a href={n.href} aria-current={path === n.href || path.startsWith(n.href + "/") ? "page" : undefined}>
+          {n.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        No page here. <a href="/dags">Go to the DAGs.</a>
+      </p>
+    </section>
+  );
+}
+
+function Home() {
+  const { route } = useLocation();
+  useEffect(() => route("/dags", true), []);
+  return null;
+}
+
+type Auth = "checking" | "in" | "login";
+
+export function App() {
+  // A server with login (GET /api/v1/me answers 401) shows the login form first; one
+  // without (today's loopback default: 404 or 200) goes straight in.
+  const [auth, setAuth] = useState<Auth>("checking");
+  useEffect(() => {
+    setUnauthorizedHandler(() => setAuth("login"));
+    request("GET", v1("/me"))
+      .then(() => setAuth("in"))
+      .catch((e) => setAuth(e.status === 401 ? "login" : "in"));
+  }, []);
+  if (auth === "checking") return <p class="muted">Loading…</p>;
+  if (auth === "login") return <Login onDone={() => setAuth("in")} />;
+  return (
+    <LocationProvider>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <Nav />
+      <main id="main" tabIndex={-1}>
+        <Router>
+          <Route path="/" component={Home} />
+          <Route path="/dags" component={DagList} />
+          <Route path="/dags/:dag/grid" component={Grid} />
+          <Route path="/dags/:dag/trigger" component={Trigger} />
+          <Route path="/datasets" component={Datasets} />
+          <Route path="/experiments" component={Experiments} />
+          <Route path="/experiments/:exp" component={Runs} />
+          <Route path="/compare" component={Compare} />
+          <Route path="/models" component={Models} />
+          <Route path="/models/:name" component={Model} />
+          <Route path="/deployments" component={Deployments} />
+          <Route default component={NotFound} />
+        </Router>
+      </main>
+    </LocationProvider>
+  );
+}

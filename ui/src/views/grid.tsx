@@ -1,0 +1,343 @@
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
+import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
+import { usePoll } from "../hooks";
+import { stateColor, stateName, summaryState } from "../states";
+import { RunPanel, TaskPanel } from "./task";
+
+const RUNS = 20;
+// Instances fetched per run: a larger run shows its first page (the API pages by task ID).
+const TI_LIMIT = 2000;
+// Tasks fetched by name when the first page was filled by others.
+const MISSING_LIMIT = 200;
+
+interface Column {
+  run: DAGRun;
+  byTask: Map<string, TaskInstance[]>;
+  truncated: boolean;
+  // The task whose instances the page cut (it may have more than shown), when truncated.
+  partial?: string;
+}
+
+// Rows of a mapped task shown when expanded, at first and per "show more".
+const MAPPED_ROWS = 100;
+
+export interface Selection {
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+}
+
+/** The grid: runs as columns (oldest left), tasks as rows; a mapped task's row expands to its instances. */
+export function Grid(props: { dag: string }) {
+  const dagId = props.dag;
+  const { query: q } = useLocation();
+  const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
+  const [runSel, setRunSel] = useState<string | null>(q.run && !q.task ? q.run : null);
+  const [open, setOpen] = useState<Record<string, number>>({});
+  const [runOffset, setRunOffset] = useState(0);
+  const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
+  const grid = usePoll(async () => {
+    let ids: Promise<string[]> | undefined;
+    const taskIds = () => (ids ||= request<DAG>("GET", v1(`/dags/${enc(dagId)}`)).then((d) => d.task_ids || []));
+    const runs = await request<{ dag_runs: DAGRun[]; total_entries: number }>(
+      "GET",
+      v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, offset: runOffset, order_by: "-logical_date" })),
+    );
+    const cols: Column[] = await Promise.all(
+      runs.dag_runs.reverse().map(async (run) => {
+        const c = await request<{ task_instances: TaskInstance[]; total_entries: number }>(
+          "GET",
+          v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT })),
+        );
+        const byTask = new Map<string, TaskInstance[]>();
+        const add = (tis: TaskInstance[]) => {
+          for (const ti of tis) {
+            const l = byTask.get(ti.task_id) || [];
+            l.push(ti);
+            byTask.set(ti.task_id, l);
+          }
+        };
+        add(c.task_instances);
+        const truncated = c.total_entries > c.task_instances.length;
+        if (truncated) {
+          // A big mapped task filled the page: fetch the tasks after it, so no row is blank.
+          const ids = (await taskIds()).filter((t) => !byTask.has(t)).slice(0, MISSING_LIMIT);
+          if (ids.length) {
+            const more = await request<{ task_instances: TaskInstance[] }>(
+              "GET",
+              v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT, task_id: ids })),
+            );
+            add(more.task_instances);
+          }
+        }
+        const partial = truncated ? c.task_instances[c.task_instances.length - 1]?.task_id : undefined;
+        return { run, byTask, truncated, partial };
+      }),
+    );
+    return { cols, total: runs.total_entries };
+  }, [dagId, runOffset]);
+
+  const tasks = dag.data?.task_ids || [];
+  const cols = grid.data?.cols || [];
+  const totalRuns = grid.data?.total || 0;
+  const maxSeconds = Math.max(0.001, ...cols.map((c) => runSeconds(c.run)));
+  const select = (s: Selection) => (setSel(s), setRunSel(null));
+  const selectedRun = cols.find((c) => c.run.dag_run_id === runSel)?.run;
+
+  return (
+    <Page
+      title={dagId}
+      actions={
+        <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
+          Trigger
+        </a>
+      }
+    >
+      <ErrorNote error={dag.error || grid.error} />
+      <Loading when={grid.loading && !grid.data} />
+      {cols.some((c) => c.truncated) && <p class="muted">Runs with more than {TI_LIMIT} task instances show part of them: a mapped task's square sums up the instances fetched.</p>}
+      <div class="grid-layout">
+        <div class="grid-wrap">
+          {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
+          {cols.length > 0 && (
+            <table class="grid" aria-label={`Runs of ${dagId} by task (arrow keys move between squares)`} onKeyDown={arrows}>
+              <thead>
+                <tr>
+                  <th scope="col">Task</th>
+                  {cols.map((c) => (
+                    <th scope="col" class="run-head">
+                      <span
+                        class="run-bar"
+                        aria-hidden="true"
+                        style={{ height: `${Math.max(2, (runSeconds(c.run) / maxSeconds) * 48)}px`, background: stateColor[stateName(c.run.state)] }}
+                      />
+                      <StateSquare
+                        state={c.run.state}
+                        selected={runSel === c.run.dag_run_id}
+                        label={`run ${c.run.dag_run_id} (${fmtTime(c.run.logical_date)})`}
+                        onClick={() => (setRunSel(c.run.dag_run_id), setSel(null))}
+                      />
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {tasks.map((task) => {
+                  const mapped = cols.some((c) => (c.byTask.get(task) || []).some((ti) => ti.map_index >= 0));
+                  const width = Math.max(0, ...cols.map((c) => (c.byTask.get(task) || []).length));
+                  const more = cols.some((c) => c.partial === task) ? "+" : "";
+                  const shown = Math.min(width, open[task] || 0);
+                  const rows = [
+                    <tr>
+                      <th scope="row" class="task-name">
+                        {mapped ? (
+                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: open[task] ? 0 : MAPPED_ROWS })}>
+                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task}{" "}
+                            <span class="muted">
+                              [{width}
+                              {more}]
+                            </span>
+                          </button>
+                        ) : (
+                          task
+                        )}
+                      </th>
+                      {cols.map((c) => {
+                        const tis = c.byTask.get(task) || [];
+                        const state = mapped ? summaryState(tis.map((t) => t.state)) : tis[0]?.state;
+                        const mi = mapped ? -1 : (tis[0]?.map_index ?? -1);
+                        const isSel = sel?.runId === c.run.dag_run_id && sel?.taskId === task && (mapped || sel.mapIndex === mi);
+                        return (
+                          <td>
+                            {tis.length > 0 && (
+                              <StateSquare
+                                state={state}
+                                selected={isSel}
+                                label={`${task} in ${c.run.dag_run_id}${mapped ? ` (${tis.length} instances)` : ""}`}
+                                onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: mapped ? (tis[0]?.map_index ?? 0) : mi })}
+                              />
+                            )}
+                          </td>
+                        );
+                      })}
+                    </tr>,
+                  ];
+                  if (mapped && open[task]) {
+                    for (let i = 0; i < shown; i++) {
+                      rows.push(
+                        <tr class="mapped">
+                          <th scope="row" class="task-name">
+                            <span class="indent">[{i}]</span>
+                          </th>
+                          {cols.map((c) => {
+                            const ti = (c.byTask.get(task) || []).find((t) => t.map_index === i);
+                            return (
+                              <td>
+                                {ti && (
+                                  <StateSquare
+                                    state={ti.state}
+                                    selected={sel?.runId === c.run.dag_run_id && sel?.taskId === task && sel.mapIndex === i}
+                                    label={`${task}[${i}] in ${c.run.dag_run_id}`}
+                                    onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: i })}
+                                  />
+                                )}
+                              </td>
+                            );
+                          })}
+                        </tr>,
+                      );
+                    }
+                    if (shown < width) {
+                      rows.push(
+                        <tr class="mapped">
+                          <th scope="row" class="task-name" colSpan={cols.length + 1}>
+                            <button type="button" onClick={() => setOpen({ ...open, [task]: shown + MAPPED_ROWS })}>
+                              Show {Math.min(MAPPED_ROWS, width - shown)} more of {task} ({width - shown} left)
+                            </button>
+                          </th>
+                        </tr>,
+                      );
+                    }
+                  }
+                  return rows;
+                })}
+              </tbody>
+            </table>
+          )}
+          {totalRuns > RUNS && (
+            <nav class="pager" aria-label="Runs">
+              <button type="button" disabled={runOffset + RUNS >= totalRuns} onClick={() => setRunOffset(runOffset + RUNS)}>
+                Older runs
+              </button>
+              <span>
+                runs {runOffset + 1}–{Math.min(runOffset + RUNS, totalRuns)} of {totalRuns}, newest right
+              </span>
+              <button type="button" disabled={runOffset === 0} onClick={() => setRunOffset(Math.max(0, runOffset - RUNS))}>
+                Newer runs
+              </button>
+            </nav>
+          )}
+          {cols.length > 0 && <RunList cols={cols} />}
+        </div>
+        {sel && <TaskPanel dagId={dagId} sel={sel} onClose={() => setSel(null)} onChanged={grid.reload} />}
+        {!sel && selectedRun && (
+          <RunPanel run={selectedRun} onClose={() => setRunSel(null)} onChanged={grid.reload}>
+            <Gantt col={cols.find((c) => c.run.dag_run_id === runSel)!} tasks={tasks} />
+          </RunPanel>
+        )}
+      </div>
+    </Page>
+  );
+}
+
+function RunList(props: { cols: Column[] }) {
+  const last = props.cols.slice(-5).reverse();
+  return (
+    <table class="list small">
+      <caption>Latest runs</caption>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          <th scope="col">State</th>
+          <th scope="col">Type</th>
+          <th scope="col">Logical date</th>
+          <th scope="col">Ended</th>
+        </tr>
+      </thead>
+      <tbody>
+        {last.map((c) => (
+          <tr>
+            <td>{c.run.dag_run_id}</td>
+            <td>
+              <StateBadge state={c.run.state} />
+            </td>
+            <td>{c.run.run_type}</td>
+            <td>{fmtTime(c.run.logical_date)}</td>
+            <td>{fmtTime(c.run.end_date)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Arrow keys move the focus between the grid's squares, as in a spreadsheet. */
+function arrows(e: KeyboardEvent) {
+  const d = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }[e.key];
+  const cell = (e.target as HTMLElement).closest("td, th");
+  const row = cell?.parentElement as HTMLTableRowElement | null;
+  if (!d || !cell || !row || !(e.target as HTMLElement).matches("button")) return;
+  const rows = [...(row.closest("table") as HTMLTableElement).rows];
+  let r = rows.indexOf(row);
+  let c = (cell as HTMLTableCellElement).cellIndex;
+  // Step until a cell with a control; stop at the edge.
+  for (;;) {
+    r += d[0];
+    c += d[1];
+    const next = rows[r]?.cells[c];
+    if (!next) return;
+    const target = next.querySelector("button");
+    if (target) {
+      e.preventDefault();
+      target.focus();
+      return;
+    }
+    if (d[0] === 0 && c <= 0) return;
+  }
+}
+
+/** A run's Gantt chart: each task's span from its first start to its last end, in its state's colour. */
+function Gantt(props: { col: Column; tasks: string[] }) {
+  const spans = props.tasks
+    .map((task) => {
+      const tis = (props.col.byTask.get(task) || []).filter((t) => t.start_date);
+      if (!tis.length) return null;
+      const start = Math.min(...tis.map((t) => Date.parse(t.start_date!)));
+      const end = Math.max(...tis.map((t) => (t.end_date ? Date.parse(t.end_date) : Date.now())));
+      return { task, start, end, state: summaryState((props.col.byTask.get(task) || []).map((t) => t.state)) };
+    })
+    .filter((x): x is { task: string; start: number; end: number; state: string } => x !== null);
+  if (!spans.length) return null;
+  const t0 = Math.min(...spans.map((s) => s.start));
+  const total = Math.max(1, Math.max(...spans.map((s) => s.end)) - t0);
+  return (
+    <table class="gantt">
+      <caption>Gantt</caption>
+      <thead>
+        <tr>
+          <th scope="col">Task</th>
+          <th scope="col">Span</th>
+          <th scope="col">Seconds</th>
+        </tr>
+      </thead>
+      <tbody>
+        {spans.map((s) => (
+          <tr>
+            <th scope="row">{s.task}</th>
+            <td class="gantt-track">
+              <span
+                class="gantt-bar"
+                title={`${s.task}: ${stateName(s.state)}, from ${fmtTime(new Date(s.start).toISOString())} to ${fmtTime(new Date(s.end).toISOString())}`}
+                style={{
+                  marginLeft: `${((s.start - t0) / total) * 100}%`,
+                  width: `${Math.max(0.5, ((s.end - s.start) / total) * 100)}%`,
+                  background: stateColor[stateName(s.state)],
+                }}
+              />
+            </td>
+            <td class="num">{((s.end - s.start) / 1000).toFixed(2)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** How long a run took (so far, when it still runs), in seconds. */
+function runSeconds(r: DAGRun): number {
+  if (!r.start_date) return 0;
+  const end = r.end_date ? Date.parse(r.end_date) : Date.now();
+  return Math.max(0, (end - Date.parse(r.start_date)) / 1000);
+}

@@ -1,0 +1,393 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
+import { ErrorNote, StateBadge, fmtTime } from "../components";
+import { usePoll } from "../hooks";
+import { unfinished } from "../states";
+import type { Selection } from "./grid";
+
+/** One task instance: its state, tries, log (followed while it runs), output, and clear/mark actions. */
+export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () => void; onChanged: () => void }) {
+  const { dagId, sel } = props;
+  const base = `/dags/${enc(dagId)}/dagRuns/${enc(sel.runId)}/taskInstances/${enc(sel.taskId)}`;
+  const ti = usePoll(() => request<TaskInstance>("GET", v1(`${base}/${sel.mapIndex}`)), [base, sel.mapIndex], 2000);
+  const [tryNo, setTryNo] = useState<number | null>(null);
+  const t = ti.data;
+  const shownTry = tryNo ?? t?.try_number ?? 0;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [base, sel.mapIndex]);
+  useEffect(() => setTryNo(null), [base, sel.mapIndex]);
+
+  return (
+    <aside class="panel" aria-labelledby="ti-title">
+      <div class="page-head">
+        <h2 id="ti-title" tabIndex={-1} ref={heading}>
+          {sel.taskId}
+          {sel.mapIndex >= 0 ? `[${sel.mapIndex}]` : ""}
+        </h2>
+        <button type="button" onClick={props.onClose} aria-label="Close the task instance">
+          Close
+        </button>
+      </div>
+      <p class="muted small">run {sel.runId}</p>
+      <ErrorNote error={ti.error} />
+      {t && (
+        <>
+          <dl class="facts">
+            <dt>State</dt>
+            <dd>
+              <StateBadge state={t.state} />
+            </dd>
+            <dt>Try</dt>
+            <dd>
+              {t.try_number} of {t.max_tries}
+            </dd>
+            <dt>Started</dt>
+            <dd>{fmtTime(t.start_date) || "—"}</dd>
+            <dt>Ended</dt>
+            <dd>{fmtTime(t.end_date) || "—"}</dd>
+            {t.duration != null && (
+              <>
+                <dt>Duration</dt>
+                <dd>{t.duration.toFixed(2)} s</dd>
+              </>
+            )}
+            {t.cached_from && (
+              <>
+                <dt>Cached from</dt>
+                <dd>{t.cached_from}</dd>
+              </>
+            )}
+          </dl>
+          {t.error && <pre class="task-error">{t.error}</pre>}
+          <Actions dagId={dagId} sel={sel} ti={t} onChanged={() => (ti.reload(), props.onChanged(), setTryNo(null))} />
+          {t.args && (
+            <details>
+              <summary>Arguments</summary>
+              <pre>{JSON.stringify(t.args, null, 2)}</pre>
+            </details>
+          )}
+          {t.output != null && (
+            <details open>
+              <summary>Output</summary>
+              <pre>{JSON.stringify(t.output, null, 2)}</pre>
+            </details>
+          )}
+          {t.try_number > 0 && (
+            <>
+              <div role="group" aria-label="Tries" class="tries">
+                <span>Tries:</span>
+                {Array.from({ length: t.try_number }, (_, i) => i + 1).map((n) => (
+                  <button type="button" aria-pressed={n === shownTry} onClick={() => setTryNo(n)}>
+                    {n}
+                  </button>
+                ))}
+              </div>
+              <Log url={v1(`${base}/logs/${shownTry}` + query({ map_index: sel.mapIndex >= 0 ? sel.mapIndex : undefined }))} live={shownTry === t.try_number && unfinished(t.state)} />
+            </>
+          )}
+        </>
+      )}
+    </aside>
+  );
+}
+
+/**
+ * A try's log. While live it polls with a Range request from the bytes already shown (as
+ * `weir logs --follow` does): 206 is what is new, 416 nothing new, 200 the whole log.
+ */
+function Log(props: { url: string; live: boolean }) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string>();
+  const [follow, setFollow] = useState(true);
+  const pre = useRef<HTMLPreElement>(null);
+  const offset = useRef(0);
+  const liveRef = useRef(props.live);
+  liveRef.current = props.live;
+
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const decoder = new TextDecoder();
+    offset.current = 0;
+    setText("");
+    setError(undefined);
+    const poll = async () => {
+      try {
+        const headers: Record<string, string> = { Accept: "text/plain" };
+        if (offset.current > 0) headers.Range = `bytes=${offset.current}-`;
+        const res = await fetch(props.url, { headers, credentials: "same-origin" });
+        if (stop) return;
+        if (res.status === 206 || res.status === 200) {
+          const buf = new Uint8Array(await res.arrayBuffer());
+          if (stop) return;
+          if (res.status === 200) {
+            const chunk = buf.subarray(Math.min(offset.current, buf.length));
+            if (chunk.length) setText((s) => s + decoder.decode(chunk, { stream: true }));
+            offset.current = Math.max(offset.current, buf.length);
+          } else if (buf.length) {
+            setText((s) => s + decoder.decode(buf, { stream: true }));
+            offset.current += buf.length;
+          }
+        } else if (res.status !== 416) {
+          let msg = `${res.status} ${res.statusText}`;
+          try {
+            msg = (await res.json()).detail || msg;
+          } catch {
+            /* keep the status */
+          }
+          setError(msg);
+        }
+      } catch (e) {
+        setError((e as Error).message);
+      }
+      // After the try ends, one more read picks up its last lines.
+      if (!stop && liveRef.current) timer = setTimeout(poll, 1000);
+    };
+    poll();
+    return () => {
+      stop = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [props.url, props.live]);
+
+  useEffect(() => {
+    if (follow && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text, follow]);
+
+  return (
+    <div class="log">
+      <div class="log-head">
+        <h3>Log</h3>
+        {props.live && (
+          <label class="inline">
+            <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Follow
+          </label>
+        )}
+        <a href={props.url} target="_blank" rel="noopener">
+          Raw
+        </a>
+      </div>
+      <ErrorNote error={error} />
+      <pre ref={pre} tabIndex={0} aria-label="Log text" aria-live={props.live ? "polite" : "off"}>
+        {text || "(empty)"}
+      </pre>
+    </div>
+  );
+}
+
+/** Clear (with Airflow's options, after a dry run listing what it will reset) and mark. */
+function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onChanged: () => void }) {
+  const { dagId, sel } = props;
+  const [downstream, setDownstream] = useState(false);
+  const [onlyFailed, setOnlyFailed] = useState(false);
+  const [pending, setPending] = useState<TaskInstance[] | null>(null);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const body = (dry: boolean) => ({
+    dag_run_id: sel.runId,
+    task_ids: [sel.taskId],
+    map_indexes: sel.mapIndex >= 0 ? [sel.mapIndex] : undefined,
+    include_downstream: downstream,
+    only_failed: onlyFailed,
+    dry_run: dry,
+  });
+  const run = async (f: () => Promise<void>) => {
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const preview = () =>
+    run(async () => {
+      const r = await request<{ task_instances: TaskInstance[] }>("POST", v1(`/dags/${enc(dagId)}/clearTaskInstances`), body(true));
+      setPending(r.task_instances);
+    });
+  const confirm = () =>
+    run(async () => {
+      const r = await request<{ task_instances: TaskInstance[] }>("POST", v1(`/dags/${enc(dagId)}/clearTaskInstances`), body(false));
+      setPending(null);
+      setDone(`Cleared ${r.task_instances.length} task instance${r.task_instances.length === 1 ? "" : "s"}; the run runs again.`);
+      props.onChanged();
+    });
+  const mark = (state: string) =>
+    run(async () => {
+      const path = `/dags/${enc(dagId)}/dagRuns/${enc(sel.runId)}/taskInstances/${enc(sel.taskId)}` + (sel.mapIndex >= 0 ? `/${sel.mapIndex}` : "");
+      await request("PATCH", v1(path), { new_state: state });
+      setDone(`Marked ${state}.`);
+      props.onChanged();
+    });
+  return (
+    <div class="actions">
+      <fieldset>
+        <legend>Clear</legend>
+        <label class="inline">
+          <input type="checkbox" checked={downstream} onChange={(e) => setDownstream(e.currentTarget.checked)} /> Downstream
+        </label>
+        <label class="inline" title="The server clears one run's selected tasks; upstream is not supported yet">
+          <input type="checkbox" disabled checked={false} /> Upstream (not supported by the server)
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.currentTarget.checked)} /> Only failed
+        </label>
+        <button type="button" onClick={preview}>
+          Clear…
+        </button>
+      </fieldset>
+      {pending && (
+        <div class="confirm" role="dialog" aria-label="Confirm clear">
+          <p>
+            {pending.length} task instance{pending.length === 1 ? "" : "s"} will be cleared:{" "}
+            {pending.map((p) => p.task_id + (p.map_index >= 0 ? `[${p.map_index}]` : "")).join(", ") || "none"}
+          </p>
+          <button type="button" class="primary" onClick={confirm} disabled={pending.length === 0}>
+            Confirm clear
+          </button>
+          <button type="button" onClick={() => setPending(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <fieldset>
+        <legend>Mark</legend>
+        <button type="button" onClick={() => mark("success")}>
+          Mark success
+        </button>
+        <button type="button" onClick={() => mark("failed")}>
+          Mark failed
+        </button>
+      </fieldset>
+      <ErrorNote error={error} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** One DAG run: its facts, conf and params, and the run's clear (after a dry run) and marks. */
+export function RunPanel(props: { run: DAGRun; onClose: () => void; onChanged: () => void; children?: ComponentChildren }) {
+  const r = props.run;
+  const path = `/dags/${enc(r.dag_id)}/dagRuns/${enc(r.dag_run_id)}`;
+  const [onlyFailed, setOnlyFailed] = useState(false);
+  const [pending, setPending] = useState<TaskInstance[] | null>(null);
+  const [error, setError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+    setPending(null);
+    setDone(undefined);
+    setError(undefined);
+  }, [path]);
+  const act = async (f: () => Promise<void>) => {
+    setError(undefined);
+    setDone(undefined);
+    try {
+      await f();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const preview = () =>
+    act(async () => {
+      const res = await request<{ task_instances: TaskInstance[] }>("POST", v1(path + "/clear"), { dry_run: true, only_failed: onlyFailed });
+      setPending(res.task_instances);
+    });
+  const confirm = () =>
+    act(async () => {
+      await request("POST", v1(path + "/clear"), { dry_run: false, only_failed: onlyFailed });
+      setPending(null);
+      setDone("Cleared; the run runs again.");
+      props.onChanged();
+    });
+  const mark = (state: string) =>
+    act(async () => {
+      await request("PATCH", v1(path), { state });
+      setDone(`Marked ${state}.`);
+      props.onChanged();
+    });
+  return (
+    <aside class="panel" aria-labelledby="run-title">
+      <div class="page-head">
+        <h2 id="run-title" tabIndex={-1} ref={heading}>
+          Run {r.dag_run_id}
+        </h2>
+        <button type="button" onClick={props.onClose} aria-label="Close the run">
+          Close
+        </button>
+      </div>
+      <dl class="facts">
+        <dt>State</dt>
+        <dd>
+          <StateBadge state={r.state} />
+        </dd>
+        <dt>Type</dt>
+        <dd>{r.run_type}</dd>
+        <dt>Logical date</dt>
+        <dd>{fmtTime(r.logical_date)}</dd>
+        <dt>Started</dt>
+        <dd>{fmtTime(r.start_date) || "—"}</dd>
+        <dt>Ended</dt>
+        <dd>{fmtTime(r.end_date) || "—"}</dd>
+      </dl>
+      {props.children}
+      {r.params && Object.keys(r.params).length > 0 && (
+        <details open>
+          <summary>Params</summary>
+          <pre>{JSON.stringify(r.params, null, 2)}</pre>
+        </details>
+      )}
+      {r.conf && Object.keys(r.conf).length > 0 && (
+        <details>
+          <summary>Conf</summary>
+          <pre>{JSON.stringify(r.conf, null, 2)}</pre>
+        </details>
+      )}
+      <div class="actions">
+        <fieldset>
+          <legend>Clear the run</legend>
+          <label class="inline">
+            <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.currentTarget.checked)} /> Only failed
+          </label>
+          <button type="button" onClick={preview}>
+            Clear run…
+          </button>
+        </fieldset>
+        {pending && (
+          <div class="confirm" role="dialog" aria-label="Confirm clearing the run">
+            <p>
+              {pending.length} task instance{pending.length === 1 ? "" : "s"} will be cleared.
+            </p>
+            <button type="button" class="primary" onClick={confirm} disabled={pending.length === 0}>
+              Confirm clear
+            </button>
+            <button type="button" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+        )}
+        <fieldset>
+          <legend>Mark the run</legend>
+          <button type="button" onClick={() => mark("success")}>
+            Mark success
+          </button>
+          <button type="button" onClick={() => mark("failed")}>
+            Mark failed
+          </button>
+        </fieldset>
+        <ErrorNote error={error} />
+        {done && (
+          <p class="ok" role="status">
+            {done}
+          </p>
+        )}
+      </div>
+    </aside>
+  );
+}
