@@ -532,7 +532,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 		}
 		p, cookie, err := a.authenticate(r)
 		if err != nil {
-			a.refuse(w, err)
+			a.refuse(w, r, err)
 			return
 		}
 		if cookie && !safeMethod(r.Method) {
@@ -553,7 +553,11 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 
 // refuse answers an authentication error: 401 with challenges, 429 with Retry-After, or
 // 500 for a store failure.
-func (a *Authenticator) refuse(w http.ResponseWriter, err error) {
+//
+// The Basic challenge is left out for a script's request (X-Requested-With set, as the web
+// UI's are): a browser would answer it with its own password dialog, stalling the request,
+// instead of letting the page show its sign-in form.
+func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	var u errUnauthorized
 	var tm errTooMany
 	switch {
@@ -563,7 +567,9 @@ func (a *Authenticator) refuse(w http.ResponseWriter, err error) {
 		http.Error(w, err.Error(), http.StatusTooManyRequests)
 	case errors.As(err, &u):
 		w.Header().Add("WWW-Authenticate", `Bearer realm="weir"`)
-		w.Header().Add("WWW-Authenticate", `Basic realm="weir", charset="UTF-8"`)
+		if r.Header.Get("X-Requested-With") == "" {
+			w.Header().Add("WWW-Authenticate", `Basic realm="weir", charset="UTF-8"`)
+		}
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 	default:
 		http.Error(w, "check the credentials: "+err.Error(), http.StatusInternalServerError)

@@ -661,4 +661,21 @@ func TestUIFilesAreOpenAPIsAreNot(t *testing.T) {
 	if got := call(t, "POST", base+"/", "{}", cred{}).StatusCode; got != 401 {
 		t.Errorf("POST / without credentials: %d, want 401", got)
 	}
+	// A script's request (the UI's) gets no Basic challenge, which a browser would answer
+	// with its own password dialog; a plain one does (curl, MLflow clients).
+	for _, xrw := range []string{"", "weir-ui"} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+		if xrw != "" {
+			req.Header.Set("X-Requested-With", xrw)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		basic := strings.Contains(strings.Join(resp.Header.Values("WWW-Authenticate"), ","), "Basic")
+		if resp.StatusCode != 401 || basic != (xrw == "") {
+			t.Errorf("GET /api/v1/me, X-Requested-With %q: %d, challenges %q", xrw, resp.StatusCode, resp.Header.Values("WWW-Authenticate"))
+		}
+	}
 }

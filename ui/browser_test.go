@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
@@ -585,4 +586,62 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("browser console: %s", e)
 	}
 	t.Logf("browser steps took %s; screenshots in %s", time.Since(start).Round(time.Millisecond), b.dir)
+}
+
+// TestBrowserLogin: on a server with users, the UI shows its sign-in form (its files load
+// without a credential), a wrong password is refused with the server's message, the right
+// one opens the DAG list, and a change made through the session cookie (the pause toggle,
+// a PATCH) carries the session's CSRF token and reaches the store.
+func TestBrowserLogin(t *testing.T) {
+	t.Parallel()
+	chromium(t)
+	ctx := context.Background()
+	home, dags := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dags, "daily.yaml"), []byte(dailyDAG), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := auth.CreateUser(ctx, st, "otto", "correct horse battery", auth.RoleOperator, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second, DAGsPausedAtCreation: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	url := "http://" + srv.Addr()
+	b := newBrowser(t)
+	b.run(t, "sign-in form", chromedp.Navigate(url+"/"), waitText("Sign in to weir"))
+	b.axe(t, "sign-in form")
+	b.run(t, "wrong password",
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "otto"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "wrong password"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		waitJS(`!!document.querySelector('.error, [role=alert]')`))
+	b.run(t, "sign in",
+		eval(`document.querySelector('input[name=password]').value = ""`),
+		chromedp.Focus(chromedp.CSS(`input[name=password]`)),
+		eval(`document.querySelector('input[name=password]').select()`),
+		chromedp.KeyEvent("correct horse battery"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		waitText("daily", "@daily"))
+	b.screenshot(t, "signed-in")
+	b.run(t, "unpause through the session", chromedp.Click(chromedp.CSS(`button[aria-label="daily paused"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="daily active"]`)))
+	if m, err := st.GetDAG(ctx, "daily"); err != nil || m.IsPaused {
+		t.Errorf("after the toggle, daily is %+v (%v), want unpaused in the store", m, err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("browser console: %s", e)
+	}
 }

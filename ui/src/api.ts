@@ -14,6 +14,15 @@ export function setUnauthorizedHandler(f: () => void) {
   onUnauthorized = f;
 }
 
+/** The session's CSRF token (from POST /api/v1/login or GET /api/v1/me), sent as
+ * X-CSRF-Token on every state-changing request: the server refuses such requests made with
+ * the session cookie alone. Empty without a session (tokens, or no authentication). */
+let csrfToken = "";
+export function rememberSession(me: unknown) {
+  const t = (me as { csrf_token?: string } | undefined)?.csrf_token;
+  if (t) csrfToken = t;
+}
+
 async function errorOf(res: Response): Promise<APIError> {
   let msg = `${res.status} ${res.statusText}`;
   let field: string | undefined;
@@ -28,7 +37,10 @@ async function errorOf(res: Response): Promise<APIError> {
 }
 
 export async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-  const init: RequestInit = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  // X-Requested-With: a 401 then carries no Basic challenge, which the browser would answer
+  // with its own password dialog instead of letting the app show its sign-in form.
+  const init: RequestInit = { method, headers: { Accept: "application/json", "X-Requested-With": "weir-ui", ...headers }, credentials: "same-origin" };
+  if (csrfToken && method !== "GET" && method !== "HEAD") (init.headers as Record<string, string>)["X-CSRF-Token"] = csrfToken;
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)["Content-Type"] = "application/json";

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { request, setUnauthorizedHandler, v1 } from "./api";
+import { rememberSession, request, setUnauthorizedHandler, v1 } from "./api";
 import { Login } from "./views/login";
 import { DagList } from "./views/dags";
 import { Grid } from "./views/grid";
@@ -61,7 +61,10 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler(() => setAuth("login"));
     request("GET", v1("/me"))
-      .then(() => setAuth("in"))
+      .then((me) => {
+        rememberSession(me);
+        setAuth("in");
+      })
       .catch((e) => setAuth(e.status === 401 ? "login" : "in"));
   }, []);
   if (auth === "checking") return <p class="muted">Loading…</p>;

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { request, v1 } from "../api";
+import { rememberSession, request, v1 } from "../api";
 import { ErrorNote } from "../components";
 
 /** The sign-in form of a server that requires login (POST /api/v1/login sets the session cookie). */
@@ -13,7 +13,7 @@ export function Login(props: { onDone: () => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      await request("POST", v1("/login"), { username: user, password });
+      rememberSession(await request("POST", v1("/login"), { username: user, password }));
       props.onDone();
     } catch (err) {
       setError((err as Error).message);

@@ -114,7 +114,7 @@ function Log(props: { url: string; live: boolean }) {
     setError(undefined);
     const poll = async () => {
       try {
-        const headers: Record<string, string> = { Accept: "text/plain" };
+        const headers: Record<string, string> = { Accept: "text/plain", "X-Requested-With": "weir-ui" };
         if (offset.current > 0) headers.Range = `bytes=${offset.current}-`;
         const res = await fetch(props.url, { headers, credentials: "same-origin" });
         if (stop) return;
