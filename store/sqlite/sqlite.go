@@ -107,6 +107,8 @@ type Store struct {
 	writeStmts map[string]*sql.Stmt
 	// metricLog counts the rows of metric_log (see writeDeferred).
 	metricLog atomic.Int64
+	// metricLogMax is the count at which metric_log is moved (metricLogMerge).
+	metricLogMax int64
 	// groupCh feeds groupLoop, which groupStop ends and groupDone says ended.
 	groupCh   chan groupReq
 	groupStop chan struct{}

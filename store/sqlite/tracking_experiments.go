@@ -81,6 +81,7 @@ func (s *Store) prepareTrackingWrites() error {
 		return fmt.Errorf("sqlite: count metric_log: %w", err)
 	}
 	s.metricLog.Store(n)
+	s.metricLogMax = metricLogMerge
 	return nil
 }
 

@@ -8,8 +8,8 @@ import (
 )
 
 // metricLogMerge is how many rows metric_log holds before the writer moves them into
-// metric_history: enough that each series gets many points per move, few enough that a
-// reader merges them in a moment.
+// metric_history (Store.metricLogMax, which tests lower): enough that each series gets
+// many points per move, few enough that a reader merges them in a moment.
 const metricLogMerge = 20_000
 
 // writeDeferred writes d: its points appended to metric_log (a group's points share a few
@@ -25,7 +25,7 @@ func (s *Store) writeDeferred(w *writer, d *deferredPoints) error {
 	if err := s.insertRows(w, upsertLatestSQLs(), d.latest); err != nil {
 		return err
 	}
-	if s.metricLog.Load()+int64(len(d.points)) < metricLogMerge {
+	if s.metricLog.Load()+int64(len(d.points)) < s.metricLogMax {
 		s.metricLog.Add(int64(len(d.points)))
 		return nil
 	}

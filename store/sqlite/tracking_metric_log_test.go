@@ -23,6 +23,7 @@ func TestMetricLogMerge(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "weir.db")
 	st := openTest(t, path)
+	st.metricLogMax = 500 // before any log call: the group loop reads it after a send
 	s := st.Tracking()
 	ctx := t.Context()
 	run, err := s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0", StartTime: 1})
@@ -30,7 +31,7 @@ func TestMetricLogMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := run.Info.RunID
-	const callers, batches, per = 8, 300, 10 // 24,000 points: more than metricLogMerge
+	const callers, batches, per = 8, 40, 10 // 3,200 points: the log is moved several times
 	point := func(c, b, i int) tracking.Metric {
 		step := int64((b*per+i)*callers + c)
 		v := float64(step) / 3
@@ -126,6 +127,9 @@ func TestMetricLogMerge(t *testing.T) {
 	st = openTest(t, path)
 	s = st.Tracking()
 	check("after reopening")
+	if n := st.metricLog.Load(); n >= 500 {
+		t.Fatalf("reopened with %d rows counted in metric_log, want fewer than 500", n)
+	}
 }
 
 // trackingCrashChildEnv makes the test binary the child of TestLogBatchCrash; it holds
@@ -143,6 +147,7 @@ func trackingCrashChild(arg string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	s.metricLogMax = 500 // moves of the log happen many times before the kill
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for c := range 8 {
@@ -205,8 +210,8 @@ func TestLogBatchCrash(t *testing.T) {
 		}
 		reported[c] = b + 1
 		total++
-		// 2,500 batches of 10: past metricLogMerge, so a move happened before the kill.
-		if total >= 2500 && !killed {
+		// 400 batches of 10: the child's log (500 rows) was moved several times.
+		if total >= 400 && !killed {
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatalf("kill: %v", err)
 			}
@@ -215,7 +220,7 @@ func TestLogBatchCrash(t *testing.T) {
 	}
 	err = cmd.Wait()
 	if !killed {
-		t.Fatalf("child exited before logging 2500 batches: %v\n%s", err, stderr.String())
+		t.Fatalf("child exited before logging 400 batches: %v\n%s", err, stderr.String())
 	}
 	st = openTest(t, path)
 	if got := pragma(t, st.r, "IntegrityCheck"); got != "ok" {
