@@ -112,6 +112,14 @@ func TestMetricLogMerge(t *testing.T) {
 		if n != callers*batches*per {
 			t.Fatalf("%s: pages hold %d points", when, n)
 		}
+		// A token of the older offset form still starts its page that many points in.
+		old, err := s.GetMetricHistory(ctx, tracking.GetMetricHistoryParams{RunID: id, Key: "loss", MaxResults: 5, PageToken: tracking.EncodePageToken(100)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(old.Metrics) != 5 || old.Metrics[0].Step != 100 || old.NextPageToken == "" {
+			t.Fatalf("%s: offset token: %d points from step %d, next %q", when, len(old.Metrics), old.Metrics[0].Step, old.NextPageToken)
+		}
 		r, err := s.(*Tracking).MetricHistoryRange(ctx, id, "loss", 100, 199)
 		if err != nil {
 			t.Fatal(err)

@@ -387,52 +387,17 @@ func (s *Tracking) LogInputs(ctx context.Context, runID string, inputs []trackin
 	})
 }
 
-// GetMetricHistory implements tracking.Store.
+// GetMetricHistory implements tracking.Store: StreamMetricHistory into a page.
 func (s *Tracking) GetMetricHistory(ctx context.Context, p tracking.GetMetricHistoryParams) (*tracking.MetricPage, error) {
-	r, err := runInfo(ctx, s.r, p.RunID)
+	page := &tracking.MetricPage{Metrics: []tracking.Metric{}}
+	next, err := s.StreamMetricHistory(ctx, p, func(m tracking.Metric) error {
+		page.Metrics = append(page.Metrics, m)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := tracking.DecodePageToken(p.PageToken)
-	if err != nil {
-		return nil, err
-	}
-	pending, err := s.r.QueryContext(ctx, query("TrackingMetricLogSeries"), r.id, p.Key)
-	if err != nil {
-		return nil, err
-	}
-	logged, err := scanPoints(pending, p.Key)
-	if err != nil {
-		return nil, err
-	}
-	limit, off := -1, offset
-	if p.MaxResults > 0 {
-		limit = p.MaxResults + 1
-	}
-	if len(logged) > 0 {
-		// Points still in the log: the page is cut after merging them in.
-		limit, off = -1, 0
-	}
-	rows, err := s.r.QueryContext(ctx, query("TrackingMetricHistory"), r.id, p.Key, limit, off)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := scanPoints(rows, p.Key)
-	if err != nil {
-		return nil, err
-	}
-	if len(logged) > 0 {
-		ms = mergeSeries(ms, logged)
-		ms = ms[min(offset, len(ms)):]
-		if p.MaxResults > 0 && len(ms) > p.MaxResults+1 {
-			ms = ms[:p.MaxResults+1]
-		}
-	}
-	page := &tracking.MetricPage{Metrics: ms}
-	if p.MaxResults > 0 && len(ms) > p.MaxResults {
-		page.Metrics = ms[:p.MaxResults]
-		page.NextPageToken = tracking.EncodePageToken(offset + p.MaxResults)
-	}
+	page.NextPageToken = next
 	return page, nil
 }
 

@@ -143,6 +143,14 @@ WHERE run = ?1 AND key = ?2
 ORDER BY step, timestamp, value
 LIMIT ?3 OFFSET ?4;
 
+-- name: TrackingMetricHistoryAfter
+-- The points of series (?1 run, ?2 key) after the point (?3 step, ?4 timestamp, ?5 value,
+-- ?6 is_nan), in key order: a page that starts where the previous one ended, by the
+-- primary key (no OFFSET walking the pages before it).
+SELECT value, timestamp, step, is_nan FROM metric_history
+WHERE run = ?1 AND key = ?2 AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6)
+ORDER BY step, timestamp, value, is_nan;
+
 -- name: TrackingMetricLogSeries
 -- The points of series (?1 run, ?2 key) still in metric_log, in history order.
 SELECT value, timestamp, step, is_nan FROM metric_log
