@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Deployments", testDeployments},
 		{"Predictions", testPredictions},
 		{"Tokens", testTokens},
+		{"AssetAliases", testAssetAliases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

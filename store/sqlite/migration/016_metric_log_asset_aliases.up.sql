@@ -16,3 +16,14 @@ CREATE TABLE metric_log (
     step      INTEGER NOT NULL,
     is_nan    INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+
+-- asset_aliases: which assets (dataset URIs) each asset alias resolved to (Airflow 3's
+-- AssetAlias, its asset_alias_asset table): a task with {alias: NAME} in its outlets adds
+-- assets through the alias at run time, and a DAG scheduled on the alias is then scheduled
+-- on them. A link is written with the event that made it (DatasetEvent.SourceAlias).
+CREATE TABLE asset_aliases (
+    alias      TEXT    NOT NULL,
+    uri        TEXT    NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (alias, uri)
+) STRICT, WITHOUT ROWID;
