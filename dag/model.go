@@ -76,8 +76,8 @@ type DAG struct {
 type DatasetCondition struct {
 	URI   string             `json:"uri,omitempty"`
 	Alias string             `json:"alias,omitempty"`
-	All []DatasetCondition `json:"all,omitempty"`
-	Any []DatasetCondition `json:"any,omitempty"`
+	All   []DatasetCondition `json:"all,omitempty"`
+	Any   []DatasetCondition `json:"any,omitempty"`
 }
 
 // Eval reports whether the condition holds given the URIs updated.
