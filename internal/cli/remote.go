@@ -262,11 +262,12 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	if err != nil {
 		return err
 	}
-	if output == "json" { // the API's objects, as scripts written against the server read them
+	if output == "json" { // the API's objects, in the table's order, as printTasks prints them locally
 		tis, err := allTIs(ctx, c, run.DAGID, run.DAGRunID)
 		if err != nil {
 			return err
 		}
+		remoteTopo(ctx, c, run.DAGID, tis.TaskInstances)
 		return writeJSON(a.out, tis.TaskInstances)
 	}
 	tis, err := a.remoteTIs(ctx, c, run.DAGID, run.DAGRunID)
