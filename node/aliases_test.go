@@ -3,6 +3,8 @@ package node_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -94,6 +96,22 @@ func TestAssetAliasResolvesAndTriggers(t *testing.T) {
 	links, err := e.st.ListAssetAliases(ctx)
 	if err != nil || len(links) != 1 || links[0].Alias != "example-alias" || links[0].URI != "s3://bucket/my-task" {
 		t.Fatalf("store alias links %+v (%v), want example-alias → s3://bucket/my-task", links, err)
+	}
+
+	// The API lists the DAG scheduled on the alias among the asset's consumers.
+	resp, err := http.Get("http://" + e.srv.Addr() + "/api/v1/datasets/" + url.PathEscape("s3://bucket/my-task"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds struct {
+		Consuming []struct {
+			DAGID string `json:"dag_id"`
+		} `json:"consuming_dags"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&ds)
+	resp.Body.Close()
+	if err != nil || len(ds.Consuming) != 2 || ds.Consuming[0].DAGID != "alias_consumer" || ds.Consuming[1].DAGID != "asset_consumer" {
+		t.Fatalf("GET the dataset: consumers %+v (%v), want alias_consumer and asset_consumer", ds.Consuming, err)
 	}
 
 	// Resolved, and still after a restart: any event of the asset triggers alias_consumer.

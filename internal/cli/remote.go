@@ -372,6 +372,14 @@ func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 		return nil, err
 	}
 	dags, _ := l.a.loadDAGs() // sorted by ID
+	aliases, err := l.st.ListAssetAliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links := map[string][]string{} // a DAG scheduled on an alias consumes what it resolved to
+	for _, al := range aliases {
+		links[al.Alias] = append(links[al.Alias], al.URI)
+	}
 	producers, consumers := map[string][]string{}, map[string][]string{}
 	for _, d := range dags {
 		for _, t := range d.Tasks {
@@ -379,7 +387,7 @@ func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 				producers[u] = append(producers[u], d.ID+"."+t.ID)
 			}
 		}
-		for _, u := range d.Datasets.URIs() {
+		for _, u := range d.Datasets.Resolve(links).URIs() {
 			consumers[u] = append(consumers[u], d.ID)
 		}
 	}
