@@ -2,8 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"database/sql/driver"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 
 	"github.com/weirhq/weir/tracking"
@@ -87,26 +90,48 @@ func (s *Tracking) StreamMetricHistory(ctx context.Context, p tracking.GetMetric
 	if err != nil {
 		return "", err
 	}
-	var rows interface {
-		Next() bool
-		Scan(...any) error
-		Err() error
-		Close() error
-	}
+	text, args := query("TrackingMetricHistory"), []any{r.id, p.Key, int64(-1), int64(0)}
 	if after != nil {
 		c := after.metric()
 		for len(logged) > 0 && pointOrder(logged[0], c) <= 0 {
 			logged = logged[1:]
 		}
-		rows, err = s.r.QueryContext(ctx, query("TrackingMetricHistoryAfter"), r.id, p.Key, after.Step, after.Timestamp, math.Float64frombits(after.Value), after.NaN)
-	} else {
-		rows, err = s.r.QueryContext(ctx, query("TrackingMetricHistory"), r.id, p.Key, -1, 0)
+		text = query("TrackingMetricHistoryAfter")
+		args = []any{r.id, p.Key, after.Step, after.Timestamp, math.Float64frombits(after.Value), int64(after.NaN)}
 	}
+	// The rows are read through the driver itself: a history has millions, and
+	// database/sql's Scan (reflection, conversions) cost as much as SQLite reading them.
+	conn, err := s.r.Conn(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
+	defer conn.Close()
+	var next string
+	err = conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("sqlite: the driver's connection cannot query")
+		}
+		named := make([]driver.NamedValue, len(args))
+		for i, a := range args {
+			named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		}
+		rows, err := qc.QueryContext(ctx, text, named)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		next, err = mergeHistory(ctx, p, rows, logged, skip, fn)
+		return err
+	})
+	return next, err
+}
 
+// mergeHistory passes the points of rows (value, timestamp, step, is_nan in key order)
+// merged with logged (in the same order) to fn, without duplicates, skipping skip first and
+// stopping after p.MaxResults (0: all); it returns the next page's token.
+func mergeHistory(ctx context.Context, p tracking.GetMetricHistoryParams, rows driver.Rows, logged []tracking.Metric, skip int, fn func(tracking.Metric) error) (string, error) {
+	dest := make([]driver.Value, 4)
 	var (
 		last    tracking.Metric // the last point sent or skipped
 		seen    bool
@@ -116,15 +141,22 @@ func (s *Tracking) StreamMetricHistory(ctx context.Context, p tracking.GetMetric
 	)
 	readRow := func() error {
 		have = false
-		if !rows.Next() {
-			return rows.Err()
-		}
-		row = tracking.Metric{Key: p.Key}
-		var nan bool
-		if err := rows.Scan(&row.Value, &row.Timestamp, &row.Step, &nan); err != nil {
+		switch err := rows.Next(dest); {
+		case err == io.EOF:
+			return nil
+		case err != nil:
 			return err
 		}
-		if nan {
+		row = tracking.Metric{Key: p.Key}
+		var ok1, ok2, ok3, ok4 bool
+		row.Value, ok1 = asFloat(dest[0])
+		row.Timestamp, ok2 = dest[1].(int64)
+		row.Step, ok3 = dest[2].(int64)
+		nan, ok4 := dest[3].(int64)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return fmt.Errorf("sqlite: metric history row of unexpected types %T %T %T %T", dest[0], dest[1], dest[2], dest[3])
+		}
+		if nan != 0 {
 			row.Value = math.NaN()
 		}
 		have = true
@@ -166,4 +198,15 @@ func (s *Tracking) StreamMetricHistory(ctx context.Context, p tracking.GetMetric
 		}
 	}
 	return "", nil
+}
+
+// asFloat reads a REAL column's value (an INTEGER one too).
+func asFloat(v driver.Value) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
 }
