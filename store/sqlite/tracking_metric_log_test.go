@@ -72,6 +72,16 @@ func TestMetricLogMerge(t *testing.T) {
 	if err := s.LogBatch(ctx, tracking.LogBatchParams{RunID: id, Metrics: first}); err != nil {
 		t.Fatal(err)
 	}
+	// The latest value: the last step, although calls of one group upserted the same key in
+	// one statement.
+	got, err := s.GetRun(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := int64(callers*batches*per - 1)
+	if len(got.Metrics) != 1 || got.Metrics[0].Step != last || got.Metrics[0].Timestamp != 1000+last {
+		t.Fatalf("latest metrics %+v, want loss at step %d", got.Metrics, last)
+	}
 	if n := st.metricLog.Load(); n >= callers*batches*per {
 		t.Fatalf("metric_log holds %d rows: never moved into metric_history", n)
 	}
