@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -18,13 +19,16 @@ const maxURILength = 3000
 
 // datasetObject describes a dataset with the loaded DAGs scheduled on it and the loaded
 // tasks that update it.
-func (a *API) datasetObject(ds *store.Dataset) client.Dataset {
+//
+// A DAG scheduled on an asset alias consumes the datasets the alias resolved to (links:
+// alias → URIs, aliasLinks).
+func (a *API) datasetObject(ds *store.Dataset, links map[string][]string) client.Dataset {
 	o := client.Dataset{URI: ds.URI, CreatedAt: tp(ds.CreatedAt), UpdatedAt: tp(ds.UpdatedAt),
 		ConsumingDAGs: []client.DAGReference{}, ProducingTasks: []client.TaskReference{}}
 	dags := a.cfg.DAGs.DAGs()
 	slices.SortFunc(dags, func(x, y *dag.DAG) int { return strings.Compare(x.ID, y.ID) })
 	for _, d := range dags {
-		if slices.Contains(d.Datasets.URIs(), ds.URI) {
+		if slices.Contains(d.Datasets.Resolve(links).URIs(), ds.URI) {
 			o.ConsumingDAGs = append(o.ConsumingDAGs, client.DAGReference{DAGID: d.ID})
 		}
 		for _, t := range d.Tasks {
@@ -34,6 +38,19 @@ func (a *API) datasetObject(ds *store.Dataset) client.Dataset {
 		}
 	}
 	return o
+}
+
+// aliasLinks reads the URIs each asset alias resolved to.
+func (a *API) aliasLinks(ctx context.Context) (map[string][]string, error) {
+	as, err := a.cfg.Store.ListAssetAliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links := map[string][]string{}
+	for _, l := range as {
+		links[l.Alias] = append(links[l.Alias], l.URI)
+	}
+	return links, nil
 }
 
 func (a *API) listDatasets(w http.ResponseWriter, r *http.Request) error {
@@ -48,9 +65,13 @@ func (a *API) listDatasets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	all = slices.DeleteFunc(all, func(ds *store.Dataset) bool { return !strings.Contains(ds.URI, pattern) })
+	links, err := a.aliasLinks(r.Context())
+	if err != nil {
+		return err
+	}
 	out := client.DatasetCollection{Datasets: []client.Dataset{}, TotalEntries: len(all)}
 	for _, ds := range paginate(all, limit, offset) {
-		out.Datasets = append(out.Datasets, a.datasetObject(ds))
+		out.Datasets = append(out.Datasets, a.datasetObject(ds, links))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -65,7 +86,11 @@ func (a *API) getDataset(w http.ResponseWriter, r *http.Request) error {
 	if i < 0 {
 		return notFound("no dataset %q (URL-encode the URI in the path)", uri)
 	}
-	return writeJSON(w, http.StatusOK, a.datasetObject(all[i]))
+	links, err := a.aliasLinks(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a.datasetObject(all[i], links))
 }
 
 func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {

@@ -73,6 +73,11 @@ func bodyError(err error) *apiError {
 		return badField(typ.Field, "must be %s, got %s", typeName(typ.Type), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if name == "" {
+			// Found by FuzzDecodeBodies: "" named no field and left the message without one.
+			return &apiError{status: http.StatusBadRequest, code: client.CodeUnknownField,
+				msg: `request body: an empty key "" is not a field: remove it`}
+		}
 		return &apiError{status: http.StatusBadRequest, code: client.CodeUnknownField, field: name,
 			msg: fmt.Sprintf("%s: unknown field", name)}
 	}

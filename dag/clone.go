@@ -41,6 +41,7 @@ func (t *Task) Clone() *Task {
 	}
 	c.Mapping = t.Mapping.clone()
 	c.Outlets = slices.Clone(t.Outlets)
+	c.OutletAliases = slices.Clone(t.OutletAliases)
 	c.Inlets = slices.Clone(t.Inlets)
 	return &c
 }

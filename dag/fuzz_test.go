@@ -1,8 +1,10 @@
 package dag
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml/ast"
@@ -10,8 +12,10 @@ import (
 	"github.com/goccy/go-yaml/token"
 )
 
-// FuzzLoadBytes feeds arbitrary bytes to the loader: it must never panic, and it returns
-// either a DAG or an error.
+// FuzzLoadBytes feeds arbitrary bytes to the loader: it must never panic; it returns
+// either a DAG or an error; an error names the file (and, when it is about a place, the
+// line and column); a loaded DAG has a topological order, validates again, and loads the
+// same from its JSON form.
 func FuzzLoadBytes(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.yaml"))
 	for _, file := range files {
@@ -27,12 +31,27 @@ func FuzzLoadBytes(f *testing.F) {
 		if (d == nil) == (err == nil) {
 			t.Fatalf("dag %v and error %v", d, err)
 		}
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if line != "" && !strings.HasPrefix(strings.TrimSpace(line), "fuzz.yaml") && !strings.HasPrefix(line, "  ") && !strings.HasPrefix(line, "\t") {
+					t.Fatalf("an error line does not name the file: %q (of %q)", line, err)
+				}
+			}
+		}
 		if d != nil {
 			if _, err := Topo(d); err != nil {
 				t.Fatalf("a loaded DAG has no topological order: %v", err)
 			}
 			if err := Validate(d, LoadOptions{}); err != nil {
 				t.Fatalf("a loaded DAG does not validate again: %v", err)
+			}
+			if b, err := json.Marshal(d); err != nil {
+				t.Fatalf("a loaded DAG does not marshal: %v", err)
+			} else {
+				var back DAG
+				if err := json.Unmarshal(b, &back); err != nil || back.ID != d.ID || len(back.Tasks) != len(d.Tasks) {
+					t.Fatalf("a loaded DAG's JSON does not read back (%v):\n%s", err, b)
+				}
 			}
 		}
 	})

@@ -534,7 +534,7 @@ func (r *rawDAG) decodeTask(n ast.Node, g *rawGroup) {
 		case "max_active_tis_per_dag":
 			t.MaxActiveTIsPerDAG, _ = s.integer(n, f)
 		case "outlets":
-			t.Outlets, _ = s.strList(n, f, false, true)
+			t.Outlets, t.OutletAliases = s.outlets(n, f)
 		case "inlets":
 			t.Inlets, _ = s.strList(n, f, false, true)
 		default:
@@ -856,6 +856,54 @@ func (s *scope) date(n ast.Node, field string) time.Time {
 	return time.Time{}
 }
 
+// maxAliasName is the longest asset alias name, as Airflow's (1500 characters).
+const maxAliasName = 1500
+
+// aliasName reads the name of an asset alias: a non-empty string of at most maxAliasName
+// characters.
+func (s *scope) aliasName(n ast.Node, field string) string {
+	name, ok := s.str(n, field, false)
+	if !ok {
+		return ""
+	}
+	if strings.TrimSpace(name) == "" {
+		s.errorf(n, field, "empty asset alias name: write {alias: NAME}")
+		return ""
+	}
+	if len(name) > maxAliasName {
+		s.errorf(n, field, "asset alias name of %d characters: at most %d", len(name), maxAliasName)
+		return ""
+	}
+	return name
+}
+
+// outlets reads a task's outlets: dataset URIs, and asset aliases as {alias: NAME} (the
+// task adds assets through them at run time: Task.OutletAliases).
+func (s *scope) outlets(n ast.Node, field string) (uris, aliases []string) {
+	items, ok := s.list(n, field, true)
+	if !ok {
+		return nil, nil
+	}
+	for i, it := range items {
+		f := index(field, i)
+		if m, isMap := s.deref(it, f).(*ast.MappingNode); isMap {
+			es, _ := s.mapping(m, f)
+			if len(es) != 1 || es[0].key != "alias" {
+				s.errorf(it, f, "want a dataset URI or {alias: NAME}")
+				continue
+			}
+			if name := s.aliasName(es[0].valNode, es[0].valField); name != "" && !slices.Contains(aliases, name) {
+				aliases = append(aliases, name)
+			}
+			continue
+		}
+		if v, ok := s.str(it, f, false); ok {
+			uris = append(uris, v)
+		}
+	}
+	return uris, aliases
+}
+
 // datasetCondition reads a dataset URI, a list of them (all must be updated), or
 // {all: [...]} / {any: [...]} nested.
 func (s *scope) datasetCondition(n ast.Node, field string, depth int) *DatasetCondition {
@@ -890,8 +938,11 @@ func (s *scope) datasetCondition(n ast.Node, field string, depth int) *DatasetCo
 	case *ast.MappingNode:
 		es, _ := s.mapping(n, field)
 		if len(es) == 1 && es[0].key == "alias" {
-			s.errorf(n, field, "asset aliases (Airflow's AssetAlias) are not supported yet: name the asset URIs the alias stands for")
-			return nil
+			name := s.aliasName(es[0].valNode, es[0].valField)
+			if name == "" {
+				return nil
+			}
+			return &DatasetCondition{Alias: name}
 		}
 		if len(es) != 1 || (es[0].key != "all" && es[0].key != "any") {
 			s.errorf(n, field, "want a URI, a list of URIs, or one of {all: [...]} and {any: [...]}")

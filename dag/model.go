@@ -2,6 +2,7 @@ package dag
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -66,12 +67,17 @@ type DAG struct {
 	Source string `json:"source,omitempty"`
 }
 
-// DatasetCondition is a condition over dataset updates: a dataset URI, or all / any of
-// nested conditions. Exactly one field is set.
+// DatasetCondition is a condition over dataset updates: a dataset URI, an asset alias, or
+// all / any of nested conditions. Exactly one field is set.
+//
+// An alias (Airflow 3's AssetAlias) stands for the assets tasks added through it at run
+// time; it holds when any of them was updated, and never while it resolves to none
+// (Resolve replaces it by them).
 type DatasetCondition struct {
-	URI string             `json:"uri,omitempty"`
-	All []DatasetCondition `json:"all,omitempty"`
-	Any []DatasetCondition `json:"any,omitempty"`
+	URI   string             `json:"uri,omitempty"`
+	Alias string             `json:"alias,omitempty"`
+	All   []DatasetCondition `json:"all,omitempty"`
+	Any   []DatasetCondition `json:"any,omitempty"`
 }
 
 // Eval reports whether the condition holds given the URIs updated.
@@ -96,6 +102,58 @@ func (c *DatasetCondition) Eval(updated map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// Resolve returns the condition with each alias replaced by any of the URIs it resolves to
+// in links (alias → URIs); an alias without URIs stays (and never holds). c is unchanged.
+func (c *DatasetCondition) Resolve(links map[string][]string) *DatasetCondition {
+	if c == nil {
+		return nil
+	}
+	switch {
+	case c.Alias != "":
+		uris := links[c.Alias]
+		if len(uris) == 0 {
+			return &DatasetCondition{Alias: c.Alias}
+		}
+		r := &DatasetCondition{}
+		for _, u := range uris {
+			r.Any = append(r.Any, DatasetCondition{URI: u})
+		}
+		return r
+	case len(c.All) > 0 || len(c.Any) > 0:
+		r := &DatasetCondition{}
+		for i := range c.All {
+			r.All = append(r.All, *c.All[i].Resolve(links))
+		}
+		for i := range c.Any {
+			r.Any = append(r.Any, *c.Any[i].Resolve(links))
+		}
+		return r
+	}
+	return &DatasetCondition{URI: c.URI}
+}
+
+// Aliases lists every asset alias the condition mentions, without repeats, in order.
+func (c *DatasetCondition) Aliases() []string {
+	var out []string
+	var walk func(x *DatasetCondition)
+	walk = func(x *DatasetCondition) {
+		if x == nil {
+			return
+		}
+		if x.Alias != "" && !slices.Contains(out, x.Alias) {
+			out = append(out, x.Alias)
+		}
+		for i := range x.All {
+			walk(&x.All[i])
+		}
+		for i := range x.Any {
+			walk(&x.Any[i])
+		}
+	}
+	walk(c)
+	return out
 }
 
 // URIs lists every dataset URI the condition mentions, without repeats, in order.
@@ -129,6 +187,9 @@ func (c *DatasetCondition) String() string {
 	}
 	if c.URI != "" {
 		return c.URI
+	}
+	if c.Alias != "" {
+		return "alias(" + c.Alias + ")"
 	}
 	parts, op := c.All, " & "
 	if len(c.Any) > 0 {
@@ -277,6 +338,11 @@ type Task struct {
 	// MaxActiveTIsPerDAG caps the running instances of this task across all active runs of
 	// its DAG; 0 means no cap.
 	MaxActiveTIsPerDAG int `json:"max_active_tis_per_dag,omitempty"`
+	// OutletAliases are the asset aliases the task adds assets through at run time
+	// (Airflow's outlets=[AssetAlias(...)] and outlet_events[...].add(Asset(...))): when it
+	// succeeds, its output's "outlet_events" object names, per alias, the dataset URIs
+	// updated through it; each gets an event, and the alias resolves to it from then on.
+	OutletAliases []string `json:"outlet_aliases,omitempty"`
 	// Outlets are the datasets the task updates: when it succeeds, one event per URI is
 	// recorded (with the "dataset_extra" object of its output, if any, as extra).
 	Outlets []string `json:"outlets,omitempty"`

@@ -60,6 +60,10 @@ type Config struct {
 	// Consumers returns the IDs of the DAGs scheduled on a dataset URI, so the events a
 	// task's outlets emit are queued for them. Default: none.
 	Consumers func(uri string) []string
+	// LinkAlias, when set, is told that a task added dataset uri through an asset alias
+	// (Task.OutletAliases) and returns the IDs of the DAGs scheduled on the alias, for which
+	// the event is queued too. Default: none.
+	LinkAlias func(alias, uri string) []string
 	// OnDatasetEvents, when set, is called after dataset events were committed (the
 	// scheduler wakes up).
 	OnDatasetEvents func()

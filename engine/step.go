@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/weirhq/weir/dag"
@@ -646,15 +648,15 @@ func (e *Engine) commit() {
 // outlets records one dataset event per outlet of a task instance that succeeded, in the
 // same transaction as its success; the output's "dataset_extra" object is the events' extra.
 func (e *Engine) outlets(rs *runState, n *node, ti *store.TaskInstance, now time.Time) {
-	if len(n.task.Outlets) == 0 {
+	if len(n.task.Outlets) == 0 && len(n.task.OutletAliases) == 0 {
 		return
 	}
 	var extra json.RawMessage
-	if out, ok := rs.value(ti).(map[string]any); ok {
-		if x, ok := out["dataset_extra"]; ok {
-			extra, _ = json.Marshal(x)
-		}
+	out, _ := rs.value(ti).(map[string]any)
+	if x, ok := out["dataset_extra"]; ok {
+		extra, _ = json.Marshal(x)
 	}
+	e.aliasOutlets(n, ti, out, extra, now)
 	for _, uri := range n.task.Outlets {
 		var consumers []string
 		if e.cfg.Consumers != nil {
@@ -664,6 +666,69 @@ func (e *Engine) outlets(rs *runState, n *node, ti *store.TaskInstance, now time
 			URI: uri, Extra: extra, SourceDAGID: ti.DAGID, SourceRunID: ti.RunID, SourceTaskID: ti.TaskID,
 			SourceMapIndex: ti.MapIndex, Timestamp: now, Consumers: consumers,
 		})
+	}
+}
+
+// aliasOutlets records the events a task added through its asset aliases: its output's
+// "outlet_events" object maps an alias of Task.OutletAliases to the URIs updated through
+// it, each a string or {"uri": URI, "extra": {...}} (Airflow's
+// outlet_events[AssetAlias(name)].add(Asset(uri), extra=...)). An entry's extra defaults to
+// the output's "dataset_extra". Entries of aliases the task does not declare, and entries
+// that are not URIs, are left out with a warning.
+func (e *Engine) aliasOutlets(n *node, ti *store.TaskInstance, out map[string]any, extra json.RawMessage, now time.Time) {
+	raw, ok := out["outlet_events"]
+	if !ok {
+		return
+	}
+	events, ok := raw.(map[string]any)
+	if !ok {
+		e.cfg.Logger.Warn("outlet_events of a task's output is not an object of alias names; ignored",
+			"dag_id", ti.DAGID, "run_id", ti.RunID, "task_id", ti.TaskID)
+		return
+	}
+	for alias := range events {
+		if !slices.Contains(n.task.OutletAliases, alias) {
+			e.cfg.Logger.Warn("outlet_events names an asset alias the task does not declare in its outlets; ignored",
+				"dag_id", ti.DAGID, "run_id", ti.RunID, "task_id", ti.TaskID, "alias", alias)
+		}
+	}
+	for _, alias := range n.task.OutletAliases {
+		entries, _ := events[alias].([]any)
+		if s, ok := events[alias].(string); ok {
+			entries = []any{s}
+		}
+		for _, it := range entries {
+			uri, x := "", extra
+			switch v := it.(type) {
+			case string:
+				uri = v
+			case map[string]any:
+				uri, _ = v["uri"].(string)
+				if ex, ok := v["extra"]; ok {
+					x, _ = json.Marshal(ex)
+				}
+			}
+			if strings.TrimSpace(uri) == "" {
+				e.cfg.Logger.Warn("an entry of outlet_events is not a dataset URI or {uri, extra}; ignored",
+					"dag_id", ti.DAGID, "run_id", ti.RunID, "task_id", ti.TaskID, "alias", alias)
+				continue
+			}
+			var consumers []string
+			if e.cfg.Consumers != nil {
+				consumers = e.cfg.Consumers(uri)
+			}
+			if e.cfg.LinkAlias != nil {
+				for _, id := range e.cfg.LinkAlias(alias, uri) {
+					if !slices.Contains(consumers, id) {
+						consumers = append(consumers, id)
+					}
+				}
+			}
+			e.batch.DatasetEvents = append(e.batch.DatasetEvents, &store.DatasetEvent{
+				URI: uri, Extra: x, SourceDAGID: ti.DAGID, SourceRunID: ti.RunID, SourceTaskID: ti.TaskID,
+				SourceMapIndex: ti.MapIndex, Timestamp: now, Consumers: consumers, SourceAlias: alias,
+			})
+		}
 	}
 }
 

@@ -338,6 +338,20 @@ func (a *API) serve(ep endpoint) http.Handler {
 		if resp == nil {
 			resp = struct{}{}
 		}
+		if st, ok := resp.(streamer); ok {
+			sw := &startWriter{w: w}
+			if err := st.streamJSON(r.Context(), sw); err != nil {
+				if !sw.started {
+					a.writeErr(w, r, err)
+					return
+				}
+				// Part of the body is sent: cut the connection so the client sees a
+				// truncated response, never a short one that parses.
+				a.log.Error("mlflowapi: response cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
 		var b []byte
 		if m, ok := resp.(json.Marshaler); ok {
 			// Written by hand (metric histories): json.Marshal would scan it all again.
@@ -352,6 +366,21 @@ func (a *API) serve(ep endpoint) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(b)
 	})
+}
+
+// startWriter writes a streamed response, setting its content type before the first byte;
+// started says whether any was written.
+type startWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (s *startWriter) Write(b []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		s.w.Header().Set("Content-Type", "application/json")
+	}
+	return s.w.Write(b)
 }
 
 // apiError is an error with MLflow's code and HTTP status.

@@ -1,8 +1,11 @@
 package mlflowapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -358,11 +361,98 @@ func (a *API) getHistory(r *http.Request) (any, error) {
 	if req.MaxResults != nil {
 		p.MaxResults = int(*req.MaxResults)
 	}
+	if hs, ok := a.svc.Store.(tracking.HistoryStreamer); ok {
+		return historyStream{hs: hs, p: p}, nil
+	}
 	page, err := a.svc.GetMetricHistory(r.Context(), p)
 	if err != nil {
 		return nil, runNotFound(err, req.RunID)
 	}
 	return metricsResponse(page.Metrics, page.NextPageToken), nil
+}
+
+// streamer is a response written as it is produced (serve calls streamJSON): a metric
+// history of a million points is sent while it is read, never held whole in memory.
+type streamer interface {
+	// streamJSON writes the response's JSON to w. Until it writes its first byte it may
+	// still fail with an error serve answers as usual.
+	streamJSON(ctx context.Context, w io.Writer) error
+}
+
+// historyStream is get-history's response from a HistoryStreamer: {"metrics": [...],
+// "next_page_token": ...}, the same bytes metricsResponse writes.
+type historyStream struct {
+	hs tracking.HistoryStreamer
+	p  tracking.GetMetricHistoryParams
+}
+
+func (h historyStream) streamJSON(ctx context.Context, w io.Writer) error {
+	buf := make([]byte, 0, 64<<10)
+	n := 0
+	var key []byte
+	next, err := h.hs.StreamMetricHistory(ctx, h.p, func(m tracking.Metric) error {
+		if n == 0 {
+			key, _ = json.Marshal(m.Key)
+			buf = append(buf, `{"metrics":[`...)
+		} else {
+			buf = append(buf, ',')
+		}
+		n++
+		buf = appendMetric(buf, key, m)
+		if len(buf) >= 60<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+		return nil
+	})
+	if err != nil {
+		return runNotFound(err, h.p.RunID)
+	}
+	if n == 0 {
+		buf = append(buf, '{')
+	} else {
+		buf = append(buf, ']')
+	}
+	if next != "" {
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"next_page_token":"`...)
+		buf = append(buf, next...)
+		buf = append(buf, '"')
+	}
+	buf = append(buf, '}')
+	_, err = w.Write(buf)
+	return err
+}
+
+// appendMetric appends point m as MLflow's Metric JSON, key already JSON-encoded.
+func appendMetric(buf, key []byte, m tracking.Metric) []byte {
+	buf = append(buf, `{"key":`...)
+	buf = append(buf, key...)
+	buf = append(buf, `,"value":`...)
+	switch v := m.Value; {
+	case math.IsNaN(v):
+		buf = append(buf, `"NaN"`...)
+	case math.IsInf(v, 1):
+		buf = append(buf, `"Infinity"`...)
+	case math.IsInf(v, -1):
+		buf = append(buf, `"-Infinity"`...)
+	default:
+		buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
+	}
+	buf = append(buf, `,"timestamp":`...)
+	buf = appendInt(buf, m.Timestamp)
+	buf = append(buf, `,"step":`...)
+	buf = appendInt(buf, m.Step)
+	if m.RunID != "" {
+		buf = append(buf, `,"run_id":"`...)
+		buf = append(buf, m.RunID...)
+		buf = append(buf, '"')
+	}
+	return append(buf, '}')
 }
 
 // metricsResponse is {"metrics": [...], "next_page_token"}, written without reflection per
@@ -391,21 +481,7 @@ func (l metricList) MarshalJSON() ([]byte, error) {
 				key, _ = json.Marshal(m.Key)
 				lastKey = m.Key
 			}
-			buf = append(buf, `{"key":`...)
-			buf = append(buf, key...)
-			buf = append(buf, `,"value":`...)
-			v, _ := flexFloat(m.Value).MarshalJSON()
-			buf = append(buf, v...)
-			buf = append(buf, `,"timestamp":`...)
-			buf = appendInt(buf, m.Timestamp)
-			buf = append(buf, `,"step":`...)
-			buf = appendInt(buf, m.Step)
-			if m.RunID != "" {
-				buf = append(buf, `,"run_id":"`...)
-				buf = append(buf, m.RunID...)
-				buf = append(buf, '"')
-			}
-			buf = append(buf, '}')
+			buf = appendMetric(buf, key, m)
 		}
 		buf = append(buf, ']')
 	}

@@ -130,6 +130,7 @@ func New(cfg Config) (*Node, error) {
 		Store:   cfg.Store, Kinds: set.Registry(), Home: cfg.Home, Parallelism: cfg.Parallelism,
 		Logger: n.log, Clock: cfg.Clock, Tracker: n.tracker, NoCache: cfg.NoCache,
 		Consumers:       n.registry.Consumers,
+		LinkAlias:       n.registry.LinkAlias,
 		OnDatasetEvents: n.Wake,
 		OnEvent:         n.observe,
 	})

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ type Registry struct {
 	dags      map[string]*dag.DAG
 	files     map[string]fileState
 	consumers map[string][]string
+	aliases   aliasState
 }
 
 // fileState is what the registry remembers of one DAG file.
@@ -157,6 +159,10 @@ func (r *Registry) Refresh(ctx context.Context) (bool, error) {
 		for uri := range r.consumers {
 			sort.Strings(r.consumers[uri])
 		}
+		r.aliasConsumersLocked()
+	}
+	if err := r.loadAliasesLocked(ctx); err != nil {
+		return changed, err
 	}
 	return changed, nil
 }
@@ -222,11 +228,19 @@ func (r *Registry) Source(id string) (string, []byte, error) {
 	return d.Source, b, err
 }
 
-// Consumers returns the IDs of the DAGs scheduled on a dataset URI.
+// Consumers returns the IDs of the DAGs scheduled on a dataset URI, directly or through an
+// asset alias that resolves to it.
 func (r *Registry) Consumers(uri string) []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return append([]string(nil), r.consumers[uri]...)
+	out := append([]string(nil), r.consumers[uri]...)
+	for _, id := range r.aliasConsumersOfLocked(uri) {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Errors returns the current load errors by file.

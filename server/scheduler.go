@@ -229,11 +229,16 @@ func (s *Scheduler) datasetRun(ctx context.Context, d *dag.DAG, events []*store.
 	for _, e := range events {
 		updated[e.URI] = true
 	}
-	if !d.Datasets.Eval(updated) {
+	// Asset aliases stand for the URIs tasks added through them (Airflow's AssetAlias).
+	cond := d.Datasets
+	if len(cond.Aliases()) > 0 {
+		cond = cond.Resolve(s.reg.AliasLinks())
+	}
+	if !cond.Eval(updated) {
 		return
 	}
 	wanted := map[string]bool{}
-	for _, u := range d.Datasets.URIs() {
+	for _, u := range cond.URIs() {
 		wanted[u] = true
 	}
 	var ids []int64

@@ -456,6 +456,10 @@ type DatasetEvent struct {
 	SourceMapIndex int
 	// Timestamp is when the event happened.
 	Timestamp time.Time
+	// SourceAlias, when not empty, is the asset alias the task added the event through
+	// (Airflow's outlet_events[AssetAlias(...)].add): recording the event also records
+	// that the alias resolves to URI (AliasStore). Not read back.
+	SourceAlias string
 	// Consumers are the IDs of the DAGs scheduled on the dataset: recording the event queues
 	// it for each of them (Airflow's dataset DAG run queue). Not read back.
 	Consumers []string
@@ -522,6 +526,8 @@ type Store interface {
 
 	ApprovalStore
 	AuditStore
+
+	AliasStore
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error

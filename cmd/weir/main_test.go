@@ -158,7 +158,7 @@ func lastRun(t *testing.T, home string) string {
 	t.Helper()
 	r := weir(t, home, nil, "runs", "list", "--output", "json")
 	var runs []struct {
-		RunID string `json:"run_id"`
+		RunID string `json:"dag_run_id"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &runs); err != nil || len(runs) == 0 {
 		t.Fatalf("runs list: %v %q", err, r.stdout)
@@ -514,7 +514,7 @@ func TestBackfill(t *testing.T) {
 	}
 	out := weir(t, home, nil, "runs", "list", "-o", "json")
 	var runs []struct {
-		RunID       string    `json:"run_id"`
+		RunID       string    `json:"dag_run_id"`
 		State       string    `json:"state"`
 		RunType     string    `json:"run_type"`
 		LogicalDate time.Time `json:"logical_date"`

@@ -7,12 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api"
+	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/store"
 )
 
 // dagHeader is the header of `weir dags list`, local and remote.
@@ -52,6 +56,34 @@ func (a *app) pausedDAGs(ctx context.Context) map[string]bool {
 	return out
 }
 
+// dagObjects returns the API's objects of the loaded DAGs, by ID, with their metadata and
+// import errors from the local store when there is one.
+func (a *app) dagObjects(ctx context.Context, dags []*dag.DAG) []client.DAG {
+	metas := map[string]*store.DAGMeta{}
+	importErrs := map[string]bool{}
+	if _, err := os.Stat(filepath.Join(a.home, "weir.db")); err == nil {
+		if st, err := a.openStore(ctx); err == nil {
+			defer st.Close()
+			if ms, err := st.ListDAGs(ctx); err == nil {
+				for _, m := range ms {
+					metas[m.DAGID] = m
+				}
+			}
+			if errs, err := st.ListImportErrors(ctx); err == nil {
+				for _, e := range errs {
+					importErrs[e.File] = true
+				}
+			}
+		}
+	}
+	out := []client.DAG{}
+	for _, d := range dags {
+		out = append(out, api.DAGObject(d, metas[d.ID], importErrs))
+	}
+	slices.SortFunc(out, func(x, y client.DAG) int { return strings.Compare(x.DAGID, y.DAGID) })
+	return out
+}
+
 func (a *app) dagsCmd() *cobra.Command {
 	c := &cobra.Command{Use: "dags", Short: "List, validate and show DAGs"}
 	var output string
@@ -72,19 +104,8 @@ func (a *app) dagsCmd() *cobra.Command {
 			dags, err := a.loadDAGs()
 			paused := a.pausedDAGs(cmd.Context())
 			if output == "json" {
-				type row struct {
-					DAGID       string   `json:"dag_id"`
-					Description string   `json:"description,omitempty"`
-					Schedule    string   `json:"schedule,omitempty"`
-					Tasks       int      `json:"tasks"`
-					Tags        []string `json:"tags,omitempty"`
-					Source      string   `json:"source"`
-				}
-				rows := []row{}
-				for _, d := range dags {
-					rows = append(rows, row{d.ID, d.Description, d.Schedule, len(d.Tasks), d.Tags, d.Source})
-				}
-				if werr := writeJSON(a.out, rows); werr != nil {
+				// The API's objects (GET /dags), as through a server (remoteDAGs).
+				if werr := writeJSON(a.out, a.dagObjects(cmd.Context(), dags)); werr != nil {
 					return werr
 				}
 			} else {

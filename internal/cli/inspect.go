@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,50 +11,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weirhq/weir/api"
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/store"
 )
-
-// runJSON is the JSON form of a run in listings.
-type runJSON struct {
-	DAGID       string          `json:"dag_id"`
-	DAGHash     string          `json:"dag_hash"`
-	RunID       string          `json:"run_id"`
-	State       string          `json:"state"`
-	RunType     string          `json:"run_type"`
-	LogicalDate time.Time       `json:"logical_date"`
-	QueuedAt    *time.Time      `json:"queued_at"`
-	StartedAt   *time.Time      `json:"start_date"`
-	EndedAt     *time.Time      `json:"end_date"`
-	Conf        json.RawMessage `json:"conf,omitempty"`
-	Params      json.RawMessage `json:"params,omitempty"`
-}
-
-// tiJSON is the JSON form of a task instance in listings.
-type tiJSON struct {
-	DAGID     string          `json:"dag_id"`
-	RunID     string          `json:"run_id"`
-	TaskID    string          `json:"task_id"`
-	MapIndex  int             `json:"map_index"`
-	Rendered  string          `json:"rendered_map_index,omitempty"`
-	Args      json.RawMessage `json:"args,omitempty"`
-	State     string          `json:"state"`
-	TryNumber int             `json:"try_number"`
-	MaxTries  int             `json:"max_tries"`
-	StartedAt *time.Time      `json:"start_date"`
-	EndedAt   *time.Time      `json:"end_date"`
-	Duration  *float64        `json:"duration"`
-	Pool      string          `json:"pool"`
-	Priority  int             `json:"priority_weight"`
-	Hostname  string          `json:"hostname,omitempty"`
-	PID       int             `json:"pid,omitempty"`
-	Output    json.RawMessage `json:"output,omitempty"`
-	Error     string          `json:"error,omitempty"`
-	// CacheKey and CachedFrom: see store.TaskInstance.
-	CacheKey   string `json:"cache_key,omitempty"`
-	CachedFrom string `json:"cached_from,omitempty"`
-}
 
 func tp(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -148,10 +108,10 @@ func (a *app) tasksCmd() *cobra.Command {
 
 // printRuns prints runs (a table or JSON), for the local store and a server alike.
 func (a *app) printRuns(runs []*store.DAGRun, output string) error {
-	if output == "json" {
-		out := []runJSON{}
+	if output == "json" { // the API's objects, as through a server (remoteRuns)
+		out := []client.DAGRun{}
 		for _, r := range runs {
-			out = append(out, runJSON{r.DAGID, r.DAGHash, r.RunID, string(r.State), r.RunType, r.LogicalDate, tp(r.QueuedAt), tp(r.StartedAt), tp(r.EndedAt), r.Conf, r.Params})
+			out = append(out, api.RunObject(r))
 		}
 		return writeJSON(a.out, out)
 	}
@@ -167,16 +127,10 @@ func (a *app) printRuns(runs []*store.DAGRun, output string) error {
 // printTasks prints a run's task instances (a table or JSON), for the local store and a
 // server alike.
 func (a *app) printTasks(run *store.DAGRun, tis []*store.TaskInstance, output string) error {
-	if output == "json" {
-		out := []tiJSON{}
+	if output == "json" { // the API's objects, as through a server (remoteTasks)
+		out := []client.TaskInstance{}
 		for _, ti := range tis {
-			var dur *float64
-			if !ti.StartedAt.IsZero() && !ti.EndedAt.IsZero() {
-				s := ti.EndedAt.Sub(ti.StartedAt).Seconds()
-				dur = &s
-			}
-			out = append(out, tiJSON{ti.DAGID, ti.RunID, ti.TaskID, ti.MapIndex, ti.RenderedMapIndex, ti.Args, ti.State.String(), ti.TryNumber, ti.MaxTries,
-				tp(ti.StartedAt), tp(ti.EndedAt), dur, ti.Pool, ti.PriorityWeight, ti.Hostname, ti.PID, ti.Output, ti.Error, ti.CacheKey, ti.CachedFrom})
+			out = append(out, api.TaskInstanceObject(ti, run.LogicalDate))
 		}
 		return writeJSON(a.out, out)
 	}

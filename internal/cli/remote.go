@@ -262,11 +262,12 @@ func (a *app) remoteTasks(ctx context.Context, c *client.Client, dagID, runID, o
 	if err != nil {
 		return err
 	}
-	if output == "json" { // the API's objects, as scripts written against the server read them
+	if output == "json" { // the API's objects, in the table's order, as printTasks prints them locally
 		tis, err := allTIs(ctx, c, run.DAGID, run.DAGRunID)
 		if err != nil {
 			return err
 		}
+		remoteTopo(ctx, c, run.DAGID, tis.TaskInstances)
 		return writeJSON(a.out, tis.TaskInstances)
 	}
 	tis, err := a.remoteTIs(ctx, c, run.DAGID, run.DAGRunID)
@@ -381,6 +382,14 @@ func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 		return nil, err
 	}
 	dags, _ := l.a.loadDAGs() // sorted by ID
+	aliases, err := l.st.ListAssetAliases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links := map[string][]string{} // a DAG scheduled on an alias consumes what it resolved to
+	for _, al := range aliases {
+		links[al.Alias] = append(links[al.Alias], al.URI)
+	}
 	producers, consumers := map[string][]string{}, map[string][]string{}
 	for _, d := range dags {
 		for _, t := range d.Tasks {
@@ -388,7 +397,7 @@ func (l localOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 				producers[u] = append(producers[u], d.ID+"."+t.ID)
 			}
 		}
-		for _, u := range d.Datasets.URIs() {
+		for _, u := range d.Datasets.Resolve(links).URIs() {
 			consumers[u] = append(consumers[u], d.ID)
 		}
 	}

@@ -98,6 +98,11 @@ func recordEventsTx(w *writer, es eventStmts, evs []*store.DatasetEvent, now tim
 		if ev.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("dataset event of %s: %w", ev.URI, err)
 		}
+		if ev.SourceAlias != "" {
+			if err := linkAlias(w, ev.SourceAlias, ev.URI, now); err != nil {
+				return err
+			}
+		}
 		if len(ev.Consumers) == 0 {
 			continue
 		}

@@ -13,5 +13,9 @@ func TestMain(m *testing.M) {
 		crashChild(path)
 		return
 	}
+	if arg := os.Getenv(trackingCrashChildEnv); arg != "" {
+		trackingCrashChild(arg)
+		return
+	}
 	goleak.VerifyTestMain(m)
 }

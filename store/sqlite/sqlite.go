@@ -105,6 +105,10 @@ type Store struct {
 	checkpoints atomic.Int64
 	// writeStmts are the hot tracking writes, prepared on w at Open; read-only afterwards.
 	writeStmts map[string]*sql.Stmt
+	// metricLog counts the rows of metric_log (see writeDeferred).
+	metricLog atomic.Int64
+	// metricLogMax is the count at which metric_log is moved (metricLogMerge).
+	metricLogMax int64
 	// groupCh feeds groupLoop, which groupStop ends and groupDone says ended.
 	groupCh   chan groupReq
 	groupStop chan struct{}
@@ -412,6 +416,8 @@ type writer struct {
 	ctx context.Context // the caller's, checked before each statement
 	nc  context.Context // ctx without its cancellation, given to the driver
 	tx  *sql.Tx
+	// deferred, in a grouped write, collects the metric points the group writes at its end.
+	deferred *deferredPoints
 }
 
 // stmt returns the transaction's instance of a statement prepared on the write pool; it

@@ -55,7 +55,14 @@ func (t *trackingTx) execText(text string, args ...any) (sql.Result, error) {
 
 // hotTrackingWrites are the texts of the tracking writes prepared at Open.
 func hotTrackingWrites() []string {
-	return []string{query("TrackingInsertParams"), query("TrackingUpsertTags"), query("TrackingUpsertLatestMetrics"), insertPointsSQL()}
+	texts := []string{query("TrackingInsertParams"), query("TrackingUpsertTags"),
+		query("TrackingGetRunInfo"), query("TrackingConflictingParams"), savepointSQL, releaseSQL, rollbackToSQL}
+	for _, m := range []map[int]string{insertPointsSQLs(), upsertLatestSQLs(), logPointsSQLs()} {
+		for _, text := range m {
+			texts = append(texts, text)
+		}
+	}
+	return texts
 }
 
 // prepareTrackingWrites prepares hotTrackingWrites on the write pool (at Open, when no
@@ -69,11 +76,20 @@ func (s *Store) prepareTrackingWrites() error {
 		}
 		s.writeStmts[text] = st
 	}
+	var n int64
+	if err := s.w.QueryRow(query("TrackingMetricLogCount")).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite: count metric_log: %w", err)
+	}
+	s.metricLog.Store(n)
+	s.metricLogMax = metricLogMerge
 	return nil
 }
 
 // row runs the named query and scans its one row into dst.
 func (t *trackingTx) row(name string, args []any, dst ...any) error {
+	if st := t.s.db.writeStmts[query(name)]; st != nil {
+		return interpretError(t.w.stmt(st).QueryRowContext(t.w.nc, args...).Scan(dst...))
+	}
 	return interpretError(t.w.tx.QueryRowContext(t.w.nc, query(name), args...).Scan(dst...))
 }
 

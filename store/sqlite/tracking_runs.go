@@ -45,7 +45,17 @@ func runInfo(ctx context.Context, q queryer, runID string) (runRow, error) {
 
 // activeRun returns the metadata of a run in a write transaction, ErrInvalid if deleted.
 func (t *trackingTx) activeRun(runID string) (runRow, error) {
-	r, err := runInfo(t.w.nc, t.w.tx, runID)
+	var r runRow
+	var err error
+	if st := t.s.db.writeStmts[query("TrackingGetRunInfo")]; st != nil {
+		// Every log call reads its run first: through the statement prepared at Open.
+		r, err = scanRunInfo(t.w.stmt(st).QueryRowContext(t.w.nc, runID))
+		if err != nil {
+			err = fmt.Errorf("run %q: %w", runID, interpretError(err))
+		}
+	} else {
+		r, err = runInfo(t.w.nc, t.w.tx, runID)
+	}
 	if err != nil {
 		return r, err
 	}
@@ -315,53 +325,27 @@ func (t *trackingTx) logBatch(run int64, metrics []tracking.Metric, params []tra
 	if len(metrics) > 0 {
 		// The series: plain multi-row inserts (reading the points back out of a JSON
 		// argument with json_each cost more than the inserts themselves).
-		if err := t.insertPoints(run, metrics); err != nil {
-			return err
+		latest := latestPerKey(metrics)
+		if d := t.w.deferred; d != nil {
+			// In a group: written with the other requests' points at the group's end.
+			for _, m := range metrics {
+				d.points = append(d.points, pointRow{run, m})
+			}
+			for _, m := range latest {
+				d.latest = append(d.latest, pointRow{run, m})
+			}
+			return nil
 		}
-		// The latest value of each key: one row per key of the batch.
-		if _, err := t.exec("TrackingUpsertLatestMetrics", run, metricsJSON(latestPerKey(metrics))); err != nil {
-			return err
+		d := &deferredPoints{}
+		for _, m := range metrics {
+			d.points = append(d.points, pointRow{run, m})
 		}
+		for _, m := range latest {
+			d.latest = append(d.latest, pointRow{run, m})
+		}
+		return t.s.db.writeDeferred(t.w, d)
 	}
 	return nil
-}
-
-// metricsJSON encodes metric points as the JSON list of [key, value, timestamp, step,
-// is_nan] the metric queries take; NaN is 0 with is_nan 1, ±Inf the text "Infinity" or
-// "-Infinity".
-func metricsJSON(ms []tracking.Metric) string {
-	buf := make([]byte, 0, 48*len(ms)+2)
-	buf = append(buf, '[')
-	for i, m := range ms {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		k, _ := json.Marshal(m.Key)
-		buf = append(buf, '[')
-		buf = append(buf, k...)
-		buf = append(buf, ',')
-		nan := 0
-		switch {
-		case math.IsNaN(m.Value):
-			buf = append(buf, '0')
-			nan = 1
-		case math.IsInf(m.Value, 1):
-			buf = append(buf, `"Infinity"`...)
-		case math.IsInf(m.Value, -1):
-			buf = append(buf, `"-Infinity"`...)
-		default:
-			buf = strconv.AppendFloat(buf, m.Value, 'g', -1, 64)
-		}
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, m.Timestamp, 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, m.Step, 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(nan), 10)
-		buf = append(buf, ']')
-	}
-	buf = append(buf, ']')
-	return string(buf)
 }
 
 // DeleteRunTag implements tracking.Store.
@@ -403,33 +387,17 @@ func (s *Tracking) LogInputs(ctx context.Context, runID string, inputs []trackin
 	})
 }
 
-// GetMetricHistory implements tracking.Store.
+// GetMetricHistory implements tracking.Store: StreamMetricHistory into a page.
 func (s *Tracking) GetMetricHistory(ctx context.Context, p tracking.GetMetricHistoryParams) (*tracking.MetricPage, error) {
-	r, err := runInfo(ctx, s.r, p.RunID)
+	page := &tracking.MetricPage{Metrics: []tracking.Metric{}}
+	next, err := s.StreamMetricHistory(ctx, p, func(m tracking.Metric) error {
+		page.Metrics = append(page.Metrics, m)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	offset, err := tracking.DecodePageToken(p.PageToken)
-	if err != nil {
-		return nil, err
-	}
-	limit := -1
-	if p.MaxResults > 0 {
-		limit = p.MaxResults + 1
-	}
-	rows, err := s.r.QueryContext(ctx, query("TrackingMetricHistory"), r.id, p.Key, limit, offset)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := scanPoints(rows, p.Key)
-	if err != nil {
-		return nil, err
-	}
-	page := &tracking.MetricPage{Metrics: ms}
-	if p.MaxResults > 0 && len(ms) > p.MaxResults {
-		page.Metrics = ms[:p.MaxResults]
-		page.NextPageToken = tracking.EncodePageToken(offset + p.MaxResults)
-	}
+	page.NextPageToken = next
 	return page, nil
 }
 
@@ -462,39 +430,73 @@ func (s *Tracking) MetricHistoryRange(ctx context.Context, runID, key string, st
 	if err != nil {
 		return nil, err
 	}
-	return scanPoints(rows, key)
+	ms, err := scanPoints(rows, key)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = s.r.QueryContext(ctx, query("TrackingMetricLogRange"), r.id, key, startStep, endStep)
+	if err != nil {
+		return nil, err
+	}
+	logged, err := scanPoints(rows, key)
+	if err != nil {
+		return nil, err
+	}
+	return mergeSeries(ms, logged), nil
 }
 
 // pointsPerStmt is how many metric points one insert writes (6 parameters each).
 const pointsPerStmt = 128
 
-// insertPointsSQL is the insert of pointsPerStmt points.
-var insertPointsSQL = sync.OnceValue(func() string { return multiRow(query("TrackingInsertMetricRow"), pointsPerStmt) })
+// powersOfTwoRows maps 1, 2, 4, … pointsPerStmt to the named one-row statement expanded to
+// that many rows.
+func powersOfTwoRows(name string) map[int]string {
+	m := map[int]string{}
+	for n := 1; n <= pointsPerStmt; n *= 2 {
+		m[n] = multiRow(query(name), n)
+	}
+	return m
+}
 
-// insertPoints appends metric points to run's series, pointsPerStmt per statement.
-func (t *trackingTx) insertPoints(run int64, ms []tracking.Metric) error {
+// insertPointsSQLs are the inserts of 1, 2, 4, … pointsPerStmt points, prepared at Open: a
+// batch of n points is written by the statements of n's binary digits (10 = 8 + 2), so no
+// insert is ever parsed while the write transaction waits.
+var insertPointsSQLs = sync.OnceValue(func() map[int]string { return powersOfTwoRows("TrackingInsertMetricRow") })
+
+// logPointsSQLs are the appends of 1, 2, 4, … points to metric_log, prepared at Open.
+var logPointsSQLs = sync.OnceValue(func() map[int]string { return powersOfTwoRows("TrackingLogMetricRow") })
+
+// upsertLatestSQLs are the latest_metrics upserts of 1, 2, 4, … keys, prepared at Open.
+var upsertLatestSQLs = sync.OnceValue(func() map[int]string { return powersOfTwoRows("TrackingUpsertLatestMetricRow") })
+
+// insertRows writes rows through texts, pointsPerStmt per statement, the rest by
+// power-of-two statements.
+func (s *Store) insertRows(w *writer, texts map[int]string, rows []pointRow) error {
 	args := make([]any, 0, 6*pointsPerStmt)
-	for len(ms) > 0 {
-		n := min(len(ms), pointsPerStmt)
-		text := insertPointsSQL()
-		if n < pointsPerStmt {
-			text = multiRow(query("TrackingInsertMetricRow"), n)
+	for len(rows) > 0 {
+		n := pointsPerStmt
+		for n > len(rows) {
+			n /= 2
 		}
 		args = args[:0]
-		for _, m := range ms[:n] {
-			v, nan := m.Value, 0
+		for _, r := range rows[:n] {
+			v, nan := r.m.Value, 0
 			if math.IsNaN(v) {
 				v, nan = 0, 1
 			}
-			args = append(args, run, m.Key, v, m.Timestamp, m.Step, nan)
+			args = append(args, r.run, r.m.Key, v, r.m.Timestamp, r.m.Step, nan)
 		}
-		if err := t.w.ctx.Err(); err != nil {
+		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := t.execText(text, args...); err != nil {
-			return err
+		st := s.writeStmts[texts[n]]
+		if st == nil {
+			return fmt.Errorf("sqlite: the insert of %d metric rows was not prepared at Open", n)
 		}
-		ms = ms[n:]
+		if _, err := w.stmt(st).ExecContext(w.nc, args...); err != nil {
+			return interpretError(err)
+		}
+		rows = rows[n:]
 	}
 	return nil
 }

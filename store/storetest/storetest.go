@@ -61,6 +61,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"Secrets", testSecrets},
 		{"Users", testUsers},
+
+		{"AssetAliases", testAssetAliases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -106,14 +106,14 @@ SELECT ?1, value ->> 0,
 FROM json_each(?2) WHERE true
 ON CONFLICT DO NOTHING;
 
--- name: TrackingUpsertLatestMetrics
--- Same arguments as TrackingInsertMetrics: a point replaces the latest if it is later by
--- (step, timestamp, value).
-INSERT INTO latest_metrics (run, key, value, timestamp, step, is_nan)
-SELECT ?1, value ->> 0,
-       CASE value ->> 1 WHEN 'Infinity' THEN 9e999 WHEN '-Infinity' THEN -9e999 ELSE value ->> 1 END,
-       value ->> 2, value ->> 3, value ->> 4
-FROM json_each(?2) WHERE true
+-- name: TrackingLogMetricRow
+-- One point appended to metric_log, as TrackingInsertMetricRow (multiRow expands it).
+INSERT INTO metric_log (run, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: TrackingUpsertLatestMetricRow
+-- One key's latest point, as TrackingInsertMetricRow (multiRow expands it; one row per key):
+-- a point replaces the latest if it is later by (step, timestamp, value).
+INSERT INTO latest_metrics (run, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (run, key) DO UPDATE SET
     value = excluded.value, timestamp = excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan
 WHERE (excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value);
@@ -142,6 +142,40 @@ SELECT value, timestamp, step, is_nan FROM metric_history
 WHERE run = ?1 AND key = ?2
 ORDER BY step, timestamp, value
 LIMIT ?3 OFFSET ?4;
+
+-- name: TrackingMetricHistoryAfter
+-- The points of series (?1 run, ?2 key) after the point (?3 step, ?4 timestamp, ?5 value,
+-- ?6 is_nan), in key order: a page that starts where the previous one ended, by the
+-- primary key (no OFFSET walking the pages before it).
+SELECT value, timestamp, step, is_nan FROM metric_history
+WHERE run = ?1 AND key = ?2 AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6)
+ORDER BY step, timestamp, value, is_nan;
+
+-- name: TrackingMetricLogSeries
+-- The points of series (?1 run, ?2 key) still in metric_log, in history order.
+SELECT value, timestamp, step, is_nan FROM metric_log
+WHERE run = ?1 AND key = ?2
+ORDER BY step, timestamp, value, is_nan;
+
+-- name: TrackingMetricLogRange
+-- As TrackingMetricLogSeries, steps in [?3, ?4].
+SELECT value, timestamp, step, is_nan FROM metric_log
+WHERE run = ?1 AND key = ?2 AND step BETWEEN ?3 AND ?4
+ORDER BY step, timestamp, value, is_nan;
+
+-- name: TrackingMetricLogCount
+SELECT count(*) FROM metric_log;
+
+-- name: TrackingMergeMetricLog
+-- Moves metric_log into metric_history in the history's order (each series' pages written
+-- once); a point already there is dropped, as a duplicate log call's is.
+INSERT INTO metric_history (run, key, value, timestamp, step, is_nan)
+SELECT run, key, value, timestamp, step, is_nan FROM metric_log WHERE true
+ORDER BY run, key, step, timestamp, value, is_nan
+ON CONFLICT DO NOTHING;
+
+-- name: TrackingClearMetricLog
+DELETE FROM metric_log;
 
 -- name: TrackingMetricHistoryRange
 -- ?1 run, ?2 key, ?3 first step, ?4 last step (inclusive).
