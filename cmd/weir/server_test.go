@@ -253,11 +253,11 @@ func TestNPMMLflowClientAgainstWeirServer(t *testing.T) {
 	t.Parallel()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed (scripts/ensure-deps.sh installs it)")
+		t.Fatal("node is not installed: apt-get install nodejs (scripts/ensure-deps.sh does)")
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		t.Skip("npm is not installed (scripts/ensure-deps.sh installs it)")
+		t.Fatal("npm is not installed: apt-get install npm (scripts/ensure-deps.sh does)")
 	}
 	dir := t.TempDir()
 	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {

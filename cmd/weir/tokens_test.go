@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/weirhq/weir/auth"
+	"github.com/weirhq/weir/store/sqlite"
 )
 
 // weir tokens create prints a token once, list shows its state but never the secret,
@@ -58,6 +61,15 @@ func TestAuthenticatedServerClients(t *testing.T) {
 	if r.code != 0 || secret == "" {
 		t.Fatalf("tokens create: %d %s", r.code, r.stderr)
 	}
+	// A user with a password, as Python's MLFLOW_TRACKING_USERNAME/PASSWORD name one.
+	st, err := sqlite.Open(context.Background(), filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.CreateUser(context.Background(), st, "alice", "correct horse battery", auth.RoleEditor, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	srv, url := startServerAddr(t, home, "../../examples/dags", nil)
 	defer func() {
 		_ = srv.Process.Signal(syscall.SIGTERM)
@@ -90,14 +102,17 @@ func TestAuthenticatedServerClients(t *testing.T) {
 	if got := basic(secret); got != 200 {
 		t.Errorf("Basic with the token as password: %d, want 200", got)
 	}
+	if got := basic("correct horse battery"); got != 200 {
+		t.Errorf("Basic with alice's password: %d, want 200", got)
+	}
 
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed (scripts/ensure-deps.sh installs it)")
+		t.Fatal("node is not installed: apt-get install nodejs (scripts/ensure-deps.sh does)")
 	}
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		t.Skip("npm is not installed (scripts/ensure-deps.sh installs it)")
+		t.Fatal("npm is not installed: apt-get install npm (scripts/ensure-deps.sh does)")
 	}
 	dir := t.TempDir()
 	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {
