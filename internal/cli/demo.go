@@ -589,7 +589,7 @@ func (a *app) demoSummary(d *demoRun) {
 		{"weir deployments compare " + demoEndpoint + " " + h, "the canary analysis: each version's live RMSE on the labels posted"},
 		{"weir datasets events " + h, "the drift event that started demo_retrain"},
 		{"weir monitors show " + demoMonitor + " --plots " + filepath.Join(a.home, "monitor-plots") + " " + h, "the live monitor's results per feature, its history and plots"},
-		{"weir server --dags " + a.dagsDir + " " + h, "serve it again: the REST API at /api/v1, metrics at /metrics"},
+		{"weir server --dags " + a.dagsDir + " " + h, "serve it again: the web UI at http://127.0.0.1:8080/ (runs, models, lineage, drift), the REST API at /api/v1, metrics at /metrics"},
 		{"curl -d '{\"dataframe_records\": [{\"totlngth\": 90, \"footlgth\": 70, \"hdlngth\": 94, \"age\": 3, \"Pop\": \"Vic\", \"sex\": \"f\"}]}' -H 'Content-Type: application/json' http://127.0.0.1:8080/serve/" + demoEndpoint + "/invocations", "then ask it for a prediction"},
 	} {
 		fmt.Fprintf(w, "  %s\n      # %s\n", l[0], l[1])
