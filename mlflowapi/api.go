@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weirhq/weir/internal/webhook"
+
 	"github.com/weirhq/weir/tracking"
 )
 
@@ -132,7 +134,7 @@ func New(cfg Config) (*API, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.WebhookClient == nil {
-		cfg.WebhookClient = webhookClient(cfg.WebhookAllowPrivateIPs)
+		cfg.WebhookClient = webhook.Client(cfg.WebhookAllowPrivateIPs, "set WebhookAllowPrivateIPs to deliver inside the network")
 	}
 	if cfg.WebhookRetries == 0 {
 		cfg.WebhookRetries = 3

@@ -3,22 +3,15 @@ package mlflowapi
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/weirhq/weir/internal/webhook"
 
 	"github.com/weirhq/weir/tracking"
 )
@@ -307,7 +300,7 @@ func (a *API) send(ctx context.Context, w *tracking.Webhook, e tracking.WebhookE
 	if err != nil {
 		return sendResult{err: err}
 	}
-	id := deliveryID()
+	id := webhook.NewDeliveryID()
 	ts := strconv.FormatInt(now.Unix(), 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
@@ -330,23 +323,10 @@ func (a *API) send(ctx context.Context, w *tracking.Webhook, e tracking.WebhookE
 }
 
 // Signature returns the X-MLflow-Signature of a delivery: "v1," and the base64 of the
-// HMAC-SHA256, keyed by secret, of deliveryID + "." + timestamp + "." + body. A receiver
-// recomputes it and compares in constant time (hmac.Equal).
+// HMAC-SHA256, keyed by secret, of deliveryID + "." + timestamp + "." + body
+// (webhook.Signature). A receiver recomputes it and compares in constant time.
 func Signature(secret, deliveryID, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(deliveryID + "." + timestamp + "."))
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
-// deliveryID returns a random UUID (version 4) in its text form.
-func deliveryID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return webhook.Signature(secret, deliveryID, timestamp, body)
 }
 
 func tagMap(ts []wTag) map[string]string {
@@ -355,34 +335,4 @@ func tagMap(ts []wTag) map[string]string {
 		m[t.Key] = t.Value
 	}
 	return m
-}
-
-// webhookClient is Config.WebhookClient's default: a 10 s timeout, and, unless
-// allowPrivate, a dialer that refuses non-public addresses once the name is resolved (so a
-// name that resolves to one is refused too).
-func webhookClient(allowPrivate bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	if !allowPrivate {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return err
-			}
-			if ip := ap.Addr().Unmap(); !publicAddr(ip) {
-				return fmt.Errorf("%w: %s is not a public address (set WebhookAllowPrivateIPs to deliver inside the network)", errPrivateAddr, ip)
-			}
-			return nil
-		}
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = d.DialContext
-	tr.Proxy = nil
-	return &http.Client{Timeout: 10 * time.Second, Transport: tr}
-}
-
-var errPrivateAddr = errors.New("webhook address refused")
-
-func publicAddr(ip netip.Addr) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified())
 }

@@ -3,21 +3,15 @@ package live
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"syscall"
 	"time"
+
+	"github.com/weirhq/weir/internal/webhook"
 
 	"github.com/weirhq/weir/store"
 )
@@ -93,7 +87,7 @@ func (r *Runner) fire(ctx context.Context, spec Spec, res *Result) []Action {
 // delivery. With a secret the request is signed (see Spec.Secret).
 func (r *Runner) deliver(ctx context.Context, url, secret string, body []byte) Action {
 	a := Action{Kind: "webhook", Target: url}
-	id := deliveryID()
+	id := webhook.NewDeliveryID()
 	wait := r.cfg.WebhookBackoff
 	for a.Attempts < r.cfg.WebhookAttempts {
 		if a.Attempts > 0 {
@@ -123,7 +117,7 @@ func (r *Runner) deliver(ctx context.Context, url, secret string, body []byte) A
 		resp, err := r.cfg.HTTPClient.Do(req)
 		if err != nil {
 			a.Error = err.Error()
-			if errors.Is(err, errPrivateAddr) {
+			if errors.Is(err, webhook.ErrPrivateAddr) {
 				return a // retrying cannot help
 			}
 			continue
@@ -143,46 +137,8 @@ func (r *Runner) deliver(ctx context.Context, url, secret string, body []byte) A
 
 // Signature returns X-Weir-Signature of a delivery: "v1," and the base64 of the
 // HMAC-SHA256, keyed by secret, of deliveryID + "." + timestamp + "." + body (the scheme
-// of the model registry's webhooks). A receiver recomputes it and compares with
-// hmac.Equal.
+// of the model registry's webhooks, webhook.Signature). A receiver recomputes it and
+// compares with hmac.Equal.
 func Signature(secret, deliveryID, timestamp string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(deliveryID + "." + timestamp + "."))
-	m.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
-func deliveryID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-var errPrivateAddr = errors.New("webhook address refused")
-
-// webhookClient has a 10 s timeout and, unless allowPrivate, a dialer that refuses
-// non-public addresses once the name is resolved (a name resolving to one is refused too).
-func webhookClient(allowPrivate bool) *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	if !allowPrivate {
-		d.Control = func(network, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return err
-			}
-			if ip := ap.Addr().Unmap(); !publicAddr(ip) {
-				return fmt.Errorf("%w: %s is not a public address (start the server with --monitor-webhooks-private to deliver inside the network)", errPrivateAddr, ip)
-			}
-			return nil
-		}
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = d.DialContext
-	tr.Proxy = nil
-	return &http.Client{Timeout: 10 * time.Second, Transport: tr}
-}
-
-func publicAddr(ip netip.Addr) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified())
+	return webhook.Signature(secret, deliveryID, timestamp, body)
 }

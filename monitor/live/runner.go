@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/weirhq/weir/internal/webhook"
+
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/steps/stepio"
 	"github.com/weirhq/weir/store"
@@ -64,7 +66,7 @@ func (c *Config) validate() error {
 		c.Tick = time.Second
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = webhookClient(c.AllowPrivateWebhooks)
+		c.HTTPClient = webhook.Client(c.AllowPrivateWebhooks, "start the server with --monitor-webhooks-private to deliver inside the network")
 	}
 	if c.WebhookAttempts <= 0 {
 		c.WebhookAttempts = 4
