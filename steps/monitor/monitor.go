@@ -20,6 +20,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/weirhq/weir/monitor/live"
+
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/monitor/drift"
@@ -141,7 +143,7 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	plots := map[string]string{}
 	if s.Plots == nil || *s.Plots {
 		for _, f := range rep.Features {
-			b, err := distributionPlot(f)
+			b, err := live.DistributionPlot(f)
 			if err != nil {
 				return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("plot %s: %w", f.Column, err)}
 			}
