@@ -1,3 +1,4 @@
+import { useLocation } from "preact-iso";
 import { DAGRun, MLRun, ModelVersion, enc, mlflow, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, fmtTime } from "../components";
 import { usePoll } from "../hooks";
@@ -66,6 +67,7 @@ const NW = 190,
 
 /** Draws the lineage as columns of boxes joined by arrows, each box a link. */
 function LineageGraph(props: { nodes: GNode[]; edges: [string, string][] }) {
+  const { route } = useLocation();
   const cols = new Map<number, GNode[]>();
   props.nodes.forEach((n) => cols.set(n.col, [...(cols.get(n.col) || []), n]));
   const colIdx = [...cols.keys()].sort((a, b) => a - b);
@@ -110,9 +112,17 @@ function LineageGraph(props: { nodes: GNode[]; edges: [string, string][] }) {
             </text>
           </g>
         );
+        // preact-iso routes clicks on HTML links only: an SVG link is routed here, so the
+        // app is not reloaded.
         return n.href ? (
-          <a href={n.href} aria-label={`${n.sub}: ${n.label}`}>
-            <title>{`${n.sub}: ${n.label}`}</title>
+          <a
+            href={n.href}
+            onClick={(e) => {
+              if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+              e.preventDefault();
+              route(n.href!);
+            }}
+          >
             {box}
           </a>
         ) : (
