@@ -103,6 +103,7 @@ func newMLFixture(t *testing.T) *mlFixture {
 	(&fixture{st: st}).waitDAGRun(t, "retrain", f.trainRun, store.RunSuccess)
 
 	// The tracking run the retrain task logged, and the model version it made.
+	now0 := time.Now()
 	expID, err := f.svc.CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "scorer-exp"})
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +130,24 @@ func newMLFixture(t *testing.T) *mlFixture {
 	}
 	for range 2 {
 		if _, err := f.svc.CreateModelVersion(ctx, tracking.CreateModelVersionParams{Name: "scorer", Source: "runs:/" + runID + "/model", RunID: runID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A sweep of three runs for the runs table's column chooser and the compare view's
+	// parallel coordinates.
+	sweep, err := f.svc.CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "sweep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, alpha := range []string{"0.1", "1", "10"} {
+		r, err := f.svc.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: sweep, RunName: "sweep-" + alpha, StartTime: now0.UnixMilli() + int64(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.LogBatch(ctx, tracking.LogBatchParams{RunID: r.Info.RunID,
+			Metrics: []tracking.Metric{{Key: "rmse", Value: []float64{0.9, 0.5, 0.7}[i], Timestamp: 1}, {Key: "r2", Value: []float64{0.2, 0.8, 0.5}[i], Timestamp: 1}},
+			Params:  []tracking.Param{{Key: "alpha", Value: alpha}, {Key: "kernel", Value: []string{"rbf", "linear", "rbf"}[i]}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -271,6 +290,33 @@ func TestBrowserML(t *testing.T) {
 	if err != nil || len(a.ChosenOptions) != 1 || a.ChosenOptions[0] != "Approve" || a.Comment != "looks good" {
 		t.Errorf("after approving in the browser the store has %+v (%v)", a, err)
 	}
+
+	// Experiments: hide a column (kept across a reload), then compare three runs in
+	// parallel coordinates against a chosen metric.
+	hasHead := func(k string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll("table.runs thead th")].some(th => th.innerText.trim() === %q)`, k)
+	}
+	b.run(t, "runs", chromedp.Navigate(f.url+"/experiments"), chromedp.Click(chromedp.Search(`//a[text()="sweep"]`)),
+		waitText("sweep-0.1", "sweep-10", "Columns (4 of 4 shown)"), waitJS(hasHead("kernel")),
+		chromedp.Click(chromedp.CSS(`details.columns-chooser summary`)),
+		chromedp.Click(chromedp.Search(`//details//label[normalize-space(.)="kernel"]/input`)),
+		waitText("Columns (3 of 4 shown)"), waitJS("!"+hasHead("kernel")+" && "+hasHead("alpha")+" && "+hasHead("rmse")))
+	b.axe(t, "runs with the column chooser")
+	b.run(t, "columns kept", chromedp.Reload(), waitText("sweep-0.1", "Columns (3 of 4 shown)"), waitJS("!"+hasHead("kernel")+" && "+hasHead("r2")))
+	b.run(t, "parallel coordinates",
+		chromedp.Click(chromedp.CSS(`input[aria-label="Select sweep-0.1"]`)),
+		chromedp.Click(chromedp.CSS(`input[aria-label="Select sweep-1"]`)),
+		chromedp.Click(chromedp.CSS(`input[aria-label="Select sweep-10"]`)),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Compare 3 runs")]`)),
+		waitText("Params against r2"),
+		waitJS(`document.querySelectorAll("svg.pcoords path.line").length === 3 && document.querySelectorAll("svg.pcoords g.axis").length === 3`),
+		waitJS(`[...document.querySelectorAll("svg.pcoords path.line")].every(p => (p.getAttribute("d").match(/[ML]/g) || []).length === 3)`),
+		chromedp.SetValue(chromedp.CSS(`figure.pcoords-chart select`), "rmse"),
+		eval(`document.querySelector("figure.pcoords-chart select").dispatchEvent(new Event("change", {bubbles: true}))`),
+		waitText("Params against rmse"),
+		waitJS(`[...document.querySelectorAll("svg.pcoords g.axis text")].some(e => e.textContent === "rmse")`))
+	b.screenshot(t, "compare-pcoords")
+	b.axe(t, "compare with parallel coordinates")
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
