@@ -259,6 +259,8 @@ func TestBrowserML(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/deployments/scorer-live"]`)),
 		waitText("Traffic split", "primary 75%", "canary 25%", "Live figures per model version", "scorer v1", "scorer v2"),
 		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[2].innerText).sort().join(",") === "scorer v1:9,scorer v2:3"`),
+		// Requests/s over the last five minutes: 9 and 3 requests in 300 s.
+		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[4].innerText).sort().join(",") === "scorer v1:0.030,scorer v2:0.010"`),
 		waitJS(`!!document.querySelector('table.list a[href="/models/scorer/versions/2"]')`))
 	b.screenshot(t, "deployment")
 	b.axe(t, "deployment")

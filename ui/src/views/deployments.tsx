@@ -58,6 +58,7 @@ export function Deployments() {
 }
 
 const versionLink = (model: string, version: string) => <a href={`/models/${enc(model)}/versions/${enc(version)}`}>{`${model} v${version}`}</a>;
+const RATE_S = 300;
 const ms = (us: number) => (us >= 1000 ? (us / 1000).toFixed(1) + " ms" : us + " µs");
 const opt = (v?: number) => (v === undefined || v === null ? "—" : v.toPrecision(4));
 
@@ -67,6 +68,15 @@ export function DeploymentPage(props: { name: string }) {
   const name = props.name;
   const dep = usePoll(() => request<Deployment>("GET", v1(`/deployments/${enc(name)}`)), [name]);
   const cmp = usePoll(() => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare`)), [name]);
+  // The rate: the requests of the last RATE_S seconds (the compare's since).
+  const recent = usePoll(
+    () => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare` + query({ since: new Date(Date.now() - RATE_S * 1000).toISOString() }))),
+    [name],
+  );
+  const rate = (v: VersionStats) => {
+    const r = recent.data?.versions.find((x) => x.model === v.model && x.version === v.version && x.shadow === v.shadow);
+    return r ? (r.requests / RATE_S).toPrecision(2) : recent.data ? "0" : "…";
+  };
   const d = dep.data;
   const w = d?.canary ? d.canary_weight || 0 : 0;
   const vs = cmp.data?.versions || [];
@@ -114,6 +124,7 @@ export function DeploymentPage(props: { name: string }) {
               <th scope="col">Role</th>
               <th scope="col">Requests</th>
               <th scope="col">Share</th>
+              <th scope="col">Requests/s (last 5 min)</th>
               <th scope="col">Latency p50</th>
               <th scope="col">Latency p99</th>
               <th scope="col">Labelled</th>
@@ -129,6 +140,7 @@ export function DeploymentPage(props: { name: string }) {
                 <td>{v.shadow ? "shadow" : "serving"}</td>
                 <td class="num">{v.requests}</td>
                 <td class="num">{v.shadow || !served ? "—" : ((100 * v.requests) / served).toFixed(1) + "%"}</td>
+                <td class="num">{rate(v)}</td>
                 <td class="num">{ms(v.latency_p50_us)}</td>
                 <td class="num">{ms(v.latency_p99_us)}</td>
                 <td class="num">{v.labelled}</td>
