@@ -270,7 +270,9 @@ func TestBrowserML(t *testing.T) {
 	b.run(t, "monitors", chromedp.Navigate(f.url+"/monitors"), waitText("scorer-drift", "scorer-live", "drifting"),
 		chromedp.Click(chromedp.CSS(`a[href="/monitors/scorer-drift"]`)),
 		waitText("Drift per feature", "age", "income", "0.31", "drifted", "2 of 2 features drifted", "Reference vs current", "Actions fired"),
-		waitJS(`document.querySelectorAll(".share-chart .uplot canvas").length === 1`),
+		waitJS(`document.querySelectorAll(".share-chart .uplot canvas").length === 1 && document.querySelectorAll(".feature-chart .uplot canvas").length === 1`),
+		// The per-feature chart has a series per feature: age and income in its legend.
+		waitJS(`[...document.querySelectorAll(".feature-chart .u-legend .u-label")].map(e => e.innerText).join(",") === "time,age,income"`),
 		waitJS(`[...document.querySelectorAll('img[src*="/plots/"]')].length === 2 && [...document.querySelectorAll('img[src*="/plots/"]')].every(i => i.complete && i.naturalWidth > 0)`),
 		waitText(fmt.Sprintf("event #%d", f.eventID), "retrain / "+f.trainRun+" (success)"))
 	b.screenshot(t, "monitor")

@@ -171,6 +171,15 @@ export function Lineage(props: { name: string; version: string }) {
           const id = "trigger:" + e.id;
           nodes.push({ id, col: 0, label: e.uri, sub: `dataset event #${e.id}`, href: `/datasets` });
           edges.push([id, "dagrun:" + dagRun]);
+          // Further back: the task instance that updated the dataset, when a task did.
+          if (e.source_dag_id && e.source_run_id) {
+            const src = `source:${e.source_dag_id}/${e.source_run_id}/${e.source_task_id || ""}`;
+            if (!nodes.some((n) => n.id === src)) {
+              const q = new URLSearchParams({ run: e.source_run_id, ...(e.source_task_id ? { task: e.source_task_id } : {}) });
+              nodes.push({ id: src, col: -1, label: `${e.source_dag_id} / ${e.source_run_id}`, sub: `updated by ${e.source_task_id || "a task"}`, href: `/dags/${enc(e.source_dag_id)}/grid?${q}` });
+            }
+            edges.push([src, id]);
+          }
         });
       }
     }

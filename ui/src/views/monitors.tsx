@@ -147,7 +147,12 @@ export function MonitorPage(props: { name: string }) {
           )}
         </>
       )}
-      {results.some((r) => r.result?.data) && <ShareChart results={results} />}
+      {results.some((r) => r.result?.data) && (
+        <div class="charts">
+          <ShareChart results={results} />
+          <FeatureChart results={results} />
+        </div>
+      )}
       {features.length > 0 && (
         <>
           <h2>Reference vs current</h2>
@@ -247,6 +252,52 @@ function ShareChart(props: { results: MonitorResult[] }) {
       <p class="small muted">
         Also as a picture: <a href={v1(`/monitors/${enc(pts[0]?.monitor || "")}/plots/history.png`)}>history.png</a>
       </p>
+    </figure>
+  );
+}
+
+const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#555555", "#bcbd22", "#17becf", "#ff7f0e"];
+
+/** Each feature's drift over time (uPlot): its statistic as a multiple of its threshold,
+ * so features with different tests share one axis and 1 is where a feature drifts. */
+function FeatureChart(props: { results: MonitorResult[] }) {
+  const el = useRef<HTMLDivElement>(null);
+  const pts = props.results.filter((r) => r.result?.data).reverse();
+  const cols = [...new Set(pts.flatMap((r) => r.result!.data!.features.map((f) => f.column)))].sort();
+  const key = pts.map((r) => r.id).join(",");
+  useEffect(() => {
+    if (!el.current) return;
+    const xs = pts.map((r) => new Date(r.time).getTime() / 1000);
+    const series = cols.map((c) =>
+      pts.map((r) => {
+        const f = r.result!.data!.features.find((x) => x.column === c);
+        return f && f.threshold > 0 ? f.score / f.threshold : null;
+      }),
+    );
+    const plot = new uPlot(
+      {
+        width: Math.max(320, Math.min(720, window.innerWidth - 80)),
+        height: 240,
+        axes: [{}, { label: "statistic / threshold" }],
+        series: [{ label: "time" }, ...cols.map((c, i) => ({ label: c, stroke: palette[i % palette.length], width: 2, spanGaps: true, points: { show: true, size: 6 } }))],
+      },
+      [xs, ...series] as uPlot.AlignedData,
+      el.current,
+    );
+    return () => plot.destroy();
+  }, [key]);
+  const last = pts[pts.length - 1]?.result?.data?.features || [];
+  return (
+    <figure class="chart feature-chart">
+      <figcaption>
+        <strong>Drift per feature over time</strong>
+        <span class="sr-only">
+          {" "}
+          latest: {last.map((f) => `${f.column} ${fmtNum(f.score)} against ${fmtNum(f.threshold)}`).join(", ")}
+        </span>
+      </figcaption>
+      <div ref={el} class="plot" />
+      <p class="small muted">Above 1, the feature drifted.</p>
     </figure>
   );
 }
