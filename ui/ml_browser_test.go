@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/monitor/drift"
 	"github.com/weirhq/weir/monitor/live"
 	"github.com/weirhq/weir/node"
@@ -287,7 +288,7 @@ func TestBrowserML(t *testing.T) {
 	b.axe(t, "approvals")
 	b.run(t, "approve", chromedp.SendKeys(chromedp.CSS(`textarea`), "looks good"),
 		chromedp.Click(chromedp.Search(`//button[text()="Approve"]`)),
-		waitText("Answered “Deploy scorer v1?”: Approve", "Nothing waits for an answer"),
+		waitText("Answered “Deploy scorer v1?”: Approve", "Nothing waits for your answer"),
 		waitJS(`!document.querySelector('nav.top a[href="/approvals"] .count')`))
 	(&fixture{st: f.st}).waitDAGRun(t, "gate_deploy", "a1", store.RunSuccess)
 	a, err := f.st.GetApproval(context.Background(), "gate_deploy", "a1", "approve", -1)
@@ -322,6 +323,103 @@ func TestBrowserML(t *testing.T) {
 	b.screenshot(t, "compare-pcoords")
 	b.axe(t, "compare with parallel coordinates")
 
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("browser console: %s", e)
+	}
+}
+
+// twoApprovalsDAG asks otto one question and someone else another.
+const twoApprovalsDAG = `dag_id: two_asks
+tasks:
+  - id: ask_otto
+    approval:
+      subject: "Promote for otto?"
+      assigned_users: [otto]
+      poke_interval: 1s
+  - id: ask_ida
+    approval:
+      subject: "Promote for ida?"
+      assigned_users: [ida]
+      poke_interval: 1s
+`
+
+// TestBrowserApprovalsSignedIn: a signed-in user's badge counts the approvals asked of
+// them (not those assigned to others, which are listed apart without answer buttons), and
+// an answer through the session carries its CSRF token and is recorded as theirs.
+func TestBrowserApprovalsSignedIn(t *testing.T) {
+	t.Parallel()
+	chromium(t)
+	ctx := context.Background()
+	home, dags := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(dags, "two.yaml"), []byte(twoApprovalsDAG), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, u := range []string{"otto", "ida"} {
+		if _, err := auth.CreateUser(ctx, st, u, "correct horse battery", auth.RoleOperator, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
+		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	url := "http://" + srv.Addr()
+	req, _ := http.NewRequest("POST", url+"/api/v1/dags/two_asks/dagRuns", strings.NewReader(`{"dag_run_id": "q1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("ida", "correct horse battery")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		t.Fatalf("trigger two_asks as ida: %s", res.Status)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		as, err := st.ListApprovals(ctx, store.ListApprovalsParams{State: store.ApprovalPending})
+		if err == nil && len(as) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("two_asks did not ask twice: %v %v", as, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polls the store: the engine signals nothing to a test
+	}
+
+	b := newBrowser(t)
+	b.run(t, "sign in", chromedp.Navigate(url+"/approvals"), waitText("Sign in to weir"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "otto"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		waitText("Promote for otto?", "Assigned to others (1)"),
+		waitJS(`document.querySelector('nav.top a[href="/approvals"] .count')?.innerText.startsWith("1")`),
+		// ida's question is listed apart, with no answer buttons.
+		waitJS(`![...document.querySelectorAll("details.others button")].length`))
+	b.axe(t, "approvals signed in")
+	b.run(t, "answer", chromedp.SendKeys(chromedp.CSS(`textarea`), "fine by me"),
+		chromedp.Click(chromedp.Search(`//button[text()="Approve"]`)),
+		waitText("Answered “Promote for otto?”: Approve", "Nothing waits for your answer"),
+		waitJS(`!document.querySelector('nav.top a[href="/approvals"] .count')`))
+	a, err := st.GetApproval(ctx, "two_asks", "q1", "ask_otto", -1)
+	if err != nil || a.RespondedBy != "otto" || a.Comment != "fine by me" || len(a.ChosenOptions) != 1 || a.ChosenOptions[0] != "Approve" {
+		t.Errorf("after otto approved in the browser the store has %+v (%v)", a, err)
+	}
+	if a, err := st.GetApproval(ctx, "two_asks", "q1", "ask_ida", -1); err != nil || a.State != store.ApprovalPending {
+		t.Errorf("ida's approval should still wait: %+v (%v)", a, err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, e := range b.errors {

@@ -21,7 +21,12 @@ let csrfToken = "";
 export function rememberSession(me: unknown) {
   const t = (me as { csrf_token?: string } | undefined)?.csrf_token;
   if (t) csrfToken = t;
+  const m = me as { name?: string; kind?: string; role?: string } | undefined;
+  if (m?.name) currentUser = { name: m.name, kind: m.kind, role: m.role };
 }
+
+/** Who is signed in (GET /api/v1/me, POST /api/v1/login); undefined on a server without login. */
+export let currentUser: { name: string; kind?: string; role?: string } | undefined;
 
 async function errorOf(res: Response): Promise<APIError> {
   let msg = `${res.status} ${res.statusText}`;

@@ -1,9 +1,13 @@
 import { useState } from "preact/hooks";
-import { Approval, enc, query, request, v1 } from "../api";
+import { Approval, currentUser, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, fmtTime } from "../components";
 import { usePoll } from "../hooks";
 
 const LIMIT = 100;
+
+/** Whether the signed-in user is among those asked: anyone when the request names no
+ * users, or when nobody is signed in (a server without login). The server decides roles. */
+export const isMine = (a: Approval) => !currentUser || currentUser.kind === "anonymous" || !(a.assigned_users || []).length || a.assigned_users!.includes(currentUser.name);
 
 export const approvalPath = (a: Approval) => `/approvals/${enc(a.dag_id)}/${enc(a.dag_run_id)}/${enc(a.task_id)}` + (a.map_index >= 0 ? `/${a.map_index}` : "");
 
@@ -21,16 +25,26 @@ export function Approvals() {
           {d}
         </p>
       ))}
-      {page.data && page.data.approvals.length === 0 && <p class="muted">Nothing waits for an answer.</p>}
-      {page.data?.approvals.map((a) => (
+      {page.data && page.data.approvals.filter(isMine).length === 0 && <p class="muted">Nothing waits for your answer.</p>}
+      {page.data?.approvals.filter(isMine).map((a) => (
         <ApprovalCard key={approvalPath(a)} a={a} onDone={(msg) => (setDone([...done, msg]), page.reload())} />
       ))}
+      {page.data && page.data.approvals.some((a) => !isMine(a)) && (
+        <details class="others">
+          <summary>Assigned to others ({page.data.approvals.filter((a) => !isMine(a)).length})</summary>
+          {page.data.approvals
+            .filter((a) => !isMine(a))
+            .map((a) => (
+              <ApprovalCard key={approvalPath(a)} a={a} readOnly onDone={() => page.reload()} />
+            ))}
+        </details>
+      )}
       {page.data && page.data.total_entries > LIMIT && <p class="muted">Showing the oldest {LIMIT} of {page.data.total_entries}.</p>}
     </Page>
   );
 }
 
-function ApprovalCard(props: { a: Approval; onDone: (msg: string) => void }) {
+function ApprovalCard(props: { a: Approval; readOnly?: boolean; onDone: (msg: string) => void }) {
   const a = props.a;
   const [chosen, setChosen] = useState<string[]>([]);
   const [comment, setComment] = useState("");
@@ -64,31 +78,37 @@ function ApprovalCard(props: { a: Approval; onDone: (msg: string) => void }) {
         {(a.assigned_users || []).length ? ` · for ${a.assigned_users!.join(", ")}` : ""}
       </p>
       {a.body && <pre class="approval-body">{a.body}</pre>}
-      <label>
-        Comment
-        <textarea rows={2} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-      </label>
-      {a.multiple ? (
-        <fieldset>
-          <legend>Choose one or more</legend>
-          {a.options.map((o) => (
-            <label class="inline">
-              <input type="checkbox" checked={chosen.includes(o)} onChange={() => setChosen(chosen.includes(o) ? chosen.filter((x) => x !== o) : [...chosen, o])} />
-              {o}
-            </label>
-          ))}
-          <button type="button" class="primary" disabled={busy || chosen.length === 0} onClick={() => send(chosen)}>
-            Send
-          </button>
-        </fieldset>
+      {props.readOnly ? (
+        <p class="muted">Options: {a.options.join(", ")}</p>
       ) : (
-        <div role="group" aria-label="Answer">
-          {a.options.map((o, i) => (
-            <button type="button" class={i === 0 ? "primary" : ""} disabled={busy} onClick={() => send([o])}>
-              {o}
-            </button>
-          ))}
-        </div>
+        <>
+          <label>
+            Comment
+            <textarea rows={2} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+          </label>
+          {a.multiple ? (
+            <fieldset>
+              <legend>Choose one or more</legend>
+              {a.options.map((o) => (
+                <label class="inline">
+                  <input type="checkbox" checked={chosen.includes(o)} onChange={() => setChosen(chosen.includes(o) ? chosen.filter((x) => x !== o) : [...chosen, o])} />
+                  {o}
+                </label>
+              ))}
+              <button type="button" class="primary" disabled={busy || chosen.length === 0} onClick={() => send(chosen)}>
+                Send
+              </button>
+            </fieldset>
+          ) : (
+            <div role="group" aria-label="Answer">
+              {a.options.map((o, i) => (
+                <button type="button" class={i === 0 ? "primary" : ""} disabled={busy} onClick={() => send([o])}>
+                  {o}
+                </button>
+              ))}
+            </div>
+          )}
+        </>
       )}
       <ErrorNote error={error} />
     </article>
@@ -97,7 +117,13 @@ function ApprovalCard(props: { a: Approval; onDone: (msg: string) => void }) {
 
 /** The count of pending approvals for the nav's badge; nothing when the user may not list them. */
 export function ApprovalBadge() {
-  const n = usePoll(() => request<{ total_entries: number }>("GET", v1("/approvals" + query({ state: "pending", limit: 1 }))).then((r) => r.total_entries).catch(() => 0), []);
+  const n = usePoll(
+    () =>
+      request<{ approvals: Approval[]; total_entries: number }>("GET", v1("/approvals" + query({ state: "pending", limit: LIMIT })))
+        .then((r) => r.approvals.filter(isMine).length + Math.max(0, r.total_entries - r.approvals.length))
+        .catch(() => 0),
+    [],
+  );
   if (!n.data) return null;
   return (
     <span class="count">
