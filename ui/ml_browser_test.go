@@ -134,6 +134,9 @@ func newMLFixture(t *testing.T) *mlFixture {
 			t.Fatal(err)
 		}
 	}
+	if err := f.svc.SetRegisteredModelAlias(ctx, "scorer", "champion", "1"); err != nil {
+		t.Fatal(err)
+	}
 
 	// A sweep of three runs for the runs table's column chooser and the compare view's
 	// parallel coordinates.
@@ -244,7 +247,9 @@ func TestBrowserML(t *testing.T) {
 	// Lineage: from the model's versions to v1's graph, and on to the task that made it.
 	b.run(t, "model lineage", chromedp.Navigate(f.url+"/models/scorer"),
 		waitJS(`!!document.querySelector('a[href="/models/scorer/versions/1"]')`),
-		chromedp.Click(chromedp.CSS(`a[href="/models/scorer/versions/1"]`)),
+		// The champion alias opens its version's lineage too.
+		waitJS(`[...document.querySelectorAll('a.tag[href="/models/scorer/versions/1"]')].some(a => a.innerText.includes("@champion"))`),
+		chromedp.Click(chromedp.CSS(`th a[href="/models/scorer/versions/1"]`)),
 		waitText("Lineage of scorer v1", "fit-scorer", "retrain / "+f.trainRun, "task fit of DAG run", "scorer-train", "d1g35t42",
 			"alpha", "ridge", "rmse", "0.42", driftURI, fmt.Sprintf("event #%d", f.eventID)),
 		// The graph: the dataset event → the DAG run → the task → the tracking run → the version.

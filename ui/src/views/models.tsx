@@ -101,9 +101,9 @@ export function Model(props: { name: string }) {
         <p>
           Aliases:{" "}
           {(m.aliases || []).map((a) => (
-            <span class="tag">
+            <a class="tag" href={`/models/${enc(name)}/versions/${enc(a.version)}`} title="lineage">
               @{a.alias} → v{a.version}
-            </span>
+            </a>
           ))}
         </p>
       )}
