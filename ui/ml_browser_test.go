@@ -263,7 +263,7 @@ func TestBrowserML(t *testing.T) {
 	// Deployment: traffic split and per-version live figures, linked to the versions.
 	b.run(t, "deployment", chromedp.Navigate(f.url+"/deployments"),
 		chromedp.Click(chromedp.CSS(`a[href="/deployments/scorer-live"]`)),
-		waitText("Traffic split", "primary 75%", "canary 25%", "Live figures per model version", "scorer v1", "scorer v2"),
+		waitText("Traffic split", "primary 75%", "canary 25%", "Live figures per model version", "scorer v1", "scorer v2", "scorer-drift (drifting)"),
 		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[2].innerText).sort().join(",") === "scorer v1:9,scorer v2:3"`),
 		// Requests/s over the last five minutes: 9 and 3 requests in 300 s.
 		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[4].innerText).sort().join(",") === "scorer v1:0.030,scorer v2:0.010"`),

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { Deployment, VersionStats, enc, query, request, v1 } from "../api";
+import { Deployment, Monitor, VersionStats, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, Pager, fmtTime } from "../components";
 import { usePoll } from "../hooks";
 
@@ -77,6 +77,8 @@ export function DeploymentPage(props: { name: string }) {
     const r = recent.data?.versions.find((x) => x.model === v.model && x.version === v.version && x.shadow === v.shadow);
     return r ? (r.requests / RATE_S).toPrecision(2) : recent.data ? "0" : "…";
   };
+  // The monitors watching this deployment (the API lists them all: there are few).
+  const mons = usePoll(() => request<{ monitors: Monitor[] }>("GET", v1("/monitors" + query({ limit: 1000 }))).then((r) => r.monitors.filter((m) => m.endpoint === name)), [name]);
   const d = dep.data;
   const w = d?.canary ? d.canary_weight || 0 : 0;
   const vs = cmp.data?.versions || [];
@@ -111,6 +113,16 @@ export function DeploymentPage(props: { name: string }) {
             <dt>Endpoint</dt>
             <dd>
               <code>/serve/{d.name}/invocations</code>
+            </dd>
+            <dt>Monitors</dt>
+            <dd>
+              {(mons.data || []).length === 0
+                ? "none"
+                : mons.data!.map((m) => (
+                    <>
+                      <a href={`/monitors/${enc(m.name)}`}>{m.name}</a> ({m.last_run_at ? (m.drifting ? "drifting" : "no drift") : "not run yet"}){" "}
+                    </>
+                  ))}
             </dd>
           </dl>
         </>
