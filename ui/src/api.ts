@@ -21,7 +21,12 @@ let csrfToken = "";
 export function rememberSession(me: unknown) {
   const t = (me as { csrf_token?: string } | undefined)?.csrf_token;
   if (t) csrfToken = t;
+  const m = me as { name?: string; kind?: string; role?: string } | undefined;
+  if (m?.name) currentUser = { name: m.name, kind: m.kind, role: m.role };
 }
+
+/** Who is signed in (GET /api/v1/me, POST /api/v1/login); undefined on a server without login. */
+export let currentUser: { name: string; kind?: string; role?: string } | undefined;
 
 async function errorOf(res: Response): Promise<APIError> {
   let msg = `${res.status} ${res.statusText}`;
@@ -178,4 +183,80 @@ export interface RegisteredModel {
   latest_versions?: ModelVersion[];
   aliases?: { alias: string; version: string }[];
   last_updated_timestamp?: number;
+}
+
+// ML-side REST types (api/client): monitors, deployment comparison, approvals.
+export interface Monitor {
+  name: string;
+  endpoint: string;
+  spec: Record<string, unknown>;
+  last_run_at?: string | null;
+  drifting: boolean;
+  last_fired_at?: string | null;
+}
+export interface DriftFeature {
+  column: string;
+  type: string;
+  stattest: string;
+  score: number;
+  threshold: number;
+  drift: boolean;
+  reference_n: number;
+  current_n: number;
+}
+export interface MonitorAction {
+  kind: string;
+  target: string;
+  ok: boolean;
+  attempts?: number;
+  status?: number;
+  error?: string;
+  event_id?: number;
+}
+export interface MonitorResult {
+  id: number;
+  monitor: string;
+  time: string;
+  drift: boolean;
+  fired: boolean;
+  result: {
+    model?: string;
+    version?: string;
+    rows?: number;
+    judged?: boolean;
+    note?: string;
+    data?: { drift: boolean; share: number; drifted: number; drift_share: number; features: DriftFeature[] };
+    reasons?: string[];
+    actions?: MonitorAction[];
+    error?: string;
+  } | null;
+}
+export interface VersionStats {
+  model: string;
+  version: string;
+  shadow: boolean;
+  requests: number;
+  latency_p50_us: number;
+  latency_p99_us: number;
+  labelled: number;
+  mae?: number;
+  rmse?: number;
+  accuracy?: number;
+}
+export interface Approval {
+  dag_id: string;
+  dag_run_id: string;
+  task_id: string;
+  map_index: number;
+  subject: string;
+  body: string;
+  options: string[];
+  defaults: string[];
+  multiple: boolean;
+  params?: Record<string, unknown> | null;
+  assigned_users?: string[] | null;
+  assigned_role?: string;
+  created_at: string;
+  timeout_at?: string | null;
+  state: string;
 }

@@ -10,6 +10,10 @@ import { Compare } from "./views/compare";
 import { Model, Models } from "./views/models";
 import { Deployments } from "./views/deployments";
 import { Datasets } from "./views/datasets";
+import { Lineage } from "./views/lineage";
+import { DeploymentPage } from "./views/deployments";
+import { MonitorPage, Monitors } from "./views/monitors";
+import { ApprovalBadge, Approvals } from "./views/approvals";
 
 const nav = [
   { href: "/dags", label: "DAGs" },
@@ -17,6 +21,8 @@ const nav = [
   { href: "/experiments", label: "Experiments" },
   { href: "/models", label: "Models" },
   { href: "/deployments", label: "Deployments" },
+  { href: "/monitors", label: "Monitors" },
+  { href: "/approvals", label: "Approvals" },
 ];
 
 function Nav() {
@@ -29,6 +35,7 @@ function Nav() {
       {nav.map((n) => (
         <a href={n.href} aria-current={path === n.href || path.startsWith(n.href + "/") ? "page" : undefined}>
           {n.label}
+          {n.href === "/approvals" && <ApprovalBadge />}
         </a>
       ))}
     </nav>
@@ -88,6 +95,11 @@ export function App() {
           <Route path="/models" component={Models} />
           <Route path="/models/:name" component={Model} />
           <Route path="/deployments" component={Deployments} />
+          <Route path="/models/:name/versions/:version" component={Lineage} />
+          <Route path="/deployments/:name" component={DeploymentPage} />
+          <Route path="/monitors" component={Monitors} />
+          <Route path="/monitors/:name" component={MonitorPage} />
+          <Route path="/approvals" component={Approvals} />
           <Route default component={NotFound} />
         </Router>
       </main>

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import uPlot from "uplot";
 import { MLMetric, MLRun, enc, mlflow, request } from "../api";
@@ -106,6 +106,7 @@ export function Compare() {
               </tbody>
             </table>
           )}
+          {runs.length > 1 && paramKeys.length > 0 && <ParallelCoords runs={runs} params={paramKeys} name={name} />}
           <h2>Metrics</h2>
           <div class="charts">
             {Object.keys(data.data.history)
@@ -182,5 +183,105 @@ function MadeBy(props: { run: MLRun }) {
       {dag} / {run}
       {task ? ` / ${task}${mi ? `[${mi}]` : ""}` : ""}
     </a>
+  );
+}
+
+/** One axis of the parallel coordinates: numeric when every value parses as a number,
+ * else one position per distinct value. */
+interface Axis {
+  label: string;
+  values: (string | number | undefined)[];
+  pos: (v: string | number | undefined) => number | undefined; // 0 (bottom) … 1 (top)
+  ticks: { at: number; text: string }[];
+}
+
+function makeAxis(label: string, values: (string | number | undefined)[]): Axis {
+  const present = values.filter((v): v is string | number => v !== undefined && v !== "");
+  const nums = present.map(Number);
+  if (present.length > 0 && nums.every((n) => isFinite(n))) {
+    const lo = Math.min(...nums),
+      hi = Math.max(...nums);
+    // Values spanning two decades or more (learning rates, regularisation) on a log scale.
+    const log = lo > 0 && hi / lo >= 100;
+    const f = log ? Math.log10 : (n: number) => n;
+    const pos = (v: string | number | undefined) => (v === undefined || v === "" ? undefined : hi === lo ? 0.5 : (f(Number(v)) - f(lo)) / (f(hi) - f(lo)));
+    return {
+      label: log ? label + " (log)" : label,
+      values,
+      pos,
+      ticks: hi === lo ? [{ at: 0.5, text: fmtNum(lo) }] : [{ at: 0, text: fmtNum(lo) }, { at: 1, text: fmtNum(hi) }],
+    };
+  }
+  const cats = [...new Set(present.map(String))].sort();
+  const at = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
+  return {
+    label,
+    values,
+    pos: (v) => (v === undefined || v === "" ? undefined : at(cats.indexOf(String(v)))),
+    ticks: cats.map((c, i) => ({ at: at(i), text: c.length > 14 ? c.slice(0, 13) + "…" : c })),
+  };
+}
+
+/** Parallel coordinates (SVG): one axis per param and the chosen metric last, one line per run. */
+function ParallelCoords(props: { runs: MLRun[]; params: string[]; name: (r: MLRun) => string }) {
+  const metricKeys = [...new Set(props.runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
+  const [metric, setMetric] = useState("");
+  const mk = metricKeys.includes(metric) ? metric : metricKeys[0] || "";
+  const mval = (r: MLRun) => (r.data.metrics || []).find((m) => m.key === mk)?.value;
+  const axes = [
+    ...props.params.map((k) => makeAxis(k, props.runs.map((r) => (r.data.params || []).find((p) => p.key === k)?.value))),
+    ...(mk ? [makeAxis(mk, props.runs.map(mval))] : []),
+  ];
+  const W = Math.max(360, Math.min(900, 140 * axes.length)),
+    H = 280,
+    top = 30,
+    bottom = 30,
+    left = 60,
+    right = 60;
+  const x = (i: number) => (axes.length === 1 ? W / 2 : left + (i * (W - left - right)) / (axes.length - 1));
+  const y = (p: number) => top + (1 - p) * (H - top - bottom);
+  return (
+    <figure class="chart pcoords-chart">
+      <figcaption>
+        <strong>Params against {mk || "a metric"}</strong>{" "}
+        {metricKeys.length > 0 && (
+          <label class="inline">
+            Metric
+            <select value={mk} onChange={(e) => setMetric(e.currentTarget.value)}>
+              {metricKeys.map((k) => (
+                <option value={k}>{k}</option>
+              ))}
+            </select>
+          </label>
+        )}
+      </figcaption>
+      <svg class="pcoords" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Parallel coordinates of ${axes.map((a) => a.label).join(", ")} for ${props.runs.length} runs`}>
+        {axes.map((a, i) => (
+          <g class="axis">
+            <line x1={x(i)} x2={x(i)} y1={y(0)} y2={y(1)} />
+            <text x={x(i)} y={top - 12} text-anchor="middle" font-weight={i === axes.length - 1 && mk ? 700 : 400}>
+              {a.label}
+            </text>
+            {a.ticks.map((t) => (
+              <text x={x(i) + 5} y={y(t.at) + 4}>
+                {t.text}
+              </text>
+            ))}
+          </g>
+        ))}
+        {props.runs.map((r, ri) => {
+          const pts = axes.map((a, i) => {
+            const p = a.pos(a.values[ri]);
+            return p === undefined ? undefined : `${x(i)},${y(p)}`;
+          });
+          const d = pts.reduce((acc, p) => (p === undefined ? acc : acc + (acc ? " L" : "M") + p), "");
+          return (
+            <path class="line" d={d} stroke={palette[ri % palette.length]}>
+              <title>{`${props.name(r)}: ${axes.map((a) => `${a.label}=${a.values[ri] ?? "—"}`).join(", ")}`}</title>
+            </path>
+          );
+        })}
+      </svg>
+    </figure>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { Deployment, enc, query, request, v1 } from "../api";
+import { Deployment, Monitor, VersionStats, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, Pager, fmtTime } from "../components";
 import { usePoll } from "../hooks";
 
@@ -35,7 +35,7 @@ export function Deployments() {
               {page.data.deployments.map((d) => (
                 <tr key={d.name}>
                   <th scope="row">
-                    {d.name}
+                    <a href={`/deployments/${enc(d.name)}`}>{d.name}</a>
                     {d.description ? <div class="muted small">{String(d.description)}</div> : null}
                   </th>
                   <td>{modelLink(d.model)}</td>
@@ -53,6 +53,118 @@ export function Deployments() {
           <Pager offset={offset} limit={LIMIT} total={page.data.total_entries} onChange={setOffset} />
         </>
       )}
+    </Page>
+  );
+}
+
+const versionLink = (model: string, version: string) => <a href={`/models/${enc(model)}/versions/${enc(version)}`}>{`${model} v${version}`}</a>;
+const RATE_S = 300;
+const ms = (us: number) => (us >= 1000 ? (us / 1000).toFixed(1) + " ms" : us + " µs");
+const opt = (v?: number) => (v === undefined || v === null ? "—" : v.toPrecision(4));
+
+/** One deployment: its traffic split and the live figures of each model version that
+ * answered (GET /deployments/{name}/compare), a canary analysis before promotion. */
+export function DeploymentPage(props: { name: string }) {
+  const name = props.name;
+  const dep = usePoll(() => request<Deployment>("GET", v1(`/deployments/${enc(name)}`)), [name]);
+  const cmp = usePoll(() => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare`)), [name]);
+  // The rate: the requests of the last RATE_S seconds (the compare's since).
+  const recent = usePoll(
+    () => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare` + query({ since: new Date(Date.now() - RATE_S * 1000).toISOString() }))),
+    [name],
+  );
+  const rate = (v: VersionStats) => {
+    const r = recent.data?.versions.find((x) => x.model === v.model && x.version === v.version && x.shadow === v.shadow);
+    return r ? (r.requests / RATE_S).toPrecision(2) : recent.data ? "0" : "…";
+  };
+  // The monitors watching this deployment (the API lists them all: there are few).
+  const mons = usePoll(() => request<{ monitors: Monitor[] }>("GET", v1("/monitors" + query({ limit: 1000 }))).then((r) => r.monitors.filter((m) => m.endpoint === name)), [name]);
+  const d = dep.data;
+  const w = d?.canary ? d.canary_weight || 0 : 0;
+  const vs = cmp.data?.versions || [];
+  const served = vs.filter((v) => !v.shadow).reduce((n, v) => n + v.requests, 0);
+  return (
+    <Page title={`Deployment ${name}`}>
+      <p>
+        <a href="/deployments">← Deployments</a>
+      </p>
+      <ErrorNote error={dep.error || cmp.error} />
+      <Loading when={dep.loading && !d} />
+      {d && (
+        <>
+          <h2>Traffic split</h2>
+          <div class="split" role="img" aria-label={`primary ${100 - w}%${d.canary ? `, canary ${w}%` : ""}${d.shadow ? ", shadow mirrored" : ""}`}>
+            <span class="split-primary" style={{ width: `${100 - w}%` }}>
+              primary {100 - w}%
+            </span>
+            {w > 0 && (
+              <span class="split-canary" style={{ width: `${w}%` }}>
+                canary {w}%
+              </span>
+            )}
+          </div>
+          <dl class="facts">
+            <dt>Primary</dt>
+            <dd>{modelLink(d.model)}</dd>
+            <dt>Canary</dt>
+            <dd>{d.canary ? <>{modelLink(d.canary)} ({w}%)</> : "—"}</dd>
+            <dt>Shadow</dt>
+            <dd>{d.shadow ? modelLink(String(d.shadow)) : "—"}</dd>
+            <dt>Endpoint</dt>
+            <dd>
+              <code>/serve/{d.name}/invocations</code>
+            </dd>
+            <dt>Monitors</dt>
+            <dd>
+              {(mons.data || []).length === 0
+                ? "none"
+                : mons.data!.map((m) => (
+                    <>
+                      <a href={`/monitors/${enc(m.name)}`}>{m.name}</a> ({m.last_run_at ? (m.drifting ? "drifting" : "no drift") : "not run yet"}){" "}
+                    </>
+                  ))}
+            </dd>
+          </dl>
+        </>
+      )}
+      {cmp.data && (
+        <table class="list">
+          <caption>Live figures per model version (canary analysis)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Role</th>
+              <th scope="col">Requests</th>
+              <th scope="col">Share</th>
+              <th scope="col">Requests/s (last 5 min)</th>
+              <th scope="col">Latency p50</th>
+              <th scope="col">Latency p99</th>
+              <th scope="col">Labelled</th>
+              <th scope="col">MAE</th>
+              <th scope="col">RMSE</th>
+              <th scope="col">Accuracy</th>
+            </tr>
+          </thead>
+          <tbody>
+            {vs.map((v) => (
+              <tr key={v.model + "/" + v.version + (v.shadow ? "s" : "")}>
+                <th scope="row">{versionLink(v.model, v.version)}</th>
+                <td>{v.shadow ? "shadow" : "serving"}</td>
+                <td class="num">{v.requests}</td>
+                <td class="num">{v.shadow || !served ? "—" : ((100 * v.requests) / served).toFixed(1) + "%"}</td>
+                <td class="num">{rate(v)}</td>
+                <td class="num">{ms(v.latency_p50_us)}</td>
+                <td class="num">{ms(v.latency_p99_us)}</td>
+                <td class="num">{v.labelled}</td>
+                <td class="num">{opt(v.mae)}</td>
+                <td class="num">{opt(v.rmse)}</td>
+                <td class="num">{opt(v.accuracy)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {cmp.data && vs.length === 0 && <p class="muted">No predictions logged yet.</p>}
     </Page>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { Experiment, MLRun, enc, mlflow, request } from "../api";
 import { ErrorNote, Loading, Page, fmtTime } from "../components";
@@ -110,8 +110,11 @@ export function Runs(props: { exp: string }) {
     [expId, filter, order.col, order.desc, tk.token],
   );
   const runs = page.data?.runs || [];
-  const paramKeys = [...new Set(runs.flatMap((r) => (r.data.params || []).map((p) => p.key)))].sort();
-  const metricKeys = [...new Set(runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
+  const allParams = [...new Set(runs.flatMap((r) => (r.data.params || []).map((p) => p.key)))].sort();
+  const allMetrics = [...new Set(runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
+  const [hidden, setHidden] = useHiddenColumns(expId);
+  const paramKeys = allParams.filter((k) => !hidden.includes("params." + k));
+  const metricKeys = allMetrics.filter((k) => !hidden.includes("metrics." + k));
   const sortBy = (col: string) => {
     setOrder(order.col === col ? { col, desc: !order.desc } : { col, desc: true });
     tk.reset();
@@ -152,6 +155,7 @@ export function Runs(props: { exp: string }) {
       </form>
       <ErrorNote error={page.error || exp.error} />
       <Loading when={page.loading && !page.data} />
+      {(allParams.length > 0 || allMetrics.length > 0) && <ColumnChooser params={allParams} metrics={allMetrics} hidden={hidden} onChange={setHidden} />}
       {page.data && (
         <div class="table-wrap">
           <table class="list runs">
@@ -209,3 +213,63 @@ export function Runs(props: { exp: string }) {
 }
 
 export const fmtNum = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? v.toPrecision(4) : v.toExponential(3));
+
+/** The params and metrics columns hidden in an experiment's runs table, kept in
+ * localStorage (per experiment), so new keys show up until hidden. */
+function useHiddenColumns(expId: string): [string[], (h: string[]) => void] {
+  const key = "weir.runs.hidden." + expId;
+  const read = () => {
+    try {
+      const v = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(v) ? (v as string[]) : [];
+    } catch {
+      return [];
+    }
+  };
+  const [hidden, setHidden] = useState<string[]>(read);
+  useEffect(() => setHidden(read()), [expId]);
+  return [
+    hidden,
+    (h: string[]) => {
+      setHidden(h);
+      try {
+        localStorage.setItem(key, JSON.stringify(h));
+      } catch {
+        /* storage full or disabled: the choice lasts for this page only */
+      }
+    },
+  ];
+}
+
+function ColumnChooser(props: { params: string[]; metrics: string[]; hidden: string[]; onChange: (h: string[]) => void }) {
+  const all = [...props.params.map((k) => "params." + k), ...props.metrics.map((k) => "metrics." + k)];
+  const shown = all.filter((c) => !props.hidden.includes(c)).length;
+  const toggle = (c: string) => props.onChange(props.hidden.includes(c) ? props.hidden.filter((x) => x !== c) : [...props.hidden, c]);
+  const group = (title: string, prefix: string, keys: string[]) =>
+    keys.length > 0 && (
+      <fieldset>
+        <legend>{title}</legend>
+        {keys.map((k) => (
+          <label class="inline">
+            <input type="checkbox" checked={!props.hidden.includes(prefix + k)} onChange={() => toggle(prefix + k)} />
+            {k}
+          </label>
+        ))}
+      </fieldset>
+    );
+  return (
+    <details class="columns-chooser">
+      <summary>
+        Columns ({shown} of {all.length} shown)
+      </summary>
+      {group("Params", "params.", props.params)}
+      {group("Metrics", "metrics.", props.metrics)}
+      <button type="button" onClick={() => props.onChange(props.hidden.filter((c) => !all.includes(c)))}>
+        Show all
+      </button>
+      <button type="button" onClick={() => props.onChange([...new Set([...props.hidden, ...all])])}>
+        Hide all
+      </button>
+    </details>
+  );
+}

@@ -101,9 +101,9 @@ export function Model(props: { name: string }) {
         <p>
           Aliases:{" "}
           {(m.aliases || []).map((a) => (
-            <span class="tag">
+            <a class="tag" href={`/models/${enc(name)}/versions/${enc(a.version)}`} title="lineage">
               @{a.alias} → v{a.version}
-            </span>
+            </a>
           ))}
         </p>
       )}
@@ -123,7 +123,9 @@ export function Model(props: { name: string }) {
           <tbody>
             {(versions.data.model_versions || []).map((v) => (
               <tr key={v.version}>
-                <th scope="row">v{v.version}</th>
+                <th scope="row">
+                  <a href={`/models/${enc(name)}/versions/${enc(v.version)}`} title="lineage">v{v.version}</a>
+                </th>
                 <td>
                   {aliasesOf(v.version).map((a) => (
                     <span class="tag">@{a}</span>
