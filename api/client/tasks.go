@@ -1,5 +1,11 @@
 package client
 
+import (
+	"context"
+	"net/url"
+	"strconv"
+)
+
 // Task is a task of a DAG as GET /dags/{dag_id}/tasks lists it: Airflow's Task object (the
 // fields weir has), with weir's setup/teardown flags and task group.
 type Task struct {
@@ -58,4 +64,19 @@ type RenderedFields struct {
 	RenderedFields map[string]any `json:"rendered_fields"`
 	// Error says why rendering failed (a template error naming the field), "" when it did not.
 	Error string `json:"error,omitempty"`
+}
+
+// Tasks lists the tasks of a loaded DAG with their dependencies, and its task groups.
+func (c *Client) Tasks(ctx context.Context, dagID string) (*TaskCollection, error) {
+	return call[TaskCollection](ctx, c, "GET", path("dags", dagID, "tasks"), nil, nil)
+}
+
+// RenderedFields renders the template fields of a task instance (mapIndex −1 for an
+// unmapped task), secrets masked.
+func (c *Client) RenderedFields(ctx context.Context, dagID, runID, taskID string, mapIndex int) (*RenderedFields, error) {
+	q := url.Values{}
+	if mapIndex >= 0 {
+		q.Set("map_index", strconv.Itoa(mapIndex))
+	}
+	return call[RenderedFields](ctx, c, "GET", path("dags", dagID, "dagRuns", runID, "taskInstances", taskID, "renderedFields"), q, nil)
 }
