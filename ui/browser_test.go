@@ -500,7 +500,7 @@ func TestBrowser(t *testing.T) {
 		eval(`window.scrollBy(0, 2050 * 22)`),
 		waitJS(`!!document.querySelector('button[aria-label="m[2050] in w1: success"]') && !document.querySelector('button[aria-label="m[5] in w1: success"]')`),
 		waitJS(`document.querySelectorAll("tr.mapped").length < 200`),
-		chromedp.Click(chromedp.CSS(`button[aria-label="m[2050] in w1: success"]`)),
+		eval(`document.querySelector('button[aria-label="m[2050] in w1: success"]').click()`),
 		waitText("m[2050]", "run w1"))
 	b.screenshot(t, "grid-big")
 	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),

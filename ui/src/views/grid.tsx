@@ -272,13 +272,13 @@ function MappedRows(props: { dagId: string; task: string; cols: Column[]; sel: S
 
   const span = cols.length + 1;
   const rows = [
-    <tr class="spacer" ref={top} style={{ height: `${first * ROW_H}px` }} aria-hidden="true">
+    <tr key="top" class="spacer" ref={top} style={{ height: `${first * ROW_H}px` }} aria-hidden="true">
       <td colSpan={span} />
     </tr>,
   ];
   for (let i = first; i < last; i++) {
     rows.push(
-      <tr class="mapped">
+      <tr key={i} class="mapped">
         <th scope="row" class="task-name">
           <span class="indent">[{i}]</span>
         </th>
@@ -301,7 +301,7 @@ function MappedRows(props: { dagId: string; task: string; cols: Column[]; sel: S
     );
   }
   rows.push(
-    <tr class="spacer" style={{ height: `${Math.max(0, width - last) * ROW_H}px` }} aria-hidden="true">
+    <tr key="bottom" class="spacer" style={{ height: `${Math.max(0, width - last) * ROW_H}px` }} aria-hidden="true">
       <td colSpan={span} />
     </tr>,
   );

@@ -15,7 +15,7 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
   const t = ti.data;
   const shownTry = tryNo ?? t?.try_number ?? 0;
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [base, sel.mapIndex]);
+  useEffect(() => heading.current?.focus({ preventScroll: true }), [base, sel.mapIndex]); // the panel is sticky: in view
   useEffect(() => setTryNo(null), [base, sel.mapIndex]);
 
   return (
