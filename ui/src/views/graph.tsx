@@ -90,14 +90,14 @@ export function GraphView(props: { dag: string }) {
     <Page
       title={`${dagId}: graph`}
       actions={
-        <>
+        <div class="head-actions">
           <a class="button" href={`/dags/${enc(dagId)}/grid`}>
             Grid
           </a>
           <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
             Trigger
           </a>
-        </>
+        </div>
       }
     >
       <ErrorNote error={tasks.error || runs.error || states.error} />

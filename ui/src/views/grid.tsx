@@ -94,14 +94,14 @@ export function Grid(props: { dag: string }) {
     <Page
       title={dagId}
       actions={
-        <>
+        <div class="head-actions">
           <a class="button" href={`/dags/${enc(dagId)}/graph` + query({ run: runSel || sel?.runId })}>
             Graph
           </a>
           <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
             Trigger
           </a>
-        </>
+        </div>
       }
     >
       <ErrorNote error={dag.error || grid.error} />
