@@ -179,6 +179,7 @@ func (a *API) table() []route {
 		{"PATCH", "/dags/{dag_id}", a.patchDAG},
 		{"GET", "/dagSources/{file_token}", a.getDAGSource},
 		{"GET", "/importErrors", a.listImportErrors},
+		{"GET", "/dags/{dag_id}/tasks", a.listTasks},
 		{"GET", "/dags/{dag_id}/dagRuns", a.listRuns},
 		{"POST", "/dags/{dag_id}/dagRuns", a.triggerRun},
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}", a.getRun},
@@ -188,6 +189,7 @@ func (a *API) table() []route {
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", a.getTI},
 		{"PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}", a.patchTI},
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped", a.listMapped},
+		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/renderedFields", a.getRenderedFields},
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}", a.getTI},
 		{"PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}", a.patchTI},
 		{"GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/logs/{task_try_number}", a.getLog},
@@ -231,7 +233,7 @@ func (a *API) table() []route {
 func (a *API) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.table() {
-		h := a.masked(rt.path, rt.handle)
+		h := etagged(rt, a.masked(rt.path, rt.handle))
 		mux.HandleFunc(rt.method+" "+Prefix+rt.path, func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)

@@ -171,7 +171,7 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range []struct {
 		name string
 		v    *bool
-	}{{"include_upstream", body.IncludeUpstream}, {"include_future", body.IncludeFuture},
+	}{{"include_future", body.IncludeFuture},
 		{"include_past", body.IncludePast}, {"only_running", body.OnlyRunning}} {
 		if f.v != nil && *f.v {
 			return badField(f.name, "not supported: weir clears the tasks of one run, and no running ones")
@@ -186,7 +186,11 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	o := engine.ClearOptions{TaskIDs: body.TaskIDs, MapIndexes: body.MapIndexes,
-		Downstream: body.IncludeDownstream != nil && *body.IncludeDownstream, OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed}
+		Downstream: body.IncludeDownstream != nil && *body.IncludeDownstream, OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed,
+		Upstream: body.IncludeUpstream != nil && *body.IncludeUpstream}
+	if o.Upstream && len(o.MapIndexes) > 0 {
+		return badField("include_upstream", "map indexes select instances of one task: clear its upstream tasks without map_indexes")
+	}
 	if err := a.checkClearOptions(ctx, run, o); err != nil {
 		return err
 	}

@@ -469,6 +469,9 @@ type ClearOptions struct {
 	MapIndexes []int
 	// Downstream also clears every task downstream of those.
 	Downstream bool
+	// Upstream also clears every task upstream of those, recursively (Airflow's
+	// include_upstream). It cannot be combined with MapIndexes.
+	Upstream bool
 	// OnlyFailed clears only failed and upstream_failed instances among those selected.
 	OnlyFailed bool
 }
@@ -497,6 +500,9 @@ func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOpti
 	}
 	if len(o.MapIndexes) > 0 && len(o.TaskIDs) != 1 {
 		return nil, fmt.Errorf("map indexes select instances of one task: name exactly one task")
+	}
+	if len(o.MapIndexes) > 0 && o.Upstream {
+		return nil, fmt.Errorf("map indexes select instances of one task: clear its upstream tasks without map indexes")
 	}
 	var cleared []string
 	err := st.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
@@ -545,9 +551,20 @@ func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error
 			selected[n] = true
 		}
 	}
-	if o.Downstream {
-		for n := range selected {
+	// Upstream and downstream both start from the chosen tasks, as Airflow's partial subset
+	// does (not the downstream of their upstream).
+	chosen := make([]*node, 0, len(selected))
+	for n := range selected {
+		chosen = append(chosen, n)
+	}
+	for _, n := range chosen {
+		if o.Downstream {
 			for x := range reach(n, func(x *node) []*node { return x.down }) {
+				selected[x] = true
+			}
+		}
+		if o.Upstream {
+			for x := range reach(n, func(x *node) []*node { return x.up }) {
 				selected[x] = true
 			}
 		}

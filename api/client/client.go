@@ -400,6 +400,9 @@ type ClearRequest struct {
 	MapIndexes []int `json:"map_indexes,omitempty"`
 	// IncludeDownstream also clears what is downstream of the tasks.
 	IncludeDownstream bool `json:"include_downstream"`
+	// IncludeUpstream also clears what is upstream of the tasks, recursively (not with
+	// MapIndexes).
+	IncludeUpstream bool `json:"include_upstream"`
 	// OnlyFailed clears only failed and upstream_failed instances.
 	OnlyFailed bool `json:"only_failed"`
 	// DryRun only reports what would be cleared.

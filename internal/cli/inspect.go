@@ -306,7 +306,7 @@ func (a *app) printLog(ctx context.Context, src logSource, runID, taskID string,
 
 func (a *app) clearCmd() *cobra.Command {
 	var dagID string
-	var downstream, onlyFailed, noRun, quiet bool
+	var downstream, upstream, onlyFailed, noRun, quiet bool
 	var mapIndexes []int
 	c := &cobra.Command{
 		Use:   "clear RUN_ID [TASK]...",
@@ -330,7 +330,7 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 					return errors.New("--no-run works on the local store only: a server runs the tasks it clears")
 				}
 				return a.remoteClear(ctx, c, dagID, args[0], client.ClearRequest{TaskIDs: args[1:], MapIndexes: mapIndexes,
-					IncludeDownstream: downstream, OnlyFailed: onlyFailed}, quiet)
+					IncludeDownstream: downstream, IncludeUpstream: upstream, OnlyFailed: onlyFailed}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {
@@ -341,7 +341,7 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 				st.Close()
 				return err
 			}
-			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, OnlyFailed: onlyFailed})
+			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, Upstream: upstream, OnlyFailed: onlyFailed})
 			if err == nil {
 				a.auditLocal(ctx, st, "dag_run.clear", "dag_run", run.DAGID+"/"+run.RunID, map[string]any{"task_ids": args[1:], "only_failed": onlyFailed}, nil)
 			}
@@ -371,6 +371,7 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 		},
 	}
 	c.Flags().BoolVar(&downstream, "downstream", false, "also clear every task downstream of those named")
+	c.Flags().BoolVar(&upstream, "upstream", false, "also clear every task upstream of those named, recursively")
 	c.Flags().BoolVar(&onlyFailed, "failed", false, "only clear failed and upstream_failed tasks")
 	c.Flags().BoolVar(&noRun, "no-run", false, "only reset; do not run")
 	c.Flags().IntSliceVar(&mapIndexes, "map-index", nil, "with one TASK: clear only these instances of a mapped task")

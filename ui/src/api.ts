@@ -41,6 +41,12 @@ async function errorOf(res: Response): Promise<APIError> {
   return new APIError(res.status, msg, field);
 }
 
+// The last answer of each GET that carried an ETag: the next GET of the URL sends
+// If-None-Match, and a 304 (nothing changed) is answered from the kept text without a
+// transfer (parsed again: views may sort what they get in place).
+const etags = new Map<string, { tag: string; text: string }>();
+const ETAG_URLS = 500;
+
 export async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   // X-Requested-With: a 401 then carries no Basic challenge, which the browser would answer
   // with its own password dialog instead of letting the app show its sign-in form.
@@ -50,11 +56,22 @@ export async function request<T>(method: string, url: string, body?: unknown, he
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)["Content-Type"] = "application/json";
   }
+  const cached = method === "GET" ? etags.get(url) : undefined;
+  if (cached) (init.headers as Record<string, string>)["If-None-Match"] = cached.tag;
+  if (method === "GET") init.cache = "no-store"; // revalidation is done here, not by the HTTP cache
   const res = await fetch(url, init);
+  if (res.status === 304 && cached) return JSON.parse(cached.text) as T;
   if (res.status === 401) onUnauthorized();
   if (!res.ok) throw await errorOf(res);
   const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+  const value = (text ? JSON.parse(text) : undefined) as T;
+  const tag = res.headers.get("ETag");
+  if (method === "GET" && tag) {
+    if (etags.size >= ETAG_URLS) etags.delete(etags.keys().next().value!);
+    etags.delete(url);
+    etags.set(url, { tag, text });
+  }
+  return value;
 }
 
 export const v1 = (path: string) => "/api/v1" + path;
@@ -117,6 +134,23 @@ export interface TaskInstance {
   args?: Record<string, unknown> | null;
   next_try_at?: string | null;
   cached_from?: string | null;
+}
+/** A task of a DAG (GET /dags/{dag_id}/tasks). */
+export interface Task {
+  task_id: string;
+  operator_name: string;
+  downstream_task_ids: string[];
+  upstream_task_ids: string[];
+  trigger_rule: string;
+  is_mapped: boolean;
+  is_setup: boolean;
+  is_teardown: boolean;
+  task_group_id: string | null;
+}
+export interface TaskGroup {
+  group_id: string;
+  parent_group_id: string | null;
+  is_mapped: boolean;
 }
 export interface JSONSchema {
   type?: string | string[];

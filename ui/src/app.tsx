@@ -4,6 +4,7 @@ import { rememberSession, request, setUnauthorizedHandler, v1 } from "./api";
 import { Login } from "./views/login";
 import { DagList } from "./views/dags";
 import { Grid } from "./views/grid";
+import { GraphView } from "./views/graph";
 import { Trigger } from "./views/trigger";
 import { Experiments, Runs } from "./views/experiments";
 import { Compare } from "./views/compare";
@@ -87,6 +88,7 @@ export function App() {
           <Route path="/" component={Home} />
           <Route path="/dags" component={DagList} />
           <Route path="/dags/:dag/grid" component={Grid} />
+          <Route path="/dags/:dag/graph" component={GraphView} />
           <Route path="/dags/:dag/trigger" component={Trigger} />
           <Route path="/datasets" component={Datasets} />
           <Route path="/experiments" component={Experiments} />

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 
-/** How often views refresh what they show (plain polling: the API has no ETags yet). */
+/** How often views refresh what they show (polling; the lists answer 304 when nothing changed, see request). */
 export const POLL_MS = 4000;
 
 export interface Loaded<T> {

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
@@ -20,8 +20,12 @@ interface Column {
   partial?: string;
 }
 
-// Rows of a mapped task shown when expanded, at first and per "show more".
-const MAPPED_ROWS = 100;
+// An expanded mapped task's rows are virtualised: only those in the window (and OVERSCAN
+// more each side) are in the DOM, each ROW_H pixels high; their instances are fetched from
+// the server a page of MAPPED_PAGE at a time (listMapped), as the window reaches them.
+const ROW_H = 22;
+const OVERSCAN = 20;
+const MAPPED_PAGE = 200;
 
 export interface Selection {
   runId: string;
@@ -35,7 +39,7 @@ export function Grid(props: { dag: string }) {
   const { query: q } = useLocation();
   const [sel, setSel] = useState<Selection | null>(q.run && q.task ? { runId: q.run, taskId: q.task, mapIndex: Number(q.map ?? -1) } : null);
   const [runSel, setRunSel] = useState<string | null>(q.run && !q.task ? q.run : null);
-  const [open, setOpen] = useState<Record<string, number>>({});
+  const [open, setOpen] = useState<Record<string, boolean>>({});
   const [runOffset, setRunOffset] = useState(0);
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
@@ -90,14 +94,21 @@ export function Grid(props: { dag: string }) {
     <Page
       title={dagId}
       actions={
-        <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
-          Trigger
-        </a>
+        <div class="head-actions">
+          <a class="button" href={`/dags/${enc(dagId)}/graph` + query({ run: runSel || sel?.runId })}>
+            Graph
+          </a>
+          <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
+            Trigger
+          </a>
+        </div>
       }
     >
       <ErrorNote error={dag.error || grid.error} />
       <Loading when={grid.loading && !grid.data} />
-      {cols.some((c) => c.truncated) && <p class="muted">Runs with more than {TI_LIMIT} task instances show part of them: a mapped task's square sums up the instances fetched.</p>}
+      {cols.some((c) => c.truncated) && (
+        <p class="muted">Runs with more than {TI_LIMIT} task instances show part of them in a mapped task's square (it sums up the instances fetched); expand the task to page through all of them.</p>
+      )}
       <div class="grid-layout">
         <div class="grid-wrap">
           {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
@@ -128,12 +139,11 @@ export function Grid(props: { dag: string }) {
                   const mapped = cols.some((c) => (c.byTask.get(task) || []).some((ti) => ti.map_index >= 0));
                   const width = Math.max(0, ...cols.map((c) => (c.byTask.get(task) || []).length));
                   const more = cols.some((c) => c.partial === task) ? "+" : "";
-                  const shown = Math.min(width, open[task] || 0);
                   const rows = [
                     <tr>
                       <th scope="row" class="task-name">
                         {mapped ? (
-                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: open[task] ? 0 : MAPPED_ROWS })}>
+                          <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: !open[task] })}>
                             <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task}{" "}
                             <span class="muted">
                               [{width}
@@ -165,41 +175,7 @@ export function Grid(props: { dag: string }) {
                     </tr>,
                   ];
                   if (mapped && open[task]) {
-                    for (let i = 0; i < shown; i++) {
-                      rows.push(
-                        <tr class="mapped">
-                          <th scope="row" class="task-name">
-                            <span class="indent">[{i}]</span>
-                          </th>
-                          {cols.map((c) => {
-                            const ti = (c.byTask.get(task) || []).find((t) => t.map_index === i);
-                            return (
-                              <td>
-                                {ti && (
-                                  <StateSquare
-                                    state={ti.state}
-                                    selected={sel?.runId === c.run.dag_run_id && sel?.taskId === task && sel.mapIndex === i}
-                                    label={`${task}[${i}] in ${c.run.dag_run_id}`}
-                                    onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: i })}
-                                  />
-                                )}
-                              </td>
-                            );
-                          })}
-                        </tr>,
-                      );
-                    }
-                    if (shown < width) {
-                      rows.push(
-                        <tr class="mapped">
-                          <th scope="row" class="task-name" colSpan={cols.length + 1}>
-                            <button type="button" onClick={() => setOpen({ ...open, [task]: shown + MAPPED_ROWS })}>
-                              Show {Math.min(MAPPED_ROWS, width - shown)} more of {task} ({width - shown} left)
-                            </button>
-                          </th>
-                        </tr>,
-                      );
-                    }
+                    rows.push(<MappedRows dagId={dagId} task={task} cols={cols} sel={sel} select={select} />);
                   }
                   return rows;
                 })}
@@ -230,6 +206,106 @@ export function Grid(props: { dag: string }) {
       </div>
     </Page>
   );
+}
+
+/**
+ * The rows of an expanded mapped task, virtualised against the window's scroll: spacer rows
+ * stand for the rows out of view, and the instances in view are fetched by page from the
+ * server (again whenever the grid refreshes, so they stay live).
+ */
+function MappedRows(props: { dagId: string; task: string; cols: Column[]; sel: Selection | null; select: (s: Selection) => void }) {
+  const { dagId, task, cols, sel } = props;
+  const top = useRef<HTMLTableRowElement>(null);
+  const [win, setWin] = useState<[number, number]>([0, 50]);
+  const [pages, setPages] = useState<Map<string, Map<number, TaskInstance>>>(new Map());
+  const [totals, setTotals] = useState<Map<string, number>>(new Map());
+  const asked = useRef(new Map<string, Column[]>()); // page key → the grid data it was fetched for
+  const width = Math.max(0, ...cols.map((c) => totals.get(c.run.dag_run_id) ?? (c.byTask.get(task) || []).length));
+
+  // The window: the rows between the top of the viewport and its bottom.
+  useEffect(() => {
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const el = top.current;
+      if (!el) return;
+      const y = el.getBoundingClientRect().top;
+      const first = Math.max(0, Math.floor(-y / ROW_H) - OVERSCAN);
+      const last = Math.max(first, Math.ceil((window.innerHeight - y) / ROW_H) + OVERSCAN);
+      setWin((w) => (w[0] === first && w[1] === last ? w : [first, last]));
+    };
+    const onScroll = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    window.addEventListener("scroll", onScroll, { passive: true });
+    window.addEventListener("resize", onScroll);
+    return () => {
+      window.removeEventListener("scroll", onScroll);
+      window.removeEventListener("resize", onScroll);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, []);
+
+  const first = Math.min(win[0], width);
+  const last = Math.min(win[1], width || win[1]);
+  // Fetch the pages of the window, for each run, once per grid refresh.
+  useEffect(() => {
+    for (const c of cols) {
+      const runId = c.run.dag_run_id;
+      for (let p = Math.floor(first / MAPPED_PAGE); p * MAPPED_PAGE < Math.max(last, 1); p++) {
+        const key = `${runId}\u0000${p}`;
+        if (asked.current.get(key) === cols) continue;
+        asked.current.set(key, cols);
+        request<{ task_instances: TaskInstance[]; total_entries: number }>(
+          "GET",
+          v1(`/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances/${enc(task)}/listMapped` + query({ limit: MAPPED_PAGE, offset: p * MAPPED_PAGE })),
+        )
+          .then((r) => {
+            setPages((m) => new Map(m).set(key, new Map(r.task_instances.map((ti) => [ti.map_index, ti]))));
+            setTotals((m) => (m.get(runId) === r.total_entries ? m : new Map(m).set(runId, r.total_entries)));
+          })
+          .catch(() => asked.current.delete(key)); // a run without the task, or a failure: asked again next refresh
+      }
+    }
+  }, [cols, first, last, dagId, task]);
+
+  const span = cols.length + 1;
+  const rows = [
+    <tr key="top" class="spacer" ref={top} style={{ height: `${first * ROW_H}px` }} aria-hidden="true">
+      <td colSpan={span} />
+    </tr>,
+  ];
+  for (let i = first; i < last; i++) {
+    rows.push(
+      <tr key={i} class="mapped">
+        <th scope="row" class="task-name">
+          <span class="indent">[{i}]</span>
+        </th>
+        {cols.map((c) => {
+          const ti = pages.get(`${c.run.dag_run_id}\u0000${Math.floor(i / MAPPED_PAGE)}`)?.get(i);
+          return (
+            <td>
+              {ti && (
+                <StateSquare
+                  state={ti.state}
+                  selected={sel?.runId === c.run.dag_run_id && sel?.taskId === task && sel.mapIndex === i}
+                  label={`${task}[${i}] in ${c.run.dag_run_id}`}
+                  onClick={() => props.select({ runId: c.run.dag_run_id, taskId: task, mapIndex: i })}
+                />
+              )}
+            </td>
+          );
+        })}
+      </tr>,
+    );
+  }
+  rows.push(
+    <tr key="bottom" class="spacer" style={{ height: `${Math.max(0, width - last) * ROW_H}px` }} aria-hidden="true">
+      <td colSpan={span} />
+    </tr>,
+  );
+  return <>{rows}</>;
 }
 
 function RunList(props: { cols: Column[] }) {

@@ -15,7 +15,7 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
   const t = ti.data;
   const shownTry = tryNo ?? t?.try_number ?? 0;
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [base, sel.mapIndex]);
+  useEffect(() => heading.current?.focus({ preventScroll: true }), [base, sel.mapIndex]); // the panel is sticky: in view
   useEffect(() => setTryNo(null), [base, sel.mapIndex]);
 
   return (
@@ -61,6 +61,7 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
           </dl>
           {t.error && <pre class="task-error">{t.error}</pre>}
           <Actions dagId={dagId} sel={sel} ti={t} onChanged={() => (ti.reload(), props.onChanged(), setTryNo(null))} />
+          <Rendered url={v1(`${base}/renderedFields` + query({ map_index: sel.mapIndex >= 0 ? sel.mapIndex : undefined }))} />
           {t.args && (
             <details>
               <summary>Arguments</summary>
@@ -89,6 +90,34 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
         </>
       )}
     </aside>
+  );
+}
+
+/** The instance's rendered template fields (Airflow's "Rendered Template"), secrets masked by the server; loaded when opened. */
+function Rendered(props: { url: string }) {
+  const [open, setOpen] = useState(false);
+  const r = usePoll(
+    () => (open ? request<{ rendered_fields: Record<string, unknown> | null; error?: string }>("GET", props.url) : Promise.resolve(undefined)),
+    [props.url, open],
+    0,
+  );
+  return (
+    <details class="rendered" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Rendered template</summary>
+      <ErrorNote error={r.error || r.data?.error} />
+      {r.data?.rendered_fields && (
+        <dl class="facts">
+          {Object.entries(r.data.rendered_fields).map(([k, v]) => (
+            <>
+              <dt>{k}</dt>
+              <dd>
+                <pre>{typeof v === "string" ? v : JSON.stringify(v, null, 2)}</pre>
+              </dd>
+            </>
+          ))}
+        </dl>
+      )}
+    </details>
   );
 }
 
@@ -180,6 +209,7 @@ function Log(props: { url: string; live: boolean }) {
 function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onChanged: () => void }) {
   const { dagId, sel } = props;
   const [downstream, setDownstream] = useState(false);
+  const [upstream, setUpstream] = useState(false);
   const [onlyFailed, setOnlyFailed] = useState(false);
   const [pending, setPending] = useState<TaskInstance[] | null>(null);
   const [error, setError] = useState<string>();
@@ -189,6 +219,7 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
     task_ids: [sel.taskId],
     map_indexes: sel.mapIndex >= 0 ? [sel.mapIndex] : undefined,
     include_downstream: downstream,
+    include_upstream: upstream,
     only_failed: onlyFailed,
     dry_run: dry,
   });
@@ -227,8 +258,8 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
         <label class="inline">
           <input type="checkbox" checked={downstream} onChange={(e) => setDownstream(e.currentTarget.checked)} /> Downstream
         </label>
-        <label class="inline" title="The server clears one run's selected tasks; upstream is not supported yet">
-          <input type="checkbox" disabled checked={false} /> Upstream (not supported by the server)
+        <label class="inline" title={sel.mapIndex >= 0 ? "Upstream clears whole tasks: open the mapped task's row to clear it with its upstream" : undefined}>
+          <input type="checkbox" checked={upstream} disabled={sel.mapIndex >= 0} onChange={(e) => setUpstream(e.currentTarget.checked)} /> Upstream
         </label>
         <label class="inline">
           <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.currentTarget.checked)} /> Only failed
