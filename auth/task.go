@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/weirhq/weir/store"
+)
+
+// Try names one try of a task: the owner of a minted task token, and the actor of what the
+// task changes in the audit log.
+type Try struct {
+	DAGID     string
+	RunID     string
+	TaskID    string
+	MapIndex  int // -1 when the task is not mapped
+	TryNumber int
+}
+
+// Name is the try's principal name: "task:dag/run/task#try", with "[i]" after the task
+// of a mapped instance ("task:etl/manual__1/train[2]#1").
+func (t Try) Name() string {
+	s := "task:" + t.DAGID + "/" + t.RunID + "/" + t.TaskID
+	if t.MapIndex >= 0 {
+		s += fmt.Sprintf("[%d]", t.MapIndex)
+	}
+	return fmt.Sprintf("%s#%d", s, t.TryNumber)
+}
+
+// Mint makes a token for the try with the scope, valid for ttl, and returns its secret
+// and a function that revokes it (call it when the try ends). The store keeps the token's
+// hash with the try (store.TaskTokenStore), so a restarted server still accepts it; tokens
+// of tries that expired are purged here. Its principal is of Kind task, named Try.Name.
+// Task tokens never turn authentication on (they are not API tokens).
+func (a *Authenticator) Mint(ctx context.Context, try Try, scope Scope, ttl time.Duration) (secret string, revoke func(), err error) {
+	if _, err := ParseScope(string(scope)); err != nil {
+		return "", nil, err
+	}
+	if ttl <= 0 {
+		return "", nil, fmt.Errorf("auth: mint a token for %s: want a positive lifetime, got %v", try.Name(), ttl)
+	}
+	secret, err = NewSecret()
+	if err != nil {
+		return "", nil, err
+	}
+	now := a.cfg.Clock()
+	if _, err := a.cfg.Store.PurgeTaskTokens(ctx, now); err != nil {
+		return "", nil, fmt.Errorf("auth: %w", err)
+	}
+	h := Hash(secret)
+	t := &store.TaskToken{Hash: h, DAGID: try.DAGID, RunID: try.RunID, TaskID: try.TaskID, MapIndex: try.MapIndex,
+		TryNumber: try.TryNumber, Scope: string(scope), CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := a.cfg.Store.CreateTaskToken(ctx, t); err != nil {
+		return "", nil, fmt.Errorf("auth: mint a token for %s: %w", try.Name(), err)
+	}
+	st := a.cfg.Store
+	return secret, func() {
+		// Best effort: a token not deleted here still expires and is purged.
+		_ = st.DeleteTaskToken(context.WithoutCancel(ctx), h)
+	}, nil
+}
+
+// taskToken returns the principal of a minted task token; found reports whether the hash
+// is a task token's at all.
+func (a *Authenticator) taskToken(ctx context.Context, h string) (p Principal, found bool, err error) {
+	t, err := a.cfg.Store.GetTaskToken(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, false, nil
+	}
+	if err != nil {
+		return Principal{}, true, err
+	}
+	try := Try{DAGID: t.DAGID, RunID: t.RunID, TaskID: t.TaskID, MapIndex: t.MapIndex, TryNumber: t.TryNumber}
+	if !a.cfg.Clock().Before(t.ExpiresAt) {
+		return Principal{}, true, errUnauthorized("the token of " + try.Name() + " expired")
+	}
+	return Principal{Name: try.Name(), Kind: KindTask, Role: TokenRole(t.Scope)}, true, nil
+}
