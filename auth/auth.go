@@ -195,6 +195,7 @@ type Authenticator struct {
 	verified  map[string]verified // SHA-256 of user and password -> last good check
 	on        bool                // the last answer of the store, when not Required
 	checkedAt time.Time           // when on was read; zero: never
+	purgedAt  time.Time           // when Mint last purged expired task tokens
 }
 
 // verified remembers a password that matched, so that HTTP Basic clients (MLflow's, which
