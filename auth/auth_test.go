@@ -218,3 +218,35 @@ func TestLoginRateLimit(t *testing.T) {
 		t.Errorf("new password: %d, want 200", code)
 	}
 }
+
+// Minting a token for a task instance's next try revokes the earlier tries' tokens (a try
+// whose process died with its server never revoked its own); other instances keep theirs.
+func TestMintRevokesEarlierTries(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	a, _ := newAuth(t, &now)
+	ctx := context.Background()
+	mint := func(task string, try int) string {
+		t.Helper()
+		s, _, err := a.Mint(ctx, auth.Try{DAGID: "etl", RunID: "r1", TaskID: task, MapIndex: -1, TryNumber: try}, auth.ScopeWrite, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	works := func(secret string) bool {
+		r := httptest.NewRequest("GET", "/api/v1/dags", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		_, err := a.Authenticate(r)
+		return err == nil
+	}
+	first, other := mint("train", 1), mint("eval", 1)
+	second := mint("train", 2)
+	if works(first) {
+		t.Error("try 1's token still works after try 2 got one")
+	}
+	if !works(second) || !works(other) {
+		t.Errorf("try 2's token works: %v, another task's: %v; want both", works(second), works(other))
+	}
+}

@@ -34,9 +34,11 @@ const purgeEvery = time.Minute
 
 // Mint makes a token for the try with the scope, valid for ttl, and returns its secret
 // and a function that revokes it (call it when the try ends). The store keeps the token's
-// hash with the try (store.TaskTokenStore), so a restarted server still accepts it; tokens
-// of tries that expired are purged here, at most once a minute. Its principal is of Kind task, named Try.Name.
-// Task tokens never turn authentication on (they are not API tokens).
+// hash with the try (store.TaskTokenStore), so a restarted server still accepts it. The
+// tokens of the instance's earlier tries are revoked here (a try whose process died with
+// its server never revoked its own), and expired ones purged, at most once a minute. Its
+// principal is of Kind task, named Try.Name. Task tokens never turn authentication on
+// (they are not API tokens).
 func (a *Authenticator) Mint(ctx context.Context, try Try, scope Scope, ttl time.Duration) (secret string, revoke func(), err error) {
 	if _, err := ParseScope(string(scope)); err != nil {
 		return "", nil, err
@@ -59,6 +61,9 @@ func (a *Authenticator) Mint(ctx context.Context, try Try, scope Scope, ttl time
 		if _, err := a.cfg.Store.PurgeTaskTokens(ctx, now); err != nil {
 			return "", nil, fmt.Errorf("auth: %w", err)
 		}
+	}
+	if err := a.cfg.Store.DeleteEarlierTaskTokens(ctx, try.DAGID, try.RunID, try.TaskID, try.MapIndex, try.TryNumber); err != nil {
+		return "", nil, fmt.Errorf("auth: revoke the tokens of earlier tries of %s: %w", try.Name(), err)
 	}
 	h := Hash(secret)
 	t := &store.TaskToken{Hash: h, DAGID: try.DAGID, RunID: try.RunID, TaskID: try.TaskID, MapIndex: try.MapIndex,

@@ -38,6 +38,9 @@ type TaskTokenStore interface {
 	// DeleteTaskToken revokes the task token with the hash by deleting it; a missing one
 	// is not an error.
 	DeleteTaskToken(ctx context.Context, hash string) error
+	// DeleteEarlierTaskTokens revokes the task tokens of the task instance's tries numbered
+	// below tryNumber (they ended, or their process died).
+	DeleteEarlierTaskTokens(ctx context.Context, dagID, runID, taskID string, mapIndex, tryNumber int) error
 	// PurgeTaskTokens deletes the task tokens that expired at or before the time and
 	// returns how many.
 	PurgeTaskTokens(ctx context.Context, before time.Time) (int, error)

@@ -59,6 +59,19 @@ func (s *Store) DeleteTaskToken(ctx context.Context, hash string) error {
 	})
 }
 
+// DeleteEarlierTaskTokens implements store.TaskTokenStore.
+func (s *Store) DeleteEarlierTaskTokens(ctx context.Context, dagID, runID, taskID string, mapIndex, tryNumber int) error {
+	return s.writeTx(ctx, func(w *writer) error {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := w.tx.ExecContext(w.nc, query("DeleteEarlierTaskTokens"), dagID, runID, taskID, mapIndex, tryNumber); err != nil {
+			return fmt.Errorf("revoke the task tokens of earlier tries of %s/%s/%s: %w", dagID, runID, taskID, interpretError(err))
+		}
+		return nil
+	})
+}
+
 // PurgeTaskTokens implements store.TaskTokenStore.
 func (s *Store) PurgeTaskTokens(ctx context.Context, before time.Time) (int, error) {
 	var n int64

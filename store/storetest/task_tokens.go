@@ -37,6 +37,29 @@ func testTaskTokenLife(t *testing.T, setup setupFunc) {
 		t.Errorf("CountActiveTokens with task tokens only = %d, %v; want 0", n, err)
 	}
 
+	// A later try of t1's instance revokes t1's token: only that instance's earlier tries.
+	c := &store.TaskToken{Hash: "t3", DAGID: "etl", RunID: "r1", TaskID: "train", MapIndex: 2, TryNumber: 4,
+		Scope: "write", CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	if err := s.CreateTaskToken(ctx, c); err != nil {
+		t.Fatalf("CreateTaskToken(t3): %v", err)
+	}
+	if err := s.DeleteEarlierTaskTokens(ctx, "etl", "r1", "train", 2, 4); err != nil {
+		t.Fatalf("DeleteEarlierTaskTokens: %v", err)
+	}
+	_, err = s.GetTaskToken(ctx, "t1")
+	wantErrIs(t, "GetTaskToken of an earlier try's token", err, store.ErrNotFound)
+	for _, h := range []string{"t2", "t3"} {
+		if _, err := s.GetTaskToken(ctx, h); err != nil {
+			t.Fatalf("GetTaskToken(%s) after revoking train[2]'s earlier tries: %v", h, err)
+		}
+	}
+	if err := s.CreateTaskToken(ctx, a); err != nil {
+		t.Fatalf("CreateTaskToken(t1) again: %v", err)
+	}
+	if err := s.DeleteTaskToken(ctx, "t3"); err != nil {
+		t.Fatal(err)
+	}
+
 	n, err := s.PurgeTaskTokens(ctx, at(time.Hour))
 	if err != nil || n != 1 {
 		t.Fatalf("PurgeTaskTokens(1h) = %d, %v; want 1 (t1 expired at 1h)", n, err)

@@ -16,3 +16,4 @@ CREATE TABLE task_tokens (
 ) STRICT;
 
 CREATE INDEX task_tokens_expires ON task_tokens (expires_at);
+CREATE INDEX task_tokens_try ON task_tokens (dag_id, run_id, task_id, map_index, try_number);

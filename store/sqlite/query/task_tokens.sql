@@ -13,5 +13,9 @@ WHERE hash = ?;
 -- name: DeleteTaskToken
 DELETE FROM task_tokens WHERE hash = ?;
 
+-- name: DeleteEarlierTaskTokens
+DELETE FROM task_tokens
+WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = ? AND try_number < ?;
+
 -- name: PurgeTaskTokens
 DELETE FROM task_tokens WHERE expires_at <= ?;
