@@ -192,10 +192,11 @@ type Authenticator struct {
 	oidc    *oidcFlow // nil without Config.OIDC
 
 	mu        sync.Mutex
-	verified  map[string]verified // SHA-256 of user and password -> last good check
-	on        bool                // the last answer of the store, when not Required
-	checkedAt time.Time           // when on was read; zero: never
-	purgedAt  time.Time           // when Mint last purged expired task tokens
+	verified  map[string]verified   // SHA-256 of user and password -> last good check
+	on        bool                  // the last answer of the store, when not Required
+	checkedAt time.Time             // when on was read; zero: never
+	purgedAt  time.Time             // when Mint last purged expired task tokens
+	tasks     map[string]cachedTask // hash -> task token read lately (taskToken)
 }
 
 // verified remembers a password that matched, so that HTTP Basic clients (MLflow's, which
@@ -233,7 +234,7 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	a := &Authenticator{cfg: cfg, verified: map[string]verified{},
+	a := &Authenticator{cfg: cfg, verified: map[string]verified{}, tasks: map[string]cachedTask{},
 		limiter: &limiter{max: cfg.MaxLoginFailures, window: cfg.LoginWindow, seen: map[string]*failures{}}}
 	if cfg.OIDC != nil {
 		f, err := newOIDCFlow(*cfg.OIDC)
@@ -300,11 +301,19 @@ func (a *Authenticator) authenticate(r *http.Request) (Principal, bool, error) {
 func (a *Authenticator) token(ctx context.Context, secret string) (Principal, error) {
 	h := Hash(secret)
 	now := a.cfg.Clock()
-	if p, found, err := a.taskToken(ctx, h); found {
-		return p, err
+	a.mu.Lock()
+	_, cached := a.tasks[h]
+	a.mu.Unlock()
+	if cached { // a task's token it sent before: usually no store read
+		if p, found, err := a.taskToken(ctx, h); found {
+			return p, err
+		}
 	}
 	t, err := a.cfg.Store.GetTokenByHash(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
+		if p, found, err := a.taskToken(ctx, h); found {
+			return p, err
+		}
 		return Principal{}, errUnauthorized("unknown token")
 	}
 	if err != nil {

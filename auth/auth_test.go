@@ -242,6 +242,9 @@ func TestMintRevokesEarlierTries(t *testing.T) {
 		return err == nil
 	}
 	first, other := mint("train", 1), mint("eval", 1)
+	if !works(first) { // now in the authenticator's cache too
+		t.Fatal("try 1's fresh token does not work")
+	}
 	second := mint("train", 2)
 	if works(first) {
 		t.Error("try 1's token still works after try 2 got one")

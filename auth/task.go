@@ -65,6 +65,14 @@ func (a *Authenticator) Mint(ctx context.Context, try Try, scope Scope, ttl time
 	if err := a.cfg.Store.DeleteEarlierTaskTokens(ctx, try.DAGID, try.RunID, try.TaskID, try.MapIndex, try.TryNumber); err != nil {
 		return "", nil, fmt.Errorf("auth: revoke the tokens of earlier tries of %s: %w", try.Name(), err)
 	}
+	a.mu.Lock()
+	for k, c := range a.tasks {
+		if c.try.DAGID == try.DAGID && c.try.RunID == try.RunID && c.try.TaskID == try.TaskID &&
+			c.try.MapIndex == try.MapIndex && c.try.TryNumber < try.TryNumber {
+			delete(a.tasks, k)
+		}
+	}
+	a.mu.Unlock()
 	h := Hash(secret)
 	t := &store.TaskToken{Hash: h, DAGID: try.DAGID, RunID: try.RunID, TaskID: try.TaskID, MapIndex: try.MapIndex,
 		TryNumber: try.TryNumber, Scope: string(scope), CreatedAt: now, ExpiresAt: now.Add(ttl)}
@@ -73,24 +81,60 @@ func (a *Authenticator) Mint(ctx context.Context, try Try, scope Scope, ttl time
 	}
 	st := a.cfg.Store
 	return secret, func() {
+		a.mu.Lock()
+		delete(a.tasks, h)
+		a.mu.Unlock()
 		// Best effort: a token not deleted here still expires and is purged.
 		_ = st.DeleteTaskToken(context.WithoutCancel(ctx), h)
 	}, nil
 }
 
+// taskCacheTTL is how long a task token found in the store is trusted without reading it
+// again: tasks send it with every request they make. A token revoked by this process is
+// forgotten at once; one revoked by another process (a later try's, on the same store)
+// stops working here within this time.
+const taskCacheTTL = 5 * time.Second
+
+// cachedTask is a task token read from the store.
+type cachedTask struct {
+	try     Try
+	p       Principal
+	expires time.Time // the token's expiry
+	until   time.Time // when to read the store again
+}
+
 // taskToken returns the principal of a minted task token; found reports whether the hash
 // is a task token's at all.
 func (a *Authenticator) taskToken(ctx context.Context, h string) (p Principal, found bool, err error) {
+	now := a.cfg.Clock()
+	a.mu.Lock()
+	c, ok := a.tasks[h]
+	a.mu.Unlock()
+	if ok && now.Before(c.until) && now.Before(c.expires) {
+		return c.p, true, nil
+	}
 	t, err := a.cfg.Store.GetTaskToken(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
+		if ok {
+			a.mu.Lock()
+			delete(a.tasks, h)
+			a.mu.Unlock()
+		}
 		return Principal{}, false, nil
 	}
 	if err != nil {
 		return Principal{}, true, err
 	}
 	try := Try{DAGID: t.DAGID, RunID: t.RunID, TaskID: t.TaskID, MapIndex: t.MapIndex, TryNumber: t.TryNumber}
-	if !a.cfg.Clock().Before(t.ExpiresAt) {
+	if !now.Before(t.ExpiresAt) {
 		return Principal{}, true, errUnauthorized("the token of " + try.Name() + " expired")
 	}
-	return Principal{Name: try.Name(), Kind: KindTask, Role: TokenRole(t.Scope)}, true, nil
+	p = Principal{Name: try.Name(), Kind: KindTask, Role: TokenRole(t.Scope)}
+	a.mu.Lock()
+	if len(a.tasks) > 10_000 {
+		clear(a.tasks)
+	}
+	a.tasks[h] = cachedTask{try: try, p: p, expires: t.ExpiresAt, until: now.Add(taskCacheTTL)}
+	a.mu.Unlock()
+	return p, true, nil
 }
