@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"time"
 
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/store"
 )
 
@@ -24,6 +25,10 @@ const (
 	KindAnonymous = "anonymous"
 	// KindSystem is weir itself (an approval's timeout).
 	KindSystem = "system"
+	// KindTask is a task acting on its own: a step kind writing the store in-process, or a
+	// tracked task's request with the token minted for its try. The actor is the try
+	// (auth.Try.Name: "task:dag/run/task[i]#try").
+	KindTask = "task"
 )
 
 // Outcomes.
@@ -123,6 +128,25 @@ func OSUser() string {
 // details when actionErr is not nil.
 func Local(ctx context.Context, st store.AuditStore, action, targetType, targetID string, details map[string]any, actionErr error) error {
 	e := &store.AuditEntry{Actor: OSUser(), ActorKind: KindLocal, Action: action, TargetType: targetType,
+		TargetID: targetID, Outcome: OutcomeSuccess}
+	if actionErr != nil {
+		e.Outcome = OutcomeFailure
+		if details == nil {
+			details = map[string]any{}
+		}
+		details["error"] = actionErr.Error()
+	}
+	if details != nil {
+		e.Details = Details(details)
+	}
+	return Append(ctx, st, e)
+}
+
+// Task records an action a task did in-process (a step kind writing the registry or the
+// deployments): the actor is the try (KindTask), the outcome success, or failure with the
+// error's text in the details when actionErr is not nil.
+func Task(ctx context.Context, st store.AuditStore, try auth.Try, action, targetType, targetID string, details map[string]any, actionErr error) error {
+	e := &store.AuditEntry{Actor: try.Name(), ActorKind: KindTask, Action: action, TargetType: targetType,
 		TargetID: targetID, Outcome: OutcomeSuccess}
 	if actionErr != nil {
 		e.Outcome = OutcomeFailure

@@ -25,7 +25,9 @@
 // route's path values or the MLflow request's identifiers, the status and outcome, the
 // request ID and the remote address. Request bodies are never stored: only their field
 // names, and the values of a fixed list of identifier fields (Whitelist). Local commands
-// that write the store directly record themselves with Local (the actor is the OS user).
+// that write the store directly record themselves with Local (the actor is the OS user);
+// task kinds that change the registry or deployments in-process record themselves with Task
+// (the actor is the try, KindTask, named as its minted token's principal is).
 //
 // # Failures
 //

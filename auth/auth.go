@@ -25,8 +25,10 @@
 // soon as the store holds an active token or user, so making the first one locks a
 // running server.
 //
-// Besides the stored tokens, an Authenticator mints short-lived tokens kept only in memory
-// (Mint), which the node gives to tracked command tasks as MLFLOW_TRACKING_TOKEN.
+// Besides the API tokens, an Authenticator mints short-lived tokens for single tries of
+// tasks (Mint), which the node gives to tracked tasks as MLFLOW_TRACKING_TOKEN. The store
+// keeps them hashed with their try (a restarted server accepts them); their principal is
+// of Kind task and names the try, so the audit log says which task acted.
 package auth
 
 import (
@@ -190,15 +192,11 @@ type Authenticator struct {
 	oidc    *oidcFlow // nil without Config.OIDC
 
 	mu        sync.Mutex
-	minted    map[string]minted   // hash -> in-memory token
-	verified  map[string]verified // SHA-256 of user and password -> last good check
-	on        bool                // the last answer of the store, when not Required
-	checkedAt time.Time           // when on was read; zero: never
-}
-
-type minted struct {
-	scope   Scope
-	expires time.Time
+	verified  map[string]verified   // SHA-256 of user and password -> last good check
+	on        bool                  // the last answer of the store, when not Required
+	checkedAt time.Time             // when on was read; zero: never
+	purgedAt  time.Time             // when Mint last purged expired task tokens
+	tasks     map[string]cachedTask // hash -> task token read lately (taskToken)
 }
 
 // verified remembers a password that matched, so that HTTP Basic clients (MLflow's, which
@@ -236,7 +234,7 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	a := &Authenticator{cfg: cfg, minted: map[string]minted{}, verified: map[string]verified{},
+	a := &Authenticator{cfg: cfg, verified: map[string]verified{}, tasks: map[string]cachedTask{},
 		limiter: &limiter{max: cfg.MaxLoginFailures, window: cfg.LoginWindow, seen: map[string]*failures{}}}
 	if cfg.OIDC != nil {
 		f, err := newOIDCFlow(*cfg.OIDC)
@@ -246,31 +244,6 @@ func New(cfg Config) (*Authenticator, error) {
 		a.oidc = f
 	}
 	return a, nil
-}
-
-// Mint returns a token with the scope valid for ttl, kept only in this process's memory
-// (a restart forgets it), and a function that revokes it early. Its principal is of Kind
-// task, named "task".
-func (a *Authenticator) Mint(scope Scope, ttl time.Duration) (secret string, revoke func(), err error) {
-	secret, err = NewSecret()
-	if err != nil {
-		return "", nil, err
-	}
-	h := Hash(secret)
-	now := a.cfg.Clock()
-	a.mu.Lock()
-	for k, m := range a.minted { // drop expired ones; minted tokens are few
-		if !now.Before(m.expires) {
-			delete(a.minted, k)
-		}
-	}
-	a.minted[h] = minted{scope: scope, expires: now.Add(ttl)}
-	a.mu.Unlock()
-	return secret, func() {
-		a.mu.Lock()
-		delete(a.minted, h)
-		a.mu.Unlock()
-	}, nil
 }
 
 // errUnauthorized is why a request has no valid credential; its text goes to the client.
@@ -329,16 +302,18 @@ func (a *Authenticator) token(ctx context.Context, secret string) (Principal, er
 	h := Hash(secret)
 	now := a.cfg.Clock()
 	a.mu.Lock()
-	m, ok := a.minted[h]
+	_, cached := a.tasks[h]
 	a.mu.Unlock()
-	if ok {
-		if !now.Before(m.expires) {
-			return Principal{}, errUnauthorized("token expired")
+	if cached { // a task's token it sent before: usually no store read
+		if p, found, err := a.taskToken(ctx, h); found {
+			return p, err
 		}
-		return Principal{Name: "task", Kind: KindTask, Role: ScopeRole(m.scope)}, nil
 	}
 	t, err := a.cfg.Store.GetTokenByHash(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
+		if p, found, err := a.taskToken(ctx, h); found {
+			return p, err
+		}
 		return Principal{}, errUnauthorized("unknown token")
 	}
 	if err != nil {
@@ -514,7 +489,9 @@ func (a *Authenticator) Enabled(ctx context.Context) (bool, error) {
 // Handler returns next behind the authentication: open routes pass; others need a
 // credential (while Enabled) whose principal may do what the request needs (Need, on the
 // request's Object when its role alone does not allow it). The principal goes into the
-// request's context (PrincipalFrom); while authentication is off it is anonymous, an admin.
+// request's context (PrincipalFrom); while authentication is off it is anonymous, an admin,
+// or for a request with a task's minted token that task (with the admin role everyone has
+// then), so the audit log names the task either way.
 func (a *Authenticator) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		on, err := a.Enabled(r.Context())
@@ -523,7 +500,7 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if !on {
-			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), anonymous)))
+			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), a.offPrincipal(r))))
 			return
 		}
 		if Open(r) {
@@ -549,6 +526,26 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// offPrincipal is a request's principal while authentication is off: the task whose minted
+// token it carries, else anonymous. Both may do everything; no credential is required.
+func (a *Authenticator) offPrincipal(r *http.Request) Principal {
+	secret := ""
+	if _, pass, ok := r.BasicAuth(); ok {
+		secret = pass
+	} else if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		secret = strings.TrimSpace(tok)
+	}
+	if !strings.HasPrefix(secret, Prefix) {
+		return anonymous
+	}
+	p, found, err := a.taskToken(r.Context(), Hash(secret))
+	if !found || err != nil {
+		return anonymous
+	}
+	p.Role = RoleAdmin
+	return p
 }
 
 // refuse answers an authentication error: 401 with challenges, 429 with Retry-After, or

@@ -22,6 +22,12 @@ func newAuth(t *testing.T, now *atomic.Int64) (*auth.Authenticator, *sqlite.Stor
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newAuthOn(t, st, now)
+}
+
+// newAuthOn returns an authenticator on an open store (another process's, after a restart).
+func newAuthOn(t *testing.T, st *sqlite.Store, now *atomic.Int64) (*auth.Authenticator, *sqlite.Store) {
+	t.Helper()
 	a, err := auth.New(auth.Config{Store: st, Clock: func() time.Time { return time.Unix(0, now.Load()) }})
 	if err != nil {
 		t.Fatal(err)
@@ -98,18 +104,32 @@ func TestAuthenticate(t *testing.T) {
 	check("wrong", "Bearer "+secret+"x", "", true)
 	check("basic with the token as user name", basic(secret, ""), "", true)
 
-	minted, revoke, err := a.Mint(auth.ScopeRead, time.Minute)
+	try := auth.Try{DAGID: "etl", RunID: "r1", TaskID: "train", MapIndex: 2, TryNumber: 1}
+	minted, revoke, err := a.Mint(ctx, try, auth.ScopeRead, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	check("minted", "Bearer "+minted, auth.ScopeRead, false)
+	r := httptest.NewRequest("GET", "/api/v1/dags", nil)
+	r.Header.Set("Authorization", "Bearer "+minted)
+	if p, err := a.Authenticate(r); err != nil || p.Name != "task:etl/r1/train[2]#1" || p.Kind != auth.KindTask {
+		t.Errorf("minted token's principal = %+v, %v; want task:etl/r1/train[2]#1 of kind task", p, err)
+	}
+	// Another authenticator on the same store (a restarted server) accepts it too.
+	a2, _ := newAuthOn(t, st, &now)
+	if p, err := a2.Authenticate(r); err != nil || p.Name != "task:etl/r1/train[2]#1" {
+		t.Errorf("minted token after a restart: principal %+v, %v; want the try's", p, err)
+	}
+	if n, err := st.CountActiveTokens(ctx); err != nil || n != 1 {
+		t.Errorf("CountActiveTokens after minting = %d, %v; want 1 (task tokens are not API tokens)", n, err)
+	}
 	now.Add(int64(2 * time.Minute))
 	check("minted, expired", "Bearer "+minted, "", true)
 	check("stored, before its expiry", "Bearer "+secret, auth.ScopeWrite, false)
 	now.Add(int64(time.Hour))
 	check("stored, expired", "Bearer "+secret, "", true)
 
-	m2, revoke2, err := a.Mint(auth.ScopeWrite, time.Hour)
+	m2, revoke2, err := a.Mint(ctx, auth.Try{DAGID: "etl", RunID: "r1", TaskID: "eval", MapIndex: -1, TryNumber: 2}, auth.ScopeWrite, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,5 +216,40 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if code, _ := try("ann", "a brand new password", "10.0.0.1:1"); code != 200 {
 		t.Errorf("new password: %d, want 200", code)
+	}
+}
+
+// Minting a token for a task instance's next try revokes the earlier tries' tokens (a try
+// whose process died with its server never revoked its own); other instances keep theirs.
+func TestMintRevokesEarlierTries(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	a, _ := newAuth(t, &now)
+	ctx := context.Background()
+	mint := func(task string, try int) string {
+		t.Helper()
+		s, _, err := a.Mint(ctx, auth.Try{DAGID: "etl", RunID: "r1", TaskID: task, MapIndex: -1, TryNumber: try}, auth.ScopeWrite, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	works := func(secret string) bool {
+		r := httptest.NewRequest("GET", "/api/v1/dags", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		_, err := a.Authenticate(r)
+		return err == nil
+	}
+	first, other := mint("train", 1), mint("eval", 1)
+	if !works(first) { // now in the authenticator's cache too
+		t.Fatal("try 1's fresh token does not work")
+	}
+	second := mint("train", 2)
+	if works(first) {
+		t.Error("try 1's token still works after try 2 got one")
+	}
+	if !works(second) || !works(other) {
+		t.Errorf("try 2's token works: %v, another task's: %v; want both", works(second), works(other))
 	}
 }

@@ -73,3 +73,34 @@ func BenchmarkHashPassword(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTaskToken is the cost authentication adds to a tracked task's MLflow request
+// with the token minted for its try (stored, and read from the store at most every few
+// seconds).
+func BenchmarkTaskToken(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "weir.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	a, err := auth.New(auth.Config{Store: st, Required: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	secret, revoke, err := a.Mint(ctx, auth.Try{DAGID: "etl", RunID: "r1", TaskID: "train", MapIndex: -1, TryNumber: 1}, auth.ScopeWrite, time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer revoke()
+	h := a.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/api/2.0/mlflow/runs/log-metric", nil)
+		r.Header.Set("Authorization", "Bearer "+secret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}

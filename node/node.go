@@ -48,7 +48,7 @@ type Node struct {
 	python    *pyworker.Lazy      // server mode only: Python-flavor models' workers
 	predLog   *predlog.Writer     // server mode only
 	monitors  *live.Runner        // server mode only
-	auth      *auth.Authenticator // server mode with authentication only
+	auth      *auth.Authenticator // server mode, and foreground modes with tracking (the loopback API)
 	secrets   *secrets.Service
 	wake      chan struct{}
 	observers []func(engine.Event)
@@ -111,7 +111,7 @@ func New(cfg Config) (*Node, error) {
 		n.mlflow = m.Handler()
 		n.tracker = tracker.New(svc, n.TrackingURI)
 	}
-	if cfg.Mode == ModeServer {
+	if cfg.Mode == ModeServer || n.mlflow != nil { // the loopback MLflow API authenticates too
 		if err := n.setupAuth(); err != nil {
 			art.Close()
 			return nil, err
@@ -269,7 +269,13 @@ func (n *Node) TrackingURI() string {
 		n.log.Error("serve the tracking API for tracked tasks", "err", err)
 		return ""
 	}
-	n.loopSrv = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(mux)))
+	// The same audit log and authentication as a server's: tracked tasks send their minted
+	// token; anyone else needs a credential once the store holds an active token or user.
+	var h http.Handler = audit.Middleware(audit.MiddlewareConfig{Store: n.cfg.Store, Clock: n.cfg.Clock, Logger: n.log})(mux)
+	if n.auth != nil {
+		h = n.auth.Handler(h)
+	}
+	n.loopSrv = newHTTPServer(guard.Handler(mlflowapi.RefuseDotSegments(h)))
 	srv := n.loopSrv
 	go func() { _ = srv.Serve(ln) }()
 	n.loopURI = "http://" + ln.Addr().String()
@@ -409,13 +415,14 @@ func (n *Node) Start(ctx context.Context) error {
 	return nil
 }
 
-// setupAuth refuses a non-loopback address without authentication (Config.Auth, or an
-// active token in the store) and sets up the authenticator: with Config.Auth every request
+// setupAuth refuses a server's non-loopback address without authentication (Config.Auth, or
+// an active token in the store) and sets up the authenticator (of the server, or of a
+// foreground node's loopback MLflow API): with Config.Auth every request
 // needs a token; without, requests need one as soon as the store holds an active token
 // (checked at most once a second), so making the first token locks a running server.
 // Tracked tries always get a token of their own, so they keep working when it does.
 func (n *Node) setupAuth() error {
-	if !n.cfg.Auth && !loopbackAddr(n.cfg.Addr) {
+	if n.cfg.Mode == ModeServer && !n.cfg.Auth && !loopbackAddr(n.cfg.Addr) {
 		count, err := n.cfg.Store.CountActiveTokens(context.Background())
 		if err != nil {
 			return fmt.Errorf("node: look for API tokens: %w", err)
@@ -445,7 +452,10 @@ func (n *Node) setupAuth() error {
 	}
 	n.auth = a
 	if t, ok := n.tracker.(*tracker.Tracker); ok {
-		t.SetMinter(func() (string, func(), error) { return a.Mint(auth.ScopeWrite, taskTokenTTL) })
+		t.SetMinter(func(ctx context.Context, tt engine.TrackedTry) (string, func(), error) {
+			return a.Mint(ctx, auth.Try{DAGID: tt.DAGID, RunID: tt.RunID, TaskID: tt.TaskID, MapIndex: tt.MapIndex,
+				TryNumber: tt.TryNumber}, auth.ScopeWrite, taskTokenTTL)
+		})
 	}
 	return nil
 }

@@ -665,6 +665,7 @@ type Store interface {
 
 	SecretStore
 	UserStore
+	TaskTokenStore
 
 	// Close releases the store's resources.
 	Close() error

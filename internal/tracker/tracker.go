@@ -30,7 +30,7 @@ type Tracker struct {
 }
 
 // Minter makes a short-lived token for one tracked try, and a function that revokes it.
-type Minter func() (token string, revoke func(), err error)
+type Minter func(ctx context.Context, try engine.TrackedTry) (token string, revoke func(), err error)
 
 // SetMinter makes the tracker give each tracked try a token of its own from m, as
 // MLFLOW_TRACKING_TOKEN, revoked when the try ends: tracking keeps working from command
@@ -111,7 +111,7 @@ func (t *Tracker) StartTry(ctx context.Context, tt engine.TrackedTry) (*executor
 		env["MLFLOW_TRACKING_URI"] = u
 	}
 	if t.mint != nil {
-		tok, revoke, err := t.mint()
+		tok, revoke, err := t.mint(ctx, tt)
 		if err != nil {
 			return nil, fmt.Errorf("mint the try's tracking token: %w", err)
 		}

@@ -108,7 +108,10 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		}
 		out.Versions[ref] = src.Version
 	}
-	if err := deps.Store.PutDeployment(ctx, d); err != nil {
+	err = deps.Store.PutDeployment(ctx, d)
+	o.Audit(ctx, "deployment.put", "deployment", d.Name, map[string]any{"model": d.Model, "canary": d.Canary,
+		"canary_weight": d.CanaryWeight, "shadow": d.Shadow, "versions": out.Versions}, err)
+	if err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: fmt.Errorf("model.deploy: endpoint %s: %w", d.Name, err)}
 	}
 	b, err := json.Marshal(out)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirhq/weir/audit"
 	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/ml/linear"
@@ -124,6 +125,32 @@ func TestDeployTask(t *testing.T) {
 	}
 	if d.Model != "models:/double@champion" || d.Canary != "models:/double/1" || d.CanaryWeight != 25 {
 		t.Fatalf("stored deployment %+v", d)
+	}
+	// The audit log names the tries that registered, moved the alias and deployed.
+	entries, err := st.ListAudit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"model.register model_version double/1":        "task:ship/" + ti.RunID + "/register#1",
+		"model.alias registered_model double@champion": "task:ship/" + ti.RunID + "/register#1",
+		"deployment.put deployment double":             "task:ship/" + ti.RunID + "/deploy#1",
+	}
+	for _, e := range entries {
+		k := e.Action + " " + e.TargetType + " " + e.TargetID
+		if actor, ok := want[k]; ok && e.Actor == actor && e.ActorKind == audit.KindTask && e.Outcome == audit.OutcomeSuccess {
+			delete(want, k)
+		}
+	}
+	if len(want) > 0 {
+		var got []string
+		for _, e := range entries {
+			got = append(got, e.Action+" "+e.TargetType+" "+e.TargetID+" by "+e.ActorKind+" "+e.Actor)
+		}
+		t.Errorf("audit entries missing (action target: actor): %v\ngot:\n%s", want, strings.Join(got, "\n"))
+	}
+	if n, err := audit.Verify(ctx, st); err != nil || n < 3 {
+		t.Errorf("audit.Verify = %d, %v; want the chain intact with at least the 3 entries", n, err)
 	}
 
 	if ti := runDAG("foreign"); ti.State != store.TISuccess {

@@ -177,7 +177,12 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	mv, err := svc.RegisterModelVersion(ctx, tracking.CreateModelVersionParams{
 		Name: s.Name, Source: src.URI, RunID: runID, Description: s.Description, Tags: tags}, alias)
 	if err != nil {
+		o.Audit(ctx, "model.register", "registered_model", s.Name, map[string]any{"source": src.URI, "alias": alias}, err)
 		return fail(fmt.Errorf("register model %q: %w", s.Name, err))
+	}
+	o.Audit(ctx, "model.register", "model_version", s.Name+"/"+mv.Version, map[string]any{"source": src.URI, "run_id": runID}, nil)
+	if alias != "" {
+		o.Audit(ctx, "model.alias", "registered_model", s.Name+"@"+alias, map[string]any{"version": mv.Version, "reason": reason}, nil)
 	}
 	params := map[string]any{"registered_model": s.Name, "version": mv.Version, "alias": s.Alias, "alias_moved": move}
 	if err := o.LogParams(ctx, params); err != nil {

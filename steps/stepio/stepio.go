@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/weirhq/weir/audit"
+	"github.com/weirhq/weir/auth"
 	"github.com/weirhq/weir/executor"
 	"github.com/weirhq/weir/ml/frame"
 	"github.com/weirhq/weir/store"
@@ -32,8 +34,9 @@ type Deps struct {
 	// Tracking is the tracking service (experiments, runs, the model registry); nil when
 	// the node has no tracking store: steps then log nothing and model.register fails.
 	Tracking *tracking.Service
-	// Store is the orchestrator's store, where model.deploy writes deployments; nil: that
-	// step fails. kinds.Builtin sets it from kinds.Deps.Store when unset.
+	// Store is the orchestrator's store, where model.deploy writes deployments and the ML
+	// steps record what they change in the audit log (IO.Audit); nil: model.deploy fails
+	// and nothing is audited. kinds.Builtin sets it from kinds.Deps.Store when unset.
 	Store store.Store
 }
 
@@ -308,4 +311,23 @@ func paramText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// Try names the try this IO belongs to, as the audit log and task tokens name it.
+func (o *IO) Try() auth.Try {
+	j := o.job
+	return auth.Try{DAGID: j.DAGID, RunID: j.RunID, TaskID: j.TaskID, MapIndex: j.MapIndex, TryNumber: j.TryNumber}
+}
+
+// Audit records in the audit log an action the step did in-process (registered a model
+// version, moved an alias, wrote a deployment), with the try as the actor (audit.KindTask)
+// and actionErr's text when the action failed. Without Deps.Store it records nothing; a
+// failure to record is written to the try's log (the action itself is done).
+func (o *IO) Audit(ctx context.Context, action, targetType, targetID string, details map[string]any, actionErr error) {
+	if o.deps.Store == nil {
+		return
+	}
+	if err := audit.Task(ctx, o.deps.Store, o.Try(), action, targetType, targetID, details, actionErr); err != nil && o.job.Log != nil {
+		fmt.Fprintf(o.job.Log, "[weir] record %s of %s %s in the audit log: %v\n", action, targetType, targetID, err)
+	}
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 
 		{"Secrets", testSecrets},
 		{"Users", testUsers},
+		{"TaskTokens", testTaskTokens},
 
 		{"AssetAliases", testAssetAliases},
 	}
