@@ -131,6 +131,7 @@ func Kind(deps Deps) executor.Registration {
 			Doc:      "Waits, without holding a worker slot, for a person with the right role to choose an option (Approve or Reject by default), with a comment; the choice is the task's output (Airflow's human-in-the-loop operators).",
 			New:      func() any { return &Spec{} },
 			Validate: validate,
+			Repokes:  true,
 		},
 		Run: executor.KindFunc(func(ctx context.Context, job *executor.Job) executor.Result {
 			return run(ctx, deps, job)

@@ -400,3 +400,30 @@ func TestAnswerToATaskThatNoLongerWaits(t *testing.T) {
 		t.Fatalf("an answer after the run was marked: %v, want a conflict saying the task no longer waits", err)
 	}
 }
+
+// A poke interrupted by the death of its process (the instance is left running in the
+// store) is poked again by the next server, not counted as a failed try: the gate keeps
+// waiting, as Airflow's triggerer re-runs a deferred trigger (dag.KindDef.Repokes).
+func TestInterruptedPokeIsPokedAgain(t *testing.T) {
+	e := newEnv(t, node.ModeServer, "", map[string]string{"gate.yaml": fmt.Sprintf(gate, "")})
+	run := e.trigger("gate")
+	e.pending(run, "ask")
+	e.eventually("the gate waiting", func() bool { return e.ti(run, "ask").State == store.TIUpForReschedule })
+	e.n.Stop()
+	// What a kill -9 in the middle of a poke leaves: the instance running, its try counted.
+	ti := e.ti(run, "ask")
+	ti.State, ti.TryNumber = store.TIRunning, ti.TryNumber+1
+	if err := e.st.Apply(e.ctx, &store.Batch{TIs: []*store.TaskInstance{ti}}); err != nil {
+		t.Fatal(err)
+	}
+	e.start(node.ModeServer)
+	e.eventually("the new server owning the run", func() bool { return e.n.Engine().Active(e.ctx, "gate", run.RunID) })
+	e.eventually("the gate waiting again", func() bool { return e.ti(run, "ask").State == store.TIUpForReschedule })
+	if got := e.ti(run, "ask"); got.TryNumber != ti.TryNumber-1 {
+		t.Fatalf("after the interrupted poke the gate is at try %d, want %d (a poke does not count)", got.TryNumber, ti.TryNumber-1)
+	}
+	e.answer(run, "ask", "Approve")
+	if final := e.wait(run); final.State != store.RunSuccess {
+		t.Fatalf("run %s after the answer", final.State)
+	}
+}

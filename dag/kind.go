@@ -70,6 +70,11 @@ type KindDef struct {
 	// instances of a mapped search do not each hold a copy of the data at the same time
 	// for no gain in speed. Command tasks (subprocesses) are not limited this way.
 	CPUBound bool
+	// Repokes says a try of the kind only waits and checks (it returns executor.Rescheduled
+	// until what it waits for happens, and checking again is harmless): when the process
+	// running it dies, the next engine pokes again instead of counting a failed try, as
+	// Airflow's triggerer re-runs a deferred task's trigger. The approval kind sets it.
+	Repokes bool
 	// Inputs returns the data a task of the kind reads, given its rendered spec: local paths
 	// (relative to the DAG file's folder) and URIs. For a task with cache: true their
 	// content hashes are part of its cache key, as its inlets' are (data passed by upstream

@@ -199,7 +199,8 @@ type Recovered struct {
 
 // Resume takes over a run whose process died (or that was cleared) and continues it from
 // the store's state. Tries that were running are counted as failed tries — their orphaned
-// process groups are killed first — and retried or failed by their retry policy; finished
+// process groups are killed first — and retried or failed by their retry policy, except
+// the pokes of waiting kinds (dag.KindDef.Repokes), which are poked again; finished
 // instances do not run again. It returns ErrRunOwned if another owner holds the run's lease
 // (see leaseFor), and ErrRunFinished if nothing is left to do.
 //
@@ -241,6 +242,15 @@ func (e *Engine) Resume(ctx context.Context, dagID, runID string) (*store.DAGRun
 		return nil, nil, err
 	}
 	return out, recovered, nil
+}
+
+// repokes reports whether a kind's interrupted tries are poked again (dag.KindDef.Repokes).
+func (e *Engine) repokes(kind string) bool {
+	if defs := e.cfg.Kinds.Defs(); defs != nil {
+		def, ok := defs.Lookup(kind)
+		return ok && def.Repokes
+	}
+	return false
 }
 
 // recoverRun kills the orphans of the tries that were running, then records them as failed
@@ -287,6 +297,18 @@ func (e *Engine) recoverRun(ctx context.Context, prevOwner string, lease *store.
 				continue
 			}
 			b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}, State: ti.State})
+			if t := taskByID(&d, ti.TaskID); t != nil && e.repokes(t.Kind) {
+				// A waiting kind's poke: poke again, the try does not count (as a
+				// reschedule's does not).
+				ti.State = store.TIUpForReschedule
+				ti.TryNumber--
+				ti.NextTryAt = now
+				ti.Error = ""
+				b.TIs = append(b.TIs, ti)
+				recovered = append(recovered, Recovered{TaskID: ti.TaskID, MapIndex: ti.MapIndex, TryNumber: ti.TryNumber + 1, State: ti.State,
+					Killed: killed[store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}]})
+				continue
+			}
 			ti.EndedAt = now
 			ti.Error = fmt.Sprintf("the process running this try (%s) died; the try counts as failed", describeOwner(prevOwner))
 			if ti.TryNumber < ti.MaxTries {
