@@ -52,11 +52,12 @@ func TestBrowserAfterDemo(t *testing.T) {
 	url := "http://" + srv.Addr()
 	b := newBrowser(t)
 
-	// The DAG list: the demo's three DAGs, each with its runs as squares.
+	// The DAG list: the demo's three DAGs, each with its runs as squares and no next run
+	// (they run when triggered or on a dataset, not on a time schedule).
 	b.run(t, "dag list", chromedp.Navigate(url+"/dags"),
 		waitText("demo_train", "demo_drift_check", "demo_retrain"),
 		waitJS(`["demo_train", "demo_drift_check", "demo_retrain"].every(id => [...document.querySelectorAll("tr")].some(r =>
-			r.innerText.includes(id) && r.querySelector('a[href^="/dags/' + id + '/grid?run="]')))`))
+			r.innerText.includes(id) && r.querySelector('a[href^="/dags/' + id + '/grid?run="]') && r.querySelector("td.next-run").innerText.trim() === "—"))`))
 	b.screenshot(t, "demo-dags")
 	b.axe(t, "DAG list after the demo")
 	// demo_retrain's run was triggered by the drift dataset event.
