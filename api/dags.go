@@ -93,13 +93,14 @@ func (a *API) listDAGs(w http.ResponseWriter, r *http.Request) error {
 		byID[m.DAGID] = m
 	}
 	var all []client.DAG
+	now := a.now()
 	for _, d := range a.cfg.DAGs.DAGs() {
-		all = append(all, dagObject(d, byID[d.ID], importErrs))
+		all = append(all, dagObject(d, byID[d.ID], importErrs, now))
 		delete(byID, d.ID)
 	}
 	if onlyActive != nil && !*onlyActive {
 		for _, m := range byID {
-			all = append(all, dagObject(nil, m, importErrs))
+			all = append(all, dagObject(nil, m, importErrs, now))
 		}
 	}
 	out := all[:0]
@@ -136,7 +137,7 @@ func (a *API) dagAnswer(w http.ResponseWriter, ctx context.Context, id string) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, dagObject(d, m, importErrs))
+	return writeJSON(w, http.StatusOK, dagObject(d, m, importErrs, a.now()))
 }
 
 func (a *API) getDAG(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/server"
 	"github.com/weirhq/weir/store"
 )
 
@@ -95,7 +96,8 @@ func tiCollection(tis []*store.TaskInstance, total int, logical time.Time) clien
 
 // dagObject describes a DAG from its loaded definition d (nil when not loaded) and its
 // metadata m (nil when the store has none).
-func dagObject(d *dag.DAG, m *store.DAGMeta, importErrs map[string]bool) client.DAG {
+// dagObject is the API's object of a DAG; now is when its next run is computed.
+func dagObject(d *dag.DAG, m *store.DAGMeta, importErrs map[string]bool, now time.Time) client.DAG {
 	o := client.DAG{Owners: []string{}, Tags: []client.Tag{}, Datasets: json.RawMessage("null")}
 	if m != nil {
 		o.DAGID, o.IsPaused, o.IsActive = m.DAGID, m.IsPaused, m.IsActive && d != nil
@@ -144,6 +146,11 @@ func dagObject(d *dag.DAG, m *store.DAGMeta, importErrs map[string]bool) client.
 	}
 	o.FileToken = o.DAGID
 	o.HasImportErrors = importErrs[o.Fileloc]
+	if info, ok := server.NextRun(d, m, now); ok {
+		o.NextDAGRun = tp(info.LogicalDate())
+		o.NextDAGRunDataIntervalStart, o.NextDAGRunDataIntervalEnd = tp(info.DataInterval.Start), tp(info.DataInterval.End)
+		o.NextDAGRunCreateAfter = tp(info.RunAfter)
+	}
 	return o
 }
 

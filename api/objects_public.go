@@ -19,7 +19,8 @@ func TaskInstanceObject(ti *store.TaskInstance, logical time.Time) client.TaskIn
 }
 
 // DAGObject returns the API's JSON object of a DAG from its loaded definition d (nil when
-// not loaded), its store metadata m (nil when none) and the files with import errors.
+// not loaded), its store metadata m (nil when none) and the files with import errors; its
+// next run is computed at the current time.
 func DAGObject(d *dag.DAG, m *store.DAGMeta, importErrorFiles map[string]bool) client.DAG {
-	return dagObject(d, m, importErrorFiles)
+	return dagObject(d, m, importErrorFiles, time.Now())
 }

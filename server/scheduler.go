@@ -164,13 +164,8 @@ func (s *Scheduler) timeRuns(ctx context.Context, d *dag.DAG, m *store.DAGMeta, 
 		s.log.Warn("scheduler: bad schedule", "dag_id", d.ID, "err", err)
 		return active
 	}
-	r := schedule.Restriction{Earliest: d.StartDate, Latest: d.EndDate, Catchup: d.Catchup}
 	for active < limit {
-		var last *schedule.DataInterval
-		if !m.LastScheduledStart.IsZero() {
-			last = &schedule.DataInterval{Start: m.LastScheduledStart, End: m.LastScheduledEnd}
-		}
-		info, ok := tt.NextRun(last, r, now)
+		info, ok := nextRun(tt, d, m, now)
 		if !ok || info.RunAfter.After(now) {
 			return active
 		}

@@ -434,7 +434,14 @@ func TestBrowser(t *testing.T) {
 	// DAG list: DAGs, tags, schedule, last run squares, the import error, the pause toggle.
 	b.run(t, "DAG list", chromedp.Navigate(f.url+"/"),
 		waitText("produce", "daily", "@daily", "nightly", "features", "failed to load", "broken.yaml"),
-		chromedp.WaitVisible(chromedp.CSS(`a[aria-label="produce run r1: success"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`a[aria-label="produce run r1: success"]`)),
+		// Next run: @daily without a start date or a run yet is the latest complete day
+		// (yesterday, UTC), created after it ends; a manual DAG has none.
+		waitJS(`(() => {
+			const n = new Date(), day = k => new Date(Date.UTC(n.getUTCFullYear(), n.getUTCMonth(), n.getUTCDate() + k)).toISOString().slice(0, 10) + " 00:00:00Z";
+			const cell = id => [...document.querySelectorAll("tbody tr")].find(r => r.querySelector('a[href="/dags/' + id + '/grid"]'))?.querySelector("td.next-run")?.innerText.trim();
+			return cell("daily") === day(-1) + "\nruns after " + day(0) && cell("produce") === "—";
+		})()`))
 	b.screenshot(t, "dags")
 	// axe must see a violation when there is one: an input without a label, added and removed.
 	b.run(t, "axe probe", eval(`document.body.appendChild(Object.assign(document.createElement("input"), {id: "axe-probe"}))`))

@@ -116,6 +116,16 @@ type DAG struct {
 	// TaskIDs are the DAG's tasks in topological order, definition order among independent
 	// ones (weir).
 	TaskIDs []string `json:"task_ids,omitempty"`
+	// NextDAGRun is the logical date of the next time-scheduled run, nil when none will be
+	// scheduled (manual or dataset-triggered only, @once done, past the end date).
+	NextDAGRun *time.Time `json:"next_dagrun"`
+	// NextDAGRunDataIntervalStart is the start of that run's data interval.
+	NextDAGRunDataIntervalStart *time.Time `json:"next_dagrun_data_interval_start"`
+	// NextDAGRunDataIntervalEnd is the end of that run's data interval.
+	NextDAGRunDataIntervalEnd *time.Time `json:"next_dagrun_data_interval_end"`
+	// NextDAGRunCreateAfter is when the scheduler creates that run (the interval's end,
+	// the start date for @once); before now when it is due (a paused DAG).
+	NextDAGRunCreateAfter *time.Time `json:"next_dagrun_create_after"`
 }
 
 // DAGCollection is a page of DAGs.

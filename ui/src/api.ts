@@ -103,6 +103,10 @@ export interface DAG {
   task_ids?: string[];
   owners?: string[];
   dataset_expression?: string | null;
+  next_dagrun?: string | null;
+  next_dagrun_data_interval_start?: string | null;
+  next_dagrun_data_interval_end?: string | null;
+  next_dagrun_create_after?: string | null;
 }
 export interface DAGRun {
   dag_id: string;

@@ -79,6 +79,7 @@ export function DagList() {
                 <th scope="col">Schedule</th>
                 <th scope="col">Last runs</th>
                 <th scope="col">Last run</th>
+                <th scope="col">Next run</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -121,6 +122,16 @@ export function DagList() {
                     ))}
                   </td>
                   <td class="small">{runs.length ? fmtTime(runs[runs.length - 1].logical_date) : <span class="muted">never</span>}</td>
+                  <td class="small next-run">
+                    {dag.next_dagrun ? (
+                      <>
+                        {fmtTime(dag.next_dagrun)}
+                        {dag.next_dagrun_create_after && <div class="muted">runs after {fmtTime(dag.next_dagrun_create_after)}</div>}
+                      </>
+                    ) : (
+                      <span class="muted">{dag.schedule ? "none" : "—"}</span>
+                    )}
+                  </td>
                   <td>
                     <a class="button" href={`/dags/${enc(dag.dag_id)}/trigger`} aria-label={`Trigger ${dag.dag_id}`}>
                       Trigger
