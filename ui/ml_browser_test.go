@@ -238,6 +238,12 @@ func (f *mlFixture) postJSON(t testing.TB, path, body string, out any) {
 // The ML views: a model version's lineage back to its run, data and DAG run; a
 // deployment's canary analysis; a monitor's drift (table, chart, histograms, the fired
 // event → the retrain it triggered); an approval answered in the browser.
+// lineageFits holds when the lineage graph's version box is wholly inside the window.
+const lineageFits = `(() => {
+	const r = document.querySelector("svg.lineage g.node-mv").getBoundingClientRect();
+	return r.width > 100 && r.left >= 0 && r.right <= document.documentElement.clientWidth;
+})()`
+
 func TestBrowserML(t *testing.T) {
 	t.Parallel()
 	chromium(t)
@@ -254,7 +260,10 @@ func TestBrowserML(t *testing.T) {
 			"alpha", "ridge", "rmse", "0.42", driftURI, fmt.Sprintf("event #%d", f.eventID)),
 		// The graph: the dataset event → the DAG run → the task → the tracking run → the version.
 		waitJS(`document.querySelectorAll("svg.lineage g.node").length === 6 && document.querySelectorAll("svg.lineage path.edge").length === 5`),
-		waitJS(`!!document.querySelector('svg.lineage a[href^="/dags/retrain/grid?run="][href*="task=fit"]')`))
+		waitJS(`!!document.querySelector('svg.lineage a[href^="/dags/retrain/grid?run="][href*="task=fit"]')`),
+		// The graph fits the 1280 px window, and a 1000 px one (where this five-column graph
+		// would not fit at its natural size): the version's box, the last column, is not cut off.
+		waitJS(lineageFits), chromedp.EmulateViewport(1000, 900), waitJS(lineageFits), chromedp.EmulateReset())
 	b.screenshot(t, "lineage")
 	b.axe(t, "lineage")
 	b.run(t, "lineage → task", chromedp.Click(chromedp.CSS(`svg.lineage a[href*="task=fit"]`)),

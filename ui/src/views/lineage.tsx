@@ -62,10 +62,14 @@ interface GNode {
 
 const NW = 190,
   NH = 46,
-  GX = 60,
+  GX = 44,
   GY = 16;
 
-/** Draws the lineage as columns of boxes joined by arrows, each box a link. */
+/**
+ * Draws the lineage as columns of boxes joined by arrows, each box a link. The SVG is as
+ * wide as its container at most and scales down (viewBox) when the graph is wider, so the
+ * last box (the version) is never cut off.
+ */
 function LineageGraph(props: { nodes: GNode[]; edges: [string, string][] }) {
   const { route } = useLocation();
   const cols = new Map<number, GNode[]>();
@@ -82,7 +86,7 @@ function LineageGraph(props: { nodes: GNode[]; edges: [string, string][] }) {
   const width = 16 + colIdx.length * (NW + GX) - GX;
   const cut = (s: string, n = 26) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
   return (
-    <svg class="lineage" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="group" aria-label="Lineage graph">
+    <svg class="lineage" width="100%" style={{ maxWidth: width + "px" }} viewBox={`0 0 ${width} ${height}`} role="group" aria-label="Lineage graph">
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">
           <path d="M0,0 L10,5 L0,10 z" fill="#57606a" />
