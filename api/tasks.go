@@ -152,8 +152,12 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body struct {
-		NewState *string `json:"new_state"`
-		DryRun   *bool   `json:"dry_run"`
+		NewState          *string `json:"new_state"`
+		DryRun            *bool   `json:"dry_run"`
+		IncludeUpstream   bool    `json:"include_upstream"`
+		IncludeDownstream bool    `json:"include_downstream"`
+		IncludeFuture     bool    `json:"include_future"`
+		IncludePast       bool    `json:"include_past"`
 	}
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
@@ -164,6 +168,12 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 	state := store.TIState(*body.NewState)
 	if state != store.TISuccess && state != store.TIFailed && state != store.TISkipped {
 		return badField("new_state", "%q: want success, failed or skipped", *body.NewState)
+	}
+	if body.IncludeFuture {
+		return badField("include_future", "marking the task in later runs is not supported: mark each run's instance, or send include_future false")
+	}
+	if body.IncludePast {
+		return badField("include_past", "marking the task in earlier runs is not supported: mark each run's instance, or send include_past false")
 	}
 	ctx := r.Context()
 	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
@@ -177,31 +187,77 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 			return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
 		}
 	}
-	if body.DryRun != nil && *body.DryRun {
-		return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
-	}
-	if err := a.markTIs(ctx, run, taskID, mapIndex, tis, state); err != nil {
-		return err
-	}
-	keys := make([]int, len(tis))
-	for i, ti := range tis {
-		keys[i] = ti.MapIndex
-	}
-	_, tis, err = a.taskTIs(ctx, dagID, runID, taskID)
+	// include_upstream and include_downstream: the other tasks of the run, transitively,
+	// whose instances are not in the new state yet.
+	related, err := a.markRelatives(ctx, run, taskID, body.IncludeUpstream, body.IncludeDownstream, state)
 	if err != nil {
 		return err
 	}
-	tis = slices.DeleteFunc(tis, func(ti *store.TaskInstance) bool { return !slices.Contains(keys, ti.MapIndex) })
-	return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+	if body.DryRun != nil && *body.DryRun {
+		all := append(slices.Clone(tis), related...)
+		return writeJSON(w, http.StatusOK, tiCollection(all, len(all), run.LogicalDate))
+	}
+	// Upstream tasks first, then the task, then downstream ones: a task marked success
+	// clears what failed downstream before that is marked in its turn.
+	var before, after []*store.TaskInstance
+	if len(related) > 0 {
+		full, err := a.cfg.Store.GetRun(ctx, dagID, runID)
+		if err != nil {
+			return err
+		}
+		var d dag.DAG
+		if err := json.Unmarshal(full.DAG, &d); err != nil {
+			return fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+		}
+		order, err := dag.Topo(&d)
+		if err != nil {
+			return err
+		}
+		at := slices.Index(order, taskID)
+		for _, ti := range related {
+			if slices.Index(order, ti.TaskID) < at {
+				before = append(before, ti)
+			} else {
+				after = append(after, ti)
+			}
+		}
+	}
+	groups := append(append(groupsOf(before), markGroup{taskID, mapIndex, tis}), groupsOf(after)...)
+	if err := a.markTIs(ctx, run, groups, state); err != nil {
+		return err
+	}
+	type key struct {
+		task string
+		mi   int
+	}
+	keys := map[key]bool{}
+	ids := []string{taskID}
+	for _, ti := range append(slices.Clone(tis), related...) {
+		keys[key{ti.TaskID, ti.MapIndex}] = true
+		if !slices.Contains(ids, ti.TaskID) {
+			ids = append(ids, ti.TaskID)
+		}
+	}
+	now, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID, TaskIDs: ids})
+	if err != nil {
+		return err
+	}
+	now = slices.DeleteFunc(now, func(ti *store.TaskInstance) bool { return !keys[key{ti.TaskID, ti.MapIndex}] })
+	return writeJSON(w, http.StatusOK, tiCollection(now, len(now), run.LogicalDate))
 }
 
-// markTIs marks the instances tis of a task (mapIndex -1: all of them): through the engine
-// when it executes the run; else in the store, then failed and upstream_failed tasks
-// downstream are cleared and the run resumed, as Airflow's mark does.
-func (a *API) markTIs(ctx context.Context, run *store.DAGRun, taskID string, mapIndex int, tis []*store.TaskInstance, state store.TIState) error {
+// markTIs marks the instances of tasks, in the order of groups: through the engine when
+// it executes the run; else in the store, then failed and upstream_failed tasks downstream
+// of them (and not marked) are cleared and the run resumed, as Airflow's mark does.
+func (a *API) markTIs(ctx context.Context, run *store.DAGRun, groups []markGroup, state store.TIState) error {
 	eng := a.cfg.Engine
-	err := eng.MarkTask(ctx, run.DAGID, run.RunID, taskID, mapIndex, state)
+	err := eng.MarkTask(ctx, run.DAGID, run.RunID, groups[0].taskID, groups[0].mapIndex, state)
 	if err == nil {
+		for _, g := range groups[1:] {
+			if err := eng.MarkTask(ctx, run.DAGID, run.RunID, g.taskID, g.mapIndex, state); err != nil {
+				return conflict(client.CodeConflict, "%v", err)
+			}
+		}
 		return nil
 	}
 	if !errors.Is(err, engine.ErrRunNotActive) {
@@ -210,24 +266,36 @@ func (a *API) markTIs(ctx context.Context, run *store.DAGRun, taskID string, map
 	if run, err = a.cfg.Store.GetRun(ctx, run.DAGID, run.RunID); err != nil {
 		return err
 	}
-	keys := make([]int, len(tis))
-	for i, ti := range tis {
-		keys[i] = ti.MapIndex
-	}
-	// One transaction that refuses a run another live process owns.
-	if _, err := engine.MarkTasksStored(ctx, a.cfg.Store, run.DAGID, run.RunID, taskID, keys, state, a.now()); err != nil {
-		if errors.Is(err, engine.ErrRunOwned) {
-			return conflict(client.CodeConflict, "run %s of DAG %s is being executed by another weir process: stop it or wait for it to end (%v)",
-				run.RunID, run.DAGID, err)
+	marked := map[string]bool{}
+	for _, g := range groups {
+		marked[g.taskID] = true
+		keys := make([]int, len(g.tis))
+		for i, ti := range g.tis {
+			keys[i] = ti.MapIndex
 		}
-		return err
+		// One transaction that refuses a run another live process owns.
+		if _, err := engine.MarkTasksStored(ctx, a.cfg.Store, run.DAGID, run.RunID, g.taskID, keys, state, a.now()); err != nil {
+			if errors.Is(err, engine.ErrRunOwned) {
+				return conflict(client.CodeConflict, "run %s of DAG %s is being executed by another weir process: stop it or wait for it to end (%v)",
+					run.RunID, run.DAGID, err)
+			}
+			return err
+		}
 	}
-	// Clear what failed downstream (not the task itself: a task marked failed stays so).
+	// Clear what failed downstream (not the marked tasks: a task marked failed stays so).
 	var d dag.DAG
 	if err := json.Unmarshal(run.DAG, &d); err != nil {
 		return fmt.Errorf("run %s: decode the DAG snapshot: %w", run.RunID, err)
 	}
-	down := dag.Downstream(&d)[taskID]
+	downstream := dag.Downstream(&d)
+	var down []string
+	for _, g := range groups {
+		for _, id := range downstream[g.taskID] {
+			if !marked[id] && !slices.Contains(down, id) {
+				down = append(down, id)
+			}
+		}
+	}
 	if len(down) == 0 {
 		return nil
 	}
