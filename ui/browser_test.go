@@ -729,4 +729,14 @@ func graphView(t *testing.T, f *fixture, b *browser) {
 	}
 	b.run(t, "graph after clear", waitJS(`!!document.querySelector('button.setup[data-task="prep"][data-state="success"]')`))
 	b.screenshot(t, "graph-cleared")
+	// Mark failed with downstream: the dry run lists etl.load and what follows it, and
+	// nothing upstream; confirmed, the graph shows them failed.
+	b.run(t, "mark downstream", chromedp.Click(chromedp.CSS(`fieldset.mark input[name="mark-downstream"]`)),
+		chromedp.Click(chromedp.Search(`//button[text()="Mark failed…"]`)),
+		waitJS(`(t => t.includes("3 task instances will be marked failed") && t.includes("etl.load (now success)") && t.includes("etl.check") && t.includes("clean") && !t.includes("prep"))(document.querySelector('[role="dialog"][aria-label="Confirm mark failed"]')?.innerText || "")`),
+		chromedp.Click(chromedp.Search(`//button[text()="Confirm mark failed"]`)),
+		waitText("Marked 3 task instances failed"),
+		waitJS(`!document.querySelector('[aria-label="Confirm mark failed"]')`),
+		waitJS(`!!document.querySelector('button[data-task="etl.check"][data-state="failed"]') && !!document.querySelector('button[data-task="prep"][data-state="success"]')`))
+	b.axe(t, "task panel after mark")
 }

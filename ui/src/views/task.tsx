@@ -212,6 +212,9 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
   const [upstream, setUpstream] = useState(false);
   const [onlyFailed, setOnlyFailed] = useState(false);
   const [pending, setPending] = useState<TaskInstance[] | null>(null);
+  const [markUp, setMarkUp] = useState(false);
+  const [markDown, setMarkDown] = useState(false);
+  const [marking, setMarking] = useState<{ state: string; tis: TaskInstance[] } | null>(null);
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
   const body = (dry: boolean) => ({
@@ -244,11 +247,20 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
       setDone(`Cleared ${r.task_instances.length} task instance${r.task_instances.length === 1 ? "" : "s"}; the run runs again.`);
       props.onChanged();
     });
-  const mark = (state: string) =>
+  // Mark, as Airflow's: with the task's upstream and/or downstream tasks in the run, after
+  // a dry run that lists what will change.
+  const markPath = `/dags/${enc(dagId)}/dagRuns/${enc(sel.runId)}/taskInstances/${enc(sel.taskId)}` + (sel.mapIndex >= 0 ? `/${sel.mapIndex}` : "");
+  const markBody = (state: string, dry: boolean) => ({ new_state: state, include_upstream: markUp, include_downstream: markDown, dry_run: dry });
+  const previewMark = (state: string) =>
     run(async () => {
-      const path = `/dags/${enc(dagId)}/dagRuns/${enc(sel.runId)}/taskInstances/${enc(sel.taskId)}` + (sel.mapIndex >= 0 ? `/${sel.mapIndex}` : "");
-      await request("PATCH", v1(path), { new_state: state });
-      setDone(`Marked ${state}.`);
+      const r = await request<{ task_instances: TaskInstance[] }>("PATCH", v1(markPath), markBody(state, true));
+      setMarking({ state, tis: r.task_instances });
+    });
+  const confirmMark = () =>
+    run(async () => {
+      const r = await request<{ task_instances: TaskInstance[] }>("PATCH", v1(markPath), markBody(marking!.state, false));
+      setMarking(null);
+      setDone(`Marked ${r.task_instances.length} task instance${r.task_instances.length === 1 ? "" : "s"} ${marking!.state}.`);
       props.onChanged();
     });
   return (
@@ -282,15 +294,35 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
           </button>
         </div>
       )}
-      <fieldset>
+      <fieldset class="mark">
         <legend>Mark</legend>
-        <button type="button" onClick={() => mark("success")}>
-          Mark success
+        <label class="inline">
+          <input type="checkbox" name="mark-upstream" checked={markUp} onChange={(e) => setMarkUp(e.currentTarget.checked)} /> Upstream
+        </label>
+        <label class="inline">
+          <input type="checkbox" name="mark-downstream" checked={markDown} onChange={(e) => setMarkDown(e.currentTarget.checked)} /> Downstream
+        </label>
+        <button type="button" onClick={() => previewMark("success")}>
+          Mark success…
         </button>
-        <button type="button" onClick={() => mark("failed")}>
-          Mark failed
+        <button type="button" onClick={() => previewMark("failed")}>
+          Mark failed…
         </button>
       </fieldset>
+      {marking && (
+        <div class="confirm" role="dialog" aria-label={`Confirm mark ${marking.state}`}>
+          <p>
+            {marking.tis.length} task instance{marking.tis.length === 1 ? "" : "s"} will be marked {marking.state}:{" "}
+            {marking.tis.map((p) => p.task_id + (p.map_index >= 0 ? `[${p.map_index}]` : "") + ` (now ${p.state || "no state"})`).join(", ") || "none"}
+          </p>
+          <button type="button" class="primary" onClick={confirmMark} disabled={marking.tis.length === 0}>
+            {`Confirm mark ${marking.state}`}
+          </button>
+          <button type="button" onClick={() => setMarking(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
       <ErrorNote error={error} />
       {done && (
         <p class="ok" role="status">
