@@ -584,7 +584,15 @@ func TestBrowser(t *testing.T) {
 
 	// Datasets: producer → dataset → consumer, and the events.
 	b.run(t, "datasets", chromedp.Navigate(f.url+"/datasets"),
-		waitText("file:///data/features", "produce.make →", "→ consume", "Latest events", "produce / r1 / make"))
+		waitText("file:///data/features", "produce.make →", "→ consume", "Latest events", "produce / r1 / make"),
+		// The graph: producer task → dataset → consumer DAG, each node a named link to a grid.
+		waitJS(`JSON.stringify([...document.querySelectorAll("svg.dataset-graph a[data-node]")].map(a => a.dataset.node + "|" + a.getAttribute("aria-label").replace(/updated [^,]+,/, "updated WHEN,") + "|" + a.getAttribute("href"))) === JSON.stringify([
+			"task:produce.make|produce.make producer task, opens the grid of DAG produce|/dags/produce/grid",
+			"ds:file:///data/features|file:///data/features updated WHEN, show its latest events|/datasets?uri=file%3A%2F%2F%2Fdata%2Ffeatures",
+			"dag:consume|consume consumer DAG, opens its grid|/dags/consume/grid"])`),
+		waitJS(`JSON.stringify([...document.querySelectorAll("svg.dataset-graph path.edge")].map(p => p.dataset.edge).sort()) === JSON.stringify(["ds:file:///data/features->dag:consume", "task:produce.make->ds:file:///data/features"]) && [...document.querySelectorAll("svg.dataset-graph path.edge")].every(p => p.getTotalLength() > 20)`),
+		eval(`document.querySelector('svg.dataset-graph a[data-node^="ds:"]').focus()`),
+		waitJS(`document.activeElement.dataset.node === "ds:file:///data/features"`))
 	b.screenshot(t, "datasets")
 	b.axe(t, "datasets")
 
