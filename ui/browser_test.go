@@ -594,6 +594,9 @@ func TestBrowser(t *testing.T) {
 		eval(`document.querySelector('svg.dataset-graph a[data-node^="ds:"]').focus()`),
 		waitJS(`document.activeElement.dataset.node === "ds:file:///data/features"`))
 	b.screenshot(t, "datasets")
+	b.run(t, "a dataset node picks its events", chromedp.Click(chromedp.CSS(`svg.dataset-graph a[data-node^="ds:"]`)),
+		waitText("Latest events of file:///data/features"),
+		waitJS(`document.querySelector('svg.dataset-graph a[data-node^="ds:"]').getAttribute("aria-current") === "true"`))
 	b.axe(t, "datasets")
 
 	// Registry and deployments.
