@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/weirhq/weir/store"
+	"github.com/weirhq/weir/ui"
 )
 
 // Prefix starts every token, so that a leaked token is recognisable (secret scanners).
@@ -423,10 +424,6 @@ func (a *Authenticator) Login(r *http.Request, name, password string) (Principal
 	return a.userPrincipal(r.Context(), u)
 }
 
-// apiPrefixes are the paths of the APIs and model serving: everything else a server
-// answers is the web UI's static files (package ui).
-var apiPrefixes = []string{"/api/", "/ajax-api/", "/serve/", "/v2/", "/metrics"}
-
 // Open reports whether the request needs no credential: GET (or HEAD) /metrics and
 // /api/v1/health, for monitoring; POST /api/v1/login and the OIDC login routes, which
 // check credentials themselves; and GET (or HEAD) of the web UI's static files (every path
@@ -446,15 +443,7 @@ func Open(r *http.Request) bool {
 	if p == "/metrics" || p == "/api/v1/health" {
 		return true
 	}
-	if p == "/v2" || p == "/api" || p == "/ajax-api" || p == "/serve" {
-		return false
-	}
-	for _, pre := range apiPrefixes {
-		if strings.HasPrefix(p, pre) {
-			return false
-		}
-	}
-	return true
+	return ui.Serves(p) // the UI's files, by the UI's own list of what is not its
 }
 
 // Enabled reports whether requests need a credential now: always with Config.Required,

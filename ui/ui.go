@@ -33,6 +33,17 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 // deployments) gets an error, not HTML.
 var ReservedPrefixes = []string{"/api/", "/ajax-api/", "/serve/", "/v2/", "/v2", "/metrics"}
 
+// Serves reports whether a path is the UI's: any path outside ReservedPrefixes. Package
+// auth asks it too, to let the UI's files load without a credential.
+func Serves(path string) bool {
+	for _, prefix := range ReservedPrefixes {
+		if path == strings.TrimSuffix(prefix, "/") || strings.HasPrefix(path, prefix) {
+			return false
+		}
+	}
+	return true
+}
+
 // Files returns the built app (index.html, assets/…).
 func Files() fs.FS {
 	sub, err := fs.Sub(dist, "dist")
@@ -53,11 +64,9 @@ func Handler() http.Handler {
 	fileServer := http.FileServerFS(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		for _, prefix := range ReservedPrefixes {
-			if p == strings.TrimSuffix(prefix, "/") || strings.HasPrefix(p, prefix) {
-				notFound(w, p)
-				return
-			}
+		if !Serves(p) {
+			notFound(w, p)
+			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
