@@ -251,31 +251,9 @@ func TestExamplePairUnderServer(t *testing.T) {
 // itself, not only against the API handler (mlflowapi's own test checks every value).
 func TestNPMMLflowClientAgainstWeirServer(t *testing.T) {
 	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: apt-get install nodejs (scripts/ensure-deps.sh does)")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm is not installed: apt-get install npm (scripts/ensure-deps.sh does)")
-	}
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "mlflowapi", "testdata", "npmclient", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
+	node, dir := npmClient(t, ctx)
 	home := t.TempDir()
 	srv, url := startServerAddr(t, home, t.TempDir(), nil)
 	defer func() {
@@ -297,4 +275,35 @@ func TestNPMMLflowClientAgainstWeirServer(t *testing.T) {
 	if !strings.Contains(r.stdout, "npm-experiment") {
 		t.Errorf("experiments list: %s %s", r.stdout, r.stderr)
 	}
+}
+
+// npmClient installs the npm mlflow client of mlflowapi/testdata/npmclient into a
+// temporary folder with `npm ci` and returns node's path and that folder (client.js
+// there). A machine without node or npm fails the test with how to install them.
+func npmClient(t *testing.T, ctx context.Context) (node, dir string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not installed: apt-get install nodejs (scripts/ensure-deps.sh does)")
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Fatal("npm is not installed: apt-get install npm (scripts/ensure-deps.sh does)")
+	}
+	dir = t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "mlflowapi", "testdata", "npmclient", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	install.Dir = dir
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+	return node, dir
 }

@@ -106,31 +106,9 @@ func TestAuthenticatedServerClients(t *testing.T) {
 		t.Errorf("Basic with alice's password: %d, want 200", got)
 	}
 
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: apt-get install nodejs (scripts/ensure-deps.sh does)")
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatal("npm is not installed: apt-get install npm (scripts/ensure-deps.sh does)")
-	}
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "client.js"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "mlflowapi", "testdata", "npmclient", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts")
-	install.Dir = dir
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci: %v\n%s", err, out)
-	}
+	node, dir := npmClient(t, ctx)
 	runClient := func(token string) (string, error) {
 		cmd := exec.CommandContext(ctx, node, "client.js")
 		cmd.Dir = dir
