@@ -128,6 +128,9 @@ type Config struct {
 	// ServePollInterval is how often a server node reads the deployments from the store.
 	// Default 1 s.
 	ServePollInterval time.Duration
+	// ServeSeed seeds serving's canary split (serve.Config.Seed); 0 means a random seed.
+	// weir demo fixes it so its canary phase, and so its promotion, are the same each run.
+	ServeSeed uint64
 	// Python configures the pool of Python worker processes that serves models the Python
 	// mlflow client logged in the sklearn or python_function flavor. The pool starts with
 	// the first such model, never otherwise.

@@ -166,7 +166,7 @@ func New(cfg Config) (*Node, error) {
 		}
 		n.python = pyworker.NewLazy(cfg.Python)
 		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: sink,
-			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log,
+			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log, Seed: cfg.ServeSeed,
 			Flavors: flavor.Options{Python: n.python.Open}})
 		if err != nil {
 			art.Close()

@@ -29,6 +29,7 @@ func TestBrowserAfterDemo(t *testing.T) {
 	if code := cli.Main(ctx, []string{"demo", "--home", home}, cli.Options{Stdout: &out, Stderr: &errOut}); code != 0 {
 		t.Fatalf("weir demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
+	t.Logf("weir demo:\n%s", out.String()) // shown when a later step fails
 
 	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
 	if err != nil {

@@ -121,6 +121,7 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.TickInterval = 100 * time.Millisecond
 	cfg.ServePollInterval = 100 * time.Millisecond
+	cfg.ServeSeed = 2 // the canary split, like the data, is seeded: every run promotes the same way
 	cfg.ScanInterval = time.Hour
 	cfg.PredictionLog.FlushInterval = 20 * time.Millisecond
 	cfg.GracePeriod = 5 * time.Second
