@@ -242,6 +242,7 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 				Name   string
 				Counts []int
 			}
+			Params map[string]any
 		}
 	}
 	if err := json.Unmarshal([]byte(readFile(t, strings.TrimPrefix(tr.Model, "file://"))), &saved); err != nil {
@@ -265,6 +266,15 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	}
 	if params["estimator"] != "ridge" || params["alpha"] != "1" || mets["training_r2"] != tr.Metrics["r2"] || tr.Artifact != "runs:/"+tr.TrackingRunID+"/model" {
 		t.Fatalf("tracked params %v, metrics %v, artifact %s", params, mets, tr.Artifact)
+	}
+	// The training data is the run's dataset input, as mlflow.log_input(ds, context="training") records it.
+	if len(run.Inputs) != 1 || len(run.Inputs[0].Tags) != 1 || run.Inputs[0].Tags[0] != (tracking.Tag{Key: "mlflow.data.context", Value: "training"}) {
+		t.Fatalf("train's dataset inputs %+v", run.Inputs)
+	}
+	var in struct{ Name, Digest, Source, Schema, Profile string }
+	if err := json.Unmarshal(run.Inputs[0].Dataset, &in); err != nil || in.Name == "" || len(in.Digest) != 8 ||
+		!strings.Contains(saved.Metadata.Params["data_hash"].(string), in.Digest) || saved.Metadata.Params["tracking_run_id"] != tr.TrackingRunID || !strings.Contains(in.Schema, `"name":"age"`) || !strings.Contains(in.Profile, `"num_rows"`) {
+		t.Fatalf("dataset input %s (%v)", run.Inputs[0].Dataset, err)
 	}
 	if _, err := os.Stat(filepath.Join(h.home, "artifacts", run.Info.ExperimentID, tr.TrackingRunID, "artifacts", "model", "model.json")); err != nil {
 		t.Fatalf("model artifact: %v", err)
@@ -339,6 +349,11 @@ func TestRegressionPipelineMatchesScikitLearn(t *testing.T) {
 	if tags["weir.dag_id"] != "diabetes" || !strings.HasPrefix(tags["weir.train_data_hash"], "sha256:") || tags["weir.train_data"] != "diabetes.csv" || tags["weir.task_id"] != "register" || !strings.HasPrefix(tags["weir.train_data_fingerprint"], "sha256:") ||
 		!strings.HasPrefix(tags["weir.eval_data_hash"], "sha256:") || tags["weir.tracking_run_id"] == "" || tags["weir.run_id"] == "" {
 		t.Fatalf("lineage tags %v", tags)
+	}
+	// Registered from train's model file, the version belongs to the tracking run that
+	// trained it (as MLflow's belongs to the run that logged the model), not register's.
+	if mv.RunID != tr.TrackingRunID || mv.RunID == tags["weir.tracking_run_id"] {
+		t.Fatalf("version run %s, want the train task's tracking run %s (register's is %s)", mv.RunID, tr.TrackingRunID, tags["weir.tracking_run_id"])
 	}
 
 	var pr struct {

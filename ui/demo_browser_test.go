@@ -73,13 +73,15 @@ func TestBrowserAfterDemo(t *testing.T) {
 		waitJS(`[...document.querySelectorAll('a.tag[href="/models/possum/versions/2"]')].some(a => a.innerText.includes("@champion"))`))
 	b.screenshot(t, "demo-models")
 
-	// The champion's lineage: the tracking run and the demo_retrain DAG run that made it.
+	// The champion's lineage: the training data, the tracking run and the demo_retrain DAG run that made it.
 	b.run(t, "lineage", chromedp.Navigate(url+"/models/possum/versions/2"),
 		waitText("Lineage of possum v2", "demo_retrain / "+retrain+" (dataset, success)", "Triggered by", "weir://demo/possum/drift"),
 		waitJS(`!!document.querySelector('svg.lineage a[href^="/dags/demo_retrain/grid?run="]')`),
 		// The tracking run that logged the version, named and linked.
 		waitJS(`[...document.querySelectorAll("svg.lineage g.node")].some(n => n.textContent.includes("tracking run"))`),
-		waitText("Tracking run", "Made by", "task register of DAG run demo_retrain / "+retrain))
+		// The version belongs to the train task's tracking run, whose input is the training data.
+		waitText("Tracking run", "Made by", "task train of DAG run demo_retrain / "+retrain, "possum_recent"),
+		waitJS(`[...document.querySelectorAll("svg.lineage g.node")].some(n => n.textContent.includes("possum_recent"))`))
 	b.screenshot(t, "demo-lineage")
 	b.axe(t, "possum v2 lineage")
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -368,6 +369,9 @@ func (a *app) lineageCmd() *cobra.Command {
 					for _, m := range r.Metrics {
 						l.Metrics = append(l.Metrics, m.Key+"="+fmtFloat(m.Value))
 					}
+					for _, in := range r.Inputs {
+						l.Data = append(l.Data, describeInput(in))
+					}
 				}
 			}
 			if l.DAGID != "" {
@@ -399,6 +403,9 @@ func (a *app) lineageCmd() *cobra.Command {
 				return nil
 			}
 			fmt.Fprintf(a.out, "  ← tracking run %s  %s\n", l.TrackingRun, strings.Join(l.Metrics, " "))
+			for _, d := range l.Data {
+				fmt.Fprintf(a.out, "  ← data %s\n", d)
+			}
 			if l.DAGID == "" {
 				fmt.Fprintln(a.out, "  (the run was not made by a weir task)")
 				return nil
@@ -424,6 +431,7 @@ type lineage struct {
 	Source      string   `json:"source"`
 	TrackingRun string   `json:"tracking_run_id"`
 	Metrics     []string `json:"metrics,omitempty"`
+	Data        []string `json:"data,omitempty"`
 	DAGID       string   `json:"dag_id,omitempty"`
 	DAGRunID    string   `json:"dag_run_id,omitempty"`
 	TaskID      string   `json:"task_id,omitempty"`
@@ -432,6 +440,41 @@ type lineage struct {
 	RunState    string   `json:"run_state,omitempty"`
 	Consumed    []string `json:"datasets_consumed,omitempty"`
 	Produced    []string `json:"datasets_produced,omitempty"`
+}
+
+// describeInput writes a run's dataset input (MLflow's log-inputs) as "NAME (CONTEXT,
+// digest D, N rows) from SOURCE".
+func describeInput(in tracking.DatasetInput) string {
+	var ds struct{ Name, Digest, Source, Profile string }
+	_ = json.Unmarshal(in.Dataset, &ds)
+	var src struct{ URI string }
+	if json.Unmarshal([]byte(ds.Source), &src) != nil || src.URI == "" {
+		src.URI = ds.Source
+	}
+	var prof struct {
+		Rows *int `json:"num_rows"`
+	}
+	_ = json.Unmarshal([]byte(ds.Profile), &prof)
+	var facts []string
+	for _, t := range in.Tags {
+		if t.Key == "mlflow.data.context" {
+			facts = append(facts, t.Value)
+		}
+	}
+	if ds.Digest != "" {
+		facts = append(facts, "digest "+ds.Digest)
+	}
+	if prof.Rows != nil {
+		facts = append(facts, fmt.Sprintf("%d rows", *prof.Rows))
+	}
+	out := ds.Name
+	if len(facts) > 0 {
+		out += " (" + strings.Join(facts, ", ") + ")"
+	}
+	if src.URI != "" {
+		out += " from " + src.URI
+	}
+	return out
 }
 
 func orAPI(s string) string {

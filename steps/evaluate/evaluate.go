@@ -202,6 +202,9 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	if err := o.LogParams(ctx, map[string]any{"model": s.Model, "data": s.Data, "target": target, "rows": data.NumRows()}); err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: err}
 	}
+	if err := o.LogInput(ctx, ds, "eval"); err != nil {
+		return executor.Result{Outcome: executor.Failed, Err: err}
+	}
 	if err := o.LogMetrics(ctx, res.Metrics); err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: err}
 	}

@@ -156,6 +156,16 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		tags = append(tags, tracking.Tag{Key: "weir.eval_data_hash", Value: evalHash})
 	}
 	runID := src.RunID
+	if runID == "" {
+		// A model file trained by a tracked model.train names its tracking run: the
+		// version belongs to the run that trained it (its params, metrics and data), as
+		// MLflow's versions belong to the run that logged the model.
+		if id, ok := m.Metadata.Params["tracking_run_id"].(string); ok && id != "" {
+			if _, err := svc.GetRun(ctx, id); err == nil {
+				runID = id
+			}
+		}
+	}
 	if job.Tracking != nil {
 		tags = append(tags, tracking.Tag{Key: "weir.tracking_run_id", Value: job.Tracking.RunID})
 		if runID == "" {

@@ -331,3 +331,60 @@ func (o *IO) Audit(ctx context.Context, action, targetType, targetID string, det
 		fmt.Fprintf(o.job.Log, "[weir] record %s of %s %s in the audit log: %v\n", action, targetType, targetID, err)
 	}
 }
+
+// LogInput records a data set the try consumed as an MLflow dataset input of its tracking
+// run (runs/log-inputs; nothing when untracked), purpose being the context tag MLflow's
+// mlflow.log_input writes ("training", "eval"): the dataset's name (the file's base name),
+// a digest (the first 8 hex digits of its SHA-256, as MLflow's digests are short), its
+// source (the URI, MLflow's {"uri": …} source JSON), its schema as MLflow column specs and
+// a profile with the row count. MLflow's UI and the lineage view show it on the run.
+func (o *IO) LogInput(ctx context.Context, ds *Dataset, purpose string) error {
+	if !o.Tracked() || ds == nil {
+		return nil
+	}
+	name := path.Base(ds.URI)
+	if ext := path.Ext(name); ext != "" && ext != name {
+		name = strings.TrimSuffix(name, ext)
+	}
+	digest := strings.TrimPrefix(ds.Hash, "sha256:")
+	if len(digest) > 8 {
+		digest = digest[:8]
+	}
+	sourceType, uri := "local", ds.URI
+	if u, err := url.Parse(ds.URI); err == nil && u.Scheme != "" && u.Scheme != "file" {
+		sourceType = u.Scheme
+	} else if err == nil && u.Scheme == "" {
+		// A path relative to the DAG file's folder: the source names the file itself.
+		p := ds.URI
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(o.job.Dir, p)
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			uri = (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+		}
+	}
+	type colspec struct {
+		Type     string `json:"type"`
+		Name     string `json:"name"`
+		Required bool   `json:"required"`
+	}
+	mlType := map[string]string{"float": "double", "int": "long", "bool": "boolean", "string": "string", "time": "datetime"}
+	cols := make([]colspec, 0, len(ds.Columns))
+	for _, c := range ds.Columns {
+		t := mlType[c.Type]
+		if t == "" {
+			t = c.Type
+		}
+		cols = append(cols, colspec{Type: t, Name: c.Name, Required: true})
+	}
+	source, _ := json.Marshal(map[string]string{"uri": uri})
+	schema, _ := json.Marshal(map[string]any{"mlflow_colspec": cols})
+	profile, _ := json.Marshal(map[string]int{"num_rows": ds.Rows})
+	b, err := json.Marshal(map[string]string{"name": name, "digest": digest, "source_type": sourceType,
+		"source": string(source), "schema": string(schema), "profile": string(profile)})
+	if err != nil {
+		return err
+	}
+	return o.deps.Tracking.LogInputs(ctx, o.job.Tracking.RunID, []tracking.DatasetInput{{
+		Tags: []tracking.Tag{{Key: "mlflow.data.context", Value: purpose}}, Dataset: b}})
+}

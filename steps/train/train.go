@@ -139,9 +139,15 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 	for k, v := range s.Params {
 		params[k] = v
 	}
-	m, err := model.Train(data, model.Config{Target: s.Target, Inputs: inputs, Preprocess: pipe, Estimator: est,
-		Params: map[string]any{"estimator": s.Estimator, "hyperparameters": params, "data": ds.URI, "data_hash": ds.Hash,
-			"dag_id": job.DAGID, "run_id": job.RunID, "task_id": job.TaskID}})
+	meta := map[string]any{"estimator": s.Estimator, "hyperparameters": params, "data": ds.URI, "data_hash": ds.Hash,
+		"dag_id": job.DAGID, "run_id": job.RunID, "task_id": job.TaskID}
+	if job.Tracking != nil {
+		// The tracking run that logs this training: model.register links a version
+		// registered from the model file to it, as MLflow links a version to the run
+		// that logged the model.
+		meta["tracking_run_id"] = job.Tracking.RunID
+	}
+	m, err := model.Train(data, model.Config{Target: s.Target, Inputs: inputs, Preprocess: pipe, Estimator: est, Params: meta})
 	if err != nil {
 		return fail(fmt.Errorf("train %s on %s: %w", s.Estimator, s.Data, err))
 	}
@@ -180,6 +186,9 @@ func run(ctx context.Context, deps stepio.Deps, job *executor.Job) executor.Resu
 		logParams[k] = v
 	}
 	if err := o.LogParams(ctx, logParams); err != nil {
+		return executor.Result{Outcome: executor.Failed, Err: err}
+	}
+	if err := o.LogInput(ctx, ds, "training"); err != nil {
 		return executor.Result{Outcome: executor.Failed, Err: err}
 	}
 	prefixed := map[string]float64{}
