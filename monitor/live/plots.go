@@ -60,6 +60,12 @@ func DistributionPlot(f drift.Feature) ([]byte, error) {
 	p.Legend.Add("reference", ref)
 	p.Legend.Add("current", cur)
 	p.Legend.Top = true
+	// Headroom above the tallest bar, so the legend in the top corner covers no bar.
+	top := 0.0
+	for i := range n {
+		top = max(top, f.RefShares[i], f.CurShares[i])
+	}
+	p.Y.Min, p.Y.Max = 0, max(top*1.3, 0.01)
 	p.NominalX(labels...)
 	return png(p)
 }

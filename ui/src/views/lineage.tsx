@@ -10,7 +10,7 @@ import { fmtNum } from "./experiments";
 // events the DAG run produced.
 
 interface RunWithInputs extends MLRun {
-  inputs?: { dataset_inputs?: { tags?: { key: string; value: string }[]; dataset: { name?: string; digest?: string; source_type?: string; source?: string } }[] };
+  inputs?: { dataset_inputs?: { tags?: { key: string; value: string }[]; dataset: { name?: string; digest?: string; source_type?: string; source?: string; profile?: string; schema?: string } }[] };
 }
 interface TriggerEvent {
   id: number;
@@ -31,6 +31,30 @@ interface Lineage {
   dagRun?: DAGRun & { trigger_events?: TriggerEvent[] | null };
   produced: DatasetEvent[];
 }
+
+// MLflow keeps a dataset's source, profile and schema as JSON text: {"uri": …} for files
+// and URLs, {"path": …} or other keys for tables; shown parsed when they parse.
+const parsed = (s?: string): Record<string, unknown> | undefined => {
+  try {
+    const v = s ? JSON.parse(s) : undefined;
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const sourceText = (s?: string) => {
+  const v = parsed(s);
+  const loc = v && (v.uri ?? v.path ?? v.url ?? v.table_name);
+  return typeof loc === "string" ? loc : s || "";
+};
+const rowsOf = (profile?: string) => {
+  const n = parsed(profile)?.num_rows;
+  return typeof n === "number" ? n.toLocaleString("en") : "—";
+};
+const colsOf = (schema?: string) => {
+  const c = parsed(schema)?.mlflow_colspec;
+  return Array.isArray(c) ? c.map((x) => (x && typeof x === "object" && "name" in x ? String(x.name) : "")).filter(Boolean) : [];
+};
 
 const tag = (r: MLRun | undefined, k: string) => (r?.data.tags || []).find((t) => t.key === k)?.value;
 
@@ -251,8 +275,10 @@ export function Lineage(props: { name: string; version: string }) {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Digest</th>
-                  <th scope="col">Source</th>
                   <th scope="col">Context</th>
+                  <th scope="col">Rows</th>
+                  <th scope="col">Columns</th>
+                  <th scope="col">Source</th>
                 </tr>
               </thead>
               <tbody>
@@ -262,11 +288,13 @@ export function Lineage(props: { name: string; version: string }) {
                     <td>
                       <code>{x.dataset.digest || ""}</code>
                     </td>
+                    <td>{(x.tags || []).map((t) => (t.key === "mlflow.data.context" ? t.value : `${t.key}=${t.value}`)).join(", ") || "—"}</td>
+                    <td class="num">{rowsOf(x.dataset.profile)}</td>
+                    <td title={colsOf(x.dataset.schema).join(", ")}>{colsOf(x.dataset.schema).length || "—"}</td>
                     <td>
                       {x.dataset.source_type ? x.dataset.source_type + ": " : ""}
-                      <code>{typeof x.dataset.source === "string" ? x.dataset.source : JSON.stringify(x.dataset.source || "")}</code>
+                      <code>{typeof x.dataset.source === "string" ? sourceText(x.dataset.source) : JSON.stringify(x.dataset.source || "")}</code>
                     </td>
-                    <td>{(x.tags || []).map((t) => `${t.key}=${t.value}`).join(", ")}</td>
                   </tr>
                 ))}
               </tbody>
