@@ -133,9 +133,18 @@ export function Runs(props: { exp: string }) {
     <Page
       title={exp.data?.experiment.name || `Experiment ${expId}`}
       actions={
-        <button type="button" class="primary" disabled={picked.length < 1} onClick={() => route(`/compare?runs=${picked.map(enc).join(",")}`)}>
-          Compare {picked.length || ""} run{picked.length === 1 ? "" : "s"}
-        </button>
+        <>
+          <button
+            type="button"
+            title="Compare every run the filter matches (up to 1,000), in this order"
+            onClick={() => route(`/compare?${new URLSearchParams({ exp: expId, ...(filter ? { filter } : {}), order: `${order.col} ${order.desc ? "DESC" : "ASC"}` })}`)}
+          >
+            Compare all matching
+          </button>
+          <button type="button" class="primary" disabled={picked.length < 1} onClick={() => route(`/compare?runs=${picked.map(enc).join(",")}`)}>
+            Compare {picked.length || ""} run{picked.length === 1 ? "" : "s"}
+          </button>
+        </>
       }
     >
       <form
@@ -169,7 +178,15 @@ export function Runs(props: { exp: string }) {
               )}
               <tr>
                 <th scope="col">
-                  <span class="sr-only">Select</span>
+                  <input
+                    type="checkbox"
+                    aria-label="Select every run on this page"
+                    checked={runs.length > 0 && runs.every((r) => picked.includes(r.info.run_id))}
+                    onChange={(e) => {
+                      const ids = runs.map((r) => r.info.run_id);
+                      setPicked(e.currentTarget.checked ? [...new Set([...picked, ...ids])] : picked.filter((id) => !ids.includes(id)));
+                    }}
+                  />
                 </th>
                 {sortHead("attributes.run_name", "Run")}
                 {sortHead("attributes.start_time", "Started")}
