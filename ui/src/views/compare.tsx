@@ -13,15 +13,18 @@ import { fmtNum } from "./experiments";
 const MAX_RUNS = 1000;
 const FEW = 20;
 // Points per run and metric asked of get-history-bulk-interval (it samples evenly and
-// keeps the first and last step, as MLflow's charts ask).
-const HISTORY_POINTS = 320;
+// keeps the first and last step): 320 as MLflow's charts ask, fewer past 100 runs — a
+// chart of hundreds of overlaid lines shows no more with more points, and 1,000 runs × 320
+// points × 10 metrics would be 3.2 million points to fetch and draw.
+const historyPoints = (runs: number) => (runs <= 100 ? 320 : Math.max(20, Math.floor(32000 / runs)));
 // MLflow caps run_ids per bulk-interval call and we cap IN lists: 100 runs per request.
 const CHUNK = 100;
 const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#555555", "#bcbd22", "#17becf", "#ff7f0e"];
 
 interface Data {
   runs: MLRun[];
-  total: number; // runs asked for (or matching), before the MAX_RUNS cap
+  total: number; // runs asked for by id, or loaded from a filter
+  more: boolean; // the filter matches more runs than MAX_RUNS
   history: Record<string, Record<string, MLMetric[]>>; // metric → run → points
 }
 
@@ -30,7 +33,7 @@ const quote = (s: string) => "'" + s.replace(/'/g, "''") + "'";
 
 /** Runs with their latest metrics and params: by id (one runs/search per 100 ids, across
  * every experiment), or the runs of an experiment matching a filter, in its order. */
-async function loadRuns(ids: string[], exp: string, filter: string, order: string): Promise<{ runs: MLRun[]; total: number }> {
+async function loadRuns(ids: string[], exp: string, filter: string, order: string): Promise<{ runs: MLRun[]; total: number; more: boolean }> {
   if (exp) {
     const runs: MLRun[] = [];
     let token: string | undefined;
@@ -45,7 +48,7 @@ async function loadRuns(ids: string[], exp: string, filter: string, order: strin
       runs.push(...(page.runs || []));
       token = page.next_page_token;
     } while (token && runs.length < MAX_RUNS);
-    return { runs: runs.slice(0, MAX_RUNS), total: token ? runs.length + 1 : runs.length };
+    return { runs: runs.slice(0, MAX_RUNS), total: Math.min(runs.length, MAX_RUNS), more: !!token || runs.length > MAX_RUNS };
   }
   const exps: string[] = [];
   let token: string | undefined;
@@ -70,7 +73,7 @@ async function loadRuns(ids: string[], exp: string, filter: string, order: strin
     ),
   );
   const byId = new Map(found.flat().map((r) => [r.info.run_id, r]));
-  return { runs: shown.map((id) => byId.get(id)).filter((r): r is MLRun => !!r), total: ids.length };
+  return { runs: shown.map((id) => byId.get(id)).filter((r): r is MLRun => !!r), total: ids.length, more: false };
 }
 
 /** Each metric's history for the runs that logged it, sampled to HISTORY_POINTS steps per
@@ -84,7 +87,7 @@ async function loadHistory(runs: MLRun[]): Promise<Data["history"]> {
         runs.filter((r) => (r.data.metrics || []).some((m) => m.key === k)).map((r) => r.info.run_id),
         CHUNK,
       ).map(async (c) => {
-        const q = new URLSearchParams([...c.map((id) => ["run_ids", id]), ["metric_key", k], ["max_results", String(HISTORY_POINTS)]]);
+        const q = new URLSearchParams([...c.map((id) => ["run_ids", id]), ["metric_key", k], ["max_results", String(historyPoints(runs.length))]]);
         const h = await request<{ metrics?: (MLMetric & { run_id: string })[] }>("GET", mlflow(`/metrics/get-history-bulk-interval?${q}`));
         const byRun = (history[k] ||= {});
         for (const id of c) byRun[id] ||= [];
@@ -106,8 +109,8 @@ export function Compare() {
   const order = query.order || "";
   const data = usePoll<Data>(
     async () => {
-      const { runs, total } = await loadRuns(ids, exp, filter, order);
-      return { runs, total, history: await loadHistory(runs) };
+      const { runs, total, more } = await loadRuns(ids, exp, filter, order);
+      return { runs, total, more, history: await loadHistory(runs) };
     },
     [ids.join(","), exp, filter, order],
     0,
@@ -136,10 +139,15 @@ export function Compare() {
           {order ? <> ordered by {order}</> : null}.
         </p>
       )}
-      {data.data && total > runs.length && (
+      {data.data && data.data.more && (
         <p class="muted">
-          Showing {runs.length.toLocaleString("en")} of {exp && total === runs.length + 1 ? "more than " + runs.length.toLocaleString("en") : total.toLocaleString("en")} runs
-          {total > MAX_RUNS ? ` (at most ${MAX_RUNS.toLocaleString("en")} are compared: narrow the filter)` : " (the others were not found)"}.
+          The filter matches more than {MAX_RUNS.toLocaleString("en")} runs: the first {MAX_RUNS.toLocaleString("en")} in this order are compared (narrow the filter to see others).
+        </p>
+      )}
+      {data.data && !exp && total > runs.length && (
+        <p class="muted">
+          Showing {runs.length.toLocaleString("en")} of {total.toLocaleString("en")} runs
+          {total > MAX_RUNS ? ` (at most ${MAX_RUNS.toLocaleString("en")} are compared)` : " (the others were not found)"}.
         </p>
       )}
       <ErrorNote error={data.error} />
