@@ -188,6 +188,18 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.AfterID = int64(after)
+	before, err := q.int("before_id", 0, 0)
+	if err != nil {
+		return err
+	}
+	f.BeforeID = int64(before)
+	switch o := q.str("order"); o {
+	case "", "asc":
+	case "desc":
+		f.Newest = true
+	default:
+		return badField("order", "%q: want asc (oldest first, the default) or desc (newest first)", o)
+	}
 	limit, err := q.int("limit", defaultLimit, 1)
 	if err != nil {
 		return err

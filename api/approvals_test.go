@@ -84,6 +84,18 @@ func TestAuditRoute(t *testing.T) {
 		t.Fatalf("audit page: %+v", log)
 	}
 	e.problem("GET", "/audit?since=yesterday", "", 400, client.CodeInvalidField, "since")
+	// Newest first, paging back with before_id (the web UI's audit page).
+	log = client.AuditCollection{}
+	e.json("GET", "/audit?order=desc&limit=2", "", 200, &log)
+	if len(log.Entries) != 2 || log.Entries[0].ID != 3 || log.Entries[1].ID != 2 {
+		t.Fatalf("newest audit page: %+v", log)
+	}
+	log = client.AuditCollection{}
+	e.json("GET", "/audit?order=desc&before_id=2&limit=2", "", 200, &log)
+	if len(log.Entries) != 1 || log.Entries[0].ID != 1 {
+		t.Fatalf("older audit page: %+v", log)
+	}
+	e.problem("GET", "/audit?order=newest", "", 400, client.CodeInvalidField, "order")
 	got, err := e.c.ListAudit(ctx, client.AuditFilter{Actor: "bo"})
 	if err != nil || len(got.Entries) != 1 || got.Entries[0].Hash == "" {
 		t.Fatalf("client ListAudit: %+v, %v", got, err)

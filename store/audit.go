@@ -39,6 +39,10 @@ type AuditFilter struct {
 	Since, Until time.Time
 	// AfterID keeps entries with a greater ID (to page through the log).
 	AfterID int64
+	// BeforeID, when not 0, keeps entries with a smaller ID (to page back from the newest).
+	BeforeID int64
+	// Newest lists the newest entries first (by ID, descending); else oldest first.
+	Newest bool
 	// Limit caps the number returned; 0 means no limit.
 	Limit int
 }
@@ -50,6 +54,7 @@ type AuditStore interface {
 	// in UTC, sets e.Hash = hash(e), and inserts it. Appends from many goroutines and
 	// processes sharing the store form one chain.
 	AppendAudit(ctx context.Context, e *AuditEntry, hash func(e *AuditEntry) string) error
-	// ListAudit returns the entries matching the filter, by ID (oldest first).
+	// ListAudit returns the entries matching the filter, by ID: oldest first, or newest
+	// first with f.Newest.
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 }

@@ -60,7 +60,11 @@ func (s *Store) ListAudit(ctx context.Context, f store.AuditFilter) ([]*store.Au
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.r.QueryContext(ctx, query("ListAudit"), f.Actor, action, prefix, int64Time(f.Since), int64Time(f.Until), f.AfterID, limit)
+	q := "ListAudit"
+	if f.Newest {
+		q = "ListAuditNewest"
+	}
+	rows, err := s.r.QueryContext(ctx, query(q), f.Actor, action, prefix, int64Time(f.Since), int64Time(f.Until), f.AfterID, limit, f.BeforeID)
 	if err != nil {
 		return nil, fmt.Errorf("list the audit log: %w", interpretError(err))
 	}

@@ -184,6 +184,11 @@ func testAudit(t *testing.T, setup setupFunc) {
 			{store.AuditFilter{Since: at(time.Minute)}, []int64{2, 3}},
 			{store.AuditFilter{Until: at(time.Minute)}, []int64{1}},
 			{store.AuditFilter{AfterID: 1, Limit: 1}, []int64{2}},
+			{store.AuditFilter{BeforeID: 3}, []int64{1, 2}},
+			{store.AuditFilter{Newest: true}, []int64{3, 2, 1}},
+			{store.AuditFilter{Newest: true, Limit: 2}, []int64{3, 2}},
+			{store.AuditFilter{Newest: true, BeforeID: 3, Limit: 1}, []int64{2}},
+			{store.AuditFilter{Newest: true, Actor: "ana"}, []int64{3, 1}},
 		} {
 			got, err := s.ListAudit(ctx, c.f)
 			if err != nil {

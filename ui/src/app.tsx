@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { rememberSession, request, setUnauthorizedHandler, v1 } from "./api";
+import { currentUser, rememberSession, request, setUnauthorizedHandler, v1 } from "./api";
 import { Login } from "./views/login";
 import { DagList } from "./views/dags";
 import { Grid } from "./views/grid";
@@ -15,9 +15,12 @@ import { Lineage } from "./views/lineage";
 import { DeploymentPage } from "./views/deployments";
 import { MonitorPage, Monitors } from "./views/monitors";
 import { ApprovalBadge, Approvals } from "./views/approvals";
+import { RunsBrowse } from "./views/runs";
+import { Audit } from "./views/audit";
 
 const nav = [
   { href: "/dags", label: "DAGs" },
+  { href: "/runs", label: "Runs" },
   { href: "/datasets", label: "Datasets" },
   { href: "/experiments", label: "Experiments" },
   { href: "/models", label: "Models" },
@@ -26,6 +29,10 @@ const nav = [
   { href: "/approvals", label: "Approvals" },
 ];
 
+// The audit log is for admins: the link shows for them, and on a server without login
+// (where the signed-in user is unknown, and the API answers everyone).
+const isAdmin = () => !currentUser || currentUser.role === "admin";
+
 function Nav() {
   const { path } = useLocation();
   return (
@@ -33,7 +40,7 @@ function Nav() {
       <a class="brand" href="/dags">
         weir
       </a>
-      {nav.map((n) => (
+      {[...nav, ...(isAdmin() ? [{ href: "/audit", label: "Audit" }] : [])].map((n) => (
         <a href={n.href} aria-current={path === n.href || path.startsWith(n.href + "/") ? "page" : undefined}>
           {n.label}
           {n.href === "/approvals" && <ApprovalBadge />}
@@ -87,6 +94,7 @@ export function App() {
         <Router>
           <Route path="/" component={Home} />
           <Route path="/dags" component={DagList} />
+          <Route path="/runs" component={RunsBrowse} />
           <Route path="/dags/:dag/grid" component={Grid} />
           <Route path="/dags/:dag/graph" component={GraphView} />
           <Route path="/dags/:dag/trigger" component={Trigger} />
@@ -102,6 +110,7 @@ export function App() {
           <Route path="/monitors" component={Monitors} />
           <Route path="/monitors/:name" component={MonitorPage} />
           <Route path="/approvals" component={Approvals} />
+          <Route path="/audit" component={Audit} />
           <Route default component={NotFound} />
         </Router>
       </main>
