@@ -96,6 +96,9 @@ func TestAuditRoute(t *testing.T) {
 		t.Fatalf("older audit page: %+v", log)
 	}
 	e.problem("GET", "/audit?order=newest", "", 400, client.CodeInvalidField, "order")
+	if got, err := e.c.ListAudit(ctx, client.AuditFilter{Newest: true, BeforeID: 3, Limit: 1}); err != nil || len(got.Entries) != 1 || got.Entries[0].ID != 2 {
+		t.Fatalf("client ListAudit newest before 3: %+v, %v", got, err)
+	}
 	got, err := e.c.ListAudit(ctx, client.AuditFilter{Actor: "bo"})
 	if err != nil || len(got.Entries) != 1 || got.Entries[0].Hash == "" {
 		t.Fatalf("client ListAudit: %+v, %v", got, err)

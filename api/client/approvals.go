@@ -126,10 +126,13 @@ type AuditFilter struct {
 	// AfterID keeps entries with a greater ID; Limit caps their number (server default 100).
 	AfterID int64
 	Limit   int
+	// BeforeID keeps entries with a smaller ID; Newest lists the newest first.
+	BeforeID int64
+	Newest   bool
 }
 
-// ListAudit returns audit log entries matching f, oldest first (admin only when the server
-// authenticates).
+// ListAudit returns audit log entries matching f, oldest first or with f.Newest newest
+// first (admin only when the server authenticates).
 func (c *Client) ListAudit(ctx context.Context, f AuditFilter) (*AuditCollection, error) {
 	q := url.Values{}
 	if f.Actor != "" {
@@ -149,6 +152,12 @@ func (c *Client) ListAudit(ctx context.Context, f AuditFilter) (*AuditCollection
 	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.BeforeID > 0 {
+		q.Set("before_id", strconv.FormatInt(f.BeforeID, 10))
+	}
+	if f.Newest {
+		q.Set("order", "desc")
 	}
 	return call[AuditCollection](ctx, c, "GET", "/audit", q, nil)
 }
