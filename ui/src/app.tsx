@@ -17,8 +17,9 @@ import { MonitorPage, Monitors } from "./views/monitors";
 import { ApprovalBadge, Approvals } from "./views/approvals";
 import { RunsBrowse } from "./views/runs";
 import { Audit } from "./views/audit";
+import { Connections, Pools, Variables } from "./views/admin";
 
-const nav = [
+const nav: { href: string; label: string; match?: string }[] = [
   { href: "/dags", label: "DAGs" },
   { href: "/runs", label: "Runs" },
   { href: "/datasets", label: "Datasets" },
@@ -27,6 +28,7 @@ const nav = [
   { href: "/deployments", label: "Deployments" },
   { href: "/monitors", label: "Monitors" },
   { href: "/approvals", label: "Approvals" },
+  { href: "/admin/variables", label: "Admin", match: "/admin" },
 ];
 
 // The audit log is for admins: the link shows for them, and on a server without login
@@ -41,7 +43,7 @@ function Nav() {
         weir
       </a>
       {[...nav, ...(isAdmin() ? [{ href: "/audit", label: "Audit" }] : [])].map((n) => (
-        <a href={n.href} aria-current={path === n.href || path.startsWith(n.href + "/") ? "page" : undefined}>
+        <a href={n.href} aria-current={path === (n.match || n.href) || path.startsWith((n.match || n.href) + "/") ? "page" : undefined}>
           {n.label}
           {n.href === "/approvals" && <ApprovalBadge />}
         </a>
@@ -111,6 +113,10 @@ export function App() {
           <Route path="/monitors/:name" component={MonitorPage} />
           <Route path="/approvals" component={Approvals} />
           <Route path="/audit" component={Audit} />
+          <Route path="/admin" component={Variables} />
+          <Route path="/admin/variables" component={Variables} />
+          <Route path="/admin/connections" component={Connections} />
+          <Route path="/admin/pools" component={Pools} />
           <Route default component={NotFound} />
         </Router>
       </main>
