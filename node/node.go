@@ -165,7 +165,7 @@ func New(cfg Config) (*Node, error) {
 			cfg.Python.Logger = n.log
 		}
 		n.python = pyworker.NewLazy(cfg.Python)
-		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: sink,
+		n.serving, err = serve.New(serve.Config{Store: cfg.Store, Models: stepDeps, Sink: sink, Errors: predictionLog{n.predLog},
 			PollInterval: cfg.ServePollInterval, Version: cfg.Version, Logger: n.log, Seed: cfg.ServeSeed,
 			Flavors: flavor.Options{Python: n.python.Open}})
 		if err != nil {
@@ -636,4 +636,10 @@ type predictionLog struct{ w *predlog.Writer }
 func (l predictionLog) Record(p serve.Prediction) {
 	l.w.Record(predlog.Prediction{ID: p.ID, Endpoint: p.Endpoint, ModelName: p.Model, ModelVersion: p.Version,
 		Inputs: p.Inputs, Output: p.Output, LatencyMicros: p.Latency.Microseconds(), Time: p.Time, Shadow: p.Shadow})
+}
+
+// RecordError implements serve.ErrorSink: the log counts failed requests per minute.
+func (l predictionLog) RecordError(e serve.FailedRequest) {
+	l.w.RecordError(predlog.FailedRequest{Endpoint: e.Endpoint, ModelName: e.Model, ModelVersion: e.Version,
+		Status: e.Status, Message: e.Message, Time: e.Time})
 }

@@ -83,3 +83,26 @@ func BenchmarkFlush(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkRecordError measures RecordError from parallel callers (the failure path of
+// serving: a Prometheus counter and one short lock), with the flusher writing the counts
+// to a real SQLite file behind them.
+func BenchmarkRecordError(b *testing.B) {
+	w, err := New(Config{Store: openStore(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	e := FailedRequest{Endpoint: "bench", ModelName: "iris", ModelVersion: "3", Status: 400, Message: "column \"x\": missing"}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w.RecordError(e)
+		}
+	})
+	b.StopTimer()
+	w.Stop()
+}

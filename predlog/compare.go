@@ -36,17 +36,36 @@ type VersionStats struct {
 	// Accuracy is the share of class predictions equal to their labels; nil when no class
 	// prediction was labelled.
 	Accuracy *float64 `json:"accuracy,omitempty"`
+	// Errors4xx and Errors5xx count the failed requests of the version: refused as the
+	// client's fault (4xx) or failed by the server (5xx). Requests counts only answered
+	// ones. Failed requests for which no model was chosen are on a row of their own, with
+	// an empty Model and Version VersionNone.
+	Errors4xx int64 `json:"errors_4xx"`
+	Errors5xx int64 `json:"errors_5xx"`
+	// ErrorRate is the share of failed requests: (Errors4xx+Errors5xx) / (Requests +
+	// Errors4xx + Errors5xx), 0 when there were none. Errors are counted whole while
+	// Requests counts logged predictions, so a prediction log sampling below 1 raises it.
+	ErrorRate float64 `json:"error_rate"`
+	// LastError, LastErrorStatus and LastErrorAt are the message, HTTP status and time of
+	// the latest failed request; empty when none failed.
+	LastError       string     `json:"last_error,omitempty"`
+	LastErrorStatus int        `json:"last_error_status,omitempty"`
+	LastErrorAt     *time.Time `json:"last_error_at,omitempty"`
 }
 
-// CompareLimit caps the predictions Compare reads per endpoint (the newest first).
+// CompareLimit caps the predictions Compare reads per endpoint (the newest first), and the
+// rows of error counts (one per minute, serving process, version and class).
 const CompareLimit = 100_000
 
 // Compare reads the endpoint's predictions made since the given time (zero for all, up to
 // CompareLimit of the newest) and summarises them per model version: requests, latency and,
 // where labels were posted, the error against them. A label is scored when the prediction
 // has one row and the label is a scalar, or when the label is an array as long as the
-// prediction's rows. The result is ordered by version (numerically when both are numbers),
-// served models before shadows.
+// prediction's rows. Failed requests are counted per version from the store's error counts
+// (written by Writer.RecordError; counted by the minute, so a since in the middle of a
+// minute counts that minute's errors). The result is ordered by version (numerically when
+// both are numbers), served models before shadows, and last the row of the failed requests
+// for which no model was chosen.
 func Compare(ctx context.Context, st store.Store, endpoint string, since time.Time) ([]VersionStats, error) {
 	if err := store.ValidateDAGID(endpoint); err != nil {
 		return nil, fmt.Errorf("endpoint name: %w", err)
@@ -63,15 +82,41 @@ func Compare(ctx context.Context, st store.Store, endpoint string, since time.Ti
 		lat              []int64
 		nNum, nCls, hits int
 		absErr, sqErr    float64
+		n4xx, n5xx       int64
+		lastAt           time.Time
+		lastMsg          string
+		lastStatus       int
 	}
 	accs := map[key]*acc{}
-	for _, p := range ps {
-		k := key{p.ModelName, p.ModelVersion, p.Shadow}
+	get := func(k key) *acc {
 		a := accs[k]
 		if a == nil {
 			a = &acc{}
 			accs[k] = a
 		}
+		return a
+	}
+	errs, err := st.ListServeErrors(ctx, store.ServeErrorFilter{Endpoint: endpoint, Since: since, Limit: CompareLimit})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range errs {
+		k := key{c.ModelName, c.ModelVersion, false}
+		if c.ModelName == "" {
+			k.version = VersionNone
+		}
+		a := get(k)
+		if c.Class == store.ServeError5xx {
+			a.n5xx += c.Count
+		} else {
+			a.n4xx += c.Count
+		}
+		if a.lastAt.IsZero() || c.LastAt.After(a.lastAt) {
+			a.lastAt, a.lastMsg, a.lastStatus = c.LastAt, c.LastMessage, c.LastStatus
+		}
+	}
+	for _, p := range ps {
+		a := get(key{p.ModelName, p.ModelVersion, p.Shadow})
 		a.lat = append(a.lat, p.LatencyMicros)
 		if len(p.Label) == 0 {
 			continue
@@ -109,9 +154,21 @@ func Compare(ctx context.Context, st store.Store, endpoint string, since time.Ti
 			accu := float64(a.hits) / float64(a.nCls)
 			vs.Accuracy = &accu
 		}
+		vs.Errors4xx, vs.Errors5xx = a.n4xx, a.n5xx
+		if n := a.n4xx + a.n5xx; n > 0 {
+			vs.ErrorRate = float64(n) / float64(n+int64(vs.Requests))
+			at := a.lastAt.UTC()
+			vs.LastError, vs.LastErrorStatus, vs.LastErrorAt = a.lastMsg, a.lastStatus, &at
+		}
 		out = append(out, vs)
 	}
 	slices.SortFunc(out, func(a, b VersionStats) int {
+		if none := a.Model == "" && a.Version == VersionNone; none != (b.Model == "" && b.Version == VersionNone) {
+			if none {
+				return 1
+			}
+			return -1
+		}
 		if a.Shadow != b.Shadow {
 			if a.Shadow {
 				return 1

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,5 +78,68 @@ func TestCompareScoresEachVersionAgainstItsLabels(t *testing.T) {
 	}
 	if _, err := Compare(ctx, st, "../x", time.Time{}); err == nil {
 		t.Error("Compare accepted the endpoint name ../x")
+	}
+}
+
+// TestCompareCountsFailedRequestsPerVersion stores predictions and error counts of two
+// versions, of two writers, and failures with no model chosen, and checks the per-version
+// errors, rates and last messages, and that since drops the minutes before it.
+func TestCompareCountsFailedRequestsPerVersion(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var ps []*store.Prediction
+	for i := range 6 {
+		v := "1"
+		if i >= 3 {
+			v = "2"
+		}
+		ps = append(ps, &store.Prediction{ID: fmt.Sprint("p", i), Endpoint: "possum", ModelName: "possum", ModelVersion: v,
+			Output: json.RawMessage(`{"predictions":[1]}`), LatencyMicros: 10, Time: t0.Add(5*time.Minute + 30*time.Second)})
+	}
+	if err := st.InsertPredictions(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	c := func(minute time.Duration, writer, version, class string, n int64, status int, msg string) *store.ServeErrorCount {
+		m := t0.Add(minute)
+		model := "possum"
+		if version == "" {
+			model = ""
+		}
+		return &store.ServeErrorCount{Endpoint: "possum", Minute: m, Writer: writer, ModelName: model, ModelVersion: version,
+			Class: class, Count: n, LastStatus: status, LastMessage: msg, LastAt: m.Add(30 * time.Second)}
+	}
+	err := st.PutServeErrors(ctx, []*store.ServeErrorCount{
+		c(0, "w1", "1", store.ServeError4xx, 5, 400, "old: before since"),
+		c(5*time.Minute, "w1", "1", store.ServeError4xx, 2, 400, "malformed JSON"),
+		c(5*time.Minute, "w2", "1", store.ServeError4xx, 1, 400, "missing column x"),
+		c(6*time.Minute, "w1", "1", store.ServeError5xx, 3, 500, "model failed"),
+		c(6*time.Minute, "w1", "", store.ServeError5xx, 2, 503, "not ready"),
+		{Endpoint: "other", Minute: t0.Add(5 * time.Minute), Writer: "w1", ModelName: "x", ModelVersion: "1", Class: store.ServeError4xx, Count: 9, LastAt: t0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Compare(ctx, st, "possum", t0.Add(5*time.Minute+10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, v := range got {
+		at := "-"
+		if v.LastErrorAt != nil {
+			at = v.LastErrorAt.Format("15:04:05")
+		}
+		lines = append(lines, fmt.Sprintf("%q/%s n=%d 4xx=%d 5xx=%d rate=%.3f last=%d %q %s", v.Model, v.Version, v.Requests,
+			v.Errors4xx, v.Errors5xx, v.ErrorRate, v.LastErrorStatus, v.LastError, at))
+	}
+	want := []string{
+		`"possum"/1 n=3 4xx=3 5xx=3 rate=0.667 last=500 "model failed" 10:06:30`,
+		`"possum"/2 n=3 4xx=0 5xx=0 rate=0.000 last=0 "" -`,
+		`""/none n=0 4xx=0 5xx=2 rate=1.000 last=503 "not ready" 10:06:30`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Compare:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }

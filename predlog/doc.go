@@ -28,4 +28,17 @@
 //     best-effort record, and the serving path must not wait on it.
 //   - Drops are reported as the Prometheus counter weir_predictions_dropped_total and
 //     logged at most once per FlushInterval, with the count since the last report.
+//
+// # Failed requests
+//
+// RecordError counts a failed serving request (never a prediction): in the Prometheus
+// counter weir_serve_errors_total{deployment,version,class} and in memory, per endpoint,
+// minute, model version and class (4xx, 5xx), with the last message. Every FlushInterval,
+// and at Stop, the flusher writes the counts that changed (store.PutServeErrors) under the
+// writer's random ID. A count is a running total that the store keeps the larger of, so a
+// failed write is simply repeated by the next flush and a repeated one changes nothing;
+// each process writes only its own rows, so nodes sharing a store never contend. A
+// written count is forgotten once its minute ended over a minute ago: a failure recorded
+// later for that minute starts a new total that the stored one hides (it is lost, not
+// double counted). Compare sums the rows per version.
 package predlog

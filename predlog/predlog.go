@@ -44,6 +44,8 @@ type Prediction struct {
 type Store interface {
 	// InsertPredictions records predictions in one transaction (store.Store's semantics).
 	InsertPredictions(ctx context.Context, ps []*store.Prediction) error
+	// PutServeErrors records counts of failed requests (store.Store's semantics).
+	PutServeErrors(ctx context.Context, cs []*store.ServeErrorCount) error
 }
 
 // Config configures a Writer. Zero fields take their defaults.
@@ -156,9 +158,17 @@ type Writer struct {
 
 	recorded, sampledOut, dropped, written, failed prometheus.Counter
 	queued                                         prometheus.GaugeFunc
+	serveErrors                                    *prometheus.CounterVec
 	// Plain mirrors of the counters, for Stats (a prometheus.Counter cannot be read back
 	// cheaply).
 	nRecorded, nSampledOut, nDropped, nWritten, nFailed atomic.Int64
+
+	// id names the writer in the rows of error counts it writes (store.ServeErrorCount).
+	id string
+	// errs are the error counts per minute not yet written or still current.
+	errMu            sync.Mutex
+	errs             map[errKey]*errBucket
+	nErrorsUncounted int64
 
 	mu       sync.Mutex
 	started  bool
@@ -174,7 +184,8 @@ func New(cfg Config) (*Writer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	w := &Writer{cfg: cfg, queue: make(chan Prediction, cfg.QueueSize), stop: make(chan struct{}), done: make(chan struct{})}
+	w := &Writer{cfg: cfg, queue: make(chan Prediction, cfg.QueueSize), stop: make(chan struct{}), done: make(chan struct{}),
+		id: NewID(cfg.Clock()), errs: map[errKey]*errBucket{}}
 	counter := func(name, help string) prometheus.Counter {
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
 	}
@@ -186,6 +197,10 @@ func New(cfg Config) (*Writer, error) {
 	w.queued = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "weir_prediction_log_queue_depth", Help: "Predictions waiting to be committed.",
 	}, func() float64 { return float64(len(w.queue)) })
+	w.serveErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "weir_serve_errors_total",
+		Help: "Serving requests that failed, by deployment, model version (none when no model was chosen) and class (4xx: the client's fault, 5xx: the server's).",
+	}, []string{"deployment", "version", "class"})
 	return w, nil
 }
 
@@ -204,7 +219,7 @@ func (w *Writer) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (w *Writer) collectors() []prometheus.Collector {
-	return []prometheus.Collector{w.recorded, w.sampledOut, w.dropped, w.written, w.failed, w.queued}
+	return []prometheus.Collector{w.recorded, w.sampledOut, w.dropped, w.written, w.failed, w.queued, w.serveErrors}
 }
 
 // Stats returns the writer's counts so far.
@@ -342,6 +357,7 @@ func (w *Writer) run(ctx context.Context) {
 			}
 		case <-t.C:
 			batch = w.flush(flushCtx, batch)
+			w.flushErrors(flushCtx)
 			if d := w.nDropped.Load(); d > reportedDrops {
 				w.cfg.Logger.Warn("prediction log: predictions dropped (queue full); raise the queue size or lower the sample rate",
 					"dropped", d-reportedDrops, "dropped_total", d, "queue_size", w.cfg.QueueSize)
@@ -369,6 +385,7 @@ func (w *Writer) drain(ctx context.Context, batch []*store.Prediction) {
 			}
 		default:
 			w.flush(ctx, batch)
+			w.flushErrors(ctx)
 			return
 		}
 	}

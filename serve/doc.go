@@ -34,4 +34,9 @@
 // Every answer carries a prediction id (header X-Weir-Prediction-Id, and the id field of
 // a V2 answer) and the model that gave it (X-Weir-Model-Name, X-Weir-Model-Version). Every
 // prediction, shadow ones included, is handed to the Config.Sink, which must not block.
+// Every failed request of a deployment — refused as the client's fault (4xx) or failed by
+// the server (5xx: the model failed or answered NaN or an infinity, its Python worker
+// died, the deployment not ready) — is handed to Config.Errors, with the model version
+// chosen, if any; a failed request is never a prediction. Requests to an unknown
+// deployment are reported to neither.
 package serve

@@ -305,7 +305,8 @@ func TestServePythonFlavorHook(t *testing.T) {
 
 	pred := &echoSum{closed: make(chan struct{})}
 	var gotDir string
-	srv, err := serve.New(serve.Config{Store: e.st, Models: stepio.Deps{Artifacts: e.art, ArtifactRoot: filepath.Join(e.dir, "artifacts"), Tracking: e.tr},
+	errs := &chanSink{}
+	srv, err := serve.New(serve.Config{Store: e.st, Errors: errs, Models: stepio.Deps{Artifacts: e.art, ArtifactRoot: filepath.Join(e.dir, "artifacts"), Tracking: e.tr},
 		Flavors: flavor.Options{Python: func(ctx context.Context, d string, m *flavor.MLmodel) (flavor.Predictor, error) {
 			gotDir = d
 			return pred, nil
@@ -346,6 +347,17 @@ func TestServePythonFlavorHook(t *testing.T) {
 	code, body = post(`{"dataframe_split": {"columns": ["a"], "data": [[1]]}}`)
 	if code != http.StatusInternalServerError || !strings.Contains(body, "worker 3 died") {
 		t.Errorf("the model's own failure: %d %s, want 500", code, body)
+	}
+	// Three input errors and the worker's failure reached the error sink, with the model.
+	var got []string
+	for _, f := range errs.failures() {
+		got = append(got, fmt.Sprintf("%s %s %d", f.Endpoint, f.Model, f.Status))
+	}
+	if want := strings.Repeat("py "+dir+" 400,", 3) + "py " + dir + " 500,"; strings.Join(got, ",")+"," != want {
+		t.Errorf("failed requests: %q, want %q", got, want)
+	}
+	if fs := errs.failures(); len(fs) == 4 && !strings.Contains(fs[3].Message, "worker 3 died") {
+		t.Errorf("the worker's failure was reported as %q", fs[3].Message)
 	}
 	srv.Stop()
 	select {

@@ -41,9 +41,24 @@ type env struct {
 // chanSink records predictions on a channel; it never blocks (a full channel drops, and
 // the tests size it).
 type chanSink struct {
-	mu  sync.Mutex
-	all []serve.Prediction
-	ch  chan serve.Prediction
+	mu     sync.Mutex
+	all    []serve.Prediction
+	ch     chan serve.Prediction
+	failed []serve.FailedRequest
+}
+
+// RecordError implements serve.ErrorSink: the failed requests are kept in order.
+func (c *chanSink) RecordError(e serve.FailedRequest) {
+	c.mu.Lock()
+	c.failed = append(c.failed, e)
+	c.mu.Unlock()
+}
+
+// failures returns the failed requests so far.
+func (c *chanSink) failures() []serve.FailedRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]serve.FailedRequest(nil), c.failed...)
 }
 
 func (c *chanSink) Record(p serve.Prediction) {
@@ -79,7 +94,11 @@ func newEnvWith(t testing.TB, seed uint64, sink serve.PredictionSink) *env {
 	tr := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 	e := &env{t: t, dir: dir, st: st, tr: tr, art: art}
 	e.sink, _ = sink.(*chanSink)
-	e.srv, err = serve.New(serve.Config{Store: st, Sink: sink, Seed: seed, Version: "test",
+	var errs serve.ErrorSink
+	if e.sink != nil {
+		errs = e.sink
+	}
+	e.srv, err = serve.New(serve.Config{Store: st, Sink: sink, Errors: errs, Seed: seed, Version: "test",
 		Models: stepio.Deps{Artifacts: art, ArtifactRoot: filepath.Join(dir, "artifacts"), Tracking: tr}})
 	if err != nil {
 		t.Fatal(err)

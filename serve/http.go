@@ -51,15 +51,18 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers v; if v cannot be encoded it answers a 500 and returns the error.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
+		err = fmt.Errorf("encode the answer: %w", err)
 		http.Error(w, fmt.Sprintf(`{"error": %q}`, err.Error()), http.StatusInternalServerError)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	return nil
 }
 
 func setModelHeaders(w http.ResponseWriter, id string, m *loadedModel) {
@@ -72,7 +75,7 @@ func setModelHeaders(w http.ResponseWriter, id string, m *loadedModel) {
 // --- MLflow's scoring protocol ---
 
 func mlflowError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error_code": code, "message": msg})
+	_ = writeJSON(w, status, map[string]string{"error_code": code, "message": msg})
 }
 
 func (s *Server) mlflowInvocations(w http.ResponseWriter, r *http.Request) {
@@ -84,33 +87,40 @@ func (s *Server) mlflowInvocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := s.pick(ep)
+	fail := func(status int, code, msg string) {
+		mlflowError(w, status, code, msg)
+		s.failed(ep, m, status, msg)
+	}
 	if m == nil {
-		mlflowError(w, http.StatusServiceUnavailable, "TEMPORARILY_UNAVAILABLE", notReady(ep))
+		fail(http.StatusServiceUnavailable, "TEMPORARILY_UNAVAILABLE", notReady(ep))
 		return
 	}
 	body, err := readBody(w, r)
 	if err != nil {
-		mlflowError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
+		fail(http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
 	t, err := parseMLflow(r.Header.Get("Content-Type"), body, m.inputs)
 	if err != nil {
-		mlflowError(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
+		fail(http.StatusBadRequest, "BAD_REQUEST", err.Error())
 		return
 	}
 	f, p, err := s.predict(r.Context(), m, t)
 	if err != nil {
 		if !isInputError(err) {
-			mlflowError(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
+			fail(http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
 			return
 		}
-		mlflowError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
+		fail(http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error())
 		return
 	}
 	res := &result{id: s.newID(), m: m, pred: p, frame: f, started: start}
 	setModelHeaders(w, res.id, m)
 	out := map[string]any{"predictions": predictions(p)}
-	writeJSON(w, http.StatusOK, out)
+	if err := writeJSON(w, http.StatusOK, out); err != nil {
+		s.failed(ep, m, http.StatusInternalServerError, err.Error())
+		return
+	}
 	s.record(ep, res, t)
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	mrand "math/rand/v2"
 	"slices"
 	"strconv"
@@ -33,6 +34,8 @@ type Config struct {
 	Models stepio.Deps
 	// Sink receives every prediction; nil means NopSink.
 	Sink PredictionSink
+	// Errors receives every failed request of a deployment; nil counts none.
+	Errors ErrorSink
 	// PollInterval is how often the deployments are read from the store; 0 means 1s.
 	PollInterval time.Duration
 	// Seed seeds the traffic split between a deployment's model and its canary; 0 means
@@ -442,7 +445,41 @@ func (s *Server) predict(ctx context.Context, m *loadedModel, t *table) (*frame.
 		}
 		return nil, nil, fmt.Errorf("model %s %s: %w", m.name, m.version, err)
 	}
+	if err := checkFinite(m, p); err != nil {
+		return nil, nil, err
+	}
 	return f, p, nil
+}
+
+// checkFinite returns an error naming the first row whose answer is NaN or infinite: such
+// an answer is the model's failure (a 500), and JSON cannot carry it.
+func checkFinite(m *loadedModel, p *model.Prediction) error {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+	for i, v := range p.Values {
+		if bad(v) {
+			return fmt.Errorf("model %s %s answered %v for row %d: check the row's values against the training data's range", m.name, m.version, v, i+1)
+		}
+	}
+	for i, row := range p.Probabilities {
+		for _, v := range row {
+			if bad(v) {
+				return fmt.Errorf("model %s %s answered a probability of %v for row %d", m.name, m.version, v, i+1)
+			}
+		}
+	}
+	return nil
+}
+
+// failed hands a failed request of ep to the error sink; m is nil when no model was chosen.
+func (s *Server) failed(ep *endpoint, m *loadedModel, status int, msg string) {
+	if s.cfg.Errors == nil {
+		return
+	}
+	e := FailedRequest{Endpoint: ep.d.Name, Status: status, Message: msg, Time: time.Now()}
+	if m != nil {
+		e.Model, e.Version = m.name, m.version
+	}
+	s.cfg.Errors.RecordError(e)
 }
 
 // isInputError says err is the request's fault (a 400), not the model's (a 500).

@@ -45,3 +45,29 @@ type NopSink struct{}
 
 // Record implements PredictionSink.
 func (NopSink) Record(Prediction) {}
+
+// FailedRequest is a prediction request of a deployment that was refused or failed, as an
+// ErrorSink receives it. Requests to an unknown deployment are not reported (their names
+// are the client's to choose).
+type FailedRequest struct {
+	// Endpoint is the deployment's name.
+	Endpoint string
+	// Model and Version name the model version chosen for the request (as in Prediction);
+	// both are empty when it failed before one was chosen: the deployment was not ready,
+	// or a V2 request named a version not loaded.
+	Model, Version string
+	// Status is the HTTP status answered: 4xx for the client's fault (a malformed body,
+	// a column missing or of the wrong type, a body too large), 5xx for the server's (the
+	// model failed or answered a non-finite value, its Python worker died, not ready).
+	Status int
+	// Message is the error answered.
+	Message string
+	// Time is when the request failed.
+	Time time.Time
+}
+
+// ErrorSink receives every failed request of a deployment. RecordError is called on the
+// request's path, concurrently, and must not block.
+type ErrorSink interface {
+	RecordError(e FailedRequest)
+}

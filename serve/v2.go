@@ -81,27 +81,35 @@ func (s *Server) v2Ready(w http.ResponseWriter, r *http.Request) {
 // v2Model finds the endpoint and, when the route names a version, the loaded model of that
 // version; it writes the error answer and returns nil when there is none.
 func (s *Server) v2Model(w http.ResponseWriter, r *http.Request) (*endpoint, *loadedModel) {
-	name := r.PathValue("name")
-	ep := s.endpoint(name)
-	if ep == nil {
-		v2Error(w, http.StatusNotFound, "no model %q is deployed: create it with weir deploy %s --model REF", name, name)
+	ep, m, status, msg := s.v2Find(r)
+	if status != 0 {
+		v2Error(w, status, "%s", msg)
 		return nil, nil
+	}
+	return ep, m
+}
+
+// v2Find is v2Model without the answer: on failure it returns the status and message to
+// answer, and the endpoint when it exists.
+func (s *Server) v2Find(r *http.Request) (ep *endpoint, m *loadedModel, status int, msg string) {
+	name := r.PathValue("name")
+	ep = s.endpoint(name)
+	if ep == nil {
+		return nil, nil, http.StatusNotFound, fmt.Sprintf("no model %q is deployed: create it with weir deploy %s --model REF", name, name)
 	}
 	v := r.PathValue("version")
 	if v == "" {
 		if ep.primary == nil {
-			v2Error(w, http.StatusServiceUnavailable, "%s", notReady(ep))
-			return nil, nil
+			return ep, nil, http.StatusServiceUnavailable, notReady(ep)
 		}
-		return ep, nil
+		return ep, nil, 0, ""
 	}
 	for _, m := range []*loadedModel{ep.primary, ep.canary, ep.shadow} {
 		if m != nil && m.version == v {
-			return ep, m
+			return ep, m, 0, ""
 		}
 	}
-	v2Error(w, http.StatusNotFound, "model %q has no loaded version %q", name, v)
-	return nil, nil
+	return ep, nil, http.StatusNotFound, fmt.Sprintf("model %q has no loaded version %q", name, v)
 }
 
 func (s *Server) v2Metadata(w http.ResponseWriter, r *http.Request) {
@@ -146,26 +154,34 @@ func (s *Server) v2ModelReady(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) v2Infer(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ep, m := s.v2Model(w, r)
-	if ep == nil {
+	ep, m, status, msg := s.v2Find(r)
+	if status != 0 {
+		v2Error(w, status, "%s", msg)
+		if ep != nil {
+			s.failed(ep, nil, status, msg)
+		}
 		return
 	}
 	if m == nil {
 		m = s.pick(ep)
 	}
+	fail := func(status int, err error) {
+		v2Error(w, status, "%v", err)
+		s.failed(ep, m, status, err.Error())
+	}
 	body, err := readBody(w, r)
 	if err != nil {
-		v2Error(w, http.StatusBadRequest, "%v", err)
+		fail(http.StatusBadRequest, err)
 		return
 	}
 	var req v2Request
 	if err := decodeJSON(body, &req); err != nil {
-		v2Error(w, http.StatusBadRequest, "%v", err)
+		fail(http.StatusBadRequest, err)
 		return
 	}
 	t, err := v2Table(req.Inputs, m.schema)
 	if err != nil {
-		v2Error(w, http.StatusBadRequest, "%v", err)
+		fail(http.StatusBadRequest, err)
 		return
 	}
 	f, p, err := s.predict(r.Context(), m, t)
@@ -174,7 +190,7 @@ func (s *Server) v2Infer(w http.ResponseWriter, r *http.Request) {
 		if !isInputError(err) {
 			status = http.StatusInternalServerError
 		}
-		v2Error(w, status, "%v", err)
+		fail(status, err)
 		return
 	}
 	res := &result{id: s.newID(), m: m, pred: p, frame: f, started: start}
@@ -204,7 +220,10 @@ func (s *Server) v2Infer(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Outputs = append(resp.Outputs, v2Tensor{Name: "probabilities", Shape: []int{n, len(p.Probabilities[0])}, Datatype: "FP64", Data: flat})
 	}
-	writeJSON(w, http.StatusOK, resp)
+	if err := writeJSON(w, http.StatusOK, resp); err != nil {
+		s.failed(ep, m, http.StatusInternalServerError, err.Error())
+		return
+	}
 	s.record(ep, res, t)
 }
 

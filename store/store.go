@@ -666,6 +666,7 @@ type Store interface {
 	SecretStore
 	UserStore
 	TaskTokenStore
+	ServeErrorStore
 
 	// Close releases the store's resources.
 	Close() error

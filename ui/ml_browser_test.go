@@ -173,6 +173,17 @@ func newMLFixture(t *testing.T) *mlFixture {
 	if err := st.InsertPredictions(ctx, ps); err != nil {
 		t.Fatal(err)
 	}
+	// And its failed requests: two refused for v1, one failed by v2, one before a model was chosen.
+	if err := st.PutServeErrors(ctx, []*store.ServeErrorCount{
+		{Endpoint: "scorer-live", Minute: now, Writer: "w", ModelName: "scorer", ModelVersion: "1", Class: store.ServeError4xx, Count: 2,
+			LastStatus: 400, LastMessage: `column "age": missing: the model needs this input column`, LastAt: now},
+		{Endpoint: "scorer-live", Minute: now, Writer: "w", ModelName: "scorer", ModelVersion: "2", Class: store.ServeError5xx, Count: 1,
+			LastStatus: 500, LastMessage: "model scorer 2: worker 3 died", LastAt: now},
+		{Endpoint: "scorer-live", Minute: now, Writer: "w", Class: store.ServeError5xx, Count: 1,
+			LastStatus: 503, LastMessage: "deployment not ready", LastAt: now},
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The monitor and three evaluations: the last found drift in age and fired the event.
 	if err := st.PutMonitor(ctx, &store.Monitor{Name: "scorer-drift", Endpoint: "scorer-live", Spec: json.RawMessage(`{"rows": 100, "interval": "24h"}`)}); err != nil {
@@ -269,13 +280,31 @@ func TestBrowserML(t *testing.T) {
 	b.run(t, "lineage → task", chromedp.Click(chromedp.CSS(`svg.lineage a[href*="task=fit"]`)),
 		waitJS(`location.pathname === "/dags/retrain/grid"`), waitText("fitting"))
 
-	// Deployment: traffic split and per-version live figures, linked to the versions.
+	// Deployment: the list's traffic of the last five minutes (16 requests in 300 s, 4 failed),
+	// then the traffic split and per-version live figures, linked to the versions.
+	rowsJS := func(cells ...int) string {
+		js := `[...(document.querySelector("table.list tbody")?.rows || [])].map(r => [`
+		for i, c := range cells {
+			if i > 0 {
+				js += ","
+			}
+			js += fmt.Sprintf("r.cells[%d].innerText.trim()", c)
+		}
+		return js + `].join(" | ")).sort().join(", ")`
+	}
 	b.run(t, "deployment", chromedp.Navigate(f.url+"/deployments"),
+		waitJS(rowsJS(0, 5, 6)+` === "scorer-live | 0.053 | 25.0%"`),
 		chromedp.Click(chromedp.CSS(`a[href="/deployments/scorer-live"]`)),
-		waitText("Traffic split", "primary 75%", "canary 25%", "Live figures per model version", "scorer v1", "scorer v2", "scorer-drift (drifting)"),
-		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[2].innerText).sort().join(",") === "scorer v1:9,scorer v2:3"`),
-		// Requests/s over the last five minutes: 9 and 3 requests in 300 s.
-		waitJS(`[...document.querySelectorAll("table.list tbody tr")].map(r => r.cells[0].innerText + ":" + r.cells[4].innerText).sort().join(",") === "scorer v1:0.030,scorer v2:0.010"`),
+		waitText("Traffic split", "primary 75%", "canary 25%", "Live figures per model version", "16 requests, 4 failed (25.0%)",
+			"scorer v1", "scorer v2", "no model chosen", "scorer-drift (drifting)"),
+		waitJS(rowsJS(0, 2)+` === "no model chosen | 0, scorer v1 | 9, scorer v2 | 3"`),
+		// Requests/s over the last five minutes, failed ones included: 11, 4 and 1 in 300 s.
+		waitJS(rowsJS(0, 4)+` === "no model chosen | 0.0033, scorer v1 | 0.037, scorer v2 | 0.013"`),
+		// Errors (4xx / 5xx), the error rate and the last error of each row.
+		waitJS(rowsJS(0, 11, 12)+` === "no model chosen | 0 / 1 | 100.0%, scorer v1 | 2 / 0 | 18.2%, scorer v2 | 0 / 1 | 25.0%"`),
+		// The last error of each, under the table.
+		waitJS(fmt.Sprintf(`[...document.querySelectorAll("table.last-errors tbody tr")].map(r => [...r.cells].filter((_, i) => i != 2).map(c => c.innerText.trim()).join(" | ")).sort().join(", ") === %q`,
+			`no model chosen | 503 | deployment not ready, scorer v1 | 400 | column "age": missing: the model needs this input column, scorer v2 | 500 | model scorer 2: worker 3 died`)),
 		waitJS(`!!document.querySelector('table.list a[href="/models/scorer/versions/2"]')`))
 	b.screenshot(t, "deployment")
 	b.axe(t, "deployment")

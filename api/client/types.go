@@ -340,6 +340,16 @@ type VersionStats struct {
 	MAE              *float64 `json:"mae,omitempty"`
 	RMSE             *float64 `json:"rmse,omitempty"`
 	Accuracy         *float64 `json:"accuracy,omitempty"`
+	// Errors4xx and Errors5xx count the version's failed requests (client's and server's
+	// fault); ErrorRate is their share of all its requests. The failed requests for which
+	// no model was chosen are on a row of their own: model "", version "none".
+	Errors4xx int64   `json:"errors_4xx"`
+	Errors5xx int64   `json:"errors_5xx"`
+	ErrorRate float64 `json:"error_rate"`
+	// LastError, LastErrorStatus and LastErrorAt describe the latest failed request.
+	LastError       string     `json:"last_error,omitempty"`
+	LastErrorStatus int        `json:"last_error_status,omitempty"`
+	LastErrorAt     *time.Time `json:"last_error_at,omitempty"`
 }
 
 // DeploymentComparison is GET /deployments/{deployment_name}/compare: the live figures of

@@ -23,7 +23,11 @@ func (a *app) compareCmd() *cobra.Command {
 		Long: `compare reads the endpoint's prediction log and prints, per model version that answered
 (served versions first, then shadows): requests, latency p50/p99 and, where labels were
 posted (weir feedback, POST /api/v1/predictions/{id}/feedback), MAE and RMSE for numeric
-predictions or accuracy for classes. Run it during a canary phase, before moving the alias.
+predictions or accuracy for classes; and the failed requests of each version: client
+errors (4XX: malformed body, wrong columns, too large), server errors (5XX: the model
+failed or answered NaN, its Python worker died), the error rate and the last error. Failed
+requests for which no model was chosen (the deployment not ready) are on a last row,
+version none. Run it during a canary phase, before moving the alias.
 
 --since takes a duration back from now (30m, 2h) or an RFC 3339 time.`,
 		Args: cobra.ExactArgs(1),
@@ -51,7 +55,8 @@ predictions or accuracy for classes. Run it during a canary phase, before moving
 	return c
 }
 
-var compareHeader = []string{"MODEL", "VERSION", "ROLE", "REQUESTS", "P50", "P99", "LABELLED", "MAE", "RMSE", "ACCURACY"}
+var compareHeader = []string{"MODEL", "VERSION", "ROLE", "REQUESTS", "P50", "P99", "LABELLED", "MAE", "RMSE", "ACCURACY",
+	"4XX", "5XX", "ERROR RATE", "LAST ERROR"}
 
 func compareRows(vs []client.VersionStats) [][]string {
 	rows := make([][]string, 0, len(vs))
@@ -63,13 +68,28 @@ func compareRows(vs []client.VersionStats) [][]string {
 	}
 	for _, v := range vs {
 		role := "served"
-		if v.Shadow {
+		switch {
+		case v.Shadow:
 			role = "shadow"
+		case v.Model == "" && v.Version == predlog.VersionNone:
+			role = "no model chosen"
+		}
+		last := "-"
+		if v.LastError != "" {
+			last = v.LastError
+			if len(last) > 80 {
+				last = last[:77] + "..."
+			}
+			if v.LastErrorAt != nil {
+				last = fmt.Sprintf("%s (%d at %s)", last, v.LastErrorStatus, v.LastErrorAt.Local().Format(time.DateTime))
+			}
 		}
 		rows = append(rows, []string{v.Model, v.Version, role, strconv.Itoa(v.Requests),
 			(time.Duration(v.LatencyP50Micros) * time.Microsecond).String(),
 			(time.Duration(v.LatencyP99Micros) * time.Microsecond).String(),
-			strconv.Itoa(v.Labelled), f(v.MAE), f(v.RMSE), f(v.Accuracy)})
+			strconv.Itoa(v.Labelled), f(v.MAE), f(v.RMSE), f(v.Accuracy),
+			strconv.FormatInt(v.Errors4xx, 10), strconv.FormatInt(v.Errors5xx, 10),
+			strconv.FormatFloat(100*v.ErrorRate, 'f', 1, 64) + "%", last})
 	}
 	return rows
 }

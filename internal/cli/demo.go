@@ -244,8 +244,16 @@ func (a *app) runDemo(ctx context.Context, requests int) error {
 	for _, v := range cmp {
 		vs := client.VersionStats(v)
 		d.compared = append(d.compared, vs)
-		a.step(d, "canary analysis: v%s answered %d, RMSE %s on %d labels, p99 %s", v.Version, v.Requests,
-			fmtRMSE(vs.RMSE), v.Labelled, time.Duration(v.LatencyP99Micros)*time.Microsecond)
+		failed := ""
+		if n := v.Errors4xx + v.Errors5xx; n > 0 {
+			failed = fmt.Sprintf(", %d failed (last: %s)", n, v.LastError)
+		}
+		if v.Model == "" && v.Version == predlog.VersionNone {
+			a.step(d, "canary analysis: %d requests failed before a model was chosen (last: %s)", v.Errors4xx+v.Errors5xx, v.LastError)
+			continue
+		}
+		a.step(d, "canary analysis: v%s answered %d, RMSE %s on %d labels, p99 %s%s", v.Version, v.Requests,
+			fmtRMSE(vs.RMSE), v.Labelled, time.Duration(v.LatencyP99Micros)*time.Microsecond, failed)
 	}
 	champ, chall := rmseOf(d.compared, d.champion), rmseOf(d.compared, d.challenge)
 	if chall == nil || champ == nil || *chall > *champ {

@@ -163,6 +163,13 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.InsertPredictions(ctx, preds); err != nil {
 		t.Fatal(err)
 	}
+	at := time.Date(2026, 12, 1, 10, 0, 30, 0, time.UTC)
+	if err := st.PutServeErrors(ctx, []*store.ServeErrorCount{
+		{Endpoint: "scorer", Minute: at, Writer: "w", ModelName: "scorer", ModelVersion: "2", Class: store.ServeError4xx, Count: 2, LastStatus: 400, LastMessage: "malformed JSON", LastAt: at},
+		{Endpoint: "scorer", Minute: at, Writer: "w", Class: store.ServeError5xx, Count: 1, LastStatus: 503, LastMessage: "not ready", LastAt: at},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 20 {
 		if err := st.SetPredictionLabel(ctx, fmt.Sprintf("p%02d", i), json.RawMessage(fmt.Sprint(i+i%3)), time.Now()); err != nil {
 			t.Fatal(err)

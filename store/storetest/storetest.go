@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Secrets", testSecrets},
 		{"Users", testUsers},
 		{"TaskTokens", testTaskTokens},
+		{"ServeErrors", testServeErrors},
 
 		{"AssetAliases", testAssetAliases},
 	}

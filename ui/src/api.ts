@@ -280,6 +280,13 @@ export interface VersionStats {
   mae?: number;
   rmse?: number;
   accuracy?: number;
+  /** Failed requests: the client's fault (4xx) and the server's (5xx); the row with model "" and version "none" counts those that failed before a model was chosen. */
+  errors_4xx: number;
+  errors_5xx: number;
+  error_rate: number;
+  last_error?: string;
+  last_error_status?: number;
+  last_error_at?: string;
 }
 export interface Approval {
   dag_id: string;

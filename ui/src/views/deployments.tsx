@@ -10,7 +10,34 @@ const modelLink = (ref: string) => {
   return m ? <a href={`/models/${enc(m[1])}`}>{ref}</a> : <>{ref}</>;
 };
 
-/** Serving deployments: what answers, the canary and its share, the shadow. */
+const RATE_S = 300;
+const sinceRate = () => new Date(Date.now() - RATE_S * 1000).toISOString();
+const pct = (r: number) => (100 * r).toFixed(r > 0 && r < 0.001 ? 3 : 1) + "%";
+/** The requests (answered and failed) and failed requests of a comparison's served rows. */
+const totals = (vs: VersionStats[]) =>
+  vs.filter((v) => !v.shadow).reduce((t, v) => ({ requests: t.requests + v.requests + v.errors_4xx + v.errors_5xx, failed: t.failed + v.errors_4xx + v.errors_5xx }), { requests: 0, failed: 0 });
+
+/** A deployment's traffic of the last RATE_S seconds: requests/s and error rate. */
+function RecentTraffic(props: { name: string }) {
+  const recent = usePoll(() => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(props.name)}/compare` + query({ since: sinceRate() }))), [props.name], 10000);
+  if (!recent.data)
+    return (
+      <>
+        <td class="num">{recent.error ? "?" : "…"}</td>
+        <td class="num">{recent.error ? "?" : "…"}</td>
+      </>
+    );
+  const t = totals(recent.data.versions);
+  return (
+    <>
+      <td class="num">{(t.requests / RATE_S).toPrecision(2)}</td>
+      <td class={"num" + (t.failed ? " bad" : "")}>{t.requests ? pct(t.failed / t.requests) : "—"}</td>
+    </>
+  );
+}
+
+/** Serving deployments: what answers, the canary and its share, the shadow, and the
+ * traffic of the last five minutes (one compare per row: a page has at most LIMIT). */
 export function Deployments() {
   const [offset, setOffset] = useState(0);
   const page = usePoll(() => request<{ deployments: Deployment[]; total_entries: number }>("GET", v1("/deployments" + query({ limit: LIMIT, offset }))), [offset]);
@@ -28,6 +55,8 @@ export function Deployments() {
                 <th scope="col">Canary</th>
                 <th scope="col">Shadow</th>
                 <th scope="col">Endpoint</th>
+                <th scope="col">Requests/s (last 5 min)</th>
+                <th scope="col">Error rate (last 5 min)</th>
                 <th scope="col">Updated</th>
               </tr>
             </thead>
@@ -44,6 +73,7 @@ export function Deployments() {
                   <td>
                     <code>/serve/{d.name}/invocations</code>
                   </td>
+                  <RecentTraffic name={d.name} />
                   <td>{fmtTime(d.updated_at as string)}</td>
                 </tr>
               ))}
@@ -57,8 +87,9 @@ export function Deployments() {
   );
 }
 
-const versionLink = (model: string, version: string) => <a href={`/models/${enc(model)}/versions/${enc(version)}`}>{`${model} v${version}`}</a>;
-const RATE_S = 300;
+const noModel = (v: VersionStats) => v.model === "" && v.version === "none";
+const versionLink = (v: VersionStats) =>
+  noModel(v) ? <span>no model chosen</span> : v.version ? <a href={`/models/${enc(v.model)}/versions/${enc(v.version)}`}>{`${v.model} v${v.version}`}</a> : <span>{v.model}</span>;
 const ms = (us: number) => (us >= 1000 ? (us / 1000).toFixed(1) + " ms" : us + " µs");
 const opt = (v?: number) => (v === undefined || v === null ? "—" : v.toPrecision(4));
 
@@ -70,12 +101,12 @@ export function DeploymentPage(props: { name: string }) {
   const cmp = usePoll(() => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare`)), [name]);
   // The rate: the requests of the last RATE_S seconds (the compare's since).
   const recent = usePoll(
-    () => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare` + query({ since: new Date(Date.now() - RATE_S * 1000).toISOString() }))),
+    () => request<{ versions: VersionStats[] }>("GET", v1(`/deployments/${enc(name)}/compare` + query({ since: sinceRate() }))),
     [name],
   );
   const rate = (v: VersionStats) => {
     const r = recent.data?.versions.find((x) => x.model === v.model && x.version === v.version && x.shadow === v.shadow);
-    return r ? (r.requests / RATE_S).toPrecision(2) : recent.data ? "0" : "…";
+    return r ? ((r.requests + r.errors_4xx + r.errors_5xx) / RATE_S).toPrecision(2) : recent.data ? "0" : "…";
   };
   // The monitors watching this deployment (the API lists them all: there are few).
   const mons = usePoll(() => request<{ monitors: Monitor[] }>("GET", v1("/monitors" + query({ limit: 1000 }))).then((r) => r.monitors.filter((m) => m.endpoint === name)), [name]);
@@ -83,6 +114,8 @@ export function DeploymentPage(props: { name: string }) {
   const w = d?.canary ? d.canary_weight || 0 : 0;
   const vs = cmp.data?.versions || [];
   const served = vs.filter((v) => !v.shadow).reduce((n, v) => n + v.requests, 0);
+  const all = totals(vs);
+  const failing = vs.filter((v) => v.last_error);
   return (
     <Page title={`Deployment ${name}`}>
       <p>
@@ -128,8 +161,11 @@ export function DeploymentPage(props: { name: string }) {
         </>
       )}
       {cmp.data && (
+        <div class="table-wrap">
         <table class="list">
-          <caption>Live figures per model version (canary analysis)</caption>
+          <caption>
+            Live figures per model version (canary analysis): {all.requests} requests, {all.failed} failed{all.requests ? ` (${pct(all.failed / all.requests)})` : ""}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Version</th>
@@ -143,28 +179,58 @@ export function DeploymentPage(props: { name: string }) {
               <th scope="col">MAE</th>
               <th scope="col">RMSE</th>
               <th scope="col">Accuracy</th>
+              <th scope="col">Errors (4xx / 5xx)</th>
+              <th scope="col">Error rate</th>
             </tr>
           </thead>
           <tbody>
             {vs.map((v) => (
               <tr key={v.model + "/" + v.version + (v.shadow ? "s" : "")}>
-                <th scope="row">{versionLink(v.model, v.version)}</th>
-                <td>{v.shadow ? "shadow" : "serving"}</td>
+                <th scope="row">{versionLink(v)}</th>
+                <td>{v.shadow ? "shadow" : noModel(v) ? "failed" : "serving"}</td>
                 <td class="num">{v.requests}</td>
-                <td class="num">{v.shadow || !served ? "—" : ((100 * v.requests) / served).toFixed(1) + "%"}</td>
+                <td class="num">{v.shadow || noModel(v) || !served ? "—" : ((100 * v.requests) / served).toFixed(1) + "%"}</td>
                 <td class="num">{rate(v)}</td>
-                <td class="num">{ms(v.latency_p50_us)}</td>
-                <td class="num">{ms(v.latency_p99_us)}</td>
+                <td class="num">{v.requests ? ms(v.latency_p50_us) : "—"}</td>
+                <td class="num">{v.requests ? ms(v.latency_p99_us) : "—"}</td>
                 <td class="num">{v.labelled}</td>
                 <td class="num">{opt(v.mae)}</td>
                 <td class="num">{opt(v.rmse)}</td>
                 <td class="num">{opt(v.accuracy)}</td>
+                <td class={"num" + (v.errors_4xx + v.errors_5xx ? " bad" : "")}>
+                  {v.errors_4xx} / {v.errors_5xx}
+                </td>
+                <td class="num">{v.shadow ? "—" : pct(v.error_rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        </div>
+      )}
+      {failing.length > 0 && (
+        <table class="list last-errors">
+          <caption>Last error per model version</caption>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Status</th>
+              <th scope="col">When</th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {failing.map((v) => (
+              <tr key={v.model + "/" + v.version}>
+                <th scope="row">{versionLink(v)}</th>
+                <td class="num">{v.last_error_status}</td>
+                <td>{fmtTime(v.last_error_at)}</td>
+                <td class="last-error">{v.last_error}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {cmp.data && vs.length === 0 && <p class="muted">No predictions logged yet.</p>}
+      {cmp.data && vs.length === 0 && <p class="muted">No predictions logged and no failed requests yet.</p>}
     </Page>
   );
 }
