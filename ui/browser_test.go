@@ -102,6 +102,7 @@ const wideN = 2100
 // tracked runs with metric histories, a registered model with an alias and a deployment.
 type fixture struct {
 	url  string
+	dags string // the server's DAG folder
 	st   store.Store
 	svc  *tracking.Service
 	runA string
@@ -122,7 +123,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{st: st}
+	f := &fixture{st: st, dags: dags}
 
 	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 	f.svc = svc
@@ -623,6 +624,7 @@ func TestBrowser(t *testing.T) {
 	b.axe(t, "deployments")
 
 	graphView(t, f, b)
+	runAsItRan(t, f, b)
 
 	b.run(t, "unknown route", chromedp.Navigate(f.url+"/no/such/page"), waitText("Not found"))
 
@@ -692,6 +694,44 @@ func TestBrowserLogin(t *testing.T) {
 	}
 }
 
+// runAsItRan: after a task is removed from a DAG, the graph of a run that had it still
+// draws it (the run's DAG snapshot), the graph of a later run does not, and the grid shows
+// the union of the tasks of the runs it shows.
+func runAsItRan(t *testing.T, f *fixture, b *browser) {
+	f.post(t, "/api/v1/dags/consume/dagRuns", `{"dag_run_id": "c1"}`)
+	f.waitDAGRun(t, "consume", "c1", store.RunSuccess)
+	changed := strings.Replace(consumeDAG, "  - id: use\n", "  - id: use_v2\n", 1)
+	if err := os.WriteFile(filepath.Join(f.dags, "consume.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(f.url + "/api/v1/dags/consume/tasks")
+		var body bytes.Buffer
+		if err == nil {
+			_, _ = body.ReadFrom(res.Body)
+			res.Body.Close()
+		}
+		if strings.Contains(body.String(), `"use_v2"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not reload consume.yaml: its tasks are %s (%v)", body.String(), err)
+		}
+		time.Sleep(50 * time.Millisecond) // polls the server: the DAG folder scan signals nothing to a test
+	}
+	f.post(t, "/api/v1/dags/consume/dagRuns", `{"dag_run_id": "c2"}`)
+	f.waitDAGRun(t, "consume", "c2", store.RunSuccess)
+	b.run(t, "old run's graph", chromedp.Navigate(f.url+"/dags/consume/graph?run=c1"),
+		waitJS(`!!document.querySelector('button[data-task="use"][data-state="success"]') && !document.querySelector('button[data-task="use_v2"]')`))
+	b.screenshot(t, "graph-old-run")
+	b.run(t, "new run's graph", chromedp.Navigate(f.url+"/dags/consume/graph?run=c2"),
+		waitJS(`!!document.querySelector('button[data-task="use_v2"][data-state="success"]') && !document.querySelector('button[data-task="use"]')`))
+	b.run(t, "grid of both runs", chromedp.Navigate(f.url+"/dags/consume/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="use in c1: success"]') && !!document.querySelector('button[aria-label="use_v2 in c2: success"]')`),
+		waitJS(`JSON.stringify([...document.querySelectorAll("tbody th.task-name")].map(e => e.innerText.trim())) === JSON.stringify(["use_v2", "use"])`))
+}
+
 // graphView drives the graph view of a run: live state colours, a collapsed group that
 // expands, setup/teardown drawn dashed with their arrows, a node opened with the keyboard,
 // its rendered template, a clear with upstream that re-runs the setup, and polling that
@@ -720,7 +760,7 @@ func graphView(t *testing.T, f *fixture, b *browser) {
 		waitText(`echo "load team"`))
 	// Polling revalidates: a poll of the tasks finds them unchanged and gets a 304.
 	b.run(t, "graph polls with ETags",
-		waitJS(`performance.getEntriesByType("resource").some(e => e.name.includes("/api/v1/dags/shaped/tasks") && e.responseStatus === 304)`))
+		waitJS(`performance.getEntriesByType("resource").some(e => e.name.includes("/api/v1/dags/shaped/dagRuns/s1/tasks") && e.responseStatus === 304)`))
 	// Clear with upstream: etl.load, its setup prep (upstream) and prep's teardown.
 	b.run(t, "clear upstream", chromedp.Click(chromedp.Search(`//label[contains(., "Upstream")]/input`)),
 		chromedp.Click(chromedp.Search(`//button[text()="Clear…"]`)),

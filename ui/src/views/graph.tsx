@@ -43,12 +43,22 @@ export function GraphView(props: { dag: string }) {
   const { query: q, route } = useLocation();
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [sel, setSel] = useState<Selection | null>(null);
-  const tasks = usePoll(() => request<{ tasks: Task[]; task_groups: TaskGroup[] }>("GET", v1(`/dags/${enc(dagId)}/tasks`)), [dagId]);
   const runs = usePoll(
     () => request<{ dag_runs: DAGRun[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: 20, order_by: "-logical_date" }))),
     [dagId],
   );
   const runId = q.run || runs.data?.dag_runs[0]?.dag_run_id;
+  // A run is drawn as it ran: its tasks come from the DAG snapshot it ran with (a task since
+  // removed from the DAG is still there, one added since is not); without a run, the DAG's
+  // current tasks.
+  const known = !!q.run || !!runs.data;
+  const tasks = usePoll(
+    () =>
+      known
+        ? request<{ tasks: Task[]; task_groups: TaskGroup[] }>("GET", v1(runId ? `/dags/${enc(dagId)}/dagRuns/${enc(runId)}/tasks` : `/dags/${enc(dagId)}/tasks`))
+        : Promise.resolve(undefined),
+    [dagId, runId, known],
+  );
   const states = usePoll(async () => {
     if (!runId) return new Map<string, TaskInstance[]>();
     const base = v1(`/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances`);
@@ -101,7 +111,7 @@ export function GraphView(props: { dag: string }) {
       }
     >
       <ErrorNote error={tasks.error || runs.error || states.error} />
-      <Loading when={tasks.loading && !tasks.data} />
+      <Loading when={!tasks.data && !tasks.error} />
       {runs.data && runs.data.dag_runs.length > 0 && (
         <p>
           <label>

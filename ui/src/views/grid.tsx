@@ -83,8 +83,8 @@ export function Grid(props: { dag: string }) {
     return { cols, total: runs.total_entries };
   }, [dagId, runOffset]);
 
-  const tasks = dag.data?.task_ids || [];
   const cols = grid.data?.cols || [];
+  const tasks = taskRows(dag.data?.task_ids || [], cols);
   const totalRuns = grid.data?.total || 0;
   const maxSeconds = Math.max(0.001, ...cols.map((c) => runSeconds(c.run)));
   const select = (s: Selection) => (setSel(s), setRunSel(null));
@@ -409,6 +409,18 @@ function Gantt(props: { col: Column; tasks: string[] }) {
       </tbody>
     </table>
   );
+}
+
+/**
+ * The grid's rows: the DAG's tasks in its order, then the tasks of the runs shown that the
+ * DAG no longer has (removed since those runs ran), by ID — the union over the runs shown,
+ * as Airflow's grid shows it.
+ */
+function taskRows(current: string[], cols: Column[]): string[] {
+  const seen = new Set(current);
+  const gone = new Set<string>();
+  for (const c of cols) for (const t of c.byTask.keys()) if (!seen.has(t)) gone.add(t);
+  return gone.size ? [...current, ...[...gone].sort()] : current;
 }
 
 /** How long a run took (so far, when it still runs), in seconds. */
