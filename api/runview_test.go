@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -105,4 +106,77 @@ func TestRunTasksFromSnapshot(t *testing.T) {
 	}
 	e.problem("GET", "/dags/graph/dagRuns/nope/tasks", "", 404, client.CodeNotFound, "")
 	e.problem("GET", "/dags/graph/dagRuns/old/tasks?order_by=x", "", 400, client.CodeInvalidField, "order_by")
+}
+
+// fanDAG maps a command over 40 items; items 7 and 23 fail, and a task after it is left
+// upstream_failed.
+const fanDAG = `
+dag_id: fan
+tasks:
+  - id: start
+    script: echo start
+  - id: parts
+    upstream: [start]
+    expand: {x: [` + "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39" + `]}
+    script: test "{{ args.x }}" != 7 && test "{{ args.x }}" != 23
+  - id: after
+    upstream: [parts]
+    script: echo after
+`
+
+// Task summaries: the store's counts of each task's instances by state, and its most
+// pressing state, as the grid's collapsed square of a mapped task shows them.
+func TestTaskSummaries(t *testing.T) {
+	t.Parallel()
+	d, err := dag.LoadBytes("fan.yaml", []byte(fanDAG), dag.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, func(c *api.Config) { c.DAGs = append(c.DAGs.(api.StaticDAGs), d) })
+	run := e.trigger("fan", "f1")
+	if run.State != "failed" {
+		t.Fatalf("run f1: %s, want failed", run.State)
+	}
+	var c client.TaskSummaryCollection
+	e.json("GET", "/dags/fan/dagRuns/f1/taskSummaries", "", 200, &c)
+	if c.TotalEntries != 3 || len(c.TaskSummaries) != 3 {
+		t.Fatalf("summaries: %+v", c)
+	}
+	after, parts, start := c.TaskSummaries[0], c.TaskSummaries[1], c.TaskSummaries[2]
+	str := func(p *string) string {
+		if p == nil {
+			return "none"
+		}
+		return *p
+	}
+	if parts.TaskID != "parts" || !parts.IsMapped || parts.Total != 40 || str(parts.State) != "failed" || parts.FirstMapIndex != 0 ||
+		parts.States["success"] != 38 || parts.States["failed"] != 2 || len(parts.States) != 2 ||
+		parts.StartDate == nil || parts.EndDate == nil || parts.EndDate.Before(*parts.StartDate) {
+		t.Errorf("parts: %+v (state %s)", parts, str(parts.State))
+	}
+	if after.TaskID != "after" || after.IsMapped || after.Total != 1 || str(after.State) != "upstream_failed" || after.FirstMapIndex != -1 {
+		t.Errorf("after: %+v (state %s)", after, str(after.State))
+	}
+	if start.TaskID != "start" || str(start.State) != "success" || start.States["success"] != 1 {
+		t.Errorf("start: %+v (state %s)", start, str(start.State))
+	}
+	if cc, err := e.c.TaskSummaries(context.Background(), "fan", "f1"); err != nil || cc.TotalEntries != 3 {
+		t.Errorf("client TaskSummaries: %+v, %v", cc, err)
+	}
+	if rt, err := e.c.RunTasks(context.Background(), "fan", "f1"); err != nil || rt.TotalEntries != 3 {
+		t.Errorf("client RunTasks: %+v, %v", rt, err)
+	}
+
+	// ETags: unchanged is a 304; marking a failed instance success changes the counts.
+	a := e.do("GET", "/dags/fan/dagRuns/f1/taskSummaries", "")
+	tag := a.header.Get("ETag")
+	if b := e.do("GET", "/dags/fan/dagRuns/f1/taskSummaries", "", "If-None-Match", tag); b.status != 304 {
+		t.Errorf("If-None-Match: %d", b.status)
+	}
+	e.json("PATCH", "/dags/fan/dagRuns/f1/taskInstances/parts/7", `{"new_state":"success"}`, 200, nil)
+	e.json("GET", "/dags/fan/dagRuns/f1/taskSummaries", "", 200, &c)
+	if p := c.TaskSummaries[1]; p.States["success"] != 39 || p.States["failed"] != 1 || str(p.State) != "failed" {
+		t.Errorf("parts after marking [7] success: %+v", p)
+	}
+	e.problem("GET", "/dags/fan/dagRuns/nope/taskSummaries", "", 404, client.CodeNotFound, "")
 }

@@ -528,6 +528,7 @@ type Store interface {
 	AuditStore
 
 	AliasStore
+	RunViewStore
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error

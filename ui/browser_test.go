@@ -95,7 +95,8 @@ tasks:
 `
 )
 
-// wideN is more instances than the grid fetches in one page.
+// wideN is more instances than the task instance list's largest page (2,000 an answer):
+// the grid's square must sum them all up.
 const wideN = 2100
 
 // fixture is a real weir server on loopback over a real SQLite store, with DAG runs,
@@ -205,6 +206,26 @@ func (f *fixture) post(t testing.TB, path, body string) {
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(res.Body)
 		t.Fatalf("POST %s: %s %s", path, res.Status, b.String())
+	}
+}
+
+// patch sends a PATCH with a JSON body and fails the test unless it succeeds.
+func (f *fixture) patch(t testing.TB, path, body string) {
+	t.Helper()
+	req, err := http.NewRequest("PATCH", f.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(res.Body)
+		t.Fatalf("PATCH %s: %s %s", path, res.Status, b.String())
 	}
 }
 
@@ -494,14 +515,15 @@ func TestBrowser(t *testing.T) {
 	b.screenshot(t, "run")
 	b.axe(t, "grid")
 
-	// A run bigger than the grid's page still shows every task's row; the mapped task's rows
+	// A run bigger than a page of instances still shows every task's row; the mapped task's rows
 	// are fetched by page and virtualised: only those in view are in the DOM, and scrolling
 	// reaches instances past the first page of the run.
 	b.run(t, "big run", chromedp.Navigate(f.url+"/dags/wide/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="z_after in w1: success"]')`),
-		waitJS(`!!document.querySelector('button[aria-label^="m in w1 ("]')`),
-		waitText("show part of them", "m [2000+]"),
-		chromedp.Click(chromedp.Search(`//button[contains(., "m [2000+]")]`)),
+		// The collapsed square sums up all 2,100 instances (counted by the server), not a page.
+		waitJS(`!!document.querySelector('button[aria-label="m in w1 (2,100 instances: 2,100 success): success"][title="m in w1 (2,100 instances: 2,100 success): success"]')`),
+		waitText("m [2100]"),
+		chromedp.Click(chromedp.Search(`//button[contains(., "m [2100]")]`)),
 		waitJS(`!!document.querySelector('button[aria-label="m[5] in w1: success"]')`),
 		waitJS(`document.querySelectorAll("tr.mapped").length < 200 && !document.querySelector('button[aria-label="m[1500] in w1: success"]')`),
 		eval(`document.querySelector('button[aria-label="m[5] in w1: success"]').closest("tr").nextElementSibling.scrollIntoView()`),
@@ -511,6 +533,11 @@ func TestBrowser(t *testing.T) {
 		eval(`document.querySelector('button[aria-label="m[2050] in w1: success"]').click()`),
 		waitText("m[2050]", "run w1"))
 	b.screenshot(t, "grid-big")
+	// One instance past the first 2,000 marked failed: the square turns failed and its
+	// tooltip counts both states.
+	f.patch(t, "/api/v1/dags/wide/dagRuns/w1/taskInstances/m/2077", `{"new_state": "failed"}`)
+	b.run(t, "mapped summary", chromedp.Navigate(f.url+"/dags/wide/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="m in w1 (2,100 instances: 2,099 success, 1 failed): failed"][title="m in w1 (2,100 instances: 2,099 success, 1 failed): failed"]')`))
 	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="make in r1: success"]')`))
 

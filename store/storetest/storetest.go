@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TaskTokens", testTaskTokens},
 
 		{"AssetAliases", testAssetAliases},
+		{"RunView", testRunView},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
