@@ -1,7 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +13,9 @@ import (
 	"github.com/weirhq/weir/api"
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/secrets"
+	"github.com/weirhq/weir/store/sqlite"
 )
 
 // setupChanging serves graphDAG and returns the served DAG list, so a test can replace the
@@ -179,4 +186,100 @@ func TestTaskSummaries(t *testing.T) {
 		t.Errorf("parts after marking [7] success: %+v", p)
 	}
 	e.problem("GET", "/dags/fan/dagRuns/nope/taskSummaries", "", 404, client.CodeNotFound, "")
+}
+
+// keptDAG reads a variable and a secret in a template; plain has no template; after never
+// runs (what it follows fails).
+const keptDAG = `
+dag_id: kept
+tasks:
+  - id: hello
+    script: echo "{{ var.value.greeting }} {{ var.value.api_password }}"
+  - id: plain
+    script: echo plain
+  - id: gate
+    script: exit 1
+  - id: after
+    upstream: [gate]
+    script: echo "{{ var.value.greeting }}"
+`
+
+// The rendered fields a try saved when it started are answered as they were after the
+// variable they read changes (source "try"); an instance that never ran, or a task without
+// templates, is rendered now and says so (source "preview").
+func TestRenderedFieldsKeptFromTheTry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	home := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sec, err := secrets.New(secrets.Config{Store: st, Keys: &secrets.KeySource{Home: home, Getenv: func(string) string { return "" }, Notice: &bytes.Buffer{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: st, Home: home, Secrets: sec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Stop)
+	d, err := dag.LoadBytes("kept.yaml", []byte(keptDAG), dag.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := api.New(api.Config{Store: st, Engine: eng, DAGs: api.StaticDAGs{d}, Home: home, Secrets: sec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(validating(t, a.Handler()))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, st: st, eng: eng, home: home, url: srv.URL}
+	if e.c, err = client.New(srv.URL, srv.Client()); err != nil {
+		t.Fatal(err)
+	}
+	e.json("POST", "/variables", `{"key":"greeting","value":"hello"}`, 200, nil)
+	e.json("POST", "/variables", `{"key":"api_password","value":"s3cr3t-value"}`, 200, nil)
+	e.trigger("kept", "k1")
+
+	const base = "/dags/kept/dagRuns/k1/taskInstances/"
+	var rf client.RenderedFields
+	check := func(task string) {
+		t.Helper()
+		a := e.do("GET", base+task+"/renderedFields", "")
+		if a.status != 200 || strings.Contains(string(a.body), "s3cr3t") {
+			t.Fatalf("GET %s renderedFields: %d %s", task, a.status, a.body)
+		}
+		rf = client.RenderedFields{}
+		if err := json.Unmarshal(a.body, &rf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("hello")
+	if rf.Source != "try" || rf.TryNumber != 1 || rf.RenderedAt == nil || rf.RenderedFields["script"] != `echo "hello ***"` || rf.Note != "" {
+		t.Errorf("hello after its run: %+v", rf)
+	}
+	e.json("POST", "/variables", `{"key":"greeting","value":"bye"}`, 200, nil)
+	check("hello")
+	if rf.Source != "try" || rf.RenderedFields["script"] != `echo "hello ***"` {
+		t.Errorf("hello after the variable changed: %+v, want what the try ran with", rf)
+	}
+	e.json("GET", base+"hello/renderedFields?try_number=1", "", 200, &rf)
+	if rf.Source != "try" || rf.TryNumber != 1 {
+		t.Errorf("hello try 1: %+v", rf)
+	}
+	check("after")
+	if rf.Source != "preview" || rf.TryNumber != 0 || rf.RenderedAt != nil || rf.RenderedFields["script"] != `echo "bye"` || !strings.Contains(rf.Note, "has not run") {
+		t.Errorf("after, which never ran: %+v, want a preview with the variable as it is now", rf)
+	}
+	check("plain")
+	if rf.Source != "preview" || rf.TryNumber != 1 || rf.RenderedFields["script"] != "echo plain" || !strings.Contains(rf.Note, "without templates") {
+		t.Errorf("plain, without templates: %+v", rf)
+	}
+	e.problem("GET", base+"hello/renderedFields?try_number=2", "", 404, client.CodeNotFound, "")
+	e.problem("GET", base+"hello/renderedFields?try_number=0", "", 400, client.CodeInvalidField, "try_number")
 }

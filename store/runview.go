@@ -2,12 +2,18 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
-// RunViewStore reads what a view of a run needs without loading its task instances: a
-// summary of each task's instances, counted by the store.
+// RunViewStore reads what a view of a run needs to show it as it ran: a summary of each
+// task's instances counted by the store, and the fields each try rendered when it started.
 type RunViewStore interface {
+	// GetRenderedFields returns the fields a try of a task instance rendered when it
+	// started (written by Apply, Batch.RenderedFields); tryNumber 0 means the latest try
+	// that has them. ErrNotFound when none were saved (the instance never ran a templated
+	// try, or its run was pruned: RenderedFields.KeepRuns).
+	GetRenderedFields(ctx context.Context, dagID, runID, taskID string, mapIndex, tryNumber int) (*RenderedFields, error)
 	// TaskSummaries returns one summary per task of a run that has instances, by task ID:
 	// how many of its instances are in each state (counted with a GROUP BY, not by loading
 	// them), its most pressing state (WorstState), its lowest map index and its earliest
@@ -53,4 +59,27 @@ func WorstState(counts map[TIState]int) TIState {
 		}
 	}
 	return TINone
+}
+
+// DefaultKeepRenderedRuns is how many runs of a task keep their rendered fields by default,
+// as Airflow's num_dag_runs_to_keep_rendered_fields.
+const DefaultKeepRenderedRuns = 30
+
+// RenderedFields are the template fields of one try of a task instance as rendered when the
+// try started, secrets masked (Airflow's RenderedTaskInstanceFields): what the try ran with,
+// kept as it was when a variable or connection it read changes later.
+type RenderedFields struct {
+	// DAGID, RunID, TaskID, MapIndex and TryNumber are the key; the task instance must exist.
+	DAGID, RunID, TaskID string
+	MapIndex, TryNumber  int
+	// Fields is the JSON object of the task kind's spec fields by their JSON names, rendered
+	// and masked, each field capped in length by the writer (the engine's
+	// MaxTemplatedFieldLength).
+	Fields json.RawMessage
+	// RenderedAt is when the try rendered them (its start).
+	RenderedAt time.Time
+	// KeepRuns, when positive, prunes on the first write of a run of the task: the task's
+	// fields in all but its KeepRuns newest runs (by logical date) are deleted in the same
+	// transaction. Zero keeps every run. Not read back.
+	KeepRuns int
 }

@@ -784,7 +784,9 @@ func graphView(t *testing.T, f *fixture, b *browser) {
 		chromedp.Focus(chromedp.CSS(`button[data-task="etl.load"]`)), pressEnter(),
 		waitText("run s1", "Rendered template"),
 		chromedp.Click(chromedp.Search(`//summary[text()="Rendered template"]`)),
-		waitText(`echo "load team"`))
+		waitText(`echo "load team"`),
+		// Saved when the try started, and the panel says so.
+		waitJS(`!!document.querySelector('details.rendered p[data-source="try"]')`), waitText("As rendered when try 1 started"))
 	// Polling revalidates: a poll of the tasks finds them unchanged and gets a 304.
 	b.run(t, "graph polls with ETags",
 		waitJS(`performance.getEntriesByType("resource").some(e => e.name.includes("/api/v1/dags/shaped/dagRuns/s1/tasks") && e.responseStatus === 304)`))

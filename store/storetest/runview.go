@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"encoding/json"
+	"errors"
 	"maps"
 	"testing"
 	"time"
@@ -74,6 +76,83 @@ func testRunView(t *testing.T, setup setupFunc) {
 		if got, err := s.TaskSummaries(ctx, "d", "nope"); err != nil || len(got) != 0 {
 			t.Errorf("TaskSummaries of a missing run: %+v, %v; want none, no error", got, err)
 		}
+	})
+
+	t.Run("RenderedFields", func(t *testing.T) {
+		ctx, s := setup(t)
+		run := minimalRun("d", "r1", store.RunRunning)
+		run.LogicalDate = at(0)
+		mustCreateRun(ctx, t, s, run, ti("d", "r1", "t", -1, store.TIRunning), ti("d", "r1", "m", 0, store.TIRunning), ti("d", "r1", "m", 1, store.TIRunning))
+		rf := func(runID, task string, mi, try int, fields string) *store.RenderedFields {
+			return &store.RenderedFields{DAGID: "d", RunID: runID, TaskID: task, MapIndex: mi, TryNumber: try,
+				Fields: json.RawMessage(fields), RenderedAt: at(time.Duration(try) * time.Minute), KeepRuns: 2}
+		}
+		// Written with the instance's state, in one batch, as the engine writes a try.
+		mustApply(ctx, t, s, &store.Batch{TIs: []*store.TaskInstance{ti("d", "r1", "t", -1, store.TIRunning)},
+			RenderedFields: []*store.RenderedFields{rf("r1", "t", -1, 1, `{"script": "echo one ✓"}`), rf("r1", "m", 1, 1, `{"script": "echo m1"}`)}})
+		mustApply(ctx, t, s, &store.Batch{RenderedFields: []*store.RenderedFields{rf("r1", "t", -1, 2, `{"script": "echo two"}`)}})
+		get := func(runID, task string, mi, try int) *store.RenderedFields {
+			t.Helper()
+			got, err := s.GetRenderedFields(ctx, "d", runID, task, mi, try)
+			if err != nil {
+				t.Fatalf("GetRenderedFields(%s, %s[%d], try %d): %v", runID, task, mi, try, err)
+			}
+			return got
+		}
+		latest := get("r1", "t", -1, 0)
+		var f map[string]string
+		if err := json.Unmarshal(latest.Fields, &f); err != nil || f["script"] != "echo two" || latest.TryNumber != 2 ||
+			!latest.RenderedAt.Equal(at(2*time.Minute).Truncate(time.Microsecond)) || latest.RenderedAt.Location() != time.UTC {
+			t.Errorf("latest try of t: %+v (%s), want try 2's", latest, latest.Fields)
+		}
+		if first := get("r1", "t", -1, 1); first.TryNumber != 1 || !json.Valid(first.Fields) || string(first.Fields) != `{"script": "echo one ✓"}` {
+			t.Errorf("try 1 of t: %+v (%s)", first, first.Fields)
+		}
+		if m1 := get("r1", "m", 1, 0); m1.MapIndex != 1 || string(m1.Fields) != `{"script": "echo m1"}` {
+			t.Errorf("m[1]: %+v", m1)
+		}
+		_, err := s.GetRenderedFields(ctx, "d", "r1", "m", 0, 0)
+		wantErrIs(t, "fields of an instance that saved none", err, store.ErrNotFound)
+		_, err = s.GetRenderedFields(ctx, "d", "r1", "t", -1, 3)
+		wantErrIs(t, "fields of a try that saved none", err, store.ErrNotFound)
+
+		// An instance that does not exist fails the batch, and nothing of it is written.
+		err = s.Apply(ctx, &store.Batch{RenderedFields: []*store.RenderedFields{rf("r1", "m", 0, 1, `{}`), rf("r1", "nope", -1, 1, `{}`)}})
+		wantErrIs(t, "fields of a missing instance", err, store.ErrNotFound)
+		_, err = s.GetRenderedFields(ctx, "d", "r1", "m", 0, 0)
+		wantErrIs(t, "fields of m[0] after the failed batch", err, store.ErrNotFound)
+		if err := s.Apply(ctx, &store.Batch{RenderedFields: []*store.RenderedFields{rf("r1", "t", -1, 3, `["not an object"]`)}}); err == nil {
+			t.Error("fields that are not a JSON object were written")
+		}
+
+		// A guard that fails writes nothing.
+		err = s.Apply(ctx, &store.Batch{Guards: []store.RunGuard{{DAGID: "d", RunID: "r1", Epoch: 99}},
+			RenderedFields: []*store.RenderedFields{rf("r1", "m", 0, 1, `{}`)}})
+		var ge *store.GuardError
+		if !errors.As(err, &ge) {
+			t.Errorf("a batch with a failing guard: %v, want a *store.GuardError", err)
+		}
+		_, err = s.GetRenderedFields(ctx, "d", "r1", "m", 0, 0)
+		wantErrIs(t, "fields of m[0] after the refused batch", err, store.ErrNotFound)
+
+		// KeepRuns 2: a task's third run prunes its oldest (by logical date), not other tasks'.
+		for i, runID := range []string{"r3", "r0"} { // r0 is the oldest though written last
+			r := minimalRun("d", runID, store.RunRunning)
+			r.LogicalDate = at(time.Duration([]int{3, -5}[i]) * time.Hour)
+			mustCreateRun(ctx, t, s, r, ti("d", runID, "t", -1, store.TIRunning))
+			mustApply(ctx, t, s, &store.Batch{RenderedFields: []*store.RenderedFields{rf(runID, "t", -1, 1, `{"run": "`+runID+`"}`)}})
+		}
+		for _, runID := range []string{"r1", "r3"} {
+			get(runID, "t", -1, 0)
+		}
+		_, err = s.GetRenderedFields(ctx, "d", "r0", "t", -1, 0)
+		wantErrIs(t, "fields of the oldest of three runs with KeepRuns 2", err, store.ErrNotFound)
+		get("r1", "m", 1, 0) // another task's fields stay
+
+		// Deleting the instance deletes its fields.
+		mustApply(ctx, t, s, &store.Batch{DeleteTIs: []store.TIKey{{DAGID: "d", RunID: "r1", TaskID: "m", MapIndex: 1}}})
+		_, err = s.GetRenderedFields(ctx, "d", "r1", "m", 1, 0)
+		wantErrIs(t, "fields of a deleted instance", err, store.ErrNotFound)
 	})
 
 	t.Run("WorstState", func(t *testing.T) {
