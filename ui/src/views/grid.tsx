@@ -121,7 +121,7 @@ export function Grid(props: { dag: string }) {
                         const isSel = sel?.runId === c.run.dag_run_id && sel?.taskId === task && (mapped || sel.mapIndex === mi);
                         // A mapped task's square: the most pressing state of all its
                         // instances, their counts by state in its label and tooltip.
-                        const what = sum && mapped ? ` (${sum.total.toLocaleString("en-US")} instances: ${countsText(sum.states)})` : "";
+                        const what = sum && mapped ? ` (${sum.total.toLocaleString("en-US")} instance${sum.total === 1 ? "" : "s"}: ${countsText(sum.states)})` : "";
                         return (
                           <td>
                             {sum && (
