@@ -133,7 +133,10 @@ func (a *API) getRenderedFields(w http.ResponseWriter, r *http.Request) error {
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	out.Source, out.TryNumber = "preview", max(tryNo, ti.TryNumber)
+	out.Source, out.TryNumber = "preview", tryNo
+	if tryNo == 0 {
+		out.TryNumber = ti.TryNumber
+	}
 	if ti.TryNumber == 0 {
 		out.Note = "the instance has not run: rendered now, with the params, variables, connections and upstream outputs as they are now"
 	} else {

@@ -280,6 +280,10 @@ func TestRenderedFieldsKeptFromTheTry(t *testing.T) {
 	if rf.Source != "preview" || rf.TryNumber != 1 || rf.RenderedFields["script"] != "echo plain" || !strings.Contains(rf.Note, "without templates") {
 		t.Errorf("plain, without templates: %+v", rf)
 	}
+	e.json("GET", base+"plain/renderedFields?try_number=1", "", 200, &rf)
+	if rf.Source != "preview" || rf.TryNumber != 1 || !strings.Contains(rf.Note, "try 1 saved no") {
+		t.Errorf("plain try 1: %+v", rf)
+	}
 	e.problem("GET", base+"hello/renderedFields?try_number=2", "", 404, client.CodeNotFound, "")
 	e.problem("GET", base+"hello/renderedFields?try_number=0", "", 400, client.CodeInvalidField, "try_number")
 }
