@@ -226,7 +226,7 @@ func (a *API) table() []route {
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/respond", a.respondApproval},
 		{"POST", "/approvals/{dag_id}/{run_id}/{task_id}/{map_index}/respond", a.respondApproval},
 		{"GET", "/audit", a.listAudit},
-	}, append(a.secretRoutes(), a.userRoutes()...)...)
+	}, append(append(a.secretRoutes(), a.userRoutes()...), a.runViewRoutes()...)...)
 }
 
 // routes builds the mux. Its own plain-text 404 and 405 answers become JSON problems.

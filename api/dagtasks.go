@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/dag"
 	"github.com/weirhq/weir/engine"
+	"github.com/weirhq/weir/store"
 )
 
 // listTasks answers the tasks of a loaded DAG with their dependencies (Airflow's GET
@@ -84,33 +87,74 @@ func taskCollection(d *dag.DAG, desc bool) client.TaskCollection {
 	return out
 }
 
-// getRenderedFields renders a task instance's template fields (Airflow's rendered_fields),
-// masked: the secrets templates read are added to the masker as they are looked up, so the
-// answer is masked here, not only by the route's masking (which skips an empty masker).
+// getRenderedFields answers a task instance's rendered template fields (Airflow's
+// rendered_fields): those its try saved when it started (source "try", what it ran with),
+// else rendered now (source "preview"), masked: the secrets templates read are added to the
+// masker as they are looked up, so the answer is masked here, not only by the route's
+// masking (which skips an empty masker).
 func (a *API) getRenderedFields(w http.ResponseWriter, r *http.Request) error {
 	q := query(r.URL.Query())
 	mapIndex, err := q.int("map_index", -1, -1)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
-	if _, _, err := a.taskTIs(ctx, dagID, runID, taskID); err != nil {
+	tryNo, err := q.int("try_number", 0, 1)
+	if err != nil {
 		return err
 	}
+	ctx := r.Context()
+	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
+	_, tis, err := a.taskTIs(ctx, dagID, runID, taskID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(tis, func(ti *store.TaskInstance) bool { return ti.MapIndex == mapIndex })
+	if i < 0 {
+		return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
+	}
+	ti := tis[i]
+	if tryNo > ti.TryNumber {
+		return notFound("task %s of run %s has %d tries: try %d does not exist", taskID, runID, ti.TryNumber, tryNo)
+	}
+	masker := a.cfg.Secrets.Masker()
 	out := client.RenderedFields{DAGID: dagID, DAGRunID: runID, TaskID: taskID, MapIndex: mapIndex}
+	saved, err := a.cfg.Store.GetRenderedFields(ctx, dagID, runID, taskID, mapIndex, tryNo)
+	switch {
+	case err == nil:
+		var fields map[string]any
+		if err := json.Unmarshal(saved.Fields, &fields); err != nil {
+			return fmt.Errorf("the rendered fields of %s/%s/%s[%d] try %d: %w", dagID, runID, taskID, mapIndex, saved.TryNumber, err)
+		}
+		for k, v := range fields {
+			fields[k] = masker.RedactValue(v, k) // masked when saved; again, for secrets learnt since
+		}
+		out.RenderedFields, out.Source, out.TryNumber, out.RenderedAt = fields, "try", saved.TryNumber, tp(saved.RenderedAt)
+		return writeJSON(w, http.StatusOK, out)
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	out.Source, out.TryNumber = "preview", tryNo
+	if tryNo == 0 {
+		out.TryNumber = ti.TryNumber
+	}
+	if ti.TryNumber == 0 {
+		out.Note = "the instance has not run: rendered now, with the params, variables, connections and upstream outputs as they are now"
+	} else {
+		out.Note = fmt.Sprintf("try %d saved no rendered fields (a task without templates saves none: it ran them as written; "+
+			"only the last runs of a task keep theirs; a try whose template failed saved none): rendered now", out.TryNumber)
+	}
 	fields, err := engine.RenderedFields(ctx, a.cfg.Store, a.cfg.Secrets.Lookup(ctx), dagID, runID, taskID, mapIndex)
 	var dagErr *dag.Error
 	switch {
 	case errors.Is(err, engine.ErrNoInstance):
 		return notFound("%v", err)
 	case errors.As(err, &dagErr):
-		out.Error = a.cfg.Secrets.Masker().Redact(err.Error())
+		out.Error = masker.Redact(err.Error())
 	case err != nil:
 		return err
 	default:
 		for k, v := range fields {
-			fields[k] = a.cfg.Secrets.Masker().RedactValue(v, k)
+			fields[k] = masker.RedactValue(v, k)
 		}
 		out.RenderedFields = fields
 	}

@@ -17,7 +17,9 @@ var etagRoutes = map[string]bool{
 	"/dags/{dag_id}/dagRuns": true,
 	"/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances":                      true,
 	"/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/listMapped": true,
-	"/dags/{dag_id}/tasks": true,
+	"/dags/{dag_id}/tasks":                              true,
+	"/dags/{dag_id}/dagRuns/{dag_run_id}/tasks":         true,
+	"/dags/{dag_id}/dagRuns/{dag_run_id}/taskSummaries": true,
 }
 
 // etagged wraps h of route rt with ETags when rt is a GET of etagRoutes.

@@ -77,6 +77,14 @@ type Config struct {
 	// command env_from) and masks them in task logs, outputs, errors and recorded cache
 	// inputs. Nil: tasks that read them fail.
 	Secrets *secrets.Service
+	// MaxTemplatedFieldLength caps the length, in characters, of each rendered field saved
+	// when a try starts (Airflow's max_templated_field_length): a longer one is saved
+	// truncated, saying so. Default 4096.
+	MaxTemplatedFieldLength int
+	// KeepRenderedRuns is how many runs of a task keep the rendered fields of their tries
+	// (Airflow's num_dag_runs_to_keep_rendered_fields); older runs' are deleted when a newer
+	// run's are first saved. Default store.DefaultKeepRenderedRuns (30); negative keeps all.
+	KeepRenderedRuns int
 }
 
 // Defaults of Config's lease fields.
@@ -127,6 +135,12 @@ func (c *Config) validate() error {
 	}
 	if c.CallbackTimeout <= 0 {
 		c.CallbackTimeout = 30 * time.Second
+	}
+	if c.MaxTemplatedFieldLength <= 0 {
+		c.MaxTemplatedFieldLength = DefaultMaxTemplatedFieldLength
+	}
+	if c.KeepRenderedRuns == 0 {
+		c.KeepRenderedRuns = store.DefaultKeepRenderedRuns
 	}
 	return nil
 }
@@ -433,6 +447,8 @@ func (e *Engine) handle(ev any) {
 		ev.done <- nil
 	case evResult:
 		e.onResult(ev)
+	case evRendered:
+		e.onRendered(ev)
 	case evPID:
 		rs := e.runs[ev.key]
 		if rs != nil && ev.ti.State == store.TIRunning && ev.ti.TryNumber == ev.try {

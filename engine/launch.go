@@ -147,6 +147,7 @@ func (e *Engine) runTry(ctx context.Context, p *prepared) (executor.Result, cach
 			return executor.Result{Outcome: executor.FailedNoRetry, Err: err}, cacheResult{}
 		}
 		job.Task = rendered
+		e.saveRendered(p, rendered)
 	}
 	if err := e.envFrom(ctx, job); err != nil {
 		err = masked.err(err)

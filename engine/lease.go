@@ -160,6 +160,9 @@ func (e *Engine) guard() {
 	for _, c := range b.CacheEntries {
 		add(runKey{c.DAGID, c.RunID})
 	}
+	for _, f := range b.RenderedFields {
+		add(runKey{f.DAGID, f.RunID})
+	}
 	for k, rs := range e.finishing {
 		if !seen[k] { // nothing else written: still release
 			b.Guards = append(b.Guards, store.RunGuard{DAGID: k.dagID, RunID: k.runID, Epoch: rs.lease.Epoch, Release: true})
@@ -223,6 +226,7 @@ func (e *Engine) drop(rs *runState, err error) {
 	e.delGuards = slices.DeleteFunc(e.delGuards, func(g store.TIGuard) bool { return mine(g.DAGID, g.RunID) })
 	b.DatasetEvents = slices.DeleteFunc(b.DatasetEvents, func(ev *store.DatasetEvent) bool { return mine(ev.SourceDAGID, ev.SourceRunID) })
 	b.CacheEntries = slices.DeleteFunc(b.CacheEntries, func(c *store.CacheEntry) bool { return mine(c.DAGID, c.RunID) })
+	b.RenderedFields = slices.DeleteFunc(b.RenderedFields, func(f *store.RenderedFields) bool { return mine(f.DAGID, f.RunID) })
 	e.after = slices.DeleteFunc(e.after, func(a afterAct) bool { return a.key == k })
 	e.emitted = slices.DeleteFunc(e.emitted, func(ev Event) bool { return mine(ev.DAGID, ev.RunID) })
 	werr := fmt.Errorf("run %s of dag %s: this engine stopped executing it: %w", k.runID, k.dagID, err)

@@ -64,6 +64,11 @@ func RenderedFields(ctx context.Context, st store.Store, secrets dag.SecretLooku
 			return nil, err
 		}
 	}
+	return specFields(t)
+}
+
+// specFields returns the fields of a task kind's spec by their JSON names.
+func specFields(t *dag.Task) (map[string]any, error) {
 	var spec any
 	switch {
 	case t.Command != nil:
@@ -87,10 +92,10 @@ func RenderedFields(ctx context.Context, st store.Store, secrets dag.SecretLooku
 	}
 	b, err := json.Marshal(spec)
 	if err != nil {
-		return nil, fmt.Errorf("task %s: encode its rendered spec: %w", taskID, err)
+		return nil, fmt.Errorf("task %s: encode its rendered spec: %w", t.ID, err)
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("task %s: its rendered spec is not a JSON object: %w", taskID, err)
+		return nil, fmt.Errorf("task %s: its rendered spec is not a JSON object: %w", t.ID, err)
 	}
 	return out, nil
 }

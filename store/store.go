@@ -277,12 +277,14 @@ type Batch struct {
 	// CacheEntries are upserted by key after the task instances, so a cached task's success
 	// and its cache entry commit together.
 	CacheEntries []*CacheEntry
+	// RenderedFields are upserted by key after the tries (RunViewStore).
+	RenderedFields []*RenderedFields
 }
 
 // Empty reports whether the batch holds no writes.
 func (b *Batch) Empty() bool {
 	return len(b.DeleteTIs) == 0 && len(b.Runs) == 0 && len(b.TIs) == 0 && len(b.Tries) == 0 &&
-		len(b.DatasetEvents) == 0 && len(b.Guards) == 0 && len(b.CacheEntries) == 0
+		len(b.DatasetEvents) == 0 && len(b.Guards) == 0 && len(b.CacheEntries) == 0 && len(b.RenderedFields) == 0
 }
 
 // CacheEntry is the recorded result of a successful task instance, reused by later
@@ -528,6 +530,7 @@ type Store interface {
 	AuditStore
 
 	AliasStore
+	RunViewStore
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error

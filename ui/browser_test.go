@@ -95,13 +95,15 @@ tasks:
 `
 )
 
-// wideN is more instances than the grid fetches in one page.
+// wideN is more instances than the task instance list's largest page (2,000 an answer):
+// the grid's square must sum them all up.
 const wideN = 2100
 
 // fixture is a real weir server on loopback over a real SQLite store, with DAG runs,
 // tracked runs with metric histories, a registered model with an alias and a deployment.
 type fixture struct {
 	url  string
+	dags string // the server's DAG folder
 	st   store.Store
 	svc  *tracking.Service
 	runA string
@@ -122,7 +124,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	f := &fixture{st: st}
+	f := &fixture{st: st, dags: dags}
 
 	svc := tracking.NewService(st.Tracking(), tracking.ServiceConfig{})
 	f.svc = svc
@@ -204,6 +206,26 @@ func (f *fixture) post(t testing.TB, path, body string) {
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(res.Body)
 		t.Fatalf("POST %s: %s %s", path, res.Status, b.String())
+	}
+}
+
+// patch sends a PATCH with a JSON body and fails the test unless it succeeds.
+func (f *fixture) patch(t testing.TB, path, body string) {
+	t.Helper()
+	req, err := http.NewRequest("PATCH", f.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(res.Body)
+		t.Fatalf("PATCH %s: %s %s", path, res.Status, b.String())
 	}
 }
 
@@ -493,14 +515,15 @@ func TestBrowser(t *testing.T) {
 	b.screenshot(t, "run")
 	b.axe(t, "grid")
 
-	// A run bigger than the grid's page still shows every task's row; the mapped task's rows
+	// A run bigger than a page of instances still shows every task's row; the mapped task's rows
 	// are fetched by page and virtualised: only those in view are in the DOM, and scrolling
 	// reaches instances past the first page of the run.
 	b.run(t, "big run", chromedp.Navigate(f.url+"/dags/wide/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="z_after in w1: success"]')`),
-		waitJS(`!!document.querySelector('button[aria-label^="m in w1 ("]')`),
-		waitText("show part of them", "m [2000+]"),
-		chromedp.Click(chromedp.Search(`//button[contains(., "m [2000+]")]`)),
+		// The collapsed square sums up all 2,100 instances (counted by the server), not a page.
+		waitJS(`!!document.querySelector('button[aria-label="m in w1 (2,100 instances: 2,100 success): success"][title="m in w1 (2,100 instances: 2,100 success): success"]')`),
+		waitText("m [2100]"),
+		chromedp.Click(chromedp.Search(`//button[contains(., "m [2100]")]`)),
 		waitJS(`!!document.querySelector('button[aria-label="m[5] in w1: success"]')`),
 		waitJS(`document.querySelectorAll("tr.mapped").length < 200 && !document.querySelector('button[aria-label="m[1500] in w1: success"]')`),
 		eval(`document.querySelector('button[aria-label="m[5] in w1: success"]').closest("tr").nextElementSibling.scrollIntoView()`),
@@ -510,6 +533,11 @@ func TestBrowser(t *testing.T) {
 		eval(`document.querySelector('button[aria-label="m[2050] in w1: success"]').click()`),
 		waitText("m[2050]", "run w1"))
 	b.screenshot(t, "grid-big")
+	// One instance past the first 2,000 marked failed: the square turns failed and its
+	// tooltip counts both states.
+	f.patch(t, "/api/v1/dags/wide/dagRuns/w1/taskInstances/m/2077", `{"new_state": "failed"}`)
+	b.run(t, "mapped summary", chromedp.Navigate(f.url+"/dags/wide/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="m in w1 (2,100 instances: 2,099 success, 1 failed): failed"][title="m in w1 (2,100 instances: 2,099 success, 1 failed): failed"]')`))
 	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="make in r1: success"]')`))
 
@@ -623,6 +651,7 @@ func TestBrowser(t *testing.T) {
 	b.axe(t, "deployments")
 
 	graphView(t, f, b)
+	runAsItRan(t, f, b)
 
 	b.run(t, "unknown route", chromedp.Navigate(f.url+"/no/such/page"), waitText("Not found"))
 
@@ -692,6 +721,44 @@ func TestBrowserLogin(t *testing.T) {
 	}
 }
 
+// runAsItRan: after a task is removed from a DAG, the graph of a run that had it still
+// draws it (the run's DAG snapshot), the graph of a later run does not, and the grid shows
+// the union of the tasks of the runs it shows.
+func runAsItRan(t *testing.T, f *fixture, b *browser) {
+	f.post(t, "/api/v1/dags/consume/dagRuns", `{"dag_run_id": "c1"}`)
+	f.waitDAGRun(t, "consume", "c1", store.RunSuccess)
+	changed := strings.Replace(consumeDAG, "  - id: use\n", "  - id: use_v2\n", 1)
+	if err := os.WriteFile(filepath.Join(f.dags, "consume.yaml"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(f.url + "/api/v1/dags/consume/tasks")
+		var body bytes.Buffer
+		if err == nil {
+			_, _ = body.ReadFrom(res.Body)
+			res.Body.Close()
+		}
+		if strings.Contains(body.String(), `"use_v2"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not reload consume.yaml: its tasks are %s (%v)", body.String(), err)
+		}
+		time.Sleep(50 * time.Millisecond) // polls the server: the DAG folder scan signals nothing to a test
+	}
+	f.post(t, "/api/v1/dags/consume/dagRuns", `{"dag_run_id": "c2"}`)
+	f.waitDAGRun(t, "consume", "c2", store.RunSuccess)
+	b.run(t, "old run's graph", chromedp.Navigate(f.url+"/dags/consume/graph?run=c1"),
+		waitJS(`!!document.querySelector('button[data-task="use"][data-state="success"]') && !document.querySelector('button[data-task="use_v2"]')`))
+	b.screenshot(t, "graph-old-run")
+	b.run(t, "new run's graph", chromedp.Navigate(f.url+"/dags/consume/graph?run=c2"),
+		waitJS(`!!document.querySelector('button[data-task="use_v2"][data-state="success"]') && !document.querySelector('button[data-task="use"]')`))
+	b.run(t, "grid of both runs", chromedp.Navigate(f.url+"/dags/consume/grid"),
+		waitJS(`!!document.querySelector('button[aria-label="use in c1: success"]') && !!document.querySelector('button[aria-label="use_v2 in c2: success"]')`),
+		waitJS(`JSON.stringify([...document.querySelectorAll("tbody th.task-name")].map(e => e.innerText.trim())) === JSON.stringify(["use_v2", "use"])`))
+}
+
 // graphView drives the graph view of a run: live state colours, a collapsed group that
 // expands, setup/teardown drawn dashed with their arrows, a node opened with the keyboard,
 // its rendered template, a clear with upstream that re-runs the setup, and polling that
@@ -717,10 +784,12 @@ func graphView(t *testing.T, f *fixture, b *browser) {
 		chromedp.Focus(chromedp.CSS(`button[data-task="etl.load"]`)), pressEnter(),
 		waitText("run s1", "Rendered template"),
 		chromedp.Click(chromedp.Search(`//summary[text()="Rendered template"]`)),
-		waitText(`echo "load team"`))
+		waitText(`echo "load team"`),
+		// Saved when the try started, and the panel says so.
+		waitJS(`!!document.querySelector('details.rendered p[data-source="try"]')`), waitText("As rendered when try 1 started"))
 	// Polling revalidates: a poll of the tasks finds them unchanged and gets a 304.
 	b.run(t, "graph polls with ETags",
-		waitJS(`performance.getEntriesByType("resource").some(e => e.name.includes("/api/v1/dags/shaped/tasks") && e.responseStatus === 304)`))
+		waitJS(`performance.getEntriesByType("resource").some(e => e.name.includes("/api/v1/dags/shaped/dagRuns/s1/tasks") && e.responseStatus === 304)`))
 	// Clear with upstream: etl.load, its setup prep (upstream) and prep's teardown.
 	b.run(t, "clear upstream", chromedp.Click(chromedp.Search(`//label[contains(., "Upstream")]/input`)),
 		chromedp.Click(chromedp.Search(`//button[text()="Clear…"]`)),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Task is a task of a DAG as GET /dags/{dag_id}/tasks lists it: Airflow's Task object (the
@@ -64,6 +65,18 @@ type RenderedFields struct {
 	RenderedFields map[string]any `json:"rendered_fields"`
 	// Error says why rendering failed (a template error naming the field), "" when it did not.
 	Error string `json:"error,omitempty"`
+	// Source says where the fields come from: "try", saved when the try started (what it
+	// ran with, kept when a variable or connection changes later), or "preview", rendered
+	// now for an instance that saved none (it has not run, its task has no template, or its
+	// run's fields were pruned; Note says which).
+	Source string `json:"source"`
+	// TryNumber is the try whose fields these are (0 in a preview of an instance that has
+	// not run).
+	TryNumber int `json:"try_number"`
+	// RenderedAt is when the try rendered them; nil in a preview.
+	RenderedAt *time.Time `json:"rendered_at"`
+	// Note says why a preview was rendered now, "" for saved fields.
+	Note string `json:"note,omitempty"`
 }
 
 // Tasks lists the tasks of a loaded DAG with their dependencies, and its task groups.

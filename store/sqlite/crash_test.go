@@ -41,6 +41,9 @@ func crashBatch(i int) *store.Batch {
 			State: store.TISuccess, Output: crashOutput(i, m),
 		})
 	}
+	// The fields the first instance's try rendered, committed with its state.
+	b.RenderedFields = []*store.RenderedFields{{DAGID: "crash", RunID: "r", TaskID: fmt.Sprintf("b%06d", i), MapIndex: 0,
+		TryNumber: 1, Fields: json.RawMessage(fmt.Sprintf(`{"batch":%d}`, i)), RenderedAt: time.UnixMicro(int64(i) + 1), KeepRuns: 30}}
 	return b
 }
 
@@ -140,6 +143,12 @@ func TestCrash(t *testing.T) {
 		b, m := i/crashTIsPerBatch, i%crashTIsPerBatch
 		if ti.TaskID != fmt.Sprintf("b%06d", b) || ti.MapIndex != m || !bytes.Equal(ti.Output, crashOutput(b, m)) {
 			t.Fatalf("task instance %d is %s[%d], want b%06d[%d] with its output", i, ti.TaskID, ti.MapIndex, b, m)
+		}
+		if m == 0 {
+			rf, err := s.GetRenderedFields(ctx, "crash", "r", ti.TaskID, 0, 0)
+			if err != nil || string(rf.Fields) != fmt.Sprintf(`{"batch":%d}`, b) {
+				t.Fatalf("rendered fields of batch %d: %+v, %v; want those committed with its instances", b, rf, err)
+			}
 		}
 	}
 	run, err := s.GetRun(ctx, "crash", "r")

@@ -315,6 +315,9 @@ func (s *Store) applyTx(w *writer, gs *guardSet, b *store.Batch, es eventStmts, 
 			return err
 		}
 	}
+	if err := writeRenderedTx(w, b.RenderedFields); err != nil {
+		return err
+	}
 	if len(b.DatasetEvents) > 0 {
 		if err := recordEventsTx(w, es, b.DatasetEvents, now); err != nil {
 			return err

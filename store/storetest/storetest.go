@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ServeErrors", testServeErrors},
 
 		{"AssetAliases", testAssetAliases},
+		{"RunView", testRunView},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -139,6 +139,19 @@ export interface TaskInstance {
   next_try_at?: string | null;
   cached_from?: string | null;
 }
+/** The instances of one task of a run summed up by the server (GET …/dagRuns/{run}/taskSummaries). */
+export interface TaskSummary {
+  task_id: string;
+  /** The most pressing state of its instances; null is none. */
+  state: string | null;
+  is_mapped: boolean;
+  total: number;
+  /** Instances per state ("none" for no state yet). */
+  states: Record<string, number>;
+  first_map_index: number;
+  start_date?: string | null;
+  end_date?: string | null;
+}
 /** A task of a DAG (GET /dags/{dag_id}/tasks). */
 export interface Task {
   task_id: string;

@@ -35,3 +35,11 @@ export function summaryState(states: (string | null)[]): string {
 
 export const unfinished = (s: string | null | undefined) =>
   ["running", "queued", "scheduled", "up_for_retry", "up_for_reschedule", "deferred", "restarting"].includes(stateName(s)) || !s;
+
+/** The counts of a summary's states, most first: "9,998 success, 2 failed". */
+export function countsText(states: Record<string, number>): string {
+  return Object.entries(states)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([s, n]) => `${n.toLocaleString("en-US")} ${s}`)
+    .join(", ");
+}

@@ -1,16 +1,13 @@
 import { useMemo, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { Graph as DagreGraph, layout } from "@dagrejs/dagre";
-import { DAGRun, Task, TaskGroup, TaskInstance, enc, query, request, v1 } from "../api";
+import { DAGRun, Task, TaskGroup, TaskSummary, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, fmtTime } from "../components";
 import { usePoll } from "../hooks";
-import { stateColor, stateName, summaryState } from "../states";
+import { countsText, stateColor, stateName, summaryState } from "../states";
 import type { Selection } from "./grid";
 import { TaskPanel } from "./task";
 
-// Instances fetched per page for the node colours; a mapped task shows the most pressing
-// state among the instances fetched (as the grid's row does).
-const TI_LIMIT = 1000;
 const NODE_W = 190;
 const NODE_H = 46;
 
@@ -43,29 +40,29 @@ export function GraphView(props: { dag: string }) {
   const { query: q, route } = useLocation();
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [sel, setSel] = useState<Selection | null>(null);
-  const tasks = usePoll(() => request<{ tasks: Task[]; task_groups: TaskGroup[] }>("GET", v1(`/dags/${enc(dagId)}/tasks`)), [dagId]);
   const runs = usePoll(
     () => request<{ dag_runs: DAGRun[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: 20, order_by: "-logical_date" }))),
     [dagId],
   );
   const runId = q.run || runs.data?.dag_runs[0]?.dag_run_id;
+  // A run is drawn as it ran: its tasks come from the DAG snapshot it ran with (a task since
+  // removed from the DAG is still there, one added since is not); without a run, the DAG's
+  // current tasks.
+  const known = !!q.run || !!runs.data;
+  const tasks = usePoll(
+    () =>
+      known
+        ? request<{ tasks: Task[]; task_groups: TaskGroup[] }>("GET", v1(runId ? `/dags/${enc(dagId)}/dagRuns/${enc(runId)}/tasks` : `/dags/${enc(dagId)}/tasks`))
+        : Promise.resolve(undefined),
+    [dagId, runId, known],
+  );
+  // Each task's instances summed up by the server: a mapped task's node shows the most
+  // pressing state of all its instances, and their counts.
   const states = usePoll(async () => {
-    if (!runId) return new Map<string, TaskInstance[]>();
-    const base = v1(`/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskInstances`);
-    const byTask = new Map<string, TaskInstance[]>();
-    const add = (tis: TaskInstance[]) => tis.forEach((ti) => byTask.set(ti.task_id, [...(byTask.get(ti.task_id) || []), ti]));
-    const first = await request<{ task_instances: TaskInstance[]; total_entries: number }>("GET", base + query({ limit: TI_LIMIT }));
-    add(first.task_instances);
-    if (first.total_entries > first.task_instances.length && tasks.data) {
-      // A big mapped task filled the page: fetch the tasks it hid, a page of each at most.
-      const missing = tasks.data.tasks.map((t) => t.task_id).filter((t) => !byTask.has(t));
-      for (let i = 0; i < missing.length; i += 100) {
-        const more = await request<{ task_instances: TaskInstance[] }>("GET", base + query({ limit: TI_LIMIT, task_id: missing.slice(i, i + 100) }));
-        add(more.task_instances);
-      }
-    }
-    return byTask;
-  }, [dagId, runId, !!tasks.data]);
+    if (!runId) return new Map<string, TaskSummary>();
+    const r = await request<{ task_summaries: TaskSummary[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns/${enc(runId)}/taskSummaries`));
+    return new Map(r.task_summaries.map((x) => [x.task_id, x]));
+  }, [dagId, runId]);
 
   const g = useMemo(() => tasks.data && buildLayout(tasks.data.tasks, tasks.data.task_groups, open), [tasks.data, open]);
   const toggle = (id: string) => {
@@ -78,12 +75,18 @@ export function GraphView(props: { dag: string }) {
     const by = states.data;
     if (!by) return "none";
     const ids = n.task ? [n.task.task_id] : tasks.data!.tasks.filter((t) => t.task_id.startsWith(n.group!.group_id + ".")).map((t) => t.task_id);
-    return summaryState(ids.flatMap((id) => (by.get(id) || []).map((ti) => ti.state)));
+    const sums = ids.map((id) => by.get(id)).filter((x): x is TaskSummary => !!x);
+    return summaryState(sums.map((x) => x.state));
+  };
+  // A mapped task's counts by state, for its node's tooltip: " (9,998 success, 2 failed)".
+  const counts = (t: Task) => {
+    const sum = states.data?.get(t.task_id);
+    return sum?.is_mapped ? ` (${countsText(sum.states)})` : "";
   };
   const choose = (t: Task) => {
     if (!runId) return;
-    const tis = states.data?.get(t.task_id) || [];
-    setSel({ runId, taskId: t.task_id, mapIndex: t.is_mapped ? (tis.find((x) => x.map_index >= 0)?.map_index ?? -1) : -1 });
+    const sum = states.data?.get(t.task_id);
+    setSel({ runId, taskId: t.task_id, mapIndex: sum?.first_map_index ?? -1 });
   };
 
   return (
@@ -101,7 +104,7 @@ export function GraphView(props: { dag: string }) {
       }
     >
       <ErrorNote error={tasks.error || runs.error || states.error} />
-      <Loading when={tasks.loading && !tasks.data} />
+      <Loading when={!tasks.data && !tasks.error} />
       {runs.data && runs.data.dag_runs.length > 0 && (
         <p>
           <label>
@@ -169,7 +172,7 @@ export function GraphView(props: { dag: string }) {
                     data-task={t!.task_id}
                     data-state={st}
                     onClick={() => choose(t!)}
-                    title={`${t!.task_id}: ${st}, ${t!.operator_name}, trigger rule ${t!.trigger_rule}`}
+                    title={`${t!.task_id}: ${st}${counts(t!)}, ${t!.operator_name}, trigger rule ${t!.trigger_rule}`}
                   >
                     <span class="node-name">
                       {kind === "setup" && (

@@ -1,23 +1,19 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { DAG, DAGRun, TaskInstance, enc, query, request, v1 } from "../api";
+import { DAG, DAGRun, TaskInstance, TaskSummary, enc, query, request, v1 } from "../api";
 import { ErrorNote, Loading, Page, StateBadge, StateSquare, fmtTime } from "../components";
 import { usePoll } from "../hooks";
-import { stateColor, stateName, summaryState } from "../states";
+import { countsText, stateColor, stateName, unfinished } from "../states";
 import { RunPanel, TaskPanel } from "./task";
 
 const RUNS = 20;
-// Instances fetched per run: a larger run shows its first page (the API pages by task ID).
-const TI_LIMIT = 2000;
-// Tasks fetched by name when the first page was filled by others.
-const MISSING_LIMIT = 200;
 
 interface Column {
   run: DAGRun;
-  byTask: Map<string, TaskInstance[]>;
-  truncated: boolean;
-  // The task whose instances the page cut (it may have more than shown), when truncated.
-  partial?: string;
+  // The run's tasks, each summed up by the server: a mapped task of 10,000 instances is one
+  // summary (its count in each state and its most pressing state), so a column costs the
+  // number of its tasks, not of its instances.
+  byTask: Map<string, TaskSummary>;
 }
 
 // An expanded mapped task's rows are virtualised: only those in the window (and OVERSCAN
@@ -43,48 +39,21 @@ export function Grid(props: { dag: string }) {
   const [runOffset, setRunOffset] = useState(0);
   const dag = usePoll(() => request<DAG>("GET", v1(`/dags/${enc(dagId)}`)), [dagId], 0);
   const grid = usePoll(async () => {
-    let ids: Promise<string[]> | undefined;
-    const taskIds = () => (ids ||= request<DAG>("GET", v1(`/dags/${enc(dagId)}`)).then((d) => d.task_ids || []));
     const runs = await request<{ dag_runs: DAGRun[]; total_entries: number }>(
       "GET",
       v1(`/dags/${enc(dagId)}/dagRuns` + query({ limit: RUNS, offset: runOffset, order_by: "-logical_date" })),
     );
     const cols: Column[] = await Promise.all(
       runs.dag_runs.reverse().map(async (run) => {
-        const c = await request<{ task_instances: TaskInstance[]; total_entries: number }>(
-          "GET",
-          v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT })),
-        );
-        const byTask = new Map<string, TaskInstance[]>();
-        const add = (tis: TaskInstance[]) => {
-          for (const ti of tis) {
-            const l = byTask.get(ti.task_id) || [];
-            l.push(ti);
-            byTask.set(ti.task_id, l);
-          }
-        };
-        add(c.task_instances);
-        const truncated = c.total_entries > c.task_instances.length;
-        if (truncated) {
-          // A big mapped task filled the page: fetch the tasks after it, so no row is blank.
-          const ids = (await taskIds()).filter((t) => !byTask.has(t)).slice(0, MISSING_LIMIT);
-          if (ids.length) {
-            const more = await request<{ task_instances: TaskInstance[] }>(
-              "GET",
-              v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskInstances` + query({ limit: TI_LIMIT, task_id: ids })),
-            );
-            add(more.task_instances);
-          }
-        }
-        const partial = truncated ? c.task_instances[c.task_instances.length - 1]?.task_id : undefined;
-        return { run, byTask, truncated, partial };
+        const c = await request<{ task_summaries: TaskSummary[] }>("GET", v1(`/dags/${enc(dagId)}/dagRuns/${enc(run.dag_run_id)}/taskSummaries`));
+        return { run, byTask: new Map(c.task_summaries.map((s) => [s.task_id, s])) };
       }),
     );
     return { cols, total: runs.total_entries };
   }, [dagId, runOffset]);
 
-  const tasks = dag.data?.task_ids || [];
   const cols = grid.data?.cols || [];
+  const tasks = taskRows(dag.data?.task_ids || [], cols);
   const totalRuns = grid.data?.total || 0;
   const maxSeconds = Math.max(0.001, ...cols.map((c) => runSeconds(c.run)));
   const select = (s: Selection) => (setSel(s), setRunSel(null));
@@ -106,9 +75,6 @@ export function Grid(props: { dag: string }) {
     >
       <ErrorNote error={dag.error || grid.error} />
       <Loading when={grid.loading && !grid.data} />
-      {cols.some((c) => c.truncated) && (
-        <p class="muted">Runs with more than {TI_LIMIT} task instances show part of them in a mapped task's square (it sums up the instances fetched); expand the task to page through all of them.</p>
-      )}
       <div class="grid-layout">
         <div class="grid-wrap">
           {grid.data && cols.length === 0 && <p class="muted">No runs yet.</p>}
@@ -136,37 +102,34 @@ export function Grid(props: { dag: string }) {
               </thead>
               <tbody>
                 {tasks.map((task) => {
-                  const mapped = cols.some((c) => (c.byTask.get(task) || []).some((ti) => ti.map_index >= 0));
-                  const width = Math.max(0, ...cols.map((c) => (c.byTask.get(task) || []).length));
-                  const more = cols.some((c) => c.partial === task) ? "+" : "";
+                  const mapped = cols.some((c) => c.byTask.get(task)?.is_mapped);
+                  const width = Math.max(0, ...cols.map((c) => c.byTask.get(task)?.total ?? 0));
                   const rows = [
                     <tr>
                       <th scope="row" class="task-name">
                         {mapped ? (
                           <button type="button" class="expand" aria-expanded={!!open[task]} onClick={() => setOpen({ ...open, [task]: !open[task] })}>
-                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task}{" "}
-                            <span class="muted">
-                              [{width}
-                              {more}]
-                            </span>
+                            <span aria-hidden="true">{open[task] ? "▾" : "▸"}</span> {task} <span class="muted">[{width}]</span>
                           </button>
                         ) : (
                           task
                         )}
                       </th>
                       {cols.map((c) => {
-                        const tis = c.byTask.get(task) || [];
-                        const state = mapped ? summaryState(tis.map((t) => t.state)) : tis[0]?.state;
-                        const mi = mapped ? -1 : (tis[0]?.map_index ?? -1);
+                        const sum = c.byTask.get(task);
+                        const mi = sum?.first_map_index ?? -1;
                         const isSel = sel?.runId === c.run.dag_run_id && sel?.taskId === task && (mapped || sel.mapIndex === mi);
+                        // A mapped task's square: the most pressing state of all its
+                        // instances, their counts by state in its label and tooltip.
+                        const what = sum && mapped ? ` (${sum.total.toLocaleString("en-US")} instance${sum.total === 1 ? "" : "s"}: ${countsText(sum.states)})` : "";
                         return (
                           <td>
-                            {tis.length > 0 && (
+                            {sum && (
                               <StateSquare
-                                state={state}
+                                state={sum.state}
                                 selected={isSel}
-                                label={`${task} in ${c.run.dag_run_id}${mapped ? ` (${tis.length} instances)` : ""}`}
-                                onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: mapped ? (tis[0]?.map_index ?? 0) : mi })}
+                                label={`${task} in ${c.run.dag_run_id}${what}`}
+                                onClick={() => select({ runId: c.run.dag_run_id, taskId: task, mapIndex: mi })}
                               />
                             )}
                           </td>
@@ -220,7 +183,7 @@ function MappedRows(props: { dagId: string; task: string; cols: Column[]; sel: S
   const [pages, setPages] = useState<Map<string, Map<number, TaskInstance>>>(new Map());
   const [totals, setTotals] = useState<Map<string, number>>(new Map());
   const asked = useRef(new Map<string, Column[]>()); // page key → the grid data it was fetched for
-  const width = Math.max(0, ...cols.map((c) => totals.get(c.run.dag_run_id) ?? (c.byTask.get(task) || []).length));
+  const width = Math.max(0, ...cols.map((c) => totals.get(c.run.dag_run_id) ?? c.byTask.get(task)?.total ?? 0));
 
   // The window: the rows between the top of the viewport and its bottom.
   useEffect(() => {
@@ -368,11 +331,11 @@ function arrows(e: KeyboardEvent) {
 function Gantt(props: { col: Column; tasks: string[] }) {
   const spans = props.tasks
     .map((task) => {
-      const tis = (props.col.byTask.get(task) || []).filter((t) => t.start_date);
-      if (!tis.length) return null;
-      const start = Math.min(...tis.map((t) => Date.parse(t.start_date!)));
-      const end = Math.max(...tis.map((t) => (t.end_date ? Date.parse(t.end_date) : Date.now())));
-      return { task, start, end, state: summaryState((props.col.byTask.get(task) || []).map((t) => t.state)) };
+      const sum = props.col.byTask.get(task);
+      if (!sum?.start_date) return null;
+      const start = Date.parse(sum.start_date);
+      const end = sum.end_date && !Object.keys(sum.states).some(unfinished) ? Date.parse(sum.end_date) : Date.now();
+      return { task, start, end, state: stateName(sum.state) };
     })
     .filter((x): x is { task: string; start: number; end: number; state: string } => x !== null);
   if (!spans.length) return null;
@@ -409,6 +372,18 @@ function Gantt(props: { col: Column; tasks: string[] }) {
       </tbody>
     </table>
   );
+}
+
+/**
+ * The grid's rows: the DAG's tasks in its order, then the tasks of the runs shown that the
+ * DAG no longer has (removed since those runs ran), by ID — the union over the runs shown,
+ * as Airflow's grid shows it.
+ */
+function taskRows(current: string[], cols: Column[]): string[] {
+  const seen = new Set(current);
+  const gone = new Set<string>();
+  for (const c of cols) for (const t of c.byTask.keys()) if (!seen.has(t)) gone.add(t);
+  return gone.size ? [...current, ...[...gone].sort()] : current;
 }
 
 /** How long a run took (so far, when it still runs), in seconds. */

@@ -61,7 +61,7 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
           </dl>
           {t.error && <pre class="task-error">{t.error}</pre>}
           <Actions dagId={dagId} sel={sel} ti={t} onChanged={() => (ti.reload(), props.onChanged(), setTryNo(null))} />
-          <Rendered url={v1(`${base}/renderedFields` + query({ map_index: sel.mapIndex >= 0 ? sel.mapIndex : undefined }))} />
+          <Rendered url={v1(`${base}/renderedFields` + query({ map_index: sel.mapIndex >= 0 ? sel.mapIndex : undefined, try_number: tryNo ?? undefined }))} />
           {t.args && (
             <details>
               <summary>Arguments</summary>
@@ -93,21 +93,34 @@ export function TaskPanel(props: { dagId: string; sel: Selection; onClose: () =>
   );
 }
 
-/** The instance's rendered template fields (Airflow's "Rendered Template"), secrets masked by the server; loaded when opened. */
+/**
+ * The instance's rendered template fields (Airflow's "Rendered Template"), secrets masked by
+ * the server; loaded when opened. It says which they are: those the try saved when it
+ * started (what it ran with), or a preview rendered now (and why).
+ */
 function Rendered(props: { url: string }) {
   const [open, setOpen] = useState(false);
   const r = usePoll(
-    () => (open ? request<{ rendered_fields: Record<string, unknown> | null; error?: string }>("GET", props.url) : Promise.resolve(undefined)),
+    () =>
+      open
+        ? request<{ rendered_fields: Record<string, unknown> | null; error?: string; source: string; try_number: number; rendered_at?: string | null; note?: string }>("GET", props.url)
+        : Promise.resolve(undefined),
     [props.url, open],
     0,
   );
+  const d = r.data;
   return (
     <details class="rendered" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Rendered template</summary>
-      <ErrorNote error={r.error || r.data?.error} />
-      {r.data?.rendered_fields && (
+      <ErrorNote error={r.error || d?.error} />
+      {d && (
+        <p class="muted small" data-source={d.source}>
+          {d.source === "try" ? `As rendered when try ${d.try_number} started (${fmtTime(d.rendered_at)}): what it ran with.` : `Preview, rendered now: ${d.note || "the instance saved none"}.`}
+        </p>
+      )}
+      {d?.rendered_fields && (
         <dl class="facts">
-          {Object.entries(r.data.rendered_fields).map(([k, v]) => (
+          {Object.entries(d.rendered_fields).map(([k, v]) => (
             <>
               <dt>{k}</dt>
               <dd>
