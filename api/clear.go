@@ -43,14 +43,19 @@ func (s *recordingStore) UpdateRun(ctx context.Context, dagID, runID string, fn 
 	})
 }
 
-// clear resets task instances of a run with engine.Clear and, unless dry, runs the run again
-// in the engine. It returns the instances cleared: with dry, as they are now; else as they
-// are after the reset (a mapped task cleared whole is back to its one placeholder).
+// clear resets task instances of a run: through the engine when it executes the run
+// (engine.ClearInstances: running tries are killed and run again, as Airflow's clear of a
+// running DAG run); else with engine.Clear and, unless dry, runs the run again in the
+// engine. It returns the instances cleared: with dry, as they are now; else as they are
+// after the reset (a mapped task cleared whole is back to its one placeholder).
 func (a *API) clear(ctx context.Context, run *store.DAGRun, o engine.ClearOptions, dry bool) ([]*store.TaskInstance, error) {
-	if a.cfg.Engine.Active(ctx, run.DAGID, run.RunID) {
-		return nil, conflict(client.CodeConflict,
-			"run %s of DAG %s is still running: wait for it to end, or mark it success or failed first (PATCH …/dagRuns/%s), then clear it",
-			run.RunID, run.DAGID, run.RunID)
+	live, err := a.cfg.Engine.ClearInstances(ctx, run.DAGID, run.RunID, o, dry)
+	if err == nil {
+		sortTIs(live)
+		return live, nil
+	}
+	if !errors.Is(err, engine.ErrRunNotActive) {
+		return nil, conflict(client.CodeConflict, "%v", err)
 	}
 	// engine.Clear refuses, in its transaction, a run whose lease another live process holds.
 	rec := &recordingStore{Store: a.cfg.Store, dry: dry}
@@ -172,9 +177,9 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 		name string
 		v    *bool
 	}{{"include_future", body.IncludeFuture},
-		{"include_past", body.IncludePast}, {"only_running", body.OnlyRunning}} {
+		{"include_past", body.IncludePast}} {
 		if f.v != nil && *f.v {
-			return badField(f.name, "not supported: weir clears the tasks of one run, and no running ones")
+			return badField(f.name, "not supported: weir clears the tasks of one run")
 		}
 	}
 	if body.DAGRunID == nil || *body.DAGRunID == "" {
@@ -187,7 +192,10 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	o := engine.ClearOptions{TaskIDs: body.TaskIDs, MapIndexes: body.MapIndexes,
 		Downstream: body.IncludeDownstream != nil && *body.IncludeDownstream, OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed,
-		Upstream: body.IncludeUpstream != nil && *body.IncludeUpstream}
+		Upstream: body.IncludeUpstream != nil && *body.IncludeUpstream, OnlyRunning: body.OnlyRunning != nil && *body.OnlyRunning}
+	if o.OnlyFailed && o.OnlyRunning {
+		return badField("only_running", "only_failed and only_running exclude each other: choose one")
+	}
 	if o.Upstream && len(o.MapIndexes) > 0 {
 		return badField("include_upstream", "map indexes select instances of one task: clear its upstream tasks without map_indexes")
 	}
