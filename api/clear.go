@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
@@ -173,17 +175,8 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    *bool
-	}{{"include_future", body.IncludeFuture},
-		{"include_past", body.IncludePast}} {
-		if f.v != nil && *f.v {
-			return badField(f.name, "not supported: weir clears the tasks of one run")
-		}
-	}
 	if body.DAGRunID == nil || *body.DAGRunID == "" {
-		return badField("dag_run_id", "required: weir clears the task instances of one run")
+		return badField("dag_run_id", "required: the run to clear (with include_past or include_future, the run to start from)")
 	}
 	ctx := r.Context()
 	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), *body.DAGRunID)
@@ -202,11 +195,80 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	if err := a.checkClearOptions(ctx, run, o); err != nil {
 		return err
 	}
-	tis, err := a.clear(ctx, run, o, body.DryRun == nil || *body.DryRun)
+	runs, err := a.clearRuns(ctx, run, body.IncludePast != nil && *body.IncludePast, body.IncludeFuture != nil && *body.IncludeFuture)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+	dry := body.DryRun == nil || *body.DryRun
+	out := client.TaskInstanceCollection{TaskInstances: []client.TaskInstance{}}
+	var done []string
+	for _, r := range runs {
+		ro := o
+		if r.RunID != run.RunID {
+			var ok bool
+			if ro, ok, err = a.clearOptionsIn(ctx, r, o); err != nil {
+				return err
+			}
+			if !ok {
+				continue // the run has none of the tasks or instances named
+			}
+		}
+		tis, err := a.clear(ctx, r, ro, dry)
+		if err != nil {
+			return partly(err, "runs already cleared", done)
+		}
+		if len(tis) > 0 && !dry {
+			done = append(done, r.RunID)
+		}
+		out.TaskInstances = append(out.TaskInstances, tiCollection(tis, len(tis), r.LogicalDate).TaskInstances...)
+	}
+	out.TotalEntries = len(out.TaskInstances)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// partly adds to err, the failure of a step of an operation over several runs, the runs
+// the operation already changed (what names them, the runs), keeping err's status.
+func partly(err error, what string, runs []string) error {
+	if len(runs) == 0 {
+		return err
+	}
+	note := fmt.Sprintf(" (%s: %s)", what, strings.Join(runs, ", "))
+	var ae *apiError
+	if errors.As(err, &ae) {
+		c := *ae
+		c.msg += note
+		return &c
+	}
+	return fmt.Errorf("%w%s", err, note)
+}
+
+// clearOptionsIn adapts a clear's options to another run of the DAG (include_past,
+// include_future): the tasks and map indexes named that the run does not have are left
+// out; ok is false when nothing named is left.
+func (a *API) clearOptionsIn(ctx context.Context, run *store.DAGRun, o engine.ClearOptions) (engine.ClearOptions, bool, error) {
+	if len(o.TaskIDs) == 0 {
+		return o, true, nil
+	}
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID, TaskIDs: o.TaskIDs})
+	if err != nil {
+		return o, false, err
+	}
+	var ids []string
+	var idx []int
+	for _, ti := range tis {
+		if !slices.Contains(ids, ti.TaskID) {
+			ids = append(ids, ti.TaskID)
+		}
+		if slices.Contains(o.MapIndexes, ti.MapIndex) {
+			idx = append(idx, ti.MapIndex)
+		}
+	}
+	o.TaskIDs = ids
+	if len(o.MapIndexes) > 0 {
+		o.MapIndexes = idx
+		return o, len(idx) > 0, nil
+	}
+	return o, len(ids) > 0, nil
 }
 
 // checkClearOptions checks the task IDs and map indexes against the run's instances, so a
