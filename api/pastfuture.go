@@ -4,55 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/weirhq/weir/dag"
+	"github.com/weirhq/weir/engine"
 	"github.com/weirhq/weir/schedule"
 	"github.com/weirhq/weir/store"
 )
 
-// Airflow's include_past and include_future extend a clear or a mark from one run to other
-// runs of its DAG, chosen by logical date. The two operations choose differently, as in
-// Airflow:
-//
-//   - a clear (POST /dags/{dag_id}/clearTaskInstances; Airflow's post_clear_task_instances
-//     and DAG.clear) takes every run whose logical date is at or after the run's with
-//     include_future (and not later than now: Airflow leaves runs dated in the future
-//     alone), at or before it with include_past, whatever the DAG's schedule;
-//   - a mark (PATCH …/taskInstances/{task_id}; Airflow's mark_tasks.get_run_ids) spans the
-//     logical dates from the first run's (include_past) or the run's, to the last run's
-//     (include_future) or the run's, and then asks the DAG's timetable: a DAG without a time
-//     schedule (none, or datasets only) takes every run in that span; a periodic one (cron,
-//     "every") only the runs at its scheduled logical dates in the span, and at the span's
-//     start; @once and @continuous only the run itself. Unlike Airflow, the run named is
-//     always included (Airflow drops a manual run that is off the schedule when
-//     include_past moves the span's start).
-//
-// Runs come back oldest first (by logical date, then run ID), the run named among them.
-
-// dagRuns lists every run of a DAG, without snapshots, oldest first.
+// dagRuns lists every run of a DAG, without snapshots.
 func (a *API) dagRuns(ctx context.Context, dagID string) ([]*store.DAGRun, error) {
-	runs, err := a.cfg.Store.ListRuns(ctx, store.ListRunsParams{DAGID: dagID, Limit: allRows})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(runs, func(x, y *store.DAGRun) int {
-		if c := x.LogicalDate.Compare(y.LogicalDate); c != 0 {
-			return c
-		}
-		if x.RunID < y.RunID {
-			return -1
-		}
-		if x.RunID > y.RunID {
-			return 1
-		}
-		return 0
-	})
-	return runs, nil
+	return a.cfg.Store.ListRuns(ctx, store.ListRunsParams{DAGID: dagID, Limit: allRows})
 }
 
-// clearRuns returns the runs a clear from run covers with include_past and include_future.
+// clearRuns returns the runs a clear from run covers with include_past and include_future
+// (engine.ClearSpan), oldest first.
 func (a *API) clearRuns(ctx context.Context, run *store.DAGRun, past, future bool) ([]*store.DAGRun, error) {
 	if !past && !future {
 		return []*store.DAGRun{run}, nil
@@ -61,24 +26,11 @@ func (a *API) clearRuns(ctx context.Context, run *store.DAGRun, past, future boo
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
-	var out []*store.DAGRun
-	for _, r := range all {
-		switch {
-		case r.RunID == run.RunID:
-		case !past && r.LogicalDate.Before(run.LogicalDate):
-			continue
-		case !future && r.LogicalDate.After(run.LogicalDate):
-			continue
-		case future && r.LogicalDate.After(now):
-			continue
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return engine.ClearSpan(all, run, past, future, a.now()), nil
 }
 
-// markRuns returns the runs a mark from run covers with include_past and include_future.
+// markRuns returns the runs a mark from run covers with include_past and include_future
+// (engine.MarkSpan, with the DAG's timetable), oldest first.
 func (a *API) markRuns(ctx context.Context, run *store.DAGRun, past, future bool) ([]*store.DAGRun, error) {
 	if !past && !future {
 		return []*store.DAGRun{run}, nil
@@ -91,33 +43,7 @@ func (a *API) markRuns(ctx context.Context, run *store.DAGRun, past, future bool
 	if err != nil {
 		return nil, err
 	}
-	start, end := run.LogicalDate, run.LogicalDate
-	if past && len(all) > 0 {
-		start = all[0].LogicalDate
-	}
-	if future && len(all) > 0 {
-		end = all[len(all)-1].LogicalDate
-	}
-	var keep func(t time.Time) bool
-	switch tt.Kind() {
-	case schedule.KindManual:
-		keep = func(t time.Time) bool { return !t.Before(start) && !t.After(end) }
-	case schedule.KindCron, schedule.KindDelta:
-		dates := map[int64]bool{start.UnixMicro(): true}
-		for iv := range tt.Backfill(start, end) {
-			dates[iv.Start.UnixMicro()] = true
-		}
-		keep = func(t time.Time) bool { return dates[t.UnixMicro()] }
-	default: // @once, @continuous
-		keep = func(time.Time) bool { return false }
-	}
-	var out []*store.DAGRun
-	for _, r := range all {
-		if r.RunID == run.RunID || keep(r.LogicalDate) {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return engine.MarkSpan(all, run, past, future, tt), nil
 }
 
 // timetable returns the timetable of the DAG of run: the loaded DAG's, or, when the DAG is
