@@ -243,8 +243,7 @@ func partly(err error, what string, runs []string) error {
 }
 
 // clearOptionsIn adapts a clear's options to another run of the DAG (include_past,
-// include_future): the tasks and map indexes named that the run does not have are left
-// out; ok is false when nothing named is left.
+// include_future) with engine.ClearOptions.In; ok is false when nothing named is left.
 func (a *API) clearOptionsIn(ctx context.Context, run *store.DAGRun, o engine.ClearOptions) (engine.ClearOptions, bool, error) {
 	if len(o.TaskIDs) == 0 {
 		return o, true, nil
@@ -253,22 +252,8 @@ func (a *API) clearOptionsIn(ctx context.Context, run *store.DAGRun, o engine.Cl
 	if err != nil {
 		return o, false, err
 	}
-	var ids []string
-	var idx []int
-	for _, ti := range tis {
-		if !slices.Contains(ids, ti.TaskID) {
-			ids = append(ids, ti.TaskID)
-		}
-		if slices.Contains(o.MapIndexes, ti.MapIndex) {
-			idx = append(idx, ti.MapIndex)
-		}
-	}
-	o.TaskIDs = ids
-	if len(o.MapIndexes) > 0 {
-		o.MapIndexes = idx
-		return o, len(idx) > 0, nil
-	}
-	return o, len(ids) > 0, nil
+	o, ok := o.In(tis)
+	return o, ok, nil
 }
 
 // checkClearOptions checks the task IDs and map indexes against the run's instances, so a

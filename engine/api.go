@@ -520,6 +520,35 @@ func (o ClearOptions) check() error {
 	return nil
 }
 
+// In adapts the options to another run of the same DAG, whose instances are tis (a clear
+// with include_past or include_future): the tasks and map indexes named that the run does
+// not have are left out. ok is false when options named tasks or map indexes and the run
+// has none of them: nothing is to be cleared there.
+func (o ClearOptions) In(tis []*store.TaskInstance) (_ ClearOptions, ok bool) {
+	if len(o.TaskIDs) == 0 {
+		return o, true
+	}
+	var ids []string
+	var idx []int
+	for _, ti := range tis {
+		if !slices.Contains(o.TaskIDs, ti.TaskID) {
+			continue
+		}
+		if !slices.Contains(ids, ti.TaskID) {
+			ids = append(ids, ti.TaskID)
+		}
+		if slices.Contains(o.MapIndexes, ti.MapIndex) {
+			idx = append(idx, ti.MapIndex)
+		}
+	}
+	o.TaskIDs = ids
+	if len(o.MapIndexes) > 0 {
+		o.MapIndexes = idx
+		return o, len(idx) > 0
+	}
+	return o, len(ids) > 0
+}
+
 // clearsTI reports whether a clear by o resets instance ti of a selected task that is not
 // collapsed (see collapses).
 func (o ClearOptions) clearsTI(ti *store.TaskInstance) bool {
