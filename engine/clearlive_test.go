@@ -287,3 +287,39 @@ func TestClearTasksMappedInRunningRunAndRestart(t *testing.T) {
 		t.Errorf("m after the restart: %d instances, want 3 successes", len(got))
 	}
 }
+
+// A task of a mapped group cleared as a whole in a running run takes its whole group back
+// to placeholders: the group expands again and each instance runs again, in step.
+func TestClearTasksMappedGroupInRunningRun(t *testing.T) {
+	t.Parallel()
+	e, l := liveEnv(t, 0)
+	ga, gb := goTask("g.a", "count", nil), goTask("g.b", "count", nil, "g.a")
+	ga.Group, gb.Group = "g", "g"
+	d := &dag.DAG{ID: "live4", Source: "go:test",
+		Groups: []*dag.Group{{ID: "g", Tasks: []string{"g.a", "g.b"}, Mapping: dag.Mapping{Expand: map[string]any{"x": []any{1.0, 2.0}}}}},
+		Tasks:  []*dag.Task{ga, gb, goTask("after", "count", nil, "g.b"), goTask("hold", "hold", nil)}}
+	ctx := t.Context()
+	run, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "after to succeed", func() bool { return e.stateOf(run, "after", -1) == store.TISuccess })
+	cleared, err := e.eng.ClearTasks(ctx, "live4", run.RunID, engine.ClearOptions{TaskIDs: []string{"g.a"}, Downstream: true})
+	if err != nil || strings.Join(cleared, ",") != "g.a,g.b,after" {
+		t.Fatalf("ClearTasks(g.a, downstream) = %v, %v; want g.a,g.b,after", cleared, err)
+	}
+	waitUntil(t, "the group and after to run again", func() bool {
+		return l.n("g.a[0]") == 2 && l.n("g.a[1]") == 2 && l.n("g.b[0]") == 2 && l.n("g.b[1]") == 2 && l.n("after[-1]") == 2 &&
+			e.stateOf(run, "after", -1) == store.TISuccess
+	})
+	close(l.release)
+	final, err := e.eng.Wait(ctx, "live4", run.RunID)
+	if err != nil || final.State != store.RunSuccess {
+		t.Fatalf("run %v, %v; want success", final, err)
+	}
+	for _, id := range []string{"g.a", "g.b"} {
+		if got := e.instances(final, id); len(got) != 2 || got[0].MapIndex != 0 || got[1].State != store.TISuccess {
+			t.Errorf("%s after the clear: %+v, want 2 successful instances", id, got)
+		}
+	}
+}
