@@ -156,8 +156,8 @@ func TestClearTasksInRunningRunRerunsFailedBranch(t *testing.T) {
 
 // A running try that is cleared is killed (its process group with it) and the instance runs
 // again without using a retry, as Airflow's restarting state; the slot it held is given
-// back (one slot here: the rerun could not start otherwise). only_running leaves the failed
-// task alone.
+// back (one slot of the engine and one of a pool here: the rerun could not start
+// otherwise). only_running leaves the failed task alone.
 func TestClearTasksKillsARunningTryAndRerunsIt(t *testing.T) {
 	t.Parallel()
 	e, _ := liveEnv(t, 1)
@@ -167,7 +167,11 @@ func TestClearTasksKillsARunningTryAndRerunsIt(t *testing.T) {
 		script("slow", fmt.Sprintf(`if [ -f %[1]q ]; then exit 0; fi; echo $$ > %[1]q.tmp && mv %[1]q.tmp %[1]q && exec sleep 600`, marker), "broken"),
 	}}
 	d.Tasks[1].TriggerRule = dag.AllDone
+	d.Tasks[1].Pool = "one" // its slot must come back too
 	ctx := t.Context()
+	if err := e.st.UpsertPool(ctx, &store.Pool{Name: "one", Slots: 1}); err != nil {
+		t.Fatal(err)
+	}
 	run, err := e.eng.Trigger(ctx, d, engine.TriggerOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +198,10 @@ func TestClearTasksKillsARunningTryAndRerunsIt(t *testing.T) {
 		t.Errorf("run %s, want success (slow, the leaf, succeeded; broken stays failed)", final.State)
 	}
 	waitUntil(t, "the killed try's process to be gone", func() bool { return !running(pid) })
+	waitUntil(t, "the engine to hold no slot and no run", func() bool {
+		s := e.eng.Stats()
+		return s.Running == 0 && s.ActiveRuns == 0
+	})
 	tis := e.tis(final)
 	if tis["broken"].State != store.TIFailed || tis["broken"].TryNumber != 1 {
 		t.Errorf("broken: %s try %d, want failed try 1 (only_running)", tis["broken"].State, tis["broken"].TryNumber)
