@@ -66,13 +66,21 @@ func (a *API) clear(ctx context.Context, run *store.DAGRun, o engine.ClearOption
 		return nil, a.clearError(err)
 	}
 	var written []*store.TaskInstance
-	var deleted []store.TIKey
+	var deleted, orphans []store.TIKey
 	for _, b := range rec.batches {
 		written = append(written, b.TIs...)
 		deleted = append(deleted, b.DeleteTIs...)
+		for _, g := range b.TIGuards {
+			if g.State == store.TIRunning {
+				orphans = append(orphans, g.TIKey)
+			}
+		}
 	}
 	if !dry {
 		if len(cleared) > 0 {
+			// Instances that were running belong to an owner that died: their processes may
+			// live on, and the resumed run must not run them twice at once.
+			engine.KillOrphans(a.cfg.Home, orphans)
 			if err := a.resume(ctx, run.DAGID, run.RunID); err != nil {
 				return nil, err
 			}

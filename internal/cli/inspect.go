@@ -380,7 +380,21 @@ instances, whose tries are killed and run again without using a retry).`,
 						continue
 					}
 				}
+				// Instances running in a run whose owner died: their processes are killed once
+				// the clear committed, as a resume kills them (it looks only at running ones).
+				running, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: r.DAGID, RunID: r.RunID, States: []store.TIState{store.TIRunning}})
+				if err != nil {
+					st.Close()
+					return err
+				}
 				cleared, err := engine.Clear(ctx, st, r.DAGID, r.RunID, ro)
+				if err == nil && len(cleared) > 0 {
+					keys := make([]store.TIKey, len(running))
+					for i, ti := range running {
+						keys[i] = store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}
+					}
+					engine.KillOrphans(a.home, keys)
+				}
 				if errors.Is(err, engine.ErrRunOwned) {
 					err = fmt.Errorf("%w; to clear it while it runs, clear it through the server that runs it (--server)", err)
 				}
