@@ -662,6 +662,8 @@ func placeholderOf(n *node) *store.TaskInstance {
 // its unexpanded placeholder and expands again; the run goes back to queued. It returns the
 // cleared task IDs ("task[i]" for single instances). It refuses a run whose lease another
 // live owner holds (ErrRunOwned): a run this engine executes is cleared with ClearTasks.
+// Clear only writes the store: the processes of the running instances it resets (orphans of
+// a dead owner) are killed with KillOrphans before the run is resumed.
 //
 // Clear is one transaction (store.Store.UpdateRun): it reads the run, decides and writes
 // with nobody writing in between. It revokes the run's lease (the epoch advances), so an
