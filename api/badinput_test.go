@@ -79,9 +79,9 @@ var badInputs = []struct {
 	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","task_ids":"greet"}`, 400, client.CodeInvalidField, "task_ids"},
 	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","task_ids":[["greet",0]]}`, 400, client.CodeInvalidField, "task_ids"},
 	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","map_indexes":["a"]}`, 400, client.CodeInvalidField, "map_indexes"},
-	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","include_future":true}`, 400, client.CodeInvalidField, "include_future"},
-	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","include_future":true}`, 400, client.CodeInvalidField, "include_future"},
-	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","only_running":true}`, 400, client.CodeInvalidField, "only_running"},
+	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","include_future":"yes"}`, 400, client.CodeInvalidField, "include_future"},
+	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","include_past":1}`, 400, client.CodeInvalidField, "include_past"},
+	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","only_running":true,"only_failed":true}`, 400, client.CodeInvalidField, "only_running"},
 	{"POST", "/dags/hello/clearTaskInstances", `{"dag_run_id":"r1","dry_run":0}`, 400, client.CodeInvalidField, "dry_run"},
 	// Datasets.
 	{"GET", "/datasets?limit=0", "", 400, client.CodeInvalidField, "limit"},

@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/weirhq/weir/api/client"
 	"github.com/weirhq/weir/engine"
@@ -43,14 +45,19 @@ func (s *recordingStore) UpdateRun(ctx context.Context, dagID, runID string, fn 
 	})
 }
 
-// clear resets task instances of a run with engine.Clear and, unless dry, runs the run again
-// in the engine. It returns the instances cleared: with dry, as they are now; else as they
-// are after the reset (a mapped task cleared whole is back to its one placeholder).
+// clear resets task instances of a run: through the engine when it executes the run
+// (engine.ClearInstances: running tries are killed and run again, as Airflow's clear of a
+// running DAG run); else with engine.Clear and, unless dry, runs the run again in the
+// engine. It returns the instances cleared: with dry, as they are now; else as they are
+// after the reset (a mapped task cleared whole is back to its one placeholder).
 func (a *API) clear(ctx context.Context, run *store.DAGRun, o engine.ClearOptions, dry bool) ([]*store.TaskInstance, error) {
-	if a.cfg.Engine.Active(ctx, run.DAGID, run.RunID) {
-		return nil, conflict(client.CodeConflict,
-			"run %s of DAG %s is still running: wait for it to end, or mark it success or failed first (PATCH …/dagRuns/%s), then clear it",
-			run.RunID, run.DAGID, run.RunID)
+	live, err := a.cfg.Engine.ClearInstances(ctx, run.DAGID, run.RunID, o, dry)
+	if err == nil {
+		sortTIs(live)
+		return live, nil
+	}
+	if !errors.Is(err, engine.ErrRunNotActive) {
+		return nil, conflict(client.CodeConflict, "%v", err)
 	}
 	// engine.Clear refuses, in its transaction, a run whose lease another live process holds.
 	rec := &recordingStore{Store: a.cfg.Store, dry: dry}
@@ -59,13 +66,21 @@ func (a *API) clear(ctx context.Context, run *store.DAGRun, o engine.ClearOption
 		return nil, a.clearError(err)
 	}
 	var written []*store.TaskInstance
-	var deleted []store.TIKey
+	var deleted, orphans []store.TIKey
 	for _, b := range rec.batches {
 		written = append(written, b.TIs...)
 		deleted = append(deleted, b.DeleteTIs...)
+		for _, g := range b.TIGuards {
+			if g.State == store.TIRunning {
+				orphans = append(orphans, g.TIKey)
+			}
+		}
 	}
 	if !dry {
 		if len(cleared) > 0 {
+			// Instances that were running belong to an owner that died: their processes may
+			// live on, and the resumed run must not run them twice at once.
+			engine.KillOrphans(a.cfg.Home, orphans)
 			if err := a.resume(ctx, run.DAGID, run.RunID); err != nil {
 				return nil, err
 			}
@@ -168,17 +183,8 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(r, &body, true); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		v    *bool
-	}{{"include_future", body.IncludeFuture},
-		{"include_past", body.IncludePast}, {"only_running", body.OnlyRunning}} {
-		if f.v != nil && *f.v {
-			return badField(f.name, "not supported: weir clears the tasks of one run, and no running ones")
-		}
-	}
 	if body.DAGRunID == nil || *body.DAGRunID == "" {
-		return badField("dag_run_id", "required: weir clears the task instances of one run")
+		return badField("dag_run_id", "required: the run to clear (with include_past or include_future, the run to start from)")
 	}
 	ctx := r.Context()
 	run, err := a.getRunOr404(ctx, r.PathValue("dag_id"), *body.DAGRunID)
@@ -187,18 +193,75 @@ func (a *API) clearTIs(w http.ResponseWriter, r *http.Request) error {
 	}
 	o := engine.ClearOptions{TaskIDs: body.TaskIDs, MapIndexes: body.MapIndexes,
 		Downstream: body.IncludeDownstream != nil && *body.IncludeDownstream, OnlyFailed: body.OnlyFailed != nil && *body.OnlyFailed,
-		Upstream: body.IncludeUpstream != nil && *body.IncludeUpstream}
+		Upstream: body.IncludeUpstream != nil && *body.IncludeUpstream, OnlyRunning: body.OnlyRunning != nil && *body.OnlyRunning}
+	if o.OnlyFailed && o.OnlyRunning {
+		return badField("only_running", "only_failed and only_running exclude each other: choose one")
+	}
 	if o.Upstream && len(o.MapIndexes) > 0 {
 		return badField("include_upstream", "map indexes select instances of one task: clear its upstream tasks without map_indexes")
 	}
 	if err := a.checkClearOptions(ctx, run, o); err != nil {
 		return err
 	}
-	tis, err := a.clear(ctx, run, o, body.DryRun == nil || *body.DryRun)
+	runs, err := a.clearRuns(ctx, run, body.IncludePast != nil && *body.IncludePast, body.IncludeFuture != nil && *body.IncludeFuture)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, tiCollection(tis, len(tis), run.LogicalDate))
+	dry := body.DryRun == nil || *body.DryRun
+	out := client.TaskInstanceCollection{TaskInstances: []client.TaskInstance{}}
+	var done []string
+	for _, r := range runs {
+		ro := o
+		if r.RunID != run.RunID {
+			var ok bool
+			if ro, ok, err = a.clearOptionsIn(ctx, r, o); err != nil {
+				return err
+			}
+			if !ok {
+				continue // the run has none of the tasks or instances named
+			}
+		}
+		tis, err := a.clear(ctx, r, ro, dry)
+		if err != nil {
+			return partly(err, "runs already cleared", done)
+		}
+		if len(tis) > 0 && !dry {
+			done = append(done, r.RunID)
+		}
+		out.TaskInstances = append(out.TaskInstances, tiCollection(tis, len(tis), r.LogicalDate).TaskInstances...)
+	}
+	out.TotalEntries = len(out.TaskInstances)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// partly adds to err, the failure of a step of an operation over several runs, the runs
+// the operation already changed (what names them, the runs), keeping err's status.
+func partly(err error, what string, runs []string) error {
+	if len(runs) == 0 {
+		return err
+	}
+	note := fmt.Sprintf(" (%s: %s)", what, strings.Join(runs, ", "))
+	var ae *apiError
+	if errors.As(err, &ae) {
+		c := *ae
+		c.msg += note
+		return &c
+	}
+	return fmt.Errorf("%w%s", err, note)
+}
+
+// clearOptionsIn adapts a clear's options to another run of the DAG (include_past,
+// include_future) with engine.ClearOptions.In; ok is false when nothing named is left.
+func (a *API) clearOptionsIn(ctx context.Context, run *store.DAGRun, o engine.ClearOptions) (engine.ClearOptions, bool, error) {
+	if len(o.TaskIDs) == 0 {
+		return o, true, nil
+	}
+	tis, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: run.DAGID, RunID: run.RunID, TaskIDs: o.TaskIDs})
+	if err != nil {
+		return o, false, err
+	}
+	o, ok := o.In(tis)
+	return o, ok, nil
 }
 
 // checkClearOptions checks the task IDs and map indexes against the run's instances, so a

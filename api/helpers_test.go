@@ -241,6 +241,18 @@ func (e *env) wait(dagID, runID string) *client.DAGRun {
 	return run
 }
 
+// until polls cond every 10 ms until it holds, failing the test after 30 s with what.
+func (e *env) until(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // states returns "task[i]=state" for each task instance of a run.
 func (e *env) states(dagID, runID string) []string {
 	e.t.Helper()

@@ -8,7 +8,7 @@ import (
 )
 
 // Marking with include_upstream and include_downstream marks the task's relatives in the
-// run too (those not in the new state yet); include_past and include_future are refused.
+// run too (those not in the new state yet).
 func TestMarkTaskInstanceWithRelatives(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -58,7 +58,5 @@ func TestMarkTaskInstanceWithRelatives(t *testing.T) {
 		t.Errorf("dry run when downstream is already failed: %v", got)
 	}
 
-	e.problem("PATCH", "/dags/fails/dagRuns/f1/taskInstances/boom", `{"new_state":"success","include_past":true}`, 400, client.CodeInvalidField, "include_past")
-	e.problem("PATCH", "/dags/fails/dagRuns/f1/taskInstances/boom", `{"new_state":"success","include_future":true}`, 400, client.CodeInvalidField, "include_future")
 	e.problem("PATCH", "/dags/fails/dagRuns/f1/taskInstances/boom", `{"new_state":"success","include_upstream":"yes"}`, 400, client.CodeInvalidField, "include_upstream")
 }

@@ -207,14 +207,20 @@ func TestClearRun(t *testing.T) {
 	}
 	e.wait("fails", "f1")
 
-	// A run still executing cannot be cleared.
+	// A run still executing is cleared in the engine, as Airflow clears a running DAG run:
+	// its running try is killed and runs again.
 	if _, err := e.c.Trigger(ctx, "slow", client.TriggerRequest{DAGRunID: "s1"}); err != nil {
 		t.Fatal(err)
 	}
-	p := e.problem("POST", "/dags/slow/dagRuns/s1/clear", `{"dry_run":false}`, 409, client.CodeConflict, "")
-	if !strings.Contains(p.Detail, "wait for it to end, or mark it") {
-		t.Errorf("detail %q", p.Detail)
+	e.until("wait of s1 to run", func() bool { return slices.Contains(e.states("slow", "s1"), "wait=running") })
+	e.json("POST", "/dags/slow/dagRuns/s1/clear", `{"dry_run":false}`, 200, &run)
+	if run.State != "running" {
+		t.Errorf("a running run after a clear: %s, want running", run.State)
 	}
+	e.until("wait of s1 to run its second try", func() bool {
+		ti, err := e.c.GetTaskInstance(ctx, "slow", "s1", "wait", -1)
+		return err == nil && ti.TryNumber == 2 && ti.StateName() == "running"
+	})
 	e.c.MarkRun(ctx, "slow", "s1", "failed")
 	e.wait("slow", "s1")
 	e.problem("POST", "/dags/fails/dagRuns/nope/clear", `{}`, 404, client.CodeNotFound, "")

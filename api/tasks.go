@@ -169,12 +169,6 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 	if state != store.TISuccess && state != store.TIFailed && state != store.TISkipped {
 		return badField("new_state", "%q: want success, failed or skipped", *body.NewState)
 	}
-	if body.IncludeFuture {
-		return badField("include_future", "marking the task in later runs is not supported: mark each run's instance, or send include_future false")
-	}
-	if body.IncludePast {
-		return badField("include_past", "marking the task in earlier runs is not supported: mark each run's instance, or send include_past false")
-	}
 	ctx := r.Context()
 	dagID, runID, taskID := r.PathValue("dag_id"), r.PathValue("dag_run_id"), r.PathValue("task_id")
 	run, tis, err := a.taskTIs(ctx, dagID, runID, taskID)
@@ -187,31 +181,101 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 			return notFound("task %s of run %s has no instance with map index %d", taskID, runID, mapIndex)
 		}
 	}
-	// include_upstream and include_downstream: the other tasks of the run, transitively,
-	// whose instances are not in the new state yet.
-	related, err := a.markRelatives(ctx, run, taskID, body.IncludeUpstream, body.IncludeDownstream, state)
+	// include_past and include_future: the same marks in other runs of the DAG (see
+	// markRuns), where the instances already in the new state are left out.
+	runs, err := a.markRuns(ctx, run, body.IncludePast, body.IncludeFuture)
 	if err != nil {
 		return err
 	}
-	if body.DryRun != nil && *body.DryRun {
-		all := append(slices.Clone(tis), related...)
-		return writeJSON(w, http.StatusOK, tiCollection(all, len(all), run.LogicalDate))
-	}
-	// Upstream tasks first, then the task, then downstream ones: a task marked success
-	// clears what failed downstream before that is marked in its turn.
-	var before, after []*store.TaskInstance
-	if len(related) > 0 {
-		full, err := a.cfg.Store.GetRun(ctx, dagID, runID)
+	var plans []markPlan
+	for _, x := range runs {
+		own := tis
+		if x.RunID != run.RunID {
+			if own, err = a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: x.RunID, TaskIDs: []string{taskID}}); err != nil {
+				return err
+			}
+			own = slices.DeleteFunc(own, func(ti *store.TaskInstance) bool {
+				return ti.State == state || (mapIndex >= 0 && ti.MapIndex != mapIndex)
+			})
+		}
+		p, err := a.planMark(ctx, x, taskID, mapIndex, own, body.IncludeUpstream, body.IncludeDownstream, state)
 		if err != nil {
 			return err
+		}
+		if x.RunID == run.RunID || len(p.groups) > 0 {
+			plans = append(plans, p)
+		}
+	}
+	out := client.TaskInstanceCollection{TaskInstances: []client.TaskInstance{}}
+	if body.DryRun != nil && *body.DryRun {
+		for _, p := range plans {
+			out.TaskInstances = append(out.TaskInstances, tiCollection(p.tis, len(p.tis), p.run.LogicalDate).TaskInstances...)
+		}
+		out.TotalEntries = len(out.TaskInstances)
+		return writeJSON(w, http.StatusOK, out)
+	}
+	var done []string
+	for _, p := range plans {
+		if err := a.markTIs(ctx, p.run, p.groups, state); err != nil {
+			return partly(err, "runs already marked", done)
+		}
+		done = append(done, p.run.RunID)
+	}
+	type key struct {
+		task string
+		mi   int
+	}
+	for _, p := range plans {
+		keys := map[key]bool{}
+		var ids []string
+		for _, ti := range p.tis {
+			keys[key{ti.TaskID, ti.MapIndex}] = true
+			if !slices.Contains(ids, ti.TaskID) {
+				ids = append(ids, ti.TaskID)
+			}
+		}
+		now, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: p.run.RunID, TaskIDs: ids})
+		if err != nil {
+			return err
+		}
+		now = slices.DeleteFunc(now, func(ti *store.TaskInstance) bool { return !keys[key{ti.TaskID, ti.MapIndex}] })
+		out.TaskInstances = append(out.TaskInstances, tiCollection(now, len(now), p.run.LogicalDate).TaskInstances...)
+	}
+	out.TotalEntries = len(out.TaskInstances)
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// markPlan is what a mark changes in one run: the instances, and the groups to mark in
+// order.
+type markPlan struct {
+	run    *store.DAGRun
+	tis    []*store.TaskInstance
+	groups []markGroup
+}
+
+// planMark plans the mark of instances own of taskID (mapIndex −1: all of them) in run,
+// with the task's relatives when up or down: upstream tasks first, then the task, then
+// downstream ones, so a task marked success clears what failed downstream before that is
+// marked in its turn. A plan whose own and relatives are empty has no groups.
+func (a *API) planMark(ctx context.Context, run *store.DAGRun, taskID string, mapIndex int, own []*store.TaskInstance, up, down bool, state store.TIState) (markPlan, error) {
+	related, err := a.markRelatives(ctx, run, taskID, up, down, state)
+	if err != nil {
+		return markPlan{}, err
+	}
+	p := markPlan{run: run, tis: append(slices.Clone(own), related...)}
+	var before, after []*store.TaskInstance
+	if len(related) > 0 {
+		full, err := a.cfg.Store.GetRun(ctx, run.DAGID, run.RunID)
+		if err != nil {
+			return markPlan{}, err
 		}
 		var d dag.DAG
 		if err := json.Unmarshal(full.DAG, &d); err != nil {
-			return fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+			return markPlan{}, fmt.Errorf("run %s: decode the DAG snapshot: %w", run.RunID, err)
 		}
 		order, err := dag.Topo(&d)
 		if err != nil {
-			return err
+			return markPlan{}, err
 		}
 		at := slices.Index(order, taskID)
 		for _, ti := range related {
@@ -222,28 +286,12 @@ func (a *API) patchTI(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	groups := append(append(groupsOf(before), markGroup{taskID, mapIndex, tis}), groupsOf(after)...)
-	if err := a.markTIs(ctx, run, groups, state); err != nil {
-		return err
+	p.groups = groupsOf(before)
+	if len(own) > 0 {
+		p.groups = append(p.groups, markGroup{taskID, mapIndex, own})
 	}
-	type key struct {
-		task string
-		mi   int
-	}
-	keys := map[key]bool{}
-	ids := []string{taskID}
-	for _, ti := range append(slices.Clone(tis), related...) {
-		keys[key{ti.TaskID, ti.MapIndex}] = true
-		if !slices.Contains(ids, ti.TaskID) {
-			ids = append(ids, ti.TaskID)
-		}
-	}
-	now, err := a.cfg.Store.ListTaskInstances(ctx, store.ListTIParams{DAGID: dagID, RunID: runID, TaskIDs: ids})
-	if err != nil {
-		return err
-	}
-	now = slices.DeleteFunc(now, func(ti *store.TaskInstance) bool { return !keys[key{ti.TaskID, ti.MapIndex}] })
-	return writeJSON(w, http.StatusOK, tiCollection(now, len(now), run.LogicalDate))
+	p.groups = append(p.groups, groupsOf(after)...)
+	return p, nil
 }
 
 // markTIs marks the instances of tasks, in the order of groups: through the engine when

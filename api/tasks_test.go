@@ -226,7 +226,6 @@ func TestClearTaskInstances(t *testing.T) {
 	e.problem("POST", "/dags/fails/clearTaskInstances", `{"dag_run_id":"f1","task_ids":["nope"]}`, 400, client.CodeInvalidField, "task_ids")
 	e.problem("POST", "/dags/mapped/clearTaskInstances", `{"dag_run_id":"m1","task_ids":["square"],"map_indexes":[9]}`, 400, client.CodeInvalidField, "map_indexes")
 	e.problem("POST", "/dags/fails/clearTaskInstances", `{"dag_run_id":"f1","map_indexes":[0]}`, 400, client.CodeInvalidField, "map_indexes")
-	e.problem("POST", "/dags/fails/clearTaskInstances", `{"dag_run_id":"f1","include_past":true}`, 400, client.CodeInvalidField, "include_past")
 }
 
 // TestTaskInstanceCacheFields checks that a cached task's instances carry their cache key,

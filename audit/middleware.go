@@ -23,7 +23,7 @@ import (
 var Whitelist = []string{
 	"name", "version", "alias", "stage", "run_id", "experiment_id", "model_id", "dag_id", "dag_run_id",
 	"task_id", "task_ids", "map_index", "state", "is_paused", "logical_date", "start_date", "end_date",
-	"dry_run", "only_failed", "only_running", "reset_dag_runs", "include_upstream", "include_downstream",
+	"dry_run", "only_failed", "only_running", "reset_dag_runs", "include_upstream", "include_downstream", "include_past", "include_future",
 	"uri", "dataset_uri", "slots", "model", "canary", "canary_weight", "shadow", "scope", "chosen_options", "option",
 	"comment", "archive_existing_versions", "key", "reprocess_behavior", "max_active_runs",
 }

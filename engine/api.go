@@ -483,7 +483,7 @@ func (e *Engine) Wait(ctx context.Context, dagID, runID string) (*store.DAGRun, 
 	}
 }
 
-// ClearOptions select the instances Clear resets.
+// ClearOptions select the instances Clear and ClearTasks reset.
 type ClearOptions struct {
 	// TaskIDs are the tasks to clear; empty means every task.
 	TaskIDs []string
@@ -496,75 +496,92 @@ type ClearOptions struct {
 	Upstream bool
 	// OnlyFailed clears only failed and upstream_failed instances among those selected.
 	OnlyFailed bool
+	// OnlyRunning clears only running instances among those selected (Airflow's
+	// only_running). It cannot be combined with OnlyFailed.
+	OnlyRunning bool
 }
 
-// Clear resets task instances of a finished or abandoned run to state none, so a Resume
-// runs them again, as Airflow's clear does: each cleared instance gets its full retries
-// again and its output is dropped; clearing a task in the scope of a setup also clears the
-// setup and its teardowns; a mapped task (or mapped group) cleared as a whole goes back to
-// its unexpanded placeholder and expands again; the run goes back to queued. It returns the
-// cleared task IDs ("task[i]" for single instances). It refuses a run whose lease another
-// live owner holds (ErrRunOwned).
-//
-// Clear is one transaction (store.Store.UpdateRun): it reads the run, decides and writes
-// with nobody writing in between. It revokes the run's lease (the epoch advances), so an
-// owner that was presumed dead but still commits — a try finishing in it — is refused with
-// store.ErrLeaseLost and its success is not recorded: the clear wins. A success committed
-// before the clear is seen by it and cleared like any other state.
-func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
-	if err := store.ValidateRunKey(dagID, runID); err != nil {
-		return nil, fmt.Errorf("clear: %w", err)
-	}
+// check refuses options that contradict each other, whatever the run.
+func (o ClearOptions) check() error {
 	for _, i := range o.MapIndexes {
 		if err := store.ValidateMapIndex(i); err != nil {
-			return nil, fmt.Errorf("clear: %w", err)
+			return fmt.Errorf("clear: %w", err)
 		}
 	}
 	if len(o.MapIndexes) > 0 && len(o.TaskIDs) != 1 {
-		return nil, fmt.Errorf("map indexes select instances of one task: name exactly one task")
+		return fmt.Errorf("map indexes select instances of one task: name exactly one task")
 	}
 	if len(o.MapIndexes) > 0 && o.Upstream {
-		return nil, fmt.Errorf("map indexes select instances of one task: clear its upstream tasks without map indexes")
+		return fmt.Errorf("map indexes select instances of one task: clear its upstream tasks without map indexes")
 	}
-	var cleared []string
-	err := st.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
-		var b *store.Batch
-		var err error
-		cleared, b, err = clearBatch(v, o)
-		return b, err
-	})
-	if err != nil {
-		return nil, err
+	if o.OnlyFailed && o.OnlyRunning {
+		return fmt.Errorf("only_failed and only_running exclude each other: an instance is not failed and running at once; choose one")
 	}
-	return cleared, nil
+	return nil
 }
 
-// clearBatch decides a clear of the run read as v: the cleared task IDs and the guarded
-// batch that writes it (nil when nothing is cleared).
-func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error) {
-	run := v.Run
-	dagID, runID := run.DAGID, run.RunID
-	if err := clearable(v); err != nil {
-		return nil, nil, err
+// In adapts the options to another run of the same DAG, whose instances are tis (a clear
+// with include_past or include_future): the tasks and map indexes named that the run does
+// not have are left out. ok is false when options named tasks or map indexes and the run
+// has none of them: nothing is to be cleared there.
+func (o ClearOptions) In(tis []*store.TaskInstance) (_ ClearOptions, ok bool) {
+	if len(o.TaskIDs) == 0 {
+		return o, true
 	}
-	var d dag.DAG
-	if err := json.Unmarshal(run.DAG, &d); err != nil {
-		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
-	}
-	tis := v.TIs
-	read := make(map[*store.TaskInstance]store.TIState, len(tis))
+	var ids []string
+	var idx []int
 	for _, ti := range tis {
-		read[ti] = ti.State
+		if !slices.Contains(o.TaskIDs, ti.TaskID) {
+			continue
+		}
+		if !slices.Contains(ids, ti.TaskID) {
+			ids = append(ids, ti.TaskID)
+		}
+		if slices.Contains(o.MapIndexes, ti.MapIndex) {
+			idx = append(idx, ti.MapIndex)
+		}
 	}
-	rs, err := newRunState(run, &d, tis)
-	if err != nil {
-		return nil, nil, err
+	o.TaskIDs = ids
+	if len(o.MapIndexes) > 0 {
+		o.MapIndexes = idx
+		return o, len(idx) > 0
 	}
+	return o, len(ids) > 0
+}
+
+// clearsTI reports whether a clear by o resets instance ti of a selected task that is not
+// collapsed (see collapses).
+func (o ClearOptions) clearsTI(ti *store.TaskInstance) bool {
+	switch {
+	case len(o.MapIndexes) > 0 && !slices.Contains(o.MapIndexes, ti.MapIndex):
+		return false
+	case o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed:
+		return false
+	case o.OnlyRunning && ti.State != store.TIRunning:
+		return false
+	}
+	return true
+}
+
+// whole reports whether a clear by o takes every instance of the tasks it selects.
+func (o ClearOptions) whole() bool { return len(o.MapIndexes) == 0 && !o.OnlyFailed && !o.OnlyRunning }
+
+// collapses reports whether a clear by o sends node n, a mapped task or a task of a mapped
+// group that was expanded, back to its one unexpanded placeholder.
+func (o ClearOptions) collapses(n *node) bool {
+	return (n.mapped || n.group != nil) && o.whole() && n.tis[0].MapIndex >= 0
+}
+
+// clearSelection returns the tasks of run rs a clear by o selects: the named ones (every
+// task when none is named), their downstream and upstream tasks when asked, the setups
+// whose scope holds work selected and those setups' teardowns, and, for a whole clear,
+// every task of a mapped group one of whose tasks is selected (a group expands as a whole).
+func clearSelection(rs *runState, o ClearOptions) (map[*node]bool, error) {
 	selected := map[*node]bool{}
 	for _, id := range o.TaskIDs {
 		n := rs.nodes[id]
 		if n == nil {
-			return nil, nil, fmt.Errorf("run %s of dag %s has no task %q", runID, dagID, id)
+			return nil, fmt.Errorf("run %s of dag %s has no task %q", rs.key.runID, rs.key.dagID, id)
 		}
 		selected[n] = true
 	}
@@ -607,51 +624,120 @@ func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error
 	}
 	// A mapped group expands as a whole: clearing one of its tasks entirely clears them all.
 	for n := range selected {
-		if n.group != nil && len(o.MapIndexes) == 0 && !o.OnlyFailed {
+		if n.group != nil && o.whole() {
 			for _, m := range n.group.nodes {
 				selected[m] = true
 			}
 		}
 	}
+	return selected, nil
+}
+
+// resetTI sets an instance of node n back to state none with its full retries, as a clear
+// does; its try number stays, so the next try gets the next number.
+func resetTI(n *node, ti *store.TaskInstance) {
+	ti.State = store.TINone
+	ti.MaxTries = ti.TryNumber + n.opts.Retries + 1
+	ti.Output = nil
+	ti.Error = ""
+	ti.CacheKey, ti.CachedFrom = "", ""
+	ti.NextTryAt = time.Time{}
+	ti.QueuedAt, ti.StartedAt, ti.EndedAt = time.Time{}, time.Time{}, time.Time{}
+}
+
+// placeholderOf returns the unexpanded placeholder of node n, a mapped task or a task of
+// a mapped group, made from its first instance, in state none.
+func placeholderOf(n *node) *store.TaskInstance {
+	ph := *n.tis[0]
+	ph.MapIndex, ph.TryNumber, ph.Args, ph.RenderedMapIndex = -1, 0, nil, ""
+	ph.Hostname, ph.PID = "", 0
+	resetTI(n, &ph)
+	return &ph
+}
+
+// Clear resets task instances of a finished or abandoned run to state none, so a Resume
+// runs them again, as Airflow's clear does: each cleared instance gets its full retries
+// again and its output is dropped; clearing a task in the scope of a setup also clears the
+// setup and its teardowns; a mapped task (or mapped group) cleared as a whole goes back to
+// its unexpanded placeholder and expands again; the run goes back to queued. It returns the
+// cleared task IDs ("task[i]" for single instances). It refuses a run whose lease another
+// live owner holds (ErrRunOwned): a run this engine executes is cleared with ClearTasks.
+// Clear only writes the store: the processes of the running instances it resets (orphans of
+// a dead owner) are killed with KillOrphans before the run is resumed.
+//
+// Clear is one transaction (store.Store.UpdateRun): it reads the run, decides and writes
+// with nobody writing in between. It revokes the run's lease (the epoch advances), so an
+// owner that was presumed dead but still commits — a try finishing in it — is refused with
+// store.ErrLeaseLost and its success is not recorded: the clear wins. A success committed
+// before the clear is seen by it and cleared like any other state.
+func Clear(ctx context.Context, st store.Store, dagID, runID string, o ClearOptions) ([]string, error) {
+	if err := store.ValidateRunKey(dagID, runID); err != nil {
+		return nil, fmt.Errorf("clear: %w", err)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	var cleared []string
+	err := st.UpdateRun(ctx, dagID, runID, func(v *store.RunView) (*store.Batch, error) {
+		var b *store.Batch
+		var err error
+		cleared, b, err = clearBatch(v, o)
+		return b, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cleared, nil
+}
+
+// clearBatch decides a clear of the run read as v: the cleared task IDs and the guarded
+// batch that writes it (nil when nothing is cleared).
+func clearBatch(v *store.RunView, o ClearOptions) ([]string, *store.Batch, error) {
+	run := v.Run
+	runID := run.RunID
+	if err := clearable(v); err != nil {
+		return nil, nil, err
+	}
+	var d dag.DAG
+	if err := json.Unmarshal(run.DAG, &d); err != nil {
+		return nil, nil, fmt.Errorf("run %s: decode the DAG snapshot: %w", runID, err)
+	}
+	tis := v.TIs
+	read := make(map[*store.TaskInstance]store.TIState, len(tis))
+	for _, ti := range tis {
+		read[ti] = ti.State
+	}
+	rs, err := newRunState(run, &d, tis)
+	if err != nil {
+		return nil, nil, err
+	}
+	selected, err := clearSelection(rs, o)
+	if err != nil {
+		return nil, nil, err
+	}
 	var b store.Batch
 	var cleared []string
-	reset := func(n *node, ti *store.TaskInstance) {
-		ti.State = store.TINone
-		ti.MaxTries = ti.TryNumber + n.opts.Retries + 1
-		ti.Output = nil
-		ti.Error = ""
-		ti.CacheKey, ti.CachedFrom = "", ""
-		ti.NextTryAt = time.Time{}
-		ti.QueuedAt, ti.StartedAt, ti.EndedAt = time.Time{}, time.Time{}, time.Time{}
-	}
 	for _, n := range rs.order {
 		if !selected[n] {
 			continue
 		}
-		collapse := (n.mapped || n.group != nil) && len(o.MapIndexes) == 0 && !o.OnlyFailed && n.tis[0].MapIndex >= 0
-		if collapse {
-			ph := *n.tis[0]
+		if o.collapses(n) {
 			for _, ti := range n.tis {
 				k := store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}
 				b.DeleteTIs = append(b.DeleteTIs, k)
 				b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: k, State: read[ti]})
 			}
-			ph.MapIndex, ph.TryNumber, ph.Args, ph.RenderedMapIndex = -1, 0, nil, ""
-			reset(n, &ph)
-			b.TIs = append(b.TIs, &ph)
+			b.TIs = append(b.TIs, placeholderOf(n))
 			cleared = append(cleared, n.task.ID)
 			continue
 		}
 		any := false
 		for _, ti := range n.tis {
-			if len(o.MapIndexes) > 0 && !slices.Contains(o.MapIndexes, ti.MapIndex) {
-				continue
-			}
-			if o.OnlyFailed && ti.State != store.TIFailed && ti.State != store.TIUpstreamFailed {
+			if !o.clearsTI(ti) {
 				continue
 			}
 			b.TIGuards = append(b.TIGuards, store.TIGuard{TIKey: store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}, State: ti.State})
-			reset(n, ti)
+			resetTI(n, ti)
 			b.TIs = append(b.TIs, ti)
 			any = true
 			if len(o.MapIndexes) > 0 {

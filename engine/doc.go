@@ -35,6 +35,11 @@
 // failed try, retried or failed by the task's retry policy, in one transaction. Finished
 // instances never run again.
 //
+// Clearing and marking a run this engine executes are events of the loop (ClearTasks,
+// MarkTask): a running try they end is killed and its slots given back at once; a clear
+// commits before it answers. A run no engine executes is cleared or marked in the store in
+// one guarded transaction that revokes its lease (Clear, MarkTasksStored), then resumed.
+//
 // An engine whose guard fails — at a commit, or at a renewal — has lost the run to another
 // writer: it drops the run (stops its tries, writes and reports nothing more of it, and
 // tells its waiters with an error wrapping store.ErrLeaseLost or store.ErrConflict) and

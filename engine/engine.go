@@ -459,6 +459,8 @@ func (e *Engine) handle(ev any) {
 		ev.ch <- e.mark(ev.key, ev.state)
 	case evMarkTask:
 		ev.ch <- e.markTask(ev)
+	case evClear:
+		ev.ch <- e.clearLive(ev)
 	case evWakeTask:
 		e.wakeTask(ev)
 	case evDrain:

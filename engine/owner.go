@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/weirhq/weir/store"
 )
 
 // SelfOwner returns the owner string of this process: "host:pid:start", where start is the
@@ -217,4 +219,23 @@ func waitGone(pids []int, d time.Duration) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+}
+
+// KillOrphans kills, as Resume does for a dead owner's tries, the processes of this host
+// still running the given task instances for weir home `home` (found by their environment;
+// their process groups are killed and waited for), and returns how many groups it killed.
+// Clear resets the instances of a run whose owner died without killing anything: its
+// callers pass the instances that were running, after the clear committed and before the
+// run is resumed (Resume only looks for the orphans of instances still running).
+func KillOrphans(home string, keys []store.TIKey) int {
+	if len(keys) == 0 {
+		return 0
+	}
+	procs := scanOrphans()
+	id := homeIdentity(home)
+	n := 0
+	for _, k := range keys {
+		n += killOrphans(procs, orphanKey{home: id, dagID: k.DAGID, runID: k.RunID, taskID: k.TaskID, mapIndex: k.MapIndex})
+	}
+	return n
 }

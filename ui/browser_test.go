@@ -541,9 +541,18 @@ func TestBrowser(t *testing.T) {
 	b.run(t, "back to produce", chromedp.Navigate(f.url+"/dags/produce/grid"),
 		waitJS(`!!document.querySelector('button[aria-label="make in r1: success"]')`))
 
-	// Clear: make in r1 runs again (a second try).
-	b.run(t, "clear", chromedp.Click(chromedp.CSS(`button[aria-label="make in r1: success"]`)),
+	// Clear with Future: the dry run lists make in r1 and in the later run ui1, run by run;
+	// cancelled.
+	b.run(t, "clear future preview", chromedp.Click(chromedp.CSS(`button[aria-label="make in r1: success"]`)),
 		waitText("threshold is 0.9"),
+		chromedp.Click(chromedp.CSS(`input[name="clear-future"]`)),
+		chromedp.Click(chromedp.Search(`//button[text()="Clear…"]`)),
+		waitText("2 task instances in 2 runs will be cleared: run r1: make; run ui1: make"),
+		chromedp.Click(chromedp.Search(`//div[@aria-label="Confirm clear"]//button[text()="Cancel"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="clear-future"]`)),
+		waitJS(`!document.querySelector('input[name="clear-future"]').checked && !document.querySelector('[aria-label="Confirm clear"]')`))
+	// Clear: make in r1 runs again (a second try).
+	b.run(t, "clear",
 		chromedp.Click(chromedp.Search(`//button[text()="Clear…"]`)),
 		waitText("will be cleared: make"),
 		chromedp.Click(chromedp.Search(`//button[text()="Confirm clear"]`)),
@@ -571,6 +580,16 @@ func TestBrowser(t *testing.T) {
 	}
 	// Still running: the new line came through the follower's Range requests.
 	b.run(t, "log grows", waitText("second line", "Follow"))
+	// Clear works in a run that is still running: the running try is killed and the task
+	// runs again (try 2), without using a retry.
+	b.run(t, "clear a running task", chromedp.Click(chromedp.Search(`//button[text()="Clear…"]`)),
+		waitText("1 task instance will be cleared: wait (running tries are killed and run again)"),
+		chromedp.Click(chromedp.Search(`//button[text()="Confirm clear"]`)),
+		waitText("Cleared 1 task instance"),
+		waitJS(`[...document.querySelectorAll('.tries button')].length === 2`), waitText("2 of 2", "second line"))
+	if tries, err := f.st.ListTries(context.Background(), "gate", "g1", "wait", -1); err != nil || len(tries) < 1 || tries[0].State != store.TIUpForRetry {
+		t.Errorf("the cleared running try of wait: %+v %v, want try 1 recorded up_for_retry (killed, no retry used)", tries, err)
+	}
 	if err := os.WriteFile(gate+".end", nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

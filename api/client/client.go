@@ -320,8 +320,33 @@ func (c *Client) ListMapped(ctx context.Context, dagID, runID, taskID string, o 
 // MarkTaskInstance marks a task instance "success", "failed" or "skipped" (mapIndex −1: an
 // unmapped task, or every instance of a mapped one) and returns the instances marked.
 func (c *Client) MarkTaskInstance(ctx context.Context, dagID, runID, taskID string, mapIndex int, state string) (*TaskInstanceCollection, error) {
-	body := map[string]any{"new_state": state, "dry_run": false}
-	return call[TaskInstanceCollection](ctx, c, "PATCH", tiPath(dagID, runID, taskID, mapIndex), nil, body)
+	return c.MarkTaskInstances(ctx, dagID, runID, taskID, mapIndex, MarkOptions{State: state})
+}
+
+// MarkOptions describe a mark (MarkTaskInstances), as Airflow's "mark success/failed"
+// dialog.
+type MarkOptions struct {
+	// State is the new state: "success", "failed" or "skipped". Required.
+	State string `json:"new_state"`
+	// DryRun only reports the instances that would change.
+	DryRun bool `json:"dry_run"`
+	// IncludeUpstream and IncludeDownstream also mark the task's upstream and downstream
+	// tasks in the run, transitively (those not in State yet).
+	IncludeUpstream   bool `json:"include_upstream"`
+	IncludeDownstream bool `json:"include_downstream"`
+	// IncludePast and IncludeFuture also mark them in earlier and later runs of the DAG,
+	// picked by logical date and the DAG's schedule as Airflow picks them (see the API's
+	// PATCH …/taskInstances/{task_id}).
+	IncludePast   bool `json:"include_past"`
+	IncludeFuture bool `json:"include_future"`
+}
+
+// MarkTaskInstances marks a task instance (mapIndex −1: an unmapped task, or every instance
+// of a mapped one), and with o its relatives and its instances in other runs, and returns
+// the instances marked (with DryRun, those that would be), across runs: each names its
+// run in DAGRunID.
+func (c *Client) MarkTaskInstances(ctx context.Context, dagID, runID, taskID string, mapIndex int, o MarkOptions) (*TaskInstanceCollection, error) {
+	return call[TaskInstanceCollection](ctx, c, "PATCH", tiPath(dagID, runID, taskID, mapIndex), nil, o)
 }
 
 // Log returns the log of one try of a task instance (mapIndex −1 for an unmapped task).
@@ -405,12 +430,21 @@ type ClearRequest struct {
 	IncludeUpstream bool `json:"include_upstream"`
 	// OnlyFailed clears only failed and upstream_failed instances.
 	OnlyFailed bool `json:"only_failed"`
+	// OnlyRunning clears only running instances (their tries are killed and run again);
+	// not with OnlyFailed.
+	OnlyRunning bool `json:"only_running,omitempty"`
+	// IncludePast and IncludeFuture also clear the tasks in the runs of the DAG with an
+	// earlier, or a later (up to now), logical date, as Airflow's clear does.
+	IncludePast   bool `json:"include_past,omitempty"`
+	IncludeFuture bool `json:"include_future,omitempty"`
 	// DryRun only reports what would be cleared.
 	DryRun bool `json:"dry_run"`
 }
 
-// ClearTaskInstances resets task instances of a finished run and runs it again on the
-// server (unless DryRun); it returns the instances cleared.
+// ClearTaskInstances resets task instances of a run (and, with IncludePast or
+// IncludeFuture, of other runs of the DAG) and runs them again on the server (unless
+// DryRun): a run the server executes is cleared in its engine (running tries are killed
+// and run again). It returns the instances cleared, each naming its run in DAGRunID.
 func (c *Client) ClearTaskInstances(ctx context.Context, dagID string, r ClearRequest) (*TaskInstanceCollection, error) {
 	return call[TaskInstanceCollection](ctx, c, "POST", path("dags", dagID, "clearTaskInstances"), nil, r)
 }

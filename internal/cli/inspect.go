@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"time"
@@ -306,7 +307,7 @@ func (a *app) printLog(ctx context.Context, src logSource, runID, taskID string,
 
 func (a *app) clearCmd() *cobra.Command {
 	var dagID string
-	var downstream, upstream, onlyFailed, noRun, quiet bool
+	var downstream, upstream, onlyFailed, onlyRunning, past, future, noRun, quiet bool
 	var mapIndexes []int
 	c := &cobra.Command{
 		Use:   "clear RUN_ID [TASK]...",
@@ -316,12 +317,24 @@ outputs dropped, then continue the run in the foreground (as weir run --resume d
 With --downstream the tasks downstream of those named are reset too; with --failed only
 failed and upstream_failed ones; with --map-index only some instances of a mapped task;
 with --no-run the run is only reset. Clearing a task in the scope of a setup also clears
-the setup and its teardowns; clearing a whole mapped task expands it again.`,
+the setup and its teardowns; clearing a whole mapped task expands it again.
+
+With --past and --future the same tasks are cleared in the DAG's runs whose logical date
+is at or before, or at or after (and not later than now), the run's, as Airflow's clear
+does; each is continued in turn.
+
+A run a 'weir server' executes is cleared through it (--server): the server clears it in
+its engine, as Airflow clears a running DAG run (with --running only the running
+instances, whose tries are killed and run again without using a retry).`,
 		Example: `  weir clear manual__2026-11-24T20:40:00.123Z train --downstream
-  weir clear manual__2026-11-24T20:40:00.123Z --failed`,
+  weir clear manual__2026-11-24T20:40:00.123Z --failed
+  weir clear scheduled__2026-11-24T00:00:00Z train --future --server http://localhost:8080`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if onlyFailed && onlyRunning {
+				return errors.New("--failed and --running exclude each other: choose one")
+			}
 			if c, ok, err := a.remote(); ok {
 				if err != nil {
 					return err
@@ -330,7 +343,8 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 					return errors.New("--no-run works on the local store only: a server runs the tasks it clears")
 				}
 				return a.remoteClear(ctx, c, dagID, args[0], client.ClearRequest{TaskIDs: args[1:], MapIndexes: mapIndexes,
-					IncludeDownstream: downstream, IncludeUpstream: upstream, OnlyFailed: onlyFailed}, quiet)
+					IncludeDownstream: downstream, IncludeUpstream: upstream, OnlyFailed: onlyFailed, OnlyRunning: onlyRunning,
+					IncludePast: past, IncludeFuture: future}, quiet)
 			}
 			st, err := a.openStore(ctx)
 			if err != nil {
@@ -341,38 +355,96 @@ the setup and its teardowns; clearing a whole mapped task expands it again.`,
 				st.Close()
 				return err
 			}
-			cleared, err := engine.Clear(ctx, st, run.DAGID, run.RunID, engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, Upstream: upstream, OnlyFailed: onlyFailed})
-			if err == nil {
-				a.auditLocal(ctx, st, "dag_run.clear", "dag_run", run.DAGID+"/"+run.RunID, map[string]any{"task_ids": args[1:], "only_failed": onlyFailed}, nil)
+			o := engine.ClearOptions{TaskIDs: args[1:], MapIndexes: mapIndexes, Downstream: downstream, Upstream: upstream,
+				OnlyFailed: onlyFailed, OnlyRunning: onlyRunning}
+			runs := []*store.DAGRun{run}
+			if past || future {
+				all, err := st.ListRuns(ctx, store.ListRunsParams{DAGID: run.DAGID, Limit: math.MaxInt32})
+				if err != nil {
+					st.Close()
+					return err
+				}
+				runs = engine.ClearSpan(all, run, past, future, time.Now())
+			}
+			var again []*store.DAGRun
+			for _, r := range runs {
+				ro := o
+				if r.RunID != run.RunID {
+					tis, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: r.DAGID, RunID: r.RunID})
+					if err != nil {
+						st.Close()
+						return err
+					}
+					var ok bool
+					if ro, ok = o.In(tis); !ok {
+						continue
+					}
+				}
+				// Instances running in a run whose owner died: their processes are killed once
+				// the clear committed, as a resume kills them (it looks only at running ones).
+				running, err := st.ListTaskInstances(ctx, store.ListTIParams{DAGID: r.DAGID, RunID: r.RunID, States: []store.TIState{store.TIRunning}})
+				if err != nil {
+					st.Close()
+					return err
+				}
+				cleared, err := engine.Clear(ctx, st, r.DAGID, r.RunID, ro)
+				if err == nil && len(cleared) > 0 {
+					keys := make([]store.TIKey, len(running))
+					for i, ti := range running {
+						keys[i] = store.TIKey{DAGID: ti.DAGID, RunID: ti.RunID, TaskID: ti.TaskID, MapIndex: ti.MapIndex}
+					}
+					engine.KillOrphans(a.home, keys)
+				}
+				if errors.Is(err, engine.ErrRunOwned) {
+					err = fmt.Errorf("%w; to clear it while it runs, clear it through the server that runs it (--server)", err)
+				}
+				if err != nil {
+					st.Close()
+					return fmt.Errorf("run %s of %s: %w", r.RunID, r.DAGID, err)
+				}
+				a.auditLocal(ctx, st, "dag_run.clear", "dag_run", r.DAGID+"/"+r.RunID, map[string]any{"task_ids": ro.TaskIDs, "only_failed": onlyFailed}, nil)
+				if len(cleared) == 0 {
+					continue
+				}
+				if len(runs) > 1 {
+					fmt.Fprintf(a.out, "run %s: ", r.RunID)
+				}
+				fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
+				again = append(again, r)
 			}
 			st.Close()
-			if err != nil {
-				return err
-			}
-			if len(cleared) == 0 {
+			if len(again) == 0 {
 				fmt.Fprintln(a.out, "nothing to clear")
 				return nil
 			}
-			fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
-			if noRun {
-				fmt.Fprintf(a.out, "continue the run with: weir run --resume %s\n", run.RunID)
-				return nil
+			var first error
+			for _, r := range again {
+				if noRun {
+					fmt.Fprintf(a.out, "continue the run with: weir run --resume %s\n", r.RunID)
+					continue
+				}
+				rc := a.runCmd()
+				rc.SetContext(ctx)
+				flags := []string{"--resume", r.RunID, "--dag", r.DAGID}
+				if quiet {
+					flags = append(flags, "--quiet")
+				}
+				if err := rc.ParseFlags(flags); err != nil {
+					return err
+				}
+				if err := rc.RunE(rc, nil); err != nil && first == nil {
+					first = err
+				}
 			}
-			rc := a.runCmd()
-			rc.SetContext(ctx)
-			flags := []string{"--resume", run.RunID, "--dag", run.DAGID}
-			if quiet {
-				flags = append(flags, "--quiet")
-			}
-			if err := rc.ParseFlags(flags); err != nil {
-				return err
-			}
-			return rc.RunE(rc, nil)
+			return first
 		},
 	}
 	c.Flags().BoolVar(&downstream, "downstream", false, "also clear every task downstream of those named")
 	c.Flags().BoolVar(&upstream, "upstream", false, "also clear every task upstream of those named, recursively")
 	c.Flags().BoolVar(&onlyFailed, "failed", false, "only clear failed and upstream_failed tasks")
+	c.Flags().BoolVar(&onlyRunning, "running", false, "only clear running tasks (through a server: their tries are killed and run again)")
+	c.Flags().BoolVar(&past, "past", false, "also clear the tasks in the DAG's runs with an earlier logical date")
+	c.Flags().BoolVar(&future, "future", false, "also clear the tasks in the DAG's runs with a later logical date (up to now)")
 	c.Flags().BoolVar(&noRun, "no-run", false, "only reset; do not run")
 	c.Flags().IntSliceVar(&mapIndexes, "map-index", nil, "with one TASK: clear only these instances of a mapped task")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the final table")

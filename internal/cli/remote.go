@@ -525,8 +525,9 @@ func (r remoteOrch) Datasets(ctx context.Context) ([]datasetRow, error) {
 	return rows, nil
 }
 
-// remoteClear clears task instances of a server's run; the server runs them again, and the
-// run is followed until it ends (unless noFollow).
+// remoteClear clears task instances of a server's run (and, with IncludePast or
+// IncludeFuture, of the DAG's other runs); the server runs them again, and each run cleared
+// is followed until it ends, oldest first.
 func (a *app) remoteClear(ctx context.Context, c *client.Client, dagID, runID string, req client.ClearRequest, quiet bool) error {
 	run, err := remoteFindRun(ctx, c, dagID, runID)
 	if err != nil {
@@ -541,18 +542,38 @@ func (a *app) remoteClear(ctx context.Context, c *client.Client, dagID, runID st
 		fmt.Fprintln(a.out, "nothing to clear")
 		return nil
 	}
-	var cleared []string
+	// The answer lists the instances run by run, oldest run first.
+	var runs []string
+	cleared := map[string][]string{}
 	for _, ti := range tis.TaskInstances {
+		id := ti.DAGRunID
+		if id == "" {
+			id = run.DAGRunID
+		}
+		if _, ok := cleared[id]; !ok {
+			runs = append(runs, id)
+		}
 		label := ti.TaskID
 		if ti.MapIndex >= 0 {
 			label = fmt.Sprintf("%s[%d]", ti.TaskID, ti.MapIndex)
 		}
-		if !slices.Contains(cleared, label) {
-			cleared = append(cleared, label)
+		if !slices.Contains(cleared[id], label) {
+			cleared[id] = append(cleared[id], label)
 		}
 	}
-	fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared), cleared)
-	return a.remoteFollow(ctx, c, run.DAGID, run.DAGRunID, quiet)
+	for _, id := range runs {
+		if len(runs) > 1 {
+			fmt.Fprintf(a.out, "run %s: ", id)
+		}
+		fmt.Fprintf(a.out, "cleared %d task(s): %v\n", len(cleared[id]), cleared[id])
+	}
+	var first error
+	for _, id := range runs {
+		if err := a.remoteFollow(ctx, c, run.DAGID, id, quiet); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // remoteTopo orders a run's task instances as the local store's listing does: in the DAG's

@@ -218,15 +218,50 @@ function Log(props: { url: string; live: boolean }) {
   );
 }
 
-/** Clear (with Airflow's options, after a dry run listing what it will reset) and mark. */
+/**
+ * What a clear or a mark will change, from its dry run: the instances' names (with what
+ * label adds to each), run by run when they span several runs (past, future).
+ */
+function describeChange(tis: TaskInstance[], runId: string, label: (ti: TaskInstance) => string = () => ""): string {
+  const name = (p: TaskInstance) => p.task_id + (p.map_index >= 0 ? `[${p.map_index}]` : "") + label(p);
+  const runs: string[] = [];
+  const byRun = new Map<string, string[]>();
+  for (const p of tis) {
+    const id = p.dag_run_id || runId;
+    if (!byRun.has(id)) {
+      byRun.set(id, []);
+      runs.push(id);
+    }
+    byRun.get(id)!.push(name(p));
+  }
+  if (runs.length === 0) return "none";
+  if (runs.length === 1 && runs[0] === runId) return byRun.get(runId)!.join(", ");
+  return runs.map((id) => `run ${id}: ${byRun.get(id)!.join(", ")}`).join("; ");
+}
+
+/** How many instances, and in how many runs when more than one. */
+function countChange(tis: TaskInstance[]): string {
+  const runs = new Set(tis.map((p) => p.dag_run_id)).size;
+  return `${tis.length} task instance${tis.length === 1 ? "" : "s"}` + (runs > 1 ? ` in ${runs} runs` : "");
+}
+
+/**
+ * Clear and mark, with Airflow's options (upstream, downstream, past, future), each after a
+ * dry run listing what it will change, across runs. A clear works in a run still running:
+ * the server kills a running try and runs it again.
+ */
 function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onChanged: () => void }) {
   const { dagId, sel } = props;
   const [downstream, setDownstream] = useState(false);
   const [upstream, setUpstream] = useState(false);
+  const [past, setPast] = useState(false);
+  const [future, setFuture] = useState(false);
   const [onlyFailed, setOnlyFailed] = useState(false);
   const [pending, setPending] = useState<TaskInstance[] | null>(null);
   const [markUp, setMarkUp] = useState(false);
   const [markDown, setMarkDown] = useState(false);
+  const [markPast, setMarkPast] = useState(false);
+  const [markFuture, setMarkFuture] = useState(false);
   const [marking, setMarking] = useState<{ state: string; tis: TaskInstance[] } | null>(null);
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<string>();
@@ -236,6 +271,8 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
     map_indexes: sel.mapIndex >= 0 ? [sel.mapIndex] : undefined,
     include_downstream: downstream,
     include_upstream: upstream,
+    include_past: past,
+    include_future: future,
     only_failed: onlyFailed,
     dry_run: dry,
   });
@@ -257,13 +294,22 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
     run(async () => {
       const r = await request<{ task_instances: TaskInstance[] }>("POST", v1(`/dags/${enc(dagId)}/clearTaskInstances`), body(false));
       setPending(null);
-      setDone(`Cleared ${r.task_instances.length} task instance${r.task_instances.length === 1 ? "" : "s"}; the run runs again.`);
+      const runs = new Set(r.task_instances.map((p) => p.dag_run_id)).size;
+      setDone(`Cleared ${countChange(r.task_instances)}; ${runs > 1 ? "the runs run" : "the run runs"} again.`);
       props.onChanged();
     });
-  // Mark, as Airflow's: with the task's upstream and/or downstream tasks in the run, after
-  // a dry run that lists what will change.
+  // Mark, as Airflow's: with the task's upstream and/or downstream tasks, in this run and
+  // with past/future in the DAG's earlier/later runs, after a dry run that lists what will
+  // change.
   const markPath = `/dags/${enc(dagId)}/dagRuns/${enc(sel.runId)}/taskInstances/${enc(sel.taskId)}` + (sel.mapIndex >= 0 ? `/${sel.mapIndex}` : "");
-  const markBody = (state: string, dry: boolean) => ({ new_state: state, include_upstream: markUp, include_downstream: markDown, dry_run: dry });
+  const markBody = (state: string, dry: boolean) => ({
+    new_state: state,
+    include_upstream: markUp,
+    include_downstream: markDown,
+    include_past: markPast,
+    include_future: markFuture,
+    dry_run: dry,
+  });
   const previewMark = (state: string) =>
     run(async () => {
       const r = await request<{ task_instances: TaskInstance[] }>("PATCH", v1(markPath), markBody(state, true));
@@ -273,7 +319,7 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
     run(async () => {
       const r = await request<{ task_instances: TaskInstance[] }>("PATCH", v1(markPath), markBody(marking!.state, false));
       setMarking(null);
-      setDone(`Marked ${r.task_instances.length} task instance${r.task_instances.length === 1 ? "" : "s"} ${marking!.state}.`);
+      setDone(`Marked ${countChange(r.task_instances)} ${marking!.state}.`);
       props.onChanged();
     });
   return (
@@ -286,6 +332,12 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
         <label class="inline" title={sel.mapIndex >= 0 ? "Upstream clears whole tasks: open the mapped task's row to clear it with its upstream" : undefined}>
           <input type="checkbox" checked={upstream} disabled={sel.mapIndex >= 0} onChange={(e) => setUpstream(e.currentTarget.checked)} /> Upstream
         </label>
+        <label class="inline" title="Also in the DAG's runs with an earlier logical date">
+          <input type="checkbox" name="clear-past" checked={past} onChange={(e) => setPast(e.currentTarget.checked)} /> Past
+        </label>
+        <label class="inline" title="Also in the DAG's runs with a later logical date">
+          <input type="checkbox" name="clear-future" checked={future} onChange={(e) => setFuture(e.currentTarget.checked)} /> Future
+        </label>
         <label class="inline">
           <input type="checkbox" checked={onlyFailed} onChange={(e) => setOnlyFailed(e.currentTarget.checked)} /> Only failed
         </label>
@@ -296,8 +348,8 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
       {pending && (
         <div class="confirm" role="dialog" aria-label="Confirm clear">
           <p>
-            {pending.length} task instance{pending.length === 1 ? "" : "s"} will be cleared:{" "}
-            {pending.map((p) => p.task_id + (p.map_index >= 0 ? `[${p.map_index}]` : "")).join(", ") || "none"}
+            {countChange(pending)} will be cleared: {describeChange(pending, sel.runId)}
+            {pending.some((p) => p.state === "running") && " (running tries are killed and run again)"}
           </p>
           <button type="button" class="primary" onClick={confirm} disabled={pending.length === 0}>
             Confirm clear
@@ -315,6 +367,12 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
         <label class="inline">
           <input type="checkbox" name="mark-downstream" checked={markDown} onChange={(e) => setMarkDown(e.currentTarget.checked)} /> Downstream
         </label>
+        <label class="inline" title="Also in the DAG's earlier runs">
+          <input type="checkbox" name="mark-past" checked={markPast} onChange={(e) => setMarkPast(e.currentTarget.checked)} /> Past
+        </label>
+        <label class="inline" title="Also in the DAG's later runs">
+          <input type="checkbox" name="mark-future" checked={markFuture} onChange={(e) => setMarkFuture(e.currentTarget.checked)} /> Future
+        </label>
         <button type="button" onClick={() => previewMark("success")}>
           Mark success…
         </button>
@@ -325,8 +383,7 @@ function Actions(props: { dagId: string; sel: Selection; ti: TaskInstance; onCha
       {marking && (
         <div class="confirm" role="dialog" aria-label={`Confirm mark ${marking.state}`}>
           <p>
-            {marking.tis.length} task instance{marking.tis.length === 1 ? "" : "s"} will be marked {marking.state}:{" "}
-            {marking.tis.map((p) => p.task_id + (p.map_index >= 0 ? `[${p.map_index}]` : "") + ` (now ${p.state || "no state"})`).join(", ") || "none"}
+            {countChange(marking.tis)} will be marked {marking.state}: {describeChange(marking.tis, sel.runId, (p) => ` (now ${p.state || "no state"})`)}
           </p>
           <button type="button" class="primary" onClick={confirmMark} disabled={marking.tis.length === 0}>
             {`Confirm mark ${marking.state}`}
