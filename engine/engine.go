@@ -458,7 +458,13 @@ func (e *Engine) handle(ev any) {
 	case evMark:
 		ev.ch <- e.mark(ev.key, ev.state)
 	case evMarkTask:
-		ev.ch <- e.markTask(ev)
+		// Committed before the answer: whoever marked reads the store next (the API
+		// answers with the instances as stored), and must find the mark there.
+		err := e.markTask(ev)
+		if err == nil {
+			e.commit()
+		}
+		ev.ch <- err
 	case evClear:
 		ev.ch <- e.clearLive(ev)
 	case evWakeTask:

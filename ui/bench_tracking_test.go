@@ -93,7 +93,7 @@ WHERE r.experiment_id = %s AND r.id > %d;`, steps-1, exp, runs-compared)
 	}{
 		{"runs_table_100k", "/experiments/" + exp, rows, nil},
 		{"runs_table_100k_sort_by_metric", "/experiments/" + exp, rows, []chromedp.Action[chromedp.Void]{
-			chromedp.Click(chromedp.Search(`//table[contains(@class,"runs")]//thead//button[starts-with(normalize-space(.), "m3")]`)), waitJS(sortedByM3)}},
+			clickXPath(`//table[contains(@class,"runs")]//thead//button[starts-with(normalize-space(.), "m3")]`), waitJS(sortedByM3)}},
 		{"compare_1000_runs", "/compare?exp=" + exp + "&order=attributes.start_time%20DESC",
 			fmt.Sprintf(`document.querySelectorAll("table.compared tbody tr").length === %d && document.querySelectorAll(".uplot canvas").length === 10 && document.querySelectorAll("svg.pcoords path.line").length === %d`, compared, compared), nil},
 	} {

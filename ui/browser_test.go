@@ -394,6 +394,19 @@ func eval(expr string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// clickXPath clicks the first element the XPath finds, from the page's own script (the
+// element is looked up and clicked in one step), failing when there is none.
+func clickXPath(xpath string) chromedp.Action[chromedp.Void] {
+	q, _ := json.Marshal(xpath)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		ok, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const e = document.evaluate(%s, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; if (!e) return false; e.click(); return true; })()`, q))(ctx, t)
+		if err == nil && !ok {
+			err = fmt.Errorf("no element at %s to click", xpath)
+		}
+		return chromedp.Void{}, err
+	}
+}
+
 // pressEnter sends Enter to the focused element.
 func pressEnter() chromedp.Action[chromedp.Void] { return chromedp.KeyEvent("\r") }
 
@@ -610,10 +623,12 @@ func TestBrowser(t *testing.T) {
 	b.run(t, "clear filter", eval(`document.querySelector('input[placeholder^="metrics"]').select()`),
 		chromedp.KeyEvent("\b\r"), waitText("first", "second"))
 	rowOrder := `[...document.querySelectorAll("table.runs tbody th")].map(e => e.innerText).join(",")`
-	b.run(t, "sort by r2", chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+	// Clicked from the page's script: the header re-renders as the sorted page arrives, and
+	// a node found by a DevTools search can be gone by the time it is clicked.
+	b.run(t, "sort by r2", clickXPath(`//thead//button[contains(., "r2")]`),
 		waitJS(`!!document.evaluate('//th[@aria-sort="descending"][contains(., "r2")]', document).iterateNext()`),
 		waitJS(rowOrder+` === "second,first"`),
-		chromedp.Click(chromedp.Search(`//thead//button[contains(., "r2")]`)),
+		clickXPath(`//thead//button[contains(., "r2")]`),
 		waitJS(`!!document.evaluate('//th[@aria-sort="ascending"][contains(., "r2")]', document).iterateNext()`),
 		waitJS(rowOrder+` === "first,second"`))
 	b.screenshot(t, "runs")
