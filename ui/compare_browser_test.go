@@ -96,7 +96,8 @@ func TestBrowserCompareManyRuns(t *testing.T) {
 		waitJS(fmt.Sprintf(`document.querySelectorAll("svg.pcoords path.line.thin").length === %d && document.querySelectorAll("svg.pcoords g.axis").length === 3`, n)),
 		waitJS(`new Set([...document.querySelectorAll("svg.pcoords path.line")].map(p => p.getAttribute("stroke"))).size > 5`),
 		waitText("Lines coloured by"),
-		// Both metrics charted, every run a series, no legend of 60 rows.
+		// Both metrics charted once scrolled into view, every run a series, no legend of 60 rows.
+		eval(`window.scrollTo(0, document.body.scrollHeight)`),
 		waitJS(`document.querySelectorAll(".uplot canvas").length === 2 && !document.querySelector(".u-legend")`),
 		waitJS(fmt.Sprintf(`document.querySelectorAll("table.compared tbody tr").length === %d`, n)))
 	b.screenshot(t, "compare-many")

@@ -15,8 +15,8 @@ const FEW = 20;
 // Points per run and metric asked of get-history-bulk-interval (it samples evenly and
 // keeps the first and last step): 320 as MLflow's charts ask, fewer past 100 runs — a
 // chart of hundreds of overlaid lines shows no more with more points, and 1,000 runs × 320
-// points × 10 metrics would be 3.2 million points to fetch and draw.
-const historyPoints = (runs: number) => (runs <= 100 ? 320 : Math.max(20, Math.floor(32000 / runs)));
+// points × 10 metrics would be 3.2 million points to fetch and draw (16 a run at 1,000 runs).
+const historyPoints = (runs: number) => (runs <= 100 ? 320 : Math.max(10, Math.floor(16000 / runs)));
 // MLflow caps run_ids per bulk-interval call and we cap IN lists: 100 runs per request.
 const CHUNK = 100;
 const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#555555", "#bcbd22", "#17becf", "#ff7f0e"];
@@ -25,7 +25,6 @@ interface Data {
   runs: MLRun[];
   total: number; // runs asked for by id, or loaded from a filter
   more: boolean; // the filter matches more runs than MAX_RUNS
-  history: Record<string, Record<string, MLMetric[]>>; // metric → run → points
 }
 
 const chunks = <T,>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
@@ -76,26 +75,20 @@ async function loadRuns(ids: string[], exp: string, filter: string, order: strin
   return { runs: shown.map((id) => byId.get(id)).filter((r): r is MLRun => !!r), total: ids.length, more: false };
 }
 
-/** Each metric's history for the runs that logged it, sampled to HISTORY_POINTS steps per
- * run: one get-history-bulk-interval call per metric and 100 runs. */
-async function loadHistory(runs: MLRun[]): Promise<Data["history"]> {
-  const keys = [...new Set(runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
-  const history: Data["history"] = {};
+/** A metric's history for the runs that logged it, sampled to historyPoints steps per
+ * run: one get-history-bulk-interval call per 100 runs. */
+async function loadHistory(runs: MLRun[], k: string): Promise<Record<string, MLMetric[]>> {
+  const byRun: Record<string, MLMetric[]> = {};
+  const ids = runs.filter((r) => (r.data.metrics || []).some((m) => m.key === k)).map((r) => r.info.run_id);
   await Promise.all(
-    keys.flatMap((k) =>
-      chunks(
-        runs.filter((r) => (r.data.metrics || []).some((m) => m.key === k)).map((r) => r.info.run_id),
-        CHUNK,
-      ).map(async (c) => {
-        const q = new URLSearchParams([...c.map((id) => ["run_ids", id]), ["metric_key", k], ["max_results", String(historyPoints(runs.length))]]);
-        const h = await request<{ metrics?: (MLMetric & { run_id: string })[] }>("GET", mlflow(`/metrics/get-history-bulk-interval?${q}`));
-        const byRun = (history[k] ||= {});
-        for (const id of c) byRun[id] ||= [];
-        for (const m of h.metrics || []) (byRun[m.run_id] ||= []).push(m);
-      }),
-    ),
+    chunks(ids, CHUNK).map(async (c) => {
+      const q = new URLSearchParams([...c.map((id) => ["run_ids", id]), ["metric_key", k], ["max_results", String(historyPoints(runs.length))]]);
+      const h = await request<{ metrics?: (MLMetric & { run_id: string })[] }>("GET", mlflow(`/metrics/get-history-bulk-interval?${q}`));
+      for (const id of c) byRun[id] ||= [];
+      for (const m of h.metrics || []) (byRun[m.run_id] ||= []).push(m);
+    }),
   );
-  return history;
+  return byRun;
 }
 
 /** Compare runs: a diff of params, a table of metrics, params against a metric in
@@ -110,7 +103,7 @@ export function Compare() {
   const data = usePoll<Data>(
     async () => {
       const { runs, total, more } = await loadRuns(ids, exp, filter, order);
-      return { runs, total, more, history: await loadHistory(runs) };
+      return { runs, total, more };
     },
     [ids.join(","), exp, filter, order],
     0,
@@ -122,6 +115,7 @@ export function Compare() {
   const name = (r: MLRun) => r.info.run_name || r.info.run_id.slice(0, 8);
   const paramKeys = [...new Set(runs.flatMap((r) => (r.data.params || []).map((p) => p.key)))].sort();
   const pval = (r: MLRun, k: string) => (r.data.params || []).find((p) => p.key === k)?.value;
+  const metricKeys = [...new Set(runs.flatMap((r) => (r.data.metrics || []).map((m) => m.key)))].sort();
   const differing = paramKeys.filter((k) => new Set(runs.map((r) => pval(r, k))).size > 1);
   const title = exp && !data.data ? "Compare runs" : `Compare ${total.toLocaleString("en")} run${total === 1 ? "" : "s"}`;
 
@@ -160,11 +154,9 @@ export function Compare() {
           {runs.length > 1 && paramKeys.length > 0 && <ParallelCoords runs={runs} params={few ? paramKeys : differing.length ? differing : paramKeys} name={name} />}
           <h2>Metrics</h2>
           <div class="charts">
-            {Object.keys(data.data.history)
-              .sort()
-              .map((k) => (
-                <MetricChart metric={k} runs={runs} byRun={data.data!.history[k]} name={name} few={few} />
-              ))}
+            {metricKeys.map((k) => (
+              <LazyMetricChart key={k} metric={k} runs={runs} name={name} few={few} />
+            ))}
           </div>
         </>
       )}
@@ -329,6 +321,43 @@ function ParamsSummary(props: { runs: MLRun[]; keys: string[]; pval: (r: MLRun, 
         </p>
       )}
     </>
+  );
+}
+
+/** A metric's chart, its history fetched once the chart is near the window (at once for a
+ * few runs): with many runs and metrics the page shows its table and parallel coordinates
+ * without waiting for every history, as MLflow's chart grid loads the charts in view. */
+function LazyMetricChart(props: { metric: string; runs: MLRun[]; name: (r: MLRun) => string; few: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [near, setNear] = useState(props.few);
+  const [byRun, setByRun] = useState<Record<string, MLMetric[]>>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (near || !box.current) return;
+    const io = new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && setNear(true), { rootMargin: "300px" });
+    io.observe(box.current);
+    return () => io.disconnect();
+  }, [near]);
+  useEffect(() => {
+    if (!near) return;
+    let live = true;
+    setByRun(undefined);
+    loadHistory(props.runs, props.metric).then(
+      (h) => live && setByRun(h),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [near, props.metric, props.runs.map((r) => r.info.run_id).join(",")]);
+  if (byRun) return <MetricChart metric={props.metric} runs={props.runs} byRun={byRun} name={props.name} few={props.few} />;
+  return (
+    <figure class="chart chart-pending" ref={box}>
+      <figcaption>
+        <strong>{props.metric}</strong>
+      </figcaption>
+      {error ? <ErrorNote error={error} /> : <p class="muted">Loading the history…</p>}
+    </figure>
   );
 }
 
