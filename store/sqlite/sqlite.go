@@ -118,6 +118,9 @@ type Store struct {
 	insertRun, upsertRun, insertTI, upsertTI, deleteTI, upsertTry *sql.Stmt
 	// upsertTIs and upsertTries upsert rowsPerStmt rows in one statement.
 	upsertTIs, upsertTries, insertTIs *sql.Stmt
+	// upsertRendered and upsertRendereds write a try's rendered fields, one row or
+	// rowsPerStmt rows per execution.
+	upsertRendered, upsertRendereds *sql.Stmt
 	upsertPool, deletePool            *sql.Stmt
 	// upsertCache writes the cache entries of a batch (Apply).
 	upsertCache *sql.Stmt
@@ -298,6 +301,8 @@ func (s *Store) prepare(ctx context.Context) error {
 	prep(s.w, &s.upsertTIs, multiRow(query("UpsertTI"), rowsPerStmt))
 	prep(s.w, &s.insertTIs, multiRow(query("InsertTI"), rowsPerStmt))
 	prep(s.w, &s.upsertTries, multiRow(query("UpsertTry"), rowsPerStmt))
+	prep(s.w, &s.upsertRendered, query("UpsertRenderedFields"))
+	prep(s.w, &s.upsertRendereds, multiRow(query("UpsertRenderedFields"), rowsPerStmt))
 	prep(s.w, &s.upsertPool, query("UpsertPool"))
 	prep(s.w, &s.deletePool, query("DeletePool"))
 	prep(s.w, &s.upsertCache, query("UpsertCacheEntry"))

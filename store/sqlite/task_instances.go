@@ -315,7 +315,7 @@ func (s *Store) applyTx(w *writer, gs *guardSet, b *store.Batch, es eventStmts, 
 			return err
 		}
 	}
-	if err := writeRenderedTx(w, b.RenderedFields); err != nil {
+	if err := s.writeRenderedTx(w, b.RenderedFields, args); err != nil {
 		return err
 	}
 	if len(b.DatasetEvents) > 0 {
