@@ -67,6 +67,11 @@ func TestBrowserRunsAndAudit(t *testing.T) {
 		waitText("1 run failed, newest first"), waitJS(runIDs+` === "x1"`),
 		chromedp.Click(chromedp.Search(`//a[text()="x1"]`)),
 		waitJS(`location.pathname === "/dags/flaky/grid" && location.search.includes("run=x1")`))
+	// From the grid to the DAG's source, numbered.
+	b.run(t, "code", clickXPath(`//a[normalize-space(.)="Code"]`),
+		waitText("flaky: code", "flaky.yaml", "script: exit 3"),
+		waitJS(`document.querySelectorAll("table.code tr").length === 4 && document.querySelector("#L4").innerText.includes("exit 3")`))
+	b.axe(t, "DAG code")
 	b.run(t, "one DAG", chromedp.Navigate(f.url+"/runs"), waitText("3 runs"),
 		chromedp.SendKeys(chromedp.CSS(`input[placeholder="every DAG"]`), "fine\r"),
 		waitText("2 runs of fine"), waitJS(runIDs+` === "f2,f1"`))

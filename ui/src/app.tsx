@@ -17,6 +17,7 @@ import { MonitorPage, Monitors } from "./views/monitors";
 import { ApprovalBadge, Approvals } from "./views/approvals";
 import { RunsBrowse } from "./views/runs";
 import { Audit } from "./views/audit";
+import { Code } from "./views/code";
 import { Connections, Pools, Variables } from "./views/admin";
 
 const nav: { href: string; label: string; match?: string }[] = [
@@ -100,6 +101,7 @@ export function App() {
           <Route path="/dags/:dag/grid" component={Grid} />
           <Route path="/dags/:dag/graph" component={GraphView} />
           <Route path="/dags/:dag/trigger" component={Trigger} />
+          <Route path="/dags/:dag/code" component={Code} />
           <Route path="/datasets" component={Datasets} />
           <Route path="/experiments" component={Experiments} />
           <Route path="/experiments/:exp" component={Runs} />

@@ -97,6 +97,9 @@ export function GraphView(props: { dag: string }) {
           <a class="button" href={`/dags/${enc(dagId)}/grid`}>
             Grid
           </a>
+          <a class="button" href={`/dags/${enc(dagId)}/code`}>
+            Code
+          </a>
           <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
             Trigger
           </a>

@@ -67,6 +67,9 @@ export function Grid(props: { dag: string }) {
           <a class="button" href={`/dags/${enc(dagId)}/graph` + query({ run: runSel || sel?.runId })}>
             Graph
           </a>
+          <a class="button" href={`/dags/${enc(dagId)}/code`}>
+            Code
+          </a>
           <a class="button primary" href={`/dags/${enc(dagId)}/trigger`}>
             Trigger
           </a>
