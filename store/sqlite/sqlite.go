@@ -121,7 +121,7 @@ type Store struct {
 	// upsertRendered and upsertRendereds write a try's rendered fields, one row or
 	// rowsPerStmt rows per execution.
 	upsertRendered, upsertRendereds *sql.Stmt
-	upsertPool, deletePool            *sql.Stmt
+	upsertPool, deletePool          *sql.Stmt
 	// upsertCache writes the cache entries of a batch (Apply).
 	upsertCache *sql.Stmt
 
