@@ -446,3 +446,29 @@ func randomHex(n int) string {
 
 // NewRunID returns a new run ID: 32 random lowercase hex digits, as MLflow's.
 func NewRunID() string { return randomHex(16) }
+
+// HistoriesReader is implemented by stores that read one metric's history of many runs at
+// once (what get-history-bulk-interval and chart grids ask).
+type HistoriesReader interface {
+	// MetricHistories returns the whole history of metric key of each run, in history
+	// order (by step, then timestamp, then value); a run without points has an empty
+	// slice; a run that does not exist fails the call with ErrNotFound.
+	MetricHistories(ctx context.Context, runIDs []string, key string) (map[string][]Metric, error)
+}
+
+// MetricHistories returns the whole history of metric key of each run: in one read when
+// the store is a HistoriesReader, else run by run through GetMetricHistory.
+func (s *Service) MetricHistories(ctx context.Context, runIDs []string, key string) (map[string][]Metric, error) {
+	if hr, ok := s.Store.(HistoriesReader); ok {
+		return hr.MetricHistories(ctx, runIDs, key)
+	}
+	out := make(map[string][]Metric, len(runIDs))
+	for _, id := range runIDs {
+		page, err := s.Store.GetMetricHistory(ctx, GetMetricHistoryParams{RunID: id, Key: key})
+		if err != nil {
+			return nil, err
+		}
+		out[id] = page.Metrics
+	}
+	return out, nil
+}

@@ -284,6 +284,36 @@ func testMetricHistory(t *testing.T, setup func(t *testing.T) (context.Context, 
 	}
 	_, err := s.GetMetricHistory(ctx, tracking.GetMetricHistoryParams{RunID: "nope", Key: "m"})
 	wantErr(t, err, tracking.ErrNotFound, "missing run")
+
+	// Many runs at once: the same points as run by run, in the same order; points logged
+	// one call at a time (which may still sit in a store's append log) included, once.
+	other := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0"}))(t)
+	empty := get(s.CreateRun(ctx, tracking.CreateRunParams{ExperimentID: "0"}))(t)
+	for i := range 7 {
+		noErr(t, s.LogMetrics(ctx, other.Info.RunID, tracking.Metric{Key: "m", Value: float64(i * i), Timestamp: int64(i), Step: int64(6 - i)}))
+	}
+	noErr(t, s.LogMetrics(ctx, other.Info.RunID, tracking.Metric{Key: "m", Value: 9, Timestamp: 3, Step: 3})) // a duplicate
+	noErr(t, s.LogMetrics(ctx, other.Info.RunID, tracking.Metric{Key: "m", Value: math.NaN(), Timestamp: 9, Step: 9}))
+	ids := []string{run.Info.RunID, other.Info.RunID, empty.Info.RunID}
+	bulk := get(s.MetricHistories(ctx, ids, "m"))(t)
+	for _, id := range ids {
+		one := get(s.GetMetricHistory(ctx, tracking.GetMetricHistoryParams{RunID: id, Key: "m"}))(t)
+		got, ok := bulk[id]
+		if !ok || len(got) != len(one.Metrics) {
+			t.Fatalf("MetricHistories of run %s: %d points (present %v), GetMetricHistory %d", id, len(got), ok, len(one.Metrics))
+		}
+		for i := range got {
+			a, b := got[i], one.Metrics[i]
+			if a.Key != b.Key || a.Step != b.Step || a.Timestamp != b.Timestamp || (a.Value != b.Value && !(math.IsNaN(a.Value) && math.IsNaN(b.Value))) {
+				t.Fatalf("run %s point %d: bulk %+v, one by one %+v", id, i, a, b)
+			}
+		}
+	}
+	if n := len(bulk[other.Info.RunID]); n != 8 {
+		t.Errorf("run with 7 points, a duplicate and a NaN: %d points, want 8", n)
+	}
+	_, err = s.MetricHistories(ctx, []string{run.Info.RunID, "nope"}, "m")
+	wantErr(t, err, tracking.ErrNotFound, "MetricHistories with a missing run")
 }
 
 func testSearchRuns(t *testing.T, setup func(t *testing.T) (context.Context, *tracking.Service)) {

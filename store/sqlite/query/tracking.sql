@@ -321,3 +321,19 @@ DELETE FROM model_version_tags WHERE model = ?1 AND version = ?2 AND key = ?3;
 -- value (0 for NaN), timestamp, step, is_nan.
 INSERT INTO metric_history (run, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING;
+
+-- name: TrackingRunIDsOf
+-- The store ids of runs named by their 32-hex ids (?1 a JSON array of them).
+SELECT id, run_uuid FROM tracking_runs WHERE run_uuid IN (SELECT value FROM json_each(?1));
+
+-- name: TrackingMetricLogOfRuns
+-- The points of metric ?2 of the runs ?1 (a JSON array of store ids) still in metric_log.
+SELECT run, value, timestamp, step, is_nan FROM metric_log
+WHERE key = ?2 AND run IN (SELECT value FROM json_each(?1));
+
+-- name: TrackingMetricHistoryOfRuns
+-- The history of metric ?2 of the runs ?1 (a JSON array of store ids), each in history
+-- order: one seek of metric_history's key per run.
+SELECT run, value, timestamp, step, is_nan FROM metric_history
+WHERE run IN (SELECT value FROM json_each(?1)) AND key = ?2
+ORDER BY run, step, timestamp, value;
