@@ -317,6 +317,12 @@ func TestClearInRunningRunSurvivesKill9(t *testing.T) {
 		// (2) The running task, then SIGKILL at once.
 		c.post("/dags/clearkill/clearTaskInstances", `{"dag_run_id":"r1","task_ids":["hold"],"dry_run":false}`)
 		c.kill9()
+		// The clear answered once the try it killed was gone: no restart would look for it.
+		for _, pid := range c.marked("hold")[markKey{-1, try}] {
+			if alive(pid) {
+				t.Errorf("hold's try %d (pid %d), killed by the answered clear, still runs after the server's SIGKILL", try, pid)
+			}
+		}
 		ti := c.tis("r1")["hold"]
 		if ti == nil || ti.State == store.TIRunning && ti.TryNumber == try || ti.MaxTries != try+2 {
 			t.Errorf("after the answered clear and SIGKILL, hold is %+v; want try %d ended and %d tries allowed", ti, try, try+2)
