@@ -90,6 +90,14 @@ func (e *Engine) clearLive(ev evClear) clearReply {
 	}
 	snap := func(ti *store.TaskInstance) *store.TaskInstance { c := *ti; return &c }
 	var r clearReply
+	// The running tries the clear kills, by instance: their processes must be gone before
+	// the clear commits (see waitKilled).
+	var killed []orphanKey
+	kill := func(ti *store.TaskInstance) {
+		if !ev.dry && ti.State == store.TIRunning {
+			killed = append(killed, orphanKey{home: e.homeID, dagID: ti.DAGID, runID: ti.RunID, taskID: ti.TaskID, mapIndex: ti.MapIndex})
+		}
+	}
 	for _, n := range rs.order {
 		if !selected[n] {
 			continue
@@ -101,6 +109,9 @@ func (e *Engine) clearLive(ev evClear) clearReply {
 					r.tis = append(r.tis, snap(ti))
 				}
 				continue
+			}
+			for _, ti := range n.tis {
+				kill(ti)
 			}
 			e.collapse(rs, n)
 			r.tis = append(r.tis, snap(n.tis[0]))
@@ -116,6 +127,7 @@ func (e *Engine) clearLive(ev evClear) clearReply {
 				r.ids = append(r.ids, fmt.Sprintf("%s[%d]", n.task.ID, ti.MapIndex))
 			}
 			if !ev.dry {
+				kill(ti)
 				e.resetLive(rs, n, ti)
 			}
 			r.tis = append(r.tis, snap(ti))
@@ -135,6 +147,7 @@ func (e *Engine) clearLive(ev evClear) clearReply {
 	}
 	rs.forced = ""
 	rs.check = true
+	waitKilled(killed)
 	e.commit()
 	if e.runs[ev.key] != rs || e.fatal != nil {
 		return clearReply{err: e.lostWhileClearing(ev.key)}
@@ -206,4 +219,21 @@ func (e *Engine) collapse(rs *runState, n *node) {
 	e.touch(ph)
 	e.emit(e.tiEvent(rs, ph, ""))
 	rs.dirty[n] = true
+}
+
+// waitKilled kills, and waits for, the processes of the running tries a clear killed. The
+// clear cancelled them (release), but the cancel kills their process groups in the
+// background: without waiting, the rerun could start beside the old try, and a crash
+// right after the clear's answer would leave the old try running as an orphan that no
+// recovery looks for (the stored instance is no longer running). Found by their
+// environment, as crash recovery finds orphans, so a try whose PID the loop has not yet
+// heard of is found too.
+func waitKilled(keys []orphanKey) {
+	if len(keys) == 0 {
+		return
+	}
+	procs := scanOrphans()
+	for _, k := range keys {
+		killOrphans(procs, k)
+	}
 }
