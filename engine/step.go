@@ -491,6 +491,11 @@ func (e *Engine) timeoutRun(rs *runState) {
 // running (killed), pending ones pending.
 func (e *Engine) stopInstances(rs *runState, running, pendingState store.TIState, msg string, which func(*node) bool) {
 	now := e.now()
+	var killed []orphanKey
+	// The stopped tries' processes are gone before the step commits (see waitKilled): a
+	// SIGKILL of weir right after would leave them running as orphans no recovery looks for,
+	// their instances being stored finished.
+	defer func() { waitKilled(killed) }()
 	for _, n := range rs.order {
 		if !which(n) {
 			continue
@@ -499,6 +504,7 @@ func (e *Engine) stopInstances(rs *runState, running, pendingState store.TIState
 			switch {
 			case ti.State == store.TIRunning:
 				e.release(rs, n, ti)
+				killed = append(killed, orphanKey{home: e.homeID, dagID: ti.DAGID, runID: ti.RunID, taskID: ti.TaskID, mapIndex: ti.MapIndex})
 				ti.State = running
 				ti.EndedAt = now
 				ti.Error = msg
@@ -766,6 +772,9 @@ func (e *Engine) markTask(ev evMarkTask) error {
 		return fmt.Errorf("run %s of dag %s has no task %q", ev.key.runID, ev.key.dagID, ev.taskID)
 	}
 	found := false
+	var killed []orphanKey
+	// A marked running try's processes are gone before the mark commits (see waitKilled).
+	defer func() { waitKilled(killed) }()
 	for _, ti := range n.tis {
 		if ev.mapIndex >= 0 && ti.MapIndex != ev.mapIndex {
 			continue
@@ -773,6 +782,7 @@ func (e *Engine) markTask(ev evMarkTask) error {
 		found = true
 		if ti.State == store.TIRunning {
 			e.release(rs, n, ti)
+			killed = append(killed, orphanKey{home: e.homeID, dagID: ti.DAGID, runID: ti.RunID, taskID: ti.TaskID, mapIndex: ti.MapIndex})
 			ti.EndedAt = e.now()
 			prev := ti.State
 			ti.State = ev.state
