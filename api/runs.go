@@ -106,6 +106,7 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cmp := func(x, y *store.DAGRun) int { return y.QueuedAt.Compare(x.QueuedAt) } // the store's order
+	storeOrder := !q.has("order_by") || q.str("order_by") == "-queued_at"
 	if q.has("order_by") {
 		f := q.str("order_by")
 		by, ok := runOrderFields[strings.TrimPrefix(f, "-")]
@@ -146,6 +147,24 @@ func (a *API) listRuns(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, s := range states {
 		p.States = append(p.States, store.RunState(s))
+	}
+	// In the store's order and filtered only by what the store filters: the page and the
+	// count come from the store (the web UI's runs list polls this over every DAG's runs).
+	if storeOrder && len(types) == 0 && logical == (timeRange{}) && started == (timeRange{}) && ended == (timeRange{}) {
+		total, err := a.cfg.Store.CountRuns(ctx, p)
+		if err != nil {
+			return err
+		}
+		p.Limit, p.Offset = limit, offset
+		page, err := a.cfg.Store.ListRuns(ctx, p)
+		if err != nil {
+			return err
+		}
+		out := client.DAGRunCollection{DAGRuns: []client.DAGRun{}, TotalEntries: total}
+		for _, run := range page {
+			out.DAGRuns = append(out.DAGRuns, runObject(run))
+		}
+		return writeJSON(w, http.StatusOK, out)
 	}
 	runs, err := a.cfg.Store.ListRuns(ctx, p)
 	if err != nil {

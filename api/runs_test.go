@@ -114,6 +114,13 @@ func TestListRuns(t *testing.T) {
 		{"~", "?run_type=scheduled", nil, 0},
 		{"hello", "?start_date_gte=2000-01-01T00:00:00Z&end_date_lte=2100-01-01T00:00:00Z&limit=100000", []string{"hc", "hb", "ha"}, 3},
 		{"hello", "?end_date_gte=2100-01-01T00:00:00Z", nil, 0},
+		// Pages in the store's order come from the store (a count and a page): the same as
+		// the filtered-in-Go path (a run_type filter of every type) gives.
+		{"~", "?limit=2&offset=1", []string{"hc", "hb"}, 4},
+		{"~", "?order_by=-queued_at&limit=2&offset=1", []string{"hc", "hb"}, 4},
+		{"~", "?order_by=-queued_at&limit=2&offset=1&run_type=manual&run_type=scheduled", []string{"hc", "hb"}, 4},
+		{"~", "?state=success&limit=1&offset=2", []string{"ha"}, 3},
+		{"~", "?limit=2&offset=9", nil, 4},
 	} {
 		got, total := ids(tc.query, tc.dag)
 		if !slices.Equal(got, tc.want) || total != tc.total {

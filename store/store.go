@@ -237,6 +237,8 @@ type ListRunsParams struct {
 	States []RunState
 	// Limit caps the number of runs returned (default 100); newest first.
 	Limit int
+	// Offset skips that many runs first (ListRuns; CountRuns ignores Limit and Offset).
+	Offset int
 }
 
 // ListTIParams filters ListTaskInstances. Zero fields do not filter.
@@ -531,13 +533,15 @@ type Store interface {
 
 	AliasStore
 	RunViewStore
+	RunCounter
 	// CreateRun inserts a run and its initial task instances in one transaction. It returns
 	// ErrAlreadyExists if a run with the same DAG ID and run ID exists.
 	CreateRun(ctx context.Context, run *DAGRun, tis []*TaskInstance) error
 	// GetRun returns one run or ErrNotFound.
 	GetRun(ctx context.Context, dagID, runID string) (*DAGRun, error)
-	// ListRuns returns runs matching the filter, newest (by QueuedAt) first, without their
-	// DAG snapshot (DAG is nil: GetRun returns it).
+	// ListRuns returns runs matching the filter, newest (by QueuedAt, then DAG ID, then run
+	// ID) first, after skipping p.Offset, without their DAG snapshot (DAG is nil: GetRun
+	// returns it).
 	ListRuns(ctx context.Context, p ListRunsParams) ([]*DAGRun, error)
 	// ListTaskInstances returns task instances matching the filter, ordered by DAG ID,
 	// run ID, task ID and map index.

@@ -136,16 +136,7 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*store.
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	args := []any{sql.Named("limit", int64(limit))}
-	if f.DAGID {
-		args = append(args, sql.Named("dag_id", p.DAGID))
-	}
-	if f.RunID {
-		args = append(args, sql.Named("run_id", p.RunID))
-	}
-	if f.States {
-		args = append(args, sql.Named("states", jsonList(p.States)))
-	}
+	args := append([]any{sql.Named("limit", int64(limit)), sql.Named("offset", int64(max(p.Offset, 0)))}, runFilterArgs(p, f)...)
 	st, err := s.listRuns[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("ListRuns", f) })
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
@@ -167,6 +158,35 @@ func (s *Store) ListRuns(ctx context.Context, p store.ListRunsParams) ([]*store.
 		return nil, fmt.Errorf("list runs: %w", interpretError(err))
 	}
 	return out, nil
+}
+
+// CountRuns implements store.RunCounter.
+func (s *Store) CountRuns(ctx context.Context, p store.ListRunsParams) (int, error) {
+	f := runFilter{DAGID: p.DAGID != "", RunID: p.RunID != "", States: len(p.States) > 0}
+	st, err := s.countRuns[f.index()].get(ctx, s.r, func() (string, error) { return renderQuery("CountRuns", f) })
+	if err != nil {
+		return 0, fmt.Errorf("count runs: %w", err)
+	}
+	var n int
+	if err := st.QueryRowContext(ctx, runFilterArgs(p, f)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count runs: %w", interpretError(err))
+	}
+	return n, nil
+}
+
+// runFilterArgs are the named arguments of the filters f selects.
+func runFilterArgs(p store.ListRunsParams, f runFilter) []any {
+	var args []any
+	if f.DAGID {
+		args = append(args, sql.Named("dag_id", p.DAGID))
+	}
+	if f.RunID {
+		args = append(args, sql.Named("run_id", p.RunID))
+	}
+	if f.States {
+		args = append(args, sql.Named("states", jsonList(p.States)))
+	}
+	return args
 }
 
 // jsonList encodes a list of strings as a JSON array, for json_each.

@@ -142,6 +142,7 @@ type Store struct {
 
 	// The variants of the list queries, prepared on first use (most are never used).
 	listRuns   [8]lazyStmt  // indexed by runFilter.index
+	countRuns  [8]lazyStmt  // indexed by runFilter.index
 	listTIs    [32]lazyStmt // indexed by tiFilter.index
 	countTIs   [16]lazyStmt // indexed by tiFilter.index (no Page)
 	listEvents [8]lazyStmt  // indexed by eventFilter.index

@@ -449,14 +449,17 @@ func TestQueryPlans(t *testing.T) {
 		return q
 	}
 	lim := sql.Named("limit", 10)
+	runsLim := []any{lim, sql.Named("offset", 0)}
 	for _, c := range []struct {
 		name, plan, want string
 	}{
-		{"ListRuns", plan(render("ListRuns", runFilter{}), lim), "dag_runs_queued_at"},
-		{"ListRuns by DAG", plan(render("ListRuns", runFilter{DAGID: true}), lim, sql.Named("dag_id", "d")), "dag_runs_dag_id"},
-		{"ListRuns by run ID", plan(render("ListRuns", runFilter{RunID: true}), lim, sql.Named("run_id", "r")), "dag_runs_run_id"},
-		{"ListRuns by DAG and run ID", plan(render("ListRuns", runFilter{DAGID: true, RunID: true}), lim, sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_dag_runs_1"},
-		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), lim, sql.Named("states", `["running"]`)), "dag_runs_state"},
+		{"ListRuns", plan(render("ListRuns", runFilter{}), runsLim...), "dag_runs_queued_at"},
+		{"ListRuns by DAG", plan(render("ListRuns", runFilter{DAGID: true}), append(runsLim, sql.Named("dag_id", "d"))...), "dag_runs_dag_id"},
+		{"ListRuns by run ID", plan(render("ListRuns", runFilter{RunID: true}), append(runsLim, sql.Named("run_id", "r"))...), "dag_runs_run_id"},
+		{"ListRuns by DAG and run ID", plan(render("ListRuns", runFilter{DAGID: true, RunID: true}), append(runsLim, sql.Named("dag_id", "d"), sql.Named("run_id", "r"))...), "sqlite_autoindex_dag_runs_1"},
+		{"ListRuns by state", plan(render("ListRuns", runFilter{States: true}), append(runsLim, sql.Named("states", `["running"]`))...), "dag_runs_state"},
+		{"CountRuns by DAG", plan(render("CountRuns", runFilter{DAGID: true}), sql.Named("dag_id", "d")), "dag_runs_dag_id"},
+		{"CountRuns by state", plan(render("CountRuns", runFilter{States: true}), sql.Named("states", `["failed"]`)), "dag_runs_state"},
 		{"ListTIs by run", plan(render("ListTIs", tiFilter{DAGID: true, RunID: true}), sql.Named("dag_id", "d"), sql.Named("run_id", "r")), "sqlite_autoindex_task_instances_1"},
 		{"ListTries", plan(query("ListTries"), "d", "r", "t", -1), "sqlite_autoindex_task_tries_1"},
 		{"DeleteTI", plan(query("DeleteTI"), "d", "r", "t", -1), "sqlite_autoindex_task_instances_1"},

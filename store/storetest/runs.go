@@ -243,6 +243,10 @@ func testListRuns(t *testing.T, setup setupFunc) {
 		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 2}), all[:2])
 		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 1, DAGID: "b"}), all[1:2])
 		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 100}), all)
+		// Pages: Offset skips in the same order.
+		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 2, Offset: 2}), all[2:4])
+		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 10, Offset: 5}), all[5:])
+		checkRuns(t, list(ctx, t, s, store.ListRunsParams{Limit: 10, Offset: 50}), nil)
 	})
 
 	t.Run("Filters", func(t *testing.T) {
@@ -276,7 +280,14 @@ func testListRuns(t *testing.T, setup setupFunc) {
 		}
 		for _, c := range cases {
 			t.Run(fmt.Sprintf("%+v", c.p), func(t *testing.T) {
-				checkRuns(t, list(ctx, t, s, c.p), filter(all, c.keep))
+				want := filter(all, c.keep)
+				checkRuns(t, list(ctx, t, s, c.p), want)
+				// CountRuns counts what the filter matches, whatever the page.
+				paged := c.p
+				paged.Limit, paged.Offset = 1, 1
+				if n, err := s.CountRuns(ctx, paged); err != nil || n != len(want) {
+					t.Fatalf("CountRuns(%+v) = %d, %v; want %d", paged, n, err, len(want))
+				}
 			})
 		}
 	})

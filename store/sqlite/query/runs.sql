@@ -52,4 +52,13 @@ WHERE true
 {{- if .RunID}} AND run_id = :run_id{{end}}
 {{- if .States}} AND state IN (SELECT value FROM json_each(:states)){{end}}
 ORDER BY queued_at DESC, dag_id, run_id
-LIMIT :limit;
+LIMIT :limit OFFSET :offset;
+
+-- name: CountRuns
+-- A text/template, the filters of ListRuns: how many runs match (through the same indexes).
+SELECT count(*)
+FROM dag_runs
+WHERE true
+{{- if .DAGID}} AND dag_id = :dag_id{{end}}
+{{- if .RunID}} AND run_id = :run_id{{end}}
+{{- if .States}} AND state IN (SELECT value FROM json_each(:states)){{end}};
