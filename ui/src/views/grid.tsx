@@ -330,6 +330,9 @@ function arrows(e: KeyboardEvent) {
   }
 }
 
+/** Seconds as a short axis label: 0, 2.5 ms, 1.5 s, 42 s, 3 min, 2.1 h. */
+const fmtSecs = (x: number) => (x === 0 ? "0" : x < 1 ? (x < 0.01 ? (x * 1000).toFixed(1) : Math.round(x * 1000)) + " ms" : x < 10 ? x.toFixed(1) + " s" : x < 120 ? Math.round(x) + " s" : x < 7200 ? (x / 60).toFixed(x < 600 ? 1 : 0) + " min" : (x / 3600).toFixed(1) + " h");
+
 /** A run's Gantt chart: each task's span from its first start to its last end, in its state's colour. */
 function Gantt(props: { col: Column; tasks: string[] }) {
   const spans = props.tasks
@@ -350,7 +353,14 @@ function Gantt(props: { col: Column; tasks: string[] }) {
       <thead>
         <tr>
           <th scope="col">Task</th>
-          <th scope="col">Span</th>
+          <th scope="col">
+            Span <span class="muted small">(from {fmtTime(new Date(t0).toISOString())})</span>
+            <div class="gantt-axis" aria-hidden="true">
+              {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+                <span style={{ left: `${f * 100}%` }}>{fmtSecs((f * total) / 1000)}</span>
+              ))}
+            </div>
+          </th>
           <th scope="col">Seconds</th>
         </tr>
       </thead>
