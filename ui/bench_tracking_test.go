@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/weirhq/weir/node"
-	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
 )
 
@@ -31,10 +29,7 @@ func BenchmarkTrackingViews(b *testing.B) {
 	ctx := context.Background()
 	home := b.TempDir()
 	path := filepath.Join(home, "weir.db")
-	st, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := openStore(b, home)
 	exp, err := st.Tracking().CreateExperiment(ctx, tracking.CreateExperimentParams{Name: "bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -67,16 +62,7 @@ WHERE r.experiment_id = %s AND r.id > %d;`, steps-1, exp, runs-compared)
 	_ = db.Close()
 	b.Logf("loaded %d runs (%d with %d steps × 10 metrics of history) in %s", runs, compared, steps, time.Since(start).Round(time.Millisecond))
 
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home,
-		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { srv.Stop(); st.Close() }()
-	base := "http://" + srv.Addr()
+	base := serve(b, home, st, nil)
 
 	br := newBrowser(b)
 	rows := `document.querySelectorAll("table.runs tbody tr").length === 50`

@@ -1,20 +1,14 @@
 package ui_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/weirhq/weir/node"
 	"github.com/weirhq/weir/store"
-	"github.com/weirhq/weir/store/sqlite"
 )
 
 // TestBrowserRunsAndAudit: the DAG runs of every DAG in one list, filtered by state and
@@ -23,31 +17,12 @@ import (
 func TestBrowserRunsAndAudit(t *testing.T) {
 	t.Parallel()
 	chromium(t)
-	ctx := context.Background()
-	home, dags := t.TempDir(), t.TempDir()
-	for name, body := range map[string]string{
+	home := t.TempDir()
+	st := openStore(t, home)
+	f := &fixture{url: serve(t, home, st, map[string]string{
 		"fine.yaml":  "dag_id: fine\ntasks:\n  - id: ok\n    script: echo fine\n",
 		"flaky.yaml": "dag_id: flaky\ntasks:\n  - id: boom\n    script: exit 3\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dags, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home, DAGsDir: dags,
-		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	f := &fixture{url: "http://" + srv.Addr(), st: st}
+	}), st: st}
 	f.post(t, "/api/v1/dags/fine/dagRuns", `{"dag_run_id": "f1"}`)
 	f.post(t, "/api/v1/dags/flaky/dagRuns", `{"dag_run_id": "x1"}`)
 	f.post(t, "/api/v1/dags/fine/dagRuns", `{"dag_run_id": "f2"}`)
@@ -98,23 +73,9 @@ func TestBrowserRunsAndAudit(t *testing.T) {
 func TestBrowserAdmin(t *testing.T) {
 	t.Parallel()
 	chromium(t)
-	ctx := context.Background()
 	home := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home,
-		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	base := "http://" + srv.Addr()
+	st := openStore(t, home)
+	base := serve(t, home, st, nil)
 	get := func(path string) string {
 		t.Helper()
 		res, err := http.Get(base + path)

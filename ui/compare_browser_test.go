@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/weirhq/weir/node"
-	"github.com/weirhq/weir/store/sqlite"
 	"github.com/weirhq/weir/tracking"
 )
 
@@ -27,21 +23,8 @@ func TestBrowserCompareManyRuns(t *testing.T) {
 	chromium(t)
 	ctx := context.Background()
 	home := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(home, "weir.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := node.New(node.Config{Mode: node.ModeServer, Store: st, Tracking: st.Tracking(), Home: home,
-		Addr: "127.0.0.1:0", TickInterval: 50 * time.Millisecond, GracePeriod: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	base := "http://" + srv.Addr()
+	st := openStore(t, home)
+	base := serve(t, home, st, nil)
 
 	// The sweep: alpha over 6 values × kernel over 2 × 5 seeds' worth of repeats = 60 runs,
 	// each with a loss over 40 steps and a final rmse that grows with alpha.

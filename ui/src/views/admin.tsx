@@ -98,6 +98,20 @@ function useSubmit() {
   return { error, done, run, setError };
 }
 
+/** The answer to a form's last request: the server's error, or what was done. */
+function FormStatus(props: { s: ReturnType<typeof useSubmit> }) {
+  return (
+    <>
+      <ErrorNote error={props.s.error?.msg} />
+      {props.s.done && (
+        <p class="ok" role="status">
+          {props.s.done}
+        </p>
+      )}
+    </>
+  );
+}
+
 /** Variables: key, value (secret ones masked), description; set (create or replace) and delete. */
 export function Variables() {
   const [offset, setOffset] = useState(0);
@@ -168,12 +182,7 @@ export function Variables() {
         <button type="submit" class="primary">
           Save
         </button>
-        <ErrorNote error={s.error?.msg} />
-        {s.done && (
-          <p class="ok" role="status">
-            {s.done}
-          </p>
-        )}
+        <FormStatus s={s} />
       </form>
     </AdminPage>
   );
@@ -296,12 +305,7 @@ export function Connections() {
         <button type="submit" class="primary">
           Save
         </button>
-        <ErrorNote error={s.error?.msg} />
-        {s.done && (
-          <p class="ok" role="status">
-            {s.done}
-          </p>
-        )}
+        <FormStatus s={s} />
       </form>
     </AdminPage>
   );
@@ -405,12 +409,7 @@ export function Pools() {
             Cancel
           </button>
         )}
-        <ErrorNote error={s.error?.msg} />
-        {s.done && (
-          <p class="ok" role="status">
-            {s.done}
-          </p>
-        )}
+        <FormStatus s={s} />
       </form>
     </AdminPage>
   );
